@@ -1,0 +1,81 @@
+package org.faultline.kernel;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A word of atomic flag bits that tasks lock and wait on — {@code page->flags} is the one that
+ * matters. It keeps, per bit, the party that owes the bit's release (the task that locked it, the
+ * bio that will end its writeback), so the wait-for graph can follow a bit wait to its owner.
+ *
+ * <p>The bit operations here are raw atomics with the kernel's names and no preemption point;
+ * callers in mm/ wrap them with points. {@link #waitKey()} is deterministic (a page's pfn), so the
+ * hashed wait table puts the same words in the same buckets on every run.
+ */
+public class BitWord {
+    private final AtomicLong flags = new AtomicLong();
+    private final long waitKey;
+    private final Object[] owners = new Object[64]; // bit -> Task or WaitTarget owing its release
+
+    public BitWord(long waitKey) {
+        this.waitKey = waitKey;
+    }
+
+    /** The key hashed into the wait table (a page's pfn). */
+    public final long waitKey() {
+        return waitKey;
+    }
+
+    public final long flags() {
+        return flags.get();
+    }
+
+    public final boolean testBit(int bit) {
+        return (flags.get() & (1L << bit)) != 0;
+    }
+
+    public final void setBit(int bit) {
+        flags.getAndUpdate(f -> f | (1L << bit));
+    }
+
+    public final void clearBit(int bit) {
+        flags.getAndUpdate(f -> f & ~(1L << bit));
+    }
+
+    /** @return the old value of the bit */
+    public final boolean testAndSetBit(int bit) {
+        return (flags.getAndUpdate(f -> f | (1L << bit)) & (1L << bit)) != 0;
+    }
+
+    /** @return the old value of the bit */
+    public final boolean testAndClearBit(int bit) {
+        return (flags.getAndUpdate(f -> f & ~(1L << bit)) & (1L << bit)) != 0;
+    }
+
+    /** Overwrites all flags (page reuse resets flags on allocation). */
+    public final void resetFlags(long value) {
+        flags.set(value);
+    }
+
+    /** Records who owes the release of {@code bit}: a {@link Task} or a {@link WaitTarget}. */
+    public final void setBitOwner(int bit, Object owner) {
+        synchronized (owners) {
+            owners[bit] = owner;
+        }
+    }
+
+    public final Object bitOwner(int bit) {
+        synchronized (owners) {
+            return owners[bit];
+        }
+    }
+
+    /** A bit's name for reports ({@code PG_writeback}); subclasses name their bits. */
+    public String bitName(int bit) {
+        return "bit " + bit;
+    }
+
+    /** The word's name for reports ({@code page pfn 42 (index 3 of ino 12)}). */
+    public String describe() {
+        return "word " + waitKey;
+    }
+}

@@ -1,0 +1,335 @@
+package org.faultline.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The deterministic scheduler: exactly one task holds the baton ({@link #current}) and runs; at
+ * every preemption point the {@link Strategy} picks the next runnable task, and the choice is
+ * recorded. Time is virtual: it advances only when no task is runnable and some sleep on a timer.
+ *
+ * <p>Overview (for maintainers). Each task still has its own host thread, parked while it does not
+ * hold the baton. A switch stores the next task in {@code current} (volatile) and unparks its
+ * thread; the old thread parks until {@code current} names it again. So all kernel state is touched
+ * by one thread at a time, with a happens-before edge at every switch. When no task is runnable:
+ * fire due timers (advancing the clock), else ask kthreads to stop if user tasks are all done, else
+ * the execution is over — normally if every task exited, as a deadlock otherwise.
+ *
+ * <p>An execution ends when every task has exited or at the first fatal failure; {@link #run} then
+ * unwinds the parked threads with {@link ExecutionAborted} and joins them.
+ */
+public final class ControlledScheduler extends Scheduler {
+    private final Strategy strategy;
+    private final Schedule.Recorder recorder = new Schedule.Recorder();
+    private final long maxDecisions;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile Task current;       // the task holding the baton
+    private long decisions;              // choices among >= 2 runnable tasks
+    private long points;                 // preemption points reached
+    private long clockNs;                // virtual time
+    private boolean stopRequested;       // kthreads were asked to stop
+    private boolean started;
+    private final List<Task> scratch = new ArrayList<>();
+    private final int[] pidScratch = new int[256];
+
+    ControlledScheduler(Kernel k, Strategy strategy, long maxDecisions) {
+        super(k);
+        this.strategy = strategy;
+        this.maxDecisions = maxDecisions;
+    }
+
+    @Override
+    public boolean controlled() {
+        return true;
+    }
+
+    @Override
+    protected void onSpawn(Task t) {
+        strategy.onSpawn(t);
+        if (started) {
+            t.thread.start();
+        }
+    }
+
+    @Override
+    public void point(String site) {
+        checkEnded();
+        Task cur = Task.current();
+        points++;
+        if (cur == null || cur != current) {
+            return; // host thread (boot, tests) outside any task: nothing to schedule
+        }
+        Task next = pick(cur);
+        if (next != cur) {
+            k.trace("sched_switch " + cur + " => " + next + " at " + site);
+            switchTo(cur, next);
+        }
+    }
+
+    @Override
+    protected void block(Task cur) {
+        cur.onRq = false;
+        Task next = pickOrIdle(cur);
+        if (next == null) {
+            throw new ExecutionAborted(); // the execution ended (deadlock reported)
+        }
+        if (next != cur) {
+            k.trace("sched_switch " + cur + " => " + next + " sleeping on "
+                    + (cur.waitingOn == null ? "?" : cur.waitingOn.describe()));
+            switchTo(cur, next);
+        }
+    }
+
+    @Override
+    protected void onWake(Task t) {
+        t.onRq = true;
+    }
+
+    @Override
+    public long clockNs() {
+        return clockNs;
+    }
+
+    @Override
+    public long step() {
+        return decisions;
+    }
+
+    /** Preemption points reached so far. */
+    public long points() {
+        return points;
+    }
+
+    @Override
+    public long nextRandom() {
+        long v = strategy.nextLong();
+        recorder.random(v);
+        return v;
+    }
+
+    /** The schedule recorded so far. */
+    public Schedule schedule0() {
+        return recorder.build(strategy.seed());
+    }
+
+    private List<Task> runnable() {
+        scratch.clear();
+        synchronized (this) {
+            for (Task t : tasks) {
+                if (t.onRq && !t.exited) {
+                    scratch.add(t);
+                }
+            }
+        }
+        return scratch;
+    }
+
+    /** Picks the next task among the runnable ones (cur is runnable). */
+    private Task pick(Task cur) {
+        List<Task> r = runnable();
+        return r.size() == 1 ? r.get(0) : decide(r, cur);
+    }
+
+    private Task decide(List<Task> r, Task cur) {
+        if (decisions >= maxDecisions) {
+            k.report(new Failure(Failure.Kind.HANG, "livelock: no end after " + maxDecisions + " scheduling decisions",
+                    "livelock: the run did not end within " + maxDecisions + " scheduling decisions (--max-steps)\n"
+                            + WaitForGraph.taskStates(this), decisions, cur == null ? 0 : cur.pid), true);
+            throw new ExecutionAborted();
+        }
+        int n = Math.min(r.size(), pidScratch.length);
+        for (int i = 0; i < n; i++) {
+            pidScratch[i] = r.get(i).pid;
+        }
+        recorder.runnableSet(pidScratch, n);
+        Task next;
+        try {
+            next = strategy.nextTask(List.copyOf(r), cur != null && cur.onRq ? cur : null, decisions);
+        } catch (Replay.NondeterminismException e) {
+            k.report(new Failure(Failure.Kind.NONDETERMINISM, e.getMessage(), e.getMessage() + "\n"
+                    + WaitForGraph.taskStates(this), decisions, cur == null ? 0 : cur.pid), true);
+            throw new ExecutionAborted();
+        }
+        decisions++;
+        recorder.choice(next.pid);
+        return next;
+    }
+
+    /**
+     * Picks the next task when {@code cur} can no longer run (it blocked or exited). Handles idle:
+     * timers, stopping kthreads, the end of the execution, and deadlock.
+     *
+     * @return the next task, or null when the execution has ended
+     */
+    private Task pickOrIdle(Task cur) {
+        for (;;) {
+            List<Task> r = runnable();
+            if (!r.isEmpty()) {
+                return r.size() == 1 ? r.get(0) : decide(r, null);
+            }
+            if (fireTimers()) {
+                continue;
+            }
+            if (!stopRequested && !userTasksLive()) {
+                stopRequested = true;
+                stopKthreads();
+                continue;
+            }
+            if (liveTasks() > 0) {
+                k.report(WaitForGraph.deadlockFailure(k, this, decisions), true);
+            } else {
+                finish();
+            }
+            return null;
+        }
+    }
+
+    private boolean fireTimers() {
+        long earliest = Long.MAX_VALUE;
+        for (Task t : tasks()) {
+            if (!t.exited && !t.onRq && t.sleepDeadlineNs >= 0) {
+                earliest = Math.min(earliest, t.sleepDeadlineNs);
+            }
+        }
+        if (earliest == Long.MAX_VALUE) {
+            return false;
+        }
+        clockNs = Math.max(clockNs, earliest);
+        for (Task t : tasks()) {
+            if (!t.exited && !t.onRq && t.sleepDeadlineNs >= 0 && t.sleepDeadlineNs <= clockNs && expireTimer(t)) {
+                t.onRq = true;
+            }
+        }
+        return true;
+    }
+
+    private boolean userTasksLive() {
+        for (Task t : tasks()) {
+            if (!t.exited && t.kind == TaskKind.USER) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int liveTasks() {
+        int n = 0;
+        for (Task t : tasks()) {
+            n += t.exited ? 0 : 1;
+        }
+        return n;
+    }
+
+    private void stopKthreads() {
+        for (Task t : tasks()) {
+            if (!t.exited) {
+                t.shouldStop = true;
+                wakeUpProcess(t);
+            }
+        }
+    }
+
+    private void switchTo(Task cur, Task next) {
+        current = next;
+        LockSupport.unpark(next.thread);
+        awaitTurn(cur);
+    }
+
+    private void awaitTurn(Task t) {
+        while (current != t) {
+            if (ended) {
+                throw new ExecutionAborted();
+            }
+            LockSupport.park(this);
+        }
+        checkEnded();
+    }
+
+    @Override
+    protected void awaitFirstTurn(Task t) {
+        awaitTurn(t);
+    }
+
+    @Override
+    protected void exit(Task t) {
+        t.exited = true;
+        t.onRq = false;
+        t.state = Task.TASK_DEAD;
+        if (ended || current != t) {
+            return;
+        }
+        try {
+            Task next = pickOrIdle(t);
+            if (next != null) {
+                current = next;
+                LockSupport.unpark(next.thread);
+            }
+        } catch (ExecutionAborted e) {
+            // the pick itself ended the execution (livelock bound, divergence): already reported
+        }
+    }
+
+    private void finish() {
+        ended = true;
+        done.countDown();
+    }
+
+    @Override
+    void endExecution() {
+        finish();
+    }
+
+    @Override
+    RunResult run() {
+        List<Task> all = tasks();
+        started = true;
+        for (Task t : all) {
+            t.thread.start();
+        }
+        try {
+            Task first = pickOrIdle(null);
+            if (first != null) {
+                current = first;
+                LockSupport.unpark(first.thread);
+            }
+            awaitDone();
+        } catch (ExecutionAborted e) {
+            // ended before any task ran: already reported
+        }
+        ended = true;
+        for (Task t : tasks()) {
+            LockSupport.unpark(t.thread);
+        }
+        for (Task t : tasks()) {
+            joinQuietly(t.thread);
+        }
+        return k.result(recorder.build(strategy.seed()), decisions, points);
+    }
+
+    private void awaitDone() {
+        try {
+            // Safety net against a bug in the emulator itself (a task blocked on a host lock): the
+            // controlled run is a pure function of its schedule, so a real-time limit never changes it.
+            if (!done.await(30, TimeUnit.MINUTES)) {
+                k.report(new Failure(Failure.Kind.HANG, "emulator stall: controlled run made no progress",
+                        "controlled run made no progress for 30 minutes of host time\n"
+                                + WaitForGraph.taskStates(this), decisions, 0), true);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            if (t.getState() != Thread.State.NEW) {
+                t.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package org.faultline.kernel;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One booted emulated kernel: its scheduler and clock, its profile (patches), its log and trace, and
+ * the failures detected. Nothing in Faultline is static and mutable, so tests can boot many kernels,
+ * and a controlled run is a pure function of (workload, parameters, schedule).
+ *
+ * <p>Higher layers hang their state here with {@link #attach} (the page allocator, block devices,
+ * mounted filesystems), since kernel/ knows nothing above it.
+ *
+ * <p>Typical use:
+ * <pre>
+ *   Kernel k = Kernel.boot(BootParams.controlled(new Pct(seed, 3, 10_000)));
+ *   k.spawn("writer", TaskKind.USER, () -&gt; ...);
+ *   RunResult r = k.run();
+ * </pre>
+ */
+public final class Kernel {
+    private final BootParams params;
+    private final KernelProfile profile;
+    private final Scheduler sched;
+    private final KernelLog log;
+    private final Trace trace;
+    private final List<Failure> failures = new ArrayList<>();  // guarded by itself
+    private final Set<String> warnedOnce = new HashSet<>();    // membership only, never iterated
+    private final Map<Class<?>, Object> subsystems = new LinkedHashMap<>();
+    private volatile Failure fatal;
+    private boolean ran;
+
+    private Kernel(BootParams p) {
+        this.params = p;
+        this.profile = p.profile();
+        this.log = new KernelLog(this, p.logCapacity());
+        this.trace = new Trace(p.traceCapacity());
+        this.sched = p.controlled()
+                ? new ControlledScheduler(this, p.strategy(), p.maxDecisions())
+                : new FreeScheduler(this, p.seed(), p.hungTaskTimeoutMs());
+    }
+
+    /** Boots a kernel: nothing runs until tasks are spawned and {@link #run} is called. */
+    public static Kernel boot(BootParams p) {
+        Kernel k = new Kernel(p);
+        k.printk("Linux version " + p.profile().name() + "-faultline (" + (p.controlled()
+                ? "controlled, " + p.strategy().describe() : "free-running") + ")");
+        return k;
+    }
+
+    public BootParams params() {
+        return params;
+    }
+
+    public KernelProfile profile() {
+        return profile;
+    }
+
+    /** Whether this kernel has the patch (its profile plus overrides). */
+    public boolean has(Patch p) {
+        return profile.has(p);
+    }
+
+    public Scheduler sched() {
+        return sched;
+    }
+
+    public KernelLog log() {
+        return log;
+    }
+
+    public Trace trace() {
+        return trace;
+    }
+
+    /** Creates a task; see {@link Scheduler#spawn}. */
+    public Task spawn(String comm, TaskKind kind, Runnable body) {
+        return sched.spawn(comm, kind, body);
+    }
+
+    /** Runs the spawned tasks to the end or the first fatal failure. Call once. */
+    public RunResult run() {
+        if (ran) {
+            throw new IllegalStateException("a kernel runs once");
+        }
+        ran = true;
+        return sched.run();
+    }
+
+    /** Registers a subsystem's state (one per class). */
+    public <T> void attach(Class<T> key, T value) {
+        synchronized (subsystems) {
+            subsystems.put(key, value);
+        }
+    }
+
+    /** A subsystem's state, or null. */
+    public <T> T subsys(Class<T> key) {
+        synchronized (subsystems) {
+            return key.cast(subsystems.get(key));
+        }
+    }
+
+    /** printk(). */
+    public void printk(String text) {
+        log.printk(text);
+    }
+
+    /** Records a trace event, stamped with the step and the current task. */
+    public void trace(String event) {
+        Task t = Task.current();
+        trace.record("#" + sched.step() + " " + (t == null ? "-" : t.toString()) + " " + event);
+    }
+
+    String timestamp() {
+        long ns = sched.clockNs();
+        String s = String.format("[%5d.%06d", ns / 1_000_000_000L, ns / 1000 % 1_000_000);
+        return sched.controlled() ? s + " #" + sched.step() + "] " : s + "] ";
+    }
+
+    // ---------------------------------------------------------------- failure detection
+
+    /**
+     * BUG_ON(): if {@code cond}, prints a kernel-style oops naming the calling kernel file and kills
+     * the current task; the run ends with exit code 1.
+     */
+    public void bugOn(boolean cond) {
+        if (cond) {
+            bug(null);
+        }
+    }
+
+    /** BUG_ON() with an extra line explaining the condition (printed after the headline). */
+    public void bugOn(boolean cond, String why) {
+        if (cond) {
+            bug(why);
+        }
+    }
+
+    private void bug(String why) {
+        List<CallTrace.Frame> frames = callerFrames();
+        String file = frames.isEmpty() ? "unknown" : frames.get(0).file();
+        String title = "kernel BUG at " + file + "!";
+        StringBuilder sb = new StringBuilder("------------[ cut here ]------------\n").append(title).append('\n');
+        if (why != null) {
+            sb.append(why).append('\n');
+        }
+        sb.append("invalid opcode: 0000 [#1] SMP NOPTI\n").append(cpuLine());
+        sb.append("RIP: ").append(frames.isEmpty() ? "?" : frames.get(0)).append('\n');
+        sb.append(CallTrace.format(frames)).append("---[ end trace ]---");
+        Task t = Task.current();
+        report(new Failure(Failure.Kind.BUG, title, sb.toString(), sched.step(), t == null ? 0 : t.pid), true);
+        throw new KernelBugError(title);
+    }
+
+    /** WARN_ON(): prints a warning with a call trace and continues (fatal under panic_on_warn). */
+    public boolean warnOn(boolean cond) {
+        if (cond) {
+            warn(null);
+        }
+        return cond;
+    }
+
+    /** WARN() with a message. */
+    public boolean warnOn(boolean cond, String msg) {
+        if (cond) {
+            warn(msg);
+        }
+        return cond;
+    }
+
+    /** WARN_ON_ONCE(): warns only the first time this call site fires in this kernel. */
+    public boolean warnOnOnce(boolean cond) {
+        if (cond) {
+            StackTraceElement site = new Throwable().getStackTrace()[1];
+            boolean first;
+            synchronized (warnedOnce) {
+                first = warnedOnce.add(site.getClassName() + ":" + site.getLineNumber());
+            }
+            if (first) {
+                warn(null);
+            }
+        }
+        return cond;
+    }
+
+    private void warn(String msg) {
+        List<CallTrace.Frame> frames = callerFrames();
+        Task t = Task.current();
+        String where = frames.isEmpty() ? "?" : frames.get(0).file() + " " + frames.get(0).function();
+        String title = "WARNING: at " + where;
+        StringBuilder sb = new StringBuilder("------------[ cut here ]------------\n");
+        if (msg != null) {
+            sb.append(msg).append('\n');
+        }
+        sb.append("WARNING: CPU: 0 PID: ").append(t == null ? 0 : t.pid).append(" at ").append(where).append('\n')
+                .append(cpuLine()).append(CallTrace.format(frames)).append("---[ end trace ]---");
+        Failure f = new Failure(Failure.Kind.WARN, title, sb.toString(), sched.step(), t == null ? 0 : t.pid);
+        report(f, params.panicOnWarn());
+        if (params.panicOnWarn()) {
+            throw new KernelBugError(title);
+        }
+    }
+
+    /** An invariant violation (exit 4): reported, and the run ends. */
+    public void invariant(String what) {
+        Task t = Task.current();
+        String report = what + "\n" + cpuLine() + CallTrace.format(callerFrames());
+        report(new Failure(Failure.Kind.INVARIANT, what, report, sched.step(), t == null ? 0 : t.pid), true);
+        throw new KernelBugError(what);
+    }
+
+    /** The data oracle saw wrong data (exit 4): reported, and the run ends. */
+    public void corruption(String title, String details) {
+        Task t = Task.current();
+        report(new Failure(Failure.Kind.CORRUPTION, title, title + "\n" + details, sched.step(), t == null ? 0 : t.pid), true);
+        throw new KernelBugError(title);
+    }
+
+    /** A Java exception escaped kernel code: a bug in Faultline itself, reported with the Java stack. */
+    void emulatorBug(Task t, Throwable e) {
+        StringWriter sw = new StringWriter();
+        e.printStackTrace(new PrintWriter(sw));
+        String title = "faultline internal error in " + t + ": " + e;
+        report(new Failure(Failure.Kind.BUG, title, title + "\n" + sw, sched.step(), t.pid), true);
+    }
+
+    /** Records a failure; a fatal one ends the execution. The first fatal failure wins. */
+    void report(Failure f, boolean isFatal) {
+        synchronized (failures) {
+            if (fatal != null && isFatal) {
+                return; // already ending: later failures are consequences
+            }
+            failures.add(f);
+            if (isFatal) {
+                fatal = f;
+            }
+        }
+        printk(f.report());
+        trace("failure " + f.kind() + ": " + f.title());
+        if (isFatal) {
+            sched.endExecution();
+        }
+    }
+
+    /** Failures so far. */
+    public List<Failure> failures() {
+        synchronized (failures) {
+            return List.copyOf(failures);
+        }
+    }
+
+    RunResult result(Schedule s, long decisions, long points) {
+        return new RunResult(fatal, failures(), s, decisions, points, trace.digest(), trace.last(64),
+                log.dmesg(), profile.name());
+    }
+
+    private String cpuLine() {
+        Task t = Task.current();
+        return "CPU: 0 PID: " + (t == null ? 0 : t.pid) + " Comm: " + (t == null ? "swapper" : t.comm)
+                + " Not tainted " + profile.name() + "-faultline\n";
+    }
+
+    private static List<CallTrace.Frame> callerFrames() {
+        List<CallTrace.Frame> frames = CallTrace.here();
+        // drop the frames of this class (bugOn/warn plumbing has no KernelSource, but be safe)
+        return frames;
+    }
+}
