@@ -88,6 +88,7 @@ public final class BitWait {
     // ---------------------------------------------------------------- bit locks (lock_page)
 
     /** trylock_page(): takes the bit if clear. */
+    @KernelFunction("trylock_page")
     public boolean trylockBit(BitWord w, int bit) {
         k.sched().point("trylock_page");
         if (w.testAndSetBit(bit)) {
@@ -98,6 +99,7 @@ public final class BitWait {
     }
 
     /** lock_page() → __lock_page(): takes the bit, sleeping exclusively while another holds it. */
+    @KernelFunction("__lock_page")
     public void lockBit(BitWord w, int bit) {
         if (!trylockBit(w, bit)) {
             waitOnBitCommon(w, bit, Behavior.EXCLUSIVE);
@@ -105,6 +107,7 @@ public final class BitWait {
     }
 
     /** unlock_page(): clears the bit (release) and wakes waiters if {@code PG_waiters} is set. */
+    @KernelFunction("unlock_page")
     public void unlockBit(BitWord w, int bit) {
         k.sched().point("unlock_page");
         w.setBitOwner(bit, null);
@@ -115,6 +118,7 @@ public final class BitWait {
     }
 
     /** wait_on_page_bit(): sleeps (shared) while the bit is set. */
+    @KernelFunction("wait_on_page_bit")
     public void waitOnBit(BitWord w, int bit) {
         if (w.testBit(bit)) {
             waitOnBitCommon(w, bit, Behavior.SHARED);
@@ -122,6 +126,7 @@ public final class BitWait {
     }
 
     /** wake_up_page(): wakes waiters on {@code bit} if the word has {@code PG_waiters}. */
+    @KernelFunction("wake_up_page")
     public void wakeUpBit(BitWord w, int bit) {
         if (!w.testBit(waitersBit)) {
             return;
@@ -151,6 +156,7 @@ public final class BitWait {
      *
      * Context: process context; sleeps.
      */
+    @KernelFunction("") // a dispatcher: the era variants carry the name
     public void waitOnBitCommon(BitWord w, int bit, Behavior b) {
         if (k.has(Patch.PAGE_WAIT_RECHECK)) {
             waitOnBitCommonRecheck(w, bit, b);

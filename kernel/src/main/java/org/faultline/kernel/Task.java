@@ -132,14 +132,20 @@ public final class Task {
 
     /** True in atomic context: holding a spin lock, or running as softirq. */
     public boolean inAtomic() {
-        return preemptCount > 0 || kind == TaskKind.SOFTIRQ && softirqActive;
+        return preemptCount > 0 || softirqActive;
     }
 
     boolean softirqActive;
 
-    /** Marks softirq processing on (bio completion runs with it set). */
-    public void setSoftirqActive(boolean on) {
+    /**
+     * Enters or leaves softirq processing (bio completion runs inside it): sleeping there is a bug.
+     *
+     * @return the previous setting, to restore
+     */
+    public boolean setSoftirqActive(boolean on) {
+        boolean old = softirqActive;
         softirqActive = on;
+        return old;
     }
 
     /** kthread_should_stop(). */

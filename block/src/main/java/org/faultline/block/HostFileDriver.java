@@ -1,0 +1,103 @@
+package org.faultline.block;
+
+import java.nio.file.Path;
+import org.faultline.nativeio.ErrnoException;
+import org.faultline.nativeio.HostFile;
+
+/**
+ * A block device backed by a host image file (or host block device), buffered or {@code O_DIRECT}.
+ * Each request is exactly one {@code preadv}/{@code pwritev} over the bios' page vectors — the pages'
+ * own memory, so {@code O_DIRECT} needs no bounce buffer. {@code REQ_PREFLUSH} and {@code REQ_FUA}
+ * (and an empty flush) really reach the host as {@code fdatasync}.
+ */
+public final class HostFileDriver implements BlockDriver {
+    private final HostFile file;
+    private final long capacitySectors;
+
+    private HostFileDriver(HostFile file, long bytes) {
+        this.file = file;
+        this.capacitySectors = bytes >> Bio.SECTOR_SHIFT;
+    }
+
+    /**
+     * Opens an image.
+     *
+     * @throws ErrnoException with a one-line message: missing file, O_DIRECT refused, too small...
+     */
+    public static HostFileDriver open(Path image, boolean direct, boolean readOnly) throws ErrnoException {
+        HostFile f = HostFile.openImage(image, direct, readOnly);
+        try {
+            return new HostFileDriver(f, f.size());
+        } catch (ErrnoException e) {
+            closeQuietly(f);
+            throw e;
+        }
+    }
+
+    @Override
+    public long capacitySectors() {
+        return capacitySectors;
+    }
+
+    @Override
+    public BlkStatus execute(Request rq) {
+        try {
+            if ((rq.flags & Bio.REQ_PREFLUSH) != 0 || rq.op == Bio.Op.FLUSH) {
+                file.fdatasync();
+            }
+            if (rq.bytes > 0 && (rq.op == Bio.Op.READ || rq.op == Bio.Op.WRITE)) {
+                transfer(rq);
+            }
+            if ((rq.flags & Bio.REQ_FUA) != 0 && rq.op == Bio.Op.WRITE) {
+                file.fdatasync();
+            }
+            return BlkStatus.OK;
+        } catch (ErrnoException e) {
+            return e.errnoName().equals("ENOSPC") ? BlkStatus.NOSPC : BlkStatus.IOERR;
+        }
+    }
+
+    private void transfer(Request rq) throws ErrnoException {
+        int n = rq.segments;
+        long[] addrs = new long[n];
+        int[] lens = new int[n];
+        int i = 0;
+        for (Bio b : rq.bios) {
+            for (BioVec v : b.vecs()) {
+                addrs[i] = v.address();
+                lens[i++] = v.len();
+            }
+        }
+        long off = rq.sector << Bio.SECTOR_SHIFT;
+        if (rq.op == Bio.Op.WRITE) {
+            file.pwritev(addrs, lens, n, off);
+        } else {
+            long got = file.preadv(addrs, lens, n, off);
+            if (got < rq.bytes) {
+                throw new ErrnoException(5, "preadv", file.path().toString(), "short read at sector " + rq.sector);
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "image " + file.path() + (file.isDirect() ? " (O_DIRECT)" : " (buffered)");
+    }
+
+    public HostFile file() {
+        return file;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(file);
+    }
+
+    private static void closeQuietly(HostFile f) {
+        try {
+            f.close();
+        } catch (ErrnoException e) {
+            // close reports only delayed write errors, already seen by fdatasync
+        }
+    }
+}

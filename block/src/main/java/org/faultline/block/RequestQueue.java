@@ -1,0 +1,226 @@
+package org.faultline.block;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.faultline.kernel.Kernel;
+import org.faultline.kernel.KernelFunction;
+import org.faultline.kernel.KernelSource;
+import org.faultline.kernel.Scheduler;
+import org.faultline.kernel.SpinLock;
+import org.faultline.kernel.Task;
+import org.faultline.kernel.TaskKind;
+import org.faultline.kernel.WaitQueue;
+import org.faultline.kernel.WaitTarget;
+
+/**
+ * A request queue ({@code struct request_queue}, block/blk-mq.c with the "none" elevator): requests
+ * take a tag (at most {@code nr_requests} in flight, submitters sleep for one), wait on the dispatch
+ * list — where later bios still merge into them — and are executed by the device's IRQ tasks, which
+ * complete their bios in softirq context.
+ *
+ * <p>Completion as a task: each IRQ task ({@code irq/NAME-i}) takes a request, performs the host I/O
+ * and runs {@code bio_endio}. Under the controlled scheduler that makes every completion a
+ * schedulable event, so host latency can never change a run's outcome. Free-running, a synchronous
+ * waiter ({@link BlkCore#submitBioWait}) may issue directly from its own task, as
+ * {@code blk_mq_try_issue_directly} does, saving two host thread switches per I/O.
+ *
+ * <p>Locks: {@code queueLock} (a kernel spin lock) protects {@code dispatch}; {@code tags} and
+ * {@code pending} are atomics readable without it.
+ */
+@KernelSource("block/blk-mq.c")
+public final class RequestQueue {
+    private final Kernel k;
+    private final BlockDevice bdev;
+    private final BlockDriver driver;
+    private final QueueLimits limits;
+    private final BlockStats stats = new BlockStats();
+    private final AtomicInteger tags = new AtomicInteger();        // requests holding a tag
+    private final WaitQueue tagWait;
+    private final SpinLock queueLock;
+    private final ArrayDeque<Request> dispatch = new ArrayDeque<>(); // protected by queueLock
+    private final AtomicInteger pending = new AtomicInteger();     // dispatch.size(), readable lock-free
+    private final WaitQueue irqWait;
+    private final List<Task> irqTasks = new ArrayList<>();
+    private final WaitTarget tagTarget;
+    private final WaitTarget idleTarget;
+
+    RequestQueue(Kernel k, BlockDevice bdev, BlockDriver driver, QueueLimits limits) {
+        this.k = k;
+        this.bdev = bdev;
+        this.driver = driver;
+        this.limits = limits;
+        this.tagWait = new WaitQueue(k);
+        this.irqWait = new WaitQueue(k);
+        this.queueLock = new SpinLock(k, bdev.name() + " queue_lock");
+        this.tagTarget = () -> "a request tag of " + bdev.name() + " (" + limits.nrRequests() + " in flight)";
+        this.idleTarget = () -> "requests to complete on " + bdev.name();
+    }
+
+    /** Spawns the IRQ tasks that execute and complete requests. */
+    void startIrqTasks(int n) {
+        for (int i = 0; i < n; i++) {
+            irqTasks.add(k.spawn("irq/" + bdev.name() + "-" + i, TaskKind.SOFTIRQ, this::irqTaskMain));
+        }
+    }
+
+    public QueueLimits limits() {
+        return limits;
+    }
+
+    public BlockStats stats() {
+        return stats;
+    }
+
+    /**
+     * blk_mq_get_tag(): takes a tag, sleeping while all {@code nr_requests} are in use.
+     *
+     * Context: process context; may sleep.
+     */
+    void blkMqGetTag() {
+        Scheduler s = k.sched();
+        int depth = limits.nrRequests();
+        WaitQueue.Entry e = null;
+        for (;;) {
+            int t = tags.get();
+            if (t < depth) {
+                if (tags.compareAndSet(t, t + 1)) {
+                    break;
+                }
+                continue;
+            }
+            if (e == null) {
+                e = new WaitQueue.Entry(s.current(), 0, WaitQueue::autoremoveWakeFunction, null);
+            }
+            tagWait.prepareToWait(e, tagTarget, true);
+            if (tags.get() >= depth) {
+                s.schedule(); // io_schedule
+            }
+            tagWait.finishWait(e);
+        }
+        s.point("blk_mq_get_tag");
+    }
+
+    private void blkMqPutTag() {
+        tags.decrementAndGet();
+        if (tagWait.active()) {
+            tagWait.wakeUp();
+        }
+    }
+
+    /**
+     * Tries to merge a bio into a request still waiting on the dispatch list (blk_mq_attempt_merge).
+     *
+     * @return true if merged
+     */
+    boolean attemptMerge(Bio b) {
+        if (pending.get() == 0) {
+            return false;
+        }
+        queueLock.spinLock();
+        try {
+            Request last = dispatch.peekLast();
+            if (last != null && last.tryMerge(b, limits)) {
+                b.state = Bio.State.QUEUED;
+                stats.merges.increment();
+                return true;
+            }
+            return false;
+        } finally {
+            queueLock.spinUnlock();
+        }
+    }
+
+    /** Sends a request to the device: takes a tag and queues it for an IRQ task. */
+    @KernelFunction("blk_mq_run_hw_queue")
+    void dispatch(Request rq) {
+        blkMqGetTag();
+        for (Bio b : rq.bios) {
+            b.state = Bio.State.QUEUED;
+        }
+        queueLock.spinLock();
+        dispatch.addLast(rq);
+        pending.incrementAndGet();
+        queueLock.spinUnlock();
+        irqWait.wakeUp();
+    }
+
+    /**
+     * blk_mq_try_issue_directly(): executes the request in the submitting task and completes it
+     * there, in softirq context. Used free-running by synchronous waiters only.
+     */
+    void issueDirectly(Request rq) {
+        blkMqGetTag();
+        start(rq);
+        complete(rq, driver.execute(rq));
+    }
+
+    /** The threaded IRQ handler of this queue: executes dispatched requests and completes them. */
+    @KernelFunction("irq_thread")
+    private void irqTaskMain() {
+        Task self = k.sched().current();
+        for (;;) {
+            irqWait.waitEvent(() -> pending.get() > 0 || self.kthreadShouldStop(), idleTarget);
+            Request rq = take();
+            if (rq == null) {
+                if (self.kthreadShouldStop()) {
+                    return;
+                }
+                continue;
+            }
+            start(rq);
+            complete(rq, driver.execute(rq));
+        }
+    }
+
+    private Request take() {
+        queueLock.spinLock();
+        Request rq = dispatch.pollFirst();
+        if (rq != null) {
+            pending.decrementAndGet();
+        }
+        queueLock.spinUnlock();
+        return rq;
+    }
+
+    private void start(Request rq) {
+        rq.startNs = k.sched().clockNs();
+        for (Bio b : rq.bios) {
+            b.state = Bio.State.IN_FLIGHT;
+        }
+        stats.requests.increment();
+        k.trace("block_rq_issue " + bdev.name() + " " + rq);
+    }
+
+    /** blk_mq_end_request() → bio_endio() for each bio, in softirq context; then frees the tag. */
+    @KernelFunction("blk_mq_end_request")
+    private void complete(Request rq, BlkStatus st) {
+        Task cur = k.sched().current();
+        k.sched().point("blk_mq_complete_request");
+        stats.recordLatency(rq.op, k.sched().clockNs() - rq.startNs);
+        if (rq.op == Bio.Op.READ) {
+            stats.bytesRead.add(rq.bytes);
+        } else if (rq.op == Bio.Op.WRITE) {
+            stats.bytesWritten.add(rq.bytes);
+        }
+        if ((rq.flags & (Bio.REQ_PREFLUSH | Bio.REQ_FUA)) != 0 || rq.op == Bio.Op.FLUSH) {
+            stats.flushes.increment();
+        }
+        if (!st.ok()) {
+            stats.errors.increment();
+            k.printk("blk_update_request: " + (st.injected() ? "injected " : "") + "I/O error, dev " + bdev.name()
+                    + ", sector " + rq.sector + " op " + rq.op + " (" + st + ")");
+        }
+        k.trace("block_rq_complete " + bdev.name() + " " + rq + " " + st);
+        boolean old = cur.setSoftirqActive(true);
+        try {
+            for (Bio b : rq.bios) {
+                b.bioEndio(st);
+            }
+        } finally {
+            cur.setSoftirqActive(old);
+        }
+        blkMqPutTag();
+    }
+}
