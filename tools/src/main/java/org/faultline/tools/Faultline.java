@@ -1,0 +1,211 @@
+package org.faultline.tools;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.faultline.nativeio.ErrnoException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code faultline} command line: {@code bench block}, {@code boot}, {@code patches},
+ * {@code profiles}.
+ *
+ * <p>Exit codes: 0 ok; 1 oops/BUG (or an internal error of Faultline itself); 2 bad usage or input
+ * (one line on stderr, {@code faultline: <message>}); 3 deadlock or hang; 4 corruption or invariant
+ * violation. A kernel run's code comes from {@link org.faultline.kernel.RunResult#exitCode()}.
+ *
+ * <p>{@link #run(String[], PrintStream, PrintStream)} runs a command line in-process and returns its
+ * exit code (tests use it); {@link #main} calls it and exits.
+ */
+@Command(name = "faultline",
+        mixinStandardHelpOptions = true,
+        versionProvider = Faultline.Version.class,
+        sortOptions = false,
+        description = {
+            "A kernel-faithful emulator of a miniature Linux mm/fs/block stack doing real I/O on disk images.",
+            ""},
+        subcommands = {BootCommand.class, BenchCommand.class, PatchesCommand.class, ProfilesCommand.class,
+            CommandLine.HelpCommand.class},
+        footerHeading = "%nExit codes:%n",
+        footer = {
+            "  0  ok",
+            "  1  oops / kernel BUG",
+            "  2  bad usage or input (image, options, missing tool)",
+            "  3  deadlock or hung task",
+            "  4  data corruption or invariant violation"})
+public final class Faultline implements Callable<Integer> {
+    /** Exit code for bad usage or input. */
+    static final int EXIT_USAGE = 2;
+    /** Exit code for an oops, and for an internal error of Faultline. */
+    static final int EXIT_BUG = 1;
+
+    private final Map<String, String> env;
+
+    @Spec
+    CommandSpec spec;
+
+    /** A command line seeing the process environment. */
+    public Faultline() {
+        this(System.getenv());
+    }
+
+    /** A command line seeing {@code env} instead of the process environment ({@code FAULTLINE_HOME}, {@code PATH}). */
+    Faultline(Map<String, String> env) {
+        this.env = Map.copyOf(env);
+    }
+
+    /** The environment the commands see. */
+    Map<String, String> env() {
+        return env;
+    }
+
+    @Override
+    public Integer call() {
+        // no subcommand given
+        PrintWriter err = spec.commandLine().getErr();
+        spec.commandLine().usage(err);
+        return EXIT_USAGE;
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        System.out.flush();
+        System.err.flush();
+        System.exit(code);
+    }
+
+    /**
+     * Runs one command line in-process.
+     *
+     * @param args the arguments after {@code faultline}
+     * @param out  standard output
+     * @param err  standard error
+     * @return the exit code
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, System.getenv());
+    }
+
+    /** {@link #run(String[], PrintStream, PrintStream)} with an explicit environment. */
+    static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+        PrintWriter o = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true);
+        PrintWriter e = new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true);
+        boolean debug = env.containsKey("FAULTLINE_DEBUG");
+        try {
+            CommandLine cl = new CommandLine(new Faultline(env));
+            cl.setOut(o);
+            cl.setErr(e);
+            cl.setParameterExceptionHandler(new UsageErrors());
+            cl.setExecutionExceptionHandler(new Errors(debug));
+            return cl.execute(args);
+        } catch (Throwable t) { // an Error escaping picocli (a LinkageError from JNA, OutOfMemoryError...)
+            e.println("faultline: internal error: " + oneLine(String.valueOf(t))
+                    + (debug ? "" : " (set FAULTLINE_DEBUG=1 for the Java stack trace)"));
+            if (debug) {
+                t.printStackTrace(e);
+            }
+            return EXIT_BUG;
+        } finally {
+            o.flush();
+            e.flush();
+        }
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    /** Usage errors: one line naming the problem, one line with the hint; exit 2. */
+    private static final class UsageErrors implements IParameterExceptionHandler {
+        @Override
+        public int handleParseException(ParameterException ex, String[] args) {
+            CommandLine cl = ex.getCommandLine();
+            PrintWriter err = cl.getErr();
+            String msg = oneLine(ex.getMessage());
+            if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+                List<String> unmatched = u.getUnmatched();
+                if (!cl.getSubcommands().isEmpty() && !unmatched.isEmpty() && !unmatched.get(0).startsWith("-")) {
+                    msg = "unknown command '" + unmatched.get(0) + "'";
+                }
+                if (!u.getSuggestions().isEmpty()) {
+                    msg += " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
+                }
+            }
+            err.println("faultline: " + msg);
+            err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return EXIT_USAGE;
+        }
+    }
+
+    /** Errors while a command runs: user-fixable ones in one line (exit 2), anything else is ours (exit 1). */
+    private static final class Errors implements IExecutionExceptionHandler {
+        private final boolean debug;
+
+        Errors(boolean debug) {
+            this.debug = debug;
+        }
+
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+            PrintWriter err = cl.getErr();
+            if (ex instanceof CliError c) {
+                err.println("faultline: " + oneLine(c.getMessage()));
+                return c.exitCode;
+            }
+            if (ex instanceof ErrnoException || ex instanceof UncheckedIOException || ex instanceof IOException) {
+                Throwable t = ex instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : ex;
+                err.println("faultline: " + oneLine(t.getMessage()));
+                if (debug) {
+                    ex.printStackTrace(err);
+                }
+                return EXIT_USAGE;
+            }
+            err.println("faultline: internal error: " + oneLine(String.valueOf(ex))
+                    + (debug ? "" : " (set FAULTLINE_DEBUG=1 for the Java stack trace)"));
+            if (debug) {
+                ex.printStackTrace(err);
+            }
+            return EXIT_BUG;
+        }
+    }
+
+    /** {@code --version}: the project version baked in at build time. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"faultline " + version(),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
+                        + System.getProperty("os.name") + " " + System.getProperty("os.arch")};
+        }
+
+        static String version() {
+            try (InputStream in = Faultline.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    Properties p = new Properties();
+                    p.load(in);
+                    String v = p.getProperty("version");
+                    if (v != null && !v.startsWith("${")) {
+                        return v;
+                    }
+                }
+            } catch (IOException e) {
+                // fall through
+            }
+            return "(unknown version)";
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package org.faultline.tools;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.faultline.block.HostFileDriver;
+import org.faultline.nativeio.DirectIoUnsupportedException;
+import org.faultline.nativeio.ErrnoException;
+import org.faultline.nativeio.HostFile;
+import org.faultline.nativeio.LibC;
+
+/**
+ * Opening the host image a command runs on, with every refusal turned into one line for the user.
+ * The only host file ever created or written is the image the user named (or the default image).
+ */
+final class Images {
+    private Images() {
+    }
+
+    /**
+     * Opens {@code image} as a block device driver, checking it holds at least {@code minBytes}.
+     *
+     * @param create   if the image does not exist, create it (and missing parent directories) as a
+     *                 sparse file of {@code minBytes}; an existing image is used as it is
+     * @param sizeOpt  the option that asked for {@code minBytes}, for the message ({@code "--size"})
+     * @param writes   the run will write: refuse a block device (or a loop-attached image) in use
+     * @throws CliError (exit 2) if the image is missing, unopenable, refuses O_DIRECT, too small, or
+     *                  (when {@code writes}) mounted, swap or otherwise held;
+     *                  nothing on the host is changed then, except that a file this call created is
+     *                  removed again
+     */
+    static HostFileDriver open(Path image, long minBytes, boolean direct, boolean create, String sizeOpt,
+                               boolean writes) {
+        boolean created = false;
+        if (create && !Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
+            createSparse(image, minBytes);
+            created = true;
+        }
+        HostFileDriver d;
+        try {
+            d = HostFileDriver.open(image, direct, false);
+        } catch (DirectIoUnsupportedException e) {
+            if (created) {
+                deleteQuietly(image);
+            }
+            throw new CliError(e.getMessage());
+        } catch (ErrnoException e) {
+            if (created) {
+                deleteQuietly(image);
+            }
+            throw new CliError(describe(image, e));
+        }
+        long bytes;
+        try {
+            bytes = d.file().size();
+        } catch (ErrnoException e) {
+            d.close();
+            throw new CliError(describe(image, e));
+        }
+        String busy = writes ? inUse(image, d.file().isBlockDevice()) : null;
+        if (busy != null) {
+            d.close();
+            throw new CliError("refusing to write to " + image + ": " + busy
+                    + "; use an image file or an unused device");
+        }
+        if (bytes < minBytes) {
+            d.close();
+            throw new CliError(image + ": image is " + bytes + " bytes, smaller than " + sizeOpt + " " + minBytes
+                    + (create ? " (--create never resizes an existing image)" : ""));
+        }
+        return d;
+    }
+
+    /**
+     * Creates {@code image} (and its missing parent directories) as a sparse file of {@code bytes}
+     * ({@code O_CREAT|O_EXCL}, then {@code ftruncate}). Refuses to touch an existing file.
+     */
+    static void createSparse(Path image, long bytes) {
+        Path parent = image.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            try {
+                Files.createDirectories(parent);
+            } catch (IOException e) {
+                throw new CliError(parent + ": cannot create directory: " + reason(e));
+            }
+        }
+        HostFile f;
+        try {
+            f = HostFile.open(image, LibC.O_RDWR | LibC.O_CREAT | LibC.O_EXCL, 0644);
+        } catch (ErrnoException e) {
+            throw new CliError(describe(image, e));
+        }
+        try {
+            f.ftruncate(bytes);
+            f.close();
+        } catch (ErrnoException e) {
+            try {
+                f.close();
+            } catch (ErrnoException ignored) {
+                // already failing
+            }
+            deleteQuietly(image);
+            throw new CliError(image + ": cannot size the new image to " + bytes + " bytes: "
+                    + ErrnoException.describe(e.errno()) + " (" + e.errnoName() + ")");
+        }
+    }
+
+    /** {@code /x.img: No such file or directory (ENOENT)} for open failures; the full message otherwise. */
+    static String describe(Path image, ErrnoException e) {
+        if ("open".equals(e.call()) || "statx".equals(e.call())) {
+            return image + ": " + ErrnoException.describe(e.errno()) + " (" + e.errnoName() + ")";
+        }
+        return e.getMessage();
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "Permission denied (EACCES)";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "a file of that name is in the way (EEXIST)";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "No such file or directory (ENOENT)";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    // ---------------------------------------------------------------- is the device in use?
+
+    /**
+     * Why writing to {@code image} would destroy something the host is using, or null: a block device
+     * that is (or has a partition) mounted, active swap, or held by another device (dm, md, LVM); or an
+     * image file attached to a loop device that is in use in one of those ways. Best effort: when
+     * /proc or /sys cannot be read, nothing is reported.
+     */
+    static String inUse(Path image, boolean blockDevice) {
+        try {
+            if (blockDevice) {
+                Path sys = sysfsOf(((Number) Files.getAttribute(image, "unix:rdev")).longValue());
+                return sys == null ? null : deviceInUse(sys);
+            }
+            Path real = image.toRealPath();
+            try (Stream<Path> loops = Files.list(Path.of("/sys/block"))) {
+                for (Path loop : loops.filter(p -> p.getFileName().toString().startsWith("loop")).toList()) {
+                    Path backing = loop.resolve("loop/backing_file");
+                    if (Files.isReadable(backing) && Files.readString(backing).strip().equals(real.toString())) {
+                        String why = deviceInUse(loop.toRealPath());
+                        if (why != null) {
+                            return "it backs /dev/" + loop.getFileName() + ", which " + why.replaceFirst("^it ", "");
+                        }
+                    }
+                }
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** {@code sys}: the device's /sys/devices/... directory; partitions are subdirectories of it. */
+    private static String deviceInUse(Path sys) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            // id parent MAJ:MIN root mountpoint options... - fstype source superoptions
+            String[] f = line.split(" ");
+            int dash = java.util.Arrays.asList(f).indexOf("-");
+            if (f.length < 5 || dash < 0 || dash + 2 >= f.length) {
+                continue;
+            }
+            String[] mm = f[2].split(":");
+            Path dev = sysfsOf(Long.parseLong(mm[0]), Long.parseLong(mm[1]));
+            if (dev == null && f[dash + 2].startsWith("/dev/")) { // btrfs and others report an anonymous MAJ:MIN
+                Path src = Path.of(unescape(f[dash + 2]));
+                if (Files.exists(src)) {
+                    Object rdev = Files.getAttribute(src, "unix:rdev");
+                    dev = sysfsOf(((Number) rdev).longValue());
+                }
+            }
+            if (dev != null && dev.startsWith(sys)) {
+                return "it is mounted on " + unescape(f[4])
+                        + (dev.equals(sys) ? "" : " (partition " + dev.getFileName() + ")");
+            }
+        }
+        Path swaps = Path.of("/proc/swaps");
+        if (Files.isReadable(swaps)) {
+            for (String line : Files.readAllLines(swaps)) {
+                String name = unescape(line.split("\\s+")[0]);
+                if (name.startsWith("/dev/") && Files.exists(Path.of(name))) {
+                    Path dev = sysfsOf(((Number) Files.getAttribute(Path.of(name), "unix:rdev")).longValue());
+                    if (dev != null && dev.startsWith(sys)) {
+                        return "it is in use as swap (" + name + ")";
+                    }
+                }
+            }
+        }
+        try (Stream<Path> walk = Files.walk(sys, 2)) {
+            for (Path h : walk.filter(p -> p.getFileName().toString().equals("holders")).toList()) {
+                try (Stream<Path> holders = Files.list(h)) {
+                    List<String> names = holders.map(p -> p.getFileName().toString()).toList();
+                    if (!names.isEmpty()) {
+                        return "it is held by " + String.join(", ", names);
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The /sys/devices/... directory of block device {@code dev_t}, or null. */
+    private static Path sysfsOf(long rdev) {
+        // glibc's gnu_dev_major/minor
+        long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
+        long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
+        return sysfsOf(major, minor);
+    }
+
+    private static Path sysfsOf(long major, long minor) {
+        if (major == 0) {
+            return null; // anonymous (tmpfs, overlay, btrfs subvolumes)
+        }
+        try {
+            return Path.of("/sys/dev/block/" + major + ":" + minor).toRealPath();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** /proc's octal escapes ({@code \040} for a space). */
+    private static String unescape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()
+                    && s.substring(i + 1, i + 4).chars().allMatch(ch -> ch >= '0' && ch <= '7')) {
+                sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort: we created it, it is empty or sparse
+        }
+    }
+}

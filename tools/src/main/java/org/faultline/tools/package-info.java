@@ -1,0 +1,30 @@
+/**
+ * The {@code faultline} command line (picocli), packaged as the fat jar
+ * {@code tools/target/faultline.jar} that the {@code ./faultline} launcher runs.
+ *
+ * <p>Commands:
+ * <ul>
+ *   <li>{@link org.faultline.tools.BootCommand boot} — boots a free-running kernel with a profile and
+ *       patch overrides on an image and runs the default workload (block-level until the filesystem
+ *       exists: plugged writers, a flush, verifying readers);</li>
+ *   <li>{@link org.faultline.tools.BenchBlock bench block} — fio-psync-shaped synchronous I/O through
+ *       the emulated block layer, optionally compared with fio itself ({@code --vs-fio});</li>
+ *   <li>{@link org.faultline.tools.PatchesCommand patches}, {@link org.faultline.tools.ProfilesCommand
+ *       profiles} — the switchable patches and the built-in kernel eras.</li>
+ * </ul>
+ *
+ * <p>Conventions: {@link org.faultline.tools.Faultline#run} runs a command line in-process and returns
+ * its exit code — 0 ok, 1 oops/BUG, 2 bad usage or input, 3 deadlock/hang, 4 corruption/invariant
+ * (a kernel run's code is {@code RunResult.exitCode()}). A user-fixable problem is one line on stderr,
+ * {@code faultline: <message>} ({@link org.faultline.tools.CliError}), never a stack trace; usage
+ * errors add a {@code Try '... --help'} hint. The only host file a command creates or writes is the
+ * image the user named (or the default image under {@code $FAULTLINE_HOME}, else
+ * {@code ~/.faultline}); an image that is refused is left untouched.
+ *
+ * <p>Like everything outside kernel/, this package never uses host threads, monitors or the host
+ * clock: time is {@code k.sched().clockNs()}, and state a task records is written only by that task
+ * and read after {@code Kernel.run()} has joined it. Running fio as a child process is the one
+ * outside program it starts. JSON output is written by hand ({@link org.faultline.tools.Json}) and
+ * fio's JSON is read with a minimal scanner ({@link org.faultline.tools.Fio}).
+ */
+package org.faultline.tools;

@@ -1,0 +1,86 @@
+package org.faultline.tools;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** Runs the CLI in-process and keeps scratch files under target/ (not /tmp: tmpfs behaves differently). */
+final class CliTestSupport {
+    private CliTestSupport() {
+    }
+
+    /** What one command line did. */
+    record Run(int code, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    static Run run(String... args) {
+        return run(System.getenv(), args);
+    }
+
+    static Run run(Map<String, String> env, String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream out = new PrintStream(o, true, StandardCharsets.UTF_8);
+             PrintStream err = new PrintStream(e, true, StandardCharsets.UTF_8)) {
+            code = Faultline.run(args, out, err, env);
+        }
+        return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    /** A fresh directory under target/test-scratch/. */
+    static Path scratch(String name) throws IOException {
+        Path d = Path.of("target", "test-scratch", name).toAbsolutePath();
+        deleteTree(d);
+        return Files.createDirectories(d);
+    }
+
+    static void deleteTree(Path d) throws IOException {
+        if (!Files.exists(d)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(d)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** A sparse image of {@code bytes}. */
+    static Path image(Path dir, String name, long bytes) throws IOException {
+        Path p = dir.resolve(name);
+        try (var ch = Files.newByteChannel(p, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+            ch.position(bytes - 1);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {0}));
+        }
+        return p;
+    }
+
+    /** A numeric field of a flat JSON object. */
+    static double jsonNumber(String json, String key) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*(-?[0-9.eE+]+)").matcher(json);
+        if (!m.find()) {
+            throw new AssertionError("no \"" + key + "\" in " + json);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** Lines of text, without a trailing empty one. */
+    static String[] lines(String s) {
+        return s.isEmpty() ? new String[0] : s.split("\\R");
+    }
+}

@@ -1,0 +1,253 @@
+package org.faultline.tools;
+
+import static org.faultline.tools.CliTestSupport.image;
+import static org.faultline.tools.CliTestSupport.jsonNumber;
+import static org.faultline.tools.CliTestSupport.lines;
+import static org.faultline.tools.CliTestSupport.run;
+import static org.faultline.tools.CliTestSupport.scratch;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.HashMap;
+import java.util.Map;
+import org.faultline.tools.CliTestSupport.Run;
+import org.junit.jupiter.api.Test;
+
+class FaultlineCliTest {
+    private static final long MIB = 1 << 20;
+
+    /** Bad input: exit 2, exactly one line on stderr naming the problem, no stack trace, nothing on stdout. */
+    private static void assertOneLineError(Run r, String... mentions) {
+        assertEquals(2, r.code(), r::toString);
+        String[] err = lines(r.err());
+        assertEquals(1, err.length, () -> "want one stderr line\n" + r);
+        assertTrue(err[0].startsWith("faultline: "), r::toString);
+        assertNoStackTrace(r);
+        for (String m : mentions) {
+            assertTrue(err[0].contains(m), () -> "stderr should mention '" + m + "'\n" + r);
+        }
+    }
+
+    /** Usage error: exit 2, the problem on one line and a --help hint on the next. */
+    private static void assertUsageError(Run r, String mention) {
+        assertEquals(2, r.code(), r::toString);
+        String[] err = lines(r.err());
+        assertEquals(2, err.length, r::toString);
+        assertTrue(err[0].startsWith("faultline: ") && err[0].contains(mention), r::toString);
+        assertTrue(err[1].startsWith("Try 'faultline") && err[1].contains("--help"), r::toString);
+        assertNoStackTrace(r);
+    }
+
+    private static void assertNoStackTrace(Run r) {
+        String all = r.out() + r.err();
+        assertFalse(all.contains("\tat ") || all.contains("Exception"), () -> "stack trace leaked\n" + r);
+    }
+
+    @Test
+    void helpListsTheSubcommands() {
+        Run r = run("--help");
+        assertEquals(0, r.code(), r::toString);
+        for (String c : new String[] {"bench", "boot", "patches", "profiles"}) {
+            assertTrue(r.out().contains("  " + c + " "), () -> "help should list " + c + "\n" + r);
+        }
+        assertEquals("", r.err());
+        Run b = run("bench", "block", "--help");
+        assertEquals(0, b.code(), b::toString);
+        assertTrue(b.out().contains("--pattern") && b.out().contains("--vs-fio"), b::toString);
+    }
+
+    @Test
+    void versionPrintsTheProjectVersion() {
+        Run r = run("--version");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().startsWith("faultline 0."), r::toString);
+    }
+
+    @Test
+    void noOrUnknownCommandIsAUsageError() {
+        Run none = run();
+        assertEquals(2, none.code(), none::toString);
+        assertTrue(none.err().contains("Usage: faultline"), none::toString);
+        assertUsageError(run("frobnicate"), "unknown command 'frobnicate'");
+        assertUsageError(run("bench", "block", "--size", "1M", "--image", "x.img", "--bogus"), "--bogus");
+    }
+
+    @Test
+    void benchWritesThenReadsAndCountsEveryByte() throws IOException {
+        Path d = scratch("bench-ok");
+        Path img = d.resolve("disk.img");
+        Run w = run("bench", "block", "--image", img.toString(), "--create", "--size", "8M", "--bs", "64k",
+                "--pattern", "write", "--json");
+        assertEquals(0, w.code(), w::toString);
+        assertEquals(8 * MIB, Files.size(img), "--create makes an image of --size");
+        String[] out = lines(w.out());
+        assertEquals(1, out.length, w::toString);
+        assertEquals(8 * MIB, (long) jsonNumber(w.out(), "bytes"), w::toString);
+        assertEquals(128, (long) jsonNumber(w.out(), "bios"), w::toString);
+        assertTrue(jsonNumber(w.out(), "requests") > 0, w::toString);
+        assertTrue(jsonNumber(w.out(), "mb_per_s") > 0 && jsonNumber(w.out(), "iops") > 0, w::toString);
+        assertTrue(w.out().contains("\"pattern\": \"write\"") && w.out().contains("\"direct\": false"), w::toString);
+
+        Run rd = run("bench", "block", "--image", img.toString(), "--size", "8M", "--bs", "64k",
+                "--pattern", "read", "--jobs", "2", "--json");
+        assertEquals(0, rd.code(), rd::toString);
+        assertEquals(2 * 8 * MIB, (long) jsonNumber(rd.out(), "bytes"), "each job covers --size");
+        assertEquals(2, (long) jsonNumber(rd.out(), "jobs"));
+        assertTrue(jsonNumber(rd.out(), "requests") >= 256, rd::toString);
+
+        Run text = run("bench", "block", "--image", img.toString(), "--size", "1M", "--pattern", "randwrite");
+        assertEquals(0, text.code(), text::toString);
+        assertTrue(text.out().contains("MB/s") && text.out().contains("IOPS") && text.out().contains("merges"),
+                text::toString);
+    }
+
+    @Test
+    void benchOnAMissingImageCreatesNothing() throws IOException {
+        Path d = scratch("bench-missing");
+        Path img = d.resolve("missing.img");
+        Run r = run("bench", "block", "--image", img.toString(), "--size", "1M");
+        assertOneLineError(r, img.toString(), "No such file or directory (ENOENT)");
+        assertFalse(Files.exists(img), "the image must not be created without --create");
+    }
+
+    @Test
+    void benchOnATooSmallImageLeavesItUntouched() throws IOException {
+        Path d = scratch("bench-small");
+        Path img = image(d, "small.img", MIB);
+        byte[] marker = "do not touch".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (var ch = Files.newByteChannel(img, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(marker));
+        }
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(img, old);
+        for (String[] extra : new String[][] {{}, {"--create"}, {"--vs-fio"}}) {
+            String[] args = new String[6 + extra.length];
+            System.arraycopy(new String[] {"bench", "block", "--image", img.toString(), "--size", "1G"}, 0, args, 0, 6);
+            System.arraycopy(extra, 0, args, 6, extra.length);
+            Run r = run(args);
+            assertOneLineError(r, "image is 1048576 bytes, smaller than --size 1073741824");
+            assertEquals(MIB, Files.size(img));
+            assertEquals(old, Files.getLastModifiedTime(img));
+        }
+        byte[] head = new byte[marker.length];
+        try (var in = Files.newInputStream(img)) {
+            assertEquals(marker.length, in.read(head));
+        }
+        assertArrayEquals(marker, head);
+    }
+
+    @Test
+    void benchRejectsBadOptionValues() throws IOException {
+        Path d = scratch("bench-bad");
+        String img = image(d, "disk.img", MIB).toString();
+        assertUsageError(run("bench", "block", "--image", img, "--size", "1M", "--pattern", "sideways"), "--pattern");
+        assertUsageError(run("bench", "block", "--image", img, "--size", "12q"), "'12q' is not a size");
+        assertUsageError(run("bench", "block", "--size", "1M"), "--image");
+        assertOneLineError(run("bench", "block", "--image", img, "--size", "1M", "--bs", "1000"), "--bs");
+        assertOneLineError(run("bench", "block", "--image", img, "--size", "1M", "--bs", "2M"), "--bs");
+        assertOneLineError(run("bench", "block", "--image", img, "--size", "100k", "--bs", "64k"), "not a multiple");
+        assertOneLineError(run("bench", "block", "--image", img, "--size", "1M", "--jobs", "0"), "--jobs");
+        assertOneLineError(run("bench", "block", "--image", d.toString(), "--size", "1M"), "Is a directory (EISDIR)");
+    }
+
+    @Test
+    void vsFioWithoutFioSaysSoBeforeRunning() throws IOException {
+        Path d = scratch("bench-nofio");
+        Path img = image(d, "disk.img", MIB);
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(img, old);
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("PATH", d.resolve("no-bin").toString());
+        Run r = CliTestSupport.run(env, "bench", "block", "--image", img.toString(), "--size", "1M", "--vs-fio");
+        assertOneLineError(r, "fio");
+        assertEquals(old, Files.getLastModifiedTime(img), "nothing may be written when fio is missing");
+    }
+
+    @Test
+    void vsFioReportsFiosFiguresAndTheRatio() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Fio.find(System.getenv()) != null, "fio is not installed");
+        Path d = scratch("bench-fio");
+        Path img = d.resolve("disk.img");
+        Run r = run("bench", "block", "--image", img.toString(), "--create", "--size", "4M", "--bs", "64k",
+                "--vs-fio", "--json");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(jsonNumber(r.out(), "fio_mb_per_s") > 0 && jsonNumber(r.out(), "fio_iops") > 0, r::toString);
+        double ratio = jsonNumber(r.out(), "ratio");
+        assertEquals(jsonNumber(r.out(), "mb_per_s") / jsonNumber(r.out(), "fio_mb_per_s"), ratio, 0.01, r::toString);
+        assertTrue(r.out().contains("\"image_was_sparse\": true"), "a freshly created image is sparse\n" + r);
+        assertEquals(4 * MIB, Files.size(img), "fio must not grow the image");
+    }
+
+    @Test
+    void bootRunsTheBlockWorkloadAndVerifiesIt() throws IOException {
+        Path d = scratch("boot-ok");
+        Path img = image(d, "disk.img", 8 * MIB);
+        Run r = run("boot", "--image", img.toString(), "--size", "4M", "--kernel", "4.20",
+                "--patch", "+memcg-prealloc-pte", "--patch", "-page-wait-recheck", "--seed", "3");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("filesystem not yet available: running the block-level default workload"), r::toString);
+        assertTrue(r.out().contains("written    4.0 MiB"), r::toString);
+        assertTrue(r.out().contains("4.0 MiB verified"), r::toString);
+        assertTrue(r.out().contains("kernel 4.20 +memcg-prealloc-pte -page-wait-recheck"), r::toString);
+        assertTrue(r.out().contains("result     ok"), r::toString);
+        assertEquals(8 * MIB, Files.size(img));
+    }
+
+    @Test
+    void bootCreatesTheDefaultImageUnderFaultlineHome() throws IOException {
+        Path home = scratch("boot-home").resolve("home");
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("FAULTLINE_HOME", home.toString());
+        Run r = CliTestSupport.run(env, "boot", "--size", "1M");
+        assertEquals(0, r.code(), r::toString);
+        Path img = home.resolve("default.img");
+        assertEquals(64 * MIB, Files.size(img));
+        assertTrue(r.out().contains(img.toString()), r::toString);
+    }
+
+    @Test
+    void bootRejectsUnknownProfilesAndPatches() throws IOException {
+        Path d = scratch("boot-bad");
+        String img = image(d, "disk.img", 8 * MIB).toString();
+        assertOneLineError(run("boot", "--image", img, "--kernel", "9.9"), "unknown kernel profile '9.9'", "6.6");
+        assertOneLineError(run("boot", "--image", img, "--patch", "+no-such"), "unknown patch 'no-such'");
+        assertOneLineError(run("boot", "--image", img, "--patch", "-no-such"), "unknown patch 'no-such'");
+        assertOneLineError(run("boot", "--image", img, "--size", "16M"), "smaller than --size");
+        assertOneLineError(run("boot", "--image", img, "--ram", "4k"), "--ram");
+        assertOneLineError(run("boot", "--image", d.resolve("nope.img").toString()), "ENOENT");
+        assertFalse(Files.exists(d.resolve("nope.img")));
+    }
+
+    @Test
+    void patchesListsIdsWithTheirUpstreamCommits() {
+        Run r = run("patches");
+        assertEquals(0, r.code(), r::toString);
+        String row = null;
+        for (String l : lines(r.out())) {
+            if (l.startsWith("memcg-prealloc-pte ")) {
+                row = l;
+            }
+        }
+        assertTrue(row != null && row.contains("63f3655f9501") && row.contains("merged") && row.contains("5.8"), r::toString);
+        assertTrue(lines(r.out())[0].startsWith("ID "), r::toString);
+        assertEquals(org.faultline.kernel.Patch.values().length + 1, lines(r.out()).length, r::toString);
+    }
+
+    @Test
+    void profilesListsEveryEraAndItsPatches() {
+        Run r = run("profiles");
+        assertEquals(0, r.code(), r::toString);
+        for (var p : org.faultline.kernel.KernelProfile.builtIn()) {
+            assertTrue(r.out().contains("\n" + p.name() + ":") || r.out().startsWith(p.name() + ":")
+                    || r.out().contains("\n" + p.name() + " (default):"), () -> p.name() + "\n" + r);
+        }
+        assertTrue(r.out().contains("6.6 (default)"), r::toString);
+        assertTrue(r.out().contains("wait-on-page-writeback-loops"), r::toString);
+    }
+}
