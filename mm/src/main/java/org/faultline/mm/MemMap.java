@@ -2,6 +2,7 @@ package org.faultline.mm;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.faultline.kernel.Kernel;
 import org.faultline.nativeio.AlignedMemory;
 
 /**
@@ -14,11 +15,8 @@ public final class MemMap implements AutoCloseable {
     private final AlignedMemory ram;
     private final Page[] pages;
 
-    /**
-     * @param nrPages frames of physical memory
-     * @throws UncheckedIOException if the host cannot provide the memory
-     */
-    public MemMap(int nrPages) {
+    /** Memory for a booted kernel: page flag operations are preemption points of {@code k}. */
+    public MemMap(Kernel k, int nrPages) {
         if (nrPages <= 0) {
             throw new IllegalArgumentException("RAM must hold at least one page");
         }
@@ -29,8 +27,13 @@ public final class MemMap implements AutoCloseable {
         }
         this.pages = new Page[nrPages];
         for (int i = 0; i < nrPages; i++) {
-            pages[i] = new Page(i, ram.address((long) i * Page.PAGE_SIZE, Page.PAGE_SIZE));
+            pages[i] = new Page(k, i, ram.address((long) i * Page.PAGE_SIZE, Page.PAGE_SIZE));
         }
+    }
+
+    /** Memory whose page flag operations are not preemption points (block-layer tools and tests). */
+    public MemMap(int nrPages) {
+        this(null, nrPages);
     }
 
     /** pfn_to_page(). */
@@ -50,6 +53,21 @@ public final class MemMap implements AutoCloseable {
     /** Offset of a page's bytes within {@link #ram()}. */
     public long offsetOf(Page p) {
         return p.pfn() * Page.PAGE_SIZE;
+    }
+
+    /** Copies {@code len} bytes of a page, from {@code off}, into {@code dst}. */
+    public void read(Page p, int off, byte[] dst, int dstOff, int len) {
+        ram.get(offsetOf(p) + off, dst, dstOff, len);
+    }
+
+    /** Copies {@code len} bytes from {@code src} into a page at {@code off}. */
+    public void write(Page p, int off, byte[] src, int srcOff, int len) {
+        ram.put(offsetOf(p) + off, src, srcOff, len);
+    }
+
+    /** Zeroes part of a page (zero_user_segment). */
+    public void zero(Page p, int off, int len) {
+        ram.fill(offsetOf(p) + off, len, (byte) 0);
     }
 
     @Override

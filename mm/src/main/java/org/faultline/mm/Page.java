@@ -2,20 +2,31 @@ package org.faultline.mm;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import org.faultline.kernel.BitWord;
+import org.faultline.kernel.Kernel;
 
 /**
- * A page frame ({@code struct page}, include/linux/mm_types.h and page-flags.h): its flags as atomic
- * bits, its reference count, and the 4 KiB of real memory it describes in the RAM arena
- * ({@link MemMap}). Flag numbers follow the x86_64 kernels of the 4.x–5.x era.
+ * A page frame ({@code struct page}, include/linux/mm_types.h and page-flags.h): flags as atomic bits,
+ * reference and map counts, the mapping and index of a page-cache page, fs-private state (buffer
+ * heads, iomap state), its memcg, its LRU links, and the 4 KiB of real memory it describes in the RAM
+ * arena ({@link MemMap}). Flag numbers follow x86_64 kernels of the 4.x–5.x era.
  *
- * <p>Only what the block layer needs is here yet; the mm issue grows it (mapcount, pin count,
- * mapping, index, private, memcg).
+ * <p>Every flag operation through the named accessors ({@link #dirty()}, {@link #testClearDirty()},
+ * ...) is a preemption point, so the controlled scheduler can interleave tasks between any two of
+ * them, as other CPUs could. The raw {@link BitWord} operations are not; kernel/ uses them under its
+ * own points.
+ *
+ * <p>Fields: {@code mapping}, {@code index} change only with the page locked (or while the page is
+ * not yet visible); {@code private_} under the page lock (buffers) or the mapping's private lock;
+ * LRU links under the lruvec's lock; the counts are atomic.
  */
 public class Page extends BitWord {
     public static final int PAGE_SHIFT = 12;
     public static final int PAGE_SIZE = 1 << PAGE_SHIFT;
+    /** GUP_PIN_COUNTING_BIAS (v5.7): a FOLL_PIN adds this much to the refcount. */
+    public static final int GUP_PIN_COUNTING_BIAS = 1024;
 
     public static final int PG_LOCKED = 0;
+    public static final int PG_ERROR = 1;
     public static final int PG_REFERENCED = 2;
     public static final int PG_UPTODATE = 3;
     public static final int PG_DIRTY = 4;
@@ -27,9 +38,10 @@ public class Page extends BitWord {
     public static final int PG_WRITEBACK = 15;
     public static final int PG_RECLAIM = 18;
     public static final int PG_SWAPBACKED = 19;
-    public static final int PG_ERROR = 1;
+    public static final int PG_UNEVICTABLE = 20;
 
     private static final String[] NAMES = new String[64];
+    private static final String[][] SITES = new String[5][64]; // preemption-point names, no allocation per op
 
     static {
         NAMES[PG_LOCKED] = "PG_locked";
@@ -45,14 +57,36 @@ public class Page extends BitWord {
         NAMES[PG_WRITEBACK] = "PG_writeback";
         NAMES[PG_RECLAIM] = "PG_reclaim";
         NAMES[PG_SWAPBACKED] = "PG_swapbacked";
+        NAMES[PG_UNEVICTABLE] = "PG_unevictable";
+        String[] ops = {"Page", "SetPage", "ClearPage", "TestSetPage", "TestClearPage"};
+        for (int b = 0; b < 64; b++) {
+            String n = NAMES[b] == null ? String.valueOf(b) : NAMES[b].substring(3);
+            for (int o = 0; o < ops.length; o++) {
+                SITES[o][b] = ops[o] + n;
+            }
+        }
     }
 
     private final long pfn;
     private final long address;
+    final Kernel k;                                   // null for a MemMap made without a kernel
     private final AtomicInteger refcount = new AtomicInteger();
+    private final AtomicInteger mapcount = new AtomicInteger(); // page_mapcount(): PTEs mapping it
+    volatile AddressSpace mapping;                    // page->mapping (page cache); null if anon or free
+    volatile long index;                              // page->index in its mapping
+    private volatile Object private_;                 // page->private: buffer heads or iomap state
+    volatile MemCgroup memcg;                         // page->mem_cgroup (charged to)
+    // LRU: an intrusive list, as list_head; guarded by the lruvec lock
+    Page lruPrev;
+    Page lruNext;
+    Lruvec lruvec;
+    int lru = -1;
+    volatile boolean anon;                            // PageAnon()
+    volatile VmArea anonVma;                          // the VMA an anonymous page was faulted into
 
-    Page(long pfn, long address) {
+    Page(Kernel k, long pfn, long address) {
         super(pfn);
+        this.k = k;
         this.pfn = pfn;
         this.address = address;
     }
@@ -67,6 +101,8 @@ public class Page extends BitWord {
         return address;
     }
 
+    // ------------------------------------------------------------ counts
+
     /** page_count(). */
     public final int count() {
         return refcount.get();
@@ -77,7 +113,7 @@ public class Page extends BitWord {
         refcount.incrementAndGet();
     }
 
-    /** put_page() without freeing (the allocator frees at zero); returns the new count. */
+    /** Drops a reference without freeing (the allocator frees at zero); returns the new count. */
     public final int put() {
         return refcount.decrementAndGet();
     }
@@ -87,15 +123,186 @@ public class Page extends BitWord {
         refcount.set(n);
     }
 
+    /** page_ref_add(). */
+    public final int refAdd(int n) {
+        return refcount.addAndGet(n);
+    }
+
+    /** page_ref_freeze(): sets the count to 0 if it is exactly {@code expected}. */
+    public final boolean refFreeze(int expected) {
+        return refcount.compareAndSet(expected, 0);
+    }
+
+    /** page_ref_unfreeze(). */
+    public final void refUnfreeze(int n) {
+        refcount.set(n);
+    }
+
+    /** page_maybe_dma_pinned() (v5.7): the refcount carries at least one FOLL_PIN bias. */
+    public final boolean maybeDmaPinned() {
+        return refcount.get() >= GUP_PIN_COUNTING_BIAS;
+    }
+
+    /** page_mapcount(). */
+    public final int mapcount() {
+        return mapcount.get();
+    }
+
+    /** page_mapped(). */
+    public final boolean mapped() {
+        return mapcount.get() > 0;
+    }
+
+    final int incMapcount() {
+        return mapcount.incrementAndGet();
+    }
+
+    final int decMapcount() {
+        return mapcount.decrementAndGet();
+    }
+
+    // ------------------------------------------------------------ mapping, private
+
+    /** page->mapping (null for anonymous and free pages). */
+    public final AddressSpace mapping() {
+        return mapping;
+    }
+
+    /** page->index. */
+    public final long index() {
+        return index;
+    }
+
+    /** PageAnon(). */
+    public final boolean isAnon() {
+        return anon;
+    }
+
+    /** page_private(): fs state attached with {@link #attachPrivate}. */
+    public final Object getPrivate() {
+        return private_;
+    }
+
+    /** attach_page_private(): sets PG_private, takes a reference, stores {@code data}. */
+    public final void attachPrivate(Object data) {
+        get();
+        private_ = data;
+        setFlag(PG_PRIVATE);
+    }
+
+    /** detach_page_private(): clears PG_private, drops the reference; returns the old data. */
+    public final Object detachPrivate() {
+        if (!testClearFlag(PG_PRIVATE)) {
+            return null;
+        }
+        Object d = private_;
+        private_ = null;
+        put();
+        return d;
+    }
+
+    /** page_has_private(). */
+    public final boolean hasPrivate() {
+        return flag(PG_PRIVATE);
+    }
+
+    public final MemCgroup memcg() {
+        return memcg;
+    }
+
+    // ------------------------------------------------------------ flags, each a preemption point
+
+    private void point(String what) {
+        if (k != null) {
+            k.sched().point(what);
+        }
+    }
+
+    /** PageXxx(). */
+    public final boolean flag(int bit) {
+        point(SITES[0][bit]);
+        return testBit(bit);
+    }
+
+    /** SetPageXxx(). */
+    public final void setFlag(int bit) {
+        point(SITES[1][bit]);
+        setBit(bit);
+    }
+
+    /** ClearPageXxx(). */
+    public final void clearFlag(int bit) {
+        point(SITES[2][bit]);
+        clearBit(bit);
+    }
+
+    /** TestSetPageXxx(). */
+    public final boolean testSetFlag(int bit) {
+        point(SITES[3][bit]);
+        return testAndSetBit(bit);
+    }
+
+    /** TestClearPageXxx(). */
+    public final boolean testClearFlag(int bit) {
+        point(SITES[4][bit]);
+        return testAndClearBit(bit);
+    }
+
+    public final boolean locked() {
+        return flag(PG_LOCKED);
+    }
+
+    public final boolean dirty() {
+        return flag(PG_DIRTY);
+    }
+
+    public final boolean writeback() {
+        return flag(PG_WRITEBACK);
+    }
+
+    public final boolean uptodate() {
+        return flag(PG_UPTODATE);
+    }
+
+    public final void setUptodate() {
+        setFlag(PG_UPTODATE);
+    }
+
+    public final void clearUptodate() {
+        clearFlag(PG_UPTODATE);
+    }
+
+    /** TestClearPageDirty(). */
+    public final boolean testClearDirty() {
+        return testClearFlag(PG_DIRTY);
+    }
+
+    public final boolean reclaim() {
+        return flag(PG_RECLAIM);
+    }
+
     @Override
     public String bitName(int bit) {
         String n = NAMES[bit];
         return n == null ? "PG_" + bit : n;
     }
 
+    /** The page's flags in the kernel's dump_page style: {@code flags: 0x..(locked|dirty)}. */
+    public final String flagsString() {
+        StringBuilder sb = new StringBuilder();
+        long f = flags();
+        for (int b = 0; b < 64; b++) {
+            if ((f & (1L << b)) != 0) {
+                sb.append(sb.length() == 0 ? "" : "|").append(bitName(b).substring(3));
+            }
+        }
+        return "0x" + Long.toHexString(f) + "(" + sb + ")";
+    }
+
     @Override
     public String describe() {
-        return "page pfn " + pfn;
+        AddressSpace m = mapping;
+        return m == null ? "page pfn " + pfn : "page pfn " + pfn + " (index " + index + " of " + m.describeHost() + ")";
     }
 
     @Override

@@ -1,0 +1,210 @@
+package org.faultline.mm;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.faultline.kernel.Kernel;
+import org.faultline.kernel.RwSemaphore;
+import org.faultline.kernel.SpinLock;
+
+/**
+ * {@code struct address_space} (include/linux/fs.h): a file's page cache — index → page, with the
+ * DIRTY, WRITEBACK and TOWRITE tags of the radix tree/xarray — the VMAs mapping it ({@code i_mmap}),
+ * its operations, and its writeback error state ({@code wb_err}, {@code AS_EIO}/{@code AS_ENOSPC}).
+ *
+ * <p>Locks:
+ * <ul>
+ *   <li>{@code iPages} (4.16: {@code tree_lock}; later the xarray lock) protects {@code pages},
+ *       the tags and {@code nrpages};</li>
+ *   <li>{@code iMmapRwsem} protects {@code iMmap};</li>
+ *   <li>{@code privateLock} protects fs-private lists (buffers).</li>
+ * </ul>
+ * Methods named {@code ...Locked} must be called with {@code iPages} held.
+ */
+public final class AddressSpace {
+    public static final int PAGECACHE_TAG_DIRTY = 0;
+    public static final int PAGECACHE_TAG_WRITEBACK = 1;
+    public static final int PAGECACHE_TAG_TOWRITE = 2;
+    /** mapping->flags. */
+    public static final int AS_EIO = 0;
+    public static final int AS_ENOSPC = 1;
+
+    private final Mm mm;
+    private final MappingHost host;
+    private final AddressSpaceOperations aops;
+    private final BackingDev bdi;
+    public final SpinLock iPages;
+    public final RwSemaphore iMmapRwsem;
+    public final SpinLock privateLock;
+    private final TreeMap<Long, Page> pages = new TreeMap<>();           // protected by iPages
+    @SuppressWarnings("unchecked")
+    private final TreeSet<Long>[] tags = new TreeSet[] {new TreeSet<Long>(), new TreeSet<Long>(), new TreeSet<Long>()};
+    final List<VmArea> iMmap = new ArrayList<>();                        // protected by iMmapRwsem
+    private final ErrSeq wbErr = new ErrSeq();
+    private final java.util.concurrent.atomic.AtomicInteger flags = new java.util.concurrent.atomic.AtomicInteger();
+    volatile long writebackIndex;
+    private final int gfpMask = Gfp.GFP_HIGHUSER_MOVABLE;
+
+    public AddressSpace(Mm mm, MappingHost host, AddressSpaceOperations aops, BackingDev bdi) {
+        this.mm = mm;
+        this.host = host;
+        this.aops = aops;
+        this.bdi = bdi;
+        Kernel k = mm.kernel();
+        this.iPages = new SpinLock(k, "i_pages of " + host.describe());
+        this.iMmapRwsem = new RwSemaphore(k, "i_mmap_rwsem of " + host.describe());
+        this.privateLock = new SpinLock(k, "private_lock of " + host.describe());
+    }
+
+    public Mm mm() {
+        return mm;
+    }
+
+    public MappingHost host() {
+        return host;
+    }
+
+    public AddressSpaceOperations aops() {
+        return aops;
+    }
+
+    public BackingDev bdi() {
+        return bdi;
+    }
+
+    public int gfpMask() {
+        return gfpMask;
+    }
+
+    String describeHost() {
+        return host.describe();
+    }
+
+    // ------------------------------------------------------------ the tree (iPages held)
+
+    /** Looks a slot up. Context: iPages held. */
+    public Page lookupLocked(long index) {
+        return pages.get(index);
+    }
+
+    void insertLocked(long index, Page p) {
+        pages.put(index, p);
+    }
+
+    void removeLocked(long index) {
+        pages.remove(index);
+        for (TreeSet<Long> t : tags) {
+            t.remove(index);
+        }
+    }
+
+    /** radix_tree_tag_set(). Context: iPages held. */
+    public void tagSetLocked(long index, int tag) {
+        if (pages.containsKey(index)) {
+            tags[tag].add(index);
+        }
+    }
+
+    /** radix_tree_tag_clear(). Context: iPages held. */
+    public void tagClearLocked(long index, int tag) {
+        tags[tag].remove(index);
+    }
+
+    /** radix_tree_tag_get(). Context: iPages held. */
+    public boolean tagGetLocked(long index, int tag) {
+        return tags[tag].contains(index);
+    }
+
+    /** mapping_tagged(): any page carries the tag. */
+    public boolean tagged(int tag) {
+        iPages.spinLock();
+        boolean r = !tags[tag].isEmpty();
+        iPages.spinUnlock();
+        return r;
+    }
+
+    /** Indices carrying {@code tag} in [start, end], at most {@code max}. Context: iPages held. */
+    List<Long> taggedIndicesLocked(long start, long end, int tag, int max) {
+        List<Long> out = new ArrayList<>();
+        NavigableSet<Long> sub = tags[tag].subSet(start, true, end, true);
+        for (Long i : sub) {
+            if (out.size() >= max) {
+                break;
+            }
+            out.add(i);
+        }
+        return out;
+    }
+
+    /** Pages in [start, end], at most {@code max}, ascending. Context: iPages held. */
+    List<Page> rangeLocked(long start, long end, int max) {
+        List<Page> out = new ArrayList<>();
+        for (Map.Entry<Long, Page> e : pages.subMap(start, true, end, true).entrySet()) {
+            if (out.size() >= max) {
+                break;
+            }
+            out.add(e.getValue());
+        }
+        return out;
+    }
+
+    /** mapping->nrpages. */
+    public long nrpages() {
+        iPages.spinLock();
+        long n = pages.size();
+        iPages.spinUnlock();
+        return n;
+    }
+
+    // ------------------------------------------------------------ errors
+
+    public ErrSeq wbErr() {
+        return wbErr;
+    }
+
+    /** mapping_set_error(): records a writeback error for fsync (errseq) and the legacy AS_ flags. */
+    public void mappingSetError(int error) {
+        if (error >= 0) {
+            return;
+        }
+        wbErr.set(error);
+        int bit = error == -28 ? AS_ENOSPC : AS_EIO;
+        flags.getAndUpdate(f -> f | (1 << bit));
+    }
+
+    /** filemap_check_errors(): test-and-clear AS_ENOSPC then AS_EIO; returns -ENOSPC, -EIO or 0. */
+    public int filemapCheckErrors() {
+        int f = flags.getAndUpdate(x -> x & ~((1 << AS_ENOSPC) | (1 << AS_EIO)));
+        int ret = 0;
+        if ((f & (1 << AS_ENOSPC)) != 0) {
+            ret = -28;
+        }
+        if ((f & (1 << AS_EIO)) != 0) {
+            ret = -5;
+        }
+        return ret;
+    }
+
+    // ------------------------------------------------------------ i_mmap
+
+    /** The VMAs mapping this file, in mmap order. Context: iMmapRwsem held (either mode). */
+    List<VmArea> iMmapLocked() {
+        return iMmap;
+    }
+
+    /** mapping_mapped(). */
+    public boolean mapped() {
+        iMmapRwsem.downRead();
+        boolean r = !iMmap.isEmpty();
+        iMmapRwsem.upRead();
+        return r;
+    }
+
+    @Override
+    public String toString() {
+        return "mapping of " + host.describe();
+    }
+}

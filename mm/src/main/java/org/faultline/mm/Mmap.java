@@ -1,0 +1,137 @@
+package org.faultline.mm;
+
+import java.util.Comparator;
+import org.faultline.kernel.KernelSource;
+
+/**
+ * Mapping and unmapping (mm/mmap.c, mm/msync.c): {@code do_mmap} creates a VMA and links a file VMA
+ * into the file's {@code i_mmap}; {@code do_munmap} zaps the PTEs (dirtying pages whose PTEs were
+ * dirty) and frees the page tables; {@code msync(MS_SYNC)} writes the file back.
+ */
+@KernelSource("mm/mmap.c")
+public final class Mmap {
+    private Mmap() {
+    }
+
+    /**
+     * do_mmap(): maps {@code len} bytes (rounded up to pages) at an address of the kernel's choosing.
+     *
+     * @param file  the file's mapping, or null for anonymous memory
+     * @param ops   the file's vm_operations (null for anonymous)
+     * @param fsync the file's fsync, for msync(MS_SYNC) (may be null)
+     * @return the start address
+     */
+    public static long doMmap(MmStruct mm, long len, int vmFlags, AddressSpace file, long pgoff, VmOperations ops,
+                              Runnable fsync) {
+        long size = (len + Page.PAGE_SIZE - 1) & ~(long) (Page.PAGE_SIZE - 1);
+        mm.mmapSem.downWrite();
+        long start = mm.unmappedArea(size);
+        VmArea v = new VmArea(mm, start, start + size, vmFlags, file, pgoff, ops, fsync);
+        mm.vmas.add(v);
+        mm.vmas.sort(Comparator.comparingLong(VmArea::start));
+        if (file != null) {
+            file.iMmapRwsem.downWrite();
+            file.iMmap.add(v);
+            file.iMmapRwsem.upWrite();
+        }
+        mm.mmapSem.upWrite();
+        return start;
+    }
+
+    /** do_munmap() of a whole VMA starting at {@code start}: returns -EINVAL if none starts there. */
+    public static int doMunmap(MmStruct mm, long start) {
+        mm.mmapSem.downWrite();
+        VmArea v = mm.findVma(start);
+        if (v == null || v.start != start) {
+            mm.mmapSem.upWrite();
+            return -22;
+        }
+        zapVma(v);
+        mm.vmas.remove(v);
+        if (v.file != null) {
+            v.file.iMmapRwsem.downWrite();
+            v.file.iMmap.remove(v);
+            v.file.iMmapRwsem.upWrite();
+        }
+        freePgtables(mm, v);
+        mm.mmapSem.upWrite();
+        return 0;
+    }
+
+    /** zap_pte_range() over a VMA: dirty PTEs dirty their pages; each PTE's reference is dropped. */
+    static void zapVma(VmArea v) {
+        MmStruct mm = v.mm;
+        for (long a = v.start; a < v.end; a += Page.PAGE_SIZE) {
+            mm.ptl.spinLock();
+            PteTable.Pte pte = mm.pteLocked(a);
+            if (pte != null) {
+                mm.setPteLocked(a, null);
+            }
+            mm.ptl.spinUnlock();
+            if (pte == null) {
+                continue;
+            }
+            if (pte.dirty && !pte.page.isAnon()) {
+                PageWriteback.setPageDirty(pte.page);
+            }
+            Rmap.pageRemoveRmap(pte.page);
+            Memory.putPage(pte.page);
+        }
+    }
+
+    /** free_pgtables(): frees page tables left empty. */
+    private static void freePgtables(MmStruct mm, VmArea v) {
+        for (long pmd = MmStruct.pmdIndex(v.start); pmd <= MmStruct.pmdIndex(v.end - 1); pmd++) {
+            mm.ptl.spinLock();
+            PteTable t = mm.tableLocked(pmd << 21);
+            boolean empty = t != null;
+            if (t != null) {
+                for (PteTable.Pte p : t.ptes) {
+                    if (p != null) {
+                        empty = false;
+                        break;
+                    }
+                }
+            }
+            if (empty) {
+                mm.removeTableLocked(pmd);
+            }
+            mm.ptl.spinUnlock();
+            if (empty) {
+                Memory.putPage(t.backing);
+            }
+        }
+    }
+
+    /** Unmaps everything (exit_mmap). */
+    public static void exitMmap(MmStruct mm) {
+        while (true) {
+            mm.mmapSem.downRead();
+            VmArea v = mm.vmas.isEmpty() ? null : mm.vmas.get(0);
+            mm.mmapSem.upRead();
+            if (v == null) {
+                return;
+            }
+            doMunmap(mm, v.start);
+        }
+    }
+
+    /**
+     * msync(): for MS_SYNC on a shared file mapping, vfs_fsync_range of the file — which writes back
+     * the pages the mapping dirtied (PTE dirtiness reaches the page at writeback via page_mkclean).
+     *
+     * @return 0 or -ENOMEM if the range is not mapped
+     */
+    public static int msync(MmStruct mm, long start, boolean sync) {
+        mm.mmapSem.downRead();
+        VmArea v = mm.findVma(start);
+        mm.mmapSem.upRead();
+        if (v == null) {
+            return -12;
+        }
+        if (sync && v.isShared() && v.fsync != null) {
+            v.fsync.run();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,150 @@
+package org.faultline.mm;
+
+import java.util.List;
+import org.faultline.kernel.KernelSource;
+import org.faultline.kernel.Task;
+
+/**
+ * Truncation and invalidation of the page cache (mm/truncate.c): {@code truncate_inode_pages_range}
+ * removes every page of a byte range — waiting for writeback, unmapping it, letting the filesystem
+ * drop its private state — and zeroes the partial pages at the edges;
+ * {@code invalidate_mapping_pages} drops only clean, unlocked, unmapped pages.
+ */
+@KernelSource("mm/truncate.c")
+public final class Truncate {
+    private Truncate() {
+    }
+
+    /**
+     * truncate_inode_pages_range(): removes pages wholly inside [lstart, lend] (bytes, lend inclusive)
+     * and zeroes the parts of the edge pages inside the range.
+     *
+     * Context: the caller holds i_rwsem (the fs's truncate lock); may sleep.
+     */
+    public static void truncateInodePagesRange(AddressSpace m, long lstart, long lend) {
+        long start = (lstart + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
+        int partialStart = (int) (lstart & (Page.PAGE_SIZE - 1));
+        int partialEnd = (int) ((lend + 1) & (Page.PAGE_SIZE - 1));
+        long end = lend == Long.MAX_VALUE ? Long.MAX_VALUE : (lend + 1) >> Page.PAGE_SHIFT; // exclusive
+        MemMap mem = m.mm().memMap();
+        long index = start;
+        while (index < end) {
+            m.iPages.spinLock();
+            List<Page> batch = m.rangeLocked(index, end - 1, PageWriteback.PAGEVEC_SIZE);
+            for (Page p : batch) {
+                p.get();
+            }
+            m.iPages.spinUnlock();
+            if (batch.isEmpty()) {
+                break;
+            }
+            for (Page p : batch) {
+                index = p.index() + 1;
+                Filemap.lockPage(p);
+                if (p.mapping() == m) {
+                    Filemap.waitOnPageWriteback(p);
+                    truncateCompletePage(m, p);
+                }
+                Filemap.unlockPage(p);
+                m.mm().allocator().putPage(p);
+            }
+            Task.current().kernel().sched().condResched();
+        }
+        if (partialStart != 0) {
+            Page p = Filemap.findLockPage(m, lstart >> Page.PAGE_SHIFT);
+            if (p != null) {
+                int top = (lstart >> Page.PAGE_SHIFT) == (lend >> Page.PAGE_SHIFT) && lend != Long.MAX_VALUE
+                        ? partialEnd : Page.PAGE_SIZE;
+                Filemap.waitOnPageWriteback(p);
+                mem.zero(p, partialStart, top - partialStart);
+                if (p.hasPrivate()) {
+                    m.aops().invalidatepage(p, partialStart, top - partialStart);
+                }
+                Filemap.unlockPage(p);
+                m.mm().allocator().putPage(p);
+            }
+        }
+        if (partialEnd != 0 && lend != Long.MAX_VALUE && (lstart >> Page.PAGE_SHIFT) != (lend >> Page.PAGE_SHIFT)) {
+            Page p = Filemap.findLockPage(m, lend >> Page.PAGE_SHIFT);
+            if (p != null) {
+                Filemap.waitOnPageWriteback(p);
+                mem.zero(p, 0, partialEnd);
+                if (p.hasPrivate()) {
+                    m.aops().invalidatepage(p, 0, partialEnd);
+                }
+                Filemap.unlockPage(p);
+                m.mm().allocator().putPage(p);
+            }
+        }
+    }
+
+    /** truncate_inode_pages(): from {@code lstart} to the end. */
+    public static void truncateInodePages(AddressSpace m, long lstart) {
+        truncateInodePagesRange(m, lstart, Long.MAX_VALUE);
+    }
+
+    /** truncate_complete_page(): unmap, invalidate private state, cancel dirty, delete. Context: page locked. */
+    private static void truncateCompletePage(AddressSpace m, Page p) {
+        if (p.mapped()) {
+            Rmap.unmapMappingPage(p);
+        }
+        if (p.hasPrivate()) {
+            m.aops().invalidatepage(p, 0, Page.PAGE_SIZE);
+        }
+        cancelDirtyPage(m, p);
+        Filemap.deleteFromPageCache(p);
+    }
+
+    /** cancel_dirty_page(): a dirty page being truncated is accounted clean. */
+    static void cancelDirtyPage(AddressSpace m, Page p) {
+        if (p.testClearDirty()) {
+            m.mm().dirtyLimits().accountPageCleaned(p);
+        }
+    }
+
+    /**
+     * invalidate_mapping_pages(): drops clean, unlocked, unmapped pages of [start, end] (page
+     * indices) — what is left is busy.
+     *
+     * @return pages dropped
+     */
+    public static long invalidateMappingPages(AddressSpace m, long start, long end) {
+        long dropped = 0;
+        long index = start;
+        while (index <= end) {
+            m.iPages.spinLock();
+            List<Page> batch = m.rangeLocked(index, end, PageWriteback.PAGEVEC_SIZE);
+            for (Page p : batch) {
+                p.get();
+            }
+            m.iPages.spinUnlock();
+            if (batch.isEmpty()) {
+                break;
+            }
+            for (Page p : batch) {
+                index = p.index() + 1;
+                if (!Filemap.trylockPage(p)) {
+                    m.mm().allocator().putPage(p);
+                    continue;
+                }
+                if (p.mapping() == m && !p.dirty() && !p.writeback() && !p.mapped()
+                        && (!p.hasPrivate() || Vmscan.tryToReleasePage(p, Gfp.GFP_KERNEL))) {
+                    // invalidate_complete_page: only the cache's reference and ours may remain
+                    m.iPages.spinLock();
+                    boolean ok = p.count() == 2 && !p.testBit(Page.PG_DIRTY);
+                    if (ok) {
+                        Filemap.deleteFromPageCacheLocked(p);
+                    }
+                    m.iPages.spinUnlock();
+                    if (ok) {
+                        m.mm().allocator().putPage(p); // the cache's reference
+                        dropped++;
+                    }
+                }
+                Filemap.unlockPage(p);
+                m.mm().allocator().putPage(p);
+            }
+        }
+        return dropped;
+    }
+}
