@@ -58,14 +58,20 @@ public final class HostFileDriver implements BlockDriver {
     }
 
     private void transfer(Request rq) throws ErrnoException {
-        int n = rq.segments;
-        long[] addrs = new long[n];
-        int[] lens = new int[n];
-        int i = 0;
+        // One iovec per run of address-contiguous segments: pages adjacent in the RAM arena go to
+        // the host as one range, as a contiguous user buffer would (fewer pins, fewer host segments).
+        int n = 0;
+        long[] addrs = new long[rq.segments];
+        int[] lens = new int[rq.segments];
         for (Bio b : rq.bios) {
             for (BioVec v : b.vecs()) {
-                addrs[i] = v.address();
-                lens[i++] = v.len();
+                long a = v.address();
+                if (n > 0 && addrs[n - 1] + lens[n - 1] == a) {
+                    lens[n - 1] += v.len();
+                } else {
+                    addrs[n] = a;
+                    lens[n++] = v.len();
+                }
             }
         }
         long off = rq.sector << Bio.SECTOR_SHIFT;
