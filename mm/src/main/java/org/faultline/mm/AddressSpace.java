@@ -47,6 +47,7 @@ public final class AddressSpace {
     private final java.util.concurrent.atomic.AtomicInteger flags = new java.util.concurrent.atomic.AtomicInteger();
     volatile long writebackIndex;
     private final int gfpMask = Gfp.GFP_HIGHUSER_MOVABLE;
+    private volatile VmOperations vmOps;                                 // the file's vm_ops, if it sets them
 
     public AddressSpace(Mm mm, MappingHost host, AddressSpaceOperations aops, BackingDev bdi) {
         this.mm = mm;
@@ -73,6 +74,18 @@ public final class AddressSpace {
 
     public BackingDev bdi() {
         return bdi;
+    }
+
+    /**
+     * The vm_operations the filesystem uses for this file's mappings. Only the
+     * {@code set-page-dirty-lock-simulates-fault} patch needs to reach them without a VMA.
+     */
+    public VmOperations vmOps() {
+        return vmOps;
+    }
+
+    public void setVmOps(VmOperations ops) {
+        this.vmOps = ops;
     }
 
     public int gfpMask() {

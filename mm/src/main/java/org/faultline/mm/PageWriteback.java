@@ -77,8 +77,27 @@ public final class PageWriteback {
     /**
      * set_page_dirty_lock(): lock_page, set_page_dirty, unlock_page — as direct I/O completion uses it.
      * It makes no {@code ->page_mkwrite} call and does not check for buffers (the root of bug 1).
+     *
+     * <p>With {@link org.faultline.kernel.Patch#SET_PAGE_DIRTY_LOCK_SIMULATES_FAULT} (Jan Kara's
+     * proposal, Jan 2018: "'simulate' a writeable page fault in set_page_dirty_lock()") a file page
+     * first goes through the filesystem's {@code ->page_mkwrite}, with no VMA, so it gets its buffers
+     * and blocks back before it is dirtied.
      */
     public static boolean setPageDirtyLock(Page p) {
+        AddressSpace m = p.mapping();
+        if (m != null && m.vmOps() != null && m.vmOps().hasPageMkwrite()
+                && k().has(org.faultline.kernel.Patch.SET_PAGE_DIRTY_LOCK_SIMULATES_FAULT)) {
+            VmFault vmf = new VmFault(p);
+            int r = m.vmOps().pageMkwrite(vmf);
+            if ((r & Memory.VM_FAULT_LOCKED) != 0) {
+                boolean d = setPageDirty(p);
+                Filemap.unlockPage(p);
+                return d;
+            }
+            if ((r & (Memory.VM_FAULT_ERROR | Memory.VM_FAULT_NOPAGE)) != 0) {
+                return false; // truncated or no space: the data has nowhere to go
+            }
+        }
         Filemap.lockPage(p);
         boolean r = setPageDirty(p);
         Filemap.unlockPage(p);

@@ -452,6 +452,12 @@ public final class Vmscan {
                     activateLocked(p, ret); // d824ec2a1546: a pinned page keeps its buffers
                     continue;
                 }
+                if (k.has(Patch.DEFER_BUFFER_RELEASE_TO_LAST_PUT) && mapping != null && p.count() > 3) {
+                    // Dan Williams' proposal: someone besides the cache, the buffers and reclaim
+                    // holds the page (a GUP user): leave the buffers until that reference goes
+                    keepLocked(p, ret);
+                    continue;
+                }
                 if (!tryToReleasePage(p, sc.gfpMask)) {
                     activateLocked(p, ret);
                     continue;

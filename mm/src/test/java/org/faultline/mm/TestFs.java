@@ -78,6 +78,7 @@ final class TestFs {
         TestFile(String name) {
             this.name = name;
             this.mapping = new AddressSpace(mm, this, this, bdi);
+            mapping.setVmOps(this);
         }
 
         // ---- MappingHost
