@@ -170,12 +170,13 @@ public final class ControlledScheduler extends Scheduler {
             if (!r.isEmpty()) {
                 return r.size() == 1 ? r.get(0) : decide(r, null);
             }
-            if (fireTimers()) {
-                continue;
-            }
             if (!stopRequested && !userTasksLive()) {
+                // every user task is gone: stop the kthreads before any periodic timer of theirs fires
                 stopRequested = true;
                 stopKthreads();
+                continue;
+            }
+            if (fireTimers()) {
                 continue;
             }
             if (liveTasks() > 0) {
@@ -284,6 +285,7 @@ public final class ControlledScheduler extends Scheduler {
 
     @Override
     RunResult run() {
+        running = true;
         List<Task> all = tasks();
         started = true;
         for (Task t : all) {

@@ -116,6 +116,7 @@ public final class FreeScheduler extends Scheduler {
 
     @Override
     RunResult run() {
+        running = true;
         host = Thread.currentThread();
         started = true;
         for (Task t : tasks()) {

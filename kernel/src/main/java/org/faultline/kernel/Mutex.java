@@ -25,6 +25,9 @@ public final class Mutex implements WaitTarget {
     /** mutex_lock(): sleeps until the mutex is free, then owns it. */
     public void mutexLock() {
         Scheduler s = k.sched();
+        if (s.bootContext()) {
+            return;
+        }
         s.point("mutex_lock");
         Task cur = s.current();
         if (owner == cur) {
@@ -50,6 +53,9 @@ public final class Mutex implements WaitTarget {
     /** mutex_trylock(). */
     public boolean mutexTrylock() {
         Scheduler s = k.sched();
+        if (s.bootContext()) {
+            return true;
+        }
         s.point("mutex_trylock");
         Task cur = s.current();
         synchronized (wait) {
@@ -65,6 +71,9 @@ public final class Mutex implements WaitTarget {
     /** mutex_unlock(): releases and wakes the first waiter. */
     public void mutexUnlock() {
         Scheduler s = k.sched();
+        if (s.bootContext()) {
+            return;
+        }
         Task cur = s.current();
         k.warnOn(owner != cur, "DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current): " + describe());
         cur.held.remove(this);

@@ -38,6 +38,9 @@ public final class RwSemaphore implements WaitTarget {
 
     private void acquire(boolean write) {
         Scheduler s = k.sched();
+        if (s.bootContext()) {
+            return;
+        }
         s.point(write ? "down_write" : "down_read");
         Task cur = s.current();
         WaitQueue.Entry e = new WaitQueue.Entry(cur, 0, WaitQueue::autoremoveWakeFunction, null);
@@ -79,6 +82,9 @@ public final class RwSemaphore implements WaitTarget {
 
     private void release(boolean write) {
         Scheduler s = k.sched();
+        if (s.bootContext()) {
+            return;
+        }
         Task cur = s.current();
         cur.held.remove(this);
         synchronized (wait) {

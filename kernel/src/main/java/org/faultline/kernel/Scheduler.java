@@ -65,6 +65,26 @@ public abstract class Scheduler {
         return t;
     }
 
+    /**
+     * True on the boot thread before {@link #run}: kernel setup (mounting, creating devices) runs
+     * there with nothing else able to run, so locks need not be taken — as in the kernel's early
+     * boot. Using a primitive from a non-task thread during a run is an error.
+     *
+     * @throws IllegalStateException if called outside any task while the kernel runs
+     */
+    public final boolean bootContext() {
+        if (current() != null) {
+            return false;
+        }
+        if (running) {
+            throw new IllegalStateException("kernel primitive used outside any task while the kernel runs");
+        }
+        return true;
+    }
+
+    /** Set when {@link #run} starts. */
+    protected volatile boolean running;
+
     /** A snapshot of every task spawned so far, in pid order. */
     public synchronized List<Task> tasks() {
         return new ArrayList<>(tasks);

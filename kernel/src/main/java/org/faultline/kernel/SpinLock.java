@@ -24,6 +24,9 @@ public final class SpinLock implements WaitTarget {
     /** spin_lock(). */
     public void spinLock() {
         Scheduler s = k.sched();
+        if (s.bootContext()) {
+            return;
+        }
         s.point("spin_lock");
         Task cur = s.current();
         WaitQueue.Entry e = new WaitQueue.Entry(cur, WaitQueue.WQ_FLAG_EXCLUSIVE,
@@ -49,6 +52,9 @@ public final class SpinLock implements WaitTarget {
     /** spin_unlock(). */
     public void spinUnlock() {
         Scheduler s = k.sched();
+        if (s.bootContext()) {
+            return;
+        }
         Task cur = s.current();
         k.warnOn(owner != cur, "BUG: spinlock wrong owner on CPU#0: " + describe());
         cur.held.remove(this);

@@ -150,6 +150,42 @@ public final class WaitQueue {
         finishWait(e);
     }
 
+    /**
+     * wait_event_timeout(): sleeps until {@code cond} holds or {@code ns} of kernel time pass.
+     *
+     * @return true if the condition held (possibly right at the timeout), false on timeout
+     */
+    public boolean waitEventTimeout(java.util.function.BooleanSupplier cond, long ns, WaitTarget on) {
+        if (cond.getAsBoolean()) {
+            return true;
+        }
+        Scheduler s = k.sched();
+        Task cur = s.current();
+        Entry e = new Entry(cur, 0, WaitQueue::autoremoveWakeFunction, null);
+        long deadline = s.clockNs() + ns;
+        boolean ok;
+        for (;;) {
+            prepareToWait(e, on, false);
+            if (cond.getAsBoolean()) {
+                ok = true;
+                break;
+            }
+            if (s.clockNs() >= deadline) {
+                ok = false;
+                break;
+            }
+            cur.timedOut = false;
+            cur.sleepDeadlineNs = deadline;
+            s.schedule();
+            if (cur.timedOut) {
+                ok = cond.getAsBoolean();
+                break;
+            }
+        }
+        finishWait(e);
+        return ok;
+    }
+
     /** prepare_to_wait(): queues the entry if it is not queued and sets the task to sleep. */
     public void prepareToWait(Entry e, WaitTarget on, boolean exclusive) {
         synchronized (this) {

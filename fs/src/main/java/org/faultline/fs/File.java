@@ -1,0 +1,61 @@
+package org.faultline.fs;
+
+/**
+ * {@code struct file}: an open file — its inode, flags, position, and its writeback-error cursor
+ * ({@code f_wb_err}, sampled at open) through which fsync reports each writeback error once per
+ * open file. Only the owning task touches {@code pos}.
+ */
+public final class File {
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_ACCMODE = 3;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_TRUNC = 01000;
+    public static final int O_APPEND = 02000;
+    public static final int O_DSYNC = 010000;
+    public static final int O_DIRECT = 040000;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_SYNC = 04010000;
+
+    private final Inode inode;
+    private final int flags;
+    long pos;
+    final int[] fWbErr;
+
+    File(Inode inode, int flags) {
+        this.inode = inode;
+        this.flags = flags;
+        this.fWbErr = new int[] {inode.mapping().wbErr().sample()};
+    }
+
+    public Inode inode() {
+        return inode;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    public boolean direct() {
+        return (flags & O_DIRECT) != 0;
+    }
+
+    public boolean readable() {
+        return (flags & O_ACCMODE) != O_WRONLY;
+    }
+
+    public boolean writable() {
+        return (flags & O_ACCMODE) != O_RDONLY;
+    }
+
+    /** The file's errseq cursor (f_wb_err), for file_check_and_advance_wb_err. */
+    public int[] wbErrCursor() {
+        return fWbErr;
+    }
+
+    public long pos() {
+        return pos;
+    }
+}

@@ -1,0 +1,33 @@
+package org.faultline.fs;
+
+import org.faultline.mm.IovIter;
+import org.faultline.mm.VmOperations;
+
+/**
+ * {@code struct file_operations}. Returns are byte counts or negative errnos.
+ *
+ * <pre>
+ * op          locks held on entry
+ * read_iter   none (the fs may take i_rwsem shared)
+ * write_iter  none (generic_file_write_iter takes i_rwsem)
+ * fsync       none (the fs takes what it needs)
+ * mmap        mmap_sem (write)
+ * fallocate   none
+ * </pre>
+ */
+public interface FileOperations {
+    long readIter(File f, long pos, IovIter to);
+
+    long writeIter(File f, long pos, IovIter from);
+
+    /** ->fsync(): [start, end] bytes, datasync as fdatasync. */
+    int fsync(File f, long start, long end, boolean datasync);
+
+    /** ->mmap(): the vm_operations of the mapping, or null if it cannot be mapped. */
+    VmOperations mmap(File f);
+
+    /** ->fallocate(); -EOPNOTSUPP by default. */
+    default int fallocate(File f, int mode, long offset, long len) {
+        return -Errno.EOPNOTSUPP;
+    }
+}

@@ -1,0 +1,43 @@
+package org.faultline.fs;
+
+import java.util.List;
+
+/**
+ * {@code struct inode_operations} for directories and files. Results are inodes or negative errnos.
+ *
+ * <pre>
+ * op        locks held on entry (Documentation/filesystems/locking.rst)
+ * lookup    dir i_rwsem (shared)
+ * create    dir i_rwsem
+ * mkdir     dir i_rwsem
+ * unlink    dir and victim i_rwsem
+ * rmdir     dir and victim i_rwsem
+ * rename    both dirs' i_rwsem
+ * setattr   i_rwsem (size changes: the fs truncates the page cache itself)
+ * </pre>
+ */
+public interface InodeOperations {
+    /** ->lookup(): the child inode, or null if absent. */
+    Inode lookup(Inode dir, String name);
+
+    /** ->create(): a new regular file; returns it, or throws {@link FsError}. */
+    Inode create(Inode dir, String name, int mode);
+
+    /** ->mkdir(). */
+    Inode mkdir(Inode dir, String name, int mode);
+
+    /** ->unlink(): removes the name; drops the link count. */
+    void unlink(Inode dir, String name, Inode victim);
+
+    /** ->rmdir(): the directory must be empty. */
+    void rmdir(Inode dir, String name, Inode victim);
+
+    /** ->rename(): replacing an existing target (which must be compatible). */
+    void rename(Inode oldDir, String oldName, Inode newDir, String newName);
+
+    /** ->setattr(ATTR_SIZE): truncate or extend to {@code size}. */
+    void setSize(Inode inode, long size);
+
+    /** ->iterate_shared(): the entries of a directory, without "." and "..". */
+    List<DirEntry> readdir(Inode dir);
+}

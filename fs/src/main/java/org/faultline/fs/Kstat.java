@@ -1,0 +1,12 @@
+package org.faultline.fs;
+
+/** {@code struct kstat}: what stat(2) returns. Times are kernel-clock nanoseconds. */
+public record Kstat(long ino, int mode, int nlink, long size, long blocks, long mtimeNs, long ctimeNs) {
+    public boolean isDir() {
+        return (mode & Inode.S_IFMT) == Inode.S_IFDIR;
+    }
+
+    public boolean isReg() {
+        return (mode & Inode.S_IFMT) == Inode.S_IFREG;
+    }
+}

@@ -1,0 +1,177 @@
+package org.faultline.fs;
+
+import org.faultline.kernel.KernelSource;
+import org.faultline.mm.Truncate;
+
+/**
+ * Directory operations behind the system calls (fs/namei.c: {@code vfs_mkdir}, {@code vfs_unlink},
+ * {@code vfs_rmdir}, {@code vfs_rename}), inode eviction ({@code iput_final} → {@code evict}), and
+ * {@code sync_filesystem} (fs/sync.c). Locks: the parent's {@code i_rwsem}, then the victim's, as
+ * {@code lock_rename} orders two directories by inode number.
+ */
+@KernelSource("fs/namei.c")
+public final class Namei {
+    private Namei() {
+    }
+
+    static int mkdir(Vfs vfs, String path, int mode) {
+        try {
+            Vfs.Parent p = vfs.parent(path);
+            Inode dir = p.dir();
+            if (dir.sb().readOnly()) {
+                return -Errno.EROFS;
+            }
+            dir.iRwsem.downWrite();
+            try {
+                if (dir.iop().lookup(dir, p.name()) != null) {
+                    return -Errno.EEXIST;
+                }
+                dir.iop().mkdir(dir, p.name(), Inode.S_IFDIR | (mode & 07777));
+                return 0;
+            } finally {
+                dir.iRwsem.upWrite();
+            }
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    static int unlink(Vfs vfs, String path) {
+        try {
+            Vfs.Parent p = vfs.parent(path);
+            Inode dir = p.dir();
+            if (dir.sb().readOnly()) {
+                return -Errno.EROFS;
+            }
+            Inode victim;
+            dir.iRwsem.downWrite();
+            try {
+                victim = dir.iop().lookup(dir, p.name());
+                if (victim == null) {
+                    return -Errno.ENOENT;
+                }
+                if (victim.isDir()) {
+                    return -Errno.EISDIR;
+                }
+                victim.iRwsem.downWrite();
+                try {
+                    dir.iop().unlink(dir, p.name(), victim);
+                } finally {
+                    victim.iRwsem.upWrite();
+                }
+            } finally {
+                dir.iRwsem.upWrite();
+            }
+            maybeEvict(victim);
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    static int rmdir(Vfs vfs, String path) {
+        try {
+            Vfs.Parent p = vfs.parent(path);
+            Inode dir = p.dir();
+            Inode victim;
+            dir.iRwsem.downWrite();
+            try {
+                victim = dir.iop().lookup(dir, p.name());
+                if (victim == null) {
+                    return -Errno.ENOENT;
+                }
+                if (!victim.isDir()) {
+                    return -Errno.ENOTDIR;
+                }
+                victim.iRwsem.downWrite();
+                try {
+                    if (!victim.iop().readdir(victim).isEmpty()) {
+                        return -Errno.ENOTEMPTY;
+                    }
+                    dir.iop().rmdir(dir, p.name(), victim);
+                } finally {
+                    victim.iRwsem.upWrite();
+                }
+            } finally {
+                dir.iRwsem.upWrite();
+            }
+            maybeEvict(victim);
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    static int rename(Vfs vfs, String from, String to) {
+        try {
+            Vfs.Parent a = vfs.parent(from);
+            Vfs.Parent b = vfs.parent(to);
+            Inode first = a.dir().ino() <= b.dir().ino() ? a.dir() : b.dir();
+            Inode second = first == a.dir() ? b.dir() : a.dir();
+            first.iRwsem.downWrite();
+            if (second != first) {
+                second.iRwsem.downWrite();
+            }
+            Inode replaced;
+            try {
+                Inode src = a.dir().iop().lookup(a.dir(), a.name());
+                if (src == null) {
+                    return -Errno.ENOENT;
+                }
+                replaced = b.dir().iop().lookup(b.dir(), b.name());
+                if (replaced == src) {
+                    return 0;
+                }
+                if (replaced != null && replaced.isDir() != src.isDir()) {
+                    return src.isDir() ? -Errno.ENOTDIR : -Errno.EISDIR;
+                }
+                if (replaced != null && replaced.isDir() && !replaced.iop().readdir(replaced).isEmpty()) {
+                    return -Errno.ENOTEMPTY;
+                }
+                a.dir().iop().rename(a.dir(), a.name(), b.dir(), b.name());
+            } finally {
+                if (second != first) {
+                    second.iRwsem.upWrite();
+                }
+                first.iRwsem.upWrite();
+            }
+            if (replaced != null) {
+                maybeEvict(replaced);
+            }
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /**
+     * iput_final() → evict(): an inode with no links and no open files loses its page cache and, via
+     * {@code ->evict_inode}, its blocks.
+     */
+    static void maybeEvict(Inode inode) {
+        if (inode.nlink() > 0 || inode.openCount > 0 || (inode.state & Inode.I_FREEING) != 0) {
+            return;
+        }
+        inode.sb().writeback().removeInode(inode);
+        Truncate.truncateInodePages(inode.mapping(), 0);
+        if (inode.sb().sop() != null) {
+            inode.sb().sop().evictInode(inode);
+        }
+        inode.sb().icacheRemove(inode);
+    }
+
+    /**
+     * sync_filesystem(): a non-waiting writeback pass, then the filesystem's sync_fs(nowait), then a
+     * waited pass (sync_inodes_sb), then sync_fs(wait).
+     */
+    public static int syncFilesystem(SuperBlock sb) {
+        if (sb.readOnly()) {
+            return 0;
+        }
+        sb.writeback().writebackInodesSb();
+        int ret = sb.sop() == null ? 0 : sb.sop().syncFs(sb, false);
+        sb.writeback().syncInodesSb();
+        int r2 = sb.sop() == null ? 0 : sb.sop().syncFs(sb, true);
+        return ret != 0 ? ret : r2;
+    }
+}

@@ -1,0 +1,451 @@
+package org.faultline.fs;
+
+import java.util.List;
+import org.faultline.kernel.KernelSource;
+import org.faultline.kernel.Task;
+import org.faultline.mm.IovIter;
+import org.faultline.mm.Memory;
+import org.faultline.mm.MmStruct;
+import org.faultline.mm.Mm;
+import org.faultline.mm.Mmap;
+import org.faultline.mm.UserIter;
+import org.faultline.mm.VmArea;
+import org.faultline.mm.VmOperations;
+
+/**
+ * The system calls a workload makes (fs/open.c, fs/read_write.c, fs/namei.c, fs/sync.c,
+ * fs/stat.c, mm/mmap.c's ksys_mmap_pgoff): each runs in the calling task, returns a non-negative
+ * result or a negative errno as the kernel does, and never throws for a user error.
+ *
+ * <p>Buffers are either kernel byte arrays (the common case for workloads) or user addresses in the
+ * task's address space ({@code readUser}/{@code writeUser}), which fault like real ones.
+ */
+@KernelSource("fs/read_write.c")
+public final class Syscalls {
+    public static final int SEEK_SET = 0;
+    public static final int SEEK_CUR = 1;
+    public static final int SEEK_END = 2;
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int MAP_SHARED = 1;
+    public static final int MAP_PRIVATE = 2;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int FALLOC_FL_KEEP_SIZE = 1;
+    public static final int FALLOC_FL_PUNCH_HOLE = 2;
+    public static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+    private Syscalls() {
+    }
+
+    private static Vfs vfs() {
+        return Vfs.of(Task.current().kernel());
+    }
+
+    /** The current task's address space, created on first use. */
+    public static MmStruct currentMm() {
+        Task t = Task.current();
+        MmStruct mm = t.ext(MmStruct.class);
+        if (mm == null) {
+            mm = new MmStruct(Mm.of(t.kernel()), t.toString());
+            t.setExt(MmStruct.class, mm);
+        }
+        return mm;
+    }
+
+    private static File file(int fd) {
+        File f = TaskFiles.current().get(fd);
+        if (f == null) {
+            throw new FsError(Errno.EBADF, "fd " + fd);
+        }
+        return f;
+    }
+
+    // ------------------------------------------------------------ open/close
+
+    /** open(2). */
+    public static int open(String path, int flags, int mode) {
+        try {
+            Inode inode;
+            if ((flags & File.O_CREAT) != 0) {
+                Vfs.Parent p = vfs().parent(path);
+                p.dir().iRwsem.downWrite();
+                try {
+                    inode = p.dir().iop().lookup(p.dir(), p.name());
+                    if (inode != null && (flags & File.O_EXCL) != 0) {
+                        return -Errno.EEXIST;
+                    }
+                    if (inode == null) {
+                        if (p.dir().sb().readOnly()) {
+                            return -Errno.EROFS;
+                        }
+                        inode = p.dir().iop().create(p.dir(), p.name(), Inode.S_IFREG | (mode & 07777));
+                    }
+                } finally {
+                    p.dir().iRwsem.upWrite();
+                }
+            } else {
+                inode = vfs().lookup(path);
+            }
+            if (inode.isDir() && (flags & File.O_ACCMODE) != File.O_RDONLY) {
+                return -Errno.EISDIR;
+            }
+            if ((flags & File.O_DIRECTORY) != 0 && !inode.isDir()) {
+                return -Errno.ENOTDIR;
+            }
+            if ((flags & File.O_ACCMODE) != File.O_RDONLY && inode.sb().readOnly()) {
+                return -Errno.EROFS;
+            }
+            File f = new File(inode, flags);
+            if ((flags & File.O_TRUNC) != 0 && inode.isReg() && f.writable()) {
+                int r = setSize(inode, 0);
+                if (r < 0) {
+                    return r;
+                }
+            }
+            inode.openCount++;
+            return TaskFiles.current().install(f);
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** close(2). */
+    public static int close(int fd) {
+        File f = TaskFiles.current().remove(fd);
+        if (f == null) {
+            return -Errno.EBADF;
+        }
+        f.inode().openCount--;
+        Namei.maybeEvict(f.inode());
+        return 0;
+    }
+
+    // ------------------------------------------------------------ read/write
+
+    /** read(2) into a kernel buffer. */
+    public static long read(int fd, byte[] buf, int off, int len) {
+        try {
+            File f = file(fd);
+            long n = readAt(f, f.pos, IovIter.ofBytes(buf, off, len));
+            if (n > 0) {
+                f.pos += n;
+            }
+            return n;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** pread64(2). */
+    public static long pread(int fd, byte[] buf, int off, int len, long pos) {
+        try {
+            return readAt(file(fd), pos, IovIter.ofBytes(buf, off, len));
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** pread into user memory at {@code addr} (faults like copy_to_user). */
+    public static long preadUser(int fd, long addr, long len, long pos) {
+        try {
+            return readAt(file(fd), pos, new UserIter(currentMm(), addr, len));
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** write(2) from a kernel buffer. */
+    public static long write(int fd, byte[] buf, int off, int len) {
+        try {
+            File f = file(fd);
+            long[] end = new long[1];
+            long n = writeAt(f, f.pos, IovIter.ofBytes(buf, off, len), end);
+            if (n > 0) {
+                f.pos = end[0];
+            }
+            return n;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** pwrite64(2). */
+    public static long pwrite(int fd, byte[] buf, int off, int len, long pos) {
+        try {
+            return writeAt(file(fd), pos, IovIter.ofBytes(buf, off, len), new long[1]);
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** pwrite from user memory at {@code addr} (faults like copy_from_user). */
+    public static long pwriteUser(int fd, long addr, long len, long pos) {
+        try {
+            return writeAt(file(fd), pos, new UserIter(currentMm(), addr, len), new long[1]);
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    private static long readAt(File f, long pos, IovIter to) {
+        if (!f.readable()) {
+            return -Errno.EBADF;
+        }
+        if (f.inode().isDir()) {
+            return -Errno.EISDIR;
+        }
+        if (pos < 0) {
+            return -Errno.EINVAL;
+        }
+        return f.inode().fop().readIter(f, pos, to);
+    }
+
+    private static long writeAt(File f, long pos, IovIter from, long[] end) {
+        if (!f.writable()) {
+            return -Errno.EBADF;
+        }
+        if (pos < 0) {
+            return -Errno.EINVAL;
+        }
+        long n = f.inode().fop().writeIter(f, pos, from);
+        end[0] = (f.flags() & File.O_APPEND) != 0 ? f.inode().iSize() : pos + Math.max(0, n);
+        return n;
+    }
+
+    /** lseek(2). */
+    public static long lseek(int fd, long off, int whence) {
+        try {
+            File f = file(fd);
+            long base = switch (whence) {
+                case SEEK_SET -> 0;
+                case SEEK_CUR -> f.pos;
+                case SEEK_END -> f.inode().iSize();
+                default -> -1;
+            };
+            if (base < 0 || base + off < 0) {
+                return -Errno.EINVAL;
+            }
+            f.pos = base + off;
+            return f.pos;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    // ------------------------------------------------------------ sync
+
+    /** fsync(2). */
+    public static int fsync(int fd) {
+        return fsyncRange(fd, false);
+    }
+
+    /** fdatasync(2). */
+    public static int fdatasync(int fd) {
+        return fsyncRange(fd, true);
+    }
+
+    private static int fsyncRange(int fd, boolean datasync) {
+        try {
+            File f = file(fd);
+            return f.inode().fop().fsync(f, 0, Long.MAX_VALUE, datasync);
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** sync(2): writeback of every dirty inode, then a waited pass, then the filesystem's sync_fs. */
+    public static int sync() {
+        SuperBlock sb = vfs().root();
+        if (sb == null) {
+            return 0;
+        }
+        return Namei.syncFilesystem(sb);
+    }
+
+    /** syncfs(2). */
+    public static int syncfs(int fd) {
+        try {
+            return Namei.syncFilesystem(file(fd).inode().sb());
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    // ------------------------------------------------------------ size and space
+
+    /** ftruncate(2). */
+    public static int ftruncate(int fd, long len) {
+        try {
+            File f = file(fd);
+            if (!f.writable() || !f.inode().isReg()) {
+                return -Errno.EINVAL;
+            }
+            return setSize(f.inode(), len);
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    private static int setSize(Inode inode, long len) {
+        if (len < 0) {
+            return -Errno.EINVAL;
+        }
+        inode.iRwsem.downWrite();
+        try {
+            inode.iop().setSize(inode, len);
+            inode.touch();
+            inode.markInodeDirty();
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        } finally {
+            inode.iRwsem.upWrite();
+        }
+    }
+
+    /** fallocate(2): default, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE. */
+    public static int fallocate(int fd, int mode, long off, long len) {
+        try {
+            File f = file(fd);
+            if (off < 0 || len <= 0) {
+                return -Errno.EINVAL;
+            }
+            if ((mode & FALLOC_FL_PUNCH_HOLE) != 0 && (mode & FALLOC_FL_KEEP_SIZE) == 0) {
+                return -Errno.EOPNOTSUPP;
+            }
+            if (!f.writable()) {
+                return -Errno.EBADF;
+            }
+            return f.inode().fop().fallocate(f, mode, off, len);
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    // ------------------------------------------------------------ names
+
+    /** mkdir(2). */
+    public static int mkdir(String path, int mode) {
+        return Namei.mkdir(vfs(), path, mode);
+    }
+
+    /** unlink(2). */
+    public static int unlink(String path) {
+        return Namei.unlink(vfs(), path);
+    }
+
+    /** rmdir(2). */
+    public static int rmdir(String path) {
+        return Namei.rmdir(vfs(), path);
+    }
+
+    /** rename(2). */
+    public static int rename(String from, String to) {
+        return Namei.rename(vfs(), from, to);
+    }
+
+    /** stat(2): the result in {@code out[0]}. */
+    public static int stat(String path, Kstat[] out) {
+        try {
+            out[0] = vfs().lookup(path).getattr();
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** fstat(2). */
+    public static int fstat(int fd, Kstat[] out) {
+        try {
+            out[0] = file(fd).inode().getattr();
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** getdents64(2) of a path: the entries in {@code out}. */
+    public static int readdir(String path, List<DirEntry> out) {
+        try {
+            Inode dir = vfs().lookup(path);
+            if (!dir.isDir()) {
+                return -Errno.ENOTDIR;
+            }
+            dir.iRwsem.downRead();
+            try {
+                out.addAll(dir.iop().readdir(dir));
+            } finally {
+                dir.iRwsem.upRead();
+            }
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    // ------------------------------------------------------------ memory
+
+    /**
+     * mmap(2): {@code fd} -1 with MAP_ANONYMOUS for anonymous memory.
+     *
+     * @return the address, or a negative errno
+     */
+    public static long mmap(long len, int prot, int flags, int fd, long offset) {
+        try {
+            if (len <= 0 || (offset & 4095) != 0) {
+                return -Errno.EINVAL;
+            }
+            int vmFlags = ((prot & PROT_READ) != 0 ? VmArea.VM_READ : 0) | ((prot & PROT_WRITE) != 0 ? VmArea.VM_WRITE : 0)
+                    | ((flags & MAP_SHARED) != 0 ? VmArea.VM_SHARED | VmArea.VM_MAYWRITE : 0);
+            if ((flags & MAP_ANONYMOUS) != 0) {
+                return Mmap.doMmap(currentMm(), len, vmFlags & ~VmArea.VM_SHARED, null, 0, null, null);
+            }
+            File f = file(fd);
+            if ((flags & MAP_SHARED) != 0 && (prot & PROT_WRITE) != 0 && !f.writable() || !f.readable()) {
+                return -Errno.EACCES;
+            }
+            VmOperations ops = f.inode().fop().mmap(f);
+            if (ops == null) {
+                return -Errno.EOPNOTSUPP;
+            }
+            Runnable fsync = () -> f.inode().fop().fsync(f, 0, Long.MAX_VALUE, false);
+            return Mmap.doMmap(currentMm(), len, vmFlags, f.inode().mapping(), offset >> 12, ops, fsync);
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** munmap(2) of a whole mapping. */
+    public static int munmap(long addr) {
+        return Mmap.doMunmap(currentMm(), addr);
+    }
+
+    /** msync(2). */
+    public static int msync(long addr, boolean sync) {
+        return Mmap.msync(currentMm(), addr, sync);
+    }
+
+    /** A CPU store to user memory. @return bytes stored, or -EFAULT (SIGSEGV/SIGBUS) */
+    public static long store(long addr, byte[] buf, int off, int len) {
+        Memory.Access a = Memory.access(currentMm(), addr, buf, off, len, true);
+        return a.ok() ? a.bytes() : -Errno.EFAULT;
+    }
+
+    /** A CPU load from user memory. */
+    public static long load(long addr, byte[] buf, int off, int len) {
+        Memory.Access a = Memory.access(currentMm(), addr, buf, off, len, false);
+        return a.ok() ? a.bytes() : -Errno.EFAULT;
+    }
+
+    /** exit(): closes every descriptor and tears down the address space. */
+    public static void exit() {
+        TaskFiles tf = TaskFiles.current();
+        for (int fd : tf.open()) {
+            close(fd);
+        }
+        MmStruct mm = Task.current().ext(MmStruct.class);
+        if (mm != null) {
+            Mmap.exitMmap(mm);
+        }
+    }
+}

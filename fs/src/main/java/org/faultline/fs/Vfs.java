@@ -1,0 +1,133 @@
+package org.faultline.fs;
+
+import org.faultline.kernel.Kernel;
+import org.faultline.kernel.KernelSource;
+
+/**
+ * The mount table and path walk (fs/namespace.c, fs/namei.c): one root filesystem. Lookup walks
+ * components from the root, taking each directory's {@code i_rwsem} shared around
+ * {@code ->lookup}, as {@code lookup_slow} does. No dentry cache: every walk asks the filesystem.
+ */
+@KernelSource("fs/namei.c")
+public final class Vfs {
+    public static final int NAME_MAX = 255;
+
+    private final Kernel k;
+    private volatile SuperBlock root;
+
+    private Vfs(Kernel k) {
+        this.k = k;
+    }
+
+    /** The VFS of a kernel, created on first use. */
+    public static Vfs of(Kernel k) {
+        Vfs v = k.subsys(Vfs.class);
+        if (v == null) {
+            v = new Vfs(k);
+            k.attach(Vfs.class, v);
+        }
+        return v;
+    }
+
+    /** Mounts {@code sb} as the root filesystem and starts its flusher. */
+    public void mountRoot(SuperBlock sb) {
+        root = sb;
+        sb.writeback().start();
+        k.printk("VFS: Mounted root (" + sb.id() + ")");
+    }
+
+    public SuperBlock root() {
+        return root;
+    }
+
+    /** A resolved parent directory and final name. */
+    public record Parent(Inode dir, String name) {
+    }
+
+    /**
+     * path_lookupat(): the inode at {@code path}.
+     *
+     * @throws FsError ENOENT, ENOTDIR, ENAMETOOLONG
+     */
+    public Inode lookup(String path) {
+        Inode cur = rootInode();
+        for (String c : components(path)) {
+            cur = lookupOne(cur, c);
+            if (cur == null) {
+                throw new FsError(Errno.ENOENT, path);
+            }
+        }
+        return cur;
+    }
+
+    /**
+     * The parent directory of {@code path} and the last component.
+     *
+     * @throws FsError ENOENT if a parent is missing, EINVAL for "/" itself
+     */
+    public Parent parent(String path) {
+        String[] cs = components(path);
+        if (cs.length == 0) {
+            throw new FsError(Errno.EINVAL, "no name in " + path);
+        }
+        Inode cur = rootInode();
+        for (int i = 0; i < cs.length - 1; i++) {
+            cur = lookupOne(cur, cs[i]);
+            if (cur == null) {
+                throw new FsError(Errno.ENOENT, path);
+            }
+        }
+        if (!cur.isDir()) {
+            throw new FsError(Errno.ENOTDIR, path);
+        }
+        return new Parent(cur, cs[cs.length - 1]);
+    }
+
+    /** lookup_one: dir's i_rwsem shared around ->lookup. */
+    public Inode lookupOne(Inode dir, String name) {
+        if (!dir.isDir()) {
+            throw new FsError(Errno.ENOTDIR, name);
+        }
+        if (name.equals(".")) {
+            return dir;
+        }
+        dir.iRwsem.downRead();
+        try {
+            return dir.iop().lookup(dir, name);
+        } finally {
+            dir.iRwsem.upRead();
+        }
+    }
+
+    private Inode rootInode() {
+        SuperBlock sb = root;
+        if (sb == null) {
+            throw new FsError(Errno.ENOENT, "no root filesystem mounted");
+        }
+        return sb.root();
+    }
+
+    private static String[] components(String path) {
+        if (!path.startsWith("/")) {
+            throw new FsError(Errno.ENOENT, "paths are absolute: " + path);
+        }
+        String[] parts = path.split("/+");
+        int n = 0;
+        for (String p : parts) {
+            if (!p.isEmpty()) {
+                if (p.length() > NAME_MAX) {
+                    throw new FsError(Errno.ENAMETOOLONG, p);
+                }
+                n++;
+            }
+        }
+        String[] out = new String[n];
+        int i = 0;
+        for (String p : parts) {
+            if (!p.isEmpty()) {
+                out[i++] = p;
+            }
+        }
+        return out;
+    }
+}
