@@ -36,6 +36,7 @@ public final class SuperBlock {
     private volatile boolean readOnly;
     private BlockCounter blocks = i -> (i.iSize() + 511) / 512;
     private Object fsInfo;
+    private volatile int blockSize = 4096;
 
     /**
      * @param id the device or filesystem name ({@code sda}, {@code ramfs})
@@ -85,6 +86,15 @@ public final class SuperBlock {
 
     public void setRoot(Inode r) {
         root = r;
+    }
+
+    /** s_blocksize. */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    public void setBlockSize(int bs) {
+        blockSize = bs;
     }
 
     public boolean readOnly() {

@@ -103,6 +103,20 @@ public final class Truncate {
     }
 
     /**
+     * cancel_dirty_page() for a page-cache page whose dirtiness no longer matters (its buffers were
+     * all clean: try_to_free_buffers). Clears the DIRTY tag too. Context: page locked.
+     */
+    public static void cancelDirtyPageLocked(Page p) {
+        AddressSpace m = p.mapping();
+        if (m != null && p.testClearDirty()) {
+            m.mm().dirtyLimits().accountPageCleaned(p);
+            m.iPages.spinLock();
+            m.tagClearLocked(p.index(), AddressSpace.PAGECACHE_TAG_DIRTY);
+            m.iPages.spinUnlock();
+        }
+    }
+
+    /**
      * invalidate_mapping_pages(): drops clean, unlocked, unmapped pages of [start, end] (page
      * indices) — what is left is busy.
      *
