@@ -26,6 +26,14 @@ public interface FileOperations {
     /** ->mmap(): the vm_operations of the mapping, or null if it cannot be mapped. */
     VmOperations mmap(File f);
 
+    /**
+     * Direct I/O for a file opened O_DIRECT (->read_iter/->write_iter with IOCB_DIRECT, reaching
+     * ->direct_IO): -EINVAL for filesystems without it, as open(O_DIRECT) would report.
+     */
+    default long directIO(File f, long pos, long len, DirectIo.Target t, boolean write) {
+        return -Errno.EINVAL;
+    }
+
     /** ->fallocate(); -EOPNOTSUPP by default. */
     default int fallocate(File f, int mode, long offset, long len) {
         return -Errno.EOPNOTSUPP;

@@ -37,6 +37,7 @@ public final class SuperBlock {
     private BlockCounter blocks = i -> (i.iSize() + 511) / 512;
     private Object fsInfo;
     private volatile int blockSize = 4096;
+    private volatile org.faultline.block.BlockDevice bdev;
 
     /**
      * @param id the device or filesystem name ({@code sda}, {@code ramfs})
@@ -86,6 +87,15 @@ public final class SuperBlock {
 
     public void setRoot(Inode r) {
         root = r;
+    }
+
+    /** s_bdev: the device a disk filesystem lives on, or null (ramfs). */
+    public org.faultline.block.BlockDevice bdev() {
+        return bdev;
+    }
+
+    public void setBdev(org.faultline.block.BlockDevice d) {
+        bdev = d;
     }
 
     /** s_blocksize. */

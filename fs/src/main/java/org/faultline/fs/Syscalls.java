@@ -126,7 +126,8 @@ public final class Syscalls {
     public static long read(int fd, byte[] buf, int off, int len) {
         try {
             File f = file(fd);
-            long n = readAt(f, f.pos, IovIter.ofBytes(buf, off, len));
+            long n = f.direct() ? direct(f, f.pos, len, DirectIo.Target.kernel(buf, off), false)
+                    : readAt(f, f.pos, IovIter.ofBytes(buf, off, len));
             if (n > 0) {
                 f.pos += n;
             }
@@ -139,16 +140,20 @@ public final class Syscalls {
     /** pread64(2). */
     public static long pread(int fd, byte[] buf, int off, int len, long pos) {
         try {
-            return readAt(file(fd), pos, IovIter.ofBytes(buf, off, len));
+            File f = file(fd);
+            return f.direct() ? direct(f, pos, len, DirectIo.Target.kernel(buf, off), false)
+                    : readAt(f, pos, IovIter.ofBytes(buf, off, len));
         } catch (FsError e) {
             return e.err();
         }
     }
 
-    /** pread into user memory at {@code addr} (faults like copy_to_user). */
+    /** pread into user memory at {@code addr} (faults like copy_to_user; O_DIRECT takes the pages). */
     public static long preadUser(int fd, long addr, long len, long pos) {
         try {
-            return readAt(file(fd), pos, new UserIter(currentMm(), addr, len));
+            File f = file(fd);
+            return f.direct() ? direct(f, pos, len, DirectIo.Target.user(currentMm(), addr), false)
+                    : readAt(f, pos, new UserIter(currentMm(), addr, len));
         } catch (FsError e) {
             return e.err();
         }
@@ -159,7 +164,11 @@ public final class Syscalls {
         try {
             File f = file(fd);
             long[] end = new long[1];
-            long n = writeAt(f, f.pos, IovIter.ofBytes(buf, off, len), end);
+            long n = f.direct() ? direct(f, f.pos, len, DirectIo.Target.kernel(buf, off), true)
+                    : writeAt(f, f.pos, IovIter.ofBytes(buf, off, len), end);
+            if (f.direct() && n > 0) {
+                end[0] = f.pos + n;
+            }
             if (n > 0) {
                 f.pos = end[0];
             }
@@ -172,19 +181,33 @@ public final class Syscalls {
     /** pwrite64(2). */
     public static long pwrite(int fd, byte[] buf, int off, int len, long pos) {
         try {
-            return writeAt(file(fd), pos, IovIter.ofBytes(buf, off, len), new long[1]);
+            File f = file(fd);
+            return f.direct() ? direct(f, pos, len, DirectIo.Target.kernel(buf, off), true)
+                    : writeAt(f, pos, IovIter.ofBytes(buf, off, len), new long[1]);
         } catch (FsError e) {
             return e.err();
         }
     }
 
-    /** pwrite from user memory at {@code addr} (faults like copy_from_user). */
+    /** pwrite from user memory at {@code addr} (faults like copy_from_user; O_DIRECT takes the pages). */
     public static long pwriteUser(int fd, long addr, long len, long pos) {
         try {
-            return writeAt(file(fd), pos, new UserIter(currentMm(), addr, len), new long[1]);
+            File f = file(fd);
+            return f.direct() ? direct(f, pos, len, DirectIo.Target.user(currentMm(), addr), true)
+                    : writeAt(f, pos, new UserIter(currentMm(), addr, len), new long[1]);
         } catch (FsError e) {
             return e.err();
         }
+    }
+
+    private static long direct(File f, long pos, long len, DirectIo.Target t, boolean write) {
+        if (write ? !f.writable() : !f.readable()) {
+            return -Errno.EBADF;
+        }
+        if (pos < 0) {
+            return -Errno.EINVAL;
+        }
+        return f.inode().fop().directIO(f, pos, len, t, write);
     }
 
     private static long readAt(File f, long pos, IovIter to) {

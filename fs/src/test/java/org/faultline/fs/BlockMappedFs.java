@@ -42,6 +42,7 @@ final class BlockMappedFs implements InodeOperations, FileOperations, SuperOpera
         this.disk = new MemDiskDriver((long) files * FILE_BLOCKS * 4096);
         this.bdev = BlockDevice.addDisk(k, "ram0", disk, QueueLimits.defaults(), 2);
         this.sb = new SuperBlock(k, "ram0");
+        sb.setBdev(bdev);
         sb.setSop(this);
         Inode r = new Inode(sb, nextIno++, Inode.S_IFDIR | 0755, this, this, this);
         r.setNlink(2);
@@ -126,6 +127,12 @@ final class BlockMappedFs implements InodeOperations, FileOperations, SuperOpera
     @Override
     public VmOperations mmap(File f) {
         return this;
+    }
+
+    @Override
+    public long directIO(File f, long pos, long len, DirectIo.Target t, boolean write) {
+        return write ? DirectIo.genericFileDirectWrite(f.inode(), pos, len, t, this::getBlock)
+                : DirectIo.genericFileDirectRead(f.inode(), pos, len, t, this::getBlock);
     }
 
     // super operations

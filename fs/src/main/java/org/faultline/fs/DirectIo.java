@@ -1,0 +1,267 @@
+package org.faultline.fs;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.faultline.block.Bio;
+import org.faultline.block.BlkCore;
+import org.faultline.block.BlockDevice;
+import org.faultline.kernel.Completion;
+import org.faultline.kernel.Kernel;
+import org.faultline.kernel.KernelFunction;
+import org.faultline.kernel.KernelSource;
+import org.faultline.kernel.Patch;
+import org.faultline.kernel.Task;
+import org.faultline.mm.Filemap;
+import org.faultline.mm.Gup;
+import org.faultline.mm.Mm;
+import org.faultline.mm.MmStruct;
+import org.faultline.mm.Page;
+import org.faultline.mm.PageWriteback;
+import org.faultline.mm.Truncate;
+import org.faultline.mm.WritebackControl;
+
+/**
+ * Direct I/O (fs/direct-io.c, the legacy {@code do_blockdev_direct_IO} of 4.x): the user buffer's
+ * pages are taken with {@code get_user_pages_fast} — for write when the I/O reads from disk into
+ * them, which faults a buffer inside a shared file mapping through {@code ->page_mkwrite} — bios are
+ * built straight from those pages, and on completion {@code dio_bio_complete} dirties each page
+ * with {@code set_page_dirty_lock} and drops its reference. That dirtying, on a page whose buffers
+ * reclaim stripped meanwhile, is bug 1.
+ *
+ * <p>{@link Patch#DIO_USES_PINS} (6.3–6.5) takes FOLL_PIN references and releases them with
+ * {@code unpin_user_pages_dirty_lock}, so {@code page_maybe_dma_pinned()} holds while I/O runs.
+ *
+ * <p>Deviations: synchronous I/O only (no AIO); offset, length and user address must be aligned to
+ * 512 bytes; a kernel buffer (not user memory) is bounced through temporary pages.
+ */
+@KernelSource("fs/direct-io.c")
+public final class DirectIo {
+    /** DIO_PAGES: user pages taken per refill. */
+    public static final int DIO_PAGES = 64;
+
+    private DirectIo() {
+    }
+
+    /** Where the data comes from or goes to: a user address range, or a kernel buffer. */
+    public record Target(MmStruct mm, long userAddr, byte[] kbuf, int kbufOff) {
+        public static Target user(MmStruct mm, long addr) {
+            return new Target(mm, addr, null, 0);
+        }
+
+        public static Target kernel(byte[] buf, int off) {
+            return new Target(null, 0, buf, off);
+        }
+
+        boolean isUser() {
+            return kbuf == null;
+        }
+    }
+
+    /**
+     * do_blockdev_direct_IO() for a synchronous read or write of [offset, offset+len).
+     *
+     * @return bytes transferred, or a negative errno
+     */
+    @KernelFunction("do_blockdev_direct_IO")
+    public static long blockdevDirectIO(Inode inode, long offset, long len, Target t, boolean write, Buffer.GetBlock getBlock) {
+        Kernel k = Task.current().kernel();
+        BlockDevice bdev = inode.sb().bdev();
+        if ((offset | len) % 512 != 0 || t.isUser() && t.userAddr() % 512 != 0) {
+            return -Errno.EINVAL;
+        }
+        if (!write) {
+            long size = inode.iSize();
+            if (offset >= size) {
+                return 0;
+            }
+            len = Math.min(len, ((size - offset + 511) / 512) * 512); // dio stops at EOF (rounded to the sector)
+        }
+        int bs = inode.sb().blockSize();
+        long done = 0;
+        while (done < len) {
+            int nPages = (int) Math.min(DIO_PAGES, (len - done + Page.PAGE_SIZE - 1) / Page.PAGE_SIZE);
+            Page[] pages = new Page[nPages];
+            int got = getPages(t, done, nPages, write, pages, k);
+            if (got <= 0) {
+                return done > 0 ? done : got == 0 ? -Errno.EFAULT : got;
+            }
+            long chunk = Math.min(len - done, (long) got * Page.PAGE_SIZE);
+            long r = doChunk(inode, bdev, offset + done, chunk, pages, got, write, getBlock, bs, t, done);
+            if (r < 0) {
+                return done > 0 ? done : r;
+            }
+            done += r;
+            if (r < chunk) {
+                break;
+            }
+        }
+        return done;
+    }
+
+    /** dio_refill_pages() → iov_iter_get_pages() → get_user_pages_fast / pin_user_pages_fast. */
+    private static int getPages(Target t, long done, int n, boolean write, Page[] pages, Kernel k) {
+        if (t.isUser()) {
+            boolean pin = k.has(Patch.DIO_USES_PINS);
+            // a read from disk writes into the user pages: FOLL_WRITE
+            return pin ? Gup.pinUserPages(t.mm(), t.userAddr() + done, n, !write, pages)
+                    : Gup.getUserPagesFast(t.mm(), t.userAddr() + done, n, !write, pages);
+        }
+        Mm mm = Mm.of(k); // ITER_KVEC: bounce pages (deviation)
+        for (int i = 0; i < n; i++) {
+            pages[i] = mm.allocator().allocPages(org.faultline.mm.Gfp.GFP_KERNEL);
+            if (pages[i] == null) {
+                for (int j = 0; j < i; j++) {
+                    mm.allocator().putPage(pages[j]);
+                }
+                return -Errno.ENOMEM;
+            }
+            if (write) {
+                int off = (int) (t.kbufOff() + done + (long) i * Page.PAGE_SIZE);
+                int l = (int) Math.min(Page.PAGE_SIZE, t.kbuf().length - off);
+                if (l > 0) {
+                    mm.memMap().write(pages[i], 0, t.kbuf(), off, l);
+                }
+            }
+        }
+        return n;
+    }
+
+    private static long doChunk(Inode inode, BlockDevice bdev, long offset, long len, Page[] pages, int nPages,
+                                boolean write, Buffer.GetBlock getBlock, int bs, Target t, long done) {
+        Kernel k = Task.current().kernel();
+        Mm mm = inode.sb().mm();
+        List<Bio> bios = new ArrayList<>();
+        Completion all = new Completion(k, "dio");
+        int[] pending = {0};
+        boolean[] err = {false};
+        long pos = offset;
+        long end = offset + len;
+        Bio cur = null;
+        long curNextSector = -1;
+        while (pos < end) {
+            long iblock = pos / bs;
+            BufferHead map = new BufferHead(pages[0], 0, bs, 0); // a mapping-only bh, as dio's map_bh
+            try {
+                getBlock.getBlock(inode, iblock, map, write);
+            } catch (FsError e) {
+                err[0] = true;
+                break;
+            }
+            long blockEnd = Math.min(end, (iblock + 1) * bs);
+            int n = (int) (blockEnd - pos);
+            int pageIdx = (int) ((pos - offset) / Page.PAGE_SIZE);
+            int pageOff = (int) ((pos - offset) % Page.PAGE_SIZE);
+            if (!map.test(BufferHead.BH_MAPPED) || !write && map.test(BufferHead.BH_UNWRITTEN)) {
+                if (write) {
+                    err[0] = true; // get_block with create gave no block
+                    break;
+                }
+                mm.memMap().zero(pages[pageIdx], pageOff, n); // dio_zero_block: a hole reads as zeroes
+                pos = blockEnd;
+                continue;
+            }
+            long sector = (map.blocknr() * bs + (pos - iblock * bs)) >> Bio.SECTOR_SHIFT;
+            if (cur == null || sector != curNextSector || cur.bioAddPage(pages[pageIdx], n, pageOff) == 0) {
+                if (cur != null) {
+                    bios.add(cur);
+                }
+                cur = Bio.bioAlloc(bdev, write ? Bio.Op.WRITE : Bio.Op.READ,
+                        write ? Bio.REQ_SYNC | Bio.REQ_IDLE : 0, sector, Bio.BIO_MAX_PAGES);
+                cur.bioAddPage(pages[pageIdx], n, pageOff);
+            }
+            curNextSector = sector + (n >> Bio.SECTOR_SHIFT);
+            pos = blockEnd;
+        }
+        if (cur != null) {
+            bios.add(cur);
+        }
+        pending[0] = bios.size();
+        for (Bio b : bios) {
+            b.setEndIo(x -> { // dio_bio_end_io: hand it to the waiter
+                if (!x.status().ok()) {
+                    err[0] = true;
+                }
+                if (--pending[0] == 0) {
+                    all.complete();
+                }
+            });
+        }
+        for (Bio b : bios) {
+            BlkCore.submitBio(b); // dio_bio_submit
+        }
+        if (!bios.isEmpty()) {
+            all.waitForCompletion(); // dio_await_completion
+        }
+        dioBioComplete(pages, nPages, write, t, done, len);
+        if (err[0]) {
+            return -Errno.EIO;
+        }
+        return pos - offset;
+    }
+
+    /**
+     * dio_bio_complete(): for a read into user memory, set_page_dirty_lock() each page (should_dirty),
+     * then put_page() — or unpin_user_pages_dirty_lock() with {@code dio-uses-pins}.
+     */
+    @KernelFunction("dio_bio_complete")
+    private static void dioBioComplete(Page[] pages, int n, boolean write, Target t, long done, long len) {
+        Kernel k = Task.current().kernel();
+        Mm mm = Mm.of(k);
+        if (!t.isUser()) {
+            for (int i = 0; i < n; i++) {
+                if (!write) {
+                    int off = (int) (t.kbufOff() + done + (long) i * Page.PAGE_SIZE);
+                    int l = (int) Math.min(Page.PAGE_SIZE, Math.min(t.kbuf().length - off, len - (long) i * Page.PAGE_SIZE));
+                    if (l > 0) {
+                        mm.memMap().read(pages[i], 0, t.kbuf(), off, l);
+                    }
+                }
+                mm.allocator().putPage(pages[i]);
+            }
+            return;
+        }
+        boolean shouldDirty = !write;
+        if (k.has(Patch.DIO_USES_PINS)) {
+            Gup.unpinUserPagesDirtyLock(pages, n, shouldDirty);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            if (shouldDirty) {
+                PageWriteback.setPageDirtyLock(pages[i]);
+            }
+            Gup.putPage(pages[i]);
+        }
+    }
+
+    /**
+     * generic_file_direct_write(): writes back and invalidates the page cache over the range, does the
+     * direct write, invalidates again, and extends i_size.
+     */
+    public static long genericFileDirectWrite(Inode inode, long pos, long len, Target t, Buffer.GetBlock getBlock) {
+        long end = pos + len - 1;
+        int err = Filemap.filemapFdatawriteRange(inode.mapping(), pos, end, WritebackControl.SyncMode.WB_SYNC_ALL);
+        Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), pos, end);
+        if (err != 0) {
+            return err;
+        }
+        Truncate.invalidateMappingPages(inode.mapping(), pos >> Page.PAGE_SHIFT, end >> Page.PAGE_SHIFT);
+        long n = blockdevDirectIO(inode, pos, len, t, true, getBlock);
+        Truncate.invalidateMappingPages(inode.mapping(), pos >> Page.PAGE_SHIFT, end >> Page.PAGE_SHIFT);
+        if (n > 0 && pos + n > inode.iSize()) {
+            inode.iSizeWrite(pos + n);
+            inode.markInodeDirty();
+        }
+        return n;
+    }
+
+    /** generic_file_read_iter() with IOCB_DIRECT: write back the range first, then read directly. */
+    public static long genericFileDirectRead(Inode inode, long pos, long len, Target t, Buffer.GetBlock getBlock) {
+        long end = pos + len - 1;
+        int err = Filemap.filemapFdatawriteRange(inode.mapping(), pos, end, WritebackControl.SyncMode.WB_SYNC_ALL);
+        Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), pos, end);
+        if (err != 0) {
+            return err;
+        }
+        return blockdevDirectIO(inode, pos, len, t, false, getBlock);
+    }
+}
