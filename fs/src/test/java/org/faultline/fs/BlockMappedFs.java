@@ -27,7 +27,7 @@ import org.faultline.mm.WritebackControl;
  * entries live in memory. Writeback goes through buffer heads and bios to the disk.
  */
 @KernelSource("fs/testfs.c")
-final class BlockMappedFs implements InodeOperations, FileOperations, SuperOperations, AddressSpaceOperations,
+class BlockMappedFs implements InodeOperations, FileOperations, SuperOperations, AddressSpaceOperations,
         VmOperations {
     static final int FILE_BLOCKS = 256;
 

@@ -437,6 +437,23 @@ public final class Memory {
         return 0;
     }
 
+    /**
+     * unmap_mapping_range(): removes every user mapping of the file pages [start, start + nr) of
+     * {@code m}; PTE dirtiness moves to the pages. The next access faults.
+     */
+    public static void unmapMappingRange(AddressSpace m, long start, long nr) {
+        for (long i = start; i < start + nr; i++) {
+            Page p = Filemap.findGetPage(m, i);
+            if (p == null) {
+                continue;
+            }
+            if (p.mapped()) {
+                Rmap.unmapMappingPage(p);
+            }
+            putPage(p);
+        }
+    }
+
     static void putPage(Page p) {
         Mm.of(k()).allocator().putPage(p);
     }
