@@ -1,0 +1,179 @@
+package org.faultline.fs.ext4;
+
+import java.io.IOException;
+import java.util.BitSet;
+import org.faultline.kernel.KernelSource;
+
+/**
+ * Block allocation over the per-group block bitmaps ({@code fs/ext4/mballoc.c} in spirit, much
+ * simpler): goal-based first fit. The search starts at the goal block, takes the first free block at
+ * or after it in the goal's group and as many contiguous free blocks after that as wanted, then moves
+ * group by group (wrapping around) and finally to the part of the goal's group before the goal.
+ *
+ * <p>Every allocation and free updates the bitmap (through the {@link MetadataCache}),
+ * {@code bg_free_blocks_count} and {@code s_free_blocks_count}, and records the group in the dirty set
+ * so the volume writes the descriptor back at sync. Freed blocks are {@link MetadataCache#forget
+ * forgotten} by the cache. Freeing a block that is already free, or one outside the data area, is
+ * reported as corruption and changes nothing.
+ *
+ * <p>{@code s_r_blocks_count} is not enforced: the offline tools act as root.
+ *
+ * <p>Not thread-safe (this layer is single-threaded).
+ */
+@KernelSource("fs/ext4/mballoc.c")
+public final class BlockAllocator {
+
+    /**
+     * A run of allocated blocks.
+     *
+     * @param start first block
+     * @param len   number of blocks (&gt;= 1)
+     */
+    public record Run(long start, int len) {
+    }
+
+    private final Ext4SuperBlock sb;
+    private final GroupDesc[] gds;
+    private final MetadataCache cache;
+    private final BitSet dirtyGroups;
+    private final String dev;
+
+    /**
+     * @param sb          the superblock (free count updated in place)
+     * @param gds         the group descriptors (free counts updated in place)
+     * @param cache       the metadata cache holding the bitmaps
+     * @param dirtyGroups groups whose descriptor changed (bits set here)
+     * @param dev         device name for messages
+     */
+    public BlockAllocator(Ext4SuperBlock sb, GroupDesc[] gds, MetadataCache cache, BitSet dirtyGroups, String dev) {
+        this.sb = sb;
+        this.gds = gds;
+        this.cache = cache;
+        this.dirtyGroups = dirtyGroups;
+        this.dev = dev;
+    }
+
+    /** @return free blocks ({@code s_free_blocks_count}) */
+    public long freeBlocks() {
+        return sb.freeBlocksCount();
+    }
+
+    /**
+     * Allocates up to {@code max} contiguous blocks, the first one as close after {@code goal} as
+     * possible.
+     *
+     * @param goal preferred first block (any value; out-of-range goals start at the first group)
+     * @param max  wanted length (&gt;= 1)
+     * @return the run (length 1..max)
+     * @throws Ext4Exception {@link Ext4Exception#ENOSPC} when no block is free
+     * @throws IOException   on a device error reading a bitmap
+     */
+    public Run allocate(long goal, int max) throws IOException {
+        if (max < 1) {
+            throw new IllegalArgumentException("allocate " + max + " blocks");
+        }
+        if (sb.freeBlocksCount() == 0) {
+            throw noSpace();
+        }
+        if (goal < sb.firstDataBlock() || goal >= sb.blocksCount()) {
+            goal = sb.firstDataBlock();
+        }
+        int groups = sb.groupCount();
+        int g0 = sb.groupOfBlock(goal);
+        int start0 = (int) (goal - sb.groupFirstBlock(g0));
+        for (int k = 0; k <= groups; k++) {
+            int g = (g0 + k) % groups;
+            if (gds[g].freeBlocksCount() == 0) {
+                continue;
+            }
+            int from = k == 0 ? start0 : 0;
+            int limit = k == groups ? start0 : (int) sb.groupBlocks(g);
+            if (from >= limit) {
+                continue;
+            }
+            long bb = gds[g].blockBitmap();
+            byte[] map = cache.get(bb);
+            int i = Bitmap.findNextZero(map, from, limit);
+            if (i < 0) {
+                continue;
+            }
+            int len = Bitmap.zeroRun(map, i, (int) sb.groupBlocks(g), Math.min(max, gds[g].freeBlocksCount()));
+            Bitmap.setRange(map, i, i + len);
+            cache.markDirty(bb);
+            gds[g].setFreeBlocksCount(gds[g].freeBlocksCount() - len);
+            sb.setFreeBlocksCount(sb.freeBlocksCount() - len);
+            dirtyGroups.set(g);
+            return new Run(sb.groupFirstBlock(g) + i, len);
+        }
+        throw noSpace();
+    }
+
+    /**
+     * Allocates exactly one block near {@code goal}.
+     *
+     * @return the block number
+     * @throws Ext4Exception ENOSPC
+     * @throws IOException   on a device error
+     */
+    public long allocateOne(long goal) throws IOException {
+        return allocate(goal, 1).start();
+    }
+
+    private Ext4Exception noSpace() {
+        return new Ext4Exception(Ext4Exception.ENOSPC, dev + ": " + Ext4Exception.describe(Ext4Exception.ENOSPC));
+    }
+
+    /**
+     * Frees {@code count} blocks from {@code start} ({@code ext4_free_blocks}); they may span groups.
+     *
+     * @throws Ext4Exception {@link Ext4Exception#EUCLEAN} if a block is outside the device or already
+     *                       free (nothing is freed then)
+     * @throws IOException   on a device error
+     */
+    public void free(long start, long count) throws IOException {
+        if (count <= 0) {
+            return;
+        }
+        if (start <= sb.firstDataBlock() || start + count > sb.blocksCount()) {
+            throw Ext4Exception.corrupt(dev, "freeing blocks " + start + "+" + count + " outside the data area");
+        }
+        // check first, so a corrupt request changes nothing
+        for (long b = start; b < start + count; ) {
+            int g = sb.groupOfBlock(b);
+            long gEnd = Math.min(start + count, sb.groupFirstBlock(g) + sb.groupBlocks(g));
+            byte[] map = cache.get(gds[g].blockBitmap());
+            for (long x = b; x < gEnd; x++) {
+                if (!Bitmap.test(map, (int) (x - sb.groupFirstBlock(g)))) {
+                    throw Ext4Exception.corrupt(dev, "freeing already free block " + x + " (group " + g + ")");
+                }
+            }
+            b = gEnd;
+        }
+        for (long b = start; b < start + count; ) {
+            int g = sb.groupOfBlock(b);
+            long first = sb.groupFirstBlock(g);
+            long gEnd = Math.min(start + count, first + sb.groupBlocks(g));
+            long bb = gds[g].blockBitmap();
+            byte[] map = cache.get(bb);
+            for (long x = b; x < gEnd; x++) {
+                Bitmap.clear(map, (int) (x - first));
+                cache.forget(x);
+            }
+            cache.markDirty(bb);
+            int n = (int) (gEnd - b);
+            gds[g].setFreeBlocksCount(gds[g].freeBlocksCount() + n);
+            sb.setFreeBlocksCount(sb.freeBlocksCount() + n);
+            dirtyGroups.set(g);
+            b = gEnd;
+        }
+    }
+
+    /**
+     * @return whether {@code block} is marked in use in its group's bitmap
+     * @throws IOException on a device error
+     */
+    public boolean inUse(long block) throws IOException {
+        int g = sb.groupOfBlock(block);
+        return Bitmap.test(cache.get(gds[g].blockBitmap()), (int) (block - sb.groupFirstBlock(g)));
+    }
+}

@@ -1,0 +1,475 @@
+package org.faultline.fs.ext4;
+
+import static org.faultline.fs.ext4.SuperBlockDescriptor.*;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A parsed {@code struct ext4_super_block} (layout in {@link SuperBlockDescriptor}): a 1024-byte copy
+ * with typed accessors, the group geometry derived from it, and {@link #validate validation}.
+ *
+ * <p>Fields this layer does not interpret (journal, hash seed, error tracking, mount options...) stay
+ * in the raw copy and are written back unchanged.
+ *
+ * <p>Geometry, for the supported layout (4 KiB blocks, {@code s_first_data_block} 0, no
+ * {@code meta_bg}, no {@code flex_bg}):
+ * <pre>
+ *  group g starts at block g * s_blocks_per_group
+ *  +------------+-----------+------------------+--------+--------+-------------+-------------+
+ *  | superblock | GDT       | reserved GDT     | block  | inode  | inode table | data blocks |
+ *  | (backup if | gdtBlocks | s_reserved_gdt_  | bitmap | bitmap | ipg*256/4096|             |
+ *  |  g has one)| blocks    | blocks (0 here)  |        |        | blocks      |             |
+ *  +------------+-----------+------------------+--------+--------+-------------+-------------+
+ *  (group 0: the primary superblock is at byte 1024 of block 0; a backup is at byte 0 of its block)
+ * </pre>
+ * With {@code sparse_super}, only groups 0, 1 and powers of 3, 5 and 7 carry a superblock and GDT copy.
+ *
+ * <p>Not thread-safe: owned by one volume (this layer is single-threaded).
+ */
+public final class Ext4SuperBlock {
+    private final byte[] raw;
+
+    private Ext4SuperBlock(byte[] raw) {
+        this.raw = raw;
+    }
+
+    /**
+     * Wraps a 1024-byte superblock without validating it (for {@link Mkfs}, tests and {@link Fsck}).
+     *
+     * @param raw 1024 bytes; copied
+     * @return the superblock
+     */
+    public static Ext4SuperBlock wrap(byte[] raw) {
+        if (raw.length != SUPERBLOCK_SIZE) {
+            throw new IllegalArgumentException("superblock must be " + SUPERBLOCK_SIZE + " bytes, got " + raw.length);
+        }
+        return new Ext4SuperBlock(raw.clone());
+    }
+
+    /** @return a fresh all-zero superblock to fill in */
+    static Ext4SuperBlock blank() {
+        return new Ext4SuperBlock(new byte[SUPERBLOCK_SIZE]);
+    }
+
+    /** @return a copy of the 1024 raw bytes */
+    public byte[] toBytes() {
+        return raw.clone();
+    }
+
+    /** Copies the raw bytes into {@code dst} at {@code off}. */
+    void writeTo(byte[] dst, int off) {
+        System.arraycopy(raw, 0, dst, off, SUPERBLOCK_SIZE);
+    }
+
+    /** @return an independent copy */
+    public Ext4SuperBlock copy() {
+        return new Ext4SuperBlock(raw.clone());
+    }
+
+    // ---------------------------------------------------------------- reading and validation
+
+    /**
+     * Reads the primary superblock from block 0 of {@code io} and validates it against the device and
+     * the {@link Ext4Features feature policy}. Nothing is written, whatever the outcome.
+     *
+     * @param io       the device
+     * @param dev      device name for messages, e.g. {@code sda} or an image file name
+     * @param readOnly whether the caller will only read (relaxes the feature policy)
+     * @return the validated superblock
+     * @throws Ext4Exception with a one-line message: {@link Ext4Exception#EUCLEAN} for corruption,
+     *                       {@link Ext4Exception#EOPNOTSUPP} for unsupported features or geometry,
+     *                       {@link Ext4Exception#EIO} for a device error
+     */
+    public static Ext4SuperBlock read(BlockIo io, String dev, boolean readOnly) throws Ext4Exception {
+        if (io.blockSize() != 4096) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": device block size " + io.blockSize()
+                    + " not supported (only 4096)");
+        }
+        if (io.blocks() < 1) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": device too small to hold an ext4 superblock");
+        }
+        byte[] b0 = new byte[io.blockSize()];
+        try {
+            io.read(0, b0);
+        } catch (java.io.IOException e) {
+            throw new Ext4Exception(Ext4Exception.EIO, dev + ": cannot read superblock: " + e.getMessage(), e);
+        }
+        Ext4SuperBlock sb = new Ext4SuperBlock(Arrays.copyOfRange(b0, SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE));
+        sb.validate(dev, io.blocks(), readOnly);
+        return sb;
+    }
+
+    /**
+     * Checks this superblock for consistency with itself, with a device of {@code deviceBlocks}
+     * 4 KiB blocks, and with the feature policy.
+     *
+     * @throws Ext4Exception one line naming the first problem found
+     */
+    public void validate(String dev, long deviceBlocks, boolean readOnly) throws Ext4Exception {
+        if (magic() != EXT4_SUPER_MAGIC) {
+            throw Ext4Exception.corrupt(dev, String.format("bad superblock magic 0x%04X (expected 0x%04X): not an ext2/3/4 filesystem",
+                    magic(), EXT4_SUPER_MAGIC));
+        }
+        if (revLevel() == EXT4_GOOD_OLD_REV) {
+            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": ext4 revision 0 (128-byte inodes, no features) not supported");
+        }
+        if (revLevel() != EXT4_DYNAMIC_REV) {
+            throw Ext4Exception.corrupt(dev, "unknown superblock revision " + revLevel());
+        }
+        List<String> bad = Ext4Features.unsupported(featureCompat(), featureIncompat(), featureRoCompat(), readOnly);
+        if (!bad.isEmpty()) {
+            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, Ext4Features.refusal(dev, bad, readOnly));
+        }
+        long logBs = u32(S_LOG_BLOCK_SIZE);
+        if (logBs != 2) {
+            String size = logBs <= 6 ? String.valueOf(1024L << logBs) : "2^(10+" + logBs + ")";
+            throw new Ext4Exception(logBs <= 6 ? Ext4Exception.EOPNOTSUPP : Ext4Exception.EUCLEAN,
+                    dev + ": ext4 block size " + size + " not supported (only 4096; mkfs with -b 4096)");
+        }
+        if (!hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_EXTENTS)) {
+            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": ext4 feature 'extent' is required (mkfs with -O extent)");
+        }
+        if (!hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_FILETYPE)) {
+            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": ext4 feature 'filetype' is required (mkfs with -O filetype)");
+        }
+        if (u32(S_LOG_CLUSTER_SIZE) != logBs) {
+            throw Ext4Exception.corrupt(dev, "cluster size (log " + u32(S_LOG_CLUSTER_SIZE)
+                    + ") differs from block size without bigalloc");
+        }
+        if (inodeSize() != 256) {
+            throw new Ext4Exception(inodeSize() >= 128 && Integer.bitCount(inodeSize()) == 1 ? Ext4Exception.EOPNOTSUPP : Ext4Exception.EUCLEAN,
+                    dev + ": ext4 inode size " + inodeSize() + " not supported (only 256; mkfs with -I 256)");
+        }
+        if (firstDataBlock() != 0) {
+            throw Ext4Exception.corrupt(dev, "s_first_data_block is " + firstDataBlock() + ", must be 0 with 4096-byte blocks");
+        }
+        long bpg = blocksPerGroup();
+        if (bpg <= 0 || bpg > 8L * blockSize() || bpg % 8 != 0) {
+            throw Ext4Exception.corrupt(dev, "bad s_blocks_per_group " + bpg);
+        }
+        if (u32(S_CLUSTERS_PER_GROUP) != bpg) {
+            throw Ext4Exception.corrupt(dev, "s_clusters_per_group " + u32(S_CLUSTERS_PER_GROUP)
+                    + " differs from s_blocks_per_group " + bpg + " without bigalloc");
+        }
+        long ipg = inodesPerGroup();
+        if (ipg <= 0 || ipg > 8L * blockSize() || ipg % 8 != 0) {
+            throw Ext4Exception.corrupt(dev, "bad s_inodes_per_group " + ipg);
+        }
+        long blocks = blocksCount();
+        if (blocks <= firstDataBlock() + 1) {
+            throw Ext4Exception.corrupt(dev, "bad s_blocks_count " + blocks);
+        }
+        if (blocks > deviceBlocks) {
+            throw Ext4Exception.corrupt(dev, "the filesystem size (according to the superblock) is " + blocks
+                    + " blocks but the device has only " + deviceBlocks + " blocks: truncated image?");
+        }
+        long groups = groupCount();
+        if (groups > 0xFFFFFFFFL / ipg) {
+            throw Ext4Exception.corrupt(dev, "too many groups: " + groups);
+        }
+        if (inodesCount() != groups * ipg) {
+            throw Ext4Exception.corrupt(dev, "s_inodes_count " + inodesCount() + " is not " + groups
+                    + " groups * " + ipg + " inodes per group");
+        }
+        long meta0 = 1 + gdtBlocks() + reservedGdtBlocks() + 2 + inodeTableBlocks();
+        if (meta0 > groupBlocks(0)) {
+            throw Ext4Exception.corrupt(dev, "group 0 (" + groupBlocks(0) + " blocks) cannot hold its " + meta0 + " metadata blocks");
+        }
+        if (freeBlocksCount() > blocks) {
+            throw Ext4Exception.corrupt(dev, "free blocks count " + freeBlocksCount() + " exceeds blocks count " + blocks);
+        }
+        if (freeInodesCount() > inodesCount()) {
+            throw Ext4Exception.corrupt(dev, "free inodes count " + freeInodesCount() + " exceeds inodes count " + inodesCount());
+        }
+        if (rBlocksCount() > blocks) {
+            throw Ext4Exception.corrupt(dev, "reserved blocks count " + rBlocksCount() + " exceeds blocks count " + blocks);
+        }
+        if (firstIno() < EXT4_GOOD_OLD_FIRST_INO || firstIno() >= inodesCount()) {
+            throw Ext4Exception.corrupt(dev, "bad s_first_ino " + firstIno());
+        }
+    }
+
+    // ---------------------------------------------------------------- raw access
+
+    private long u32(int off) {
+        return LittleEndian.u32(raw, off);
+    }
+
+    private int u16(int off) {
+        return LittleEndian.u16(raw, off);
+    }
+
+    /** @return the unsigned 32-bit field at {@code off} (a {@link SuperBlockDescriptor} constant) */
+    public long getU32(int off) {
+        return u32(off);
+    }
+
+    /** Sets the 32-bit field at {@code off}. */
+    public void setU32(int off, long v) {
+        LittleEndian.putU32(raw, off, v);
+    }
+
+    /** @return the unsigned 16-bit field at {@code off} */
+    public int getU16(int off) {
+        return u16(off);
+    }
+
+    /** Sets the 16-bit field at {@code off}. */
+    public void setU16(int off, int v) {
+        LittleEndian.putU16(raw, off, v);
+    }
+
+    /** @return the byte at {@code off} */
+    public int getU8(int off) {
+        return LittleEndian.u8(raw, off);
+    }
+
+    /** Sets the byte at {@code off}. */
+    public void setU8(int off, int v) {
+        LittleEndian.putU8(raw, off, v);
+    }
+
+    // ---------------------------------------------------------------- fields
+
+    public long inodesCount() {
+        return u32(S_INODES_COUNT);
+    }
+
+    /** {@code s_blocks_count_lo} ({@code _hi} is meaningful only with 64bit, which is refused). */
+    public long blocksCount() {
+        return u32(S_BLOCKS_COUNT_LO);
+    }
+
+    public long rBlocksCount() {
+        return u32(S_R_BLOCKS_COUNT_LO);
+    }
+
+    public long freeBlocksCount() {
+        return u32(S_FREE_BLOCKS_COUNT_LO);
+    }
+
+    public void setFreeBlocksCount(long v) {
+        setU32(S_FREE_BLOCKS_COUNT_LO, v);
+    }
+
+    public long freeInodesCount() {
+        return u32(S_FREE_INODES_COUNT);
+    }
+
+    public void setFreeInodesCount(long v) {
+        setU32(S_FREE_INODES_COUNT, v);
+    }
+
+    public long firstDataBlock() {
+        return u32(S_FIRST_DATA_BLOCK);
+    }
+
+    /** @return the block size in bytes, {@code 1024 << s_log_block_size} */
+    public int blockSize() {
+        long log = u32(S_LOG_BLOCK_SIZE);
+        return log > 6 ? -1 : 1024 << log;
+    }
+
+    public long blocksPerGroup() {
+        return u32(S_BLOCKS_PER_GROUP);
+    }
+
+    public long inodesPerGroup() {
+        return u32(S_INODES_PER_GROUP);
+    }
+
+    public int magic() {
+        return u16(S_MAGIC);
+    }
+
+    public int state() {
+        return u16(S_STATE);
+    }
+
+    public void setState(int v) {
+        setU16(S_STATE, v);
+    }
+
+    public int errors() {
+        return u16(S_ERRORS);
+    }
+
+    public long revLevel() {
+        return u32(S_REV_LEVEL);
+    }
+
+    public long firstIno() {
+        return revLevel() == EXT4_GOOD_OLD_REV ? EXT4_GOOD_OLD_FIRST_INO : u32(S_FIRST_INO);
+    }
+
+    public int inodeSize() {
+        return revLevel() == EXT4_GOOD_OLD_REV ? 128 : u16(S_INODE_SIZE);
+    }
+
+    public int featureCompat() {
+        return (int) u32(S_FEATURE_COMPAT);
+    }
+
+    public int featureIncompat() {
+        return (int) u32(S_FEATURE_INCOMPAT);
+    }
+
+    public int featureRoCompat() {
+        return (int) u32(S_FEATURE_RO_COMPAT);
+    }
+
+    public boolean hasCompat(int bit) {
+        return (featureCompat() & bit) != 0;
+    }
+
+    public boolean hasIncompat(int bit) {
+        return (featureIncompat() & bit) != 0;
+    }
+
+    public boolean hasRoCompat(int bit) {
+        return (featureRoCompat() & bit) != 0;
+    }
+
+    /** Sets ro_compat bit(s). */
+    public void setRoCompat(int bits) {
+        setU32(S_FEATURE_RO_COMPAT, featureRoCompat() | bits);
+    }
+
+    /** @return the names of all set features, in {@code dumpe2fs} order */
+    public List<String> featureNames() {
+        return Ext4Features.names(featureCompat(), featureIncompat(), featureRoCompat());
+    }
+
+    /** @return a copy of {@code s_uuid} */
+    public byte[] uuid() {
+        return Arrays.copyOfRange(raw, S_UUID, S_UUID + UUID_LEN);
+    }
+
+    /** @return {@code s_uuid} in the usual 8-4-4-4-12 form */
+    public String uuidString() {
+        byte[] u = uuid();
+        StringBuilder sb = new StringBuilder(36);
+        for (int i = 0; i < 16; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10) {
+                sb.append('-');
+            }
+            sb.append(String.format("%02x", u[i] & 0xff));
+        }
+        return sb.toString();
+    }
+
+    /** @return {@code s_volume_name} up to its first NUL */
+    public String volumeName() {
+        int n = 0;
+        while (n < VOLUME_NAME_LEN && raw[S_VOLUME_NAME + n] != 0) {
+            n++;
+        }
+        return new String(raw, S_VOLUME_NAME, n, StandardCharsets.ISO_8859_1);
+    }
+
+    public int reservedGdtBlocks() {
+        return u16(S_RESERVED_GDT_BLOCKS);
+    }
+
+    public long lastOrphan() {
+        return u32(S_LAST_ORPHAN);
+    }
+
+    public long mkfsTime() {
+        return u32(S_MKFS_TIME);
+    }
+
+    public long wtime() {
+        return u32(S_WTIME);
+    }
+
+    public void setWtime(long t) {
+        setU32(S_WTIME, t);
+    }
+
+    // ---------------------------------------------------------------- geometry
+
+    /** @return {@code blocksize / 32}: group descriptors per GDT block (no 64bit) */
+    public int descPerBlock() {
+        return blockSize() / GroupDescDescriptor.EXT4_MIN_DESC_SIZE;
+    }
+
+    /** @return number of block groups */
+    public int groupCount() {
+        long n = (blocksCount() - firstDataBlock() + blocksPerGroup() - 1) / blocksPerGroup();
+        return (int) Math.min(n, Integer.MAX_VALUE);
+    }
+
+    /** @return blocks holding the group descriptor table */
+    public int gdtBlocks() {
+        return (groupCount() + descPerBlock() - 1) / descPerBlock();
+    }
+
+    /** @return blocks of one group's inode table */
+    public int inodeTableBlocks() {
+        return (int) ((inodesPerGroup() * inodeSize() + blockSize() - 1) / blockSize());
+    }
+
+    /** @return inodes per inode-table block */
+    public int inodesPerBlock() {
+        return blockSize() / inodeSize();
+    }
+
+    /** @return the first block of group {@code g} */
+    public long groupFirstBlock(int g) {
+        return firstDataBlock() + (long) g * blocksPerGroup();
+    }
+
+    /** @return the number of blocks in group {@code g} (the last group may be short) */
+    public long groupBlocks(int g) {
+        long first = groupFirstBlock(g);
+        return Math.min(blocksPerGroup(), blocksCount() - first);
+    }
+
+    /** @return the group holding block {@code block} */
+    public int groupOfBlock(long block) {
+        return (int) ((block - firstDataBlock()) / blocksPerGroup());
+    }
+
+    /** @return the group holding inode {@code ino} (1-based) */
+    public int groupOfInode(long ino) {
+        return (int) ((ino - 1) / inodesPerGroup());
+    }
+
+    /**
+     * Whether group {@code g} carries a superblock and GDT copy: all groups without
+     * {@code sparse_super}; with it, groups 0 and 1 and powers of 3, 5 and 7.
+     */
+    public boolean groupHasSuper(int g) {
+        return groupHasSuper(g, hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER));
+    }
+
+    /** {@link #groupHasSuper(int)} for a given {@code sparse_super} setting. */
+    public static boolean groupHasSuper(int g, boolean sparse) {
+        if (!sparse || g <= 1) {
+            return true;
+        }
+        return isPowerOf(g, 3) || isPowerOf(g, 5) || isPowerOf(g, 7);
+    }
+
+    private static boolean isPowerOf(int g, int base) {
+        long p = base;
+        while (p < g) {
+            p *= base;
+        }
+        return p == g;
+    }
+
+    /** @return blocks at the start of group {@code g} used by the superblock copy, GDT and reserved GDT */
+    public int groupSuperOverhead(int g) {
+        return groupHasSuper(g) ? 1 + gdtBlocks() + reservedGdtBlocks() : 0;
+    }
+
+    @Override
+    public String toString() {
+        return "Ext4SuperBlock[blocks=" + blocksCount() + ", inodes=" + inodesCount() + ", groups=" + groupCount()
+                + ", free blocks=" + freeBlocksCount() + ", free inodes=" + freeInodesCount() + ", uuid=" + uuidString() + "]";
+    }
+}

@@ -1,0 +1,840 @@
+package org.faultline.fs.ext4;
+
+import static org.faultline.fs.ext4.DirEntryDescriptor.*;
+import static org.faultline.fs.ext4.ExtentDescriptor.*;
+import static org.faultline.fs.ext4.InodeDescriptor.*;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A read-only consistency checker for the supported ext4 feature set, in the spirit of
+ * {@code e2fsck -fn}: it never writes, and reports each problem as one line worded like e2fsck's.
+ *
+ * <ol>
+ * <li>Before pass 1: the group descriptors are validated as {@link Ext4Volume#open} does, and every
+ *     backup superblock must agree with the primary on geometry, UUID and its own group number.</li>
+ * <li>Pass 1 (inodes): every in-use inode's extent tree is walked from the raw blocks (independently
+ *     of {@link ExtentTree}): header magic, entry counts, depth, key order, index keys equal to their
+ *     child's first key, extents inside their parent's key range; blocks inside the device, not
+ *     filesystem metadata, not claimed twice (pass 1B then names every owner of a multiply-claimed
+ *     block). {@code i_blocks} must equal the blocks found (data, unwritten and tree blocks, the
+ *     extended attribute block) in 512-byte units; {@code i_size} must be a whole number of blocks
+ *     covering every block for a directory, and must not end before the last written block of a file
+ *     (e2fsck's rule). In-use inodes must not have {@code i_dtime}; deleted ones must.</li>
+ * <li>Pass 2 (directories): every entry's {@code rec_len} and {@code name_len}, {@code .} and
+ *     {@code ..} first in block 0, inode numbers in range and in use, {@code file_type} matching the
+ *     inode's mode, no duplicate names, no hard links to directories.</li>
+ * <li>Pass 3 (connectivity): every directory reachable, {@code ..} naming the real parent,
+ *     {@code /lost+found} present.</li>
+ * <li>Pass 4 (reference counts): {@code i_links_count} equals the number of entries naming the inode
+ *     (a directory: its entry, its {@code .}, and each subdirectory's {@code ..}); no unattached
+ *     inodes.</li>
+ * <li>Pass 5 (summary): block and inode bitmaps equal what passes 1-4 found, with the padding past the
+ *     last block set; per-group and superblock free counts and per-group directory counts match.</li>
+ * </ol>
+ *
+ * <p>Exit codes, as e2fsck's: 0 clean, 4 inconsistencies found (left uncorrected), 8 could not check
+ * (unreadable or unsupported superblock or group descriptors).
+ *
+ * <p>Memory: a few bits per block and a few words per inode, plus the extents of directories; up to
+ * 2^31 blocks and inodes (8 TiB). Single-threaded.
+ */
+public final class Fsck {
+    /** Exit code: no problems. */
+    public static final int FSCK_OK = 0;
+    /** Exit code: problems found and left uncorrected. */
+    public static final int FSCK_UNCORRECTED = 4;
+    /** Exit code: operational error (cannot check). */
+    public static final int FSCK_ERROR = 8;
+
+    /**
+     * The outcome of a check.
+     *
+     * @param problems one line each, in the order found
+     * @param exitCode {@link #FSCK_OK}, {@link #FSCK_UNCORRECTED} or {@link #FSCK_ERROR}
+     * @param summary  e2fsck's last line: {@code dev: U/I files, B/N blocks}
+     */
+    public record Report(List<String> problems, int exitCode, String summary) {
+        /** @return whether no problem was found */
+        public boolean clean() {
+            return exitCode == FSCK_OK;
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder();
+            for (String p : problems) {
+                sb.append(p).append('\n');
+            }
+            sb.append(summary);
+            return sb.toString();
+        }
+    }
+
+    private final BlockIo io;
+    private final String dev;
+    private final List<String> problems = new ArrayList<>();
+    private Ext4SuperBlock sb;
+    private GroupDesc[] gds;
+    private int bs;
+    private long blocks;
+    private long inodes;
+    private BitSet meta;
+    private BitSet used;
+    private BitSet dup;
+    private BitSet inodeUsed;
+    private BitSet isDirIno;
+    private int[] modes;
+    private int[] links;
+    private int[] refs;
+    private long[] parentByEntry;
+    private long[] dotdot;
+    private final TreeMap<Long, List<Extent>> dirExtents = new TreeMap<>();
+    private final Map<Long, List<long[]>> claims = new HashMap<>();
+    private final TreeMap<Long, Integer> eaRefs = new TreeMap<>();
+
+    private Fsck(BlockIo io, String dev) {
+        this.io = io;
+        this.dev = dev;
+    }
+
+    /**
+     * Checks the filesystem on {@code io}; never writes.
+     *
+     * @param io  the device
+     * @param dev its name for messages
+     * @return the report
+     */
+    public static Report check(BlockIo io, String dev) {
+        Fsck f = new Fsck(io, dev);
+        try {
+            return f.run();
+        } catch (Ext4Exception e) {
+            f.problems.add(e.getMessage());
+            return new Report(List.copyOf(f.problems), FSCK_ERROR, dev + ": check aborted");
+        } catch (IOException e) {
+            f.problems.add(dev + ": I/O error: " + e.getMessage());
+            return new Report(List.copyOf(f.problems), FSCK_ERROR, dev + ": check aborted");
+        }
+    }
+
+    /**
+     * Checks an image file, opened read-only.
+     *
+     * @param image the image
+     * @return the report
+     */
+    public static Report checkImage(Path image) {
+        String dev = image.getFileName() == null ? image.toString() : image.getFileName().toString();
+        try (HostFileBlockIo hio = HostFileBlockIo.open(image, true, false, 4096)) {
+            return check(hio, dev);
+        } catch (IOException e) {
+            return new Report(List.of(dev + ": cannot open image: " + e.getMessage()), FSCK_ERROR, dev + ": check aborted");
+        }
+    }
+
+    private void problem(String s) {
+        problems.add(s);
+    }
+
+    private Report run() throws IOException {
+        sb = Ext4SuperBlock.read(io, dev, false);
+        bs = sb.blockSize();
+        blocks = sb.blocksCount();
+        inodes = sb.inodesCount();
+        if (blocks > Integer.MAX_VALUE - 64 || inodes > Integer.MAX_VALUE - 64) {
+            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": too large to check here ("
+                    + blocks + " blocks, " + inodes + " inodes; the limit is 2^31 of each)");
+        }
+        gds = Ext4Volume.readGroupDescs(sb, new MetadataCache(io, 64), dev);
+        meta = new BitSet();
+        used = new BitSet();
+        dup = new BitSet();
+        for (int g = 0; g < gds.length; g++) {
+            long first = sb.groupFirstBlock(g);
+            int so = sb.groupSuperOverhead(g);
+            claimMeta(first, so);
+            claimMeta(gds[g].blockBitmap(), 1);
+            claimMeta(gds[g].inodeBitmap(), 1);
+            claimMeta(gds[g].inodeTable(), sb.inodeTableBlocks());
+        }
+        if (!dup.isEmpty()) {
+            problem("Group descriptors overlap each other or the superblock/GDT at block " + dup.nextSetBit(0));
+            dup.clear();
+        }
+        checkBackups();
+        int n = (int) inodes;
+        inodeUsed = new BitSet(n + 1);
+        isDirIno = new BitSet(n + 1);
+        modes = new int[n + 1];
+        links = new int[n + 1];
+        refs = new int[n + 1];
+        parentByEntry = new long[n + 1];
+        dotdot = new long[n + 1];
+        pass1();
+        if (!dup.isEmpty()) {
+            pass1b();
+        }
+        pass2();
+        pass3();
+        pass4();
+        pass5();
+        long usedInodes = inodeUsed.cardinality();
+        String summary = dev + ": " + usedInodes + "/" + inodes + " files, " + used.cardinality() + "/" + blocks + " blocks";
+        return new Report(List.copyOf(problems), problems.isEmpty() ? FSCK_OK : FSCK_UNCORRECTED, summary);
+    }
+
+    private void claimMeta(long start, long count) {
+        for (long b = start; b < start + count && b < blocks; b++) {
+            if (used.get((int) b)) {
+                dup.set((int) b);
+            }
+            used.set((int) b);
+            meta.set((int) b);
+        }
+    }
+
+    /** Backup superblocks must agree with the primary on the fields that never change after mkfs. */
+    private void checkBackups() throws IOException {
+        byte[] b = new byte[bs];
+        int[] fields = {SuperBlockDescriptor.S_INODES_COUNT, SuperBlockDescriptor.S_BLOCKS_COUNT_LO,
+            SuperBlockDescriptor.S_LOG_BLOCK_SIZE, SuperBlockDescriptor.S_BLOCKS_PER_GROUP,
+            SuperBlockDescriptor.S_INODES_PER_GROUP, SuperBlockDescriptor.S_FIRST_INO};
+        String[] names = {"s_inodes_count", "s_blocks_count", "s_log_block_size", "s_blocks_per_group",
+            "s_inodes_per_group", "s_first_ino"};
+        for (int g = 1; g < gds.length; g++) {
+            if (!sb.groupHasSuper(g)) {
+                continue;
+            }
+            io.read(sb.groupFirstBlock(g), b);
+            Ext4SuperBlock copy = Ext4SuperBlock.wrap(Arrays.copyOf(b, SuperBlockDescriptor.SUPERBLOCK_SIZE));
+            if (copy.magic() != SuperBlockDescriptor.EXT4_SUPER_MAGIC) {
+                problem("Backup superblock in group " + g + " (block " + sb.groupFirstBlock(g) + ") has a bad magic number.");
+                continue;
+            }
+            for (int k = 0; k < fields.length; k++) {
+                if (copy.getU32(fields[k]) != sb.getU32(fields[k])) {
+                    problem("Backup superblock in group " + g + " differs from the primary in " + names[k] + " ("
+                            + copy.getU32(fields[k]) + ", primary " + sb.getU32(fields[k]) + ").");
+                }
+            }
+            if (!Arrays.equals(copy.uuid(), sb.uuid())) {
+                problem("Backup superblock in group " + g + " differs from the primary in s_uuid.");
+            }
+            if (copy.getU16(SuperBlockDescriptor.S_BLOCK_GROUP_NR) != g) {
+                problem("Backup superblock in group " + g + " has s_block_group_nr "
+                        + copy.getU16(SuperBlockDescriptor.S_BLOCK_GROUP_NR) + ".");
+            }
+        }
+    }
+
+    // ================================================================ pass 1
+
+    /** Per-inode state while walking its tree. */
+    private final class Walk {
+        final long ino;
+        final boolean dir;
+        long count;
+        long lastInit = -1;
+        long lastLblk = -1;
+        boolean bad;
+        final List<Extent> ext = new ArrayList<>();
+        final List<long[]> claimed = new ArrayList<>();
+
+        Walk(long ino, boolean dir) {
+            this.ino = ino;
+            this.dir = dir;
+        }
+
+        /** Claims blocks; returns false (and reports) if they are not claimable. */
+        boolean claim(long start, long len, String what) {
+            if (start <= sb.firstDataBlock() || start + len > blocks || len <= 0) {
+                problem("Inode " + ino + " has an invalid " + what + " (physical block " + start + ", len " + len + ")");
+                bad = true;
+                return false;
+            }
+            for (long b = start; b < start + len; b++) {
+                int i = (int) b;
+                if (meta.get(i)) {
+                    problem("Inode " + ino + " block " + b + " conflicts with critical metadata");
+                    bad = true;
+                    continue;
+                }
+                if (used.get(i)) {
+                    dup.set(i);
+                }
+                used.set(i);
+            }
+            claimed.add(new long[] {start, len});
+            count += len;
+            return true;
+        }
+    }
+
+    private void pass1() throws IOException {
+        long ipg = sb.inodesPerGroup();
+        int ipb = sb.inodesPerBlock();
+        byte[] buf = new byte[bs];
+        long firstIno = sb.firstIno();
+        for (int g = 0; g < gds.length; g++) {
+            for (int tb = 0; tb < sb.inodeTableBlocks(); tb++) {
+                io.read(gds[g].inodeTable() + tb, buf);
+                for (int k = 0; k < ipb; k++) {
+                    long index = (long) tb * ipb + k;
+                    if (index >= ipg) {
+                        break;
+                    }
+                    long ino = g * ipg + index + 1;
+                    Ext4InodeRaw in = Ext4InodeRaw.read(buf, k * sb.inodeSize());
+                    checkInode(ino, in, firstIno);
+                }
+            }
+        }
+        for (Map.Entry<Long, Integer> e : eaRefs.entrySet()) {
+            byte[] b = new byte[bs];
+            io.read(e.getKey(), b);
+            long magic = LittleEndian.u32(b, 0);
+            long rc = LittleEndian.u32(b, 4);
+            if (magic != Ext4Volume.EXT4_XATTR_MAGIC) {
+                problem("Extended attribute block " + e.getKey() + " has a bad magic 0x" + Long.toHexString(magic));
+            } else if (rc != e.getValue()) {
+                problem("Extended attribute block " + e.getKey() + " has reference count " + rc + ", should be " + e.getValue() + ".");
+            }
+        }
+    }
+
+    private void checkInode(long ino, Ext4InodeRaw in, long firstIno) throws IOException {
+        int i = (int) ino;
+        boolean reserved = ino < firstIno && ino != EXT4_ROOT_INO;
+        if (reserved) {
+            inodeUsed.set(i);
+            if (ino == EXT4_BAD_INO) {
+                if (in.blocks512() != 0 || in.hasFlag(EXT4_EXTENTS_FL) && extentEntries(in) > 0) {
+                    problem("Bad blocks inode has blocks (bad block lists are not supported)");
+                }
+            } else if (in.mode() != 0) {
+                problem(String.format("Reserved inode %d has bad mode 0%o.", ino, in.mode()));
+            }
+            return;
+        }
+        if (in.linksCount() == 0) {
+            if (ino == EXT4_ROOT_INO) {
+                problem("Root inode is not in use (i_links_count 0).");
+            } else if (in.mode() != 0 && in.dtime() == 0) {
+                problem("Deleted inode " + ino + " has zero dtime.");
+            }
+            return;
+        }
+        inodeUsed.set(i);
+        modes[i] = in.mode();
+        links[i] = in.linksCount();
+        if (in.dtime() != 0) {
+            problem("Inode " + ino + " is in use, but has dtime set.");
+        }
+        int type = in.mode() & S_IFMT;
+        if (ino == EXT4_ROOT_INO && type != S_IFDIR) {
+            problem("Root inode is not a directory.");
+        }
+        if (fileType(in.mode()) == EXT4_FT_UNKNOWN) {
+            problem(String.format("Inode %d has bad mode 0%o.", ino, in.mode()));
+            return;
+        }
+        if (type == S_IFDIR) {
+            isDirIno.set(i);
+        }
+        Walk w = new Walk(ino, type == S_IFDIR);
+        if (in.fileAcl() != 0) {
+            long acl = in.fileAcl();
+            if (acl <= sb.firstDataBlock() || acl >= blocks || meta.get((int) acl)) {
+                problem("Inode " + ino + " has a bad extended attribute block " + acl + ".");
+            } else {
+                Integer prev = eaRefs.get(acl);
+                if (prev == null) {
+                    w.claim(acl, 1, "extended attribute block");
+                } else {
+                    w.count++;
+                }
+                eaRefs.merge(acl, 1, Integer::sum);
+            }
+        }
+        boolean special = type == S_IFCHR || type == S_IFBLK || type == S_IFIFO || type == S_IFSOCK;
+        if (special || in.isFastSymlink()) {
+            if (in.isFastSymlink()) {
+                byte[] raw = in.raw();
+                int len = 0;
+                while (len < I_BLOCK_SIZE && raw[I_BLOCK + len] != 0) {
+                    len++;
+                }
+                if (len != in.size()) {
+                    problem("Symlink inode " + ino + " is invalid (i_size " + in.size() + ", target length " + len + ").");
+                }
+            }
+        } else if (in.hasFlag(EXT4_INLINE_DATA_FL)) {
+            problem("Inode " + ino + " has inline data (not supported).");
+            return;
+        } else if (!in.hasFlag(EXT4_EXTENTS_FL)) {
+            if (in.size() != 0 || in.blocks512() != 0) {
+                problem("Inode " + ino + " is not extent-mapped (block maps are not supported).");
+            }
+        } else {
+            walkRoot(w, in);
+        }
+        if (!w.claimed.isEmpty()) {
+            claims.put(ino, w.claimed);
+        }
+        long expect = w.count * (bs / 512);
+        if (!w.bad && in.blocks512() != expect) {
+            problem("Inode " + ino + ", i_blocks is " + in.blocks512() + ", should be " + expect + ".");
+        }
+        long size = in.size();
+        if (w.dir) {
+            dirExtents.put(ino, w.ext);
+            long want = (w.lastLblk + 1) * bs;
+            if (size % bs != 0 || size != want) {
+                problem("Inode " + ino + ", i_size is " + size + ", should be " + want + ".");
+            }
+            long expectLblk = 0;
+            for (Extent e : w.ext) {
+                if (e.lblk() != expectLblk) {
+                    problem("Directory inode " + ino + " has an unallocated block #" + expectLblk + ".");
+                }
+                if (e.unwritten()) {
+                    problem("Directory inode " + ino + " has an unwritten extent at block #" + e.lblk() + ".");
+                }
+                expectLblk = e.lend();
+            }
+            if (w.ext.isEmpty()) {
+                problem("Directory inode " + ino + " has no blocks.");
+            }
+        } else if (type == S_IFREG) {
+            if (w.lastInit >= 0 && size < w.lastInit * bs) {
+                problem("Inode " + ino + ", i_size is " + size + ", should be " + (w.lastInit + 1) * bs + ".");
+            }
+            if (size > Integer.MAX_VALUE && !sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_LARGE_FILE)) {
+                problem("Filesystem contains large files, but lacks LARGE_FILE flag in superblock.");
+            }
+        } else if (type == S_IFLNK && !in.isFastSymlink()) {
+            if (size >= bs || w.count != 1 + (in.fileAcl() != 0 ? 1 : 0)) {
+                problem("Symlink inode " + ino + " is invalid (i_size " + size + ", " + w.count + " blocks).");
+            }
+        }
+    }
+
+    private static int extentEntries(Ext4InodeRaw in) {
+        return LittleEndian.u16(in.raw(), I_BLOCK + EH_ENTRIES);
+    }
+
+    private void walkRoot(Walk w, Ext4InodeRaw in) throws IOException {
+        byte[] raw = in.raw();
+        int base = I_BLOCK;
+        int magic = LittleEndian.u16(raw, base + EH_MAGIC);
+        int entries = LittleEndian.u16(raw, base + EH_ENTRIES);
+        int max = LittleEndian.u16(raw, base + EH_MAX);
+        int depth = LittleEndian.u16(raw, base + EH_DEPTH);
+        if (magic != EXT4_EXT_MAGIC || max != ROOT_MAX || entries > max || depth > EXT4_MAX_EXTENT_DEPTH
+                || (depth > 0 && entries == 0)) {
+            problem("Inode " + w.ino + " has an invalid extent tree root (magic 0x" + Integer.toHexString(magic)
+                    + ", entries " + entries + ", max " + max + ", depth " + depth + ").");
+            w.bad = true;
+            return;
+        }
+        walkNode(w, raw, base, depth, 0, EXT_MAX_BLOCKS + 1, -1);
+    }
+
+    /** Walks the node at {@code b[base]}: keys must lie in {@code [lo, hi)}. */
+    private void walkNode(Walk w, byte[] b, int base, int depth, long lo, long hi, long nodeBlk) throws IOException {
+        int entries = LittleEndian.u16(b, base + EH_ENTRIES);
+        long prevEnd = lo;
+        for (int i = 0; i < entries; i++) {
+            int o = entry(base, i);
+            long key = LittleEndian.u32(b, o);
+            long nextKey = i + 1 < entries ? LittleEndian.u32(b, entry(base, i + 1)) : hi;
+            if (key < prevEnd) {
+                problem("Inode " + w.ino + " has out of order extents (invalid logical block " + key
+                        + (nodeBlk >= 0 ? ", in extent block " + nodeBlk : "") + ").");
+                w.bad = true;
+                return;
+            }
+            if (depth == 0) {
+                int rawLen = LittleEndian.u16(b, o + EE_LEN);
+                boolean uw = rawLen > EXT_INIT_MAX_LEN;
+                int len = uw ? rawLen - EXT_INIT_MAX_LEN : rawLen;
+                long pblk = LittleEndian.u32(b, o + EE_START_LO) | ((long) LittleEndian.u16(b, o + EE_START_HI) << 32);
+                if (len == 0) {
+                    problem("Inode " + w.ino + " has an invalid extent (logical block " + key + ", physical block "
+                            + pblk + ", len 0).");
+                    w.bad = true;
+                    return;
+                }
+                if (key + len > hi) {
+                    problem("Inode " + w.ino + ", end of extent exceeds allowed value (logical block " + key
+                            + ", physical block " + pblk + ", len " + len + ").");
+                    w.bad = true;
+                    return;
+                }
+                if (!w.claim(pblk, len, "extent (logical block " + key + ")")) {
+                    return;
+                }
+                if (!uw) {
+                    w.lastInit = Math.max(w.lastInit, key + len - 1);
+                }
+                w.lastLblk = Math.max(w.lastLblk, key + len - 1);
+                if (w.dir) {
+                    w.ext.add(new Extent(key, pblk, len, uw));
+                }
+                prevEnd = key + len;
+            } else {
+                long child = LittleEndian.u32(b, o + EI_LEAF_LO) | ((long) LittleEndian.u16(b, o + EI_LEAF_HI) << 32);
+                if (!w.claim(child, 1, "extent tree block (logical block " + key + ")")) {
+                    return;
+                }
+                byte[] cb = new byte[bs];
+                io.read(child, cb);
+                int cm = LittleEndian.u16(cb, EH_MAGIC);
+                int ce = LittleEndian.u16(cb, EH_ENTRIES);
+                int cx = LittleEndian.u16(cb, EH_MAX);
+                int cd = LittleEndian.u16(cb, EH_DEPTH);
+                if (cm != EXT4_EXT_MAGIC || cx == 0 || cx > blockMax(bs) || ce > cx || cd != depth - 1
+                        || (cd > 0 && ce == 0)) {
+                    problem("Inode " + w.ino + " has an invalid extent node (blk " + child + ", lblk " + key
+                            + "): magic 0x" + Integer.toHexString(cm) + ", entries " + ce + ", max " + cx
+                            + ", depth " + cd + " (expected " + (depth - 1) + ").");
+                    w.bad = true;
+                    return;
+                }
+                if (ce == 0) {
+                    problem("Inode " + w.ino + " has an empty extent leaf (blk " + child + ", lblk " + key + ").");
+                    w.bad = true;
+                } else {
+                    long first = LittleEndian.u32(cb, entry(0, 0));
+                    if (first != key) {
+                        problem("Inode " + w.ino + " extent index at lblk " + key + " does not match its child's first"
+                                + " extent (blk " + child + ", lblk " + first + ").");
+                        w.bad = true;
+                    }
+                }
+                walkNode(w, cb, 0, depth - 1, key, nextKey, child);
+                prevEnd = key + 1;
+            }
+        }
+    }
+
+    private void pass1b() {
+        List<Long> owners = new ArrayList<>(claims.keySet());
+        owners.sort(null);
+        for (long ino : owners) {
+            List<Long> hits = new ArrayList<>();
+            for (long[] r : claims.get(ino)) {
+                for (int b = dup.nextSetBit((int) r[0]); b >= 0 && b < r[0] + r[1]; b = dup.nextSetBit(b + 1)) {
+                    hits.add((long) b);
+                }
+            }
+            if (!hits.isEmpty()) {
+                StringBuilder s = new StringBuilder("Multiply-claimed block(s) in inode " + ino + ":");
+                for (long h : hits) {
+                    s.append(' ').append(h);
+                }
+                problem(s.toString());
+            }
+        }
+        for (int b = dup.nextSetBit(0); b >= 0; b = dup.nextSetBit(b + 1)) {
+            if (meta.get(b)) {
+                problem("Block " + b + " is filesystem metadata and also claimed by an inode.");
+            }
+        }
+    }
+
+    // ================================================================ pass 2
+
+    private String dirName(long ino) {
+        return ino == EXT4_ROOT_INO ? "/" : "???";
+    }
+
+    private void pass2() throws IOException {
+        byte[] b = new byte[bs];
+        for (Map.Entry<Long, List<Extent>> de : dirExtents.entrySet()) {
+            long dir = de.getKey();
+            Set<String> names = new HashSet<>();
+            boolean sawDot = false;
+            boolean sawDotDot = false;
+            for (Extent e : de.getValue()) {
+                for (long l = e.lblk(); l < e.lend(); l++) {
+                    io.read(e.pblk() + (l - e.lblk()), b);
+                    int off = 0;
+                    int idx = 0;
+                    while (off < bs) {
+                        String bad = DirEntry.check(b, off, inodes);
+                        if (bad != null && !bad.equals("inode out of bounds")) {
+                            problem("Directory inode " + dir + ", block #" + l + ", offset " + off + ": directory corrupted ("
+                                    + bad + ": rec_len " + (off + 8 <= bs ? DirEntry.recLenAt(b, off) : -1) + ", name_len "
+                                    + (off + 8 <= bs ? DirEntry.nameLenAt(b, off) : -1) + ").");
+                            break;
+                        }
+                        long ino = DirEntry.inodeAt(b, off);
+                        byte[] name = DirEntry.nameAt(b, off);
+                        String ns = new String(name, StandardCharsets.UTF_8);
+                        boolean isDot = Arrays.equals(name, new byte[] {'.'});
+                        boolean isDotDot = Arrays.equals(name, new byte[] {'.', '.'});
+                        if (l == 0 && idx == 0) {
+                            if (!isDot || ino != dir) {
+                                problem("Missing '.' in directory inode " + dir + ".");
+                            } else {
+                                sawDot = true;
+                            }
+                        } else if (l == 0 && idx == 1) {
+                            if (!isDotDot || ino == 0) {
+                                problem("Missing '..' in directory inode " + dir + ".");
+                            } else {
+                                sawDotDot = true;
+                                dotdot[(int) dir] = ino;
+                            }
+                        } else if (ino != 0 && (isDot || isDotDot)) {
+                            problem("Entry '" + ns + "' in " + dirName(dir) + " (" + dir + ") is a duplicate '" + ns + "' entry.");
+                            ino = 0;
+                        }
+                        if (ino != 0) {
+                            checkEntry(dir, ns, name, ino, DirEntry.fileTypeAt(b, off), isDot || isDotDot, names);
+                        }
+                        off += DirEntry.recLenAt(b, off);
+                        idx++;
+                    }
+                }
+            }
+            if (!sawDot || !sawDotDot) {
+                dotdot[(int) dir] = sawDotDot ? dotdot[(int) dir] : 0;
+            }
+        }
+    }
+
+    private void checkEntry(long dir, String ns, byte[] name, long ino, int ftype, boolean dot, Set<String> names) {
+        String where = "Entry '" + ns + "' in " + dirName(dir) + " (" + dir + ")";
+        if (name.length == 0) {
+            problem(where + " has a zero-length name.");
+            return;
+        }
+        for (byte c : name) {
+            if (c == '/' || c == 0) {
+                problem(where + " has illegal characters in its name.");
+                break;
+            }
+        }
+        if (ino > inodes || (ino < sb.firstIno() && ino != EXT4_ROOT_INO)) {
+            problem(where + " has bad inode #: " + ino + ".");
+            return;
+        }
+        int i = (int) ino;
+        if (!inodeUsed.get(i) || links[i] == 0) {
+            problem(where + " has deleted/unused inode " + ino + ".");
+            return;
+        }
+        int want = fileType(modes[i]);
+        if (ftype != want) {
+            problem(where + " has an incorrect filetype (was " + ftype + ", should be " + want + ").");
+        }
+        if (!dot && !names.add(ns)) {
+            problem("Duplicate entry '" + ns + "' found in " + dirName(dir) + " (" + dir + ").");
+        }
+        refs[i]++;
+        if (!dot && isDirIno.get(i)) {
+            if (parentByEntry[i] != 0) {
+                problem(where + " is a link to directory " + ino + " (already in directory " + parentByEntry[i] + ").");
+            } else {
+                parentByEntry[i] = dir;
+            }
+        }
+    }
+
+    // ================================================================ pass 3
+
+    private void pass3() throws IOException {
+        for (long dir : dirExtents.keySet()) {
+            int i = (int) dir;
+            if (dir == EXT4_ROOT_INO) {
+                if (dotdot[i] != 0 && dotdot[i] != EXT4_ROOT_INO) {
+                    problem("'..' in / (2) is " + dotdot[i] + ", should be 2.");
+                }
+                continue;
+            }
+            if (parentByEntry[i] == 0) {
+                problem("Unconnected directory inode " + dir + " ('..' is " + dotdot[i] + ").");
+                continue;
+            }
+            if (dotdot[i] != 0 && dotdot[i] != parentByEntry[i]) {
+                problem("'..' in ??? (" + dir + ") is " + dotdot[i] + ", should be " + parentByEntry[i] + ".");
+            }
+        }
+        if (!inodeUsed.get(EXT4_ROOT_INO) || !isDirIno.get(EXT4_ROOT_INO)) {
+            return;
+        }
+        boolean found = false;
+        List<Extent> root = dirExtents.get((long) EXT4_ROOT_INO);
+        byte[] b = new byte[bs];
+        byte[] lpf = "lost+found".getBytes(StandardCharsets.US_ASCII);
+        for (Extent e : root == null ? List.<Extent>of() : root) {
+            for (long l = e.lblk(); l < e.lend() && !found; l++) {
+                io.read(e.pblk() + (l - e.lblk()), b);
+                for (int off = 0; off < bs; ) {
+                    if (DirEntry.check(b, off, inodes) != null) {
+                        break;
+                    }
+                    long ino = DirEntry.inodeAt(b, off);
+                    if (ino != 0 && DirEntry.nameEquals(b, off, lpf) && ino <= inodes && isDirIno.get((int) ino)) {
+                        found = true;
+                        break;
+                    }
+                    off += DirEntry.recLenAt(b, off);
+                }
+            }
+        }
+        if (!found) {
+            problem("/lost+found not found.");
+        }
+    }
+
+    // ================================================================ pass 4
+
+    private void pass4() {
+        long firstIno = sb.firstIno();
+        for (int i = inodeUsed.nextSetBit(1); i >= 0; i = inodeUsed.nextSetBit(i + 1)) {
+            if (i < firstIno && i != EXT4_ROOT_INO) {
+                continue;
+            }
+            if (refs[i] == 0) {
+                problem("Unattached inode " + i + " (i_links_count " + links[i] + ").");
+            } else if (refs[i] != links[i]) {
+                problem("Inode " + i + " ref count is " + links[i] + ", should be " + refs[i] + ".");
+            }
+        }
+    }
+
+    // ================================================================ pass 5
+
+    private void pass5() throws IOException {
+        byte[] map = new byte[bs];
+        List<String> plus = new ArrayList<>();
+        List<String> minus = new ArrayList<>();
+        long totalFreeBlocks = 0;
+        for (int g = 0; g < gds.length; g++) {
+            io.read(gds[g].blockBitmap(), map);
+            long first = sb.groupFirstBlock(g);
+            int n = (int) sb.groupBlocks(g);
+            int counted = 0;
+            for (int k = 0; k < n; k++) {
+                boolean want = used.get((int) (first + k));
+                boolean have = Bitmap.test(map, k);
+                if (want && !have) {
+                    addRange(plus, first + k);
+                } else if (!want && have) {
+                    addRange(minus, first + k);
+                }
+                if (!want) {
+                    counted++;
+                }
+            }
+            for (int k = n; k < sb.blocksPerGroup(); k++) {
+                if (!Bitmap.test(map, k)) {
+                    problem("Padding at end of block bitmap of group " + g + " is not set.");
+                    break;
+                }
+            }
+            if (gds[g].freeBlocksCount() != counted) {
+                problem("Free blocks count wrong for group #" + g + " (" + gds[g].freeBlocksCount() + ", counted=" + counted + ").");
+            }
+            totalFreeBlocks += counted;
+        }
+        report("Block bitmap differences:", plus, minus);
+        if (sb.freeBlocksCount() != totalFreeBlocks) {
+            problem("Free blocks count wrong (" + sb.freeBlocksCount() + ", counted=" + totalFreeBlocks + ").");
+        }
+        plus.clear();
+        minus.clear();
+        long totalFreeInodes = 0;
+        long ipg = sb.inodesPerGroup();
+        for (int g = 0; g < gds.length; g++) {
+            io.read(gds[g].inodeBitmap(), map);
+            int counted = 0;
+            int dirs = 0;
+            for (int k = 0; k < ipg; k++) {
+                long ino = g * ipg + k + 1;
+                boolean want = inodeUsed.get((int) ino);
+                boolean have = Bitmap.test(map, k);
+                if (want && !have) {
+                    addRange(plus, ino);
+                } else if (!want && have) {
+                    addRange(minus, ino);
+                }
+                if (!want) {
+                    counted++;
+                }
+                if (want && isDirIno.get((int) ino)) {
+                    dirs++;
+                }
+            }
+            if (gds[g].freeInodesCount() != counted) {
+                problem("Free inodes count wrong for group #" + g + " (" + gds[g].freeInodesCount() + ", counted=" + counted + ").");
+            }
+            if (gds[g].usedDirsCount() != dirs) {
+                problem("Directories count wrong for group #" + g + " (" + gds[g].usedDirsCount() + ", counted=" + dirs + ").");
+            }
+            totalFreeInodes += counted;
+        }
+        report("Inode bitmap differences:", plus, minus);
+        if (sb.freeInodesCount() != totalFreeInodes) {
+            problem("Free inodes count wrong (" + sb.freeInodesCount() + ", counted=" + totalFreeInodes + ").");
+        }
+    }
+
+    /** Accumulates numbers into e2fsck-style ranges: "a" or "(a--b)". */
+    private static void addRange(List<String> out, long x) {
+        if (!out.isEmpty()) {
+            String last = out.get(out.size() - 1);
+            long lo;
+            long hi;
+            if (last.startsWith("(")) {
+                String[] p = last.substring(1, last.length() - 1).split("--");
+                lo = Long.parseLong(p[0]);
+                hi = Long.parseLong(p[1]);
+            } else {
+                lo = hi = Long.parseLong(last);
+            }
+            if (x == hi + 1) {
+                out.set(out.size() - 1, "(" + lo + "--" + x + ")");
+                return;
+            }
+        }
+        out.add(Long.toString(x));
+    }
+
+    private void report(String title, List<String> plus, List<String> minus) {
+        if (plus.isEmpty() && minus.isEmpty()) {
+            return;
+        }
+        StringBuilder s = new StringBuilder(title);
+        int shown = 0;
+        for (String p : plus) {
+            if (shown++ < 64) {
+                s.append(" +").append(p);
+            }
+        }
+        for (String m : minus) {
+            if (shown++ < 64) {
+                s.append(" -").append(m);
+            }
+        }
+        if (shown > 64) {
+            s.append(" ... (").append(shown - 64).append(" more)");
+        }
+        problem(s.toString());
+    }
+}

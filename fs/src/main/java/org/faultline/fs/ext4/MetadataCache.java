@@ -1,0 +1,191 @@
+package org.faultline.fs.ext4;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A write-back cache of metadata blocks (bitmaps, the group descriptor table, inode tables, extent
+ * tree nodes, directory blocks), playing the part of the kernel's buffer heads for the offline
+ * layer. File data never goes through it: {@link Ext4Volume} reads and writes data blocks straight to
+ * the {@link BlockIo}.
+ *
+ * <p>Callers get the cached array itself, edit it and {@link #markDirty} it; {@link #flush} writes the
+ * dirty blocks in ascending block order, then flushes the device. A block freed by the allocator must
+ * be {@link #forget forgotten}, so a stale dirty copy never overwrites the block's next owner.
+ *
+ * <p>Eviction happens only in {@link #shrink()}, which the volume calls between operations, so arrays
+ * handed out during an operation stay valid until it ends. Iteration order is the access order of a
+ * {@link LinkedHashMap} keyed by block number: deterministic.
+ *
+ * <p>Not thread-safe (this layer is single-threaded).
+ */
+public final class MetadataCache {
+    private static final class Buf {
+        final byte[] data;
+        boolean dirty;
+
+        Buf(byte[] data) {
+            this.data = data;
+        }
+    }
+
+    private final BlockIo io;
+    private final int capacity;
+    private final LinkedHashMap<Long, Buf> map = new LinkedHashMap<>(256, 0.75f, true);
+    private long hits;
+    private long misses;
+
+    /**
+     * @param io       the device
+     * @param capacity blocks kept after {@link #shrink()} (dirty ones are written first)
+     */
+    public MetadataCache(BlockIo io, int capacity) {
+        this.io = io;
+        this.capacity = Math.max(16, capacity);
+    }
+
+    /** @return the device */
+    public BlockIo io() {
+        return io;
+    }
+
+    /**
+     * @param block a block number
+     * @return the cached contents, read from the device on a miss; edit in place and {@link #markDirty}
+     * @throws IOException on a device error
+     */
+    public byte[] get(long block) throws IOException {
+        Buf b = map.get(block);
+        if (b != null) {
+            hits++;
+            return b.data;
+        }
+        misses++;
+        byte[] data = new byte[io.blockSize()];
+        io.read(block, data);
+        map.put(block, new Buf(data));
+        return data;
+    }
+
+    /**
+     * A freshly allocated metadata block: zeroed, not read from the device, already dirty.
+     *
+     * @param block the block number
+     * @return its (zeroed) cached contents
+     */
+    public byte[] getNew(long block) {
+        Buf b = map.get(block);
+        if (b == null) {
+            b = new Buf(new byte[io.blockSize()]);
+            map.put(block, b);
+        } else {
+            java.util.Arrays.fill(b.data, (byte) 0);
+        }
+        b.dirty = true;
+        return b.data;
+    }
+
+    /** Marks a cached block dirty. */
+    public void markDirty(long block) {
+        Buf b = map.get(block);
+        if (b == null) {
+            throw new IllegalStateException("markDirty of uncached block " + block);
+        }
+        b.dirty = true;
+    }
+
+    /** @return whether {@code block} is cached */
+    public boolean contains(long block) {
+        return map.containsKey(block);
+    }
+
+    /** Drops {@code block}, dirty or not (it was freed). */
+    public void forget(long block) {
+        map.remove(block);
+    }
+
+    /**
+     * Writes every dirty block, ascending, then {@link BlockIo#flush()}.
+     *
+     * @throws IOException on a device error
+     */
+    public void flush() throws IOException {
+        writeDirty();
+        io.flush();
+    }
+
+    /**
+     * Writes every dirty block, ascending, without flushing the device.
+     *
+     * @throws IOException on a device error
+     */
+    public void writeDirty() throws IOException {
+        List<Long> dirty = new ArrayList<>();
+        for (Map.Entry<Long, Buf> e : map.entrySet()) {
+            if (e.getValue().dirty) {
+                dirty.add(e.getKey());
+            }
+        }
+        dirty.sort(null);
+        for (long blk : dirty) {
+            Buf b = map.get(blk);
+            io.write(blk, b.data);
+            b.dirty = false;
+        }
+    }
+
+    /**
+     * Evicts least recently used blocks beyond the capacity, writing dirty ones first. Call only
+     * between operations: arrays handed out earlier become detached.
+     *
+     * @throws IOException on a device error
+     */
+    public void shrink() throws IOException {
+        if (map.size() <= capacity) {
+            return;
+        }
+        Iterator<Map.Entry<Long, Buf>> it = map.entrySet().iterator();
+        while (map.size() > capacity && it.hasNext()) {
+            Map.Entry<Long, Buf> e = it.next();
+            if (e.getValue().dirty) {
+                io.write(e.getKey(), e.getValue().data);
+            }
+            it.remove();
+        }
+    }
+
+    /** Drops everything, dirty or not (after a failed operation on a read-only volume, or at close). */
+    public void clear() {
+        map.clear();
+    }
+
+    /** @return number of cached blocks */
+    public int size() {
+        return map.size();
+    }
+
+    /** @return number of dirty cached blocks */
+    public int dirtyCount() {
+        int n = 0;
+        for (Buf b : map.values()) {
+            if (b.dirty) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** @return cache hits so far */
+    public long hits() {
+        return hits;
+    }
+
+    /** @return cache misses so far */
+    public long misses() {
+        return misses;
+    }
+}

@@ -1,0 +1,356 @@
+package org.faultline.fs.ext4;
+
+import static org.faultline.fs.ext4.SuperBlockDescriptor.*;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.faultline.kernel.Prng;
+
+/**
+ * Makes an ext4 filesystem ({@code mke2fs -t ext4} reduced to this layer's feature set): features
+ * {@value Ext4Features#MKFS_FEATURES}, 4 KiB blocks, 256-byte inodes, no journal, no resize inode, no
+ * flex_bg. The result passes {@code e2fsck -fn} clean and reads back with {@code debugfs}.
+ *
+ * <p>Layout of every group (see {@link Ext4SuperBlock}): superblock and GDT copy if the group has one
+ * (groups 0, 1 and powers of 3, 5, 7), block bitmap, inode bitmap, inode table, data. Group 0's data
+ * starts with the root directory's block and {@code lost+found}'s blocks ({@value #LOST_FOUND_BLOCKS}
+ * blocks = 16 KiB, as mke2fs makes it). Inodes 1..10 are reserved and zeroed (inode 1, the bad blocks
+ * inode, has no blocks); the root is inode 2 and {@code lost+found} inode 11.
+ *
+ * <p>Sizing: the device size is used in whole 4 KiB blocks (a remainder is ignored and reported);
+ * at least {@value #MIN_BLOCKS} blocks (1 MiB). A last group too small to hold its metadata and 50
+ * data blocks is dropped, as mke2fs does. Inodes: one per {@code inodeRatio} bytes (default 4096
+ * below 512 MiB, else 16384, mke2fs's "small" and default types), rounded up to fill whole inode
+ * table blocks in every group.
+ *
+ * <p>Determinism: the UUID and hash seed come from {@link Prng} seeded with {@link Options#seed()};
+ * every timestamp is {@link Options#epoch()}. No wall clock is read.
+ */
+public final class Mkfs {
+    private Mkfs() {
+    }
+
+    /** The default timestamp: 2024-01-01T00:00:00Z. */
+    public static final long DEFAULT_EPOCH = 1704067200L;
+    /** Smallest filesystem: 256 blocks of 4 KiB. */
+    public static final long MIN_BLOCKS = 256;
+    /** Blocks given to lost+found. */
+    public static final int LOST_FOUND_BLOCKS = 4;
+    /** The block size. */
+    public static final int BLOCK_SIZE = 4096;
+
+    /**
+     * What to make.
+     *
+     * @param seed            seeds the UUID and directory hash seed
+     * @param epoch           every timestamp (seconds since the epoch)
+     * @param label           volume name, at most 16 bytes
+     * @param inodeRatio      bytes per inode; 0 picks 4096 below 512 MiB and 16384 above
+     * @param blocksPerGroup  blocks per group, a multiple of 8 up to 32768; 0 for 32768
+     * @param reservedPercent blocks reserved for root, in percent (mke2fs {@code -m})
+     * @param zeroInodeTables whether to write zeros over the inode tables (not needed on a fresh
+     *                        all-zero image)
+     */
+    public record Options(long seed, long epoch, String label, long inodeRatio, int blocksPerGroup,
+                          int reservedPercent, boolean zeroInodeTables) {
+        /** @return defaults with the given seed */
+        public static Options seeded(long seed) {
+            return new Options(seed, DEFAULT_EPOCH, "", 0, 0, 5, true);
+        }
+
+        public Options withLabel(String l) {
+            return new Options(seed, epoch, l, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables);
+        }
+
+        public Options withInodeRatio(long r) {
+            return new Options(seed, epoch, label, r, blocksPerGroup, reservedPercent, zeroInodeTables);
+        }
+
+        public Options withBlocksPerGroup(int b) {
+            return new Options(seed, epoch, label, inodeRatio, b, reservedPercent, zeroInodeTables);
+        }
+
+        public Options withEpoch(long e) {
+            return new Options(seed, e, label, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables);
+        }
+
+        public Options withZeroInodeTables(boolean z) {
+            return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, z);
+        }
+    }
+
+    /**
+     * What was made.
+     *
+     * @param superBlock the final superblock
+     * @param note       a remark for the user (size rounding, a dropped last group), or empty
+     */
+    public record Result(Ext4SuperBlock superBlock, String note) {
+    }
+
+    /**
+     * Creates (or truncates) the image file {@code image} of {@code bytes} bytes and makes the
+     * filesystem on it. The file is all zeros before formatting, so inode tables are not rewritten.
+     *
+     * @throws Ext4Exception one line: too small (EINVAL), or EIO naming the file
+     */
+    public static Result createImage(Path image, long bytes, Options o) throws Ext4Exception {
+        String dev = image.getFileName() == null ? image.toString() : image.getFileName().toString();
+        checkSize(dev, bytes);
+        try (HostFileBlockIo io = HostFileBlockIo.create(image, bytes, BLOCK_SIZE)) {
+            Result r = format(io, dev, o.withZeroInodeTables(false), bytes);
+            return r;
+        } catch (Ext4Exception e) {
+            throw e;
+        } catch (IOException e) {
+            throw new Ext4Exception(Ext4Exception.EIO, dev + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkSize(String dev, long bytes) throws Ext4Exception {
+        if (bytes / BLOCK_SIZE < MIN_BLOCKS) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": device of " + bytes + " bytes is too small: ext4 needs at least "
+                    + MIN_BLOCKS * BLOCK_SIZE + " bytes (1 MiB)");
+        }
+    }
+
+    /**
+     * Makes the filesystem on the whole of {@code io}.
+     *
+     * @param io  the device (4096-byte blocks)
+     * @param dev its name for messages
+     * @param o   options
+     * @return the result
+     * @throws Ext4Exception one line: too small, bad options, device error
+     */
+    public static Result format(BlockIo io, String dev, Options o) throws Ext4Exception {
+        return format(io, dev, o, io.blocks() * io.blockSize());
+    }
+
+    private static Result format(BlockIo io, String dev, Options o, long requestedBytes) throws Ext4Exception {
+        if (io.blockSize() != BLOCK_SIZE) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": device block size " + io.blockSize() + " not supported (only 4096)");
+        }
+        checkSize(dev, requestedBytes);
+        StringBuilder note = new StringBuilder();
+        if (requestedBytes % BLOCK_SIZE != 0) {
+            note.append("size ").append(requestedBytes).append(" rounded down to ")
+                    .append(requestedBytes / BLOCK_SIZE * BLOCK_SIZE).append(" bytes (whole 4 KiB blocks)");
+        }
+        try {
+            Ext4SuperBlock sb = layout(dev, io.blocks(), o, note);
+            write(io, sb, o);
+            try (Ext4Volume v = Ext4Volume.open(io, dev, Ext4Volume.Options.readWrite().withClock(o::epoch))) {
+                v.mkfsRootAndLostFound(LOST_FOUND_BLOCKS);
+            }
+            Ext4SuperBlock fin = Ext4SuperBlock.read(io, dev, true);
+            writeBackups(io, fin);
+            io.flush();
+            return new Result(fin, note.toString());
+        } catch (Ext4Exception e) {
+            throw e;
+        } catch (IOException e) {
+            throw new Ext4Exception(Ext4Exception.EIO, dev + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Computes the geometry and fills in a superblock. */
+    private static Ext4SuperBlock layout(String dev, long deviceBlocks, Options o, StringBuilder note) throws Ext4Exception {
+        int bpg = o.blocksPerGroup() == 0 ? 8 * BLOCK_SIZE : o.blocksPerGroup();
+        if (bpg < 256 || bpg > 8 * BLOCK_SIZE || bpg % 8 != 0) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": blocks per group " + bpg
+                    + " must be a multiple of 8 between 256 and 32768");
+        }
+        if (o.label() != null && o.label().getBytes(StandardCharsets.UTF_8).length > VOLUME_NAME_LEN) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": volume label longer than 16 bytes");
+        }
+        if (o.reservedPercent() < 0 || o.reservedPercent() > 50) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": reserved percentage " + o.reservedPercent() + " out of range 0..50");
+        }
+        long blocks = Math.min(deviceBlocks, 0xFFFFFFFFL);
+        if (blocks < deviceBlocks) {
+            append(note, "device larger than 2^32 blocks: using the first 2^32 - 1 (no 64bit feature)");
+        }
+        long ratio = o.inodeRatio() > 0 ? o.inodeRatio() : (blocks * BLOCK_SIZE < 512L << 20 ? 4096 : 16384);
+        if (ratio < 1024 || ratio > 64L << 20) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode ratio " + ratio + " out of range 1024..67108864");
+        }
+        int ipb = BLOCK_SIZE / InodeDescriptor.EXT4_INODE_SIZE;
+        Ext4SuperBlock sb = Ext4SuperBlock.blank();
+        long ipg;
+        int groups;
+        while (true) {
+            groups = (int) ((blocks + bpg - 1) / bpg);
+            long inodes = Math.max(blocks * BLOCK_SIZE / ratio, (long) ipb * groups);
+            ipg = (inodes + groups - 1) / groups;
+            ipg = (ipg + ipb - 1) / ipb * ipb;
+            ipg = Math.min(ipg, Math.min(8L * BLOCK_SIZE, 0xFFFFFFFFL / groups / ipb * ipb));
+            long itb = ipg / ipb;
+            // keep room for data in a full group
+            while (ipg > ipb && itb > bpg / 2) {
+                ipg -= ipb;
+                itb = ipg / ipb;
+            }
+            int gdtBlocks = (groups + BLOCK_SIZE / 32 - 1) / (BLOCK_SIZE / 32);
+            long lastBlocks = blocks - (long) (groups - 1) * bpg;
+            long lastOverhead = (Ext4SuperBlock.groupHasSuper(groups - 1, true) ? 1 + gdtBlocks : 0) + 2 + itb;
+            if (groups > 1 && lastBlocks < lastOverhead + 50) {
+                append(note, "last group of " + lastBlocks + " blocks too small for its metadata: dropped, using "
+                        + (blocks - lastBlocks) + " blocks");
+                blocks -= lastBlocks;
+                continue;
+            }
+            long g0Overhead = 1 + gdtBlocks + 2 + itb;
+            if (Math.min(bpg, blocks) < g0Overhead + 1 + LOST_FOUND_BLOCKS + 16) {
+                throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": " + blocks + " blocks cannot hold group 0's "
+                        + g0Overhead + " metadata blocks plus the root directory and lost+found");
+            }
+            break;
+        }
+        Prng rng = new Prng(o.seed());
+        sb.setU32(S_INODES_COUNT, ipg * groups);
+        sb.setU32(S_BLOCKS_COUNT_LO, blocks);
+        sb.setU32(S_R_BLOCKS_COUNT_LO, blocks * o.reservedPercent() / 100);
+        sb.setU32(S_FIRST_DATA_BLOCK, 0);
+        sb.setU32(S_LOG_BLOCK_SIZE, 2);
+        sb.setU32(S_LOG_CLUSTER_SIZE, 2);
+        sb.setU32(S_BLOCKS_PER_GROUP, bpg);
+        sb.setU32(S_CLUSTERS_PER_GROUP, bpg);
+        sb.setU32(S_INODES_PER_GROUP, ipg);
+        sb.setU32(S_MTIME, 0);
+        sb.setU32(S_WTIME, o.epoch());
+        sb.setU16(S_MNT_COUNT, 0);
+        sb.setU16(S_MAX_MNT_COUNT, 0xFFFF);
+        sb.setU16(S_MAGIC, EXT4_SUPER_MAGIC);
+        sb.setU16(S_STATE, EXT4_VALID_FS);
+        sb.setU16(S_ERRORS, EXT4_ERRORS_CONTINUE);
+        sb.setU16(S_MINOR_REV_LEVEL, 0);
+        sb.setU32(S_LASTCHECK, o.epoch());
+        sb.setU32(S_CHECKINTERVAL, 0);
+        sb.setU32(S_CREATOR_OS, EXT4_OS_LINUX);
+        sb.setU32(S_REV_LEVEL, EXT4_DYNAMIC_REV);
+        sb.setU32(S_FIRST_INO, EXT4_GOOD_OLD_FIRST_INO);
+        sb.setU16(S_INODE_SIZE, InodeDescriptor.EXT4_INODE_SIZE);
+        sb.setU16(S_BLOCK_GROUP_NR, 0);
+        sb.setU32(S_FEATURE_COMPAT, Ext4Features.EXT4_FEATURE_COMPAT_EXT_ATTR);
+        sb.setU32(S_FEATURE_INCOMPAT, Ext4Features.EXT4_FEATURE_INCOMPAT_FILETYPE | Ext4Features.EXT4_FEATURE_INCOMPAT_EXTENTS);
+        sb.setU32(S_FEATURE_RO_COMPAT, Ext4Features.EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER
+                | Ext4Features.EXT4_FEATURE_RO_COMPAT_LARGE_FILE);
+        byte[] uuid = randomBytes(rng, UUID_LEN);
+        uuid[6] = (byte) ((uuid[6] & 0x0f) | 0x40); // version 4
+        uuid[8] = (byte) ((uuid[8] & 0x3f) | 0x80); // RFC 4122 variant
+        for (int i = 0; i < UUID_LEN; i++) {
+            sb.setU8(S_UUID + i, uuid[i]);
+        }
+        byte[] label = (o.label() == null ? "" : o.label()).getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < label.length; i++) {
+            sb.setU8(S_VOLUME_NAME + i, label[i]);
+        }
+        byte[] hashSeed = randomBytes(rng, 16);
+        for (int i = 0; i < 16; i++) {
+            sb.setU8(S_HASH_SEED + i, hashSeed[i]);
+        }
+        sb.setU8(S_DEF_HASH_VERSION, DX_HASH_HALF_MD4);
+        sb.setU32(S_MKFS_TIME, o.epoch());
+        sb.setU32(S_FLAGS, EXT2_FLAGS_SIGNED_HASH);
+        sb.setU16(S_MIN_EXTRA_ISIZE, 0);
+        sb.setU16(S_WANT_EXTRA_ISIZE, 0);
+        // free counts: everything but metadata, and inodes 1..10
+        long freeBlocks = 0;
+        for (int g = 0; g < groups; g++) {
+            freeBlocks += sb.groupBlocks(g) - groupOverhead(sb, g);
+        }
+        sb.setFreeBlocksCount(freeBlocks);
+        sb.setFreeInodesCount(ipg * groups - (EXT4_GOOD_OLD_FIRST_INO - 1));
+        return sb;
+    }
+
+    private static void append(StringBuilder note, String s) {
+        if (note.length() > 0) {
+            note.append("; ");
+        }
+        note.append(s);
+    }
+
+    private static byte[] randomBytes(Prng rng, int n) {
+        byte[] out = new byte[n];
+        for (int i = 0; i < n; i += 8) {
+            long v = rng.nextLong();
+            for (int j = 0; j < 8 && i + j < n; j++) {
+                out[i + j] = (byte) (v >>> (8 * j));
+            }
+        }
+        return out;
+    }
+
+    private static long groupOverhead(Ext4SuperBlock sb, int g) {
+        return sb.groupSuperOverhead(g) + 2L + sb.inodeTableBlocks();
+    }
+
+    /** Writes superblock, GDT, bitmaps and (optionally) zeroed inode tables of every group. */
+    private static void write(BlockIo io, Ext4SuperBlock sb, Options o) throws IOException {
+        int groups = sb.groupCount();
+        int gdtBlocks = sb.gdtBlocks();
+        byte[][] gdt = new byte[gdtBlocks][BLOCK_SIZE];
+        byte[] zero = new byte[BLOCK_SIZE];
+        for (int g = 0; g < groups; g++) {
+            long first = sb.groupFirstBlock(g);
+            long meta = first + sb.groupSuperOverhead(g);
+            GroupDesc d = new GroupDesc();
+            d.setBlockBitmap(meta);
+            d.setInodeBitmap(meta + 1);
+            d.setInodeTable(meta + 2);
+            d.setFreeBlocksCount((int) (sb.groupBlocks(g) - groupOverhead(sb, g)));
+            long reservedInodes = g == 0 ? EXT4_GOOD_OLD_FIRST_INO - 1 : 0;
+            d.setFreeInodesCount((int) (sb.inodesPerGroup() - reservedInodes));
+            d.setUsedDirsCount(0);
+            d.setFlags(0);
+            d.writeTo(gdt[GroupDescDescriptor.gdtBlockIndex(g, BLOCK_SIZE)], GroupDescDescriptor.offsetInBlock(g, BLOCK_SIZE));
+
+            byte[] bbm = new byte[BLOCK_SIZE];
+            Bitmap.setRange(bbm, 0, (int) groupOverhead(sb, g));
+            Bitmap.setRange(bbm, (int) sb.groupBlocks(g), 8 * BLOCK_SIZE);
+            io.write(meta, bbm);
+            byte[] ibm = new byte[BLOCK_SIZE];
+            Bitmap.setRange(ibm, 0, (int) reservedInodes);
+            Bitmap.setRange(ibm, (int) sb.inodesPerGroup(), 8 * BLOCK_SIZE);
+            io.write(meta + 1, ibm);
+            if (o.zeroInodeTables()) {
+                for (long b = 0; b < sb.inodeTableBlocks(); b++) {
+                    io.write(meta + 2 + b, zero);
+                }
+            }
+        }
+        // primary superblock and GDT in group 0 (backups are written after the root directory exists)
+        byte[] b0 = new byte[BLOCK_SIZE];
+        sb.writeTo(b0, SUPERBLOCK_OFFSET);
+        io.write(0, b0);
+        for (int i = 0; i < gdtBlocks; i++) {
+            io.write(1 + i, gdt[i]);
+        }
+    }
+
+    /** Copies the primary superblock (with {@code s_block_group_nr}) and GDT into every backup group. */
+    private static void writeBackups(BlockIo io, Ext4SuperBlock fin) throws IOException {
+        int gdtBlocks = fin.gdtBlocks();
+        byte[][] gdt = new byte[gdtBlocks][BLOCK_SIZE];
+        for (int i = 0; i < gdtBlocks; i++) {
+            io.read(1 + i, gdt[i]);
+        }
+        for (int g = 1; g < fin.groupCount(); g++) {
+            if (!fin.groupHasSuper(g)) {
+                continue;
+            }
+            long first = fin.groupFirstBlock(g);
+            Ext4SuperBlock copy = fin.copy();
+            copy.setU16(S_BLOCK_GROUP_NR, g);
+            byte[] b = new byte[BLOCK_SIZE];
+            copy.writeTo(b, 0);
+            io.write(first, b);
+            for (int i = 0; i < gdtBlocks; i++) {
+                io.write(first + 1 + i, gdt[i]);
+            }
+        }
+    }
+}

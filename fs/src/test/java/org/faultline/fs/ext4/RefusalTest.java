@@ -1,0 +1,149 @@
+package org.faultline.fs.ext4;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.Test;
+
+/** Images this layer must not touch: refused at open with one line, and left byte-identical. */
+class RefusalTest {
+
+    private static Ext4Exception refused(Path img, boolean readOnly) throws Exception {
+        String before = E2fs.sha256(img);
+        Ext4Exception e = assertThrows(Ext4Exception.class, () -> Ext4Volume.openImage(img,
+                readOnly ? Ext4Volume.Options.readOnlyMode() : Ext4Volume.Options.readWrite()).close());
+        assertEquals(before, E2fs.sha256(img), "image changed by a refused open");
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(img.getFileName() + ": "), e.getMessage());
+        return e;
+    }
+
+    private static void poke(Path img, long off, byte[] bytes) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.seek(off);
+            f.write(bytes);
+        }
+    }
+
+    @Test
+    void defaultMkfsExt4ImageWithJournal() throws Exception {
+        E2fs.assumeInstalled();
+        Path img = E2fs.scratch("refuse-journal").resolve("img");
+        E2fs.Run r = E2fs.run("mkfs.ext4", "-F", "-q", img.toString(), "16M");
+        assertEquals(0, r.exit(), r.out());
+        Ext4Exception e = refused(img, false);
+        assertTrue(e.getMessage().contains("'has_journal'"), e.getMessage());
+        assertTrue(e.getMessage().contains("-O ^has_journal"), e.getMessage());
+        assertEquals(Ext4Exception.EOPNOTSUPP, e.errno());
+        // read-only is refused too, for the layout-changing incompat features (not for the journal)
+        Ext4Exception ro = refused(img, true);
+        assertFalse(ro.getMessage().contains("has_journal"), ro.getMessage());
+        assertTrue(ro.getMessage().contains("'64bit'") || ro.getMessage().contains("'flex_bg'"), ro.getMessage());
+        assertEquals(Fsck.FSCK_ERROR, Fsck.checkImage(img).exitCode());
+    }
+
+    @Test
+    void journalOnlyIsReadableReadOnly() throws Exception {
+        E2fs.assumeInstalled();
+        Path dir = E2fs.scratch("refuse-journal-only");
+        Path img = dir.resolve("img");
+        HostMkfs.supported(img, "16M", "has_journal");
+        Path host = dir.resolve("hello");
+        Files.writeString(host, "hello, journal\n");
+        E2fs.debugfsW(img, "write " + host + " hello");
+        Ext4Exception e = refused(img, false);
+        assertEquals("img: ext4 feature 'has_journal' is not supported for writing (mkfs with -O ^has_journal)", e.getMessage());
+        String before = E2fs.sha256(img);
+        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+            assertArrayEquals("hello, journal\n".getBytes(), v.readAll("/hello"));
+            assertThrows(Ext4Exception.class, () -> v.create("/x", 0644));
+        }
+        assertEquals(before, E2fs.sha256(img));
+    }
+
+    @Test
+    void badMagic() throws Exception {
+        Path img = E2fs.scratch("refuse-magic").resolve("img");
+        Mkfs.createImage(img, 8L << 20, Mkfs.Options.seeded(1));
+        poke(img, 1024 + SuperBlockDescriptor.S_MAGIC, new byte[] {0x34, 0x12});
+        Ext4Exception e = refused(img, false);
+        assertEquals("img: ext4 corruption: bad superblock magic 0x1234 (expected 0xEF53): not an ext2/3/4 filesystem",
+                e.getMessage());
+        assertEquals(Ext4Exception.EUCLEAN, e.errno());
+        refused(img, true);
+        Fsck.Report r = Fsck.checkImage(img);
+        assertEquals(Fsck.FSCK_ERROR, r.exitCode());
+    }
+
+    @Test
+    void truncatedImage() throws Exception {
+        Path dir = E2fs.scratch("refuse-truncated");
+        Path full = dir.resolve("full");
+        Mkfs.createImage(full, 8L << 20, Mkfs.Options.seeded(1));
+        Path img = dir.resolve("img");
+        Files.copy(full, img, StandardCopyOption.REPLACE_EXISTING);
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(4L << 20);
+        }
+        Ext4Exception e = refused(img, true);
+        assertTrue(e.getMessage().contains("2048 blocks but the device has only 1024"), e.getMessage());
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
+    void wrongBlockAndInodeSizes() throws Exception {
+        E2fs.assumeInstalled();
+        Path dir = E2fs.scratch("refuse-sizes");
+        Path b1k = dir.resolve("img");
+        HostMkfs.withOptions(b1k, "16M", "1024", "256");
+        Ext4Exception e = refused(b1k, true);
+        assertTrue(e.getMessage().contains("block size 1024 not supported"), e.getMessage());
+        Files.delete(b1k);
+        HostMkfs.withOptions(b1k, "16M", "4096", "128");
+        Ext4Exception e2 = refused(b1k, false);
+        assertTrue(e2.getMessage().contains("inode size 128 not supported"), e2.getMessage());
+    }
+
+    @Test
+    void corruptCountsAndDescriptors() throws Exception {
+        Path dir = E2fs.scratch("refuse-counts");
+        Path clean = dir.resolve("clean");
+        Mkfs.createImage(clean, 8L << 20, Mkfs.Options.seeded(1));
+        Path img = dir.resolve("img");
+
+        Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
+        poke(img, 1024 + SuperBlockDescriptor.S_INODES_COUNT, new byte[] {1, 0, 1, 0});
+        assertTrue(refused(img, true).getMessage().contains("s_inodes_count"));
+
+        Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
+        poke(img, 1024 + SuperBlockDescriptor.S_INODE_SIZE, new byte[] {(byte) 0x80, 0});
+        assertTrue(refused(img, true).getMessage().contains("inode size 128"));
+
+        Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
+        poke(img, 1024 + SuperBlockDescriptor.S_LOG_BLOCK_SIZE, new byte[] {0});
+        assertTrue(refused(img, true).getMessage().contains("block size 1024"));
+
+        Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
+        poke(img, 4096 + GroupDescDescriptor.BG_INODE_TABLE_LO, new byte[] {0, 0, 1, 0});
+        Ext4Exception gd = refused(img, true);
+        assertTrue(gd.getMessage().contains("group 0 descriptor: inode table at 65536"), gd.getMessage());
+
+        Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
+        poke(img, 1024 + SuperBlockDescriptor.S_FEATURE_INCOMPAT, new byte[] {0x42, 0x02, 0, 0});
+        Ext4Exception fb = refused(img, true);
+        assertTrue(fb.getMessage().contains("'flex_bg'"), fb.getMessage());
+
+        Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
+        poke(img, 1024 + SuperBlockDescriptor.S_STATE, new byte[] {0, 0});
+        Ext4Exception st = refused(img, false);
+        assertTrue(st.getMessage().contains("not cleanly unmounted"), st.getMessage());
+        Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode()).close();
+    }
+}
