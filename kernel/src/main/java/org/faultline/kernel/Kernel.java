@@ -211,9 +211,10 @@ public final class Kernel {
     /** An invariant violation (exit 4): reported, and the run ends. */
     public void invariant(String what) {
         Task t = Task.current();
+        String title = what.lines().findFirst().orElse(what);
         String report = what + "\n" + cpuLine() + CallTrace.format(callerFrames());
-        report(new Failure(Failure.Kind.INVARIANT, what, report, sched.step(), t == null ? 0 : t.pid), true);
-        throw new KernelBugError(what);
+        report(new Failure(Failure.Kind.INVARIANT, title, report, sched.step(), t == null ? 0 : t.pid), true);
+        throw new KernelBugError(title);
     }
 
     /** The data oracle saw wrong data (exit 4): reported, and the run ends. */

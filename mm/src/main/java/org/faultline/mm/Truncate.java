@@ -24,7 +24,7 @@ public final class Truncate {
     public static void truncateInodePagesRange(AddressSpace m, long lstart, long lend) {
         long start = (lstart + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
         int partialStart = (int) (lstart & (Page.PAGE_SIZE - 1));
-        int partialEnd = (int) ((lend + 1) & (Page.PAGE_SIZE - 1));
+        int partialEnd = lend == Long.MAX_VALUE ? 0 : (int) ((lend + 1) & (Page.PAGE_SIZE - 1));
         long end = lend == Long.MAX_VALUE ? Long.MAX_VALUE : (lend + 1) >> Page.PAGE_SHIFT; // exclusive
         MemMap mem = m.mm().memMap();
         long index = start;
@@ -51,10 +51,13 @@ public final class Truncate {
             Task.current().kernel().sched().condResched();
         }
         if (partialStart != 0) {
-            Page p = Filemap.findLockPage(m, lstart >> Page.PAGE_SHIFT);
+            Page p = Filemap.findLockPage(m, start - 1);
             if (p != null) {
-                int top = (lstart >> Page.PAGE_SHIFT) == (lend >> Page.PAGE_SHIFT) && lend != Long.MAX_VALUE
-                        ? partialEnd : Page.PAGE_SIZE;
+                int top = Page.PAGE_SIZE;
+                if (start > end) { // truncation within a single page
+                    top = partialEnd;
+                    partialEnd = 0;
+                }
                 Filemap.waitOnPageWriteback(p);
                 mem.zero(p, partialStart, top - partialStart);
                 if (p.hasPrivate()) {
@@ -64,8 +67,8 @@ public final class Truncate {
                 m.mm().allocator().putPage(p);
             }
         }
-        if (partialEnd != 0 && lend != Long.MAX_VALUE && (lstart >> Page.PAGE_SHIFT) != (lend >> Page.PAGE_SHIFT)) {
-            Page p = Filemap.findLockPage(m, lend >> Page.PAGE_SHIFT);
+        if (partialEnd != 0) {
+            Page p = Filemap.findLockPage(m, end);
             if (p != null) {
                 Filemap.waitOnPageWriteback(p);
                 mem.zero(p, 0, partialEnd);

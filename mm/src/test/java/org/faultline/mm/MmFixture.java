@@ -16,7 +16,7 @@ final class MmFixture {
     final TestFs fs;
 
     MmFixture(Strategy s, String profile, Mm.Params p) {
-        this(s, KernelProfile.byName(profile), p);
+        this(s, profile(profile), p);
     }
 
     MmFixture(Strategy s, KernelProfile profile, Mm.Params p) {
@@ -24,6 +24,52 @@ final class MmFixture {
         this.k = Kernel.boot(bp.withProfile(profile));
         this.mm = Mm.init(k, p);
         this.fs = new TestFs(k, mm);
+    }
+
+    /** A profile name followed by patch overrides: {@code "5.10 +wait-on-page-writeback-loops"}. */
+    static KernelProfile profile(String spec) {
+        String[] parts = spec.trim().split("\\s+");
+        KernelProfile p = KernelProfile.byName(parts[0]);
+        return parts.length == 1 ? p : p.with(java.util.Arrays.asList(parts).subList(1, parts.length));
+    }
+
+    /** Bound on test wait loops, so a regression fails the test instead of spinning forever. */
+    static final int MAX_WAIT_ITERATIONS = 100_000;
+
+    /** Busy-waits (each test a preemption point, so other tasks run) until {@code cond} holds. */
+    static void spinUntil(java.util.function.BooleanSupplier cond, String what) {
+        org.faultline.kernel.Scheduler s = org.faultline.kernel.Task.current().kernel().sched();
+        for (int i = 0; !cond.getAsBoolean(); i++) {
+            if (i >= MAX_WAIT_ITERATIONS) {
+                throw new AssertionError("gave up waiting for " + what);
+            }
+            s.point("test: await " + what);
+        }
+    }
+
+    /** Sleeps 1 ms of kernel time at a time until {@code cond} holds. */
+    static void sleepUntil(java.util.function.BooleanSupplier cond, String what) {
+        org.faultline.kernel.Scheduler s = org.faultline.kernel.Task.current().kernel().sched();
+        for (int i = 0; !cond.getAsBoolean(); i++) {
+            if (i >= MAX_WAIT_ITERATIONS) {
+                throw new AssertionError("gave up waiting for " + what);
+            }
+            s.msleep(1);
+        }
+    }
+
+    /** Waits until {@code t} sleeps on something whose description contains {@code what}. */
+    static void awaitSleepingOn(org.faultline.kernel.Task t, String what) {
+        spinUntil(() -> {
+            if (t.hasExited()) {
+                throw new AssertionError(t + " exited instead of sleeping on " + what);
+            }
+            return t.isSleeping() && t.waitingOn() != null && t.waitingOn().describe().contains(what);
+        }, t + " to sleep on " + what);
+    }
+
+    static void awaitExit(org.faultline.kernel.Task t) {
+        sleepUntil(t::hasExited, t + " to exit");
     }
 
     static MmFixture controlled(long seed, String profile, int ramPages) {
