@@ -82,8 +82,10 @@ public final class BlkCore {
      */
     public static BlkStatus submitBioWait(Bio bio) {
         Kernel k = bio.k;
-        Plug plug = Plug.current(k);
-        if (!k.sched().controlled() && (plug == null || plug.isEmpty()) && !checkEodQuiet(bio)) {
+        Plug plug = k.sched().bootContext() ? null : Plug.current(k);
+        // at boot (mounting, before any task runs) there is nobody to sleep: issue synchronously
+        if ((k.sched().bootContext() || !k.sched().controlled() && (plug == null || plug.isEmpty()))
+                && !checkEodQuiet(bio)) {
             k.sched().point("submit_bio");
             bio.bdev.queue().stats().bios.increment();
             bio.state = Bio.State.QUEUED;

@@ -213,13 +213,15 @@ public final class RequestQueue {
                     + ", sector " + rq.sector + " op " + rq.op + " (" + st + ")");
         }
         k.trace("block_rq_complete " + bdev.name() + " " + rq + " " + st);
-        boolean old = cur.setSoftirqActive(true);
+        boolean old = cur != null && cur.setSoftirqActive(true); // cur is null only at boot
         try {
             for (Bio b : rq.bios) {
                 b.bioEndio(st);
             }
         } finally {
-            cur.setSoftirqActive(old);
+            if (cur != null) {
+                cur.setSoftirqActive(old);
+            }
         }
         blkMqPutTag();
     }

@@ -40,6 +40,30 @@ public final class Vfs {
         return root;
     }
 
+    /**
+     * umount of the root (generic_shutdown_super): sync_filesystem, evict every unlinked inode
+     * nobody holds, stop the flusher, and ->put_super. Context: a task, after every file is closed.
+     *
+     * @return 0 or the first writeback error
+     */
+    public int umountRoot() {
+        SuperBlock sb = root;
+        if (sb == null) {
+            return -Errno.EINVAL;
+        }
+        int ret = Namei.syncFilesystem(sb);
+        for (Inode i : sb.icacheAll()) {
+            Namei.maybeEvict(i);
+        }
+        sb.writeback().stop();
+        if (sb.sop() != null) {
+            sb.sop().putSuper(sb);
+        }
+        root = null;
+        k.printk("VFS: unmounted " + sb.id());
+        return ret;
+    }
+
     /** A resolved parent directory and final name. */
     public record Parent(Inode dir, String name) {
     }

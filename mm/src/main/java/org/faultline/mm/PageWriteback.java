@@ -322,7 +322,7 @@ public final class PageWriteback {
     }
 
     /** pagevec_lookup_range_tag(): up to PAGEVEC_SIZE tagged pages, referenced. */
-    static List<Page> pagevecLookupRangeTag(AddressSpace m, long index, long end, int tag) {
+    public static List<Page> pagevecLookupRangeTag(AddressSpace m, long index, long end, int tag) {
         List<Page> out = new ArrayList<>();
         m.iPages.spinLock();
         for (long i : m.taggedIndicesLocked(index, end, tag, PAGEVEC_SIZE)) {

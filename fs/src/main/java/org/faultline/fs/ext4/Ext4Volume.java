@@ -32,12 +32,23 @@ import org.faultline.kernel.KernelSource;
  * superblock's free counts are taken from the sum of the group descriptors, as the kernel's percpu
  * counters are. {@code s_state} is not changed by a read-write open (like {@code debugfs -w}).
  *
- * <p><strong>Writing</strong>: metadata goes through a {@link MetadataCache} and reaches the device at
- * {@link #sync()} (and {@link #close()}), which writes the primary superblock and group descriptors
- * too; like the kernel, backups are left as {@link Mkfs} wrote them, except that the backup superblocks
- * are refreshed when a feature bit changes ({@code large_file} set by a file growing past 2 GiB). File data
- * is written straight to the device by {@link #write}. There is no journal: a crash between writes
- * leaves what {@code e2fsck} would repair.
+ * <p><strong>Two APIs.</strong> The path API ({@link #create(String, int)}, {@link #write},
+ * {@link #read}, {@link #unlink(String)}, ...) is for the offline tools and tests: it moves file data
+ * itself and frees an inode with its last link. The inode-number API ({@link #lookupIn},
+ * {@link #createIn}, {@link #unlinkIn}, {@link #renameIn}, {@link #evictInode}, {@link #mapBlocks},
+ * {@link #convertUnwritten}, {@link #removeBlocks}, {@link #allocateUnwritten}, {@link #setSize}, ...)
+ * is for the in-kernel ext4, each call the counterpart of one kernel function: file DATA never goes
+ * through it (the kernel's page cache and block layer read and write the physical blocks
+ * {@link #mapBlocks} reports, on the same device), and an inode whose last link goes stays allocated
+ * (on the orphan list) until the caller {@link #evictInode evicts} it.
+ *
+ * <p><strong>Writing</strong>: metadata goes through a {@link MetadataCache}, is visible to the next
+ * call at once, and reaches the device at {@link #sync()} (and {@link #close()}), which writes the
+ * primary superblock and group descriptors too; like the kernel, backups are left as {@link Mkfs} wrote
+ * them, except that the backup superblocks are refreshed when a feature bit changes ({@code large_file}
+ * set by a file growing past 2 GiB). File data is written straight to the device by {@link #write} (path
+ * API) or by the caller (inode API). There is no journal: a crash between writes leaves what
+ * {@code e2fsck} would repair.
  *
  * <p><strong>Time</strong> comes from the clock given at open (seconds since the epoch, truncated to
  * 32 bits), by default the fixed {@link Mkfs#DEFAULT_EPOCH}: no wall clock, so images are
@@ -47,8 +58,9 @@ import org.faultline.kernel.KernelSource;
  * <p><strong>Errors</strong> are {@link Ext4Exception}s with the errno the kernel would return and a
  * one-line message naming the device.
  *
- * <p><strong>Threads</strong>: none. The class is single-threaded by design (the emulated kernel
- * serializes calls into it); callers must not use one volume from several threads.
+ * <p><strong>Threads</strong>: none. The class is single-threaded by design and takes no locks: the
+ * in-kernel ext4 wraps every call in its own lock, and other callers must likewise never use one volume
+ * from several threads at once.
  */
 @KernelSource("fs/ext4/namei.c")
 public final class Ext4Volume implements AutoCloseable {
@@ -109,6 +121,8 @@ public final class Ext4Volume implements AutoCloseable {
     private final AutoCloseable owned;
     private boolean closed;
     private boolean backupsStale;
+    /** A superblock field other than the free counts changed ({@code s_last_orphan}): sync must write it. */
+    private boolean sbDirty;
 
     private Ext4Volume(BlockIo io, String dev, Options o, Ext4SuperBlock sb, GroupDesc[] gds,
                        MetadataCache cache, AutoCloseable owned) {
@@ -784,12 +798,17 @@ public final class Ext4Volume implements AutoCloseable {
     public long mkdir(String path, int perm) throws IOException {
         begin(true);
         Parent p = resolveParent(path);
-        checkNew(p, path);
-        Ext4InodeRaw parent = readInode(p.dir);
+        return mkdirEntry(p.dir, p.name, perm, path);
+    }
+
+    /** {@code ext4_mkdir} in directory {@code dir}; {@code what} names the entry in messages. */
+    private long mkdirEntry(long dir, byte[] name, int perm, String what) throws IOException {
+        checkNew(dir, name, what);
+        Ext4InodeRaw parent = readInode(dir);
         if (parent.linksCount() >= EXT4_LINK_MAX) {
-            throw Ext4Exception.of(Ext4Exception.EMLINK, dev, path);
+            throw Ext4Exception.of(Ext4Exception.EMLINK, dev, what);
         }
-        return makeDir(p.dir, p.name, perm, true);
+        return makeDir(dir, name, perm, true);
     }
 
     private long makeDir(long parentIno, byte[] name, int perm, boolean spread) throws IOException {
@@ -818,8 +837,12 @@ public final class Ext4Volume implements AutoCloseable {
     }
 
     private void checkNew(Parent p, String path) throws IOException {
-        if (isDotName(p.name) || findEntry(p.dir, readInode(p.dir), p.name) != null) {
-            throw Ext4Exception.of(Ext4Exception.EEXIST, dev, path);
+        checkNew(p.dir, p.name, path);
+    }
+
+    private void checkNew(long dir, byte[] name, String what) throws IOException {
+        if (isDotName(name) || findEntry(dir, readInode(dir), name) != null) {
+            throw Ext4Exception.of(Ext4Exception.EEXIST, dev, what);
         }
     }
 
@@ -834,12 +857,17 @@ public final class Ext4Volume implements AutoCloseable {
     public long create(String path, int perm) throws IOException {
         begin(true);
         Parent p = resolveParent(path);
-        checkNew(p, path);
-        long ino = ialloc.allocate(p.dir, false);
-        Ext4InodeRaw in = newInode(ino, S_IFREG | (perm & 07777), 1);
+        return createEntry(p.dir, p.name, S_IFREG | (perm & 07777), path);
+    }
+
+    /** {@code ext4_create} of a regular file with {@code mode} in directory {@code dir}. */
+    private long createEntry(long dir, byte[] name, int mode, String what) throws IOException {
+        checkNew(dir, name, what);
+        long ino = ialloc.allocate(dir, false);
+        Ext4InodeRaw in = newInode(ino, mode, 1);
         writeInode(ino, in);
         try {
-            addEntry(p.dir, p.name, ino, EXT4_FT_REG_FILE);
+            addEntry(dir, name, ino, EXT4_FT_REG_FILE);
         } catch (IOException e) {
             evict(ino, in);
             throw e;
@@ -951,20 +979,30 @@ public final class Ext4Volume implements AutoCloseable {
     public void unlink(String path) throws IOException {
         begin(true);
         Parent p = resolveParent(path);
-        if (isDotName(p.name)) {
-            throw Ext4Exception.of(Ext4Exception.EISDIR, dev, path);
+        dropLink(unlinkEntry(p.dir, p.name, path));
+    }
+
+    /**
+     * Removes the entry {@code name} (a non-directory) from {@code dir}, leaving the victim's link
+     * count alone.
+     *
+     * @return the victim's inode number
+     */
+    private long unlinkEntry(long dir, byte[] name, String what) throws IOException {
+        if (isDotName(name)) {
+            throw Ext4Exception.of(Ext4Exception.EISDIR, dev, what);
         }
-        Slot s = findEntry(p.dir, readInode(p.dir), p.name);
+        Slot s = findEntry(dir, readInode(dir), name);
         if (s == null) {
-            throw Ext4Exception.of(Ext4Exception.ENOENT, dev, path);
+            throw Ext4Exception.of(Ext4Exception.ENOENT, dev, what);
         }
         Ext4InodeRaw in = liveInode(s.ino);
         if (in.isDir()) {
-            throw Ext4Exception.of(Ext4Exception.EISDIR, dev, path);
+            throw Ext4Exception.of(Ext4Exception.EISDIR, dev, what);
         }
         removeEntry(s);
-        touchDir(p.dir, 0);
-        dropLink(s.ino);
+        touchDir(dir, 0);
+        return s.ino;
     }
 
     private void dropLink(long ino) throws IOException {
@@ -979,6 +1017,64 @@ public final class Ext4Volume implements AutoCloseable {
     }
 
     /**
+     * Drops one link of a non-directory without freeing it ({@code drop_nlink} in {@code ext4_unlink}
+     * / {@code ext4_rename}); at 0 the inode goes on the orphan list ({@code ext4_orphan_add}) until
+     * {@link #evictInode} frees it.
+     */
+    private void decLink(long ino) throws IOException {
+        Ext4InodeRaw in = readInode(ino);
+        in.setLinksCount(in.linksCount() - 1);
+        in.setCtime(now());
+        if (in.linksCount() == 0) {
+            orphanAdd(ino, in);
+        }
+        writeInode(ino, in);
+    }
+
+    /**
+     * {@code ext4_orphan_add}'s on-disk part: {@code ino} becomes the head of the list rooted at
+     * {@code s_last_orphan}, its {@code i_dtime} pointing at the previous head. After a crash,
+     * {@code e2fsck} (or a mount's {@code ext4_orphan_cleanup}) frees the listed inodes.
+     */
+    private void orphanAdd(long ino, Ext4InodeRaw in) {
+        in.setDtime(sb.lastOrphan());
+        sb.setU32(SuperBlockDescriptor.S_LAST_ORPHAN, ino);
+        sbDirty = true;
+    }
+
+    /**
+     * {@code ext4_orphan_del}: unlinks {@code ino} from the on-disk orphan list if it is on it (the
+     * kernel keeps a doubly linked in-memory list; here the short on-disk list is walked).
+     */
+    private void orphanDel(long ino, Ext4InodeRaw in) throws IOException {
+        long head = sb.lastOrphan();
+        if (head == 0) {
+            return;
+        }
+        if (head == ino) {
+            sb.setU32(SuperBlockDescriptor.S_LAST_ORPHAN, in.dtime());
+            sbDirty = true;
+            in.setDtime(0);
+            return;
+        }
+        long cur = head;
+        for (long steps = 0; cur != 0 && steps < sb.inodesCount(); steps++) {
+            if (cur < 1 || cur > sb.inodesCount()) {
+                throw Ext4Exception.corrupt(dev, "orphan list link " + cur + " out of range");
+            }
+            Ext4InodeRaw c = readInode(cur);
+            long next = c.dtime();
+            if (next == ino) {
+                c.setDtime(in.dtime());
+                writeInode(cur, c);
+                in.setDtime(0);
+                return;
+            }
+            cur = next;
+        }
+    }
+
+    /**
      * Removes an empty directory ({@code ext4_rmdir}).
      *
      * @param path the directory
@@ -987,22 +1083,27 @@ public final class Ext4Volume implements AutoCloseable {
     public void rmdir(String path) throws IOException {
         begin(true);
         Parent p = resolveParent(path);
-        if (isDotName(p.name)) {
-            throw Ext4Exception.of(Ext4Exception.EINVAL, dev, path);
+        rmdirEntry(p.dir, p.name, path);
+    }
+
+    /** {@code ext4_rmdir} of {@code name} in {@code dir}: removes and frees the empty directory. */
+    private void rmdirEntry(long dir, byte[] name, String what) throws IOException {
+        if (isDotName(name)) {
+            throw Ext4Exception.of(Ext4Exception.EINVAL, dev, what);
         }
-        Slot s = findEntry(p.dir, readInode(p.dir), p.name);
+        Slot s = findEntry(dir, readInode(dir), name);
         if (s == null) {
-            throw Ext4Exception.of(Ext4Exception.ENOENT, dev, path);
+            throw Ext4Exception.of(Ext4Exception.ENOENT, dev, what);
         }
         Ext4InodeRaw in = liveInode(s.ino);
         if (!in.isDir()) {
-            throw Ext4Exception.of(Ext4Exception.ENOTDIR, dev, path);
+            throw Ext4Exception.of(Ext4Exception.ENOTDIR, dev, what);
         }
         if (!isEmptyDir(s.ino, in)) {
-            throw Ext4Exception.of(Ext4Exception.ENOTEMPTY, dev, path);
+            throw Ext4Exception.of(Ext4Exception.ENOTEMPTY, dev, what);
         }
         removeEntry(s);
-        touchDir(p.dir, -1);
+        touchDir(dir, -1);
         evict(s.ino, readInode(s.ino));
     }
 
@@ -1020,6 +1121,18 @@ public final class Ext4Volume implements AutoCloseable {
         begin(true);
         Parent fp = resolveParent(from);
         Parent tp = resolveParent(to);
+        renameEntry(fp, tp, from, to, true);
+    }
+
+    /**
+     * {@code ext4_rename} of {@code fp} to {@code tp}.
+     *
+     * @param freeReplaced whether a replaced non-directory whose last link goes is freed at once (the
+     *                     path API) or put on the orphan list for the caller to evict (the inode API);
+     *                     a replaced directory is always freed
+     * @return the replaced inode, or 0
+     */
+    private long renameEntry(Parent fp, Parent tp, String from, String to, boolean freeReplaced) throws IOException {
         if (isDotName(fp.name) || isDotName(tp.name)) {
             throw Ext4Exception.of(Ext4Exception.EINVAL, dev, from);
         }
@@ -1028,7 +1141,7 @@ public final class Ext4Volume implements AutoCloseable {
             throw Ext4Exception.of(Ext4Exception.ENOENT, dev, from);
         }
         if (fp.dir == tp.dir && Arrays.equals(fp.name, tp.name)) {
-            return;
+            return 0;
         }
         Ext4InodeRaw srcIn = liveInode(src.ino);
         boolean isDir = srcIn.isDir();
@@ -1050,9 +1163,10 @@ public final class Ext4Volume implements AutoCloseable {
         Slot dst = findEntry(tp.dir, readInode(tp.dir), tp.name);
         boolean replacedDir = false;
         int ftype = DirEntryDescriptor.fileType(srcIn.mode());
+        long replaced = 0;
         if (dst != null) {
             if (dst.ino == src.ino) {
-                return;
+                return 0;
             }
             Ext4InodeRaw dstIn = liveInode(dst.ino);
             if (isDir && !dstIn.isDir()) {
@@ -1069,10 +1183,13 @@ public final class Ext4Volume implements AutoCloseable {
             cache.markDirty(dst.pblk);
             touchDir(tp.dir, 0);
             replacedDir = dstIn.isDir();
+            replaced = dst.ino;
             if (replacedDir) {
                 evict(dst.ino, readInode(dst.ino));
-            } else {
+            } else if (freeReplaced) {
                 dropLink(dst.ino);
+            } else {
+                decLink(dst.ino);
             }
         } else {
             if (isDir && tp.dir != fp.dir && readInode(tp.dir).linksCount() >= EXT4_LINK_MAX) {
@@ -1107,6 +1224,7 @@ public final class Ext4Volume implements AutoCloseable {
         Ext4InodeRaw moved = readInode(src.ino);
         moved.setCtime(now());
         writeInode(src.ino, moved);
+        return replaced;
     }
 
     // ================================================================ file data
@@ -1403,29 +1521,8 @@ public final class Ext4Volume implements AutoCloseable {
                     + Ext4Exception.describe(Ext4Exception.EFBIG));
         }
         Ext4InodeRaw in = regular(ino, true);
-        ExtentTree t = tree(ino, in);
-        long lblk = off / bs;
-        long endBlock = (end + bs - 1) / bs;
         try {
-            while (lblk < endBlock) {
-                long next = t.nextMapped(lblk);
-                if (next == lblk) {
-                    Extent e = t.findExtent(lblk);
-                    lblk = e.lend();
-                    continue;
-                }
-                long hole = Math.min(next, endBlock) - lblk;
-                int want = (int) Math.min(hole, ExtentDescriptor.EXT_UNWRITTEN_MAX_LEN);
-                BlockAllocator.Run r = balloc.allocate(goalFor(ino, t, lblk), want);
-                try {
-                    t.insert(lblk, r.start(), r.len(), true);
-                } catch (IOException | RuntimeException ex) {
-                    balloc.free(r.start(), r.len());
-                    throw ex;
-                }
-                in.setBlocks512(in.blocks512() + (long) r.len() * (bs / 512));
-                lblk += r.len();
-            }
+            fallocBlocks(ino, in, off / bs, (end + bs - 1) / bs);
             if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && end > in.size()) {
                 in.setSize(end);
                 noteLargeFile(end);
@@ -1433,6 +1530,34 @@ public final class Ext4Volume implements AutoCloseable {
         } finally {
             in.setCtime(now());
             writeInode(ino, in);
+        }
+    }
+
+    /**
+     * {@code ext4_alloc_file_blocks}: unwritten extents over every hole of {@code [lblk, endBlock)},
+     * {@code i_blocks} updated in {@code in} (the caller writes the inode, also after a failure: what
+     * was allocated stays).
+     */
+    private void fallocBlocks(long ino, Ext4InodeRaw in, long lblk, long endBlock) throws IOException {
+        ExtentTree t = tree(ino, in);
+        while (lblk < endBlock) {
+            long next = t.nextMapped(lblk);
+            if (next == lblk) {
+                Extent e = t.findExtent(lblk);
+                lblk = e.lend();
+                continue;
+            }
+            long hole = Math.min(next, endBlock) - lblk;
+            int want = (int) Math.min(hole, ExtentDescriptor.EXT_UNWRITTEN_MAX_LEN);
+            BlockAllocator.Run r = balloc.allocate(goalFor(ino, t, lblk), want);
+            try {
+                t.insert(lblk, r.start(), r.len(), true);
+            } catch (IOException | RuntimeException ex) {
+                balloc.free(r.start(), r.len());
+                throw ex;
+            }
+            in.setBlocks512(in.blocks512() + (long) r.len() * (bs / 512));
+            lblk += r.len();
         }
     }
 
@@ -1503,6 +1628,493 @@ public final class Ext4Volume implements AutoCloseable {
         return tree(ino, readInode(ino)).depth();
     }
 
+    // ================================================================ inode-number API (in-kernel ext4)
+    //
+    // The in-kernel ext4 drives the volume by inode number. File DATA never goes through these calls:
+    // the kernel's page cache and block layer read and write data blocks themselves, at the physical
+    // blocks mapBlocks reports. The volume manages metadata only (inodes, extent trees, bitmaps,
+    // directories, group and superblock counts), through its MetadataCache: every change is visible to
+    // the next call at once and reaches the device at sync(). Single-threaded: the kernel calls in
+    // under its own lock.
+
+    /**
+     * A mapping, as {@code struct ext4_map_blocks} after {@code ext4_map_blocks}.
+     *
+     * @param lblk      first logical block
+     * @param pblk      first physical block, or 0 for a hole of {@code len} blocks
+     * @param len       blocks in the run (&gt;= 1)
+     * @param unwritten whether the run is an unwritten (preallocated) extent: reads must see zeros
+     *                  ({@code EXT4_MAP_UNWRITTEN})
+     * @param isNew     whether the blocks were just allocated by this call ({@code EXT4_MAP_NEW}); their
+     *                  contents are whatever the device holds
+     */
+    public record BlockMap(long lblk, long pblk, int len, boolean unwritten, boolean isNew) {
+        /** @return whether this is a hole */
+        public boolean hole() {
+            return pblk == 0;
+        }
+    }
+
+    /** Logical blocks a file can have: {@link #MAX_FILE_SIZE} / block size. */
+    private long maxFileBlocks() {
+        return MAX_FILE_SIZE / bs;
+    }
+
+    private static String entryWhat(long dir, String name) {
+        return "inode " + dir + " entry '" + name + "'";
+    }
+
+    /**
+     * A name handed to the inode-number API, as stored on disk (UTF-8).
+     *
+     * @throws Ext4Exception ENOENT for an empty name, EINVAL for one containing '/' or NUL,
+     *                       ENAMETOOLONG past {@link DirEntryDescriptor#EXT4_NAME_LEN} bytes
+     */
+    private byte[] entryName(long dir, String name) throws Ext4Exception {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty()) {
+            throw new Ext4Exception(Ext4Exception.ENOENT, dev + ": inode " + dir + ": empty name: "
+                    + Ext4Exception.describe(Ext4Exception.ENOENT));
+        }
+        if (name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
+            throw Ext4Exception.of(Ext4Exception.EINVAL, dev, entryWhat(dir, name));
+        }
+        byte[] n = nameBytes(name);
+        if (n.length > EXT4_NAME_LEN) {
+            throw Ext4Exception.of(Ext4Exception.ENAMETOOLONG, dev, entryWhat(dir, name));
+        }
+        return n;
+    }
+
+    /**
+     * An inode number handed to the inode-number API: in range and allocated in the inode bitmap. Its
+     * link count may be 0 (unlinked while the kernel still holds it).
+     *
+     * @throws Ext4Exception EINVAL if out of range or not in use
+     */
+    private Ext4InodeRaw heldInode(long ino) throws IOException {
+        if (ino < 1 || ino > sb.inodesCount()) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode number " + ino + " out of range 1.."
+                    + sb.inodesCount());
+        }
+        if (!ialloc.inUse(ino)) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + " is not in use");
+        }
+        return readInode(ino);
+    }
+
+    /**
+     * A directory handed to the inode-number API.
+     *
+     * @throws Ext4Exception ENOENT if it is not in use (removed: operations in a dead directory fail so),
+     *                       ENOTDIR if not a directory
+     */
+    private Ext4InodeRaw heldDir(long dir) throws IOException {
+        if (dir < 1 || dir > sb.inodesCount() || !ialloc.inUse(dir)) {
+            throw new Ext4Exception(Ext4Exception.ENOENT, dev + ": directory inode " + dir + " does not exist");
+        }
+        Ext4InodeRaw d = readInode(dir);
+        if (!d.isDir()) {
+            throw new Ext4Exception(Ext4Exception.ENOTDIR, dev + ": inode " + dir + ": "
+                    + Ext4Exception.describe(Ext4Exception.ENOTDIR));
+        }
+        if (d.linksCount() == 0) {
+            throw new Ext4Exception(Ext4Exception.ENOENT, dev + ": directory inode " + dir + " has been removed");
+        }
+        return d;
+    }
+
+    /**
+     * A regular file handed to the inode-number API (link count may be 0).
+     *
+     * @param write whether blocks or the size will change (refuses immutable, inline-data and verity
+     *              inodes with EOPNOTSUPP)
+     * @throws Ext4Exception EINVAL (not in use, or not a regular file), EISDIR
+     */
+    private Ext4InodeRaw heldRegular(long ino, boolean write) throws IOException {
+        Ext4InodeRaw in = heldInode(ino);
+        if (in.isDir()) {
+            throw new Ext4Exception(Ext4Exception.EISDIR, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Ext4Exception.EISDIR));
+        }
+        if (!in.isReg()) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + " is not a regular file");
+        }
+        if (write && (in.hasFlag(EXT4_IMMUTABLE_FL) || in.hasFlag(EXT4_INLINE_DATA_FL) || in.hasFlag(EXT4_VERITY_FL))) {
+            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": inode " + ino
+                    + " is immutable, inline-data or verity (not writable here)");
+        }
+        return in;
+    }
+
+    /**
+     * An inode whose blocks the kernel may read through {@link #mapBlocks} without {@code create}: a
+     * regular file or an extent-mapped (slow) symbolic link.
+     */
+    private Ext4InodeRaw heldMappable(long ino) throws IOException {
+        Ext4InodeRaw in = heldInode(ino);
+        if (in.isLnk() && !in.isFastSymlink() && in.hasFlag(EXT4_EXTENTS_FL)) {
+            return in;
+        }
+        if (in.isDir()) {
+            throw new Ext4Exception(Ext4Exception.EISDIR, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Ext4Exception.EISDIR));
+        }
+        if (!in.isReg()) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino
+                    + " is not a regular file or a block-mapped symbolic link");
+        }
+        return in;
+    }
+
+    /**
+     * {@code ext4_lookup}: the inode number of {@code name} in directory {@code dir}. {@code "."} and
+     * {@code ".."} are found as the entries they are.
+     *
+     * @param dir  a directory's inode number
+     * @param name one component
+     * @return its inode number, or 0 if there is no such entry
+     * @throws IOException ENOTDIR, ENOENT (dir removed, or empty name), EINVAL, ENAMETOOLONG, corruption
+     */
+    public long lookupIn(long dir, String name) throws IOException {
+        begin(false);
+        Ext4InodeRaw d = heldDir(dir);
+        Slot s = findEntry(dir, d, entryName(dir, name));
+        return s == null ? 0 : s.ino;
+    }
+
+    /**
+     * {@code ext4_create}: a new empty regular file linked as {@code name} in {@code dir}.
+     *
+     * @param dir  the directory
+     * @param name the new name
+     * @param mode {@code S_IFREG | perm} (a mode without file type bits is taken as regular)
+     * @return the new inode number
+     * @throws IOException EEXIST, ENOTDIR, ENOENT, EINVAL (another file type), ENAMETOOLONG, ENOSPC
+     *                     (no inode, or no block to grow the directory), EROFS
+     */
+    public long createIn(long dir, String name, int mode) throws IOException {
+        begin(true);
+        byte[] n = entryName(dir, name);
+        heldDir(dir);
+        int type = mode & S_IFMT;
+        if (type != 0 && type != S_IFREG) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": " + entryWhat(dir, name) + ": mode 0"
+                    + Integer.toOctalString(mode) + " is not a regular file");
+        }
+        return createEntry(dir, n, S_IFREG | (mode & 07777), entryWhat(dir, name));
+    }
+
+    /**
+     * {@code ext4_mkdir}: a new directory ({@code .} and {@code ..}, link count 2; the parent gains a
+     * link).
+     *
+     * @param dir  the parent
+     * @param name the new name
+     * @param perm permission bits
+     * @return the new inode number
+     * @throws IOException EEXIST, ENOTDIR, ENOENT, EMLINK, ENAMETOOLONG, ENOSPC, EROFS
+     */
+    public long mkdirIn(long dir, String name, int perm) throws IOException {
+        begin(true);
+        byte[] n = entryName(dir, name);
+        heldDir(dir);
+        return mkdirEntry(dir, n, perm, entryWhat(dir, name));
+    }
+
+    /**
+     * {@code ext4_unlink}: removes the entry and decrements the victim's {@code i_links_count}. The
+     * inode and its blocks are NOT freed: when the count reaches 0 the inode goes on the on-disk orphan
+     * list ({@code ext4_orphan_add}) and the caller calls {@link #evictInode} when its last reference
+     * goes, as the VFS does.
+     *
+     * @param dir  the directory
+     * @param name a non-directory's name
+     * @return the victim's inode number
+     * @throws IOException ENOENT, EISDIR, ENOTDIR, ENAMETOOLONG, EROFS
+     */
+    public long unlinkIn(long dir, String name) throws IOException {
+        begin(true);
+        byte[] n = entryName(dir, name);
+        heldDir(dir);
+        long victim = unlinkEntry(dir, n, entryWhat(dir, name));
+        decLink(victim);
+        return victim;
+    }
+
+    /**
+     * {@code ext4_rmdir}: removes the empty directory {@code name} from {@code dir} and frees it at
+     * once (directories are never held open in this model).
+     *
+     * @throws IOException ENOENT, ENOTDIR, ENOTEMPTY, EINVAL ({@code .} or {@code ..}), EROFS
+     */
+    public void rmdirIn(long dir, String name) throws IOException {
+        begin(true);
+        byte[] n = entryName(dir, name);
+        heldDir(dir);
+        rmdirEntry(dir, n, entryWhat(dir, name));
+    }
+
+    /**
+     * {@code ext4_rename}: moves {@code oldName} in {@code oldDir} to {@code newName} in {@code newDir},
+     * replacing an existing target of compatible type (a non-directory by a non-directory, an empty
+     * directory by a directory). A moved directory's {@code ..} is repointed and the parents' link
+     * counts adjusted. Renaming a name onto itself, or onto another link of the same inode, does
+     * nothing.
+     *
+     * @return the replaced inode, or 0: a replaced non-directory has lost one link and is NOT freed
+     *         (at 0 links it is on the orphan list; the caller evicts it); a replaced empty directory
+     *         has been freed
+     * @throws IOException ENOENT, ENOTDIR, EISDIR, ENOTEMPTY, EINVAL (a directory into itself, or
+     *                     {@code .}/{@code ..}), EMLINK, ENAMETOOLONG, ENOSPC, EROFS
+     */
+    public long renameIn(long oldDir, String oldName, long newDir, String newName) throws IOException {
+        begin(true);
+        byte[] on = entryName(oldDir, oldName);
+        byte[] nn = entryName(newDir, newName);
+        heldDir(oldDir);
+        heldDir(newDir);
+        return renameEntry(new Parent(oldDir, on), new Parent(newDir, nn), entryWhat(oldDir, oldName),
+                entryWhat(newDir, newName), false);
+    }
+
+    /**
+     * {@code ext4_evict_inode}: frees every block of {@code ino} (data and extent tree) and the inode
+     * itself, taking it off the orphan list. Its link count must be 0.
+     *
+     * @param ino an unlinked inode
+     * @throws IOException EINVAL if its link count is not 0, it is not in use or is reserved; EROFS
+     */
+    public void evictInode(long ino) throws IOException {
+        begin(true);
+        Ext4InodeRaw in = heldInode(ino);
+        if (ino < sb.firstIno()) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + " is reserved");
+        }
+        if (in.linksCount() != 0) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + " still has "
+                    + in.linksCount() + " link(s)");
+        }
+        orphanDel(ino, in);
+        evict(ino, in);
+    }
+
+    /**
+     * {@code ext4_map_blocks}: the mapping of logical block {@code lblk} of {@code ino}, a run of up to
+     * {@code maxLen} blocks in the same state. A mapped run ends at its extent's end (written and
+     * unwritten extents are reported as they are: {@code create} never converts, see
+     * {@link #convertUnwritten}). A hole reports {@code pblk == 0} and its length up to the next mapped
+     * block.
+     *
+     * <p>With {@code create} and {@code lblk} in a hole: allocates up to {@code maxLen} contiguous
+     * blocks (fewer if the hole is shorter or the allocator finds a shorter free run), the goal being
+     * the physical block after the previous extent ({@code ext4_ext_find_goal}), maps them as a
+     * written extent (unwritten if {@code createUnwritten}) and reports {@code isNew}. Updates
+     * {@code i_blocks}; the size and times are untouched. Never reads or writes data blocks: new blocks
+     * are not zeroed (the caller writes or zeroes all of them).
+     *
+     * @param ino             a regular file (link count may be 0)
+     * @param lblk            logical block, &gt;= 0
+     * @param maxLen          most blocks wanted, &gt;= 1
+     * @param create          allocate a hole
+     * @param createUnwritten allocate it as an unwritten extent
+     * @return the mapping
+     * @throws IOException EINVAL (bad arguments, not a regular file), EISDIR, EFBIG (allocating past
+     *                     {@link #MAX_FILE_SIZE}), ENOSPC (no free block; nothing changed), EROFS
+     */
+    public BlockMap mapBlocks(long ino, long lblk, int maxLen, boolean create, boolean createUnwritten)
+            throws IOException {
+        begin(create);
+        if (lblk < 0 || maxLen < 1) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + ": map " + lblk + "+" + maxLen);
+        }
+        Ext4InodeRaw in = create ? heldRegular(ino, true) : heldMappable(ino);
+        if (lblk >= ExtentDescriptor.EXT_MAX_BLOCKS) {
+            if (create) {
+                throw new Ext4Exception(Ext4Exception.EFBIG, dev + ": inode " + ino + ": "
+                        + Ext4Exception.describe(Ext4Exception.EFBIG));
+            }
+            return new BlockMap(lblk, 0, maxLen, false, false);
+        }
+        ExtentTree t = tree(ino, in);
+        Extent e = t.findExtent(lblk);
+        if (e != null) {
+            int len = (int) Math.min(maxLen, e.lend() - lblk);
+            return new BlockMap(lblk, e.pblk() + (lblk - e.lblk()), len, e.unwritten(), false);
+        }
+        long hole = Math.min(maxLen, t.nextMapped(lblk) - lblk);
+        if (!create) {
+            return new BlockMap(lblk, 0, (int) hole, false, false);
+        }
+        if (lblk >= maxFileBlocks()) {
+            throw new Ext4Exception(Ext4Exception.EFBIG, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Ext4Exception.EFBIG));
+        }
+        long want = Math.min(hole, maxFileBlocks() - lblk);
+        want = Math.min(want, createUnwritten ? ExtentDescriptor.EXT_UNWRITTEN_MAX_LEN : ExtentDescriptor.EXT_INIT_MAX_LEN);
+        BlockAllocator.Run r = balloc.allocate(goalFor(ino, t, lblk), (int) want);
+        try {
+            t.insert(lblk, r.start(), r.len(), createUnwritten);
+        } catch (IOException | RuntimeException ex) {
+            balloc.free(r.start(), r.len());
+            writeInode(ino, in); // a failed insert changes nothing, but keep the inode and tree in step
+            throw ex;
+        }
+        in.setBlocks512(in.blocks512() + (long) r.len() * (bs / 512));
+        writeInode(ino, in);
+        return new BlockMap(lblk, r.start(), r.len(), createUnwritten, true);
+    }
+
+    /**
+     * {@code ext4_convert_unwritten_extents}: marks {@code [lblk, lblk+len)} written, splitting
+     * unwritten extents at the range's edges (the pieces merge with written neighbours). Holes and
+     * written extents in the range are left alone. No data I/O.
+     *
+     * @throws IOException EINVAL, EISDIR, ENOSPC (a split needs an extent tree block), EROFS
+     */
+    public void convertUnwritten(long ino, long lblk, long len) throws IOException {
+        begin(true);
+        if (lblk < 0 || len < 0) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + ": convert " + lblk + "+" + len);
+        }
+        Ext4InodeRaw in = heldRegular(ino, true);
+        long end = Math.min(lblk + len, ExtentDescriptor.EXT_MAX_BLOCKS);
+        ExtentTree t = tree(ino, in);
+        try {
+            long pos = lblk;
+            while (pos < end) {
+                Extent e = t.findExtent(pos);
+                if (e == null) {
+                    pos = t.nextMapped(pos);
+                    continue;
+                }
+                long stop = Math.min(e.lend(), end);
+                if (e.unwritten()) {
+                    markWritten(t, pos, stop - pos);
+                }
+                pos = stop;
+            }
+        } finally {
+            writeInode(ino, in);
+        }
+    }
+
+    /**
+     * {@code ext4_ext_remove_space} (as {@code ext4_punch_hole} and {@code ext4_truncate} use it) on
+     * whole blocks: unmaps {@code [fromLblk, toLblkExclusive)} and frees those blocks, splitting an
+     * extent that straddles the range. The size and times are untouched; no data I/O (the caller has
+     * dropped its cached pages of the range).
+     *
+     * @throws IOException EINVAL, EISDIR, ENOSPC (splitting an extent needs a tree block), EROFS
+     */
+    public void removeBlocks(long ino, long fromLblk, long toLblkExclusive) throws IOException {
+        begin(true);
+        if (fromLblk < 0 || toLblkExclusive < fromLblk) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + ": remove blocks "
+                    + fromLblk + ".." + toLblkExclusive);
+        }
+        Ext4InodeRaw in = heldRegular(ino, true);
+        long to = Math.min(toLblkExclusive, ExtentDescriptor.EXT_MAX_BLOCKS);
+        if (fromLblk >= to) {
+            return;
+        }
+        try {
+            tree(ino, in).remove(fromLblk, to);
+        } finally {
+            writeInode(ino, in);
+        }
+    }
+
+    /**
+     * {@code ext4_fallocate} mode 0 or {@code FALLOC_FL_KEEP_SIZE}, on whole blocks: unwritten extents
+     * over the holes of {@code [fromLblk, fromLblk+count)} ({@code ext4_alloc_file_blocks}); then, unless
+     * {@code keepSize}, {@code i_size} grows to {@code newSize} if that is larger. {@code i_ctime} is
+     * set, and {@code i_mtime} when the size grew. On ENOSPC what was allocated stays (as in the
+     * kernel).
+     *
+     * @throws IOException EINVAL, EFBIG past {@link #MAX_FILE_SIZE}, ENOSPC, EISDIR, EROFS
+     */
+    public void allocateUnwritten(long ino, long fromLblk, long count, long newSize, boolean keepSize)
+            throws IOException {
+        begin(true);
+        if (fromLblk < 0 || count < 0 || newSize < 0) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + ": fallocate blocks "
+                    + fromLblk + "+" + count + ", size " + newSize);
+        }
+        if (fromLblk + count > maxFileBlocks() || fromLblk + count < 0 || newSize > MAX_FILE_SIZE) {
+            throw new Ext4Exception(Ext4Exception.EFBIG, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Ext4Exception.EFBIG));
+        }
+        Ext4InodeRaw in = heldRegular(ino, true);
+        long now = now();
+        try {
+            fallocBlocks(ino, in, fromLblk, fromLblk + count);
+            if (!keepSize && newSize > in.size()) {
+                in.setSize(newSize);
+                noteLargeFile(newSize);
+                in.setMtime(now);
+            }
+        } finally {
+            in.setCtime(now);
+            writeInode(ino, in);
+        }
+    }
+
+    /**
+     * Sets {@code i_size} ({@code ext4_update_disksize} / {@code i_size_write} then
+     * {@code ext4_mark_inode_dirty}), setting {@code large_file} if needed. No block changes (a shrink
+     * is {@link #removeBlocks} plus this).
+     *
+     * @throws IOException EINVAL (negative, not a regular file), EFBIG past {@link #MAX_FILE_SIZE},
+     *                     EISDIR, EROFS
+     */
+    public void setSize(long ino, long size) throws IOException {
+        begin(true);
+        if (size < 0) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + ": negative size " + size);
+        }
+        if (size > MAX_FILE_SIZE) {
+            throw new Ext4Exception(Ext4Exception.EFBIG, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Ext4Exception.EFBIG));
+        }
+        Ext4InodeRaw in = heldRegular(ino, false);
+        if (in.size() == size) {
+            return;
+        }
+        in.setSize(size);
+        noteLargeFile(size);
+        writeInode(ino, in);
+    }
+
+    /**
+     * Sets {@code i_mtime} and {@code i_ctime} ({@code file_update_time} then
+     * {@code ext4_mark_inode_dirty}) of any in-use inode.
+     *
+     * @param nowNs the kernel clock, nanoseconds since the epoch (stored as whole seconds, 32 bits)
+     * @throws IOException EINVAL if not in use, EROFS
+     */
+    public void setTimes(long ino, long nowNs) throws IOException {
+        begin(true);
+        Ext4InodeRaw in = heldInode(ino);
+        long sec = Math.floorDiv(nowNs, 1_000_000_000L) & 0xFFFFFFFFL;
+        if (in.mtime() == sec && in.ctime() == sec) {
+            return;
+        }
+        in.setMtime(sec);
+        in.setCtime(sec);
+        writeInode(ino, in);
+    }
+
+    /**
+     * @return {@code i_blocks} of {@code ino} in 512-byte units: data and extent tree blocks (and an
+     *         xattr block), for {@code stat}
+     * @throws IOException EINVAL if not in use
+     */
+    public long iBlocks(long ino) throws IOException {
+        begin(false);
+        return heldInode(ino).blocks512();
+    }
+
     // ================================================================ mkfs support
 
     /**
@@ -1539,7 +2151,10 @@ public final class Ext4Volume implements AutoCloseable {
 
     /**
      * Writes back every dirty metadata block, the group descriptors that changed and the primary
-     * superblock ({@code s_wtime} set), then flushes the device. A read-only volume only flushes.
+     * superblock ({@code s_wtime} set), then flushes the device ({@code ext4_write_inode} for every
+     * dirty inode plus {@code ext4_sync_fs}). Idempotent and cheap: when nothing changed since the last
+     * sync nothing is written (the device is flushed only if evictions wrote blocks meanwhile). A
+     * read-only volume does nothing.
      *
      * @throws IOException on a device error
      */
@@ -1548,6 +2163,14 @@ public final class Ext4Volume implements AutoCloseable {
             throw new Ext4Exception(Ext4Exception.EBADF, dev + ": volume is closed");
         }
         if (readOnly) {
+            return;
+        }
+        if (dirtyGroups.isEmpty() && !sbDirty && !backupsStale && !cache.hasDirty()) {
+            // nothing changed since the last sync: no superblock write, only a flush if the cache
+            // wrote blocks back meanwhile (evictions)
+            if (cache.needsFlush()) {
+                cache.flush();
+            }
             return;
         }
         for (int g = dirtyGroups.nextSetBit(0); g >= 0; g = dirtyGroups.nextSetBit(g + 1)) {
@@ -1573,6 +2196,7 @@ public final class Ext4Volume implements AutoCloseable {
             }
             backupsStale = false;
         }
+        sbDirty = false;
         cache.flush();
     }
 

@@ -38,6 +38,10 @@ public final class MetadataCache {
     private final LinkedHashMap<Long, Buf> map = new LinkedHashMap<>(256, 0.75f, true);
     private long hits;
     private long misses;
+    /** Cached blocks whose dirty flag is set (kept exact so {@link #hasDirty()} is O(1)). */
+    private int dirtyBlocks;
+    /** Whether a block was written to the device since the last {@link BlockIo#flush()}. */
+    private boolean unflushed;
 
     /**
      * @param io       the device
@@ -85,7 +89,7 @@ public final class MetadataCache {
         } else {
             java.util.Arrays.fill(b.data, (byte) 0);
         }
-        b.dirty = true;
+        setDirty(b);
         return b.data;
     }
 
@@ -95,7 +99,21 @@ public final class MetadataCache {
         if (b == null) {
             throw new IllegalStateException("markDirty of uncached block " + block);
         }
-        b.dirty = true;
+        setDirty(b);
+    }
+
+    private void setDirty(Buf b) {
+        if (!b.dirty) {
+            b.dirty = true;
+            dirtyBlocks++;
+        }
+    }
+
+    private void writeBack(long block, Buf b) throws IOException {
+        io.write(block, b.data);
+        b.dirty = false;
+        dirtyBlocks--;
+        unflushed = true;
     }
 
     /** @return whether {@code block} is cached */
@@ -105,7 +123,10 @@ public final class MetadataCache {
 
     /** Drops {@code block}, dirty or not (it was freed). */
     public void forget(long block) {
-        map.remove(block);
+        Buf b = map.remove(block);
+        if (b != null && b.dirty) {
+            dirtyBlocks--;
+        }
     }
 
     /**
@@ -116,6 +137,17 @@ public final class MetadataCache {
     public void flush() throws IOException {
         writeDirty();
         io.flush();
+        unflushed = false;
+    }
+
+    /** @return whether some cached block is dirty (O(1)) */
+    public boolean hasDirty() {
+        return dirtyBlocks > 0;
+    }
+
+    /** @return whether a block was written to the device (by {@link #writeDirty} or {@link #shrink}) since the last {@link #flush} */
+    public boolean needsFlush() {
+        return unflushed;
     }
 
     /**
@@ -124,6 +156,9 @@ public final class MetadataCache {
      * @throws IOException on a device error
      */
     public void writeDirty() throws IOException {
+        if (dirtyBlocks == 0) {
+            return;
+        }
         List<Long> dirty = new ArrayList<>();
         for (Map.Entry<Long, Buf> e : map.entrySet()) {
             if (e.getValue().dirty) {
@@ -132,9 +167,7 @@ public final class MetadataCache {
         }
         dirty.sort(null);
         for (long blk : dirty) {
-            Buf b = map.get(blk);
-            io.write(blk, b.data);
-            b.dirty = false;
+            writeBack(blk, map.get(blk));
         }
     }
 
@@ -152,7 +185,7 @@ public final class MetadataCache {
         while (map.size() > capacity && it.hasNext()) {
             Map.Entry<Long, Buf> e = it.next();
             if (e.getValue().dirty) {
-                io.write(e.getKey(), e.getValue().data);
+                writeBack(e.getKey(), e.getValue());
             }
             it.remove();
         }
@@ -161,6 +194,7 @@ public final class MetadataCache {
     /** Drops everything, dirty or not (after a failed operation on a read-only volume, or at close). */
     public void clear() {
         map.clear();
+        dirtyBlocks = 0;
     }
 
     /** @return number of cached blocks */
@@ -170,13 +204,7 @@ public final class MetadataCache {
 
     /** @return number of dirty cached blocks */
     public int dirtyCount() {
-        int n = 0;
-        for (Buf b : map.values()) {
-            if (b.dirty) {
-                n++;
-            }
-        }
-        return n;
+        return dirtyBlocks;
     }
 
     /** @return cache hits so far */

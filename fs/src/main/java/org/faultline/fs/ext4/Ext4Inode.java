@@ -1,0 +1,734 @@
+package org.faultline.fs.ext4;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.faultline.block.Plug;
+import org.faultline.fs.Buffer;
+import org.faultline.fs.BufferHead;
+import org.faultline.fs.Errno;
+import org.faultline.fs.FsError;
+import org.faultline.fs.Inode;
+import org.faultline.fs.Mpage;
+import org.faultline.fs.iomap.BufferedIo;
+import org.faultline.fs.iomap.Iomap;
+import org.faultline.fs.iomap.IomapOps;
+import org.faultline.kernel.Kernel;
+import org.faultline.kernel.KernelFunction;
+import org.faultline.kernel.KernelSource;
+import org.faultline.kernel.Patch;
+import org.faultline.kernel.Task;
+import org.faultline.mm.AddressSpace;
+import org.faultline.mm.AddressSpaceOperations;
+import org.faultline.mm.Filemap;
+import org.faultline.mm.Gfp;
+import org.faultline.mm.Memory;
+import org.faultline.mm.Page;
+import org.faultline.mm.PageWriteback;
+import org.faultline.mm.Truncate;
+import org.faultline.mm.VmFault;
+import org.faultline.mm.VmOperations;
+import org.faultline.mm.WritebackControl;
+
+/**
+ * ext4's address-space and fault operations (fs/ext4/inode.c, 4.14–4.20 delalloc path): delalloc
+ * {@code write_begin}/{@code write_end} reserving space ({@code ext4_da_get_block_prep}),
+ * {@code ext4_writepages} → {@code mpage_prepare_extent_to_map} (locks pages, builds the private
+ * io_bio, {@code page_buffers()} — bug 1's BUG) → {@code mpage_map_and_submit_extent} (block
+ * allocation) → {@code mpage_submit_page}; {@code ext4_writepage} for reclaim; {@code ext4_page_mkwrite};
+ * readpage; truncate. With the {@code iomap} mount option the buffered path is iomap's instead.
+ *
+ * <p>Named after fs/ext4/inode.c; "Ext4Inode" rather than "Inode" so it does not shadow the VFS inode.
+ *
+ * <p>Patches at their upstream sites: {@link Patch#EXT4_SUBMIT_BIO_ON_TRYLOCK_FAIL},
+ * {@link Patch#EXT4_BIO_PER_PAGE} and {@link Patch#EXT4_WRITEPAGES_PLUG_CALLBACK} (bug 3);
+ * {@link Patch#EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS} (bug 1's crash becomes a warning and lost data).
+ */
+@KernelSource("fs/ext4/inode.c")
+final class Ext4Inode implements VmOperations, IomapOps {
+    /** MAX_WRITEPAGES_EXTENT_LEN. */
+    static final int MAX_WRITEPAGES_EXTENT_LEN = 2048;
+
+    final Ext4Super es;
+    private final AddressSpaceOperations aops;
+
+    Ext4Inode(Ext4Super es) {
+        this.es = es;
+        this.aops = es.iomap ? new IomapAops() : new DaAops();
+    }
+
+    AddressSpaceOperations aops() {
+        return aops;
+    }
+
+    private Kernel k() {
+        return es.k;
+    }
+
+    // ------------------------------------------------------------ block mapping
+
+    /** ext4_map_blocks(): the volume's mapping, allocating under the fs lock when asked. */
+    Ext4Volume.BlockMap mapBlocks(Inode inode, long lblk, int maxLen, boolean create, boolean unwritten) {
+        Ext4InodeInfo ei = Ext4Super.ei(inode);
+        if (create) {
+            ei.iDataSem.downWrite();
+        } else {
+            ei.iDataSem.downRead();
+        }
+        try {
+            return es.vol(() -> es.vol.mapBlocks(inode.ino(), lblk, maxLen, create, unwritten));
+        } finally {
+            if (create) {
+                ei.iDataSem.upWrite();
+            } else {
+                ei.iDataSem.upRead();
+            }
+        }
+    }
+
+    /** ext4_get_block(): maps the buffer; with create, allocates written blocks. */
+    void getBlock(Inode inode, long iblock, BufferHead bh, boolean create) {
+        Ext4Volume.BlockMap m = mapBlocks(inode, iblock, 1, create, false);
+        if (m.pblk() == 0) {
+            return; // a hole
+        }
+        bh.mapBh(es.bdev, m.pblk());
+        if (m.unwritten()) {
+            bh.set(BufferHead.BH_UNWRITTEN);
+        }
+        if (m.isNew()) {
+            bh.set(BufferHead.BH_NEW);
+        }
+    }
+
+    /**
+     * ext4_da_get_block_prep(): an allocated block is mapped; a hole gets a delayed-allocation
+     * reservation (ENOSPC if none is left) and a Delay|Mapped|New buffer with no block yet.
+     */
+    void daGetBlockPrep(Inode inode, long iblock, BufferHead bh, boolean create) {
+        Ext4Volume.BlockMap m = mapBlocks(inode, iblock, 1, false, false);
+        if (m.pblk() != 0) {
+            bh.mapBh(es.bdev, m.pblk());
+            if (m.unwritten()) {
+                bh.set(BufferHead.BH_UNWRITTEN);
+            }
+            return;
+        }
+        if (bh.test(BufferHead.BH_DELAY)) {
+            return;
+        }
+        es.lock.mutexLock();
+        try { // ext4_da_reserve_space()
+            long free;
+            try {
+                free = es.vol.freeBlocks();
+            } catch (RuntimeException e) {
+                free = 0;
+            }
+            if (free - es.reservedBlocks <= 0) {
+                throw new FsError(Errno.ENOSPC, es.bdev.name() + ": no space for delayed allocation");
+            }
+            es.reservedBlocks++;
+            Ext4Super.ei(inode).reservedBlocks++;
+        } finally {
+            es.lock.mutexUnlock();
+        }
+        bh.mapBh(es.bdev, 0); // map_bh(bh, sb, invalid_block)
+        bh.set(BufferHead.BH_NEW);
+        bh.set(BufferHead.BH_DELAY);
+    }
+
+    private void releaseReservation(Inode inode, long n) {
+        es.lock.mutexLock();
+        es.reservedBlocks = Math.max(0, es.reservedBlocks - n);
+        Ext4InodeInfo ei = Ext4Super.ei(inode);
+        ei.reservedBlocks = Math.max(0, ei.reservedBlocks - n);
+        es.lock.mutexUnlock();
+    }
+
+    // ------------------------------------------------------------ writepages
+
+    /** {@code struct mpage_da_data}. */
+    private static final class Mpd {
+        final Inode inode;
+        final WritebackControl wbc;
+        final PageIo.IoSubmit io;
+        long firstPage;
+        long nextPage;
+        long lastPage;
+        boolean doMap;
+        long mapLblk;      // map.m_lblk
+        int mapLen;        // map.m_len
+        boolean mapUnwritten;
+
+        Mpd(Inode inode, WritebackControl wbc, PageIo.IoSubmit io) {
+            this.inode = inode;
+            this.wbc = wbc;
+            this.io = io;
+        }
+    }
+
+    /**
+     * ext4_writepages(): a pass submitting already-mapped pages, then extents of pages needing
+     * allocation, each mapped and submitted; all under a block plug.
+     */
+    @KernelFunction("ext4_writepages")
+    int ext4Writepages(AddressSpace mapping, WritebackControl wbc) {
+        Inode inode = (Inode) mapping.host();
+        if (!mapping.tagged(AddressSpace.PAGECACHE_TAG_DIRTY)) {
+            return 0;
+        }
+        // Deviation: range_cyclic writeback starts from index 0 rather than writeback_index
+        boolean cyclic = wbc.rangeCyclic;
+        long start = cyclic ? 0 : wbc.rangeStart >> Page.PAGE_SHIFT;
+        long end = cyclic || wbc.rangeEnd == Long.MAX_VALUE ? Long.MAX_VALUE : wbc.rangeEnd >> Page.PAGE_SHIFT;
+        if (wbc.syncAllMode() || wbc.taggedWritepages) {
+            PageWriteback.tagPagesForWriteback(mapping, start, end);
+        }
+        Plug plug = Plug.blkStartPlug(k());
+        PageIo.IoSubmit io = new PageIo.IoSubmit(es, wbc);
+        Mpd mpd = new Mpd(inode, wbc, io);
+        mpd.firstPage = start;
+        mpd.lastPage = end;
+        int ret;
+        try {
+            // pass 1: submit pages that need no allocation
+            mpd.doMap = false;
+            ret = mpagePrepareExtentToMap(mpd);
+            PageIo.ext4IoSubmit(io);
+            mpageReleaseUnusedPages(mpd, false);
+            boolean done = false;
+            while (ret == 0 && !done && mpd.firstPage <= mpd.lastPage) {
+                mpd.doMap = true;
+                ret = mpagePrepareExtentToMap(mpd);
+                if (ret == 0) {
+                    if (mpd.mapLen > 0) {
+                        ret = mpageMapAndSubmitExtent(mpd);
+                    } else {
+                        done = true;
+                    }
+                }
+                PageIo.ext4IoSubmit(io);
+                mpageReleaseUnusedPages(mpd, false);
+            }
+        } finally {
+            plug.blkFinishPlug();
+        }
+        return ret;
+    }
+
+    /**
+     * mpage_prepare_extent_to_map(): walks the dirty (or TOWRITE) pages from {@code first_page}, locks
+     * each, submits fully mapped ones, and gathers the pages needing allocation into one extent —
+     * those stay locked. {@code lock_page} here is where bug 3's flusher blocks, with earlier pages
+     * under writeback in the unsubmitted io_bio.
+     */
+    @KernelFunction("mpage_prepare_extent_to_map")
+    private int mpagePrepareExtentToMap(Mpd mpd) {
+        AddressSpace mapping = mpd.inode.mapping();
+        int tag = mpd.wbc.syncAllMode() || mpd.wbc.taggedWritepages ? AddressSpace.PAGECACHE_TAG_TOWRITE
+                : AddressSpace.PAGECACHE_TAG_DIRTY;
+        long index = mpd.firstPage;
+        long end = mpd.lastPage;
+        mpd.mapLen = 0;
+        mpd.nextPage = index;
+        while (index <= end) {
+            List<Page> pvec = lookupTag(mapping, index, end, tag);
+            if (pvec.isEmpty()) {
+                return 0;
+            }
+            index = pvec.get(pvec.size() - 1).index() + 1;
+            try {
+                for (Page page : pvec) {
+                    if (!mpd.wbc.syncAllMode() && mpd.wbc.nrToWrite <= 0) {
+                        return 0;
+                    }
+                    if (mpd.mapLen > 0 && mpd.nextPage != page.index()) {
+                        return 0; // cannot merge: map what we have
+                    }
+                    if (k().has(Patch.EXT4_SUBMIT_BIO_ON_TRYLOCK_FAIL)) {
+                        if (!Filemap.trylockPage(page)) { // Liu Bo: send pending writes before sleeping
+                            PageIo.ext4IoSubmit(mpd.io);
+                            Filemap.lockPage(page);
+                        }
+                    } else {
+                        Filemap.lockPage(page);
+                    }
+                    if (!page.dirty() || page.writeback() && !mpd.wbc.syncAllMode() || page.mapping() != mapping) {
+                        Filemap.unlockPage(page);
+                        continue;
+                    }
+                    Filemap.waitOnPageWriteback(page);
+                    k().bugOn(page.writeback());
+                    if (k().has(Patch.EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS) && !Buffer.pageHasBuffers(page)) {
+                        k().printk("EXT4-fs warning (device " + es.bdev.name() + "): mpage_prepare_extent_to_map: inode #"
+                                + mpd.inode.ino() + ": comm " + Task.current().comm() + ": page " + page.index()
+                                + " does not have buffers attached");
+                        page.clearFlag(Page.PG_DIRTY); // cc5095747edf: clean it; its data is lost
+                        Filemap.unlockPage(page);
+                        continue;
+                    }
+                    if (mpd.mapLen == 0) {
+                        mpd.firstPage = page.index();
+                    }
+                    mpd.nextPage = page.index() + 1;
+                    long lblk = page.index();
+                    BufferHead head = Buffer.pageBuffers(page);
+                    int err = mpageProcessPageBufs(mpd, head, lblk);
+                    if (err <= 0) {
+                        return err;
+                    }
+                }
+            } finally {
+                for (Page p : pvec) {
+                    es.mm.allocator().putPage(p);
+                }
+            }
+            k().sched().condResched();
+        }
+        return 0;
+    }
+
+    private static List<Page> lookupTag(AddressSpace m, long index, long end, int tag) {
+        return PageWriteback.pagevecLookupRangeTag(m, index, end, tag);
+    }
+
+    /**
+     * mpage_process_page_bufs() + mpage_add_bh_to_extent(): a page whose buffers need no mapping is
+     * submitted at once if no extent is pending; delayed/unwritten buffers extend the extent.
+     *
+     * @return 1 to continue, 0 when the extent cannot grow, or a negative errno
+     */
+    private int mpageProcessPageBufs(Mpd mpd, BufferHead head, long lblk) {
+        long blocks = (mpd.inode.iSize() + 4095) >> 12;
+        BufferHead bh = head;
+        if (lblk < blocks && !mpageAddBhToExtent(mpd, lblk, bh)) {
+            return 0;
+        }
+        if (mpd.mapLen == 0) {
+            int err = mpageSubmitPage(mpd, head.page());
+            if (err < 0) {
+                return err;
+            }
+        }
+        return lblk + 1 < blocks || mpd.mapLen > 0 ? 1 : 0;
+    }
+
+    private boolean mpageAddBhToExtent(Mpd mpd, long lblk, BufferHead bh) {
+        boolean needsMap = bh.test(BufferHead.BH_DIRTY) && bh.test(BufferHead.BH_MAPPED)
+                && (bh.test(BufferHead.BH_DELAY) || bh.test(BufferHead.BH_UNWRITTEN));
+        if (!needsMap) {
+            return mpd.mapLen == 0; // write it right away, or end the extent
+        }
+        if (mpd.mapLen == 0) {
+            if (!mpd.doMap) {
+                return false;
+            }
+            mpd.mapLblk = lblk;
+            mpd.mapLen = 1;
+            mpd.mapUnwritten = bh.test(BufferHead.BH_UNWRITTEN);
+            return true;
+        }
+        if (mpd.mapLen >= MAX_WRITEPAGES_EXTENT_LEN) {
+            return false;
+        }
+        if (lblk == mpd.mapLblk + mpd.mapLen && bh.test(BufferHead.BH_UNWRITTEN) == mpd.mapUnwritten) {
+            mpd.mapLen++;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * mpage_submit_page(): clear_page_dirty_for_io, sample i_size, ext4_bio_write_page (which unlocks).
+     * With {@code ext4-bio-per-page} the private bio is submitted after every page (Jan's option 1).
+     */
+    private int mpageSubmitPage(Mpd mpd, Page page) {
+        k().bugOn(!page.testBit(Page.PG_LOCKED), "BUG_ON(!PageLocked(page)) in mpage_submit_page");
+        PageWriteback.clearPageDirtyForIo(page);
+        long size = mpd.inode.iSize(); // sampled after the write-protect barrier
+        int len = page.index() == size >> Page.PAGE_SHIFT ? (int) (size & (Page.PAGE_SIZE - 1)) : Page.PAGE_SIZE;
+        if (len == 0 && page.index() >= size >> Page.PAGE_SHIFT) {
+            len = Page.PAGE_SIZE; // not the tail page
+        }
+        int err = PageIo.ext4BioWritePage(mpd.io, page, len, false);
+        if (k().has(Patch.EXT4_BIO_PER_PAGE)) {
+            PageIo.ext4IoSubmit(mpd.io);
+        }
+        if (err == 0) {
+            mpd.wbc.nrToWrite--;
+        }
+        mpd.firstPage++;
+        return err;
+    }
+
+    /**
+     * mpage_map_and_submit_extent(): allocates the extent's blocks (ext4_map_blocks with create),
+     * rewrites the buffers (delay → mapped), submits each page, and moves i_disksize up.
+     */
+    private int mpageMapAndSubmitExtent(Mpd mpd) {
+        Inode inode = mpd.inode;
+        long lblk = mpd.mapLblk;
+        int left = mpd.mapLen;
+        while (left > 0) {
+            Ext4Volume.BlockMap m;
+            try {
+                m = mapBlocks(inode, lblk, left, true, false);
+            } catch (FsError e) {
+                k().printk("EXT4-fs (" + es.bdev.name() + "): Delayed block allocation failed for inode " + inode.ino()
+                        + " at logical offset " + lblk + " with max blocks " + left + " with error " + (-e.err())
+                        + "\nThis should not happen!! Data will be lost");
+                return e.err();
+            }
+            if (m.unwritten()) {
+                es.vol(() -> {
+                    es.vol.convertUnwritten(inode.ino(), m.lblk(), m.len()); // (at I/O end in the kernel)
+                    return null;
+                });
+            }
+            long delayed = 0;
+            for (long b = m.lblk(); b < m.lblk() + m.len(); b++) {
+                Page page = Filemap.findGetPage(inode.mapping(), b);
+                if (page == null) {
+                    continue;
+                }
+                for (BufferHead bh : Buffer.buffers(page)) {
+                    if (bh.test(BufferHead.BH_DELAY)) {
+                        delayed++;
+                    }
+                    bh.clear(BufferHead.BH_DELAY);
+                    bh.clear(BufferHead.BH_UNWRITTEN);
+                    bh.mapBh(es.bdev, m.pblk() + (b - m.lblk()));
+                }
+                es.mm.allocator().putPage(page);
+                if (page.testBit(Page.PG_LOCKED) && page.index() == mpd.firstPage) {
+                    mpageSubmitPage(mpd, page);
+                }
+            }
+            releaseReservation(inode, delayed);
+            lblk += m.len();
+            left -= m.len();
+        }
+        // update i_disksize up to the submitted pages
+        Ext4InodeInfo ei = Ext4Super.ei(inode);
+        long newDisksize = Math.min(inode.iSize(), (mpd.mapLblk + mpd.mapLen) << Page.PAGE_SHIFT);
+        if (newDisksize > ei.disksize) {
+            ei.disksize = newDisksize;
+            es.vol(() -> {
+                es.vol.setSize(inode.ino(), newDisksize);
+                return null;
+            });
+        }
+        mpd.mapLen = 0;
+        return 0;
+    }
+
+    /** mpage_release_unused_pages(): pages of an extent that was not submitted are unlocked. */
+    private void mpageReleaseUnusedPages(Mpd mpd, boolean invalidate) {
+        if (mpd.firstPage >= mpd.nextPage) {
+            return;
+        }
+        for (long i = mpd.firstPage; i < mpd.nextPage; i++) {
+            Page p = Filemap.findGetPage(mpd.inode.mapping(), i);
+            if (p != null) {
+                if (p.testBit(Page.PG_LOCKED) && p.bitOwner(Page.PG_LOCKED) == Task.current()) {
+                    Filemap.unlockPage(p);
+                }
+                es.mm.allocator().putPage(p);
+            }
+        }
+        mpd.mapLen = 0;
+    }
+
+    /**
+     * ext4_writepage(): the reclaim (and single-page) path. It cannot allocate: a page with delayed or
+     * unwritten buffers is redirtied and left. {@code page_buffers()} BUGs on a page without buffers
+     * (bug 1, reclaim variant).
+     */
+    @KernelFunction("ext4_writepage")
+    int ext4Writepage(Page page, WritebackControl wbc) {
+        Inode inode = PageIo.inodeOf(page);
+        long size = inode.iSize();
+        int len = page.index() == size >> Page.PAGE_SHIFT ? (int) (size & (Page.PAGE_SIZE - 1)) : Page.PAGE_SIZE;
+        if (k().has(Patch.EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS) && !Buffer.pageHasBuffers(page)) {
+            k().printk("EXT4-fs warning (device " + es.bdev.name() + "): ext4_writepage: inode #" + inode.ino()
+                    + ": page " + page.index() + " does not have buffers attached");
+            page.clearFlag(Page.PG_DIRTY);
+            Filemap.unlockPage(page);
+            return 0;
+        }
+        BufferHead head = Buffer.pageBuffers(page);
+        for (BufferHead bh : Buffer.buffers(head.page())) {
+            if (bh.offset() < len && (bh.test(BufferHead.BH_DELAY) || bh.test(BufferHead.BH_UNWRITTEN))) {
+                PageWriteback.setPageDirty(page); // redirty_page_for_writepage
+                Task cur = Task.current();
+                k().warnOnOnce((cur.flags() & (Task.PF_MEMALLOC | Task.PF_KSWAPD)) == Task.PF_MEMALLOC);
+                Filemap.unlockPage(page);
+                return 0;
+            }
+        }
+        PageIo.IoSubmit io = new PageIo.IoSubmit(es, wbc);
+        int ret = PageIo.ext4BioWritePage(io, page, len, false);
+        PageIo.ext4IoSubmit(io);
+        return ret;
+    }
+
+    // ------------------------------------------------------------ page_mkwrite and fault
+
+    @Override
+    public int fault(VmFault vmf) {
+        return Filemap.filemapFault(vmf);
+    }
+
+    /** ext4_page_mkwrite(): the delalloc path, block_page_mkwrite with ext4_da_get_block_prep. */
+    @Override
+    public int pageMkwrite(VmFault vmf) {
+        Inode inode = PageIo.inodeOf(vmf.page);
+        if (es.iomap) {
+            return BufferedIo.iomapPageMkwrite(vmf, this);
+        }
+        return Buffer.blockPageMkwriteReturn(Buffer.blockPageMkwrite(vmf, inode, this::daGetBlockPrep));
+    }
+
+    // ------------------------------------------------------------ truncate
+
+    /**
+     * ext4_setattr(ATTR_SIZE): extending sets the size (a hole); shrinking truncates the page cache,
+     * zeroes the tail of the new last block through the cache, and frees the blocks beyond.
+     */
+    static void setSize(Ext4Super es, Inode inode, long size) {
+        long old = inode.iSize();
+        Ext4InodeInfo ei = Ext4Super.ei(inode);
+        if (size >= old) {
+            inode.iSizeWrite(size);
+            ei.disksize = Math.max(ei.disksize, size);
+            es.vol(() -> {
+                es.vol.setSize(inode.ino(), size);
+                return null;
+            });
+            return;
+        }
+        inode.iSizeWrite(size);
+        Truncate.truncateInodePages(inode.mapping(), size); // truncate_pagecache
+        int tail = (int) (size & (Page.PAGE_SIZE - 1));
+        if (tail != 0) {
+            ext4BlockTruncatePage(es, inode, size);
+        }
+        long firstFree = (size + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
+        ei.iDataSem.downWrite();
+        try {
+            es.vol(() -> { // ext4_truncate
+                es.vol.removeBlocks(inode.ino(), firstFree, Long.MAX_VALUE / Page.PAGE_SIZE);
+                es.vol.setSize(inode.ino(), size);
+                return null;
+            });
+            ei.disksize = size;
+        } finally {
+            ei.iDataSem.upWrite();
+        }
+    }
+
+    /** ext4_block_truncate_page(): zeroes the rest of the last block in the cache and dirties it. */
+    private static void ext4BlockTruncatePage(Ext4Super es, Inode inode, long from) {
+        Ext4Volume.BlockMap m = es.vol(() -> es.vol.mapBlocks(inode.ino(), from >> Page.PAGE_SHIFT, 1, false, false));
+        if (m.pblk() == 0 || m.unwritten()) {
+            return; // nothing on disk to zero
+        }
+        AddressSpace mapping = inode.mapping();
+        int[] err = {0};
+        Page p = Filemap.readCachePage(mapping, from >> Page.PAGE_SHIFT, err);
+        if (p == null) {
+            return;
+        }
+        Filemap.lockPage(p);
+        if (p.mapping() == mapping) {
+            int off = (int) (from & (Page.PAGE_SIZE - 1));
+            es.mm.memMap().zero(p, off, Page.PAGE_SIZE - off);
+            if (!Buffer.pageHasBuffers(p)) {
+                Buffer.createEmptyBuffers(p, Page.PAGE_SIZE, 1 << BufferHead.BH_UPTODATE);
+            }
+            for (BufferHead bh : Buffer.buffers(p)) {
+                if (!bh.test(BufferHead.BH_MAPPED)) {
+                    bh.mapBh(es.bdev, m.pblk());
+                }
+                Buffer.markBufferDirty(bh);
+            }
+        }
+        Filemap.unlockPage(p);
+        es.mm.allocator().putPage(p);
+    }
+
+    // ------------------------------------------------------------ iomap ops (the -o iomap mount)
+
+    @Override
+    public Iomap iomapBegin(Inode inode, long pos, long length, int flags) {
+        long lblk = pos >> Page.PAGE_SHIFT;
+        Ext4Volume.BlockMap m = mapBlocks(inode, lblk, 1, false, false);
+        if (m.pblk() == 0) {
+            return new Iomap(Iomap.IOMAP_NULL_ADDR, lblk << Page.PAGE_SHIFT, Page.PAGE_SIZE,
+                    (flags & Iomap.IOMAP_WRITE) != 0 ? Iomap.IOMAP_DELALLOC : Iomap.IOMAP_HOLE);
+        }
+        return new Iomap(m.pblk() << Page.PAGE_SHIFT, lblk << Page.PAGE_SHIFT, Page.PAGE_SIZE,
+                m.unwritten() ? Iomap.IOMAP_UNWRITTEN : Iomap.IOMAP_MAPPED);
+    }
+
+    @Override
+    public Iomap mapBlocks(Inode inode, long offset) {
+        long lblk = offset >> Page.PAGE_SHIFT;
+        Ext4Volume.BlockMap m = mapBlocks(inode, lblk, 1, true, false);
+        if (m.unwritten()) {
+            es.vol(() -> {
+                es.vol.convertUnwritten(inode.ino(), lblk, 1);
+                return null;
+            });
+        }
+        Ext4InodeInfo ei = Ext4Super.ei(inode);
+        long nd = Math.min(inode.iSize(), (lblk + 1) << Page.PAGE_SHIFT);
+        if (nd > ei.disksize) {
+            ei.disksize = nd;
+            es.vol(() -> {
+                es.vol.setSize(inode.ino(), nd);
+                return null;
+            });
+        }
+        return new Iomap(m.pblk() << Page.PAGE_SHIFT, lblk << Page.PAGE_SHIFT, Page.PAGE_SIZE, Iomap.IOMAP_MAPPED);
+    }
+
+    @Override
+    public void discardPage(Page page) {
+        BufferedIo.iomapInvalidatepage(page, 0, Page.PAGE_SIZE);
+    }
+
+    // ------------------------------------------------------------ the operations tables
+
+    /** ext4_da_aops. */
+    private final class DaAops implements AddressSpaceOperations {
+        @Override
+        public int writepage(Page page, WritebackControl wbc) {
+            return ext4Writepage(page, wbc);
+        }
+
+        @Override
+        public int writepages(AddressSpace mapping, WritebackControl wbc) {
+            return ext4Writepages(mapping, wbc);
+        }
+
+        /** ext4_readpage() → mpage_readpage with ext4_get_block. */
+        @Override
+        public int readpage(Page page) {
+            return Mpage.mpageReadpage(page, PageIo.inodeOf(page), Ext4Inode.this::getBlock);
+        }
+
+        /** ext4_set_page_dirty (4.16: __set_page_dirty_buffers). */
+        @Override
+        public boolean setPageDirty(Page page) {
+            return Buffer.setPageDirtyBuffers(page);
+        }
+
+        /** ext4_da_write_begin(). */
+        @Override
+        public WriteBegin writeBegin(AddressSpace mapping, long pos, int len) {
+            Page p = Filemap.grabCachePage(mapping, pos >> Page.PAGE_SHIFT, Gfp.GFP_NOFS);
+            if (p == null) {
+                return WriteBegin.error(-Errno.ENOMEM);
+            }
+            Filemap.waitOnPageWriteback(p); // wait_for_stable_page
+            int err = Buffer.blockWriteBeginPage(p, pos, len, (Inode) mapping.host(), Ext4Inode.this::daGetBlockPrep);
+            if (err != 0) {
+                Filemap.unlockPage(p);
+                es.mm.allocator().putPage(p);
+                return WriteBegin.error(err);
+            }
+            return new WriteBegin(p, null, 0);
+        }
+
+        /** ext4_da_write_end(): i_disksize follows only over already-allocated blocks. */
+        @Override
+        public int writeEnd(AddressSpace mapping, long pos, int len, int copied, Page page, Object fsdata) {
+            Inode inode = (Inode) mapping.host();
+            boolean allocated = true;
+            for (BufferHead bh : Buffer.buffers(page)) {
+                allocated &= !bh.test(BufferHead.BH_DELAY);
+            }
+            int n = Buffer.genericWriteEnd(inode, pos, len, copied, page);
+            Ext4InodeInfo ei = Ext4Super.ei(inode);
+            long newSize = pos + n;
+            if (allocated && newSize > ei.disksize) {
+                ei.disksize = Math.min(newSize, inode.iSize());
+                inode.markInodeDirty();
+            }
+            return n;
+        }
+
+        @Override
+        public boolean releasepage(Page page, int gfp) {
+            return Buffer.tryToFreeBuffers(page);
+        }
+
+        /** ext4_da_invalidatepage(): drops delayed reservations, then block_invalidatepage. */
+        @Override
+        public void invalidatepage(Page page, int offset, int length) {
+            long delayed = 0;
+            for (BufferHead bh : Buffer.buffers(page)) {
+                if (bh.offset() >= offset && bh.offset() + bh.size() <= offset + length && bh.test(BufferHead.BH_DELAY)) {
+                    delayed++;
+                }
+            }
+            if (delayed > 0) {
+                releaseReservation(PageIo.inodeOf(page), delayed);
+            }
+            Buffer.blockInvalidatepage(page, offset, length);
+        }
+    }
+
+    /** The aops of an {@code -o iomap} mount: iomap's buffered path over ext4's block mapping. */
+    private final class IomapAops implements AddressSpaceOperations {
+        @Override
+        public int writepage(Page page, WritebackControl wbc) {
+            return BufferedIo.iomapWritepage(page, wbc, Ext4Inode.this);
+        }
+
+        @Override
+        public int writepages(AddressSpace mapping, WritebackControl wbc) {
+            return BufferedIo.iomapWritepages(mapping, wbc, Ext4Inode.this);
+        }
+
+        @Override
+        public int readpage(Page page) {
+            return BufferedIo.iomapReadpage(page, Ext4Inode.this);
+        }
+
+        @Override
+        public boolean setPageDirty(Page page) {
+            return PageWriteback.setPageDirtyNobuffers(page);
+        }
+
+        @Override
+        public WriteBegin writeBegin(AddressSpace mapping, long pos, int len) {
+            return BufferedIo.iomapWriteBegin(mapping, pos, len, Ext4Inode.this);
+        }
+
+        @Override
+        public int writeEnd(AddressSpace mapping, long pos, int len, int copied, Page page, Object fsdata) {
+            return BufferedIo.iomapWriteEnd(mapping, pos, len, copied, page);
+        }
+
+        @Override
+        public boolean releasepage(Page page, int gfp) {
+            return BufferedIo.iomapReleasepage(page);
+        }
+
+        @Override
+        public void invalidatepage(Page page, int offset, int length) {
+            BufferedIo.iomapInvalidatepage(page, offset, length);
+        }
+    }
+
+    /** ext4_dio_get_block(): for direct writes, allocates written blocks. */
+    void dioGetBlock(Inode inode, long iblock, BufferHead bh, boolean create) {
+        getBlock(inode, iblock, bh, create);
+    }
+
+    static int vmFaultOk() {
+        return Memory.VM_FAULT_LOCKED;
+    }
+}

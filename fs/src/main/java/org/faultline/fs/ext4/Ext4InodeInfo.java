@@ -1,0 +1,26 @@
+package org.faultline.fs.ext4;
+
+import org.faultline.kernel.Kernel;
+import org.faultline.kernel.RwSemaphore;
+
+/**
+ * {@code struct ext4_inode_info}: the in-memory ext4 state of an inode — {@code i_data_sem} (the
+ * extent tree's lock), {@code i_disksize} (the size on disk, which lags i_size under delalloc), and
+ * the count of blocks reserved for delayed allocation.
+ *
+ * <p>Fields: {@code disksize} and {@code reservedBlocks} under {@code iDataSem} (write).
+ */
+public final class Ext4InodeInfo {
+    public final RwSemaphore iDataSem;
+    long disksize;
+    long reservedBlocks;
+
+    Ext4InodeInfo(Kernel k, long ino, long disksize) {
+        this.iDataSem = new RwSemaphore(k, "i_data_sem of ino " + ino);
+        this.disksize = disksize;
+    }
+
+    public long disksize() {
+        return disksize;
+    }
+}

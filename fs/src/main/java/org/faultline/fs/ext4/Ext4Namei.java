@@ -1,0 +1,109 @@
+package org.faultline.fs.ext4;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.faultline.fs.DirEntry;
+import org.faultline.fs.Inode;
+import org.faultline.fs.InodeOperations;
+import org.faultline.kernel.KernelSource;
+
+/**
+ * ext4 directory and inode operations (fs/ext4/namei.c, the size part of fs/ext4/inode.c's
+ * {@code ext4_setattr}): each call is one metadata change in the volume; the VFS inode cache is
+ * kept in step (link counts, eviction is the VFS's on last reference).
+ * Context: the VFS holds the directories' {@code i_rwsem}.
+ */
+@KernelSource("fs/ext4/namei.c")
+final class Ext4Namei implements InodeOperations {
+    private final Ext4Super es;
+
+    Ext4Namei(Ext4Super es) {
+        this.es = es;
+    }
+
+    /** ext4_lookup(). */
+    @Override
+    public Inode lookup(Inode dir, String name) {
+        long ino = es.vol(() -> es.vol.lookupIn(dir.ino(), name));
+        return ino == 0 ? null : es.iget(ino);
+    }
+
+    /** ext4_create(). */
+    @Override
+    public Inode create(Inode dir, String name, int mode) {
+        long ino = es.vol(() -> es.vol.createIn(dir.ino(), name, mode));
+        dir.touch();
+        return es.iget(ino);
+    }
+
+    /** ext4_mkdir(). */
+    @Override
+    public Inode mkdir(Inode dir, String name, int mode) {
+        long ino = es.vol(() -> es.vol.mkdirIn(dir.ino(), name, mode & 07777));
+        dir.incNlink();
+        return es.iget(ino);
+    }
+
+    /** ext4_unlink(): the inode lives on (orphan-like) until the VFS evicts it. */
+    @Override
+    public void unlink(Inode dir, String name, Inode victim) {
+        es.vol(() -> es.vol.unlinkIn(dir.ino(), name));
+        victim.dropNlink();
+        dir.touch();
+    }
+
+    /** ext4_rmdir(). */
+    @Override
+    public void rmdir(Inode dir, String name, Inode victim) {
+        es.vol(() -> {
+            es.vol.rmdirIn(dir.ino(), name);
+            return null;
+        });
+        victim.setNlink(0);
+        dir.dropNlink();
+        es.sb.icacheRemove(victim);
+    }
+
+    /** ext4_rename(). */
+    @Override
+    public void rename(Inode oldDir, String oldName, Inode newDir, String newName) {
+        Inode src = lookup(oldDir, oldName);
+        long replaced = es.vol(() -> es.vol.renameIn(oldDir.ino(), oldName, newDir.ino(), newName));
+        if (replaced != 0) {
+            Inode r = es.sb.icacheFind(replaced);
+            if (r != null) {
+                r.dropNlink();
+                if (r.isDir()) {
+                    r.setNlink(0);
+                    newDir.dropNlink();
+                    es.sb.icacheRemove(r);
+                }
+            }
+        }
+        if (src != null && src.isDir() && oldDir != newDir) {
+            oldDir.dropNlink();
+            newDir.incNlink();
+        }
+    }
+
+    /** ext4_setattr(ATTR_SIZE): see {@link Ext4Inode#setSize}. */
+    @Override
+    public void setSize(Inode inode, long size) {
+        Ext4Inode.setSize(es, inode, size);
+    }
+
+    /** ext4_readdir(). */
+    @Override
+    public List<DirEntry> readdir(Inode dir) {
+        List<org.faultline.fs.ext4.DirEntry> raw = es.vol(() -> es.vol.readdir(dir.ino()));
+        List<DirEntry> out = new ArrayList<>();
+        for (org.faultline.fs.ext4.DirEntry d : raw) {
+            String n = d.nameString();
+            if (n.equals(".") || n.equals("..")) {
+                continue;
+            }
+            out.add(new DirEntry(n, d.ino(), d.fileType() == 2 ? DirEntry.DT_DIR : DirEntry.DT_REG));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,278 @@
+package org.faultline.fs.ext4;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The inode-number namespace API the in-kernel ext4 uses: lookupIn, createIn, mkdirIn, unlinkIn (with
+ * evictInode afterwards), rmdirIn and renameIn keep entries, link counts, the orphan list and the free
+ * counts right, and the result passes e2fsck.
+ */
+class InodeApiNamespaceTest {
+    private static final long ROOT = 2;
+    private static final int S_IFREG = InodeDescriptor.S_IFREG;
+    private static final int S_IFDIR = InodeDescriptor.S_IFDIR;
+
+    interface Executable {
+        void run() throws Exception;
+    }
+
+    static int errno(Executable e) {
+        Ext4Exception x = assertThrows(Ext4Exception.class, e::run);
+        assertFalse(x.getMessage().contains("\n"), x.getMessage());
+        return x.errno();
+    }
+
+    /** Fills the blocks of {@code map} through the device, as the kernel's block layer would. */
+    static void writeData(BlockIo io, Ext4Volume.BlockMap map, byte fill) throws Exception {
+        byte[] b = new byte[4096];
+        for (int i = 0; i < map.len(); i++) {
+            java.util.Arrays.fill(b, fill);
+            LittleEndian.putU32(b, 0, map.lblk() + i);
+            io.write(map.pblk() + i, b);
+        }
+    }
+
+    static void assertE2fsckClean(MemBlockIo io, String name) throws Exception {
+        Fsck.Report rep = Fsck.check(io, "mem");
+        assertTrue(rep.clean(), rep.toString());
+        E2fs.assumeInstalled();
+        Path img = E2fs.scratch(name).resolve("img");
+        E2fs.writeImage(io, img);
+        E2fs.Run e = E2fs.e2fsck(img);
+        assertEquals(0, e.exit(), e.out());
+    }
+
+    @Test
+    void namespaceRoundTrips() throws Exception {
+        MemBlockIo io = new MemBlockIo(4096, 4096);
+        Mkfs.format(io, "mem", Mkfs.Options.seeded(21));
+        long d;
+        long e;
+        long sub;
+        try (Ext4Volume v = Ext4Volume.open(io, "mem", false)) {
+            int rootLinks = v.stat(ROOT).links();
+            d = v.mkdirIn(ROOT, "d", 0755);
+            assertEquals(d, v.lookupIn(ROOT, "d"));
+            assertEquals(0, v.lookupIn(ROOT, "nope"));
+            assertEquals(ROOT, v.lookupIn(d, ".."));
+            assertEquals(d, v.lookupIn(d, "."));
+            assertEquals(2, v.stat(d).links());
+            assertEquals(rootLinks + 1, v.stat(ROOT).links());
+            assertTrue(v.stat(d).isDir());
+
+            long f = v.createIn(d, "f", S_IFREG | 0640);
+            assertEquals(f, v.lookupIn(d, "f"));
+            assertEquals(S_IFREG | 0640, v.stat(f).mode());
+            assertEquals(1, v.stat(f).links());
+            assertEquals(f, v.lookup("/d/f"), "the path API sees it");
+
+            // errors
+            assertEquals(Ext4Exception.EEXIST, errno(() -> v.createIn(d, "f", S_IFREG | 0644)));
+            assertEquals(Ext4Exception.EEXIST, errno(() -> v.mkdirIn(d, "f", 0755)));
+            assertEquals(Ext4Exception.EEXIST, errno(() -> v.createIn(d, "..", S_IFREG | 0644)));
+            assertEquals(Ext4Exception.ENOTDIR, errno(() -> v.createIn(f, "x", S_IFREG | 0644)));
+            assertEquals(Ext4Exception.ENOTDIR, errno(() -> v.lookupIn(f, "x")));
+            assertEquals(Ext4Exception.ENOENT, errno(() -> v.unlinkIn(d, "nope")));
+            assertEquals(Ext4Exception.EISDIR, errno(() -> v.unlinkIn(ROOT, "d")));
+            assertEquals(Ext4Exception.ENOTDIR, errno(() -> v.rmdirIn(d, "f")));
+            assertEquals(Ext4Exception.ENOTEMPTY, errno(() -> v.rmdirIn(ROOT, "d")));
+            assertEquals(Ext4Exception.ENOENT, errno(() -> v.rmdirIn(ROOT, "nope")));
+            assertEquals(Ext4Exception.EINVAL, errno(() -> v.createIn(d, "a/b", S_IFREG | 0644)));
+            assertEquals(Ext4Exception.EINVAL, errno(() -> v.createIn(d, "s", S_IFDIR | 0755)));
+            assertEquals(Ext4Exception.ENAMETOOLONG, errno(() -> v.createIn(d, "x".repeat(256), S_IFREG | 0644)));
+            assertEquals(Ext4Exception.EINVAL, errno(() -> v.evictInode(f)), "still linked");
+            assertEquals(Ext4Exception.EINVAL, errno(() -> v.evictInode(ROOT)));
+
+            // a file with data blocks and a second link
+            Ext4Volume.BlockMap m = v.mapBlocks(f, 0, 8, true, false);
+            assertEquals(8, m.len());
+            writeData(io, m, (byte) 0x5a);
+            v.setSize(f, 8 * 4096);
+            v.link("/d/f", "/d/g");
+            assertEquals(2, v.stat(f).links());
+            long freeBlocks = v.freeBlocks();
+            long freeInodes = v.freeInodes();
+
+            assertEquals(f, v.unlinkIn(d, "g"));
+            assertEquals(1, v.stat(f).links());
+            assertEquals(f, v.unlinkIn(d, "f"));
+            assertEquals(0, v.lookupIn(d, "f"));
+            assertEquals(0, v.stat(f).links());
+            assertEquals(freeBlocks, v.freeBlocks(), "unlinkIn frees nothing");
+            assertEquals(freeInodes, v.freeInodes(), "unlinkIn frees nothing");
+            assertEquals(64, v.iBlocks(f));
+            assertEquals(f, v.superBlock().lastOrphan(), "on the orphan list");
+            // still usable while held
+            assertEquals(m.pblk(), v.mapBlocks(f, 0, 8, false, false).pblk());
+            v.evictInode(f);
+            assertEquals(freeBlocks + 8, v.freeBlocks());
+            assertEquals(freeInodes + 1, v.freeInodes());
+            assertEquals(0, v.superBlock().lastOrphan());
+            assertEquals(Ext4Exception.EINVAL, errno(() -> v.evictInode(f)), "already freed");
+            assertEquals(Ext4Exception.EINVAL, errno(() -> v.iBlocks(f)));
+
+            // rename a file over another: the victim loses its link but keeps its blocks
+            long a = v.createIn(ROOT, "a", S_IFREG | 0644);
+            long b = v.createIn(d, "b", S_IFREG | 0644);
+            writeData(io, v.mapBlocks(b, 0, 1, true, false), (byte) 1);
+            v.setSize(b, 4096);
+            freeBlocks = v.freeBlocks();
+            assertEquals(b, v.renameIn(ROOT, "a", d, "b"));
+            assertEquals(a, v.lookupIn(d, "b"));
+            assertEquals(0, v.lookupIn(ROOT, "a"));
+            assertEquals(0, v.stat(b).links());
+            assertEquals(1, v.stat(a).links());
+            assertEquals(freeBlocks, v.freeBlocks());
+            v.evictInode(b);
+            assertEquals(freeBlocks + 1, v.freeBlocks());
+            assertEquals(0, v.renameIn(d, "b", d, "b"), "onto itself");
+            assertEquals(0, v.renameIn(d, "b", ROOT, "a2"), "nothing replaced");
+            assertEquals(a, v.lookupIn(ROOT, "a2"));
+
+            // directories across parents: '..' and link counts follow
+            e = v.mkdirIn(ROOT, "e", 0755);
+            sub = v.mkdirIn(d, "sub", 0700);
+            assertEquals(3, v.stat(d).links());
+            assertEquals(0, v.renameIn(d, "sub", e, "sub2"));
+            assertEquals(2, v.stat(d).links());
+            assertEquals(3, v.stat(e).links());
+            assertEquals(e, v.lookupIn(sub, ".."));
+            // a directory over an empty directory, which is freed
+            long empty = v.mkdirIn(d, "empty", 0755);
+            freeInodes = v.freeInodes();
+            assertEquals(empty, v.renameIn(e, "sub2", d, "empty"));
+            assertEquals(freeInodes + 1, v.freeInodes(), "the replaced empty directory is freed");
+            assertEquals(2, v.stat(e).links());
+            assertEquals(3, v.stat(d).links());
+            assertEquals(d, v.lookupIn(sub, ".."));
+            assertEquals(sub, v.lookupIn(d, "empty"));
+
+            // rename errors
+            long full = v.mkdirIn(ROOT, "full", 0755);
+            v.createIn(full, "x", S_IFREG | 0644);
+            assertEquals(Ext4Exception.EINVAL, errno(() -> v.renameIn(ROOT, "d", sub, "inside")));
+            assertEquals(Ext4Exception.ENOTDIR, errno(() -> v.renameIn(d, "empty", ROOT, "a2")));
+            assertEquals(Ext4Exception.EISDIR, errno(() -> v.renameIn(ROOT, "a2", ROOT, "e")));
+            assertEquals(Ext4Exception.ENOTEMPTY, errno(() -> v.renameIn(d, "empty", ROOT, "full")));
+            assertEquals(Ext4Exception.ENOENT, errno(() -> v.renameIn(ROOT, "nope", ROOT, "x")));
+
+            // rmdir, and operations in a removed directory
+            v.rmdirIn(d, "empty");
+            assertEquals(2, v.stat(d).links());
+            assertEquals(0, v.lookupIn(d, "empty"));
+            long dead = v.mkdirIn(ROOT, "dead", 0755);
+            v.rmdirIn(ROOT, "dead");
+            assertEquals(Ext4Exception.ENOENT, errno(() -> v.createIn(dead, "x", S_IFREG | 0644)));
+            assertEquals(rootLinks + 3, v.stat(ROOT).links(), "d, e and full");
+            v.sync();
+        }
+        assertE2fsckClean(io, "inode-api-ns");
+        Path img = E2fs.scratch("inode-api-ns").resolve("img");
+        E2fs.writeImage(io, img);
+        E2fs.Run ls = E2fs.debugfs(img, "ls -l /");
+        assertTrue(ls.out().contains(" a2\n"), ls.out());
+        assertTrue(ls.out().contains(" full\n"), ls.out());
+        assertFalse(ls.out().contains(" dead\n"), ls.out());
+        E2fs.Run dd = E2fs.debugfs(img, "ls -l /d");
+        assertFalse(dd.out().contains("empty"), dd.out());
+        assertTrue(dd.out().contains("(2)"), dd.out());
+        try (Ext4Volume v = Ext4Volume.open(io, "mem", true)) {
+            assertEquals(Ext4Exception.EROFS, errno(() -> v.createIn(ROOT, "z", S_IFREG | 0644)));
+            assertEquals(Ext4Exception.EROFS, errno(() -> v.unlinkIn(ROOT, "a2")));
+            assertTrue(v.lookupIn(ROOT, "a2") > 0);
+        }
+    }
+
+    @Test
+    void unlinkedButHeldInodesAreOrphans() throws Exception {
+        MemBlockIo io = new MemBlockIo(4096, 4096);
+        Mkfs.format(io, "mem", Mkfs.Options.seeded(22));
+        long x;
+        long y;
+        long z;
+        long freeBlocks;
+        try (Ext4Volume v = Ext4Volume.open(io, "mem", false)) {
+            freeBlocks = v.freeBlocks();
+            x = v.createIn(ROOT, "x", S_IFREG | 0644);
+            y = v.createIn(ROOT, "y", S_IFREG | 0644);
+            z = v.createIn(ROOT, "z", S_IFREG | 0644);
+            for (long ino : new long[] {x, y, z}) {
+                writeData(io, v.mapBlocks(ino, 0, 3, true, false), (byte) ino);
+                v.setSize(ino, 3 * 4096);
+            }
+            v.unlinkIn(ROOT, "x");
+            v.unlinkIn(ROOT, "y");
+            v.unlinkIn(ROOT, "z");
+            assertEquals(z, v.superBlock().lastOrphan());
+            assertEquals(freeBlocks - 9, v.freeBlocks());
+            v.sync();
+        }
+        // a crash now: e2fsck frees the orphans and then finds nothing else wrong
+        E2fs.assumeInstalled();
+        Path dir = E2fs.scratch("inode-api-orphans");
+        Path img = dir.resolve("img");
+        E2fs.writeImage(io, img);
+        E2fs.Run st = E2fs.debugfs(img, "stats");
+        assertTrue(st.out().contains("First orphan inode:       " + z), st.out());
+        Path copy = dir.resolve("copy");
+        Files.copy(img, copy, StandardCopyOption.REPLACE_EXISTING);
+        E2fs.Run fix = E2fs.run("e2fsck", "-fy", copy.toString());
+        assertTrue(fix.exit() <= 1, fix.out());
+        assertTrue(fix.out().contains("Clearing orphaned inode " + x), fix.out());
+        E2fs.Run again = E2fs.e2fsck(copy);
+        assertEquals(0, again.exit(), again.out());
+        // an offline read-write open refuses the orphans (run e2fsck first); read-only sees them
+        assertEquals(Ext4Exception.EUCLEAN, errno(() -> Ext4Volume.open(io, "mem", false).close()));
+        try (Ext4Volume v = Ext4Volume.open(io, "mem", true)) {
+            assertEquals(0, v.stat(y).links());
+            assertEquals(24, v.iBlocks(y));
+        }
+    }
+
+    @Test
+    void evictFromAnywhereInTheOrphanList() throws Exception {
+        MemBlockIo io = new MemBlockIo(4096, 4096);
+        Mkfs.format(io, "mem", Mkfs.Options.seeded(23));
+        try (Ext4Volume v = Ext4Volume.open(io, "mem", false)) {
+            long freeBlocks = v.freeBlocks();
+            long freeInodes = v.freeInodes();
+            long[] inos = new long[4];
+            for (int i = 0; i < inos.length; i++) {
+                inos[i] = v.createIn(ROOT, "f" + i, S_IFREG | 0644);
+                writeData(io, v.mapBlocks(inos[i], 0, 2, true, false), (byte) i);
+                v.setSize(inos[i], 8192);
+            }
+            for (int i = 0; i < inos.length; i++) {
+                v.unlinkIn(ROOT, "f" + i);
+            }
+            // list: f3 -> f2 -> f1 -> f0
+            v.evictInode(inos[1]); // middle
+            v.evictInode(inos[0]); // tail
+            v.evictInode(inos[3]); // head
+            assertEquals(inos[2], v.superBlock().lastOrphan());
+            v.evictInode(inos[2]);
+            assertEquals(0, v.superBlock().lastOrphan());
+            assertEquals(freeBlocks, v.freeBlocks());
+            assertEquals(freeInodes, v.freeInodes());
+            // a replaced file goes on the list too
+            long a = v.createIn(ROOT, "a", S_IFREG | 0644);
+            long b = v.createIn(ROOT, "b", S_IFREG | 0644);
+            assertEquals(b, v.renameIn(ROOT, "a", ROOT, "b"));
+            assertEquals(b, v.superBlock().lastOrphan());
+            v.evictInode(b);
+            assertArrayEquals(new byte[0], v.readAll("/b"));
+            assertEquals(a, v.lookup("/b"));
+            v.sync();
+        }
+        assertE2fsckClean(io, "inode-api-orphan-evict");
+    }
+}
