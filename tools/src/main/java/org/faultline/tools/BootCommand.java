@@ -1,30 +1,39 @@
 package org.faultline.tools;
 
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.faultline.block.BlkCore;
-import org.faultline.block.BlkStatus;
-import org.faultline.block.Bio;
 import org.faultline.block.BlockDevice;
 import org.faultline.block.BlockStats;
 import org.faultline.block.HostFileDriver;
-import org.faultline.block.Plug;
 import org.faultline.block.QueueLimits;
+import org.faultline.fs.File;
+import org.faultline.fs.SuperBlock;
+import org.faultline.fs.Syscalls;
+import org.faultline.fs.Vfs;
+import org.faultline.fs.ext4.Ext4Exception;
+import org.faultline.fs.ext4.Ext4Super;
+import org.faultline.fs.ext4.Ext4Volume;
+import org.faultline.fs.ext4.Fsck;
+import org.faultline.fs.ext4.Mkfs;
 import org.faultline.kernel.BootParams;
 import org.faultline.kernel.Completion;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelProfile;
+import org.faultline.kernel.Prng;
 import org.faultline.kernel.RunResult;
+import org.faultline.kernel.Task;
 import org.faultline.kernel.TaskKind;
-import org.faultline.mm.MemMap;
+import org.faultline.mm.MemCgroup;
+import org.faultline.mm.Mm;
 import org.faultline.mm.Page;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,32 +42,24 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code faultline boot}: boots a free-running kernel on an image and runs the default workload.
- *
- * <p>Until the filesystem exists this is a block-level workload: {@value #WRITERS} writer tasks each
- * write their own region of the disk with plugged, contiguous 4 KiB bios (which the plug merges into
- * large requests), {@value #BATCH_PAGES} pages at a time, and then flush the device; {@value #READERS}
- * reader tasks then read every region back with {@code submit_bio_wait} and compare each word with the
- * expected pattern (a shadow of what was written). A mismatch is reported as data corruption (exit 4).
- *
- * <p>The pattern is a hash of the disk offset, {@code --seed} and a per-run nonce from the kernel
- * clock, so a rerun on the same image cannot pass by reading the previous run's data.
+ * {@code faultline boot}: boots a free-running kernel, mounts the ext4 image, runs the default mixed
+ * workload through the system calls — buffered writes with fsync, stores through a shared mapping,
+ * O_DIRECT writes and a direct read into a shared mapping, anonymous memory pressure — verifying
+ * every read, unmounts, then checks the image with Faultline's fsck and reads every file back from
+ * the image offline.
  */
 @Command(name = "boot",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Boot a free-running kernel on an image and run the default workload.",
-            "The filesystem does not exist yet: for now the workload is block-level -",
-            "3 writer tasks submit plugged 4 KiB bios and flush, then 2 reader tasks",
-            "read everything back and verify it (a mismatch is corruption, exit 4)."})
+            "Boot a free-running kernel on an ext4 image and run the default workload.",
+            "Tasks: writer (buffered writes, fsync), mapper (MAP_SHARED stores, msync), dio (O_DIRECT writes, a direct",
+            "read into a shared mapping), hog (anonymous memory pressure). Every read is verified; after unmount the",
+            "image is checked (fsck) and every file read back."})
 final class BootCommand implements Callable<Integer> {
-    static final int WRITERS = 3;
-    static final int READERS = 2;
-    /** Pages a writer submits under one plug, and a reader reads per bio: 256 KiB. */
-    static final int BATCH_PAGES = 64;
     static final long DEFAULT_IMAGE_BYTES = 64L << 20;
     static final long MAX_RAM = 4L << 30;
+    static final long MIN_RAM = 8L << 20;
 
     @ParentCommand
     Faultline root;
@@ -67,17 +68,21 @@ final class BootCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--image", paramLabel = "PATH",
-            description = "Image to boot on; its first --size bytes are overwritten. Default: $FAULTLINE_HOME/default.img, "
-                    + "or ~/.faultline/default.img, created as a 64 MiB sparse file if missing.")
+            description = "An ext4 image (see 'faultline mkfs'). Default: $FAULTLINE_HOME/default.img or "
+                    + "~/.faultline/default.img, made with mkfs (64 MiB) if missing.")
     Path image;
 
     @Option(names = "--size", paramLabel = "SIZE", defaultValue = "16M", converter = Sizes.Converter.class,
-            description = "Bytes the workload writes and reads back, from offset 0; a multiple of 4k. Default: ${DEFAULT-VALUE}.")
+            description = "Bytes the workload writes, spread over its files; a multiple of 64k. Default: ${DEFAULT-VALUE}.")
     long size;
 
     @Option(names = "--ram", paramLabel = "SIZE", defaultValue = "64M", converter = Sizes.Converter.class,
             description = "Memory of the emulated machine. Default: ${DEFAULT-VALUE}.")
     long ram;
+
+    @Option(names = "--memcg-limit", paramLabel = "SIZE", converter = Sizes.Converter.class,
+            description = "Run the workload's tasks in a (v1) memory cgroup with this limit.")
+    Long memcgLimit;
 
     @Option(names = "--kernel", paramLabel = "PROFILE", defaultValue = "6.6",
             description = "Kernel profile (see 'faultline profiles'). Default: ${DEFAULT-VALUE}.")
@@ -91,20 +96,26 @@ final class BootCommand implements Callable<Integer> {
     boolean direct;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
-            description = "Seed of the scheduler's random values and of the data pattern (which also mixes in a "
-                    + "per-run nonce, so stale data from an earlier run never passes). Default: ${DEFAULT-VALUE}.")
+            description = "Seed of the data patterns and of the scheduler's random values. Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--dmesg", description = "Print the kernel log after the summary even when the run is clean.")
     boolean dmesg;
 
-    // each element written only by its own task; read after k.run() has joined the tasks
-    private final long[] wStart = new long[WRITERS];
-    private final long[] wEnd = new long[WRITERS];
-    private final long[] rStart = new long[READERS];
-    private final long[] rEnd = new long[READERS];
-    private final long[] verified = new long[READERS];
-    private volatile String ioError;
+    /**
+     * One workload task's account: what its files must contain (each file is written by one task, so
+     * the expectation is unambiguous), bytes written and verified, and when it ran. Each record is
+     * written only by its own task and read after {@code k.run()} has joined them.
+     */
+    private static final class TaskLog {
+        final Map<String, byte[]> files = new LinkedHashMap<>();
+        long written;
+        long verified;
+        long t0;
+        long t1;
+    }
+
+    private final TaskLog[] logs = {new TaskLog(), new TaskLog(), new TaskLog(), new TaskLog()};
 
     @Override
     public Integer call() {
@@ -114,99 +125,104 @@ final class BootCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliError(e.getMessage());
         }
-        if (size % Page.PAGE_SIZE != 0 || size < (long) WRITERS * Page.PAGE_SIZE) {
-            throw new CliError("--size " + size + ": must be a multiple of 4096 and at least " + WRITERS * Page.PAGE_SIZE);
+        if (size % (64 << 10) != 0 || size < (256 << 10)) {
+            throw new CliError("--size " + size + ": must be a multiple of 64k and at least 256k");
         }
-        long needRam = (long) (WRITERS + READERS) * BATCH_PAGES * Page.PAGE_SIZE;
-        if (ram < needRam || ram > MAX_RAM) {
-            throw new CliError("--ram " + Sizes.format(ram) + ": must be between " + Sizes.format(needRam)
-                    + " (the workload's buffers) and " + Sizes.format(MAX_RAM));
+        if (ram < MIN_RAM || ram > MAX_RAM) {
+            throw new CliError("--ram " + Sizes.format(ram) + ": must be between " + Sizes.format(MIN_RAM) + " and "
+                    + Sizes.format(MAX_RAM));
         }
         Path img = image;
         if (img == null) {
             img = defaultImage(root.env());
             if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
-                Images.createSparse(img, Math.max(DEFAULT_IMAGE_BYTES, size));
+                try {
+                    Files.createDirectories(img.toAbsolutePath().getParent());
+                    Mkfs.createImage(img, Math.max(DEFAULT_IMAGE_BYTES, size * 3), Mkfs.Options.seeded(seed));
+                } catch (Ext4Exception e) {
+                    throw new CliError(e.getMessage());
+                } catch (java.io.IOException e) {
+                    throw new CliError(img + ": " + e.getMessage());
+                }
             }
+        } else if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
+            throw new CliError(img + ": No such file or directory (ENOENT)");
         }
         PrintWriter out = spec.commandLine().getOut();
         BootParams base = BootParams.free();
         BootParams bp = new BootParams(null, profile, seed, base.maxDecisions(), base.hungTaskTimeoutMs(),
                 base.panicOnWarn(), base.traceCapacity(), base.logCapacity());
-
-        HostFileDriver driver = Images.open(img, size, direct, false, "--size", true);
-        long diskBytes = driver.capacitySectors() << Bio.SECTOR_SHIFT;
+        HostFileDriver driver = Images.open(img, 0, direct, false, "--image", true);
         Kernel k = Kernel.boot(bp);
-        MemMap mem = null;
+        Mm mm = Mm.init(k, Mm.Params.ofPages((int) (ram / Page.PAGE_SIZE)));
         RunResult r;
         BlockStats st;
-        long key;
+        SuperBlock sb;
         try {
-            mem = new MemMap((int) (ram / Page.PAGE_SIZE));
             BlockDevice bdev = BlockDevice.addDisk(k, "sda", driver, QueueLimits.defaults(), 2);
-            key = mix(seed ^ mix(k.sched().clockNs() + 0x9e3779b97f4a7c15L));
-            long pages = size / Page.PAGE_SIZE;
-            k.printk("faultline: block-level default workload on sda: " + WRITERS + " writers, " + READERS
-                    + " readers, " + Sizes.format(size));
-            Completion[] written = new Completion[WRITERS];
-            for (int w = 0; w < WRITERS; w++) {
-                written[w] = new Completion(k, "writer " + w + " done");
+            try {
+                sb = Ext4Super.mount(k, bdev, false, false);
+            } catch (Ext4Exception e) {
+                throw new CliError(e.getMessage());
             }
-            MemMap m = mem;
-            long pattern = key;
-            for (int w = 0; w < WRITERS; w++) {
-                int id = w;
-                long lo = pages * w / WRITERS;
-                long hi = pages * (w + 1) / WRITERS;
-                k.spawn("writer/" + w, TaskKind.USER, () -> writer(k, bdev, m, id, lo, hi, pattern, written[id]));
-            }
-            for (int rd = 0; rd < READERS; rd++) {
-                int id = rd;
-                k.spawn("reader/" + rd, TaskKind.USER, () -> reader(k, bdev, m, id, pages, pattern, written));
-            }
+            Vfs.of(k).mountRoot(sb);
+            MemCgroup cg = memcgLimit == null ? null : mm.createMemcg("workload", memcgLimit / Page.PAGE_SIZE, false);
+            spawnWorkload(k, mm, cg);
             r = k.run();
             st = bdev.stats();
         } finally {
             driver.close();
-            if (mem != null) {
-                mem.close();
-            }
+            mm.memMap().close();
         }
-
-        out.printf(Locale.ROOT, "faultline boot: kernel %s, image %s (%s), disk %s, RAM %s, seed %d%n", profile.name(),
-                img, direct ? "O_DIRECT" : "buffered", Sizes.format(diskBytes), Sizes.format(ram), seed);
-        out.println("filesystem not yet available: running the block-level default workload");
-        out.printf(Locale.ROOT, "workload   %d writers (plugged 4 KiB bios, then a flush), %d verifying readers, %s%n",
-                WRITERS, READERS, Sizes.format(size));
-        long wNs = span(wStart, wEnd);
-        long rNs = span(rStart, rEnd);
-        long verifiedPages = 0;
-        for (long v : verified) {
-            verifiedPages += v;
+        Map<String, byte[]> expected = new LinkedHashMap<>();
+        long written = 0;
+        long verified = 0;
+        long t0 = Long.MAX_VALUE;
+        long t1 = 0;
+        for (TaskLog l : logs) {
+            expected.putAll(l.files);
+            written += l.written;
+            verified += l.verified;
+            t0 = Math.min(t0, l.t0);
+            t1 = Math.max(t1, l.t1);
         }
-        out.printf(Locale.ROOT, "written    %.1f MiB in %.3f s (%.1f MB/s)%n", st.bytesWritten() / 1048576.0, wNs / 1e9,
-                RunReport.mibPerS(st.bytesWritten(), wNs));
-        out.printf(Locale.ROOT, "read       %.1f MiB in %.3f s (%.1f MB/s), %.1f MiB verified%n",
-                st.bytesRead() / 1048576.0, rNs / 1e9, RunReport.mibPerS(st.bytesRead(), rNs),
-                verifiedPages * Page.PAGE_SIZE / 1048576.0);
+        long ns = Math.max(1, t1 - t0);
+        out.printf(Locale.ROOT, "faultline boot: kernel %s, image %s (%s), RAM %s%s, seed %d%n", profile.name(), img,
+                direct ? "O_DIRECT" : "buffered", Sizes.format(ram),
+                memcgLimit == null ? "" : ", memcg limit " + Sizes.format(memcgLimit), seed);
+        out.printf(Locale.ROOT, "workload   writer (buffered, fsync), mapper (MAP_SHARED stores, msync), "
+                + "dio (O_DIRECT, direct read into a mapping), hog (anonymous %s)%n", Sizes.format(ram * 7 / 8));
+        out.printf(Locale.ROOT, "written    %.1f MiB by system calls in %.3f s (%.1f MB/s), %.1f MiB read back and verified%n",
+                written / 1048576.0, ns / 1e9, RunReport.mibPerS(written, ns), verified / 1048576.0);
+        out.printf(Locale.ROOT, "writeback  %d pages by the flusher, %d by reclaim; dirtied %d, written %d%n",
+                sb.writeback().pagesWritten(), mm.vmscan().pageouts(), mm.dirtyLimits().dirtied(),
+                mm.dirtyLimits().written());
+        out.printf(Locale.ROOT, "reclaim    scanned %d, reclaimed %d, waits on writeback %d, OOM %d%n",
+                mm.vmscan().pgscan(), mm.vmscan().pgsteal(), mm.vmscan().writebackWaits(), mm.allocator().oomCount());
         out.printf(Locale.ROOT, "block      bios %d, requests %d, merges %d, flushes %d, errors %d%n", st.bios(),
                 st.requests(), st.merges(), st.flushes(), st.errors());
         if (!r.ok()) {
             RunReport.printFailure(out, r);
+            out.flush();
             return r.exitCode();
         }
-        if (ioError != null) {
-            out.flush();
-            throw new CliError("I/O error: " + ioError);
+        Fsck.Report fsck = Fsck.checkImage(img);
+        out.println("fsck       " + (fsck.exitCode() == 0 ? "clean (" + fsck.summary() + ")" : "INCONSISTENT"));
+        for (String p : fsck.problems()) {
+            out.println("  " + p);
         }
-        out.println("result     ok" + (r.warnings().isEmpty() ? "" : " (" + r.warnings().size() + " warnings, see dmesg)"));
-        if (dmesg || !r.warnings().isEmpty()) {
+        String mismatch = verifyImage(img, expected);
+        out.println("image      " + (mismatch == null ? expected.size() + " files read back from the image match" : mismatch));
+        boolean bad = fsck.exitCode() != 0 || mismatch != null;
+        out.println("result     " + (bad ? "DATA CORRUPTION" : "ok")
+                + (r.warnings().isEmpty() ? "" : " (" + r.warnings().size() + " warnings, see dmesg)"));
+        if (dmesg || bad || !r.warnings().isEmpty()) {
             out.println();
             out.println("dmesg:");
             out.print(r.dmesg());
         }
         out.flush();
-        return 0;
+        return bad ? 4 : 0;
     }
 
     /** $FAULTLINE_HOME/default.img, or ~/.faultline/default.img. */
@@ -218,146 +234,185 @@ final class BootCommand implements Callable<Integer> {
         return Path.of(System.getProperty("user.home"), ".faultline", "default.img");
     }
 
-    /** Writes disk pages [lo, hi) in plugged batches of contiguous one-page bios, then flushes. */
-    private void writer(Kernel k, BlockDevice bdev, MemMap mem, int id, long lo, long hi, long key, Completion done) {
-        int base = id * BATCH_PAGES;
-        wStart[id] = k.sched().clockNs();
-        try {
-            for (long first = lo; first < hi && ioError == null; first += BATCH_PAGES) {
-                int n = (int) Math.min(BATCH_PAGES, hi - first);
-                for (int i = 0; i < n; i++) {
-                    fill(mem, mem.pfnToPage(base + i), (first + i) * Page.PAGE_SIZE, key);
-                }
-                Completion batch = new Completion(k, "writes of writer/" + id).owedBy(bdev.name());
-                Plug plug = Plug.blkStartPlug(k);
-                for (int i = 0; i < n; i++) {
-                    Bio bio = Bio.bioAlloc(bdev, Bio.Op.WRITE, 0, (first + i) * (Page.PAGE_SIZE >> Bio.SECTOR_SHIFT), 1);
-                    bio.bioAddPage(mem.pfnToPage(base + i), Page.PAGE_SIZE, 0);
-                    bio.setEndIo(b -> {
-                        if (!b.status().ok()) {
-                            ioFailed(b, b.status());
-                        }
-                        batch.complete();
-                    });
-                    BlkCore.submitBio(bio);
-                }
-                plug.blkFinishPlug();
-                for (int i = 0; i < n; i++) {
-                    batch.waitForCompletion();
-                }
+    // ---------------------------------------------------------------- the default workload
+
+    private void spawnWorkload(Kernel k, Mm mm, MemCgroup cg) {
+        int tasks = 4;
+        Completion done = new Completion(k, "workload tasks done");
+        long part = size / 8;
+        spawn(k, cg, "writer", done, logs[0], () -> writer(k, part, logs[0]));
+        spawn(k, cg, "mapper", done, logs[1], () -> mapper(k, part, logs[1]));
+        spawn(k, cg, "dio", done, logs[2], () -> dio(k, part, logs[2]));
+        spawn(k, cg, "hog", done, logs[3], () -> hog(k));
+        k.spawn("umount", TaskKind.USER, () -> {
+            for (int i = 0; i < tasks; i++) {
+                done.waitForCompletion();
             }
-            if (ioError == null) {
-                Bio flush = Bio.bioAlloc(bdev, Bio.Op.FLUSH, Bio.REQ_PREFLUSH | Bio.REQ_SYNC, 0, 0);
-                BlkStatus s = BlkCore.submitBioWait(flush);
-                if (!s.ok()) {
-                    ioFailed(flush, s);
-                }
+            check(k, "sync", Syscalls.sync());
+            check(k, "umount", Vfs.of(k).umountRoot());
+        });
+    }
+
+    private void spawn(Kernel k, MemCgroup cg, String comm, Completion done, TaskLog log, Runnable body) {
+        k.spawn(comm, TaskKind.USER, () -> {
+            if (cg != null) {
+                cg.attach(Task.current());
             }
-        } finally {
-            wEnd[id] = k.sched().clockNs();
-            done.completeAll();
-        }
+            log.t0 = k.sched().clockNs();
+            body.run();
+            Syscalls.exit();
+            log.t1 = k.sched().clockNs();
+            done.complete();
+        });
     }
 
-    /** After every writer is done, reads every {@code READERS}-th batch of the disk back and verifies it. */
-    private void reader(Kernel k, BlockDevice bdev, MemMap mem, int id, long pages, long key, Completion[] written) {
-        for (Completion c : written) {
-            c.waitForCompletion();
-        }
-        int base = (WRITERS + id) * BATCH_PAGES;
-        rStart[id] = k.sched().clockNs();
-        try {
-            long chunks = (pages + BATCH_PAGES - 1) / BATCH_PAGES;
-            for (long c = id; c < chunks && ioError == null; c += READERS) {
-                long first = c * BATCH_PAGES;
-                int n = (int) Math.min(BATCH_PAGES, pages - first);
-                Bio bio = Bio.bioAlloc(bdev, Bio.Op.READ, Bio.REQ_SYNC, first * (Page.PAGE_SIZE >> Bio.SECTOR_SHIFT), n);
-                for (int i = 0; i < n; i++) {
-                    bio.bioAddPage(mem.pfnToPage(base + i), Page.PAGE_SIZE, 0);
-                }
-                BlkStatus s = BlkCore.submitBioWait(bio);
-                if (!s.ok()) {
-                    ioFailed(bio, s);
-                    return;
-                }
-                for (int i = 0; i < n; i++) {
-                    verify(k, bdev, mem, mem.pfnToPage(base + i), (first + i) * Page.PAGE_SIZE, key, pages);
-                    verified[id]++;
-                }
-            }
-        } finally {
-            rEnd[id] = k.sched().clockNs();
-        }
-    }
-
-    private void ioFailed(Bio b, BlkStatus s) {
-        if (ioError == null) {
-            ioError = b.bdev().name() + " " + b.op().name().toLowerCase(Locale.ROOT) + " at sector " + b.sector()
-                    + " failed with " + s + " (" + s.toErrno() + ") on " + b.bdev().driver().describe();
-        }
-    }
-
-    static void fill(MemMap mem, Page p, long diskOff, long key) {
-        ByteBuffer b = mem.ram().slice(mem.offsetOf(p), Page.PAGE_SIZE);
-        long word = diskOff / Long.BYTES;
-        while (b.remaining() >= Long.BYTES) {
-            b.putLong(expected(key, word++));
-        }
-    }
-
-    static void verify(Kernel k, BlockDevice bdev, MemMap mem, Page p, long diskOff, long key, long pages) {
-        ByteBuffer b = mem.ram().slice(mem.offsetOf(p), Page.PAGE_SIZE);
-        long word = diskOff / Long.BYTES;
-        int bad = 0;
-        int firstBad = -1;
-        long want = 0;
-        long got = 0;
-        for (int i = 0; i < Page.PAGE_SIZE / Long.BYTES; i++) {
-            long g = b.getLong(i * Long.BYTES);
-            long e = expected(key, word + i);
-            if (g != e) {
-                if (bad++ == 0) {
-                    firstBad = i;
-                    want = e;
-                    got = g;
-                }
+    /** Bytes of a deterministic pattern for (file, offset). */
+    private byte[] pattern(String path, long off, int len) {
+        Prng p = new Prng(seed * 1_000_003L + path.hashCode() * 31L + off);
+        byte[] b = new byte[len];
+        for (int i = 0; i < len; i += 8) {
+            long v = p.nextLong();
+            for (int j = 0; j < 8 && i + j < len; j++) {
+                b[i + j] = (byte) (v >>> (8 * j));
             }
         }
-        if (bad > 0) {
-            long off = diskOff + (long) firstBad * Long.BYTES;
-            long diskPage = diskOff / Page.PAGE_SIZE;
-            long writer = 0;
-            while (writer < WRITERS - 1 && diskPage >= pages * (writer + 1) / WRITERS) {
-                writer++;
+        return b;
+    }
+
+    private static void record(TaskLog log, String path, byte[] data) {
+        log.files.put(path, data);
+        log.written += data.length;
+    }
+
+    private static void verify(Kernel k, TaskLog log, String path, int fd, byte[] want) {
+        byte[] got = new byte[want.length];
+        long n = Syscalls.pread(fd, got, 0, got.length, 0);
+        if (n != want.length || !Arrays.equals(got, want)) {
+            int at = mismatch(got, want);
+            k.corruption("data corruption: " + path + " offset " + at + ": expected 0x"
+                    + Integer.toHexString(want[at] & 0xff) + " got 0x" + Integer.toHexString(got[at] & 0xff),
+                    "read " + n + " of " + want.length + " bytes");
+        }
+        log.verified += want.length;
+    }
+
+    private static int mismatch(byte[] a, byte[] b) {
+        for (int i = 0; i < Math.min(a.length, b.length); i++) {
+            if (a[i] != b[i]) {
+                return i;
             }
-            k.corruption("data corruption: " + bdev.name() + " sector " + (off >> Bio.SECTOR_SHIFT)
-                            + " does not read back what was written",
-                    String.format(Locale.ROOT, "byte offset %d (page at %d, written by writer/%d and flushed): "
-                            + "expected %016x, read %016x; %d of %d words in this page differ%s", off, diskOff, writer,
-                            want, got, bad, Page.PAGE_SIZE / Long.BYTES, got == 0 ? " (reads as zeros: the write was lost)" : ""));
+        }
+        return Math.min(a.length, b.length) - 1;
+    }
+
+    private static void check(Kernel k, String what, long ret) {
+        if (ret < 0) {
+            k.corruption("workload error: " + what + " failed with " + org.faultline.fs.Errno.name(ret),
+                    "the default workload expects every call to succeed");
         }
     }
 
-    /** The pattern word at index {@code word} (8-byte units from the start of the disk). */
-    static long expected(long key, long word) {
-        return mix(key + word * 0x9e3779b97f4a7c15L);
-    }
-
-    /** SplitMix64's finalizer. */
-    static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
-    }
-
-    /** From the first start to the last end, in ns (0 if nothing ran). */
-    private static long span(long[] start, long[] end) {
-        long a = Long.MAX_VALUE;
-        long b = Long.MIN_VALUE;
-        for (int i = 0; i < start.length; i++) {
-            a = Math.min(a, start[i]);
-            b = Math.max(b, end[i]);
+    private void writer(Kernel k, long part, TaskLog log) {
+        ensureDir(k);
+        for (int f = 0; f < 4; f++) {
+            String path = "/w/file" + f;
+            int fd = Syscalls.open(path, File.O_CREAT | File.O_RDWR | File.O_TRUNC, 0644);
+            check(k, "open " + path, fd);
+            byte[] data = pattern(path, 0, (int) part);
+            for (int off = 0; off < data.length; off += 65536) {
+                check(k, "write " + path, Syscalls.write(fd, data, off, Math.min(65536, data.length - off)));
+            }
+            if (f % 2 == 0) {
+                check(k, "fsync " + path, Syscalls.fsync(fd));
+            }
+            verify(k, log, path, fd, data);
+            record(log, path, data);
+            Syscalls.close(fd);
         }
-        return Math.max(0, b - a);
+    }
+
+    private void mapper(Kernel k, long part, TaskLog log) {
+        ensureDir(k);
+        String path = "/w/mapped";
+        int fd = Syscalls.open(path, File.O_CREAT | File.O_RDWR | File.O_TRUNC, 0644);
+        check(k, "open " + path, fd);
+        check(k, "ftruncate " + path, Syscalls.ftruncate(fd, part));
+        long addr = Syscalls.mmap(part, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_SHARED, fd, 0);
+        check(k, "mmap " + path, addr);
+        byte[] data = pattern(path, 0, (int) part);
+        for (int off = 0; off < data.length; off += 4096) {
+            check(k, "store", Syscalls.store(addr + off, data, off, Math.min(4096, data.length - off)));
+        }
+        check(k, "msync " + path, Syscalls.msync(addr, true));
+        check(k, "munmap " + path, Syscalls.munmap(addr));
+        verify(k, log, path, fd, data);
+        record(log, path, data);
+        Syscalls.close(fd);
+    }
+
+    private void dio(Kernel k, long part, TaskLog log) {
+        ensureDir(k);
+        String path = "/w/direct";
+        int fd = Syscalls.open(path, File.O_CREAT | File.O_RDWR | File.O_TRUNC | File.O_DIRECT, 0644);
+        check(k, "open " + path, fd);
+        byte[] data = pattern(path, 0, (int) part);
+        for (int off = 0; off < data.length; off += 262144) {
+            check(k, "pwrite O_DIRECT " + path, Syscalls.pwrite(fd, data, off, Math.min(262144, data.length - off), off));
+        }
+        verify(k, log, path, fd, data);
+        record(log, path, data);
+        // a direct read into a shared mapping of another file (bug 1's access pattern)
+        String target = "/w/dio-target";
+        int t = Syscalls.open(target, File.O_CREAT | File.O_RDWR | File.O_TRUNC, 0644);
+        check(k, "open " + target, t);
+        int len = (int) Math.min(part, 1 << 20);
+        check(k, "ftruncate " + target, Syscalls.ftruncate(t, len));
+        long addr = Syscalls.mmap(len, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_SHARED, t, 0);
+        check(k, "mmap " + target, addr);
+        check(k, "read O_DIRECT into a mapping", Syscalls.preadUser(fd, addr, len, 0));
+        check(k, "msync " + target, Syscalls.msync(addr, true));
+        check(k, "munmap " + target, Syscalls.munmap(addr));
+        byte[] want = Arrays.copyOf(data, len);
+        verify(k, log, target, t, want);
+        record(log, target, want);
+        Syscalls.close(t);
+        Syscalls.close(fd);
+    }
+
+    /** mkdir /w, by whichever task gets there first. */
+    private static void ensureDir(Kernel k) {
+        int r = Syscalls.mkdir("/w", 0755);
+        if (r != -org.faultline.fs.Errno.EEXIST) {
+            check(k, "mkdir /w", r);
+        }
+    }
+
+    private void hog(Kernel k) {
+        long len = ram * 7 / 8;
+        long addr = Syscalls.mmap(len, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS, -1, 0);
+        check(k, "mmap anonymous", addr);
+        byte[] one = {1};
+        for (long off = 0; off < len; off += Page.PAGE_SIZE) {
+            if (Syscalls.store(addr + off, one, 0, 1) < 0) {
+                break; // out of memory: the pressure is the point
+            }
+        }
+        check(k, "munmap anonymous", Syscalls.munmap(addr));
+    }
+
+    /** Reads every file back from the image with the offline format layer; null if all match. */
+    private static String verifyImage(Path img, Map<String, byte[]> expected) {
+        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+            for (Map.Entry<String, byte[]> e : expected.entrySet()) {
+                byte[] got = v.readAll(e.getKey());
+                if (!Arrays.equals(got, e.getValue())) {
+                    return "DATA CORRUPTION: " + e.getKey() + " on the image differs from what was written ("
+                            + got.length + " vs " + e.getValue().length + " bytes)";
+                }
+            }
+            return null;
+        } catch (java.io.IOException e) {
+            return "cannot read the image back: " + e.getMessage();
+        }
     }
 }

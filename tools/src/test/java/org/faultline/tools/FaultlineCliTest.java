@@ -185,18 +185,24 @@ class FaultlineCliTest {
     }
 
     @Test
-    void bootRunsTheBlockWorkloadAndVerifiesIt() throws IOException {
+    void bootRunsTheDefaultWorkloadOnExt4AndVerifiesTheImage() throws IOException {
         Path d = scratch("boot-ok");
-        Path img = image(d, "disk.img", 8 * MIB);
-        Run r = run("boot", "--image", img.toString(), "--size", "4M", "--kernel", "4.20",
+        Path img = d.resolve("disk.img");
+        assertEquals(0, run("mkfs", img.toString(), "--size", "32M").code());
+        Run r = run("boot", "--image", img.toString(), "--size", "1M", "--ram", "16M", "--kernel", "4.20",
                 "--patch", "+memcg-prealloc-pte", "--patch", "-page-wait-recheck", "--seed", "3");
         assertEquals(0, r.code(), r::toString);
-        assertTrue(r.out().contains("filesystem not yet available: running the block-level default workload"), r::toString);
-        assertTrue(r.out().contains("written    4.0 MiB"), r::toString);
-        assertTrue(r.out().contains("4.0 MiB verified"), r::toString);
         assertTrue(r.out().contains("kernel 4.20 +memcg-prealloc-pte -page-wait-recheck"), r::toString);
+        assertTrue(r.out().contains("fsck       clean"), r::toString);
+        assertTrue(r.out().contains("7 files read back from the image match"), r::toString);
         assertTrue(r.out().contains("result     ok"), r::toString);
-        assertEquals(8 * MIB, Files.size(img));
+        Process p = new ProcessBuilder("e2fsck", "-fn", img.toString()).redirectErrorStream(true).start();
+        String fsck = new String(p.getInputStream().readAllBytes());
+        try {
+            assertEquals(0, p.waitFor(), fsck);
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
     }
 
     @Test
@@ -204,22 +210,25 @@ class FaultlineCliTest {
         Path home = scratch("boot-home").resolve("home");
         Map<String, String> env = new HashMap<>(System.getenv());
         env.put("FAULTLINE_HOME", home.toString());
-        Run r = CliTestSupport.run(env, "boot", "--size", "1M");
+        Run r = CliTestSupport.run(env, "boot", "--size", "1M", "--ram", "16M");
         assertEquals(0, r.code(), r::toString);
         Path img = home.resolve("default.img");
         assertEquals(64 * MIB, Files.size(img));
         assertTrue(r.out().contains(img.toString()), r::toString);
+        assertEquals(0, run("fsck", img.toString()).code());
     }
 
     @Test
-    void bootRejectsUnknownProfilesAndPatches() throws IOException {
+    void bootRejectsBadProfilesPatchesAndImages() throws IOException {
         Path d = scratch("boot-bad");
-        String img = image(d, "disk.img", 8 * MIB).toString();
-        assertOneLineError(run("boot", "--image", img, "--kernel", "9.9"), "unknown kernel profile '9.9'", "6.6");
-        assertOneLineError(run("boot", "--image", img, "--patch", "+no-such"), "unknown patch 'no-such'");
-        assertOneLineError(run("boot", "--image", img, "--patch", "-no-such"), "unknown patch 'no-such'");
-        assertOneLineError(run("boot", "--image", img, "--size", "16M"), "smaller than --size");
-        assertOneLineError(run("boot", "--image", img, "--ram", "4k"), "--ram");
+        String raw = image(d, "raw.img", 8 * MIB).toString();
+        byte[] before = Files.readAllBytes(Path.of(raw));
+        assertOneLineError(run("boot", "--image", raw, "--kernel", "9.9"), "unknown kernel profile '9.9'", "6.6");
+        assertOneLineError(run("boot", "--image", raw, "--patch", "+no-such"), "unknown patch 'no-such'");
+        assertOneLineError(run("boot", "--image", raw, "--patch", "-no-such"), "unknown patch 'no-such'");
+        assertOneLineError(run("boot", "--image", raw, "--ram", "4k"), "--ram");
+        assertOneLineError(run("boot", "--image", raw), "bad superblock magic");
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(Path.of(raw))), "a refused image is not written");
         assertOneLineError(run("boot", "--image", d.resolve("nope.img").toString()), "ENOENT");
         assertFalse(Files.exists(d.resolve("nope.img")));
     }
