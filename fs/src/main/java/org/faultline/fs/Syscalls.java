@@ -449,12 +449,14 @@ public final class Syscalls {
     }
 
     /** A CPU store to user memory. @return bytes stored, or -EFAULT (SIGSEGV/SIGBUS) */
+    @org.faultline.kernel.KernelFunction("") // user space
     public static long store(long addr, byte[] buf, int off, int len) {
         Memory.Access a = Memory.access(currentMm(), addr, buf, off, len, true);
         return a.ok() ? a.bytes() : -Errno.EFAULT;
     }
 
     /** A CPU load from user memory. */
+    @org.faultline.kernel.KernelFunction("") // user space
     public static long load(long addr, byte[] buf, int off, int len) {
         Memory.Access a = Memory.access(currentMm(), addr, buf, off, len, false);
         return a.ok() ? a.bytes() : -Errno.EFAULT;

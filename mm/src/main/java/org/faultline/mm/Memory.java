@@ -475,6 +475,7 @@ public final class Memory {
      * @param buf   source (store) or destination (load)
      * @return bytes moved, and SIGSEGV/SIGBUS if a fault could not be resolved
      */
+    @KernelFunction("") // the user instruction that traps
     public static Access access(MmStruct mm, long addr, byte[] buf, int off, int len, boolean store) {
         int done = 0;
         MemMap mem = mm.mm.memMap();
@@ -525,6 +526,7 @@ public final class Memory {
      *
      * @return 0 when resolved, VM_FAULT_SIGSEGV or VM_FAULT_SIGBUS otherwise
      */
+    @KernelFunction("do_user_addr_fault")
     static int fault(MmStruct mm, long addr, boolean write) {
         for (;;) {
             mm.mmapSem.downRead();

@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
         description = {
             "A kernel-faithful emulator of a miniature Linux mm/fs/block stack doing real I/O on disk images.",
             ""},
-        subcommands = {BootCommand.class, BenchCommand.class, MkfsCommand.class, FsckCommand.class, PatchesCommand.class, ProfilesCommand.class,
+        subcommands = {BootCommand.class, BenchCommand.class, MkfsCommand.class, FsckCommand.class, ScenariosCommand.class, ExploreCommand.class, ReplayCommand.class, PatchesCommand.class, ProfilesCommand.class,
             CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {

@@ -475,12 +475,14 @@ final class Ext4Inode implements VmOperations, IomapOps {
     // ------------------------------------------------------------ page_mkwrite and fault
 
     @Override
+    @KernelFunction("") // ext4_filemap_fault is filemap_fault's frame
     public int fault(VmFault vmf) {
         return Filemap.filemapFault(vmf);
     }
 
     /** ext4_page_mkwrite(): the delalloc path, block_page_mkwrite with ext4_da_get_block_prep. */
     @Override
+    @KernelFunction("ext4_page_mkwrite")
     public int pageMkwrite(VmFault vmf) {
         Inode inode = PageIo.inodeOf(vmf.page);
         if (es.iomap) {
@@ -574,6 +576,10 @@ final class Ext4Inode implements VmOperations, IomapOps {
     @Override
     public Iomap mapBlocks(Inode inode, long offset) {
         long lblk = offset >> Page.PAGE_SHIFT;
+        if (es.takeMapBlocksFailure()) {
+            k().printk("EXT4-fs (" + es.bdev.name() + "): injected -EIO mapping inode " + inode.ino() + " block " + lblk);
+            throw new FsError(Errno.EIO, "injected block mapping failure");
+        }
         Ext4Volume.BlockMap m = mapBlocks(inode, lblk, 1, true, false);
         if (m.unwritten()) {
             es.vol(() -> {
@@ -603,29 +609,34 @@ final class Ext4Inode implements VmOperations, IomapOps {
     /** ext4_da_aops. */
     private final class DaAops implements AddressSpaceOperations {
         @Override
+        @KernelFunction("")
         public int writepage(Page page, WritebackControl wbc) {
             return ext4Writepage(page, wbc);
         }
 
         @Override
+        @KernelFunction("")
         public int writepages(AddressSpace mapping, WritebackControl wbc) {
             return ext4Writepages(mapping, wbc);
         }
 
         /** ext4_readpage() → mpage_readpage with ext4_get_block. */
         @Override
+        @KernelFunction("")
         public int readpage(Page page) {
             return Mpage.mpageReadpage(page, PageIo.inodeOf(page), Ext4Inode.this::getBlock);
         }
 
         /** ext4_set_page_dirty (4.16: __set_page_dirty_buffers). */
         @Override
+        @KernelFunction("")
         public boolean setPageDirty(Page page) {
             return Buffer.setPageDirtyBuffers(page);
         }
 
         /** ext4_da_write_begin(). */
         @Override
+        @KernelFunction("")
         public WriteBegin writeBegin(AddressSpace mapping, long pos, int len) {
             Page p = Filemap.grabCachePage(mapping, pos >> Page.PAGE_SHIFT, Gfp.GFP_NOFS);
             if (p == null) {
@@ -643,6 +654,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
 
         /** ext4_da_write_end(): i_disksize follows only over already-allocated blocks. */
         @Override
+        @KernelFunction("")
         public int writeEnd(AddressSpace mapping, long pos, int len, int copied, Page page, Object fsdata) {
             Inode inode = (Inode) mapping.host();
             boolean allocated = true;
@@ -660,12 +672,14 @@ final class Ext4Inode implements VmOperations, IomapOps {
         }
 
         @Override
+        @KernelFunction("")
         public boolean releasepage(Page page, int gfp) {
             return Buffer.tryToFreeBuffers(page);
         }
 
         /** ext4_da_invalidatepage(): drops delayed reservations, then block_invalidatepage. */
         @Override
+        @KernelFunction("")
         public void invalidatepage(Page page, int offset, int length) {
             long delayed = 0;
             for (BufferHead bh : Buffer.buffers(page)) {
@@ -683,41 +697,49 @@ final class Ext4Inode implements VmOperations, IomapOps {
     /** The aops of an {@code -o iomap} mount: iomap's buffered path over ext4's block mapping. */
     private final class IomapAops implements AddressSpaceOperations {
         @Override
+        @KernelFunction("")
         public int writepage(Page page, WritebackControl wbc) {
             return BufferedIo.iomapWritepage(page, wbc, Ext4Inode.this);
         }
 
         @Override
+        @KernelFunction("")
         public int writepages(AddressSpace mapping, WritebackControl wbc) {
             return BufferedIo.iomapWritepages(mapping, wbc, Ext4Inode.this);
         }
 
         @Override
+        @KernelFunction("")
         public int readpage(Page page) {
             return BufferedIo.iomapReadpage(page, Ext4Inode.this);
         }
 
         @Override
+        @KernelFunction("")
         public boolean setPageDirty(Page page) {
             return PageWriteback.setPageDirtyNobuffers(page);
         }
 
         @Override
+        @KernelFunction("")
         public WriteBegin writeBegin(AddressSpace mapping, long pos, int len) {
             return BufferedIo.iomapWriteBegin(mapping, pos, len, Ext4Inode.this);
         }
 
         @Override
+        @KernelFunction("")
         public int writeEnd(AddressSpace mapping, long pos, int len, int copied, Page page, Object fsdata) {
             return BufferedIo.iomapWriteEnd(mapping, pos, len, copied, page);
         }
 
         @Override
+        @KernelFunction("")
         public boolean releasepage(Page page, int gfp) {
             return BufferedIo.iomapReleasepage(page);
         }
 
         @Override
+        @KernelFunction("")
         public void invalidatepage(Page page, int offset, int length) {
             BufferedIo.iomapInvalidatepage(page, offset, length);
         }

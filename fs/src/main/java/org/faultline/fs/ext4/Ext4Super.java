@@ -34,6 +34,7 @@ public final class Ext4Super implements SuperOperations {
     final Mutex lock;
     final boolean iomap;
     long reservedBlocks;   // s_dirtyclusters_counter; under lock
+    private final java.util.concurrent.atomic.AtomicInteger failMapBlocks = new java.util.concurrent.atomic.AtomicInteger();
 
     private Ext4Super(Kernel k, BlockDevice bdev, SuperBlock sb, Ext4Volume vol, boolean iomap) {
         this.k = k;
@@ -66,6 +67,19 @@ public final class Ext4Super implements SuperOperations {
         k.printk("EXT4-fs (" + bdev.name() + "): mounted filesystem without journal. Opts: "
                 + (iomap ? "iomap" : "(null)") + (readOnly ? ", ro" : ""));
         return sb;
+    }
+
+    /**
+     * Fault injection: the next {@code n} writeback block mappings fail with -EIO (as a failing
+     * {@code ->map_blocks} does in bug 2). Injected failures are logged as such.
+     */
+    public void injectMapBlocksFailures(int n) {
+        failMapBlocks.set(n);
+    }
+
+    /** Consumes one injected mapping failure, if any is armed. */
+    boolean takeMapBlocksFailure() {
+        return failMapBlocks.getAndUpdate(v -> v > 0 ? v - 1 : 0) > 0;
     }
 
     /** EXT4_SB(sb). */

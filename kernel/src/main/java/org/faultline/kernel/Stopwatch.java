@@ -1,0 +1,13 @@
+package org.faultline.kernel;
+
+/**
+ * Host elapsed time for reports (schedules per second, run times). Never used for a scheduling or
+ * kernel decision: a controlled run's outcome cannot depend on it.
+ */
+public final class Stopwatch {
+    private final long start = System.nanoTime();
+
+    public long elapsedNs() {
+        return System.nanoTime() - start;
+    }
+}

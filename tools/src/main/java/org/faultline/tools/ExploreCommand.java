@@ -1,0 +1,123 @@
+package org.faultline.tools;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.LongFunction;
+import org.faultline.kernel.KernelProfile;
+import org.faultline.kernel.Pct;
+import org.faultline.kernel.RandomWalk;
+import org.faultline.kernel.Stopwatch;
+import org.faultline.kernel.Strategy;
+import org.faultline.tools.explore.Explorer;
+import org.faultline.tools.explore.Scenario;
+import org.faultline.tools.explore.ScheduleFile;
+import org.faultline.tools.explore.Scenarios;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code faultline explore SCENARIO}: controlled executions until the first failure or the budget.
+ * Prints progress, then "no failure in N schedules" (exit 0) or the failure report with its seed and
+ * step, the last trace events and the exact replay command (exit 1, 3 or 4), and saves the schedule.
+ */
+@Command(name = "explore", mixinStandardHelpOptions = true,
+        description = "Explore interleavings of a scenario under the controlled scheduler until a failure or the budget.")
+final class ExploreCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "a built-in scenario (see 'faultline scenarios')")
+    String scenarioName;
+
+    @Option(names = "--kernel", paramLabel = "PROFILE", description = "kernel profile (default: the scenario's)")
+    String kernel;
+
+    @Option(names = "--patch", paramLabel = "+ID|-ID", split = ",", description = "patch overrides; repeatable")
+    List<String> patches = new ArrayList<>();
+
+    @Option(names = "--strategy", paramLabel = "random|pct", defaultValue = "random", description = "default: ${DEFAULT-VALUE}")
+    String strategy;
+
+    @Option(names = "--depth", paramLabel = "D", defaultValue = "3", description = "PCT bug depth (default: ${DEFAULT-VALUE})")
+    int depth;
+
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = "1000", description = "schedules to try (default: ${DEFAULT-VALUE})")
+    long iterations;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "first seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--max-steps", paramLabel = "N", defaultValue = "200000",
+            description = "scheduling decisions per execution before a livelock is reported (default: ${DEFAULT-VALUE})")
+    long maxSteps;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = ".", description = "where the schedule file goes (default: .)")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        Scenario sc;
+        KernelProfile prof;
+        try {
+            sc = Scenarios.byName(scenarioName);
+            prof = KernelProfile.byName(kernel == null ? sc.profile() : kernel).with(patches);
+        } catch (IllegalArgumentException e) {
+            throw new CliError(e.getMessage());
+        }
+        if (!strategy.equals("random") && !strategy.equals("pct")) {
+            throw new CliError("--strategy " + strategy + ": expected random or pct");
+        }
+        if (iterations <= 0 || depth < 1) {
+            throw new CliError("--iterations and --depth must be positive");
+        }
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf(Locale.ROOT, "explore %s: kernel %s, strategy %s%s, seeds %d..%d%n", sc.name(), prof.name(), strategy,
+                strategy.equals("pct") ? " depth " + depth : "", seed, seed + iterations - 1);
+        o.flush();
+        LongFunction<Strategy> strategies = strategy.equals("pct")
+                ? s -> new Pct(s, depth, Math.min(maxSteps, 20_000)) : RandomWalk::new;
+        Explorer ex = new Explorer(sc, prof, maxSteps);
+        Stopwatch sw = new Stopwatch();
+        Explorer.Found f = ex.explore(seed, iterations, strategies, n -> {
+            if (n % 100 == 0) {
+                o.printf(Locale.ROOT, "  %d schedules, %.1f schedules/s%n", n, n / (sw.elapsedNs() / 1e9));
+                o.flush();
+            }
+        });
+        double secs = sw.elapsedNs() / 1e9;
+        if (f == null) {
+            o.printf(Locale.ROOT, "no failure in %d schedules (%.1f schedules/s)%n", iterations, iterations / secs);
+            o.flush();
+            return 0;
+        }
+        var fatal = f.result().fatal();
+        o.printf(Locale.ROOT, "FOUND after %d schedules (%.1f schedules/s): seed %d, step %d%n", f.schedules(),
+                f.schedules() / secs, f.seed(), fatal.step());
+        o.println(fatal.report());
+        for (var w : f.result().warnings()) {
+            if (w != fatal) {
+                o.println(w.report());
+            }
+        }
+        o.println("last trace events:");
+        for (String e : f.result().lastEvents().subList(Math.max(0, f.result().lastEvents().size() - 20), f.result().lastEvents().size())) {
+            o.println("  " + e);
+        }
+        String strat = strategy + " seed=" + f.seed() + (strategy.equals("pct") ? " depth=" + depth : "");
+        ScheduleFile file = new ScheduleFile(sc.name(), kernel == null ? sc.profile() : kernel, patches, strat,
+                fatal.kind().name(), fatal.title(), f.result().schedule());
+        Path p = file.writeNew(out, sc.name() + "-seed" + f.seed());
+        o.println("schedule saved to " + p);
+        o.println("replay with: faultline replay " + p);
+        o.flush();
+        return f.result().exitCode();
+    }
+}

@@ -1,0 +1,92 @@
+package org.faultline.tools.explore;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.faultline.kernel.Schedule;
+
+/**
+ * A saved failing execution: scenario, kernel profile and patches, the strategy that found it, the
+ * failure's kind and title, and the schedule. Plain text, one {@code key value} per line:
+ * <pre>
+ * # faultline schedule
+ * scenario mkwrite-not-uptodate-after-eio
+ * kernel 5.8
+ * patch +iomap-keep-uptodate-on-error      (one line per override, none if none)
+ * strategy random seed=0
+ * failure CORRUPTION data corruption: ...
+ * schedule fl1:0:cbf29ce484222325:1*12.5
+ * </pre>
+ */
+public record ScheduleFile(String scenario, String kernel, List<String> patches, String strategy, String failureKind,
+                           String failureTitle, Schedule schedule) {
+
+    /** Writes to {@code dir}/{@code name}.schedule, never overwriting: -1, -2... are appended if needed. */
+    public Path writeNew(Path dir, String name) throws IOException {
+        StringBuilder sb = new StringBuilder("# faultline schedule: replay with 'faultline replay FILE'\n");
+        sb.append("scenario ").append(scenario).append('\n').append("kernel ").append(kernel).append('\n');
+        for (String p : patches) {
+            sb.append("patch ").append(p).append('\n');
+        }
+        sb.append("strategy ").append(strategy).append('\n');
+        sb.append("failure ").append(failureKind).append(' ').append(failureTitle).append('\n');
+        sb.append("schedule ").append(schedule.encode()).append('\n');
+        for (int i = 0; ; i++) {
+            Path p = dir.resolve(name + (i == 0 ? "" : "-" + i) + ".schedule");
+            try {
+                Files.writeString(p, sb, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                return p;
+            } catch (FileAlreadyExistsException e) {
+                // create-new semantics: try the next name
+            }
+        }
+    }
+
+    /**
+     * Parses a schedule file.
+     *
+     * @throws IllegalArgumentException with a one-line reason
+     */
+    public static ScheduleFile parse(String text) {
+        String scenario = null;
+        String kernel = null;
+        String strategy = "";
+        String kind = "";
+        String title = "";
+        Schedule schedule = null;
+        List<String> patches = new ArrayList<>();
+        int n = 0;
+        for (String line : text.split("\n")) {
+            n++;
+            String l = line.strip();
+            if (l.isEmpty() || l.startsWith("#")) {
+                continue;
+            }
+            int sp = l.indexOf(' ');
+            String key = sp < 0 ? l : l.substring(0, sp);
+            String val = sp < 0 ? "" : l.substring(sp + 1).strip();
+            switch (key) {
+                case "scenario" -> scenario = val;
+                case "kernel" -> kernel = val;
+                case "patch" -> patches.add(val);
+                case "strategy" -> strategy = val;
+                case "failure" -> {
+                    int s2 = val.indexOf(' ');
+                    kind = s2 < 0 ? val : val.substring(0, s2);
+                    title = s2 < 0 ? "" : val.substring(s2 + 1);
+                }
+                case "schedule" -> schedule = Schedule.decode(val);
+                default -> throw new IllegalArgumentException("line " + n + ": unknown key '" + key + "'");
+            }
+        }
+        if (scenario == null || kernel == null || schedule == null) {
+            throw new IllegalArgumentException("not a schedule file: it needs 'scenario', 'kernel' and 'schedule' lines");
+        }
+        return new ScheduleFile(scenario, kernel, List.copyOf(patches), strategy, kind, title, schedule);
+    }
+}
