@@ -19,6 +19,10 @@ import org.junit.jupiter.api.Test;
 class GupDirtyPatchesTest {
     /** [0] buffers after reclaim, [1] buffers after set_page_dirty_lock, [2] dirty at the end, [3] page_mkwrite calls. */
     static boolean[] run(String profile, int[] mkwrites) {
+        return run(profile, mkwrites, false);
+    }
+
+    static boolean[] run(String profile, int[] mkwrites, boolean pin) {
         List<String> parts = Arrays.asList(profile.split(" "));
         KernelProfile prof = KernelProfile.byName(parts.get(0)).with(parts.subList(1, parts.size()));
         MmFixture fx = new MmFixture(new RandomWalk(1), prof, Mm.Params.ofPages(96));
@@ -30,7 +34,8 @@ class GupDirtyPatchesTest {
             MmStruct as = new MmStruct(f.mm, "dio");
             long addr = file.mmapShared(as, Page.PAGE_SIZE);
             Page[] pages = new Page[1];
-            assertEquals(1, Gup.getUserPagesFast(as, addr, 1, true, pages)); // faults in for write: page_mkwrite
+            assertEquals(1, pin ? Gup.pinUserPages(as, addr, 1, true, pages)   // FOLL_PIN (dio-uses-pins)
+                    : Gup.getUserPagesFast(as, addr, 1, true, pages)); // faults in for write: page_mkwrite
             Mmap.doMunmap(as, addr);
             file.fsync();                                                    // writeback cleans it
             TestFs.TestFile other = f.fs.create("pressure");
@@ -44,7 +49,11 @@ class GupDirtyPatchesTest {
             PageWriteback.setPageDirtyLock(pages[0]); // dio_bio_complete
             out[1] = pages[0].hasPrivate();
             out[2] = pages[0].dirty();
-            Gup.putPage(pages[0]);
+            if (pin) {
+                Gup.unpinUserPage(pages[0]);
+            } else {
+                Gup.putPage(pages[0]);
+            }
             mkwrites[0] = file.mkwrites;
         });
         assertTrue(r.ok(), () -> r.fatal().report());
@@ -82,5 +91,9 @@ class GupDirtyPatchesTest {
         int[] mk = {0};
         // 6.6 has vmscan-skip-pinned-private but get_user_pages takes no pin: the buffers still go
         assertFalse(run("6.6", mk)[0]);
+        // with a FOLL_PIN reference reclaim never strips the buffers of a maybe-pinned page
+        assertTrue(run("6.6", mk, true)[0], "a pinned page keeps its buffers under pressure");
+        // and without the vmscan patch, a pin alone does not protect them
+        assertFalse(run("6.6 -vmscan-skip-pinned-private", mk, true)[0]);
     }
 }

@@ -21,7 +21,7 @@ public final class Scenarios {
 
     /** Every built-in scenario, by bug. */
     public static List<Scenario> all() {
-        return List.of(mkwriteNotUptodateAfterEio());
+        return List.of(gupDioDirtyNoBuffers(), mkwriteNotUptodateAfterEio());
     }
 
     /**
@@ -42,6 +42,74 @@ public final class Scenarios {
 
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Bug 1: a task maps file1 MAP_SHARED and reads file2 with O_DIRECT into that mapping (GUP faults
+     * file1's pages in for write); meanwhile writeback cleans file1 and memory pressure makes reclaim
+     * strip buffers it cannot free; the read's completion dirties the pages again. Writeback of file1
+     * then meets a dirty page without buffers.
+     */
+    static Scenario gupDioDirtyNoBuffers() {
+        return new Scenario("gup-dio-dirty-no-buffers",
+                "bug 1: O_DIRECT read into a MAP_SHARED file mapping under writeback and reclaim (4.16)", 1, "4.16",
+                1024, 8L << 20, false, ctx -> {
+                    Kernel k = ctx.k();
+                    int pages = 4;
+                    byte[] data = new byte[pages * 4096];
+                    for (int i = 0; i < data.length; i++) {
+                        data[i] = (byte) (i * 7 + 1);
+                    }
+                    org.faultline.kernel.Completion ready = new org.faultline.kernel.Completion(k, "files ready");
+                    org.faultline.kernel.Completion finished = new org.faultline.kernel.Completion(k, "dio done");
+                    k.spawn("dio", TaskKind.USER, () -> {
+                        int f1 = Syscalls.open("/file1", File.O_CREAT | File.O_RDWR, 0644);
+                        expect(k, "write file1", Syscalls.write(f1, new byte[data.length], 0, data.length), data.length);
+                        int f2 = Syscalls.open("/file2", File.O_CREAT | File.O_RDWR, 0644);
+                        expect(k, "write file2", Syscalls.write(f2, data, 0, data.length), data.length);
+                        expect(k, "fsync file1", Syscalls.fsync(f1), 0);
+                        expect(k, "fsync file2", Syscalls.fsync(f2), 0);
+                        Syscalls.close(f2);
+                        f2 = Syscalls.open("/file2", File.O_RDONLY | File.O_DIRECT, 0);
+                        long addr = Syscalls.mmap(data.length, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_SHARED, f1, 0);
+                        ready.completeAll();
+                        expect(k, "O_DIRECT read into the mapping", Syscalls.preadUser(f2, addr, data.length, 0), data.length);
+                        Syscalls.munmap(addr);
+                        expect(k, "fsync file1 after the read", Syscalls.fsync(f1), 0);
+                        byte[] got = new byte[data.length];
+                        Syscalls.pread(f1, got, 0, got.length, 0);
+                        if (!Arrays.equals(got, data)) {
+                            k.corruption("data corruption: /file1: the O_DIRECT read into its mapping was lost",
+                                    "file1 does not hold what was read into its mapping");
+                        }
+                        Syscalls.close(f1);
+                        Syscalls.close(f2);
+                        finished.completeAll();
+                    });
+                    k.spawn("sync", TaskKind.USER, () -> {
+                        ready.waitForCompletion();
+                        for (int i = 0; i < 3 && !finished.completionDone(); i++) {
+                            Syscalls.sync(); // writeback cleans and write-protects file1's pages
+                        }
+                    });
+                    k.spawn("hog", TaskKind.USER, () -> {
+                        ready.waitForCompletion();
+                        long len = 1000L * 4096;
+                        long a = Syscalls.mmap(len, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                                Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS, -1, 0);
+                        byte[] one = {1};
+                        for (long off = 0; off < len && !finished.completionDone(); off += 4096) {
+                            if (Syscalls.store(a + off, one, 0, 1) < 0) {
+                                break;
+                            }
+                        }
+                        Syscalls.munmap(a);
+                    });
+                    k.spawn("umount", TaskKind.USER, () -> {
+                        finished.waitForCompletion();
+                        Vfs.of(k).umountRoot();
+                    });
+                });
     }
 
     /**

@@ -1,0 +1,58 @@
+package org.faultline.tools.explore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.faultline.kernel.Failure;
+import org.faultline.kernel.KernelProfile;
+import org.faultline.kernel.Replay;
+import org.faultline.kernel.RunResult;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reference bugs' must-fail tests: each pinned schedule (saved by {@code faultline explore},
+ * kept under test resources) replays to the failure it recorded, with the bug's signature.
+ *
+ * <p>A pinned schedule is a list of scheduling choices: a change that adds or removes a preemption
+ * point on the scenario's path can make it diverge. Then re-pin it with {@code faultline explore}
+ * (the exploration tests below show the bug is still found) and replace the resource.
+ */
+class PinnedScheduleTest {
+    static RunResult replay(String name) throws IOException {
+        ScheduleFile sf;
+        try (InputStream in = PinnedScheduleTest.class.getResourceAsStream("/schedules/" + name + ".schedule")) {
+            assertNotNull(in, name);
+            sf = ScheduleFile.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        Explorer ex = new Explorer(Scenarios.byName(sf.scenario()), KernelProfile.byName(sf.kernel()).with(sf.patches()), 10_000_000);
+        RunResult r = ex.run(new Replay(sf.schedule()));
+        assertNotNull(r.fatal(), name + " must fail");
+        assertEquals(sf.failureKind(), r.fatal().kind().name(), r.fatal().report());
+        assertEquals(sf.failureTitle(), r.fatal().title());
+        return r;
+    }
+
+    @Test
+    void gupDioDirtyWithoutBuffersOopsesOn416() throws IOException {
+        RunResult r = replay("gup-dio-dirty-no-buffers");
+        assertEquals(Failure.Kind.BUG, r.fatal().kind());
+        assertEquals("kernel BUG at fs/ext4/inode.c!", r.fatal().title());
+        String rep = r.fatal().report();
+        assertTrue(rep.contains("has no buffers") && rep.contains("dirty"), rep);
+        assertTrue(rep.contains("RIP: mpage_prepare_extent_to_map"), rep);
+        assertTrue(rep.contains(" ext4_writepages "), rep);
+        assertEquals(1, r.exitCode());
+    }
+
+    @Test
+    void mkwriteOnANotUptodatePageWarnsAndReadsStaleDataOn58() throws IOException {
+        RunResult r = replay("mkwrite-not-uptodate-after-eio");
+        assertEquals(Failure.Kind.CORRUPTION, r.fatal().kind());
+        assertTrue(r.warnings().get(0).title().contains("iomap_page_mkwrite_actor"));
+        assertEquals(4, r.exitCode());
+    }
+}
