@@ -125,6 +125,12 @@ public final class FsWriteback implements BackingDev.Flusher {
     }
 
     private void queue(Work w) {
+        if (stop) { // the flusher is gone (unmounted): nothing left to write
+            if (w.done() != null) {
+                w.done().complete();
+            }
+            return;
+        }
         workLock.spinLock();
         works.addLast(w);
         pending = true;

@@ -34,6 +34,7 @@ public final class SuperBlock {
     public final Mutex inodeLock;
     public final RwSemaphore sUmount;
     private volatile boolean readOnly;
+    private volatile boolean active = true; // SB_ACTIVE: cleared by umount under s_umount (write)
     private BlockCounter blocks = i -> (i.iSize() + 511) / 512;
     private Object fsInfo;
     private volatile int blockSize = 4096;
@@ -105,6 +106,15 @@ public final class SuperBlock {
 
     public void setBlockSize(int bs) {
         blockSize = bs;
+    }
+
+    /** SB_ACTIVE: mounted and not yet torn down. Stable while s_umount is held. */
+    public boolean active() {
+        return active;
+    }
+
+    void deactivate() {
+        active = false;
     }
 
     public boolean readOnly() {

@@ -279,16 +279,47 @@ public final class Syscalls {
     /** sync(2): writeback of every dirty inode, then a waited pass, then the filesystem's sync_fs. */
     public static int sync() {
         SuperBlock sb = vfs().root();
-        if (sb == null) {
-            return 0;
-        }
-        return Namei.syncFilesystem(sb);
+        return sb == null ? 0 : syncActive(sb);
     }
 
     /** syncfs(2). */
     public static int syncfs(int fd) {
         try {
-            return Namei.syncFilesystem(file(fd).inode().sb());
+            return syncActive(file(fd).inode().sb());
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** iterate_supers(): sync a superblock under s_umount (read), skipping one being unmounted. */
+    private static int syncActive(SuperBlock sb) {
+        sb.sUmount.downRead();
+        try {
+            return sb.active() ? Namei.syncFilesystem(sb) : 0;
+        } finally {
+            sb.sUmount.upRead();
+        }
+    }
+
+    /** POSIX_FADV_DONTNEED. */
+    public static final int POSIX_FADV_DONTNEED = 4;
+
+    /**
+     * posix_fadvise(2), DONTNEED only (mm/fadvise.c): starts writeback of the range and drops its
+     * clean, unmapped pages from the page cache, so later reads come from the disk.
+     */
+    public static int fadvise(int fd, long off, long len, int advice) {
+        try {
+            File f = file(fd);
+            if (advice != POSIX_FADV_DONTNEED) {
+                return 0;
+            }
+            long end = len == 0 ? Long.MAX_VALUE : off + len - 1;
+            org.faultline.mm.Filemap.filemapFdatawriteRange(f.inode().mapping(), off, end,
+                    org.faultline.mm.WritebackControl.SyncMode.WB_SYNC_NONE);
+            org.faultline.mm.Truncate.invalidateMappingPages(f.inode().mapping(), off >> 12,
+                    end == Long.MAX_VALUE ? Long.MAX_VALUE : end >> 12);
+            return 0;
         } catch (FsError e) {
             return e.err();
         }

@@ -51,15 +51,22 @@ public final class Vfs {
         if (sb == null) {
             return -Errno.EINVAL;
         }
-        int ret = Namei.syncFilesystem(sb);
-        for (Inode i : sb.icacheAll()) {
-            Namei.maybeEvict(i);
+        sb.sUmount.downWrite(); // no sync() can be walking this superblock while it is torn down
+        int ret;
+        try {
+            ret = Namei.syncFilesystem(sb);
+            for (Inode i : sb.icacheAll()) {
+                Namei.maybeEvict(i);
+            }
+            sb.writeback().stop();
+            if (sb.sop() != null) {
+                sb.sop().putSuper(sb);
+            }
+            sb.deactivate();
+            root = null;
+        } finally {
+            sb.sUmount.upWrite();
         }
-        sb.writeback().stop();
-        if (sb.sop() != null) {
-            sb.sop().putSuper(sb);
-        }
-        root = null;
         k.printk("VFS: unmounted " + sb.id());
         return ret;
     }

@@ -21,7 +21,8 @@ public final class Scenarios {
 
     /** Every built-in scenario, by bug. */
     public static List<Scenario> all() {
-        return List.of(gupDioDirtyNoBuffers(), mkwriteNotUptodateAfterEio());
+        return List.of(gupDioDirtyNoBuffers(), mkwriteNotUptodateAfterEio(), faultVsWritepagesMemcgDeadlock(),
+                writebackStaleWakeBugOn());
     }
 
     /**
@@ -76,6 +77,7 @@ public final class Scenarios {
                         expect(k, "O_DIRECT read into the mapping", Syscalls.preadUser(f2, addr, data.length, 0), data.length);
                         Syscalls.munmap(addr);
                         expect(k, "fsync file1 after the read", Syscalls.fsync(f1), 0);
+                        Syscalls.fadvise(f1, 0, 0, Syscalls.POSIX_FADV_DONTNEED); // read back from the disk
                         byte[] got = new byte[data.length];
                         Syscalls.pread(f1, got, 0, got.length, 0);
                         if (!Arrays.equals(got, data)) {
@@ -145,6 +147,112 @@ public final class Scenarios {
                         }
                         Syscalls.munmap(addr);
                         Syscalls.close(fd);
+                        Vfs.of(k).umountRoot();
+                    });
+                });
+    }
+
+    /**
+     * Bug 3: a task in a legacy (v1) memcg near its limit faults on a page of a file whose dirty pages
+     * the flusher is writing back: the fault holds the page lock while the page-table allocation's
+     * charge reclaims and waits on writeback of a page the flusher holds in an unsubmitted bio.
+     */
+    static Scenario faultVsWritepagesMemcgDeadlock() {
+        return new Scenario("fault-vs-writepages-memcg-deadlock",
+                "bug 3: page fault in a v1 memcg at its limit vs ext4_writepages (4.20)", 3, "4.20",
+                2048, 8L << 20, false, ctx -> {
+                    Kernel k = ctx.k();
+                    org.faultline.mm.MemCgroup cg = ctx.mm().createMemcg("app", 40, false);
+                    int pages = 24;
+                    org.faultline.kernel.Completion ready = new org.faultline.kernel.Completion(k, "file written");
+                    org.faultline.kernel.Completion done = new org.faultline.kernel.Completion(k, "faulter done");
+                    k.spawn("faulter", TaskKind.USER, () -> {
+                        cg.attach(org.faultline.kernel.Task.current());
+                        int fd = Syscalls.open("/data", File.O_CREAT | File.O_RDWR, 0644);
+                        byte[] page = new byte[4096];
+                        for (int i = 0; i < pages; i++) {
+                            page[0] = (byte) (i + 1);
+                            expect(k, "write", Syscalls.pwrite(fd, page, 0, 4096, (long) i * 4096), 4096);
+                        }
+                        expect(k, "fsync", Syscalls.fsync(fd), 0); // blocks allocated: later writeback needs no allocation
+                        for (int i = 0; i < pages; i++) {
+                            page[0] = (byte) (i + 100);
+                            expect(k, "rewrite", Syscalls.pwrite(fd, page, 0, 4096, (long) i * 4096), 4096); // dirty again
+                        }
+                        long addr = Syscalls.mmap((long) pages * 4096, Syscalls.PROT_READ, Syscalls.MAP_SHARED, fd, 0);
+                        ready.completeAll();
+                        byte[] one = new byte[1];
+                        for (int i = pages - 1; i >= 0; i--) {
+                            if (Syscalls.load(addr + (long) i * 4096, one, 0, 1) < 0) { // filemap_fault + alloc_set_pte
+                                break; // SIGBUS
+                            }
+                        }
+                        Syscalls.munmap(addr);
+                        Syscalls.close(fd);
+                        done.completeAll();
+                    });
+                    k.spawn("sync", TaskKind.USER, () -> {
+                        ready.waitForCompletion();
+                        Syscalls.sync(); // the flusher writes /data back while the faults run
+                    });
+                    k.spawn("hog", TaskKind.USER, () -> {
+                        cg.attach(org.faultline.kernel.Task.current());
+                        ready.waitForCompletion();
+                        long len = 30L * 4096; // keeps the memcg at its limit
+                        long a = Syscalls.mmap(len, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                                Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS, -1, 0);
+                        byte[] one = {1};
+                        for (long off = 0; off < len; off += 4096) {
+                            if (Syscalls.store(a + off, one, 0, 1) < 0) {
+                                break; // SIGBUS (memcg OOM): the task is dead
+                            }
+                        }
+                        done.waitForCompletion();
+                        Syscalls.munmap(a);
+                    });
+                    k.spawn("umount", TaskKind.USER, () -> {
+                        done.waitForCompletion();
+                        Vfs.of(k).umountRoot();
+                    });
+                });
+    }
+
+    /**
+     * Bug 4: two tasks each rewrite one page and fsync it; the end of one writeback clears
+     * PG_writeback, another writeback starts, and the late wake-up of the first reaches an fsync
+     * that waits on the second (iomap writeback → write_cache_pages, 5.10).
+     */
+    static Scenario writebackStaleWakeBugOn() {
+        return new Scenario("writeback-stale-wake-bug-on",
+                "bug 4: fsync vs a stale end_page_writeback wake-up (write_cache_pages, 5.10)", 4, "5.10",
+                1024, 8L << 20, true, ctx -> {
+                    Kernel k = ctx.k();
+                    org.faultline.kernel.Completion created = new org.faultline.kernel.Completion(k, "file created");
+                    org.faultline.kernel.Completion done = new org.faultline.kernel.Completion(k, "writers done");
+                    for (int t = 0; t < 2; t++) {
+                        int id = t;
+                        k.spawn("fsync" + t, TaskKind.USER, () -> {
+                            int fd;
+                            if (id == 0) {
+                                fd = Syscalls.open("/f", File.O_CREAT | File.O_RDWR, 0644);
+                                created.completeAll();
+                            } else {
+                                created.waitForCompletion();
+                                fd = Syscalls.open("/f", File.O_RDWR, 0);
+                            }
+                            byte[] page = new byte[4096];
+                            for (int i = 0; i < 6; i++) {
+                                page[0] = (byte) (id * 16 + i);
+                                expect(k, "pwrite", Syscalls.pwrite(fd, page, 0, 4096, 0), 4096);
+                                expect(k, "fsync", Syscalls.fsync(fd), 0);
+                            }
+                            Syscalls.close(fd);
+                            done.complete();
+                        });
+                    }
+                    k.spawn("umount", TaskKind.USER, () -> {
+                        done.waitForCompletion();
+                        done.waitForCompletion();
                         Vfs.of(k).umountRoot();
                     });
                 });

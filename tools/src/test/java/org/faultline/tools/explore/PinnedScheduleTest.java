@@ -49,6 +49,20 @@ class PinnedScheduleTest {
     }
 
     @Test
+    void faultVsWritepagesDeadlocksUnderLegacyMemcgOn420() throws IOException {
+        RunResult r = replay("fault-vs-writepages-memcg-deadlock");
+        assertEquals(Failure.Kind.DEADLOCK, r.fatal().kind());
+        String rep = r.fatal().report();
+        assertTrue(rep.contains("waits for PG_locked of page"), rep);
+        assertTrue(rep.contains("waits for PG_writeback of page"), rep);
+        assertTrue(rep.contains("not submitted: held by kworker/u8:sda"), rep);
+        assertTrue(rep.contains(" mpage_prepare_extent_to_map ") && rep.contains(" lock_page "), rep);
+        assertTrue(rep.contains(" wait_on_page_writeback ") && rep.contains(" pte_alloc_one ")
+                && rep.contains(" alloc_set_pte "), rep);
+        assertEquals(3, r.exitCode());
+    }
+
+    @Test
     void mkwriteOnANotUptodatePageWarnsAndReadsStaleDataOn58() throws IOException {
         RunResult r = replay("mkwrite-not-uptodate-after-eio");
         assertEquals(Failure.Kind.CORRUPTION, r.fatal().kind());
