@@ -59,6 +59,12 @@ final class ExploreCommand implements Callable<Integer> {
             description = "scheduling decisions per execution before a livelock is reported (default: ${DEFAULT-VALUE})")
     long maxSteps;
 
+    @Option(names = "--jobs", paramLabel = "J", defaultValue = "1", description = "parallel executions (default: ${DEFAULT-VALUE})")
+    int jobs;
+
+    @Option(names = "--shard", paramLabel = "K/N", description = "explore only seeds seed+K, seed+K+N, ... (K from 0)")
+    String shard;
+
     @Option(names = "--out", paramLabel = "DIR", defaultValue = ".", description = "where the schedule file goes (default: .)")
     Path out;
 
@@ -75,18 +81,33 @@ final class ExploreCommand implements Callable<Integer> {
         if (!strategy.equals("random") && !strategy.equals("pct")) {
             throw new CliError("--strategy " + strategy + ": expected random or pct");
         }
-        if (iterations <= 0 || depth < 1) {
-            throw new CliError("--iterations and --depth must be positive");
+        if (iterations <= 0 || depth < 1 || jobs < 1 || jobs > 64) {
+            throw new CliError("--iterations and --depth must be positive, --jobs between 1 and 64");
+        }
+        int shardK = 0;
+        int shardN = 1;
+        if (shard != null) {
+            String[] kn = shard.split("/");
+            try {
+                shardK = Integer.parseInt(kn[0]);
+                shardN = Integer.parseInt(kn[1]);
+            } catch (RuntimeException e) {
+                throw new CliError("--shard " + shard + ": expected K/N, e.g. 0/4");
+            }
+            if (kn.length != 2 || shardN < 1 || shardK < 0 || shardK >= shardN) {
+                throw new CliError("--shard " + shard + ": expected K/N with 0 <= K < N");
+            }
         }
         PrintWriter o = spec.commandLine().getOut();
-        o.printf(Locale.ROOT, "explore %s: kernel %s, strategy %s%s, seeds %d..%d%n", sc.name(), prof.name(), strategy,
-                strategy.equals("pct") ? " depth " + depth : "", seed, seed + iterations - 1);
+        o.printf(Locale.ROOT, "explore %s: kernel %s, strategy %s%s, %d seeds from %d%s, %d job%s%n", sc.name(), prof.name(),
+                strategy, strategy.equals("pct") ? " depth " + depth : "", iterations, seed,
+                shard == null ? "" : " (shard " + shard + ")", jobs, jobs == 1 ? "" : "s");
         o.flush();
         LongFunction<Strategy> strategies = strategy.equals("pct")
                 ? s -> new Pct(s, depth, Math.min(maxSteps, 20_000)) : RandomWalk::new;
         Explorer ex = new Explorer(sc, prof, maxSteps);
         Stopwatch sw = new Stopwatch();
-        Explorer.Found f = ex.explore(seed, iterations, strategies, n -> {
+        Explorer.Found f = ex.explore(seed, iterations, jobs, shardK, shardN, strategies, n -> {
             if (n % 100 == 0) {
                 o.printf(Locale.ROOT, "  %d schedules, %.1f schedules/s%n", n, n / (sw.elapsedNs() / 1e9));
                 o.flush();

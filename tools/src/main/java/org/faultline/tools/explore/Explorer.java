@@ -11,6 +11,7 @@ import org.faultline.fs.ext4.Ext4Super;
 import org.faultline.kernel.BootParams;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelProfile;
+import org.faultline.kernel.ParallelRuns;
 import org.faultline.kernel.RunResult;
 import org.faultline.kernel.Strategy;
 import org.faultline.mm.Mm;
@@ -57,15 +58,27 @@ public final class Explorer {
 
     /** The first failing execution among seeds [seed0, seed0 + iterations), or null. */
     public Found explore(long seed0, long iterations, LongFunction<Strategy> strategies, Progress progress) {
-        for (long i = 0; i < iterations; i++) {
-            long seed = seed0 + i;
-            RunResult r = run(strategies.apply(seed));
-            progress.ran(i + 1);
-            if (!r.ok()) {
-                return new Found(seed, i + 1, r);
-            }
+        return explore(seed0, iterations, 1, 0, 1, strategies, progress);
+    }
+
+    /**
+     * The failing execution with the smallest seed among this shard's seeds, run on {@code jobs}
+     * host threads; or null. Shard {@code k} of {@code n} takes seeds {@code seed0 + k + i*n}, so a
+     * campaign can be spread over machines by any batch system.
+     */
+    public Found explore(long seed0, long iterations, int jobs, int shard, int shards, LongFunction<Strategy> strategies,
+                         Progress progress) {
+        java.util.concurrent.atomic.AtomicLong ran = new java.util.concurrent.atomic.AtomicLong();
+        long first = ParallelRuns.firstFailure(jobs, iterations, i -> {
+            RunResult r = run(strategies.apply(seed0 + shard + i * shards));
+            progress.ran(ran.incrementAndGet());
+            return !r.ok();
+        });
+        if (first < 0) {
+            return null;
         }
-        return null;
+        long seed = seed0 + shard + first * shards;
+        return new Found(seed, first + 1, run(strategies.apply(seed))); // re-run: the same result, by determinism
     }
 
     /** A failing execution: its seed, how many schedules it took, and its result. */
