@@ -162,6 +162,9 @@ public final class Ext4Super implements SuperOperations {
     /** ext4_evict_inode(): an unlinked inode's last reference went: free its blocks and itself. */
     @Override
     public void evictInode(Inode inode) {
+        if (inode.isDir()) {
+            return; // ext4_rmdir already freed it (Ext4Volume.rmdirIn)
+        }
         vol(() -> {
             vol.evictInode(inode.ino());
             return null;

@@ -122,6 +122,9 @@ class Ext4KernelTest {
             writeFile("/a", a, 8192);
             writeFile("/gone", random(20_000, 8), 8192);
             assertEquals(0, Syscalls.unlink("/gone"));
+            assertEquals(0, Syscalls.mkdir("/dir", 0755));
+            assertEquals(0, Syscalls.rmdir("/dir"), "rmdir of an empty directory");
+            assertEquals(-org.faultline.fs.Errno.ENOENT, Syscalls.rmdir("/dir"));
             int fd = Syscalls.open("/a", File.O_RDWR, 0);
             assertEquals(0, Syscalls.ftruncate(fd, 30_000));
             long addr = Syscalls.mmap(32768, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_SHARED, fd, 0);

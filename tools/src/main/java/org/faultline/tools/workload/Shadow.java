@@ -1,0 +1,413 @@
+package org.faultline.tools.workload;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The oracle's model of bytes (fsx's "good buffer", made concurrent). Holds no lock: {@link Oracle}
+ * guards every instance with its own lock.
+ *
+ * <p><b>Happens-before.</b> Every workload task has a vector clock; a task's own component counts the
+ * barriers it has passed. A write is recorded as an {@link Entry} stamped with its task and that
+ * task's barrier count. Entry e happened before task t's current statement iff e is t's own, or the
+ * initial state, or {@code t.vc[e.task] >= e.counter} (t passed a barrier after e's task did the
+ * write and reached the same barrier, directly or transitively).
+ *
+ * <p><b>Frontier.</b> Each byte range holds the writes that may have put its current value there: a
+ * new write drops the entries that happened before it and adds itself. One entry left means the
+ * value is known; more than one means concurrent writers raced and the value is either. A write is
+ * registered, pending, before its system call starts, and filled in when it returns, so a concurrent
+ * reader never checks bytes that may be changing under it.
+ */
+final class Shadow {
+    private Shadow() {
+    }
+
+    /** The task index of the initial state (before the workload): happened before everything. */
+    static final int INITIAL = -1;
+
+    /**
+     * The byte at position {@code pos} of pattern {@code seed=N}: byte {@code pos & 7} (little-endian)
+     * of SplitMix64's finalizer applied to {@code N * 0x9e3779b97f4a7c15 + (pos >>> 3)}.
+     */
+    static int patternByte(long seed, long pos) {
+        return (int) (mix(seed * 0x9e3779b97f4a7c15L + (pos >>> 3)) >>> ((pos & 7) * 8)) & 0xff;
+    }
+
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    // ---------------------------------------------------------------- data
+
+    /** Expected bytes by position: a value 0..255, or -1 when unknown. */
+    interface Data {
+        int at(long pos);
+    }
+
+    static final Data UNKNOWN = new Data() {
+        @Override
+        public int at(long pos) {
+            return -1;
+        }
+
+        @Override
+        public String toString() {
+            return "unknown";
+        }
+    };
+
+    record Seeded(long seed) implements Data {
+        @Override
+        public int at(long pos) {
+            return patternByte(seed, pos);
+        }
+    }
+
+    record Fill(int value) implements Data {
+        @Override
+        public int at(long pos) {
+            return value;
+        }
+    }
+
+    /** Bytes copied from elsewhere, positioned at [base, base+bytes.length); unknown ones flagged. */
+    record Copy(long base, byte[] bytes, BitSet unknown) implements Data {
+        @Override
+        public int at(long pos) {
+            long i = pos - base;
+            if (i < 0 || i >= bytes.length || unknown.get((int) i)) {
+                return -1;
+            }
+            return bytes[(int) i] & 0xff;
+        }
+    }
+
+    /** {@code data} known only in [from, to): a short write, or a store partly beyond EOF. */
+    record Limited(Data data, long from, long to) implements Data {
+        @Override
+        public int at(long pos) {
+            return pos >= from && pos < to ? data.at(pos) : -1;
+        }
+    }
+
+    /** Where an entry's bytes came from, for reports. */
+    record Origin(String task, String where, String stmt) {
+        @Override
+        public String toString() {
+            return task == null ? "the initial contents" : task + " at " + where + " (" + stmt + ")";
+        }
+    }
+
+    static final Origin INITIAL_ORIGIN = new Origin(null, null, null);
+
+    /** One write (or size change) by one task. Mutable fields guarded by the oracle's lock. */
+    static final class Entry {
+        final int task;
+        final long counter;
+        final Origin origin;
+        Data data;
+        boolean pending;
+
+        Entry(int task, long counter, Origin origin, Data data, boolean pending) {
+            this.task = task;
+            this.counter = counter;
+            this.origin = origin;
+            this.data = data;
+            this.pending = pending;
+        }
+    }
+
+    /** The workload task doing something: its index and vector clock. */
+    static final class Actor {
+        final int index;
+        final String name;
+        final long[] vc;
+
+        Actor(int index, String name, int nActors) {
+            this.index = index;
+            this.name = name;
+            this.vc = new long[nActors];
+            Arrays.fill(vc, -1);
+            vc[index] = 0;
+        }
+
+        /** Did {@code e} happen before this task's current statement? */
+        boolean after(Entry e) {
+            return e.task == INITIAL || e.task == index || vc[e.task] >= e.counter;
+        }
+
+        Entry newEntry(Origin o, Data d, boolean pending) {
+            return new Entry(index, vc[index], o, d, pending);
+        }
+    }
+
+    // ---------------------------------------------------------------- content
+
+    /** A sparse byte map over [0, Long.MAX_VALUE): extents, each with its frontier of entries. */
+    static final class Content {
+        private final TreeMap<Long, Entry[]> map = new TreeMap<>(); // extent start -> frontier; each extent ends where the next starts
+
+        Content(Entry initial) {
+            map.put(0L, new Entry[] {initial});
+        }
+
+        private void split(long at) {
+            if (at <= 0 || at == Long.MAX_VALUE) {
+                return;
+            }
+            Map.Entry<Long, Entry[]> e = map.floorEntry(at);
+            if (e.getKey() != at) {
+                map.put(at, e.getValue());
+            }
+        }
+
+        /**
+         * Records {@code w} over [start, end): entries that happened before {@code a}'s statement
+         * are superseded; concurrent ones stay.
+         */
+        void write(long start, long end, Entry w, Actor a) {
+            if (start >= end) {
+                return;
+            }
+            split(start);
+            split(end);
+            List<Long> keys = new ArrayList<>(map.subMap(start, true, end, false).keySet());
+            for (Long k : keys) {
+                Entry[] f = map.get(k);
+                List<Entry> nf = new ArrayList<>(f.length + 1);
+                for (Entry x : f) {
+                    if (!a.after(x) && x != w) {
+                        nf.add(x);
+                    }
+                }
+                nf.add(w);
+                map.put(k, nf.toArray(new Entry[0]));
+            }
+            merge(start, end);
+        }
+
+        /** Adds {@code w} over [start, end) without superseding anything: more uncertainty. */
+        void addConcurrent(long start, long end, Entry w) {
+            if (start >= end) {
+                return;
+            }
+            split(start);
+            split(end);
+            List<Long> keys = new ArrayList<>(map.subMap(start, true, end, false).keySet());
+            for (Long k : keys) {
+                Entry[] f = map.get(k);
+                Entry[] nf = Arrays.copyOf(f, f.length + 1);
+                nf[f.length] = w;
+                map.put(k, nf);
+            }
+            merge(start, end);
+        }
+
+        /** Replaces whatever was known about [start, end) by {@code w} (a file first seen). */
+        void replace(long start, long end, Entry w) {
+            if (start >= end) {
+                return;
+            }
+            split(start);
+            split(end);
+            List<Long> keys = new ArrayList<>(map.subMap(start, true, end, false).keySet());
+            for (Long k : keys) {
+                map.put(k, new Entry[] {w});
+            }
+            merge(start, end);
+        }
+
+        /** Joins neighbouring extents with the same frontier around [start, end). */
+        private void merge(long start, long end) {
+            Long from = map.lowerKey(start);
+            if (from == null) {
+                from = map.firstKey();
+            }
+            Long to = end == Long.MAX_VALUE ? null : map.ceilingKey(end);
+            Entry[] prev = null;
+            List<Long> drop = new ArrayList<>();
+            for (Map.Entry<Long, Entry[]> e : map.tailMap(from, true).entrySet()) {
+                if (prev != null && Arrays.equals(prev, e.getValue())) {
+                    drop.add(e.getKey());
+                } else {
+                    prev = e.getValue();
+                }
+                if (to != null && e.getKey() >= to) {
+                    break;
+                }
+            }
+            for (Long d : drop) {
+                map.remove(d);
+            }
+        }
+
+        /** Visits the extents overlapping [start, end), clipped to it. */
+        void forEach(long start, long end, ExtentVisitor v) {
+            if (start >= end) {
+                return;
+            }
+            Long k = map.floorKey(start);
+            for (Map.Entry<Long, Entry[]> e : map.tailMap(k, true).entrySet()) {
+                if (e.getKey() >= end) {
+                    break;
+                }
+                Long next = map.higherKey(e.getKey());
+                long s = Math.max(start, e.getKey());
+                long t = Math.min(end, next == null ? Long.MAX_VALUE : next);
+                v.visit(s, t, e.getValue());
+            }
+        }
+
+        /** The entry whose value {@code a} must see in a known extent, or null if not knowable. */
+        static Entry known(Entry[] f, Actor a) {
+            if (f.length != 1 || f[0].pending || a != null && !a.after(f[0])) {
+                return null;
+            }
+            return f[0];
+        }
+
+        /**
+         * The expected bytes of [start, start+len) for {@code a} (null: at the end of the run, after
+         * every task): {@code out} receives values, {@code unknown} flags bytes not knowable.
+         */
+        void snapshot(long start, int len, Actor a, byte[] out, int outOff, BitSet unknown, int unknownOff,
+                      Entry[] originOut) {
+            forEach(start, start + len, (s, t, f) -> {
+                Entry e = known(f, a);
+                for (long p = s; p < t; p++) {
+                    int i = (int) (p - start);
+                    int b = e == null ? -1 : e.data.at(p);
+                    if (b < 0) {
+                        unknown.set(unknownOff + i);
+                    } else {
+                        out[outOff + i] = (byte) b;
+                        if (originOut != null) {
+                            originOut[i] = e;
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    @FunctionalInterface
+    interface ExtentVisitor {
+        void visit(long start, long end, Entry[] frontier);
+    }
+
+    // ---------------------------------------------------------------- size
+
+    /**
+     * A file's size: the entries that may have set it last, and the range [lo, hi] it lies in.
+     * Known to a task iff one entry, complete, happened before it, and lo == hi.
+     */
+    static final class Size {
+        Entry[] frontier;
+        long lo;
+        long hi;
+
+        Size(long initial) {
+            frontier = new Entry[] {new Entry(INITIAL, 0, INITIAL_ORIGIN, null, false)};
+            lo = initial;
+            hi = initial;
+        }
+
+        void begin(Entry w, Actor a) {
+            List<Entry> nf = new ArrayList<>();
+            for (Entry x : frontier) {
+                if (!a.after(x)) {
+                    nf.add(x);
+                }
+            }
+            nf.add(w);
+            frontier = nf.toArray(new Entry[0]);
+        }
+
+        /**
+         * Completes {@code w}: the size became {@code [opLo(lo), opHi(hi)]}; if other writers raced
+         * with it, anything between the old and new range.
+         */
+        void end(Entry w, java.util.function.LongUnaryOperator opLo, java.util.function.LongUnaryOperator opHi) {
+            w.pending = false;
+            long nlo = opLo.applyAsLong(lo);
+            long nhi = opHi.applyAsLong(hi);
+            boolean raced = frontier.length > 1;
+            if (raced) {
+                lo = Math.min(lo, nlo);
+                hi = Math.max(hi, nhi);
+            } else {
+                lo = nlo;
+                hi = nhi;
+            }
+        }
+
+        /** The size if {@code a} (null: after everything) can know it, else -1. */
+        long known(Actor a) {
+            if (frontier.length != 1 || frontier[0].pending || a != null && !a.after(frontier[0]) || lo != hi) {
+                return -1;
+            }
+            return lo;
+        }
+    }
+
+    // ---------------------------------------------------------------- files and mappings
+
+    /** One file (inode) of the workload's filesystem. */
+    static final class FileShadow {
+        final long ino;
+        String path;
+        boolean linked = true;
+        int refs;              // open handles and mappings that hold the inode
+        final Content content;
+        final Size size;
+        final List<MapShadow> privateMaps = new ArrayList<>();
+
+        /** A file first seen with {@code size} bytes: empty is known, anything else unknown below size. */
+        FileShadow(long ino, String path, long size) {
+            this.ino = ino;
+            this.path = path;
+            this.content = new Content(new Entry(INITIAL, 0, INITIAL_ORIGIN, new Fill(0), false));
+            this.size = new Size(size);
+            if (size > 0) {
+                content.replace(0, size, new Entry(INITIAL, 0, new Origin(null, null, "existing contents"), UNKNOWN, false));
+            }
+        }
+    }
+
+    /** One mapping of one task: of a file (shared or private), or anonymous. */
+    static final class MapShadow {
+        final String name;
+        final long addr;
+        final long len;
+        final long fileOff;         // positions are fileOff + offset in the mapping
+        final FileShadow file;      // null for anonymous memory
+        final boolean shared;
+        final boolean writable;
+        final Content priv;         // anonymous memory, or a private mapping's copied pages
+        final java.util.TreeSet<Long> cowPages = new java.util.TreeSet<>();    // private: pages copied
+        final java.util.TreeSet<Long> lostPages = new java.util.TreeSet<>();   // private: copies a truncate may have dropped
+
+        MapShadow(String name, long addr, long len, long fileOff, FileShadow file, boolean shared, boolean writable) {
+            this.name = name;
+            this.writable = writable;
+            this.addr = addr;
+            this.len = len;
+            this.fileOff = fileOff;
+            this.file = file;
+            this.shared = shared;
+            this.priv = shared ? null : new Content(new Entry(INITIAL, 0, INITIAL_ORIGIN, new Fill(0), false));
+        }
+
+        String describe() {
+            return file == null ? "anonymous mapping " + name
+                    : (shared ? "shared" : "private") + " mapping " + name + " of " + file.path;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package org.faultline.tools.workload;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.faultline.block.BlockDevice;
+import org.faultline.block.HostFileDriver;
+import org.faultline.block.QueueLimits;
+import org.faultline.fs.Vfs;
+import org.faultline.fs.ext4.Ext4Super;
+import org.faultline.fs.ext4.Mkfs;
+import org.faultline.kernel.BootParams;
+import org.faultline.kernel.Kernel;
+import org.faultline.kernel.RandomWalk;
+import org.faultline.kernel.RunResult;
+import org.faultline.mm.Mm;
+
+/** Test helper: boots a controlled kernel on a fresh ext4 image under tools/target and runs a workload. */
+final class Ext4Boot {
+    private Ext4Boot() {
+    }
+
+    /** A run's result, with the oracle and runner to inspect. */
+    record Outcome(RunResult result, Oracle oracle, WorkloadRunner runner, Path image, Kernel kernel) {
+        String why() {
+            return (result.fatal() == null ? "ok" : result.fatal().report()) + "\n--- last events\n"
+                    + String.join("\n", result.lastEvents()) + "\n--- dmesg\n" + result.dmesg();
+        }
+    }
+
+    static Path scratch(String name) throws Exception {
+        Path dir = Path.of("target", "workload-tests");
+        Files.createDirectories(dir);
+        return dir.resolve(name);
+    }
+
+    /**
+     * Boots with a RandomWalk scheduler of {@code seed}, {@code ramPages} of RAM, ext4 on a new
+     * 16 MiB image named {@code name}, and runs {@code text}.
+     */
+    static Outcome run(String name, String text, long seed, int ramPages) throws Exception {
+        return run(name, text, BootParams.controlled(new RandomWalk(seed)), ramPages);
+    }
+
+    /** As {@link #run(String, String, long, int)} with explicit boot parameters (free-running, say). */
+    static Outcome run(String name, String text, BootParams params, int ramPages) throws Exception {
+        Workload w = Workload.parse(text, name + ".wl");
+        Path img = scratch(name + ".img");
+        Mkfs.createImage(img, 16L << 20, Mkfs.Options.seeded(1));
+        Kernel k = Kernel.boot(params);
+        Mm mm = Mm.init(k, Mm.Params.ofPages(ramPages));
+        HostFileDriver drv = HostFileDriver.open(img, false, false);
+        try {
+            BlockDevice bdev = BlockDevice.addDisk(k, "sda", drv, QueueLimits.defaults(), 2);
+            Vfs.of(k).mountRoot(Ext4Super.mount(k, bdev, false, w.boolSetting("iomap", false)));
+            Oracle o = new Oracle();
+            WorkloadRunner r = WorkloadRunner.spawn(k, w, o);
+            RunResult res = k.run();
+            return new Outcome(res, o, r, img, k);
+        } finally {
+            drv.close();
+            mm.memMap().close();
+        }
+    }
+}
