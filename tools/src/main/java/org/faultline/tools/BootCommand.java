@@ -37,7 +37,12 @@ import org.faultline.mm.Mm;
 import org.faultline.mm.Page;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import org.faultline.tools.workload.Oracle;
+import org.faultline.tools.workload.Workload;
+import org.faultline.tools.workload.WorkloadException;
+import org.faultline.tools.workload.WorkloadRunner;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -102,6 +107,11 @@ final class BootCommand implements Callable<Integer> {
     @Option(names = "--dmesg", description = "Print the kernel log after the summary even when the run is clean.")
     boolean dmesg;
 
+    @Parameters(index = "0", arity = "0..1", paramLabel = "WORKLOAD",
+            description = "A workload file (docs/workloads.md) to run instead of the default workload. Its 'set' lines "
+                    + "(ram, memcg-limit, kernel, patch, seed, iomap) apply unless the command line gives them.")
+    Path workloadFile;
+
     /**
      * One workload task's account: what its files must contain (each file is written by one task, so
      * the expectation is unambiguous), bytes written and verified, and when it ran. Each record is
@@ -119,6 +129,17 @@ final class BootCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Workload workload = null;
+        if (workloadFile != null) {
+            try {
+                workload = Workload.load(workloadFile);
+            } catch (WorkloadException e) {
+                throw new CliError(e.getMessage());
+            } catch (java.io.IOException e) {
+                throw new CliError(workloadFile + ": " + e.getMessage());
+            }
+            applySettings(workload);
+        }
         KernelProfile profile;
         try {
             profile = KernelProfile.byName(kernel).with(patches);
@@ -158,16 +179,23 @@ final class BootCommand implements Callable<Integer> {
         RunResult r;
         BlockStats st;
         SuperBlock sb;
+        Oracle oracle = null;
+        WorkloadRunner runner = null;
         try {
             BlockDevice bdev = BlockDevice.addDisk(k, "sda", driver, QueueLimits.defaults(), 2);
             try {
-                sb = Ext4Super.mount(k, bdev, false, false);
+                sb = Ext4Super.mount(k, bdev, false, iomap);
             } catch (Ext4Exception e) {
                 throw new CliError(e.getMessage());
             }
             Vfs.of(k).mountRoot(sb);
-            MemCgroup cg = memcgLimit == null ? null : mm.createMemcg("workload", memcgLimit / Page.PAGE_SIZE, false);
-            spawnWorkload(k, mm, cg);
+            if (workload != null) {
+                oracle = new Oracle();
+                runner = WorkloadRunner.spawn(k, workload, oracle);
+            } else {
+                MemCgroup cg = memcgLimit == null ? null : mm.createMemcg("workload", memcgLimit / Page.PAGE_SIZE, false);
+                spawnWorkload(k, mm, cg);
+            }
             r = k.run();
             st = bdev.stats();
         } finally {
@@ -190,10 +218,17 @@ final class BootCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "faultline boot: kernel %s, image %s (%s), RAM %s%s, seed %d%n", profile.name(), img,
                 direct ? "O_DIRECT" : "buffered", Sizes.format(ram),
                 memcgLimit == null ? "" : ", memcg limit " + Sizes.format(memcgLimit), seed);
-        out.printf(Locale.ROOT, "workload   writer (buffered, fsync), mapper (MAP_SHARED stores, msync), "
-                + "dio (O_DIRECT, direct read into a mapping), hog (anonymous %s)%n", Sizes.format(ram * 7 / 8));
-        out.printf(Locale.ROOT, "written    %.1f MiB by system calls in %.3f s (%.1f MB/s), %.1f MiB read back and verified%n",
-                written / 1048576.0, ns / 1e9, RunReport.mibPerS(written, ns), verified / 1048576.0);
+        if (workload != null) {
+            out.printf(Locale.ROOT, "workload   %s: %d tasks, %.1f MiB verified by the oracle%n", workloadFile,
+                    workload.tasks().size(), oracle.verifiedBytes() / 1048576.0);
+        } else {
+            out.printf(Locale.ROOT, "workload   writer (buffered, fsync), mapper (MAP_SHARED stores, msync), "
+                    + "dio (O_DIRECT, direct read into a mapping), hog (anonymous %s)%n", Sizes.format(ram * 7 / 8));
+        }
+        if (workload == null) {
+            out.printf(Locale.ROOT, "written    %.1f MiB by system calls in %.3f s (%.1f MB/s), %.1f MiB read back and verified%n",
+                    written / 1048576.0, ns / 1e9, RunReport.mibPerS(written, ns), verified / 1048576.0);
+        }
         out.printf(Locale.ROOT, "writeback  %d pages by the flusher, %d by reclaim; dirtied %d, written %d%n",
                 sb.writeback().pagesWritten(), mm.vmscan().pageouts(), mm.dirtyLimits().dirtied(),
                 mm.dirtyLimits().written());
@@ -211,8 +246,19 @@ final class BootCommand implements Callable<Integer> {
         for (String p : fsck.problems()) {
             out.println("  " + p);
         }
-        String mismatch = verifyImage(img, expected);
-        out.println("image      " + (mismatch == null ? expected.size() + " files read back from the image match" : mismatch));
+        String mismatch;
+        if (oracle != null) {
+            try {
+                List<String> bad = oracle.verifyImage(img);
+                mismatch = bad.isEmpty() ? null : String.join("; ", bad);
+            } catch (java.io.IOException e) {
+                mismatch = "cannot read the image back: " + e.getMessage();
+            }
+        } else {
+            mismatch = verifyImage(img, expected);
+        }
+        out.println("image      " + (mismatch == null ? (oracle != null ? "every file" : expected.size() + " files")
+                + " read back from the image match" : mismatch));
         boolean bad = fsck.exitCode() != 0 || mismatch != null;
         out.println("result     " + (bad ? "DATA CORRUPTION" : "ok")
                 + (r.warnings().isEmpty() ? "" : " (" + r.warnings().size() + " warnings, see dmesg)"));
@@ -223,6 +269,29 @@ final class BootCommand implements Callable<Integer> {
         }
         out.flush();
         return bad ? 4 : 0;
+    }
+
+    private boolean iomap;
+
+    /** The workload's 'set' lines fill in what the command line left at its defaults. */
+    private void applySettings(Workload w) {
+        var cl = spec.commandLine().getParseResult();
+        if (!cl.hasMatchedOption("--ram")) {
+            ram = w.sizeSetting("ram", ram);
+        }
+        if (!cl.hasMatchedOption("--memcg-limit") && w.settings().containsKey("memcg-limit")) {
+            memcgLimit = w.sizeSetting("memcg-limit", 0);
+        }
+        if (!cl.hasMatchedOption("--kernel")) {
+            kernel = w.stringSetting("kernel", kernel);
+        }
+        if (!cl.hasMatchedOption("--patch")) {
+            patches = new ArrayList<>(w.settingValues("patch"));
+        }
+        if (!cl.hasMatchedOption("--seed")) {
+            seed = w.longSetting("seed", seed);
+        }
+        iomap = w.boolSetting("iomap", false);
     }
 
     /** $FAULTLINE_HOME/default.img, or ~/.faultline/default.img. */

@@ -206,6 +206,23 @@ class FaultlineCliTest {
     }
 
     @Test
+    void bootRunsAWorkloadFileAndRejectsABadOneWithFileAndLine() throws IOException {
+        Path d = scratch("boot-wl");
+        Path img = d.resolve("disk.img");
+        assertEquals(0, run("mkfs", img.toString(), "--size", "16M").code());
+        Path good = d.resolve("good.wl");
+        Files.writeString(good, "set ram 16M\ntask w\n  open f /a create rdwr\n  write f 0 64k seed=3\n  fsync f\n"
+                + "  read f 0 64k\n");
+        Run r = run("boot", "--image", img.toString(), good.toString());
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("1 tasks"), r::toString);
+        assertTrue(r.out().contains("every file read back from the image match"), r::toString);
+        Path bad = d.resolve("bad.wl");
+        Files.writeString(bad, "task w\n  open f /a create rdwr\n  frobnicate f\n");
+        assertOneLineError(run("boot", "--image", img.toString(), bad.toString()), "bad.wl:3:");
+    }
+
+    @Test
     void bootCreatesTheDefaultImageUnderFaultlineHome() throws IOException {
         Path home = scratch("boot-home").resolve("home");
         Map<String, String> env = new HashMap<>(System.getenv());
