@@ -103,9 +103,13 @@ final class ExploreCommand implements Callable<Integer> {
                 strategy, strategy.equals("pct") ? " depth " + depth : "", iterations, seed,
                 shard == null ? "" : " (shard " + shard + ")", jobs, jobs == 1 ? "" : "s");
         o.flush();
-        LongFunction<Strategy> strategies = strategy.equals("pct")
-                ? s -> new Pct(s, depth, Math.min(maxSteps, 20_000)) : RandomWalk::new;
         Explorer ex = new Explorer(sc, prof, maxSteps);
+        // PCT draws its change points over k decisions: use the length of a probe execution (Burckhardt et al.)
+        long k = strategy.equals("pct") ? Math.max(100, ex.run(new RandomWalk(seed)).decisions()) : 0;
+        LongFunction<Strategy> strategies = strategy.equals("pct") ? s -> new Pct(s, depth, k) : RandomWalk::new;
+        if (strategy.equals("pct")) {
+            o.printf(Locale.ROOT, "  PCT over k = %d scheduling decisions (a probe execution's length)%n", k);
+        }
         Stopwatch sw = new Stopwatch();
         Explorer.Found f = ex.explore(seed, iterations, jobs, shardK, shardN, strategies, n -> {
             if (n % 100 == 0) {

@@ -63,6 +63,15 @@ class PinnedScheduleTest {
     }
 
     @Test
+    void staleWritebackWakeHitsBugOnInWriteCachePagesOn510() throws IOException {
+        RunResult r = replay("writeback-stale-wake-bug-on");
+        assertEquals(Failure.Kind.BUG, r.fatal().kind());
+        assertEquals("kernel BUG at mm/page-writeback.c!", r.fatal().title());
+        assertTrue(r.fatal().report().contains("RIP: write_cache_pages"), r.fatal().report());
+        assertTrue(r.fatal().report().contains(" iomap_writepages "), r.fatal().report());
+    }
+
+    @Test
     void mkwriteOnANotUptodatePageWarnsAndReadsStaleDataOn58() throws IOException {
         RunResult r = replay("mkwrite-not-uptodate-after-eio");
         assertEquals(Failure.Kind.CORRUPTION, r.fatal().kind());
