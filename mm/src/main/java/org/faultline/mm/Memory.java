@@ -238,20 +238,8 @@ public final class Memory {
         if (pmdNone(vmf)) {
             PteTable t = vmf.preallocPte;
             vmf.preallocPte = null;
-            if (t == null) {
-                t = pteAllocOne(mm); // GFP_KERNEL_ACCOUNT under the page lock
-                if (t == null) {
-                    return VM_FAULT_OOM;
-                }
-            }
-            mm.ptl.spinLock();
-            if (mm.tableLocked(vmf.address) == null) {
-                mm.installTableLocked(vmf.address, t);
-                t = null;
-            }
-            mm.ptl.spinUnlock();
-            if (t != null) {
-                freePteTable(mm, t);
+            if (pteAllocInstall(vmf, t) != 0) { // without a preallocated table: GFP_KERNEL_ACCOUNT under the page lock
+                return VM_FAULT_OOM;
             }
         }
         boolean write = vmf.isWrite();
@@ -270,6 +258,32 @@ public final class Memory {
         mm.ptl.spinUnlock();
         if (write && !vmf.vma.isShared()) {
             mm.mm.vmscan().lruCacheAdd(page);
+        }
+        return 0;
+    }
+
+    /**
+     * __pte_alloc() / pte_alloc_one_map(): installs {@code t} (or, if null, a table allocated now) for
+     * the fault's PMD unless another task installed one first, in which case {@code t} is freed.
+     *
+     * @return 0, or VM_FAULT_OOM if no table could be allocated
+     */
+    private static int pteAllocInstall(VmFault vmf, PteTable t) {
+        MmStruct mm = vmf.vma.mm;
+        if (t == null) {
+            t = pteAllocOne(mm);
+            if (t == null) {
+                return VM_FAULT_OOM;
+            }
+        }
+        mm.ptl.spinLock();
+        if (mm.tableLocked(vmf.address) == null) {
+            mm.installTableLocked(vmf.address, t);
+            t = null;
+        }
+        mm.ptl.spinUnlock();
+        if (t != null) {
+            freePteTable(mm, t);
         }
         return 0;
     }
@@ -399,20 +413,8 @@ public final class Memory {
         }
         MmStruct mm = vmf.vma.mm;
         Mm m = mm.mm;
-        if (pmdNone(vmf)) {
-            PteTable t = pteAllocOne(mm);
-            if (t == null) {
-                return VM_FAULT_OOM;
-            }
-            mm.ptl.spinLock();
-            if (mm.tableLocked(vmf.address) == null) {
-                mm.installTableLocked(vmf.address, t);
-                t = null;
-            }
-            mm.ptl.spinUnlock();
-            if (t != null) {
-                freePteTable(mm, t);
-            }
+        if (pmdNone(vmf) && pteAllocInstall(vmf, null) != 0) {
+            return VM_FAULT_OOM;
         }
         Page p = m.allocator().allocPages(Gfp.GFP_HIGHUSER_MOVABLE | Gfp.__GFP_ZERO);
         if (p == null) {

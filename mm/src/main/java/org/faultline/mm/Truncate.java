@@ -29,12 +29,7 @@ public final class Truncate {
         MemMap mem = m.mm().memMap();
         long index = start;
         while (index < end) {
-            m.iPages.spinLock();
-            List<Page> batch = m.rangeLocked(index, end - 1, PageWriteback.PAGEVEC_SIZE);
-            for (Page p : batch) {
-                p.get();
-            }
-            m.iPages.spinUnlock();
+            List<Page> batch = findGetPagesRange(m, index, end - 1);
             if (batch.isEmpty()) {
                 break;
             }
@@ -79,6 +74,17 @@ public final class Truncate {
                 m.mm().allocator().putPage(p);
             }
         }
+    }
+
+    /** pagevec_lookup_range(): up to PAGEVEC_SIZE cached pages in [start, end], each referenced. */
+    private static List<Page> findGetPagesRange(AddressSpace m, long start, long end) {
+        m.iPages.spinLock();
+        List<Page> batch = m.rangeLocked(start, end, PageWriteback.PAGEVEC_SIZE);
+        for (Page p : batch) {
+            p.get();
+        }
+        m.iPages.spinUnlock();
+        return batch;
     }
 
     /** truncate_inode_pages(): from {@code lstart} to the end. */
@@ -129,12 +135,7 @@ public final class Truncate {
         long dropped = 0;
         long index = start;
         while (index <= end) {
-            m.iPages.spinLock();
-            List<Page> batch = m.rangeLocked(index, end, PageWriteback.PAGEVEC_SIZE);
-            for (Page p : batch) {
-                p.get();
-            }
-            m.iPages.spinUnlock();
+            List<Page> batch = findGetPagesRange(m, index, end);
             if (batch.isEmpty()) {
                 break;
             }

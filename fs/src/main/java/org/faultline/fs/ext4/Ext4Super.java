@@ -110,6 +110,16 @@ public final class Ext4Super implements SuperOperations {
         }
     }
 
+    /** A volume call whose failure is returned as a negative errno rather than thrown. */
+    int volErr(VolCall<?> c) {
+        try {
+            vol(c);
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
     /** ext4_iget(): the VFS inode for {@code ino}, from the cache or read from disk. */
     public Inode iget(long ino) {
         Inode cached = sb.icacheFind(ino);
@@ -144,19 +154,14 @@ public final class Ext4Super implements SuperOperations {
     /** ext4_write_inode(): size and times reach the on-disk inode (the volume's cache). */
     @Override
     public int writeInode(Inode inode, WritebackControl wbc) {
-        try {
-            vol(() -> {
-                vol.setSize(inode.ino(), ei(inode).disksize);
-                vol.setTimes(inode.ino(), k.sched().clockNs());
-                if (wbc.syncAllMode()) {
-                    vol.sync();
-                }
-                return null;
-            });
-            return 0;
-        } catch (FsError e) {
-            return e.err();
-        }
+        return volErr(() -> {
+            vol.setSize(inode.ino(), ei(inode).disksize);
+            vol.setTimes(inode.ino(), k.sched().clockNs());
+            if (wbc.syncAllMode()) {
+                vol.sync();
+            }
+            return null;
+        });
     }
 
     /** ext4_evict_inode(): an unlinked inode's last reference went: free its blocks and itself. */
@@ -174,15 +179,10 @@ public final class Ext4Super implements SuperOperations {
     /** ext4_sync_fs(): commit metadata; flush the device when waiting. */
     @Override
     public int syncFs(SuperBlock s, boolean wait) {
-        try {
-            vol(() -> {
-                vol.sync();
-                return null;
-            });
-            return 0;
-        } catch (FsError e) {
-            return e.err();
-        }
+        return volErr(() -> {
+            vol.sync();
+            return null;
+        });
     }
 
     @Override
