@@ -223,6 +223,29 @@ class FaultlineCliTest {
     }
 
     @Test
+    void exploreSavesAScheduleThatReplaysFromTheFileAndFromItsString() throws IOException {
+        Path d = scratch("explore");
+        Run e = run("explore", "mkwrite-not-uptodate-after-eio", "--iterations", "3", "--out", d.toString());
+        assertEquals(4, e.code(), e::toString);
+        Path sched = d.resolve("mkwrite-not-uptodate-after-eio-seed0.schedule");
+        assertTrue(Files.exists(sched), e::toString);
+        Run r = run("replay", sched.toString());
+        assertEquals(4, r.code(), r::toString);
+        assertTrue(r.out().contains("same failure as recorded"), r::toString);
+        String text = Files.readAllLines(sched).stream().filter(l -> l.startsWith("schedule ")).findFirst().orElseThrow()
+                .substring("schedule ".length());
+        Run s = run("replay", "mkwrite-not-uptodate-after-eio", "--schedule", text);
+        assertEquals(4, s.code(), s::toString);
+        assertTrue(s.out().contains("iomap_page_mkwrite_actor"), s::toString);
+        // the patch changes the code path: the recorded choices no longer apply, and replay says so
+        Run fixed = run("replay", "mkwrite-not-uptodate-after-eio", "--schedule", text, "--patch", "+iomap-keep-uptodate-on-error");
+        assertEquals(2, fixed.code(), fixed::toString);
+        assertTrue(fixed.err().contains("replay diverged") && fixed.err().contains("explore --patch"), fixed::toString);
+        assertOneLineError(run("replay", "no-such-scenario", "--schedule", text), "unknown scenario");
+        assertOneLineError(run("replay", d.resolve("missing.schedule").toString()), "ENOENT");
+    }
+
+    @Test
     void bootCreatesTheDefaultImageUnderFaultlineHome() throws IOException {
         Path home = scratch("boot-home").resolve("home");
         Map<String, String> env = new HashMap<>(System.getenv());
