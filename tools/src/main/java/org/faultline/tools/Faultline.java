@@ -39,6 +39,8 @@ import picocli.CommandLine.Spec;
             "A kernel-faithful emulator of a miniature Linux mm/fs/block stack doing real I/O on disk images.",
             ""},
         subcommands = {BootCommand.class, BenchCommand.class, MkfsCommand.class, FsckCommand.class, ScenariosCommand.class, ExploreCommand.class, ReplayCommand.class, PatchesCommand.class, ProfilesCommand.class,
+            ImageCommands.Ls.class, ImageCommands.Cat.class, ImageCommands.Stat.class, ImageCommands.Cp.class,
+            ImageCommands.Mkdir.class, ImageCommands.Rm.class,
             CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
@@ -54,6 +56,8 @@ public final class Faultline implements Callable<Integer> {
     static final int EXIT_BUG = 1;
 
     private final Map<String, String> env;
+    /** Raw standard output, for commands writing bytes ({@code cat}); null means System.out. */
+    private PrintStream stdout;
 
     @Spec
     CommandSpec spec;
@@ -66,6 +70,11 @@ public final class Faultline implements Callable<Integer> {
     /** A command line seeing {@code env} instead of the process environment ({@code FAULTLINE_HOME}, {@code PATH}). */
     Faultline(Map<String, String> env) {
         this.env = Map.copyOf(env);
+    }
+
+    /** Raw standard output for byte streams; flush the command's PrintWriter before writing to it. */
+    PrintStream stdout() {
+        return stdout == null ? System.out : stdout;
     }
 
     /** The environment the commands see. */
@@ -106,7 +115,9 @@ public final class Faultline implements Callable<Integer> {
         PrintWriter e = new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true);
         boolean debug = env.containsKey("FAULTLINE_DEBUG");
         try {
-            CommandLine cl = new CommandLine(new Faultline(env));
+            Faultline f = new Faultline(env);
+            f.stdout = out;
+            CommandLine cl = new CommandLine(f);
             cl.setOut(o);
             cl.setErr(e);
             cl.setParameterExceptionHandler(new UsageErrors());

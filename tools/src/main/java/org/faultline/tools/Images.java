@@ -41,7 +41,7 @@ final class Images {
         }
         HostFileDriver d;
         try {
-            d = HostFileDriver.open(image, direct, false);
+            d = HostFileDriver.open(image, direct, !writes);
         } catch (DirectIoUnsupportedException e) {
             if (created) {
                 deleteQuietly(image);

@@ -7,6 +7,9 @@
  *   <li>{@link org.faultline.tools.BootCommand boot} — boots a free-running kernel with a profile and
  *       patch overrides on an image and runs the default workload (block-level until the filesystem
  *       exists: plugged writers, a flush, verifying readers);</li>
+ *   <li>{@link org.faultline.tools.ImageCommands ls, cat, stat, cp, mkdir, rm} — e2tools-like image
+ *       tools, each one boot ({@link org.faultline.tools.ImageSession}) doing real system calls on the
+ *       mounted image; the reading ones mount read-only on an O_RDONLY image;</li>
  *   <li>{@link org.faultline.tools.BenchBlock bench block} — fio-psync-shaped synchronous I/O through
  *       the emulated block layer, optionally compared with fio itself ({@code --vs-fio});</li>
  *   <li>{@link org.faultline.tools.PatchesCommand patches}, {@link org.faultline.tools.ProfilesCommand
@@ -19,7 +22,8 @@
  * {@code faultline: <message>} ({@link org.faultline.tools.CliError}), never a stack trace; usage
  * errors add a {@code Try '... --help'} hint. The only host file a command creates or writes is the
  * image the user named (or the default image under {@code $FAULTLINE_HOME}, else
- * {@code ~/.faultline}); an image that is refused is left untouched.
+ * {@code ~/.faultline}), or the copy {@code cp IMAGE:/path HOST} was asked for (opened only once the
+ * source opened, never the image itself); an image that is refused is left untouched.
  *
  * <p>Like everything outside kernel/, this package never uses host threads, monitors or the host
  * clock: time is {@code k.sched().clockNs()}, and state a task records is written only by that task

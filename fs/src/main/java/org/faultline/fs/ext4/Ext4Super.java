@@ -54,7 +54,7 @@ public final class Ext4Super implements SuperOperations {
      */
     public static SuperBlock mount(Kernel k, BlockDevice bdev, boolean readOnly, boolean iomap) throws Ext4Exception {
         Ext4Volume vol = Ext4Volume.open(new BdevBlockIo(bdev, Mm.of(k)), bdev.name(),
-                new Ext4Volume.Options(readOnly, () -> k.sched().clockNs() / 1_000_000_000L + 1_704_067_200L, 4096));
+                new Ext4Volume.Options(readOnly, () -> realtimeNs(k) / 1_000_000_000L, 4096));
         SuperBlock sb = new SuperBlock(k, bdev.name());
         sb.setBdev(bdev);
         sb.setBlockSize(vol.blockSize());
@@ -149,6 +149,17 @@ public final class Ext4Super implements SuperOperations {
         return vol(() -> vol.iBlocks(ino));
     }
 
+    /** The emulated machine booted at 2024-01-01T00:00:00Z: deterministic timestamps that tools print as dates. */
+    static final long BOOT_EPOCH_SECONDS = 1_704_067_200L;
+
+    /**
+     * ktime_get_real_ns(): the wall clock the inode and superblock timestamps take, derived from the
+     * kernel clock (never the host's, so the same schedule writes the same image).
+     */
+    static long realtimeNs(Kernel k) {
+        return k.sched().clockNs() + BOOT_EPOCH_SECONDS * 1_000_000_000L;
+    }
+
     // ------------------------------------------------------------ super operations
 
     /** ext4_write_inode(): size and times reach the on-disk inode (the volume's cache). */
@@ -156,7 +167,7 @@ public final class Ext4Super implements SuperOperations {
     public int writeInode(Inode inode, WritebackControl wbc) {
         return volErr(() -> {
             vol.setSize(inode.ino(), ei(inode).disksize);
-            vol.setTimes(inode.ino(), k.sched().clockNs());
+            vol.setTimes(inode.ino(), realtimeNs(k));
             if (wbc.syncAllMode()) {
                 vol.sync();
             }

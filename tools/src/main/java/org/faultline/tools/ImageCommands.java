@@ -1,0 +1,540 @@
+package org.faultline.tools;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.faultline.fs.DirEntry;
+import org.faultline.fs.Errno;
+import org.faultline.fs.File;
+import org.faultline.fs.Inode;
+import org.faultline.fs.Kstat;
+import org.faultline.fs.Syscalls;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * Image tools in the manner of e2tools ({@code e2ls}, {@code e2cp}, {@code e2mkdir}, {@code e2rm}):
+ * each is one boot of the emulated kernel ({@link ImageSession}) doing real system calls on the
+ * mounted image, so copying a file in goes through {@code ext4_da_write_begin}, the flusher,
+ * {@code ext4_writepages} and the block layer, and copying it out through readahead and
+ * {@code ext4_mpage_readpages}.
+ */
+final class ImageCommands {
+    /** Bytes per read(2)/write(2) the tools issue, as cp(1) does with its 128 KiB..1 MiB buffers. */
+    static final int CHUNK = 1 << 20;
+
+    private ImageCommands() {
+    }
+
+    /** Options every image tool has. */
+    abstract static class Tool implements Callable<Integer> {
+        @ParentCommand
+        Faultline root;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--ram", paramLabel = "SIZE", defaultValue = "64M", converter = Sizes.Converter.class,
+                description = "Memory of the emulated machine. Default: ${DEFAULT-VALUE}.")
+        long ram;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        /** The one image all {@code operands} name; mixing images is a usage error. */
+        static Path sameImage(List<ImageSession.Operand> operands) {
+            Path img = operands.get(0).image();
+            for (ImageSession.Operand o : operands) {
+                if (!o.image().equals(img)) {
+                    throw new CliError("all operands must name the same image (" + img + " and " + o.image() + ")");
+                }
+            }
+            return img;
+        }
+
+        static List<ImageSession.Operand> parseAll(List<String> args) {
+            List<ImageSession.Operand> ops = new ArrayList<>();
+            for (String a : args) {
+                ops.add(ImageSession.Operand.parse(a));
+            }
+            return ops;
+        }
+
+        int session(Path image, boolean write, java.util.function.Consumer<ImageSession.Ctx> body) {
+            return ImageSession.run(spec.name(), image, write, ram, out(), spec.commandLine().getErr(), body);
+        }
+    }
+
+    // ---------------------------------------------------------------- ls
+
+    @Command(name = "ls", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "List a directory in an image (readdir(2) and stat(2) in a booted kernel, mounted read-only).")
+    static final class Ls extends Tool {
+        @Option(names = "-l", description = "Long listing: mode, links, inode, size, name.")
+        boolean longList;
+
+        @Option(names = "-a", description = "Include '.' and '..'.")
+        boolean all;
+
+        @Parameters(arity = "1..*", paramLabel = "IMAGE:/PATH")
+        List<String> operands;
+
+        @Override
+        public Integer call() {
+            List<ImageSession.Operand> ops = parseAll(operands);
+            PrintWriter out = out();
+            return session(sameImage(ops), false, ctx -> {
+                for (ImageSession.Operand o : ops) {
+                    Kstat[] st = new Kstat[1];
+                    int ret = Syscalls.stat(o.path(), st);
+                    if (ret < 0) {
+                        ctx.fail("cannot access '" + o.path() + "'", ret);
+                        continue;
+                    }
+                    if (ops.size() > 1 && st[0].isDir()) {
+                        out.println(o.path() + ":");
+                    }
+                    if (!st[0].isDir()) {
+                        print(out, o.path(), st[0]);
+                        continue;
+                    }
+                    List<DirEntry> entries = new ArrayList<>();
+                    ret = Syscalls.readdir(o.path(), entries);
+                    if (ret < 0) {
+                        ctx.fail("cannot open directory '" + o.path() + "'", ret);
+                        continue;
+                    }
+                    for (DirEntry e : entries) {
+                        if (!all && (e.name().equals(".") || e.name().equals(".."))) {
+                            continue;
+                        }
+                        if (!longList) {
+                            out.println(e.name());
+                            continue;
+                        }
+                        String p = o.path().endsWith("/") ? o.path() + e.name() : o.path() + "/" + e.name();
+                        ret = Syscalls.stat(p, st);
+                        if (ret < 0) {
+                            ctx.fail("cannot access '" + p + "'", ret);
+                            continue;
+                        }
+                        print(out, e.name(), st[0]);
+                    }
+                }
+            });
+        }
+
+        private void print(PrintWriter out, String name, Kstat st) {
+            if (longList) {
+                out.printf(Locale.ROOT, "%s %3d %8d %12d %s%n", modeString(st.mode()), st.nlink(), st.ino(), st.size(), name);
+            } else {
+                out.println(name);
+            }
+        }
+    }
+
+    /** {@code drwxr-xr-x}, as ls -l prints a mode. */
+    static String modeString(int mode) {
+        int type = mode & Inode.S_IFMT;
+        StringBuilder b = new StringBuilder(type == Inode.S_IFDIR ? "d" : type == Inode.S_IFLNK ? "l"
+                : type == Inode.S_IFREG ? "-" : "?");
+        String rwx = "rwxrwxrwx";
+        for (int i = 0; i < 9; i++) {
+            b.append((mode & (0400 >> i)) != 0 ? rwx.charAt(i) : '-');
+        }
+        return b.toString();
+    }
+
+    // ---------------------------------------------------------------- stat
+
+    @Command(name = "stat", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "stat(2) paths in an image, printed as stat(1) does (booted kernel, mounted read-only).")
+    static final class Stat extends Tool {
+        @Parameters(arity = "1..*", paramLabel = "IMAGE:/PATH")
+        List<String> operands;
+
+        @Override
+        public Integer call() {
+            List<ImageSession.Operand> ops = parseAll(operands);
+            PrintWriter out = out();
+            return session(sameImage(ops), false, ctx -> {
+                for (ImageSession.Operand o : ops) {
+                    Kstat[] st = new Kstat[1];
+                    int ret = Syscalls.stat(o.path(), st);
+                    if (ret < 0) {
+                        ctx.fail("cannot stat '" + o.path() + "'", ret);
+                        continue;
+                    }
+                    Kstat s = st[0];
+                    out.printf(Locale.ROOT, "  File: %s%n", o.path());
+                    out.printf(Locale.ROOT, "  Size: %-15d Blocks: %-10d IO Block: 4096   %s%n", s.size(), s.blocks(),
+                            s.isDir() ? "directory" : s.isReg() ? (s.size() == 0 ? "regular empty file" : "regular file")
+                                    : "other");
+                    out.printf(Locale.ROOT, "Device: sda\tInode: %-11d Links: %d%n", s.ino(), s.nlink());
+                    out.printf(Locale.ROOT, "Access: (%04o/%s)%n", s.mode() & 07777, modeString(s.mode()));
+                }
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- cat
+
+    @Command(name = "cat", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Write files from an image to standard output (read(2) in a booted kernel, mounted read-only).")
+    static final class Cat extends Tool {
+        @Parameters(arity = "1..*", paramLabel = "IMAGE:/PATH")
+        List<String> operands;
+
+        @Override
+        public Integer call() {
+            List<ImageSession.Operand> ops = parseAll(operands);
+            out().flush();
+            PrintStream raw = root.stdout();
+            return session(sameImage(ops), false, ctx -> {
+                for (ImageSession.Operand o : ops) {
+                    int fd = Syscalls.open(o.path(), File.O_RDONLY, 0);
+                    if (fd < 0) {
+                        ctx.fail(o.path(), fd);
+                        continue;
+                    }
+                    byte[] buf = new byte[CHUNK];
+                    for (;;) {
+                        long n = Syscalls.read(fd, buf, 0, buf.length);
+                        if (n < 0) {
+                            ctx.fail(o.path(), n);
+                            break;
+                        }
+                        if (n == 0) {
+                            break;
+                        }
+                        raw.write(buf, 0, (int) n);
+                    }
+                    Syscalls.close(fd);
+                }
+                raw.flush();
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- mkdir
+
+    @Command(name = "mkdir", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Make directories in an image (mkdir(2) in a booted kernel).")
+    static final class Mkdir extends Tool {
+        @Option(names = "-p", description = "Make parent directories as needed; no error if a directory exists.")
+        boolean parents;
+
+        @Parameters(arity = "1..*", paramLabel = "IMAGE:/PATH")
+        List<String> operands;
+
+        @Override
+        public Integer call() {
+            List<ImageSession.Operand> ops = parseAll(operands);
+            return session(sameImage(ops), true, ctx -> {
+                for (ImageSession.Operand o : ops) {
+                    if (parents) {
+                        mkdirParents(ctx, o.path());
+                        continue;
+                    }
+                    int ret = Syscalls.mkdir(o.path(), 0755);
+                    if (ret < 0) {
+                        ctx.fail("cannot create directory '" + o.path() + "'", ret);
+                    }
+                }
+            });
+        }
+
+        private static void mkdirParents(ImageSession.Ctx ctx, String path) {
+            StringBuilder p = new StringBuilder();
+            for (String c : path.split("/")) {
+                if (c.isEmpty()) {
+                    continue;
+                }
+                p.append('/').append(c);
+                int ret = Syscalls.mkdir(p.toString(), 0755);
+                if (ret == -Errno.EEXIST) {
+                    Kstat[] st = new Kstat[1];
+                    if (Syscalls.stat(p.toString(), st) == 0 && st[0].isDir()) {
+                        continue;
+                    }
+                }
+                if (ret < 0) {
+                    ctx.fail("cannot create directory '" + p + "'", ret);
+                    return;
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- rm
+
+    @Command(name = "rm", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Remove files (unlink(2)) or, with -r, directory trees (rmdir(2)) in an image.")
+    static final class Rm extends Tool {
+        @Option(names = {"-r", "-R"}, description = "Remove directories and their contents.")
+        boolean recursive;
+
+        @Option(names = "-f", description = "Ignore paths that do not exist.")
+        boolean force;
+
+        @Parameters(arity = "1..*", paramLabel = "IMAGE:/PATH")
+        List<String> operands;
+
+        @Override
+        public Integer call() {
+            List<ImageSession.Operand> ops = parseAll(operands);
+            for (ImageSession.Operand o : ops) {
+                if (o.path().replaceAll("/+", "/").equals("/")) {
+                    throw new CliError("refusing to remove '/' of " + o.image());
+                }
+            }
+            return session(sameImage(ops), true, ctx -> {
+                for (ImageSession.Operand o : ops) {
+                    remove(ctx, o.path());
+                }
+            });
+        }
+
+        private void remove(ImageSession.Ctx ctx, String path) {
+            Kstat[] st = new Kstat[1];
+            int ret = Syscalls.stat(path, st);
+            if (ret < 0) {
+                if (!(force && ret == -Errno.ENOENT)) {
+                    ctx.fail("cannot remove '" + path + "'", ret);
+                }
+                return;
+            }
+            if (!st[0].isDir()) {
+                ret = Syscalls.unlink(path);
+            } else if (!recursive) {
+                ret = -Errno.EISDIR;
+            } else {
+                List<DirEntry> entries = new ArrayList<>();
+                ret = Syscalls.readdir(path, entries);
+                for (DirEntry e : entries) {
+                    if (ret == 0 && !e.name().equals(".") && !e.name().equals("..")) {
+                        remove(ctx, path + "/" + e.name());
+                    }
+                }
+                if (ret == 0) {
+                    ret = Syscalls.rmdir(path);
+                }
+            }
+            if (ret < 0) {
+                ctx.fail("cannot remove '" + path + "'", ret);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- cp
+
+    @Command(name = "cp", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Copy a file into or out of an image, through a booted kernel's system calls.",
+                "Into an image: runs of zero blocks are left as holes (cp --sparse=auto), the file is fsync'ed.",
+                "Out of an image: the host file named (or DIR/NAME) is created or truncated; nothing else is written."})
+    static final class Cp extends Tool {
+        @Parameters(arity = "2..*", paramLabel = "SRC... DST",
+                description = "HOST_FILE... IMAGE:/PATH, or IMAGE:/PATH... HOST_PATH; with several sources DST is a directory")
+        List<String> args;
+
+        @Override
+        public Integer call() {
+            List<String> srcs = args.subList(0, args.size() - 1);
+            String dst = args.get(args.size() - 1);
+            boolean in = ImageSession.Operand.is(dst);
+            for (String s : srcs) {
+                if (ImageSession.Operand.is(s) == in) {
+                    throw new CliError("exactly one side must be IMAGE:/path: sources on the host and DST in an image, "
+                            + "or the reverse (got " + s + " and " + dst + ")");
+                }
+            }
+            if (in) {
+                List<Path> hosts = srcs.stream().map(Path::of).toList();
+                return copyIn(hosts, ImageSession.Operand.parse(dst));
+            }
+            List<ImageSession.Operand> from = parseAll(srcs);
+            Path host = Path.of(dst);
+            if (from.size() > 1 && !Files.isDirectory(host)) {
+                throw new CliError("target '" + dst + "' is not a directory");
+            }
+            return copyOut(from, host);
+        }
+
+        private int copyIn(List<Path> hosts, ImageSession.Operand to) {
+            for (Path host : hosts) {
+                if (!Files.isRegularFile(host)) {
+                    throw new CliError(host + ": " + (Files.exists(host) ? "not a regular file" : "No such file or directory (ENOENT)"));
+                }
+            }
+            boolean many = hosts.size() > 1;
+            return session(to.image(), true, ctx -> {
+                Kstat[] st = new Kstat[1];
+                boolean dir = Syscalls.stat(to.path(), st) == 0 && st[0].isDir();
+                if (many && !dir) {
+                    ctx.fail("target '" + to.path() + "'", -Errno.ENOTDIR);
+                    return;
+                }
+                for (Path host : hosts) {
+                    String name = host.getFileName().toString();
+                    String target = dir ? (to.path().endsWith("/") ? to.path() : to.path() + "/") + name : to.path();
+                    try (FileChannel ch = FileChannel.open(host, StandardOpenOption.READ)) {
+                        copyInBody(ctx, ch, host, target);
+                    } catch (IOException e) {
+                        ctx.fail(host + ": cannot open: " + e.getMessage());
+                    }
+                }
+            });
+        }
+
+        private static void copyInBody(ImageSession.Ctx ctx, FileChannel ch, Path host, String target) {
+            int fd = Syscalls.open(target, File.O_CREAT | File.O_WRONLY | File.O_TRUNC, 0644);
+            if (fd < 0) {
+                ctx.fail("cannot create '" + target + "'", fd);
+                return;
+            }
+            byte[] buf = new byte[CHUNK];
+            long pos = 0;
+            try {
+                for (;;) {
+                    int n = readFully(ch, buf, pos);
+                    if (n <= 0) {
+                        break;
+                    }
+                    long ret = writeSparse(fd, buf, n, pos);
+                    if (ret < 0) {
+                        ctx.fail("write '" + target + "' at " + pos, ret);
+                        Syscalls.close(fd);
+                        return;
+                    }
+                    pos += n;
+                }
+            } catch (IOException e) {
+                ctx.fail(host + ": read failed: " + e.getMessage());
+            }
+            long ret = Syscalls.ftruncate(fd, pos); // a trailing hole still sets the size
+            if (ret == 0) {
+                ret = Syscalls.fsync(fd);
+            }
+            if (ret < 0) {
+                ctx.fail("'" + target + "'", ret);
+            }
+            Syscalls.close(fd);
+        }
+
+        /** Writes the non-zero 4 KiB blocks of {@code buf[0..n)} at {@code pos}; zero blocks stay holes. */
+        private static long writeSparse(int fd, byte[] buf, int n, long pos) {
+            int i = 0;
+            while (i < n) {
+                while (i < n && isZeroBlock(buf, i, n)) {
+                    i += 4096;
+                }
+                int start = i;
+                while (i < n && !isZeroBlock(buf, i, n)) {
+                    i += 4096;
+                }
+                int end = Math.min(i, n);
+                if (end > start) {
+                    long ret = Syscalls.pwrite(fd, buf, start, end - start, pos + start);
+                    if (ret < 0) {
+                        return ret;
+                    }
+                }
+            }
+            return 0;
+        }
+
+        private static boolean isZeroBlock(byte[] b, int off, int n) {
+            for (int j = off, end = Math.min(off + 4096, n); j < end; j++) {
+                if (b[j] != 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static int readFully(FileChannel ch, byte[] buf, long pos) throws IOException {
+            ByteBuffer bb = ByteBuffer.wrap(buf);
+            while (bb.hasRemaining()) {
+                int n = ch.read(bb, pos + bb.position());
+                if (n < 0) {
+                    break;
+                }
+            }
+            return bb.position();
+        }
+
+        private int copyOut(List<ImageSession.Operand> from, Path host) {
+            List<Path> targets = new ArrayList<>();
+            for (ImageSession.Operand o : from) {
+                String base = o.path().substring(o.path().lastIndexOf('/') + 1);
+                Path target = Files.isDirectory(host) ? host.resolve(base.isEmpty() ? "root" : base) : host;
+                try {
+                    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && Files.isSameFile(target, o.image())) {
+                        throw new CliError("refusing to copy over the image itself (" + target + ")");
+                    }
+                } catch (IOException e) {
+                    throw new CliError(target + ": " + e.getMessage());
+                }
+                targets.add(target);
+            }
+            return session(sameImage(from), false, ctx -> {
+                for (int i = 0; i < from.size(); i++) {
+                    copyOutBody(ctx, from.get(i).path(), targets.get(i));
+                }
+            });
+        }
+
+        /** The host file is opened only once the source opened in the image, so a bad source leaves it alone. */
+        private static void copyOutBody(ImageSession.Ctx ctx, String path, Path target) {
+            int fd = Syscalls.open(path, File.O_RDONLY, 0);
+            if (fd < 0) {
+                ctx.fail("cannot open '" + path + "'", fd);
+                return;
+            }
+            Kstat[] st = new Kstat[1];
+            if (Syscalls.fstat(fd, st) == 0 && st[0].isDir()) {
+                ctx.fail("'" + path + "'", -Errno.EISDIR);
+                Syscalls.close(fd);
+                return;
+            }
+            try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                byte[] buf = new byte[CHUNK];
+                long pos = 0;
+                for (;;) {
+                    long n = Syscalls.pread(fd, buf, 0, buf.length, pos);
+                    if (n < 0) {
+                        ctx.fail("read '" + path + "' at " + pos, n);
+                        break;
+                    }
+                    if (n == 0) {
+                        break;
+                    }
+                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, (int) n);
+                    while (bb.hasRemaining()) {
+                        ch.write(bb, pos + bb.position());
+                    }
+                    pos += n;
+                }
+            } catch (IOException e) {
+                ctx.fail(target + ": " + e.getMessage());
+            }
+            Syscalls.close(fd);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package org.faultline.tools;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The image tools against the real e2fsprogs: what {@code faultline cp} writes, {@code e2fsck -fn}
+ * passes and {@code debugfs} dumps byte for byte; what {@code debugfs -w write} puts on a
+ * {@code mkfs.ext4} image, {@code faultline cat} and {@code cp} read back.
+ */
+class ImageCommandsTest {
+    private static final SplittableRandom RND = new SplittableRandom(42);
+
+    private static byte[] random(int n) {
+        byte[] b = new byte[n];
+        RND.nextBytes(b);
+        return b;
+    }
+
+    private static String run(Path cwd, String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ":\n" + out);
+        return out;
+    }
+
+    private static void assertDebugfsDumps(Path dir, Path img, String path, byte[] want) throws Exception {
+        Path d = dir.resolve("dumped");
+        Files.deleteIfExists(d);
+        run(dir, "debugfs", "-R", "dump " + path + " " + d, img.toString());
+        assertArrayEquals(want, Files.readAllBytes(d), path + " as debugfs dumps it");
+    }
+
+    private static String sha(Path p) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+    }
+
+    @Test
+    void filesCopiedInPassE2fsckAndDumpIdentically() throws Exception {
+        Path dir = CliTestSupport.scratch("imgtools-in");
+        Path img = dir.resolve("t.img");
+        assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "160M").code());
+        List<Path> files = new ArrayList<>();
+        for (int size : new int[] {0, 1, 4095, 4097, (1 << 20) + 3, 64 << 20}) {
+            Path f = dir.resolve("s" + size);
+            Files.write(f, random(size));
+            files.add(f);
+        }
+        // sparse: data, 3 MB of zeros (a hole), data; fragmented: 300 data blocks between 300 holes
+        byte[] sparse = new byte[3_105_000];
+        System.arraycopy(random(100_000), 0, sparse, 0, 100_000);
+        System.arraycopy(random(5_000), 0, sparse, sparse.length - 5_000, 5_000);
+        byte[] frag = new byte[600 * 4096];
+        for (int i = 0; i < 600; i += 2) {
+            System.arraycopy(random(4096), 0, frag, i * 4096, 4096);
+        }
+        Files.write(dir.resolve("sparse"), sparse);
+        Files.write(dir.resolve("frag"), frag);
+        files.add(dir.resolve("sparse"));
+        files.add(dir.resolve("frag"));
+        List<String> args = new ArrayList<>(List.of("cp"));
+        files.forEach(f -> args.add(f.toString()));
+        args.add(img + ":/");
+        CliTestSupport.Run r = CliTestSupport.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.toString());
+
+        Path many = Files.createDirectories(dir.resolve("many"));
+        List<String> manyArgs = new ArrayList<>(List.of("cp"));
+        for (int i = 0; i < 2000; i++) {
+            Path f = many.resolve("f" + i);
+            Files.write(f, random(i * 7 % 5000));
+            manyArgs.add(f.toString());
+        }
+        assertEquals(0, CliTestSupport.run("mkdir", img + ":/many").code());
+        manyArgs.add(img + ":/many");
+        r = CliTestSupport.run(manyArgs.toArray(String[]::new));
+        assertEquals(0, r.code(), r.toString());
+
+        run(dir, "e2fsck", "-fn", img.toString());
+        for (Path f : files) {
+            assertDebugfsDumps(dir, img, "/" + f.getFileName(), Files.readAllBytes(f));
+        }
+        for (int i : new int[] {0, 1, 999, 1999}) {
+            assertDebugfsDumps(dir, img, "/many/f" + i, Files.readAllBytes(many.resolve("f" + i)));
+        }
+        String extents = run(dir, "debugfs", "-R", "ex /frag", img.toString());
+        assertTrue(extents.lines().count() > 300, "frag has hundreds of extents:\n" + extents);
+        String blocks = run(dir, "debugfs", "-R", "stat /sparse", img.toString());
+        assertTrue(blocks.contains("Blockcount: 224"), "the zeros of /sparse stayed a hole:\n" + blocks);
+        assertTrue(blocks.lines().anyMatch(l -> l.startsWith("mtime:") && l.endsWith(" 2024")),
+                "mtime is the emulated wall clock (booted 2024-01-01), not seconds since boot:\n" + blocks);
+        CliTestSupport.Run ls = CliTestSupport.run("ls", img + ":/many");
+        assertEquals(2000, CliTestSupport.lines(ls.out()).length);
+    }
+
+    @Test
+    void filesWrittenByDebugfsReadBackWithCatAndCp() throws Exception {
+        Path dir = CliTestSupport.scratch("imgtools-out");
+        Path img = dir.resolve("m.img");
+        run(dir, "mkfs.ext4", "-q", "-F", "-O", "^has_journal,^metadata_csum,^64bit,^flex_bg,^resize_inode,^dir_index,"
+                + "^huge_file,^dir_nlink,^extra_isize,^orphan_file", "-b", "4096", "-I", "256", img.toString(), "32M");
+        byte[] bin = random(3 * 1048576 + 17);
+        Files.write(dir.resolve("bin"), bin);
+        Files.writeString(dir.resolve("text"), "hello from debugfs\n".repeat(500));
+        run(dir, "debugfs", "-w", "-R", "write bin bin", img.toString());
+        run(dir, "debugfs", "-w", "-R", "write text text", img.toString());
+        String before = sha(img);
+
+        CliTestSupport.Run cat = CliTestSupport.run("cat", img + ":/text");
+        assertEquals(0, cat.code(), cat.toString());
+        assertEquals("hello from debugfs\n".repeat(500), cat.out());
+        Path out = Files.createDirectories(dir.resolve("out"));
+        assertEquals(0, CliTestSupport.run("cp", img + ":/bin", img + ":/text", out.toString()).code());
+        assertArrayEquals(bin, Files.readAllBytes(out.resolve("bin")));
+        CliTestSupport.Run ls = CliTestSupport.run("ls", "-l", img + ":/");
+        assertTrue(ls.out().contains(" 3145745 bin"), ls.out());
+        assertEquals(before, sha(img), "reading tools mount read-only and never write the image");
+    }
+
+    @Test
+    void mkdirRmAndErrorsAsACoreutilsUserExpects() throws Exception {
+        Path dir = CliTestSupport.scratch("imgtools-rm");
+        Path img = dir.resolve("r.img");
+        assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "16M").code());
+        assertEquals(0, CliTestSupport.run("mkdir", "-p", img + ":/a/b/c").code());
+        Files.write(dir.resolve("x"), random(200_000));
+        assertEquals(0, CliTestSupport.run("cp", dir.resolve("x").toString(), img + ":/a/b/c").code());
+        String free = CliTestSupport.run("fsck", img.toString()).out();
+
+        CliTestSupport.Run r = CliTestSupport.run("rm", img + ":/a");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("cannot remove '/a': Is a directory (EISDIR)"), r.err());
+        assertEquals(0, CliTestSupport.run("rm", "-r", img + ":/a").code());
+        run(dir, "e2fsck", "-fn", img.toString());
+        String after = CliTestSupport.run("fsck", img.toString()).out();
+        assertFalse(after.equals(free), "rm -r freed the inodes and blocks: " + after);
+        assertEquals("lost+found\n", CliTestSupport.run("ls", img + ":/").out());
+
+        String before = sha(img);
+        r = CliTestSupport.run("cat", img + ":/a/b/c/x");
+        assertEquals(2, r.code());
+        assertEquals("faultline cat: /a/b/c/x: No such file or directory (ENOENT)\n", r.err());
+        r = CliTestSupport.run("cp", img + ":/nope", dir.resolve("never").toString());
+        assertEquals(2, r.code());
+        assertFalse(Files.exists(dir.resolve("never")), "a failed copy out creates no host file");
+        r = CliTestSupport.run("cp", img + ":/lost+found", img.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("refusing to copy over the image itself"), r.err());
+        assertEquals(before, sha(img));
+        r = CliTestSupport.run("ls", dir.resolve("x") + ":/");
+        assertEquals(2, r.code());
+        assertEquals(1, CliTestSupport.lines(r.err()).length, r.err());
+    }
+}
