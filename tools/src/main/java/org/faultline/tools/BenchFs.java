@@ -1,0 +1,163 @@
+package org.faultline.tools;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.faultline.block.BlockStats;
+import org.faultline.fs.Errno;
+import org.faultline.fs.File;
+import org.faultline.fs.Syscalls;
+import org.faultline.fs.ext4.Ext4Exception;
+import org.faultline.fs.ext4.Mkfs;
+import org.faultline.kernel.Prng;
+import org.faultline.mm.Page;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code faultline bench fs}: a sequential buffered write of one file followed by {@code fsync}, on
+ * a fresh ext4 image, through the whole stack — {@code write(2)}, {@code ext4_da_write_begin},
+ * dirty throttling, the flusher and {@code ext4_writepages}, the block layer, the host file — timed on
+ * the kernel clock from the first {@code write} to {@code fsync}'s return.
+ *
+ * <p>The timed pass is the second: the first writes the same file once (warming the JIT, and making
+ * the host allocate the image's blocks), then {@code O_TRUNC} frees them and the timed pass writes
+ * them again, so that it and fio (run afterwards on the same file with {@code --direct=1}) both
+ * overwrite allocated host blocks.
+ */
+@Command(name = "fs",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Measure a sequential buffered write + fsync of one file on a fresh ext4 image, through the whole stack.",
+            "The image is scratch: it is made fresh (an existing file is refused without --force), and with --vs-fio",
+            "fio then overwrites it (--direct=1) for the comparison."})
+final class BenchFs implements Callable<Integer> {
+    @ParentCommand
+    BenchCommand parent;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--image", required = true, paramLabel = "PATH", description = "The scratch image to make.")
+    Path image;
+
+    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1G", converter = Sizes.Converter.class,
+            description = "Bytes written to the file. Default: ${DEFAULT-VALUE}.")
+    long size;
+
+    @Option(names = "--bs", paramLabel = "SIZE", defaultValue = "1M", converter = Sizes.Converter.class,
+            description = "Bytes per write(2). Default: ${DEFAULT-VALUE}.")
+    long bs;
+
+    @Option(names = "--ram", paramLabel = "SIZE", defaultValue = "256M", converter = Sizes.Converter.class,
+            description = "Memory of the emulated machine (dirty limits follow from it). Default: ${DEFAULT-VALUE}.")
+    long ram;
+
+    @Option(names = "--direct", description = "Open the image with O_DIRECT (bypass the host page cache).")
+    boolean direct;
+
+    @Option(names = "--vs-fio", description = "Then run fio --rw=write --direct=1 with the same --size and --bs on the same file.")
+    boolean vsFio;
+
+    @Option(names = {"-F", "--force"}, description = "Overwrite an existing file at --image.")
+    boolean force;
+
+    @Override
+    public Integer call() {
+        if (bs % Page.PAGE_SIZE != 0 || bs > (64L << 20) || size % bs != 0 || size <= 0) {
+            throw new CliError("--bs must be a multiple of 4k up to 64M and divide --size (got --bs " + bs
+                    + ", --size " + size + ")");
+        }
+        if (Files.exists(image, LinkOption.NOFOLLOW_LINKS) && !force) {
+            throw new CliError(image + ": exists; bench fs makes a fresh scratch image (use --force to overwrite it)");
+        }
+        Path fio = null;
+        if (vsFio) {
+            fio = Fio.find(parent.root.env());
+            if (fio == null) {
+                throw new CliError("--vs-fio: fio is not installed (not found on PATH); install it (apt-get install fio) "
+                        + "or drop --vs-fio");
+            }
+        }
+        try {
+            Mkfs.createImage(image, size + size / 4 + (64L << 20), Mkfs.Options.seeded(0));
+        } catch (Ext4Exception e) {
+            throw new CliError(e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        long[] ns = new long[1];
+        long[] before = new long[2];
+        BlockStats[] st = new BlockStats[1];
+        int code = ImageSession.run("bench fs", image, true, direct, ram, out, spec.commandLine().getErr(), ctx -> {
+            byte[] buf = new byte[(int) bs];
+            Prng p = new Prng(1);
+            for (int i = 0; i < buf.length; i += 8) {
+                long v = p.nextLong();
+                for (int j = 0; j < 8; j++) {
+                    buf[i + j] = (byte) (v >>> (8 * j));
+                }
+            }
+            if (pass(ctx, buf) < 0) {
+                return;
+            }
+            BlockStats s0 = ctx.bdev.stats();
+            before[0] = s0.bios();
+            before[1] = s0.requests();
+            long t0 = ctx.kernel.sched().clockNs();
+            if (pass(ctx, buf) < 0) {
+                return;
+            }
+            ns[0] = ctx.kernel.sched().clockNs() - t0;
+            st[0] = ctx.bdev.stats();
+        });
+        if (code != 0 || st[0] == null) {
+            return code != 0 ? code : Faultline.EXIT_BUG;
+        }
+        double secs = ns[0] / 1e9;
+        double mbps = RunReport.mibPerS(size, ns[0]);
+        out.printf(Locale.ROOT, "bench fs: %s of buffered write(2) of %s + fsync on ext4 (%s), RAM %s%n",
+                Sizes.format(size), Sizes.format(bs), direct ? "image O_DIRECT" : "image buffered", Sizes.format(ram));
+        out.printf(Locale.ROOT, "  faultline  %10.1f MB/s  (%.3f s, second pass; bios %d, requests %d)%n", mbps, secs,
+                st[0].bios() - before[0], st[0].requests() - before[1]);
+        if (vsFio) {
+            List<String> cmd = Fio.command(fio, image, size, bs, "write", true, 1);
+            Fio.Result fr = Fio.run(cmd, "write");
+            out.printf(Locale.ROOT, "  fio        %10.1f MB/s  (%s)%n", fr.mbPerS(), String.join(" ", cmd.subList(1, cmd.size())));
+            out.printf(Locale.ROOT, "  ratio      %10.2f  (faultline MB/s / fio MB/s); fio overwrote the image%n",
+                    mbps / fr.mbPerS());
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** open(O_TRUNC), write the whole file, fsync, close; negative errno on failure (reported). */
+    private long pass(ImageSession.Ctx ctx, byte[] buf) {
+        int fd = Syscalls.open("/bench.dat", File.O_CREAT | File.O_WRONLY | File.O_TRUNC, 0644);
+        if (fd < 0) {
+            ctx.fail("open /bench.dat", fd);
+            return fd;
+        }
+        for (long off = 0; off < size; off += buf.length) {
+            long n = Syscalls.write(fd, buf, 0, buf.length);
+            if (n != buf.length) {
+                ctx.fail("write /bench.dat at " + off, n < 0 ? n : -Errno.EIO);
+                Syscalls.close(fd);
+                return -1;
+            }
+        }
+        long ret = Syscalls.fsync(fd);
+        Syscalls.close(fd);
+        if (ret < 0) {
+            ctx.fail("fsync /bench.dat", ret);
+        }
+        return ret;
+    }
+}
