@@ -164,4 +164,22 @@ class ImageCommandsTest {
         assertEquals(2, r.code());
         assertEquals(1, CliTestSupport.lines(r.err()).length, r.err());
     }
+
+    @Test
+    void benchFsWritesTheFileThroughTheStackAndRefusesToClobber() throws Exception {
+        Path dir = CliTestSupport.scratch("bench-fs");
+        Path img = dir.resolve("b.img");
+        CliTestSupport.Run r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--size", "8M", "--bs", "256k",
+                "--ram", "16M");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().matches("(?s).*faultline +[0-9.]+ MB/s.*"), r.out());
+        run(dir, "e2fsck", "-fn", img.toString());
+        String st = run(dir, "debugfs", "-R", "stat /bench.dat", img.toString());
+        assertTrue(st.contains("Size: 8388608"), st);
+        String before = sha(img);
+        r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--size", "8M");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("exists"), r.err());
+        assertEquals(before, sha(img), "an existing file is never overwritten without --force");
+    }
 }

@@ -9,6 +9,7 @@ import org.faultline.block.PlugCallback;
 import org.faultline.fs.Buffer;
 import org.faultline.fs.BufferHead;
 import org.faultline.fs.Inode;
+import org.faultline.fs.SuperBlock;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelSource;
 import org.faultline.kernel.Patch;
@@ -147,10 +148,19 @@ final class PageIo {
     /**
      * ext4_end_bio() → ext4_finish_bio(): for each page, its buffers leave async write; errors mark the
      * buffer, page and mapping; the page's writeback ends when its last buffer completes.
+     * A failed bio is logged as ext4_end_bio logs it, except that the kernel prints the raw
+     * {@code bi_status} (10 for BLK_STS_IOERR) where we print the errno it maps to.
      * Context: softirq.
      */
     private static void ext4EndBio(Bio bio) {
         boolean ok = bio.status().ok();
+        if (!ok && !bio.vecs().isEmpty() && bio.vecs().get(0).page().mapping() != null) {
+            Inode inode = inodeOf(bio.vecs().get(0).page());
+            SuperBlock sb = inode.sb();
+            sb.kernel().printk("EXT4-fs warning (device " + sb.id() + "): ext4_end_bio: I/O error "
+                    + bio.status().toErrno() + " writing to inode " + inode.ino() + " starting block "
+                    + (bio.sector() << Bio.SECTOR_SHIFT) / sb.blockSize() + ")");
+        }
         Page last = null;
         for (BioVec v : bio.vecs()) {
             Page page = v.page();
