@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -13,6 +14,7 @@ import org.faultline.fs.File;
 import org.faultline.fs.Syscalls;
 import org.faultline.fs.ext4.Ext4Exception;
 import org.faultline.fs.ext4.Mkfs;
+import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.Prng;
 import org.faultline.mm.Page;
 import picocli.CommandLine.Command;
@@ -67,6 +69,14 @@ final class BenchFs implements Callable<Integer> {
     @Option(names = "--vs-fio", description = "Then run fio --rw=write --direct=1 with the same --size and --bs on the same file.")
     boolean vsFio;
 
+    @Option(names = "--kernel", paramLabel = "PROFILE", defaultValue = "6.6",
+            description = "Kernel profile (see 'faultline profiles'). Default: ${DEFAULT-VALUE}.")
+    String kernel;
+
+    @Option(names = "--patch", paramLabel = "+ID|-ID", split = ",",
+            description = "Add (+ID) or remove (-ID) a patch on top of the profile, to measure a fix; repeatable.")
+    List<String> patches = new ArrayList<>();
+
     @Option(names = {"-F", "--force"}, description = "Overwrite an existing file at --image.")
     boolean force;
 
@@ -75,6 +85,12 @@ final class BenchFs implements Callable<Integer> {
         if (bs % Page.PAGE_SIZE != 0 || bs > (64L << 20) || size % bs != 0 || size <= 0) {
             throw new CliError("--bs must be a multiple of 4k up to 64M and divide --size (got --bs " + bs
                     + ", --size " + size + ")");
+        }
+        KernelProfile profile;
+        try {
+            profile = KernelProfile.byName(kernel).with(patches);
+        } catch (IllegalArgumentException e) {
+            throw new CliError(e.getMessage());
         }
         if (Files.exists(image, LinkOption.NOFOLLOW_LINKS) && !force) {
             throw new CliError(image + ": exists; bench fs makes a fresh scratch image (use --force to overwrite it)");
@@ -96,7 +112,7 @@ final class BenchFs implements Callable<Integer> {
         long[] ns = new long[1];
         long[] before = new long[2];
         BlockStats[] st = new BlockStats[1];
-        int code = ImageSession.run("bench fs", image, true, direct, ram, out, spec.commandLine().getErr(), ctx -> {
+        int code = ImageSession.run("bench fs", image, true, direct, profile, ram, out, spec.commandLine().getErr(), ctx -> {
             byte[] buf = new byte[(int) bs];
             Prng p = new Prng(1);
             for (int i = 0; i < buf.length; i += 8) {
@@ -123,8 +139,9 @@ final class BenchFs implements Callable<Integer> {
         }
         double secs = ns[0] / 1e9;
         double mbps = RunReport.mibPerS(size, ns[0]);
-        out.printf(Locale.ROOT, "bench fs: %s of buffered write(2) of %s + fsync on ext4 (%s), RAM %s%n",
-                Sizes.format(size), Sizes.format(bs), direct ? "image O_DIRECT" : "image buffered", Sizes.format(ram));
+        out.printf(Locale.ROOT, "bench fs: %s of buffered write(2) of %s + fsync on ext4 (%s), RAM %s, kernel %s%n",
+                Sizes.format(size), Sizes.format(bs), direct ? "image O_DIRECT" : "image buffered", Sizes.format(ram),
+                profile.name());
         out.printf(Locale.ROOT, "  faultline  %10.1f MB/s  (%.3f s, second pass; bios %d, requests %d)%n", mbps, secs,
                 st[0].bios() - before[0], st[0].requests() - before[1]);
         if (vsFio) {

@@ -106,12 +106,15 @@ final class ImageSession {
      */
     static int run(String tool, Path image, boolean write, long ram, PrintWriter out, PrintWriter err,
                    Consumer<Ctx> body) {
-        return run(tool, image, write, false, ram, out, err, body);
+        return run(tool, image, write, false, KernelProfile.byName("6.6"), ram, out, err, body);
     }
 
-    /** {@link #run(String, Path, boolean, long, PrintWriter, PrintWriter, Consumer)}, the image opened O_DIRECT if {@code direct}. */
-    static int run(String tool, Path image, boolean write, boolean direct, long ram, PrintWriter out, PrintWriter err,
-                   Consumer<Ctx> body) {
+    /**
+     * {@link #run(String, Path, boolean, long, PrintWriter, PrintWriter, Consumer)} on kernel
+     * {@code profile}, the image opened O_DIRECT if {@code direct}.
+     */
+    static int run(String tool, Path image, boolean write, boolean direct, KernelProfile profile, long ram,
+                   PrintWriter out, PrintWriter err, Consumer<Ctx> body) {
         if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliError(image + ": No such file or directory (ENOENT)");
         }
@@ -120,7 +123,7 @@ final class ImageSession {
                     + " and " + Sizes.format(BootCommand.MAX_RAM));
         }
         BootParams base = BootParams.free();
-        BootParams bp = new BootParams(null, KernelProfile.byName("6.6"), 0, base.maxDecisions(),
+        BootParams bp = new BootParams(null, profile, 0, base.maxDecisions(),
                 base.hungTaskTimeoutMs(), base.panicOnWarn(), base.traceCapacity(), base.logCapacity());
         HostFileDriver driver = Images.open(image, 0, direct, false, "--image", write);
         Kernel k = Kernel.boot(bp);

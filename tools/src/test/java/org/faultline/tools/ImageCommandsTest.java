@@ -181,5 +181,14 @@ class ImageCommandsTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("exists"), r.err());
         assertEquals(before, sha(img), "an existing file is never overwritten without --force");
+
+        // a fix measured: bug 3's ext4-bio-per-page submits one bio per page (the block layer merges them)
+        r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--force", "--size", "4M", "--bs", "256k",
+                "--ram", "16M", "--kernel", "4.20", "--patch", "+ext4-bio-per-page");
+        assertEquals(0, r.code(), r.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("bios (\\d+), requests (\\d+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(Long.parseLong(m.group(1)) >= 1024, "one bio per 4 KiB page: " + r.out());
+        assertTrue(Long.parseLong(m.group(2)) < 1024, "merged into fewer requests: " + r.out());
     }
 }
