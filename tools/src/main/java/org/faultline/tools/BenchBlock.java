@@ -140,11 +140,7 @@ final class BenchBlock implements Callable<Integer> {
         validate();
         Path fio = null;
         if (vsFio) {
-            fio = Fio.find(parent.root.env());
-            if (fio == null) {
-                throw new CliError("--vs-fio: fio is not installed (not found on PATH); install it (apt-get install fio) "
-                        + "or drop --vs-fio");
-            }
+            fio = Fio.require(parent.root.env());
         }
         PrintWriter out = spec.commandLine().getOut();
         int pagesPerIo = (int) (bs / Page.PAGE_SIZE);

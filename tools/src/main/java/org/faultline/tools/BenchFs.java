@@ -97,11 +97,7 @@ final class BenchFs implements Callable<Integer> {
         }
         Path fio = null;
         if (vsFio) {
-            fio = Fio.find(parent.root.env());
-            if (fio == null) {
-                throw new CliError("--vs-fio: fio is not installed (not found on PATH); install it (apt-get install fio) "
-                        + "or drop --vs-fio");
-            }
+            fio = Fio.require(parent.root.env());
         }
         try {
             Mkfs.createImage(image, size + size / 4 + (64L << 20), Mkfs.Options.seeded(0));

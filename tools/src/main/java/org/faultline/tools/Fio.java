@@ -31,6 +31,20 @@ final class Fio {
     private Fio() {
     }
 
+    /**
+     * The fio executable for {@code --vs-fio}.
+     *
+     * @throws CliError (exit 2) if fio is not on {@code PATH}
+     */
+    static Path require(Map<String, String> env) {
+        Path fio = find(env);
+        if (fio == null) {
+            throw new CliError("--vs-fio: fio is not installed (not found on PATH); install it (apt-get install fio) "
+                    + "or drop --vs-fio");
+        }
+        return fio;
+    }
+
     /** The fio executable on {@code PATH}, or null. */
     static Path find(Map<String, String> env) {
         String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");

@@ -80,63 +80,80 @@ final class ImageCommands {
         }
     }
 
+    /** A tool taking one or more {@code IMAGE:/PATH} operands on one image, handled in turn in one boot. */
+    abstract static class PathTool extends Tool {
+        @Parameters(arity = "1..*", paramLabel = "IMAGE:/PATH")
+        List<String> operands;
+
+        /** Mount read-write. */
+        abstract boolean writes();
+
+        /** Handles one operand inside the booted kernel; {@code many} if there are several. */
+        abstract void each(ImageSession.Ctx ctx, ImageSession.Operand o, boolean many);
+
+        /** Refuses operands before booting (usage errors). */
+        void check(ImageSession.Operand o) {
+        }
+
+        @Override
+        public Integer call() {
+            List<ImageSession.Operand> ops = parseAll(operands);
+            ops.forEach(this::check);
+            out().flush();
+            return session(sameImage(ops), writes(), ctx -> ops.forEach(o -> each(ctx, o, ops.size() > 1)));
+        }
+    }
+
     // ---------------------------------------------------------------- ls
 
     @Command(name = "ls", mixinStandardHelpOptions = true, sortOptions = false,
             description = "List a directory in an image (readdir(2) and stat(2) in a booted kernel, mounted read-only).")
-    static final class Ls extends Tool {
+    static final class Ls extends PathTool {
         @Option(names = "-l", description = "Long listing: mode, links, inode, size, name.")
         boolean longList;
 
         @Option(names = "-a", description = "Include '.' and '..'.")
         boolean all;
 
-        @Parameters(arity = "1..*", paramLabel = "IMAGE:/PATH")
-        List<String> operands;
+        @Override
+        boolean writes() {
+            return false;
+        }
 
         @Override
-        public Integer call() {
-            List<ImageSession.Operand> ops = parseAll(operands);
+        void each(ImageSession.Ctx ctx, ImageSession.Operand o, boolean many) {
             PrintWriter out = out();
-            return session(sameImage(ops), false, ctx -> {
-                for (ImageSession.Operand o : ops) {
-                    Kstat[] st = new Kstat[1];
-                    int ret = Syscalls.stat(o.path(), st);
-                    if (ret < 0) {
-                        ctx.fail("cannot access '" + o.path() + "'", ret);
-                        continue;
-                    }
-                    if (ops.size() > 1 && st[0].isDir()) {
-                        out.println(o.path() + ":");
-                    }
-                    if (!st[0].isDir()) {
-                        print(out, o.path(), st[0]);
-                        continue;
-                    }
-                    List<DirEntry> entries = new ArrayList<>();
-                    ret = Syscalls.readdir(o.path(), entries);
-                    if (ret < 0) {
-                        ctx.fail("cannot open directory '" + o.path() + "'", ret);
-                        continue;
-                    }
-                    for (DirEntry e : entries) {
-                        if (!all && (e.name().equals(".") || e.name().equals(".."))) {
-                            continue;
-                        }
-                        if (!longList) {
-                            out.println(e.name());
-                            continue;
-                        }
-                        String p = o.path().endsWith("/") ? o.path() + e.name() : o.path() + "/" + e.name();
-                        ret = Syscalls.stat(p, st);
-                        if (ret < 0) {
-                            ctx.fail("cannot access '" + p + "'", ret);
-                            continue;
-                        }
-                        print(out, e.name(), st[0]);
-                    }
+            Kstat s = stat(ctx, o.path(), "cannot access");
+            if (s == null) {
+                return;
+            }
+            if (!s.isDir()) {
+                print(out, o.path(), s);
+                return;
+            }
+            if (many) {
+                out.println(o.path() + ":");
+            }
+            List<DirEntry> entries = new ArrayList<>();
+            int ret = Syscalls.readdir(o.path(), entries);
+            if (ret < 0) {
+                ctx.fail("cannot open directory '" + o.path() + "'", ret);
+                return;
+            }
+            for (DirEntry e : entries) {
+                if (!all && (e.name().equals(".") || e.name().equals(".."))) {
+                    continue;
                 }
-            });
+                if (!longList) {
+                    out.println(e.name());
+                    continue;
+                }
+                String p = o.path().endsWith("/") ? o.path() + e.name() : o.path() + "/" + e.name();
+                Kstat es = stat(ctx, p, "cannot access");
+                if (es != null) {
+                    print(out, e.name(), es);
+                }
+            }
         }
 
         private void print(PrintWriter out, String name, Kstat st) {
@@ -146,6 +163,17 @@ final class ImageCommands {
                 out.println(name);
             }
         }
+    }
+
+    /** stat(2) of {@code path}, or null after reporting {@code what 'path': strerror}. */
+    static Kstat stat(ImageSession.Ctx ctx, String path, String what) {
+        Kstat[] st = new Kstat[1];
+        int ret = Syscalls.stat(path, st);
+        if (ret < 0) {
+            ctx.fail(what + " '" + path + "'", ret);
+            return null;
+        }
+        return st[0];
     }
 
     /** {@code drwxr-xr-x}, as ls -l prints a mode. */
@@ -164,31 +192,25 @@ final class ImageCommands {
 
     @Command(name = "stat", mixinStandardHelpOptions = true, sortOptions = false,
             description = "stat(2) paths in an image, printed as stat(1) does (booted kernel, mounted read-only).")
-    static final class Stat extends Tool {
-        @Parameters(arity = "1..*", paramLabel = "IMAGE:/PATH")
-        List<String> operands;
+    static final class Stat extends PathTool {
+        @Override
+        boolean writes() {
+            return false;
+        }
 
         @Override
-        public Integer call() {
-            List<ImageSession.Operand> ops = parseAll(operands);
+        void each(ImageSession.Ctx ctx, ImageSession.Operand o, boolean many) {
             PrintWriter out = out();
-            return session(sameImage(ops), false, ctx -> {
-                for (ImageSession.Operand o : ops) {
-                    Kstat[] st = new Kstat[1];
-                    int ret = Syscalls.stat(o.path(), st);
-                    if (ret < 0) {
-                        ctx.fail("cannot stat '" + o.path() + "'", ret);
-                        continue;
-                    }
-                    Kstat s = st[0];
-                    out.printf(Locale.ROOT, "  File: %s%n", o.path());
-                    out.printf(Locale.ROOT, "  Size: %-15d Blocks: %-10d IO Block: 4096   %s%n", s.size(), s.blocks(),
-                            s.isDir() ? "directory" : s.isReg() ? (s.size() == 0 ? "regular empty file" : "regular file")
-                                    : "other");
-                    out.printf(Locale.ROOT, "Device: sda\tInode: %-11d Links: %d%n", s.ino(), s.nlink());
-                    out.printf(Locale.ROOT, "Access: (%04o/%s)%n", s.mode() & 07777, modeString(s.mode()));
-                }
-            });
+            Kstat s = stat(ctx, o.path(), "cannot stat");
+            if (s == null) {
+                return;
+            }
+            out.printf(Locale.ROOT, "  File: %s%n", o.path());
+            out.printf(Locale.ROOT, "  Size: %-15d Blocks: %-10d IO Block: 4096   %s%n", s.size(), s.blocks(),
+                    s.isDir() ? "directory" : s.isReg() ? (s.size() == 0 ? "regular empty file" : "regular file")
+                            : "other");
+            out.printf(Locale.ROOT, "Device: sda\tInode: %-11d Links: %d%n", s.ino(), s.nlink());
+            out.printf(Locale.ROOT, "Access: (%04o/%s)%n", s.mode() & 07777, modeString(s.mode()));
         }
     }
 
@@ -196,38 +218,34 @@ final class ImageCommands {
 
     @Command(name = "cat", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Write files from an image to standard output (read(2) in a booted kernel, mounted read-only).")
-    static final class Cat extends Tool {
-        @Parameters(arity = "1..*", paramLabel = "IMAGE:/PATH")
-        List<String> operands;
+    static final class Cat extends PathTool {
+        @Override
+        boolean writes() {
+            return false;
+        }
 
         @Override
-        public Integer call() {
-            List<ImageSession.Operand> ops = parseAll(operands);
-            out().flush();
+        void each(ImageSession.Ctx ctx, ImageSession.Operand o, boolean many) {
             PrintStream raw = root.stdout();
-            return session(sameImage(ops), false, ctx -> {
-                for (ImageSession.Operand o : ops) {
-                    int fd = Syscalls.open(o.path(), File.O_RDONLY, 0);
-                    if (fd < 0) {
-                        ctx.fail(o.path(), fd);
-                        continue;
-                    }
-                    byte[] buf = new byte[CHUNK];
-                    for (;;) {
-                        long n = Syscalls.read(fd, buf, 0, buf.length);
-                        if (n < 0) {
-                            ctx.fail(o.path(), n);
-                            break;
-                        }
-                        if (n == 0) {
-                            break;
-                        }
-                        raw.write(buf, 0, (int) n);
-                    }
-                    Syscalls.close(fd);
+            int fd = Syscalls.open(o.path(), File.O_RDONLY, 0);
+            if (fd < 0) {
+                ctx.fail(o.path(), fd);
+                return;
+            }
+            byte[] buf = new byte[CHUNK];
+            for (;;) {
+                long n = Syscalls.read(fd, buf, 0, buf.length);
+                if (n < 0) {
+                    ctx.fail(o.path(), n);
+                    break;
                 }
-                raw.flush();
-            });
+                if (n == 0) {
+                    break;
+                }
+                raw.write(buf, 0, (int) n);
+            }
+            raw.flush();
+            Syscalls.close(fd);
         }
     }
 
@@ -235,28 +253,25 @@ final class ImageCommands {
 
     @Command(name = "mkdir", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Make directories in an image (mkdir(2) in a booted kernel).")
-    static final class Mkdir extends Tool {
+    static final class Mkdir extends PathTool {
         @Option(names = "-p", description = "Make parent directories as needed; no error if a directory exists.")
         boolean parents;
 
-        @Parameters(arity = "1..*", paramLabel = "IMAGE:/PATH")
-        List<String> operands;
+        @Override
+        boolean writes() {
+            return true;
+        }
 
         @Override
-        public Integer call() {
-            List<ImageSession.Operand> ops = parseAll(operands);
-            return session(sameImage(ops), true, ctx -> {
-                for (ImageSession.Operand o : ops) {
-                    if (parents) {
-                        mkdirParents(ctx, o.path());
-                        continue;
-                    }
-                    int ret = Syscalls.mkdir(o.path(), 0755);
-                    if (ret < 0) {
-                        ctx.fail("cannot create directory '" + o.path() + "'", ret);
-                    }
-                }
-            });
+        void each(ImageSession.Ctx ctx, ImageSession.Operand o, boolean many) {
+            if (parents) {
+                mkdirParents(ctx, o.path());
+                return;
+            }
+            int ret = Syscalls.mkdir(o.path(), 0755);
+            if (ret < 0) {
+                ctx.fail("cannot create directory '" + o.path() + "'", ret);
+            }
         }
 
         private static void mkdirParents(ImageSession.Ctx ctx, String path) {
@@ -285,29 +300,28 @@ final class ImageCommands {
 
     @Command(name = "rm", mixinStandardHelpOptions = true, sortOptions = false,
             description = "Remove files (unlink(2)) or, with -r, directory trees (rmdir(2)) in an image.")
-    static final class Rm extends Tool {
+    static final class Rm extends PathTool {
         @Option(names = {"-r", "-R"}, description = "Remove directories and their contents.")
         boolean recursive;
 
         @Option(names = "-f", description = "Ignore paths that do not exist.")
         boolean force;
 
-        @Parameters(arity = "1..*", paramLabel = "IMAGE:/PATH")
-        List<String> operands;
+        @Override
+        boolean writes() {
+            return true;
+        }
 
         @Override
-        public Integer call() {
-            List<ImageSession.Operand> ops = parseAll(operands);
-            for (ImageSession.Operand o : ops) {
-                if (o.path().replaceAll("/+", "/").equals("/")) {
-                    throw new CliError("refusing to remove '/' of " + o.image());
-                }
+        void check(ImageSession.Operand o) {
+            if (o.path().replaceAll("/+", "/").equals("/")) {
+                throw new CliError("refusing to remove '/' of " + o.image());
             }
-            return session(sameImage(ops), true, ctx -> {
-                for (ImageSession.Operand o : ops) {
-                    remove(ctx, o.path());
-                }
-            });
+        }
+
+        @Override
+        void each(ImageSession.Ctx ctx, ImageSession.Operand o, boolean many) {
+            remove(ctx, o.path());
         }
 
         private void remove(ImageSession.Ctx ctx, String path) {
