@@ -92,8 +92,11 @@ final class BenchFs implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliError(e.getMessage());
         }
-        if (Files.exists(image, LinkOption.NOFOLLOW_LINKS) && !force) {
-            throw new CliError(image + ": exists; bench fs makes a fresh scratch image (use --force to overwrite it)");
+        if (Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
+            if (!force) {
+                throw new CliError(image + ": exists; bench fs makes a fresh scratch image (use --force to overwrite it)");
+            }
+            Images.refuseToFormat(image);
         }
         Path fio = null;
         if (vsFio) {

@@ -108,6 +108,23 @@ final class Images {
         }
     }
 
+    /**
+     * Refuses to make a filesystem over {@code image} (an existing path) unless it is a regular file
+     * the host is not using: mkfs truncates and rewrites it, so a device, or an image a mounted loop
+     * device is backed by, is never touched.
+     *
+     * @throws CliError (exit 2) naming why
+     */
+    static void refuseToFormat(Path image) {
+        if (!Files.isRegularFile(image)) { // a symlink to a regular file is fine
+            throw new CliError(image + ": not a regular file; images are made as regular files only");
+        }
+        String busy = inUse(image, false);
+        if (busy != null) {
+            throw new CliError("refusing to format " + image + ": " + busy);
+        }
+    }
+
     /** {@code /x.img: No such file or directory (ENOENT)} for open failures; the full message otherwise. */
     static String describe(Path image, ErrnoException e) {
         if ("open".equals(e.call()) || "statx".equals(e.call())) {

@@ -2,6 +2,7 @@ package org.faultline.tools;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.faultline.fs.ext4.Ext4Exception;
@@ -43,6 +44,9 @@ final class MkfsCommand implements Callable<Integer> {
         }
         if (!force && Files.exists(image) && Files.size(image) > 0) {
             throw new CliError(image + ": exists and is not empty; use --force to overwrite it");
+        }
+        if (Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
+            Images.refuseToFormat(image);
         }
         Path parent = image.toAbsolutePath().getParent();
         if (parent != null && !Files.isDirectory(parent)) {

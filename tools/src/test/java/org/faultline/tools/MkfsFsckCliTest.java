@@ -54,4 +54,14 @@ class MkfsFsckCliTest {
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(existing)), "an existing image is not touched");
         assertEquals(2, CliTestSupport.run("fsck", dir.resolve("missing.img").toString()).code());
     }
+
+    @Test
+    void mkfsAndBenchFsRefuseToFormatADevice() {
+        for (String[] cmd : new String[][] {{"mkfs", "--force", "/dev/null", "--size", "8M"},
+            {"bench", "fs", "--force", "--image", "/dev/null", "--size", "4M"}}) {
+            CliTestSupport.Run r = CliTestSupport.run(cmd);
+            assertEquals(2, r.code(), r.toString());
+            assertEquals("faultline: /dev/null: not a regular file; images are made as regular files only\n", r.err());
+        }
+    }
 }
