@@ -12,6 +12,8 @@
  *       mounted image; the reading ones mount read-only on an O_RDONLY image;</li>
  *   <li>{@link org.faultline.tools.BenchBlock bench block} — fio-psync-shaped synchronous I/O through
  *       the emulated block layer, optionally compared with fio itself ({@code --vs-fio});</li>
+ *   <li>{@link org.faultline.tools.BenchFs bench fs} — a buffered write + fsync of one file on a fresh
+ *       ext4 scratch image through the whole stack, on any profile and patch set, against fio;</li>
  *   <li>{@link org.faultline.tools.PatchesCommand patches}, {@link org.faultline.tools.ProfilesCommand
  *       profiles} — the switchable patches and the built-in kernel eras.</li>
  * </ul>
