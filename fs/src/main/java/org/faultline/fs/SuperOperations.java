@@ -2,17 +2,26 @@ package org.faultline.fs;
 
 import org.faultline.mm.WritebackControl;
 
-/** {@code struct super_operations}. */
+/**
+ * {@code struct super_operations}. As in the kernel, a filesystem leaves out the operations it has no
+ * use for: the defaults are what the VFS does when the pointer is NULL (nothing, successfully).
+ */
 public interface SuperOperations {
     /** ->write_inode(): persists inode metadata (WB_SYNC_ALL: and waits). */
-    int writeInode(Inode inode, WritebackControl wbc);
+    default int writeInode(Inode inode, WritebackControl wbc) {
+        return 0;
+    }
 
     /** ->evict_inode(): the last link and reference are gone: free its blocks and the inode. */
-    void evictInode(Inode inode);
+    default void evictInode(Inode inode) {
+    }
 
     /** ->sync_fs(): commit filesystem-wide metadata; wait if asked. */
-    int syncFs(SuperBlock sb, boolean wait);
+    default int syncFs(SuperBlock sb, boolean wait) {
+        return 0;
+    }
 
     /** ->put_super(): last words at unmount. */
-    void putSuper(SuperBlock sb);
+    default void putSuper(SuperBlock sb) {
+    }
 }

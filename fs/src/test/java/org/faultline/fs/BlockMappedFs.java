@@ -135,24 +135,7 @@ class BlockMappedFs implements InodeOperations, FileOperations, SuperOperations,
                 : DirectIo.genericFileDirectRead(f.inode(), pos, len, t, this::getBlock);
     }
 
-    // super operations
-    @Override
-    public int writeInode(Inode inode, WritebackControl wbc) {
-        return 0;
-    }
-
-    @Override
-    public void evictInode(Inode inode) {
-    }
-
-    @Override
-    public int syncFs(SuperBlock s, boolean wait) {
-        return 0;
-    }
-
-    @Override
-    public void putSuper(SuperBlock s) {
-    }
+    // super operations: none (the NULL defaults)
 
     // address space operations: block_write_full_page in miniature
     @Override

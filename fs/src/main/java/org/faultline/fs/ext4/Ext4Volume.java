@@ -1230,7 +1230,15 @@ public final class Ext4Volume implements AutoCloseable {
     // ================================================================ file data
 
     private Ext4InodeRaw regular(long ino, boolean write) throws IOException {
-        Ext4InodeRaw in = liveInode(ino);
+        return checkRegular(ino, liveInode(ino), write);
+    }
+
+    /**
+     * Refuses {@code in} unless it is a regular file ({@code EISDIR}, {@code EINVAL}) and, when
+     * {@code write}, one whose blocks we may change ({@code EOPNOTSUPP} for immutable, inline-data
+     * and verity inodes).
+     */
+    private Ext4InodeRaw checkRegular(long ino, Ext4InodeRaw in, boolean write) throws Ext4Exception {
         if (in.isDir()) {
             throw new Ext4Exception(Ext4Exception.EISDIR, dev + ": inode " + ino + ": "
                     + Ext4Exception.describe(Ext4Exception.EISDIR));
@@ -1732,19 +1740,7 @@ public final class Ext4Volume implements AutoCloseable {
      * @throws Ext4Exception EINVAL (not in use, or not a regular file), EISDIR
      */
     private Ext4InodeRaw heldRegular(long ino, boolean write) throws IOException {
-        Ext4InodeRaw in = heldInode(ino);
-        if (in.isDir()) {
-            throw new Ext4Exception(Ext4Exception.EISDIR, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Ext4Exception.EISDIR));
-        }
-        if (!in.isReg()) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + " is not a regular file");
-        }
-        if (write && (in.hasFlag(EXT4_IMMUTABLE_FL) || in.hasFlag(EXT4_INLINE_DATA_FL) || in.hasFlag(EXT4_VERITY_FL))) {
-            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": inode " + ino
-                    + " is immutable, inline-data or verity (not writable here)");
-        }
-        return in;
+        return checkRegular(ino, heldInode(ino), write);
     }
 
     /**

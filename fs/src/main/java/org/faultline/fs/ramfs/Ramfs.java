@@ -171,25 +171,7 @@ public final class Ramfs implements InodeOperations, FileOperations, SuperOperat
         return this;
     }
 
-    // ---------------------------------------------------------------- super operations
-
-    @Override
-    public int writeInode(Inode inode, WritebackControl wbc) {
-        return 0;
-    }
-
-    @Override
-    public void evictInode(Inode inode) {
-    }
-
-    @Override
-    public int syncFs(SuperBlock s, boolean wait) {
-        return 0;
-    }
-
-    @Override
-    public void putSuper(SuperBlock s) {
-    }
+    // super operations: none needed (the NULL defaults: no metadata to write back)
 
     // ---------------------------------------------------------------- address space operations
 
