@@ -44,7 +44,9 @@ public final class BlkCore {
         if (checkEod(bio)) {
             return;
         }
-        k.trace("block_bio_queue " + bio.bdev.name() + " " + bio.op + " " + bio.sector + "+" + bio.sectors());
+        if (k.tracing()) {
+            k.trace("block_bio_queue " + bio.bdev.name() + " " + bio.op + " " + bio.sector + "+" + bio.sectors());
+        }
         Plug plug = Plug.current(k);
         if (plug != null && bio.size() > 0) {
             bio.state = Bio.State.PLUGGED;

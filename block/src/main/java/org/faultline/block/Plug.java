@@ -105,7 +105,9 @@ public final class Plug implements TaskPlug {
     /** Adds a new request, flushing first if the plug is full. */
     void add(Request rq) {
         if (list.size() >= BLK_MAX_REQUEST_COUNT) {
-            k.trace("block_plug_full " + owner);
+            if (k.tracing()) {
+                k.trace("block_plug_full " + owner);
+            }
             flushList(false);
         }
         list.add(rq);
@@ -137,7 +139,9 @@ public final class Plug implements TaskPlug {
         List<Request> run = list;
         list = new ArrayList<>();
         run.sort(Comparator.comparing((Request r) -> r.bios.get(0).bdev.name()).thenComparingLong(r -> r.sector));
-        k.trace("block_unplug " + run.size() + (fromSchedule ? " (from schedule)" : ""));
+        if (k.tracing()) {
+            k.trace("block_unplug " + run.size() + (fromSchedule ? " (from schedule)" : ""));
+        }
         for (Request rq : run) {
             rq.bios.get(0).bdev.queue().dispatch(rq);
         }

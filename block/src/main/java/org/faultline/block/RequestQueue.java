@@ -190,7 +190,9 @@ public final class RequestQueue {
             b.state = Bio.State.IN_FLIGHT;
         }
         stats.requests.increment();
-        k.trace("block_rq_issue " + bdev.name() + " " + rq);
+        if (k.tracing()) {
+            k.trace("block_rq_issue " + bdev.name() + " " + rq);
+        }
     }
 
     /** blk_mq_end_request() → bio_endio() for each bio, in softirq context; then frees the tag. */
@@ -212,7 +214,9 @@ public final class RequestQueue {
             k.printk("blk_update_request: " + (st.injected() ? "injected " : "") + "I/O error, dev " + bdev.name()
                     + ", sector " + rq.sector + " op " + rq.op + " (" + st + ")");
         }
-        k.trace("block_rq_complete " + bdev.name() + " " + rq + " " + st);
+        if (k.tracing()) {
+            k.trace("block_rq_complete " + bdev.name() + " " + rq + " " + st);
+        }
         boolean old = cur != null && cur.setSoftirqActive(true); // cur is null only at boot
         try {
             for (Bio b : rq.bios) {

@@ -2,7 +2,6 @@ package org.faultline.fs;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.faultline.block.Bio;
 import org.faultline.block.BlkCore;
 import org.faultline.block.BlkStatus;
@@ -38,7 +37,6 @@ public final class Buffer {
 
     private final Kernel k;
     private final BitWait bitWait;
-    private final AtomicLong keys = new AtomicLong(1L << 40);
 
     private Buffer(Kernel k) {
         this.k = k;
@@ -66,16 +64,11 @@ public final class Buffer {
      * {@code bstate}; the page's dirty/uptodate state is copied to them. Context: page locked.
      */
     public static BufferHead createEmptyBuffers(Page page, int blocksize, int bstate) {
-        Buffer b = cur();
         BufferHead head = null;
         BufferHead tail = null;
         for (int off = 0; off < Page.PAGE_SIZE; off += blocksize) {
-            BufferHead bh = new BufferHead(page, off, blocksize, b.keys.incrementAndGet());
-            for (int bit = 0; bit < 13; bit++) {
-                if ((bstate & (1 << bit)) != 0) {
-                    bh.set(bit);
-                }
-            }
+            BufferHead bh = new BufferHead(page, off, blocksize, waitKey(page, off));
+            bh.resetFlags(bstate); // not yet visible to anyone
             if (head == null) {
                 head = bh;
             } else {
@@ -108,6 +101,14 @@ public final class Buffer {
     }
 
     /**
+     * The key a buffer's bit waits hash by (the kernel hashes the buffer's address): deterministic, and
+     * distinct for every buffer alive at once — from the page frame and the buffer's slot in it.
+     */
+    private static long waitKey(Page page, int offset) {
+        return (1L << 40) | page.pfn() << 3 | offset >> 9;
+    }
+
+    /**
      * page_buffers(): the page's buffer ring, {@code BUG_ON(!PagePrivate(page))}. A macro in the kernel,
      * so the BUG is reported at the caller's file and function — as in bug 1's
      * {@code kernel BUG at fs/ext4/inode.c}.
@@ -115,7 +116,7 @@ public final class Buffer {
     @KernelFunction("")
     public static BufferHead pageBuffers(Page page) {
         Task.current().kernel().bugOn(!page.hasPrivate(),
-                "page_buffers(): " + page.describe() + " has no buffers, flags " + page.flagsString());
+                () -> "page_buffers(): " + page.describe() + " has no buffers, flags " + page.flagsString());
         return (BufferHead) page.getPrivate();
     }
 
@@ -124,19 +125,31 @@ public final class Buffer {
         return page.hasPrivate() && page.getPrivate() instanceof BufferHead;
     }
 
-    /** The buffers of a page as a list, in ring order. */
-    public static List<BufferHead> buffers(Page page) {
-        List<BufferHead> l = new ArrayList<>();
-        BufferHead head = (BufferHead) page.getPrivate();
-        if (head == null) {
-            return l;
-        }
-        BufferHead bh = head;
-        do {
-            l.add(bh);
-            bh = bh.next;
-        } while (bh != head);
-        return l;
+    /**
+     * The buffers of a page, in ring order ({@code bh = head; do ... while ((bh = bh->b_this_page) !=
+     * head)}), without copying: the ring is fixed once attached, so a walk stays valid even if the
+     * page's buffers are detached meanwhile. Empty for a page without buffers.
+     */
+    public static Iterable<BufferHead> buffers(Page page) {
+        BufferHead head = page.getPrivate() instanceof BufferHead h ? h : null;
+        return () -> new java.util.Iterator<>() {
+            private BufferHead next = head;
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public BufferHead next() {
+                BufferHead bh = next;
+                if (bh == null) {
+                    throw new java.util.NoSuchElementException();
+                }
+                next = bh.next == head ? null : bh.next;
+                return bh;
+            }
+        };
     }
 
     // ------------------------------------------------------------ dirtying

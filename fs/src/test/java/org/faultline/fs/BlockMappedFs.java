@@ -144,7 +144,7 @@ class BlockMappedFs implements InodeOperations, FileOperations, SuperOperations,
         if (!Buffer.pageHasBuffers(page)) {
             Buffer.createEmptyBuffers(page, 4096, (1 << BufferHead.BH_DIRTY) | (1 << BufferHead.BH_UPTODATE));
         }
-        List<BufferHead> bhs = Buffer.buffers(page);
+        Iterable<BufferHead> bhs = Buffer.buffers(page);
         long block = page.index();
         for (BufferHead bh : bhs) {
             if (!bh.test(BufferHead.BH_MAPPED)) {

@@ -148,7 +148,9 @@ public final class BitWait {
                 w.clearBit(waitersBit);
             }
         }
-        k.trace("wake_up_page_bit " + w.bitName(bit) + " of " + w.describe());
+        if (k.tracing()) {
+            k.trace("wake_up_page_bit " + w.bitName(bit) + " of " + w.describe());
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.faultline.kernel;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * A word of atomic flag bits that tasks lock and wait on — {@code page->flags} is the one that
@@ -12,9 +13,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * hashed wait table puts the same words in the same buckets on every run.
  */
 public class BitWord {
-    private final AtomicLong flags = new AtomicLong();
+    private static final VarHandle FLAGS;
+
+    static {
+        try {
+            FLAGS = MethodHandles.lookup().findVarHandle(BitWord.class, "flags", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // through FLAGS
+    private volatile long flags;
     private final long waitKey;
-    private final Object[] owners = new Object[64]; // bit -> Task or WaitTarget owing its release
+    private Object[] owners; // bit -> Task or WaitTarget owing its release; made on first use, under this
 
     public BitWord(long waitKey) {
         this.waitKey = waitKey;
@@ -26,47 +38,49 @@ public class BitWord {
     }
 
     public final long flags() {
-        return flags.get();
+        return flags;
     }
 
     public final boolean testBit(int bit) {
-        return (flags.get() & (1L << bit)) != 0;
+        return (flags & (1L << bit)) != 0;
     }
 
     public final void setBit(int bit) {
-        flags.getAndUpdate(f -> f | (1L << bit));
+        FLAGS.getAndBitwiseOr(this, 1L << bit);
     }
 
     public final void clearBit(int bit) {
-        flags.getAndUpdate(f -> f & ~(1L << bit));
+        FLAGS.getAndBitwiseAnd(this, ~(1L << bit));
     }
 
     /** @return the old value of the bit */
     public final boolean testAndSetBit(int bit) {
-        return (flags.getAndUpdate(f -> f | (1L << bit)) & (1L << bit)) != 0;
+        return ((long) FLAGS.getAndBitwiseOr(this, 1L << bit) & (1L << bit)) != 0;
     }
 
     /** @return the old value of the bit */
     public final boolean testAndClearBit(int bit) {
-        return (flags.getAndUpdate(f -> f & ~(1L << bit)) & (1L << bit)) != 0;
+        return ((long) FLAGS.getAndBitwiseAnd(this, ~(1L << bit)) & (1L << bit)) != 0;
     }
 
     /** Overwrites all flags (page reuse resets flags on allocation). */
     public final void resetFlags(long value) {
-        flags.set(value);
+        flags = value;
     }
 
     /** Records who owes the release of {@code bit}: a {@link Task} or a {@link WaitTarget}. */
-    public final void setBitOwner(int bit, Object owner) {
-        synchronized (owners) {
-            owners[bit] = owner;
+    public final synchronized void setBitOwner(int bit, Object owner) {
+        if (owners == null) {
+            if (owner == null) {
+                return;
+            }
+            owners = new Object[64];
         }
+        owners[bit] = owner;
     }
 
-    public final Object bitOwner(int bit) {
-        synchronized (owners) {
-            return owners[bit];
-        }
+    public final synchronized Object bitOwner(int bit) {
+        return owners == null ? null : owners[bit];
     }
 
     /** A bit's name for reports ({@code PG_writeback}); subclasses name their bits. */

@@ -10,20 +10,30 @@ package org.faultline.kernel;
  * @param maxDecisions      controlled runs: scheduling decisions before a livelock is reported
  * @param hungTaskTimeoutMs free runs: blocked time before a task is reported hung
  * @param panicOnWarn       a WARN ends the run as a failure (exit 1)
- * @param traceCapacity     trace events kept as text (all are digested)
+ * @param traceCapacity     trace events kept as text (all are digested). A controlled kernel always
+ *                          traces (the digest is its determinism check); a free-running one traces
+ *                          only when this is above 0 — like ftrace, off unless asked, because
+ *                          formatting every event costs more than the work it records
  * @param logCapacity       kernel log lines kept
  */
 public record BootParams(Strategy strategy, KernelProfile profile, long seed, long maxDecisions,
                          long hungTaskTimeoutMs, boolean panicOnWarn, int traceCapacity, int logCapacity) {
 
-    /** Free-running, profile 6.6, no panic on warn. */
+    /** Events a controlled kernel keeps as text. */
+    public static final int TRACE_CAPACITY = 256;
+
+    /** Free-running, profile 6.6, no panic on warn, no tracing. */
     public static BootParams free() {
-        return new BootParams(null, KernelProfile.byName("6.6"), 0, 1_000_000, 120_000, false, 256, 4096);
+        return new BootParams(null, KernelProfile.byName("6.6"), 0, 1_000_000, 120_000, false, 0, 4096);
     }
 
-    /** Controlled by {@code s}, profile 6.6. */
+    /** Controlled by {@code s}, profile 6.6, keeping the last {@link #TRACE_CAPACITY} events. */
     public static BootParams controlled(Strategy s) {
-        return free().withStrategy(s);
+        return free().withStrategy(s).withTraceCapacity(TRACE_CAPACITY);
+    }
+
+    public BootParams withTraceCapacity(int n) {
+        return new BootParams(strategy, profile, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, n, logCapacity);
     }
 
     public BootParams withStrategy(Strategy s) {
@@ -48,5 +58,10 @@ public record BootParams(Strategy strategy, KernelProfile profile, long seed, lo
 
     public boolean controlled() {
         return strategy != null;
+    }
+
+    /** Whether the kernel records trace events: always under control, on request when free. */
+    public boolean tracing() {
+        return controlled() || traceCapacity > 0;
     }
 }

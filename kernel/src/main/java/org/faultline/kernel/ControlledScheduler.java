@@ -64,7 +64,9 @@ public final class ControlledScheduler extends Scheduler {
         }
         Task next = pick(cur);
         if (next != cur) {
-            k.trace("sched_switch " + cur + " => " + next + " at " + site);
+            if (k.tracing()) {
+                k.trace("sched_switch " + cur + " => " + next + " at " + site);
+            }
             switchTo(cur, next);
         }
     }

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,9 +29,10 @@ public final class Kernel {
     private final Scheduler sched;
     private final KernelLog log;
     private final Trace trace;
+    private final boolean tracing;
     private final List<Failure> failures = new ArrayList<>();  // guarded by itself
     private final Set<String> warnedOnce = new HashSet<>();    // membership only, never iterated
-    private final Map<Class<?>, Object> subsystems = new LinkedHashMap<>();
+    private final Map<Class<?>, Object> subsystems = new java.util.concurrent.ConcurrentHashMap<>(); // never iterated
     private volatile Failure fatal;
     private boolean ran;
 
@@ -41,6 +41,7 @@ public final class Kernel {
         this.profile = p.profile();
         this.log = new KernelLog(this, p.logCapacity());
         this.trace = new Trace(p.traceCapacity());
+        this.tracing = p.tracing();
         this.sched = p.controlled()
                 ? new ControlledScheduler(this, p.strategy(), p.maxDecisions())
                 : new FreeScheduler(this, p.seed(), p.hungTaskTimeoutMs());
@@ -95,16 +96,12 @@ public final class Kernel {
 
     /** Registers a subsystem's state (one per class). */
     public <T> void attach(Class<T> key, T value) {
-        synchronized (subsystems) {
-            subsystems.put(key, value);
-        }
+        subsystems.put(key, value);
     }
 
     /** A subsystem's state, or null. */
     public <T> T subsys(Class<T> key) {
-        synchronized (subsystems) {
-            return key.cast(subsystems.get(key));
-        }
+        return key.cast(subsystems.get(key));
     }
 
     /** printk(). */
@@ -112,8 +109,19 @@ public final class Kernel {
         log.printk(text);
     }
 
-    /** Records a trace event, stamped with the step and the current task. */
+    /**
+     * Whether trace events are recorded (see {@link BootParams#tracing}). Hot call sites test it
+     * before formatting an event, as a tracepoint's static key does.
+     */
+    public boolean tracing() {
+        return tracing;
+    }
+
+    /** Records a trace event, stamped with the step and the current task; nothing when not tracing. */
     public void trace(String event) {
+        if (!tracing) {
+            return;
+        }
         Task t = Task.current();
         trace.record("#" + sched.step() + " " + (t == null ? "-" : t.toString()) + " " + event);
     }
@@ -140,6 +148,13 @@ public final class Kernel {
     public void bugOn(boolean cond, String why) {
         if (cond) {
             bug(why);
+        }
+    }
+
+    /** BUG_ON() whose explanation is built only if it fires (for hot call sites). */
+    public void bugOn(boolean cond, java.util.function.Supplier<String> why) {
+        if (cond) {
+            bug(why.get());
         }
     }
 
@@ -171,6 +186,14 @@ public final class Kernel {
     public boolean warnOn(boolean cond, String msg) {
         if (cond) {
             warn(msg);
+        }
+        return cond;
+    }
+
+    /** WARN() whose message is built only if it fires (for hot call sites). */
+    public boolean warnOn(boolean cond, java.util.function.Supplier<String> msg) {
+        if (cond) {
+            warn(msg.get());
         }
         return cond;
     }

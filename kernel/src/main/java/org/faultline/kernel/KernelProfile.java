@@ -15,10 +15,15 @@ import java.util.Set;
 public final class KernelProfile {
     private final String name;
     private final Set<Patch> patches;
+    private final boolean[] has; // by ordinal: k.has() runs on hot paths
 
     private KernelProfile(String name, Set<Patch> patches) {
         this.name = name;
         this.patches = Collections.unmodifiableSet(patches);
+        this.has = new boolean[Patch.values().length];
+        for (Patch p : patches) {
+            has[p.ordinal()] = true;
+        }
     }
 
     /** The built-in profiles, oldest first. */
@@ -81,7 +86,7 @@ public final class KernelProfile {
     }
 
     public boolean has(Patch p) {
-        return patches.contains(p);
+        return has[p.ordinal()];
     }
 
     public Set<Patch> patches() {

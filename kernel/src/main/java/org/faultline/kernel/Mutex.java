@@ -33,6 +33,27 @@ public final class Mutex implements WaitTarget {
         if (owner == cur) {
             k.invariant("BUG: recursive locking: " + cur + " already holds " + describe());
         }
+        if (!tryAcquire(cur)) {
+            mutexLockSlowpath(s, cur);
+        }
+        cur.held.add(this);
+        if (k.tracing()) {
+            k.trace("mutex_lock " + name);
+        }
+    }
+
+    private boolean tryAcquire(Task cur) {
+        synchronized (wait) {
+            if (owner == null) {
+                owner = cur;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** __mutex_lock_slowpath(): sleep on the wait list until the owner hands the mutex over. */
+    private void mutexLockSlowpath(Scheduler s, Task cur) {
         WaitQueue.Entry e = new WaitQueue.Entry(cur, WaitQueue.WQ_FLAG_EXCLUSIVE,
                 WaitQueue::autoremoveWakeFunction, null);
         for (;;) {
@@ -46,8 +67,6 @@ public final class Mutex implements WaitTarget {
             s.schedule();
         }
         wait.finishWait(e);
-        cur.held.add(this);
-        k.trace("mutex_lock " + name);
     }
 
     /** mutex_trylock(). */
@@ -58,11 +77,8 @@ public final class Mutex implements WaitTarget {
         }
         s.point("mutex_trylock");
         Task cur = s.current();
-        synchronized (wait) {
-            if (owner != null) {
-                return false;
-            }
-            owner = cur;
+        if (!tryAcquire(cur)) {
+            return false;
         }
         cur.held.add(this);
         return true;
@@ -75,13 +91,15 @@ public final class Mutex implements WaitTarget {
             return;
         }
         Task cur = s.current();
-        k.warnOn(owner != cur, "DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current): " + describe());
-        cur.held.remove(this);
+        k.warnOn(owner != cur, () -> "DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current): " + describe());
+        cur.released(this);
         synchronized (wait) {
             owner = null;
             wait.wakeUpLocked(1, null);
         }
-        k.trace("mutex_unlock " + name);
+        if (k.tracing()) {
+            k.trace("mutex_unlock " + name);
+        }
         s.point("mutex_unlock");
     }
 

@@ -43,16 +43,38 @@ public final class RwSemaphore implements WaitTarget {
         }
         s.point(write ? "down_write" : "down_read");
         Task cur = s.current();
+        if (!tryAcquire(cur, write)) {
+            acquireSlowpath(s, cur, write);
+        }
+        cur.held.add(this);
+    }
+
+    private boolean tryAcquire(Task cur, boolean write) {
+        synchronized (wait) {
+            return grantLocked(cur, write);
+        }
+    }
+
+    /** Takes the semaphore for {@code cur} if it can be had now. Context: the queue's monitor. */
+    private boolean grantLocked(Task cur, boolean write) {
+        if (write ? writer != null || !readers.isEmpty() : writer != null || writersWaiting > 0) {
+            return false;
+        }
+        if (write) {
+            writer = cur;
+        } else {
+            readers.add(cur);
+        }
+        return true;
+    }
+
+    /** rwsem_down_{read,write}_slowpath(): queue, and count a waiting writer so new readers wait. */
+    private void acquireSlowpath(Scheduler s, Task cur, boolean write) {
         WaitQueue.Entry e = new WaitQueue.Entry(cur, 0, WaitQueue::autoremoveWakeFunction, null);
         boolean counted = false;
         for (;;) {
             synchronized (wait) {
-                if (write ? writer == null && readers.isEmpty() : writer == null && writersWaiting == 0) {
-                    if (write) {
-                        writer = cur;
-                    } else {
-                        readers.add(cur);
-                    }
+                if (grantLocked(cur, write)) {
                     if (counted) {
                         writersWaiting--;
                     }
@@ -67,7 +89,6 @@ public final class RwSemaphore implements WaitTarget {
             s.schedule();
         }
         wait.finishWait(e);
-        cur.held.add(this);
     }
 
     /** up_read(). */
@@ -86,13 +107,13 @@ public final class RwSemaphore implements WaitTarget {
             return;
         }
         Task cur = s.current();
-        cur.held.remove(this);
+        cur.released(this);
         synchronized (wait) {
             if (write) {
-                k.warnOn(writer != cur, "DEBUG_RWSEMS_WARN_ON: up_write by non-owner of " + describe());
+                k.warnOn(writer != cur, () -> "DEBUG_RWSEMS_WARN_ON: up_write by non-owner of " + describe());
                 writer = null;
             } else {
-                k.warnOn(!readers.remove(cur), "DEBUG_RWSEMS_WARN_ON: up_read by non-reader of " + describe());
+                k.warnOn(!readers.remove(cur), () -> "DEBUG_RWSEMS_WARN_ON: up_read by non-reader of " + describe());
             }
             wait.wakeUpLocked(0, null);
         }

@@ -153,6 +153,15 @@ public abstract class Scheduler {
         }
     }
 
+    /**
+     * Whether a contended spin lock may busy-wait on the host CPU before queueing: the free-running
+     * scheduler (real parallel threads) does; under control only one task runs, so spinning would
+     * never see the owner release.
+     */
+    public boolean busyWaits() {
+        return !controlled();
+    }
+
     /** Blocks {@code cur} (state UNINTERRUPTIBLE) until a waker or its timer sets it RUNNING. */
     protected abstract void block(Task cur);
 

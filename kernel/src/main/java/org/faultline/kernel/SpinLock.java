@@ -1,5 +1,7 @@
 package org.faultline.kernel;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.List;
 
 /**
@@ -10,10 +12,27 @@ import java.util.List;
  */
 @KernelSource("kernel/locking/spinlock.c")
 public final class SpinLock implements WaitTarget {
+    private static final VarHandle OWNER;
+    private static final VarHandle WAITERS;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            OWNER = l.findVarHandle(SpinLock.class, "owner", Task.class);
+            WAITERS = l.findVarHandle(SpinLock.class, "waiters", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Spins of a free-running contender before it queues (a few microseconds). */
+    private static final int SPINS = 1000;
+
     private final Kernel k;
     private final String name;
     private final WaitQueue spinners;
-    private volatile Task owner;
+    private volatile Task owner;   // taken by compare-and-set
+    private volatile int waiters;  // contenders queued on spinners, or about to be
 
     public SpinLock(Kernel k, String name) {
         this.k = k;
@@ -29,24 +48,51 @@ public final class SpinLock implements WaitTarget {
         }
         s.point("spin_lock");
         Task cur = s.current();
-        WaitQueue.Entry e = new WaitQueue.Entry(cur, WaitQueue.WQ_FLAG_EXCLUSIVE,
-                WaitQueue::autoremoveWakeFunction, null);
-        for (;;) {
-            synchronized (spinners) {
-                if (owner == null) {
-                    owner = cur;
-                    break;
-                }
-                if (owner == cur) {
-                    k.invariant("BUG: spinlock recursion on CPU#0, " + cur + ": " + describe());
-                }
-                spinners.prepareToWait(e, this, true);
-            }
-            s.spinWait();
+        if (!OWNER.compareAndSet(this, null, cur) && !(s.busyWaits() && spinBriefly(cur))) {
+            spinSlowpath(s, cur);
         }
-        spinners.finishWait(e);
         cur.preemptCount++;
         cur.held.add(this);
+    }
+
+    /**
+     * Free-running only: spin on the owner field for a while, as a CPU would, before queueing to be
+     * woken — parking a host thread costs far more than a short critical section.
+     */
+    private boolean spinBriefly(Task cur) {
+        for (int i = 0; i < SPINS; i++) {
+            Thread.onSpinWait();
+            if (owner == null && OWNER.compareAndSet(this, null, cur)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The contended case: queue as a spinner, then try again — a release after the queueing wakes
+     * us, one before it is seen by the retry, since the releaser clears the owner before it looks
+     * for waiters — and sleep only if the lock is still held.
+     */
+    private void spinSlowpath(Scheduler s, Task cur) {
+        if (owner == cur) {
+            k.invariant("BUG: spinlock recursion on CPU#0, " + cur + ": " + describe());
+        }
+        WaitQueue.Entry e = new WaitQueue.Entry(cur, WaitQueue.WQ_FLAG_EXCLUSIVE,
+                WaitQueue::autoremoveWakeFunction, null);
+        WAITERS.getAndAdd(this, 1);
+        try {
+            for (;;) {
+                spinners.prepareToWait(e, this, true);
+                if (OWNER.compareAndSet(this, null, cur)) {
+                    break;
+                }
+                s.spinWait();
+            }
+        } finally {
+            WAITERS.getAndAdd(this, -1);
+        }
+        spinners.finishWait(e);
     }
 
     /** spin_unlock(). */
@@ -56,12 +102,14 @@ public final class SpinLock implements WaitTarget {
             return;
         }
         Task cur = s.current();
-        k.warnOn(owner != cur, "BUG: spinlock wrong owner on CPU#0: " + describe());
-        cur.held.remove(this);
+        k.warnOn(owner != cur, () -> "BUG: spinlock wrong owner on CPU#0: " + describe());
+        cur.released(this);
         cur.preemptCount--;
-        synchronized (spinners) {
-            owner = null;
-            spinners.wakeUpLocked(1, null);
+        owner = null;
+        if (waiters > 0) {
+            synchronized (spinners) {
+                spinners.wakeUpLocked(1, null);
+            }
         }
         s.point("spin_unlock");
     }

@@ -1,9 +1,7 @@
 package org.faultline.kernel;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * An emulated thread of execution ({@code struct task_struct}): a user task, a kthread, or softirq
@@ -50,7 +48,7 @@ public final class Task {
     final List<Object> held = new ArrayList<>(); // locks held, in acquisition order, for reports
     TaskThread thread;
     volatile boolean exited;
-    private final Map<Class<?>, Object> ext = new LinkedHashMap<>();
+    private volatile Object[] ext = new Object[0]; // key class, value, key class, value...: a few entries, searched by identity
 
     Task(Kernel kernel, int pid, String comm, TaskKind kind, Runnable body) {
         this.kernel = kernel;
@@ -126,6 +124,16 @@ public final class Task {
     }
 
     /** Locks the task holds, oldest first (for reports). */
+    /** Forgets a released lock: the most recent acquisition of it (locks mostly nest). */
+    void released(Object lock) {
+        for (int i = held.size() - 1; i >= 0; i--) {
+            if (held.get(i) == lock) {
+                held.remove(i);
+                return;
+            }
+        }
+    }
+
     public List<Object> held() {
         return held;
     }
@@ -155,11 +163,28 @@ public final class Task {
 
     /** Per-task state owned by higher layers (memcg membership, mm_struct), keyed by its class. */
     public <T> T ext(Class<T> key) {
-        return key.cast(ext.get(key));
+        Object[] e = ext;
+        for (int i = 0; i < e.length; i += 2) {
+            if (e[i] == key) {
+                return key.cast(e[i + 1]);
+            }
+        }
+        return null;
     }
 
+    /** Sets per-task state. Context: the task itself, or before it runs. */
     public <T> void setExt(Class<T> key, T value) {
-        ext.put(key, value);
+        Object[] e = ext;
+        for (int i = 0; i < e.length; i += 2) {
+            if (e[i] == key) {
+                e[i + 1] = value;
+                return;
+            }
+        }
+        Object[] more = java.util.Arrays.copyOf(e, e.length + 2);
+        more[e.length] = key;
+        more[e.length + 1] = value;
+        ext = more;
     }
 
     /** {@code comm:pid}, as the kernel prints tasks. */

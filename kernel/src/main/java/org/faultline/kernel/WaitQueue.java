@@ -97,11 +97,15 @@ public final class WaitQueue {
      */
     public void wakeUpLocked(int nrExclusive, Object key) {
         int left = nrExclusive;
-        List<Entry> snapshot = new ArrayList<>(entries);
-        for (Entry e : snapshot) {
+        // Wake functions dequeue only their own entry (queued = false), which the walk removes; they
+        // never add entries, so walking by position visits each entry queued at the start once.
+        for (int i = 0; i < entries.size(); ) {
+            Entry e = entries.get(i);
             int ret = e.func.wake(e, key);
             if (!e.queued) {
-                entries.remove(e);
+                entries.remove(i);
+            } else {
+                i++;
             }
             if (ret < 0) {
                 break;

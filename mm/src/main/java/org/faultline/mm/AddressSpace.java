@@ -2,10 +2,6 @@ package org.faultline.mm;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableSet;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.RwSemaphore;
 import org.faultline.kernel.SpinLock;
@@ -39,9 +35,7 @@ public final class AddressSpace {
     public final SpinLock iPages;
     public final RwSemaphore iMmapRwsem;
     public final SpinLock privateLock;
-    private final TreeMap<Long, Page> pages = new TreeMap<>();           // protected by iPages
-    @SuppressWarnings("unchecked")
-    private final TreeSet<Long>[] tags = new TreeSet[] {new TreeSet<Long>(), new TreeSet<Long>(), new TreeSet<Long>()};
+    private final XArray<Page> pages = new XArray<>();                   // protected by iPages; marks are the tags
     final List<VmArea> iMmap = new ArrayList<>();                        // protected by iMmapRwsem
     private final ErrSeq wbErr = new ErrSeq();
     private final java.util.concurrent.atomic.AtomicInteger flags = new java.util.concurrent.atomic.AtomicInteger();
@@ -100,41 +94,36 @@ public final class AddressSpace {
 
     /** Looks a slot up. Context: iPages held. */
     public Page lookupLocked(long index) {
-        return pages.get(index);
+        return pages.load(index);
     }
 
     void insertLocked(long index, Page p) {
-        pages.put(index, p);
+        pages.store(index, p);
     }
 
     void removeLocked(long index) {
-        pages.remove(index);
-        for (TreeSet<Long> t : tags) {
-            t.remove(index);
-        }
+        pages.erase(index); // and its tags
     }
 
     /** radix_tree_tag_set(). Context: iPages held. */
     public void tagSetLocked(long index, int tag) {
-        if (pages.containsKey(index)) {
-            tags[tag].add(index);
-        }
+        pages.setMark(index, tag);
     }
 
     /** radix_tree_tag_clear(). Context: iPages held. */
     public void tagClearLocked(long index, int tag) {
-        tags[tag].remove(index);
+        pages.clearMark(index, tag);
     }
 
     /** radix_tree_tag_get(). Context: iPages held. */
     public boolean tagGetLocked(long index, int tag) {
-        return tags[tag].contains(index);
+        return pages.getMark(index, tag);
     }
 
     /** mapping_tagged(): any page carries the tag. */
     public boolean tagged(int tag) {
         iPages.spinLock();
-        boolean r = !tags[tag].isEmpty();
+        boolean r = pages.marked(tag);
         iPages.spinUnlock();
         return r;
     }
@@ -142,12 +131,9 @@ public final class AddressSpace {
     /** Indices carrying {@code tag} in [start, end], at most {@code max}. Context: iPages held. */
     List<Long> taggedIndicesLocked(long start, long end, int tag, int max) {
         List<Long> out = new ArrayList<>();
-        NavigableSet<Long> sub = tags[tag].subSet(start, true, end, true);
-        for (Long i : sub) {
-            if (out.size() >= max) {
-                break;
-            }
+        for (long i = pages.findMarked(start, end, tag); i >= 0 && out.size() < max; ) {
             out.add(i);
+            i = i == end ? -1 : pages.findMarked(i + 1, end, tag);
         }
         return out;
     }
@@ -155,11 +141,9 @@ public final class AddressSpace {
     /** Pages in [start, end], at most {@code max}, ascending. Context: iPages held. */
     List<Page> rangeLocked(long start, long end, int max) {
         List<Page> out = new ArrayList<>();
-        for (Map.Entry<Long, Page> e : pages.subMap(start, true, end, true).entrySet()) {
-            if (out.size() >= max) {
-                break;
-            }
-            out.add(e.getValue());
+        for (long i = pages.find(start, end); i >= 0 && out.size() < max; ) {
+            out.add(pages.load(i));
+            i = i == end ? -1 : pages.find(i + 1, end);
         }
         return out;
     }

@@ -44,7 +44,7 @@ public final class Filemap {
     }
 
     private static Mm mm(Page p) {
-        return Mm.of(Task.current().kernel());
+        return p.memory();
     }
 
     // ------------------------------------------------------------ page lock and bit waits
@@ -62,7 +62,7 @@ public final class Filemap {
     /** unlock_page(). */
     public static void unlockPage(Page p) {
         Kernel k = Task.current().kernel();
-        k.bugOn(!p.testBit(Page.PG_LOCKED), "VM_BUG_ON_PAGE(!PageLocked(page)): unlock_page of an unlocked " + p);
+        k.bugOn(!p.testBit(Page.PG_LOCKED), () -> "VM_BUG_ON_PAGE(!PageLocked(page)): unlock_page of an unlocked " + p);
         mm(p).pageWait().unlockBit(p, Page.PG_LOCKED);
     }
 
@@ -105,7 +105,7 @@ public final class Filemap {
      */
     public static void endPageWriteback(Page p) {
         Kernel k = Task.current().kernel();
-        Mm mm = Mm.of(k);
+        Mm mm = p.memory();
         if (p.reclaim()) {
             p.clearFlag(Page.PG_RECLAIM);
             mm.vmscan().rotateReclaimablePage(p);
@@ -120,14 +120,14 @@ public final class Filemap {
             if (m != null) {
                 m.iPages.spinUnlock();
             }
-            k.bugOn(!was, "BUG_ON(!PageWriteback(page)) in end_page_writeback for " + p);
+            k.bugOn(!was, () -> "BUG_ON(!PageWriteback(page)) in end_page_writeback for " + p);
             return;
         }
         boolean pin = k.has(Patch.END_PAGE_WRITEBACK_GET_PAGE);
         if (pin) {
             p.get();
         }
-        k.bugOn(!PageWriteback.testClearPageWriteback(p), "BUG: end_page_writeback on a page not under writeback: " + p);
+        k.bugOn(!PageWriteback.testClearPageWriteback(p), () -> "BUG: end_page_writeback on a page not under writeback: " + p);
         k.sched().point("smp_mb__after_atomic"); // the window between clear and wake
         mm.pageWait().wakeUpBit(p, Page.PG_WRITEBACK);
         if (pin) {
@@ -225,7 +225,9 @@ public final class Filemap {
         m.insertLocked(index, p);
         m.iPages.spinUnlock();
         m.mm().vmscan().lruCacheAdd(p);
-        Task.current().kernel().trace("mm_filemap_add_to_page_cache pfn=" + p.pfn() + " ofs=" + index);
+        if (Task.current().kernel().tracing()) {
+            Task.current().kernel().trace("mm_filemap_add_to_page_cache pfn=" + p.pfn() + " ofs=" + index);
+        }
         return 0;
     }
 
@@ -248,14 +250,16 @@ public final class Filemap {
     static void deleteFromPageCacheLocked(Page p) {
         AddressSpace m = p.mapping();
         Kernel k = m.mm().kernel();
-        k.bugOn(p.mapped(), "VM_BUG_ON_PAGE(page_mapped(page)) in __delete_from_page_cache: " + p);
+        k.bugOn(p.mapped(), () -> "VM_BUG_ON_PAGE(page_mapped(page)) in __delete_from_page_cache: " + p);
         if (p.testBit(Page.PG_DIRTY)) {
             // a dirty page leaving the cache (truncate raced with a dirtier): account it clean
             m.mm().dirtyLimits().accountPageCleaned(p);
         }
         m.removeLocked(p.index());
         p.mapping = null;
-        k.trace("mm_filemap_delete_from_page_cache pfn=" + p.pfn());
+        if (k.tracing()) {
+            k.trace("mm_filemap_delete_from_page_cache pfn=" + p.pfn());
+        }
     }
 
     // ------------------------------------------------------------ read and fault

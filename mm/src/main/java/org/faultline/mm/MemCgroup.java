@@ -111,7 +111,9 @@ public final class MemCgroup {
                 break;
             }
             long reclaimed = mm.vmscan().tryToFreeMemCgroupPages(this, nr, gfp);
-            k.trace("memcg_reclaim " + name + " reclaimed " + reclaimed);
+            if (k.tracing()) {
+                k.trace("memcg_reclaim " + name + " reclaimed " + reclaimed);
+            }
             if (usage.get() + nr <= limitPages) {
                 continue;
             }

@@ -36,6 +36,13 @@ public final class MemMap implements AutoCloseable {
         this(null, nrPages);
     }
 
+    /** Ties every frame to its {@link Mm}, so hot paths need not look it up. Context: boot. */
+    void attach(Mm mm) {
+        for (Page p : pages) {
+            p.mm = mm;
+        }
+    }
+
     /** pfn_to_page(). */
     public Page pfnToPage(long pfn) {
         return pages[(int) pfn];

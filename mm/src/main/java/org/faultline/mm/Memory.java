@@ -48,8 +48,10 @@ public final class Memory {
      */
     public static int handleMmFault(VmArea vma, long address, int flags) {
         k().sched().point("handle_mm_fault");
-        k().trace("page_fault " + (((flags & VmFault.FAULT_FLAG_WRITE) != 0) ? "write " : "read ")
-                + Long.toHexString(address));
+        if (k().tracing()) {
+            k().trace("page_fault " + (((flags & VmFault.FAULT_FLAG_WRITE) != 0) ? "write " : "read ")
+                    + Long.toHexString(address));
+        }
         VmFault vmf = new VmFault(vma, address, flags);
         return handlePteFault(vmf);
     }

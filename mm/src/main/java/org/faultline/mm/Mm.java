@@ -23,7 +23,7 @@ public final class Mm {
     private final BitWait pageWait;
     private final PageAllocator allocator;
     private final MemCgroup root;
-    private final List<MemCgroup> memcgs = new ArrayList<>(); // creation order: mem_cgroup_iter order
+    private volatile List<MemCgroup> memcgs = List.of(); // creation order (mem_cgroup_iter order); replaced, never changed
     private final Vmscan vmscan;
     private final DirtyLimits dirty;
     private volatile int pgdatFlags;
@@ -59,10 +59,11 @@ public final class Mm {
     private Mm(Kernel k, Params p) {
         this.k = k;
         this.memMap = new MemMap(k, p.ramPages());
+        memMap.attach(this);
         this.lruLock = new SpinLock(k, "pgdat->lru_lock");
         this.pageWait = new BitWait(k, Page.PG_WAITERS);
         this.root = new MemCgroup(this, "/", true, true, Long.MAX_VALUE);
-        memcgs.add(root);
+        memcgs = List.of(root);
         this.allocator = new PageAllocator(this, p);
         this.vmscan = new Vmscan(this);
         this.dirty = new DirtyLimits(this, p.dirtyRatio(), p.dirtyBackgroundRatio());
@@ -125,13 +126,15 @@ public final class Mm {
      */
     public MemCgroup createMemcg(String name, long limitPages, boolean v2) {
         MemCgroup m = new MemCgroup(this, name, false, v2, limitPages);
-        memcgs.add(m);
+        List<MemCgroup> more = new ArrayList<>(memcgs);
+        more.add(m);
+        memcgs = List.copyOf(more); // creation is rare; readers (dirty limits, reclaim) never copy
         return m;
     }
 
     /** Every memcg, root first (mem_cgroup_iter order). */
     public List<MemCgroup> memcgs() {
-        return List.copyOf(memcgs);
+        return memcgs;
     }
 
     /** bdi_register(): a device whose flusher reclaim may wake. */

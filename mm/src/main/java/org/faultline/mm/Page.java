@@ -70,6 +70,7 @@ public class Page extends BitWord {
     private final long pfn;
     private final long address;
     final Kernel k;                                   // null for a MemMap made without a kernel
+    Mm mm;                                            // the memory this frame belongs to; set once at boot
     private final AtomicInteger refcount = new AtomicInteger();
     private final AtomicInteger mapcount = new AtomicInteger(); // page_mapcount(): PTEs mapping it
     volatile AddressSpace mapping;                    // page->mapping (page cache); null if anon or free
@@ -89,6 +90,11 @@ public class Page extends BitWord {
         this.k = k;
         this.pfn = pfn;
         this.address = address;
+    }
+
+    /** The memory this frame belongs to (the booted kernel's, for a frame made outside an {@link Mm}). */
+    final Mm memory() {
+        return mm != null ? mm : Mm.of(org.faultline.kernel.Task.current().kernel());
     }
 
     /** page_to_pfn(). */

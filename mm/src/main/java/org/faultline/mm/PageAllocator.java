@@ -191,7 +191,7 @@ public final class PageAllocator {
         if (c == 0) {
             freePageAndSwapCache(p);
         } else if (c < 0) {
-            k.bugOn(true, "VM_BUG_ON_PAGE(page_ref_count(page) == 0): put_page on a free " + p);
+            k.bugOn(true, () -> "VM_BUG_ON_PAGE(page_ref_count(page) == 0): put_page on a free " + p);
         }
     }
 
@@ -231,6 +231,8 @@ public final class PageAllocator {
         free.addFirst(p);
         nrFree.incrementAndGet();
         zoneLock.spinUnlock();
-        k.trace("mm_page_free pfn=" + p.pfn());
+        if (k.tracing()) {
+            k.trace("mm_page_free pfn=" + p.pfn());
+        }
     }
 }

@@ -159,8 +159,10 @@ public final class PageWriteback {
         }
         if (!ret) {
             p.setBitOwner(Page.PG_WRITEBACK, Task.current());
-            Mm.of(k()).dirtyLimits().incWriteback();
-            k().trace("writeback_set pfn=" + p.pfn());
+            p.memory().dirtyLimits().incWriteback();
+            if (k().tracing()) {
+                k().trace("writeback_set pfn=" + p.pfn());
+            }
         }
         return ret;
     }
@@ -197,8 +199,10 @@ public final class PageWriteback {
                 m.tagClearLocked(p.index(), AddressSpace.PAGECACHE_TAG_WRITEBACK);
             }
             p.setBitOwner(Page.PG_WRITEBACK, null);
-            Mm.of(k()).dirtyLimits().decWriteback();
-            k().trace("writeback_clear pfn=" + p.pfn());
+            p.memory().dirtyLimits().decWriteback();
+            if (k().tracing()) {
+                k().trace("writeback_clear pfn=" + p.pfn());
+            }
         }
         return ret;
     }
@@ -292,7 +296,9 @@ public final class PageWriteback {
                     Filemap.unlockPage(p);
                     continue;
                 }
-                k.trace("wbc_writepage pfn=" + p.pfn() + " index=" + p.index());
+                if (k.tracing()) {
+                    k.trace("wbc_writepage pfn=" + p.pfn() + " index=" + p.index());
+                }
                 int error = writepage.write(p, wbc);
                 if (error != 0) {
                     if (error == AddressSpaceOperations.AOP_WRITEPAGE_ACTIVATE) {
@@ -360,7 +366,9 @@ public final class PageWriteback {
         if (wbc.nrToWrite <= 0) {
             return 0;
         }
-        k().trace("writeback_writepages " + m.host().describe() + " " + wbc);
+        if (k().tracing()) {
+            k().trace("writeback_writepages " + m.host().describe() + " " + wbc);
+        }
         return m.aops().writepages(m, wbc);
     }
 

@@ -176,7 +176,9 @@ public final class Vmscan {
     /** balance_pgdat(): reclaim until the high watermark holds or no progress at any priority. */
     @KernelFunction("balance_pgdat")
     private void balancePgdat() {
-        k.trace("mm_vmscan_kswapd_wake free=" + mm.allocator().nrFree());
+        if (k.tracing()) {
+            k.trace("mm_vmscan_kswapd_wake free=" + mm.allocator().nrFree());
+        }
         for (int prio = DEF_PRIORITY; prio >= 0; prio--) {
             if (mm.allocator().nrFree() >= mm.allocator().highWatermark()) {
                 break;
@@ -391,7 +393,9 @@ public final class Vmscan {
                 } else {
                     Filemap.unlockPage(p); // case 3: legacy memcg waits on writeback
                     writebackWaits.incrementAndGet();
-                    k.trace("mm_vmscan_wait_on_page_writeback pfn=" + p.pfn());
+                    if (k.tracing()) {
+                        k.trace("mm_vmscan_wait_on_page_writeback pfn=" + p.pfn());
+                    }
                     Filemap.waitOnPageWriteback(p);
                     todo.addLast(p); // then go back and try the same page again
                     continue;
@@ -503,7 +507,9 @@ public final class Vmscan {
             wbc.forReclaim = true;
             p.setFlag(Page.PG_RECLAIM);
             pageoutCount.incrementAndGet();
-            k.trace("mm_vmscan_writepage pfn=" + p.pfn());
+            if (k.tracing()) {
+                k.trace("mm_vmscan_writepage pfn=" + p.pfn());
+            }
             int res = mapping.aops().writepage(p, wbc);
             if (res < 0) {
                 mapping.mappingSetError(res); // handle_write_error

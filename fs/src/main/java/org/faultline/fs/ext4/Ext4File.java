@@ -106,7 +106,7 @@ final class Ext4File implements FileOperations {
                 long first = (offset + bs - 1) / bs;
                 long last = (offset + len) / bs; // exclusive
                 if (first < last) {
-                    es.vol(() -> {
+                    Ext4Inode.changeBlockMap(es, inode, first, last - first, () -> {
                         es.vol.removeBlocks(inode.ino(), first, last);
                         return null;
                     });
@@ -118,7 +118,7 @@ final class Ext4File implements FileOperations {
             long first = offset / bs;
             long count = (offset + len + bs - 1) / bs - first;
             long newSize = offset + len;
-            es.vol(() -> {
+            Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
                 es.vol.allocateUnwritten(inode.ino(), first, count, newSize, keep);
                 return null;
             });

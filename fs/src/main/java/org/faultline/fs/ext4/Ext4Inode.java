@@ -66,7 +66,11 @@ final class Ext4Inode implements VmOperations, IomapOps {
 
     // ------------------------------------------------------------ block mapping
 
-    /** ext4_map_blocks(): the volume's mapping, allocating under the fs lock when asked. */
+    /**
+     * ext4_map_blocks(): the extent status tree first; on a miss (or to allocate into a hole) the
+     * on-disk tree under the filesystem lock, recording what it found — the whole extent, or the
+     * whole gap ({@code ext4_ext_put_gap_in_cache}) — or what it allocated.
+     */
     Ext4Volume.BlockMap mapBlocks(Inode inode, long lblk, int maxLen, boolean create, boolean unwritten) {
         Ext4InodeInfo ei = Ext4Super.ei(inode);
         if (create) {
@@ -75,13 +79,43 @@ final class Ext4Inode implements VmOperations, IomapOps {
             ei.iDataSem.downRead();
         }
         try {
-            return es.vol(() -> es.vol.mapBlocks(inode.ino(), lblk, maxLen, create, unwritten));
+            ExtentStatus.Es hit = ei.esTree.lookupExtent(lblk);
+            if (hit != null && (hit.kind() != ExtentStatus.Kind.HOLE || !create)) {
+                int len = (int) Math.min(maxLen, hit.end() - lblk);
+                long pblk = hit.kind() == ExtentStatus.Kind.HOLE ? 0 : hit.pblk() + (lblk - hit.lblk());
+                return new Ext4Volume.BlockMap(lblk, pblk, len, hit.kind() == ExtentStatus.Kind.UNWRITTEN, false);
+            }
+            int ask = create ? maxLen : Integer.MAX_VALUE; // a lookup learns the whole extent or gap
+            Ext4Volume.BlockMap m = es.vol(() -> es.vol.mapBlocks(inode.ino(), lblk, ask, create, unwritten));
+            ei.esTree.insertExtent(m.lblk(), m.len(), m.pblk(), m.hole() ? ExtentStatus.Kind.HOLE
+                    : m.unwritten() ? ExtentStatus.Kind.UNWRITTEN : ExtentStatus.Kind.WRITTEN);
+            return m.len() <= maxLen ? m
+                    : new Ext4Volume.BlockMap(m.lblk(), m.pblk(), maxLen, m.unwritten(), m.isNew());
         } finally {
             if (create) {
                 ei.iDataSem.upWrite();
             } else {
                 ei.iDataSem.upRead();
             }
+        }
+    }
+
+    /**
+     * A change to the inode's block map made outside {@link #mapBlocks} (truncate, punch, fallocate,
+     * unwritten conversion): done under {@code i_data_sem} for write, with the range dropped from
+     * the extent status tree ({@code ext4_es_remove_extent}) — all of it if the change failed.
+     */
+    static void changeBlockMap(Ext4Super es, Inode inode, long lblk, long len, Ext4Super.VolCall<?> change) {
+        Ext4InodeInfo ei = Ext4Super.ei(inode);
+        ei.iDataSem.downWrite();
+        try {
+            es.vol(change);
+            ei.esTree.removeExtent(lblk, len);
+        } catch (RuntimeException e) {
+            ei.esTree.clear();
+            throw e;
+        } finally {
+            ei.iDataSem.upWrite();
         }
     }
 
@@ -380,7 +414,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
                 return e.err();
             }
             if (m.unwritten()) {
-                es.vol(() -> {
+                changeBlockMap(es, inode, m.lblk(), m.len(), () -> {
                     es.vol.convertUnwritten(inode.ino(), m.lblk(), m.len()); // (at I/O end in the kernel)
                     return null;
                 });
@@ -516,17 +550,12 @@ final class Ext4Inode implements VmOperations, IomapOps {
             ext4BlockTruncatePage(es, inode, size);
         }
         long firstFree = (size + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
-        ei.iDataSem.downWrite();
-        try {
-            es.vol(() -> { // ext4_truncate
-                es.vol.removeBlocks(inode.ino(), firstFree, Long.MAX_VALUE / Page.PAGE_SIZE);
-                es.vol.setSize(inode.ino(), size);
-                return null;
-            });
+        changeBlockMap(es, inode, firstFree, Long.MAX_VALUE - firstFree, () -> { // ext4_truncate
+            es.vol.removeBlocks(inode.ino(), firstFree, Long.MAX_VALUE / Page.PAGE_SIZE);
+            es.vol.setSize(inode.ino(), size);
             ei.disksize = size;
-        } finally {
-            ei.iDataSem.upWrite();
-        }
+            return null;
+        });
     }
 
     /** ext4_block_truncate_page(): zeroes the rest of the last block in the cache and dirties it. */
@@ -582,7 +611,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
         }
         Ext4Volume.BlockMap m = mapBlocks(inode, lblk, 1, true, false);
         if (m.unwritten()) {
-            es.vol(() -> {
+            changeBlockMap(es, inode, lblk, 1, () -> {
                 es.vol.convertUnwritten(inode.ino(), lblk, 1);
                 return null;
             });

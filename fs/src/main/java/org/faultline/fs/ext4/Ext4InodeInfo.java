@@ -6,17 +6,20 @@ import org.faultline.kernel.RwSemaphore;
 /**
  * {@code struct ext4_inode_info}: the in-memory ext4 state of an inode — {@code i_data_sem} (the
  * extent tree's lock), {@code i_disksize} (the size on disk, which lags i_size under delalloc), and
- * the count of blocks reserved for delayed allocation.
+ * the count of blocks reserved for delayed allocation, and the extent status tree.
  *
- * <p>Fields: {@code disksize} and {@code reservedBlocks} under {@code iDataSem} (write).
+ * <p>Fields: {@code disksize} and {@code reservedBlocks} under {@code iDataSem} (write); {@code esTree}
+ * under its own {@code i_es_lock}, changed with {@code iDataSem} held.
  */
 public final class Ext4InodeInfo {
     public final RwSemaphore iDataSem;
     long disksize;
     long reservedBlocks;
+    final ExtentStatus esTree;
 
     Ext4InodeInfo(Kernel k, long ino, long disksize) {
         this.iDataSem = new RwSemaphore(k, "i_data_sem of ino " + ino);
+        this.esTree = new ExtentStatus(k, ino);
         this.disksize = disksize;
     }
 

@@ -71,7 +71,7 @@ final class PageIo {
             PageWriteback.setPageWriteback(page);
         }
         page.clearFlag(Page.PG_ERROR);
-        List<BufferHead> bhs = Buffer.buffers(page);
+        Iterable<BufferHead> bhs = Buffer.buffers(page);
         for (BufferHead bh : bhs) {
             if (bh.offset() >= len) {
                 bh.clear(BufferHead.BH_DIRTY);

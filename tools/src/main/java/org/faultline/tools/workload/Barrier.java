@@ -113,7 +113,9 @@ final class Barrier implements WaitTarget {
         acc[slot] = null;
         arrived.clear();
         gen = g + 1;
-        k.trace("workload barrier " + name + " released (generation " + g + ")");
+        if (k.tracing()) {
+            k.trace("workload barrier " + name + " released (generation " + g + ")");
+        }
     }
 
     private static long[] join(long[] acc, long[] vc) {

@@ -96,7 +96,9 @@ final class Interp {
 
     private void step(Stmt s, Expr.Env env) {
         statements++;
-        k.trace("workload " + me.name + " " + where(s) + ": " + s.text() + env.describe());
+        if (k.tracing()) {
+            k.trace("workload " + me.name + " " + where(s) + ": " + s.text() + env.describe());
+        }
         if (s instanceof Stmt.Loop l) {
             long n = eval(l.count(), env, s);
             for (long i = 0; i < n; i++) {

@@ -129,11 +129,15 @@ public final class WorkloadRunner {
         for (Barrier b : mine) {
             b.register(a, cur);
         }
-        k.trace("workload " + t.name() + " starts" + (mc == null ? "" : " in " + mc));
+        if (k.tracing()) {
+            k.trace("workload " + t.name() + " starts" + (mc == null ? "" : " in " + mc));
+        }
         Interp in = new Interp(k, w, o, a, barriers);
         in.run(t.body());
         statements.addAndGet((int) Math.min(Integer.MAX_VALUE, in.statements()));
-        k.trace("workload " + t.name() + " exits");
+        if (k.tracing()) {
+            k.trace("workload " + t.name() + " exits");
+        }
         for (Barrier b : mine) {
             b.leave(a);
         }
@@ -179,7 +183,9 @@ public final class WorkloadRunner {
 
     /** Reads {@code path} back in 1 MiB chunks and checks it, as a reader after every task. */
     private void finalCheck(Actor me, String path, FileShadow f) {
-        k.trace("workload epilogue: final check " + path);
+        if (k.tracing()) {
+            k.trace("workload epilogue: final check " + path);
+        }
         int fd = Syscalls.open(path, File.O_RDONLY, 0);
         if (fd < 0) {
             k.corruption("data corruption: " + path + ": missing at the end of the workload",
