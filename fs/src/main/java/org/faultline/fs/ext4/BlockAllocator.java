@@ -157,8 +157,8 @@ public final class BlockAllocator {
             byte[] map = cache.get(bb);
             for (long x = b; x < gEnd; x++) {
                 Bitmap.clear(map, (int) (x - first));
-                cache.forget(x);
             }
+            cache.forgetRange(b, gEnd - b);
             cache.markDirty(bb);
             int n = (int) (gEnd - b);
             gds[g].setFreeBlocksCount(gds[g].freeBlocksCount() + n);

@@ -129,6 +129,23 @@ public final class MetadataCache {
         }
     }
 
+    /** Drops [start, start + count): a walk of the cache when the range is larger than it. */
+    public void forgetRange(long start, long count) {
+        if (count <= map.size()) {
+            for (long b = start; b < start + count; b++) {
+                forget(b);
+            }
+            return;
+        }
+        map.entrySet().removeIf(e -> {
+            boolean in = e.getKey() >= start && e.getKey() < start + count;
+            if (in && e.getValue().dirty) {
+                dirtyBlocks--;
+            }
+            return in;
+        });
+    }
+
     /**
      * Writes every dirty block, ascending, then {@link BlockIo#flush()}.
      *
