@@ -15,45 +15,64 @@ package org.faultline.kernel;
  *                          only when this is above 0 — like ftrace, off unless asked, because
  *                          formatting every event costs more than the work it records
  * @param logCapacity       kernel log lines kept
+ * @param debugVm           CONFIG_DEBUG_VM: the invariant checks of {@link Kernel#vmWarnInvariant} run. On
+ *                          for controlled runs (exploration, tests), off by default when free-running
  */
 public record BootParams(Strategy strategy, KernelProfile profile, long seed, long maxDecisions,
-                         long hungTaskTimeoutMs, boolean panicOnWarn, int traceCapacity, int logCapacity) {
+                         long hungTaskTimeoutMs, boolean panicOnWarn, int traceCapacity, int logCapacity,
+                         boolean debugVm) {
 
     /** Events a controlled kernel keeps as text. */
     public static final int TRACE_CAPACITY = 256;
 
     /** Free-running, profile 6.6, no panic on warn, no tracing. */
     public static BootParams free() {
-        return new BootParams(null, KernelProfile.byName("6.6"), 0, 1_000_000, 120_000, false, 0, 4096);
+        return new BootParams(null, KernelProfile.byName("6.6"), 0, 1_000_000, 120_000, false, 0, 4096, false);
     }
 
-    /** Controlled by {@code s}, profile 6.6, keeping the last {@link #TRACE_CAPACITY} events. */
+    /** Controlled by {@code s}, profile 6.6, keeping the last {@link #TRACE_CAPACITY} events, debug checks on. */
     public static BootParams controlled(Strategy s) {
-        return free().withStrategy(s).withTraceCapacity(TRACE_CAPACITY);
+        return free().withStrategy(s).withTraceCapacity(TRACE_CAPACITY).withDebugVm(true);
     }
 
     public BootParams withTraceCapacity(int n) {
-        return new BootParams(strategy, profile, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, n, logCapacity);
+        return new BootParams(strategy, profile, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, n,
+                logCapacity, debugVm);
     }
 
     public BootParams withStrategy(Strategy s) {
-        return new BootParams(s, profile, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity, logCapacity);
+        return new BootParams(s, profile, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
+                logCapacity, debugVm);
     }
 
     public BootParams withProfile(KernelProfile p) {
-        return new BootParams(strategy, p, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity, logCapacity);
+        return new BootParams(strategy, p, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
+                logCapacity, debugVm);
     }
 
     public BootParams withMaxDecisions(long n) {
-        return new BootParams(strategy, profile, seed, n, hungTaskTimeoutMs, panicOnWarn, traceCapacity, logCapacity);
+        return new BootParams(strategy, profile, seed, n, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
+                logCapacity, debugVm);
     }
 
     public BootParams withHungTaskTimeoutMs(long ms) {
-        return new BootParams(strategy, profile, seed, maxDecisions, ms, panicOnWarn, traceCapacity, logCapacity);
+        return new BootParams(strategy, profile, seed, maxDecisions, ms, panicOnWarn, traceCapacity,
+                logCapacity, debugVm);
     }
 
     public BootParams withPanicOnWarn(boolean b) {
-        return new BootParams(strategy, profile, seed, maxDecisions, hungTaskTimeoutMs, b, traceCapacity, logCapacity);
+        return new BootParams(strategy, profile, seed, maxDecisions, hungTaskTimeoutMs, b, traceCapacity,
+                logCapacity, debugVm);
+    }
+
+    public BootParams withDebugVm(boolean b) {
+        return new BootParams(strategy, profile, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
+                logCapacity, b);
+    }
+
+    public BootParams withSeed(long n) {
+        return new BootParams(strategy, profile, n, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
+                logCapacity, debugVm);
     }
 
     public boolean controlled() {

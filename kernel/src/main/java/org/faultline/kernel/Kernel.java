@@ -34,6 +34,7 @@ public final class Kernel {
     private final Set<String> warnedOnce = new HashSet<>();    // membership only, never iterated
     private final Map<Class<?>, Object> subsystems = new java.util.concurrent.ConcurrentHashMap<>(); // never iterated
     private volatile Failure fatal;
+    private Failure deferred;                                 // the first VM_WARN invariant violation; under failures
     private boolean ran;
 
     private Kernel(BootParams p) {
@@ -240,6 +241,41 @@ public final class Kernel {
         throw new KernelBugError(title);
     }
 
+    /** Whether CONFIG_DEBUG_VM checks run ({@link BootParams#debugVm}). */
+    public boolean debugVm() {
+        return params.debugVm();
+    }
+
+    /**
+     * VM_WARN_ON_ONCE()-style invariant check, on with {@link BootParams#debugVm}: if {@code cond},
+     * reports the violation with a call trace and goes on — a BUG or deadlock it leads to is the
+     * sharper signature — and if nothing fatal follows, the run ends as this invariant violation
+     * (exit 4). Reported once per call site.
+     */
+    public void vmWarnInvariant(boolean cond, java.util.function.Supplier<String> what) {
+        if (!cond || !params.debugVm()) {
+            return;
+        }
+        StackTraceElement site = new Throwable().getStackTrace()[1];
+        synchronized (warnedOnce) {
+            if (!warnedOnce.add("invariant " + site.getClassName() + ":" + site.getLineNumber())) {
+                return;
+            }
+        }
+        String text = what.get();
+        Task t = Task.current();
+        String title = text.lines().findFirst().orElse(text);
+        String report = "------------[ cut here ]------------\n" + text + "\n" + cpuLine() + CallTrace.format(callerFrames())
+                + "---[ end trace ]---";
+        Failure f = new Failure(Failure.Kind.INVARIANT, title, report, sched.step(), t == null ? 0 : t.pid);
+        synchronized (failures) {
+            if (deferred == null) {
+                deferred = f;
+            }
+        }
+        report(f, false);
+    }
+
     /** The data oracle saw wrong data (exit 4): reported, and the run ends. */
     public void corruption(String title, String details) {
         Task t = Task.current();
@@ -281,7 +317,11 @@ public final class Kernel {
     }
 
     RunResult result(Schedule s, long decisions, long points) {
-        return new RunResult(fatal, failures(), s, decisions, points, trace.digest(), trace.last(64),
+        Failure f;
+        synchronized (failures) {
+            f = fatal != null ? fatal : deferred; // an invariant violation nothing fatal followed ends the run as one
+        }
+        return new RunResult(f, failures(), s, decisions, points, trace.digest(), trace.last(64),
                 log.dmesg(), profile.name());
     }
 

@@ -28,6 +28,11 @@ public record RunResult(Failure fatal, List<Failure> failures, Schedule schedule
         return fatal == null ? 0 : fatal.kind().exitCode;
     }
 
+    /** Every failure reported besides the one that decided the run (warnings, invariant reports), in order. */
+    public List<Failure> others() {
+        return failures.stream().filter(f -> f != fatal).toList();
+    }
+
     /** Warnings reported (WARN_ON), in order. */
     public List<Failure> warnings() {
         return failures.stream().filter(f -> f.kind() == Failure.Kind.WARN).toList();

@@ -413,6 +413,7 @@ public final class Filemap {
             if (wb.err() != 0) {
                 return written > 0 ? written : wb.err();
             }
+            wb.page().cleanedSinceMkwrite = false; // ->write_begin told the filesystem
             int copied = from.copyPageFromIter(mem, wb.page(), off, bytes);
             int st = m.aops().writeEnd(m, pos, bytes, copied, wb.page(), wb.fsdata());
             if (st < 0) {

@@ -194,6 +194,7 @@ public final class Memory {
      */
     static int doPageMkwrite(VmFault vmf) {
         vmf.flags = VmFault.FAULT_FLAG_WRITE | VmFault.FAULT_FLAG_MKWRITE;
+        vmf.page.cleanedSinceMkwrite = false; // the filesystem is told of the write (and may dirty the page)
         int ret = vmf.vma.ops.pageMkwrite(vmf);
         if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) != 0) {
             return ret;

@@ -83,6 +83,13 @@ public class Page extends BitWord {
     Lruvec lruvec;
     int lru = -1;
     volatile boolean anon;                            // PageAnon()
+    /**
+     * CONFIG_DEBUG_VM bookkeeping, no kernel field: set when {@code clear_page_dirty_for_io} cleaned the
+     * page (and write-protected its mappings), cleared when the filesystem is next told of a write to
+     * it ({@code ->page_mkwrite}, {@code ->write_begin}). A page dirtied while it is set was dirtied
+     * behind the filesystem's back.
+     */
+    volatile boolean cleanedSinceMkwrite;
     volatile VmArea anonVma;                          // the VMA an anonymous page was faulted into
 
     Page(Kernel k, long pfn, long address) {

@@ -134,6 +134,7 @@ public final class PageAllocator {
         p.index = 0;
         p.anon = false;
         p.memcg = null;
+        p.cleanedSinceMkwrite = false;
         if ((gfp & Gfp.__GFP_ZERO) != 0) {
             mm.memMap().zero(p, 0, Page.PAGE_SIZE);
         }

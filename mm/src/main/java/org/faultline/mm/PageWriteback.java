@@ -42,6 +42,11 @@ public final class PageWriteback {
     public static boolean setPageDirty(Page p) {
         AddressSpace m = p.mapping();
         if (m != null) {
+            k().vmWarnInvariant(p.cleanedSinceMkwrite && !p.testBit(Page.PG_DIRTY),
+                    () -> "page dirtied without page_mkwrite since it was cleaned: " + p.describe() + ", flags "
+                            + p.flagsString()
+                            + "\n(writeback cleaned and write-protected it; it was written again with no ->page_mkwrite or"
+                            + " ->write_begin, so the filesystem reserved nothing for it)");
             return m.aops().setPageDirty(p);
         }
         if (!p.dirty()) {
@@ -88,6 +93,7 @@ public final class PageWriteback {
         if (m != null && m.vmOps() != null && m.vmOps().hasPageMkwrite()
                 && k().has(org.faultline.kernel.Patch.SET_PAGE_DIRTY_LOCK_SIMULATES_FAULT)) {
             VmFault vmf = new VmFault(p);
+            p.cleanedSinceMkwrite = false; // the filesystem is told of the write
             int r = m.vmOps().pageMkwrite(vmf);
             if ((r & Memory.VM_FAULT_LOCKED) != 0) {
                 boolean d = setPageDirty(p);
@@ -121,6 +127,7 @@ public final class PageWriteback {
             }
             if (p.testClearDirty()) {
                 m.mm().dirtyLimits().accountPageCleaned(p);
+                p.cleanedSinceMkwrite = true;
                 return true;
             }
             return false;

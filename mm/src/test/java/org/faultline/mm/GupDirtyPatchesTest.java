@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
+import org.faultline.kernel.Failure;
 import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.RandomWalk;
 import org.faultline.kernel.RunResult;
@@ -17,12 +18,23 @@ import org.junit.jupiter.api.Test;
  * set_page_dirty_lock — a dirty page without buffers, unless a proposed fix intervenes.
  */
 class GupDirtyPatchesTest {
+    /** The CONFIG_DEBUG_VM report of set_page_dirty_lock on the page writeback cleaned under the GUP. */
+    static final String INVARIANT = "page dirtied without page_mkwrite since it was cleaned";
+
     /** [0] buffers after reclaim, [1] buffers after set_page_dirty_lock, [2] dirty at the end, [3] page_mkwrite calls. */
     static boolean[] run(String profile, int[] mkwrites) {
         return run(profile, mkwrites, false);
     }
 
     static boolean[] run(String profile, int[] mkwrites, boolean pin) {
+        return run(profile, mkwrites, pin, !profile.contains("+set-page-dirty-lock-simulates-fault"));
+    }
+
+    /**
+     * @param dirtiedBehindTheFsBack whether the run must end with the invariant violation (the page
+     *                               dirtied without page_mkwrite since writeback cleaned it), or clean
+     */
+    static boolean[] run(String profile, int[] mkwrites, boolean pin, boolean dirtiedBehindTheFsBack) {
         List<String> parts = Arrays.asList(profile.split(" "));
         KernelProfile prof = KernelProfile.byName(parts.get(0)).with(parts.subList(1, parts.size()));
         MmFixture fx = new MmFixture(new RandomWalk(1), prof, Mm.Params.ofPages(96));
@@ -56,7 +68,13 @@ class GupDirtyPatchesTest {
             }
             mkwrites[0] = file.mkwrites;
         });
-        assertTrue(r.ok(), () -> r.fatal().report());
+        if (dirtiedBehindTheFsBack) {
+            assertEquals(Failure.Kind.INVARIANT, r.fatal() == null ? null : r.fatal().kind(), () -> String.valueOf(r.fatal()));
+            assertTrue(r.fatal().title().startsWith(INVARIANT), r.fatal().title());
+            assertTrue(r.fatal().report().contains(" set_page_dirty_lock "), r.fatal().report());
+        } else {
+            assertTrue(r.ok(), () -> r.fatal().report());
+        }
         return out;
     }
 

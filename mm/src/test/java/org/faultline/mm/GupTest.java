@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import org.faultline.kernel.Failure;
 import org.faultline.kernel.RunResult;
 import org.junit.jupiter.api.Test;
 
@@ -184,7 +185,10 @@ class GupTest {
             v[5] = pages[0].dirty() ? 1 : 0;
             Mmap.doMunmap(as, addr);
         });
-        assertTrue(r.ok(), () -> r.fatal().report());
+        // the pinned page was cleaned by writeback and dirtied again without page_mkwrite: 6.6 still
+        // does that (pins keep the buffers, not the filesystem informed), and CONFIG_DEBUG_VM says so
+        assertEquals(Failure.Kind.INVARIANT, r.fatal() == null ? null : r.fatal().kind(), () -> String.valueOf(r.fatal()));
+        assertTrue(r.fatal().title().startsWith(GupDirtyPatchesTest.INVARIANT), r.fatal().title());
         assertEquals(0, v[0], "setup: writeback cleaned it");
         assertEquals(1, v[1], "set_page_dirty_lock");
         assertEquals(1, v[2], "tagged DIRTY in the mapping");

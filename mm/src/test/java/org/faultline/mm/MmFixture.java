@@ -36,6 +36,16 @@ final class MmFixture {
     /** Bound on test wait loops, so a regression fails the test instead of spinning forever. */
     static final int MAX_WAIT_ITERATIONS = 100_000;
 
+    /**
+     * What a store to a page writeback has cleaned and write-protected does, in short: the write
+     * fault's {@code ->page_mkwrite} tells the filesystem (so the page is not "dirtied behind its
+     * back" for the CONFIG_DEBUG_VM check), then the page is dirtied. For scripted interleavings.
+     */
+    static void storeRedirties(Page p) {
+        p.cleanedSinceMkwrite = false;
+        PageWriteback.setPageDirty(p);
+    }
+
     /** Busy-waits (each test a preemption point, so other tasks run) until {@code cond} holds. */
     static void spinUntil(java.util.function.BooleanSupplier cond, String what) {
         org.faultline.kernel.Scheduler s = org.faultline.kernel.Task.current().kernel().sched();

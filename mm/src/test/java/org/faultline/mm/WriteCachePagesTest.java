@@ -55,7 +55,7 @@ class WriteCachePagesTest {
         writePages(file, 0, 3);
         Page p1 = Filemap.findGetPage(file.mapping, 1);
         EndPageWritebackTest.startWriteback(p1);
-        PageWriteback.setPageDirty(p1);
+        MmFixture.storeRedirties(p1);
         return p1;
     }
 
@@ -269,12 +269,12 @@ class WriteCachePagesTest {
             int[] fd = FsyncErrorTest.open(file);
             Page p = Filemap.findGetPage(file.mapping, 0);
             EndPageWritebackTest.startWriteback(p); // the old writeback, ended by B
-            PageWriteback.setPageDirty(p);
+            MmFixture.storeRedirties(p);
             boolean[] cReady = {false};
             f.k.spawn("writer", TaskKind.USER, () -> {
                 Filemap.lockPage(p);
                 PageWriteback.clearPageDirtyForIo(p);
-                PageWriteback.setPageDirty(p); // a store redirties it
+                MmFixture.storeRedirties(p); // a store redirties it
                 cReady[0] = true;
                 MmFixture.spinUntil(() -> !p.writeback(), "the old writeback to end"); // lock held
                 PageWriteback.setPageWriteback(p); // the new writeback

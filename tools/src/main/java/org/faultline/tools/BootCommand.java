@@ -104,6 +104,10 @@ final class BootCommand implements Callable<Integer> {
             description = "Seed of the data patterns and of the scheduler's random values. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--debug-vm", description = "CONFIG_DEBUG_VM: run the invariant checks (e.g. a page dirtied "
+            + "without page_mkwrite since it was cleaned); a violation makes the run fail with exit code 4.")
+    boolean debugVm;
+
     @Option(names = "--dmesg", description = "Print the kernel log after the summary even when the run is clean.")
     boolean dmesg;
 
@@ -171,8 +175,7 @@ final class BootCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         BootParams base = BootParams.free();
-        BootParams bp = new BootParams(null, profile, seed, base.maxDecisions(), base.hungTaskTimeoutMs(),
-                base.panicOnWarn(), base.traceCapacity(), base.logCapacity());
+        BootParams bp = base.withProfile(profile).withSeed(seed).withDebugVm(debugVm);
         HostFileDriver driver = Images.open(img, 0, direct, false, "--image", true);
         Kernel k = Kernel.boot(bp);
         Mm mm = Mm.init(k, Mm.Params.ofPages((int) (ram / Page.PAGE_SIZE)));
@@ -182,7 +185,8 @@ final class BootCommand implements Callable<Integer> {
         Oracle oracle = null;
         WorkloadRunner runner = null;
         try {
-            BlockDevice bdev = BlockDevice.addDisk(k, "sda", driver, QueueLimits.defaults(), 2);
+            BlockDevice bdev = BlockDevice.addDisk(k, "sda", driver, QueueLimits.defaults(),
+                    workload == null ? 2 : (int) workload.longSetting("hw-queues", 2));
             try {
                 sb = Ext4Super.mount(k, bdev, false, iomap);
             } catch (Ext4Exception e) {
@@ -292,6 +296,9 @@ final class BootCommand implements Callable<Integer> {
             seed = w.longSetting("seed", seed);
         }
         iomap = w.boolSetting("iomap", false);
+        if (!cl.hasMatchedOption("--debug-vm")) {
+            debugVm = w.boolSetting("debug-vm", false);
+        }
     }
 
     /** $FAULTLINE_HOME/default.img, or ~/.faultline/default.img. */

@@ -34,7 +34,8 @@ final class ExploreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "a built-in scenario (see 'faultline scenarios')")
+    @Parameters(index = "0", paramLabel = "SCENARIO|WORKLOAD-FILE",
+            description = "a built-in scenario (see 'faultline scenarios') or a workload file (docs/workloads.md)")
     String scenarioName;
 
     @Option(names = "--kernel", paramLabel = "PROFILE", description = "kernel profile (default: the scenario's)")
@@ -68,13 +69,19 @@ final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = ".", description = "where the schedule file goes (default: .)")
     Path out;
 
+    /** A schedule file's name for the scenario: its name, or a workload file's name without .wl. */
+    private static String fileStem(Scenario sc) {
+        String n = Path.of(sc.name()).getFileName().toString();
+        return n.endsWith(".wl") ? n.substring(0, n.length() - 3) : n;
+    }
+
     @Override
     public Integer call() throws IOException {
         Scenario sc;
         KernelProfile prof;
         try {
-            sc = Scenarios.byName(scenarioName);
-            prof = KernelProfile.byName(kernel == null ? sc.profile() : kernel).with(patches);
+            sc = Scenarios.resolve(scenarioName);
+            prof = sc.kernel(kernel, patches);
         } catch (IllegalArgumentException e) {
             throw new CliError(e.getMessage());
         }
@@ -127,7 +134,7 @@ final class ExploreCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "FOUND after %d schedules (%.1f schedules/s): seed %d, step %d%n", f.schedules(),
                 f.schedules() / secs, f.seed(), fatal.step());
         o.println(fatal.report());
-        for (var w : f.result().warnings()) {
+        for (var w : f.result().others()) {
             if (w != fatal) {
                 o.println(w.report());
             }
@@ -138,8 +145,8 @@ final class ExploreCommand implements Callable<Integer> {
         }
         String strat = strategy + " seed=" + f.seed() + (strategy.equals("pct") ? " depth=" + depth : "");
         ScheduleFile file = new ScheduleFile(sc.name(), kernel == null ? sc.profile() : kernel, patches, strat,
-                fatal.kind().name(), fatal.title(), f.result().schedule());
-        Path p = file.writeNew(out, sc.name() + "-seed" + f.seed());
+                fatal.kind().name(), fatal.title(), sc.digest(), f.result().schedule());
+        Path p = file.writeNew(out, fileStem(sc) + "-seed" + f.seed());
         o.println("schedule saved to " + p);
         o.println("replay with: faultline replay " + p);
         o.flush();

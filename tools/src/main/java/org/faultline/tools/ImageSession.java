@@ -122,9 +122,7 @@ final class ImageSession {
             throw new CliError("--ram " + Sizes.format(ram) + ": must be between " + Sizes.format(BootCommand.MIN_RAM)
                     + " and " + Sizes.format(BootCommand.MAX_RAM));
         }
-        BootParams base = BootParams.free();
-        BootParams bp = new BootParams(null, profile, 0, base.maxDecisions(),
-                base.hungTaskTimeoutMs(), base.panicOnWarn(), base.traceCapacity(), base.logCapacity());
+        BootParams bp = BootParams.free().withProfile(profile);
         HostFileDriver driver = Images.open(image, 0, direct, false, "--image", write);
         Kernel k = Kernel.boot(bp);
         Mm mm = Mm.init(k, Mm.Params.ofPages((int) (ram / Page.PAGE_SIZE)));

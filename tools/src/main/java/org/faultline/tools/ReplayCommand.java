@@ -32,7 +32,7 @@ final class ReplayCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "SCHEDULE-FILE|SCENARIO",
-            description = "a file written by 'faultline explore', or with --schedule the scenario's name")
+            description = "a file written by 'faultline explore', or with --schedule a scenario's name or workload file")
     String target;
 
     @picocli.CommandLine.Option(names = "--schedule", paramLabel = "STRING",
@@ -54,15 +54,16 @@ final class ReplayCommand implements Callable<Integer> {
         KernelProfile prof;
         try {
             if (scheduleText != null) {
-                sc = Scenarios.byName(target);
+                sc = Scenarios.resolve(target);
                 String kern = kernel == null ? sc.profile() : kernel;
-                sf = new ScheduleFile(sc.name(), kern, patches, "", "", "",
+                sf = new ScheduleFile(sc.name(), kern, patches, "", "", "", null,
                         org.faultline.kernel.Schedule.decode(scheduleText));
             } else {
                 sf = ScheduleFile.parse(Files.readString(Path.of(target), StandardCharsets.UTF_8));
-                sc = Scenarios.byName(sf.scenario());
+                sc = Scenarios.resolve(sf.scenario());
+                sf.checkWorkload(sc);
             }
-            prof = KernelProfile.byName(sf.kernel()).with(sf.patches());
+            prof = sc.kernel(sf.kernel(), sf.patches());
         } catch (NoSuchFileException e) {
             throw new CliError(target + ": No such file or directory (ENOENT)");
         } catch (IllegalArgumentException e) {
@@ -90,7 +91,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         o.printf("replayed %s on kernel %s: %s at step %d%n", sc.name(), prof.name(), f.kind(), f.step());
         o.println(f.report());
-        for (Failure w : r.warnings()) {
+        for (Failure w : r.others()) {
             if (w != f) {
                 o.println(w.report());
             }

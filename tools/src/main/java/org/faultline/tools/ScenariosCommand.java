@@ -8,15 +8,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** {@code faultline scenarios}: the built-in reproduction scenarios. */
-@Command(name = "scenarios", mixinStandardHelpOptions = true, description = "List the built-in reproduction scenarios.")
+/**
+ * {@code faultline scenarios [--show NAME]}: the built-in reproduction scenarios, or one scenario's
+ * workload file — the public format, so it can be copied, changed and explored as a file.
+ */
+@Command(name = "scenarios", mixinStandardHelpOptions = true, description = {"List the built-in reproduction scenarios.",
+    "With --show NAME, print that scenario's workload (docs/workloads.md): save it, change it, explore the file."})
 final class ScenariosCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @picocli.CommandLine.Option(names = "--show", paramLabel = "NAME", description = "print this scenario's workload file")
+    String show;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (show != null) {
+            try {
+                out.print(Scenarios.byName(show).text());
+            } catch (IllegalArgumentException e) {
+                throw new CliError(e.getMessage());
+            }
+            out.flush();
+            return 0;
+        }
         Table t = new Table("SCENARIO", "BUG", "KERNEL", "DESCRIPTION");
         for (Scenario s : Scenarios.all()) {
             t.row(s.name(), s.bug() == 0 ? "-" : String.valueOf(s.bug()), s.profile(), s.description());

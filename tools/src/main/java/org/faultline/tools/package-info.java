@@ -14,6 +14,10 @@
  *       the emulated block layer, optionally compared with fio itself ({@code --vs-fio});</li>
  *   <li>{@link org.faultline.tools.BenchFs bench fs} — a buffered write + fsync of one file on a fresh
  *       ext4 scratch image through the whole stack, on any profile and patch set, against fio;</li>
+ *   <li>{@link org.faultline.tools.ScenariosCommand scenarios}, {@link org.faultline.tools.ExploreCommand
+ *       explore}, {@link org.faultline.tools.ReplayCommand replay} — the reference-bug scenarios
+ *       (workload files), controlled exploration of a scenario or any workload file until a failure,
+ *       and bit-for-bit replay of a saved schedule (package {@link org.faultline.tools.explore});</li>
  *   <li>{@link org.faultline.tools.PatchesCommand patches}, {@link org.faultline.tools.ProfilesCommand
  *       profiles} — the switchable patches and the built-in kernel eras.</li>
  * </ul>

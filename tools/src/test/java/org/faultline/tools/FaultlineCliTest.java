@@ -246,6 +246,38 @@ class FaultlineCliTest {
     }
 
     @Test
+    void aUsersWorkloadFileIsExploredAndReplayedAndAnEditedOneIsRefused() throws IOException {
+        Path d = scratch("explore-file");
+        // a built-in scenario, printed, saved and explored as the user's own file
+        Run show = run("scenarios", "--show", "mkwrite-not-uptodate-after-eio");
+        assertEquals(0, show.code(), show::toString);
+        assertTrue(show.out().contains("set fail-write /f nth=2 EIO"), show::toString);
+        Path wl = d.resolve("mine.wl");
+        Files.writeString(wl, show.out());
+        Run e = run("explore", wl.toString(), "--iterations", "2", "--out", d.toString());
+        assertEquals(4, e.code(), e::toString);
+        assertTrue(e.out().contains("iomap_page_mkwrite_actor"), e::toString);
+        Path sched = d.resolve("mine-seed0.schedule");
+        assertTrue(Files.readString(sched).contains("scenario " + wl), e::toString);
+        Run r = run("replay", sched.toString());
+        assertEquals(4, r.code(), r::toString);
+        assertTrue(r.out().contains("same failure as recorded"), r::toString);
+        // the file changes: the schedule no longer applies, and replay says why
+        Files.writeString(wl, show.out().replace("seed=3", "seed=4"));
+        assertOneLineError(run("replay", sched.toString()), "changed since this schedule was saved");
+        // without the injected error there is no bug to find
+        Files.writeString(wl, show.out().replace("set fail-write /f nth=2 EIO\n", "").replace("expect-error fsync f EIO\n", "fsync f\n"));
+        Run clean = run("explore", wl.toString(), "--iterations", "3", "--out", d.toString());
+        assertEquals(0, clean.code(), clean::toString);
+        assertTrue(clean.out().contains("no failure in 3 schedules"), clean::toString);
+        Path bad = d.resolve("bad.wl");
+        Files.writeString(bad, "set fail-write /f nth=0\ntask t\n  open f /f create rdwr\n");
+        assertOneLineError(run("explore", bad.toString()), "bad.wl:1:", "nth=0");
+        assertOneLineError(run("explore", d.resolve("none.wl").toString()), "ENOENT");
+        assertOneLineError(run("scenarios", "--show", "nope"), "unknown scenario");
+    }
+
+    @Test
     void bootCreatesTheDefaultImageUnderFaultlineHome() throws IOException {
         Path home = scratch("boot-home").resolve("home");
         Map<String, String> env = new HashMap<>(System.getenv());

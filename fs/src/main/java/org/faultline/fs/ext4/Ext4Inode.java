@@ -406,6 +406,10 @@ final class Ext4Inode implements VmOperations, IomapOps {
         while (left > 0) {
             Ext4Volume.BlockMap m;
             try {
+                int injected = es.takeMapBlocksFailure(inode.ino());
+                if (injected != 0) {
+                    throw new FsError(injected, "injected block mapping failure at block " + lblk);
+                }
                 m = mapBlocks(inode, lblk, left, true, false);
             } catch (FsError e) {
                 k().printk("EXT4-fs (" + es.bdev.name() + "): Delayed block allocation failed for inode " + inode.ino()
@@ -605,9 +609,9 @@ final class Ext4Inode implements VmOperations, IomapOps {
     @Override
     public Iomap mapBlocks(Inode inode, long offset) {
         long lblk = offset >> Page.PAGE_SHIFT;
-        if (es.takeMapBlocksFailure()) {
-            k().printk("EXT4-fs (" + es.bdev.name() + "): injected -EIO mapping inode " + inode.ino() + " block " + lblk);
-            throw new FsError(Errno.EIO, "injected block mapping failure");
+        int injected = es.takeMapBlocksFailure(inode.ino());
+        if (injected != 0) {
+            throw new FsError(injected, "injected block mapping failure at block " + lblk);
         }
         Ext4Volume.BlockMap m = mapBlocks(inode, lblk, 1, true, false);
         if (m.unwritten()) {

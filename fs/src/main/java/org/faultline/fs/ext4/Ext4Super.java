@@ -1,6 +1,12 @@
 package org.faultline.fs.ext4;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import java.io.IOException;
 import org.faultline.block.BlockDevice;
 import org.faultline.fs.Errno;
 import org.faultline.fs.FsError;
@@ -34,7 +40,7 @@ public final class Ext4Super implements SuperOperations {
     final Mutex lock;
     final boolean iomap;
     long reservedBlocks;   // s_dirtyclusters_counter; under lock
-    private final java.util.concurrent.atomic.AtomicInteger failMapBlocks = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicReference<List<MapFailure>> mapFailures = new AtomicReference<>(List.of()); // replaced, never changed
 
     private Ext4Super(Kernel k, BlockDevice bdev, SuperBlock sb, Ext4Volume vol, boolean iomap) {
         this.k = k;
@@ -69,17 +75,44 @@ public final class Ext4Super implements SuperOperations {
         return sb;
     }
 
-    /**
-     * Fault injection: the next {@code n} writeback block mappings fail with -EIO (as a failing
-     * {@code ->map_blocks} does in bug 2). Injected failures are logged as such.
-     */
-    public void injectMapBlocksFailures(int n) {
-        failMapBlocks.set(n);
+    /** An armed block-mapping failure of one inode: its writeback mappings nth..nth+count-1 fail. */
+    private record MapFailure(long ino, int nth, int count, int errno, AtomicInteger calls) {
     }
 
-    /** Consumes one injected mapping failure, if any is armed. */
-    boolean takeMapBlocksFailure() {
-        return failMapBlocks.getAndUpdate(v -> v > 0 ? v - 1 : 0) > 0;
+    /**
+     * Fault injection, in the spirit of ext4's {@code EXT4_FAULT_*} points: the {@code nth} (from 1)
+     * and the next {@code count - 1} writeback block mappings of inode {@code ino} fail with
+     * {@code -errno} — as a failing {@code ->map_blocks} does in bug 2 (iomap) or a failed delayed
+     * allocation does in {@code mpage_map_and_submit_extent}. Injected failures are logged as such.
+     * Context: any.
+     */
+    public void injectMapBlocksFailure(long ino, int nth, int count, int errno) {
+        if (nth < 1 || count < 1 || errno <= 0) {
+            throw new IllegalArgumentException("nth and count from 1, errno positive");
+        }
+        MapFailure f = new MapFailure(ino, nth, count, errno, new AtomicInteger());
+        mapFailures.getAndUpdate(l -> {
+            List<MapFailure> more = new ArrayList<>(l);
+            more.add(f);
+            return List.copyOf(more);
+        });
+    }
+
+    /** Counts one writeback block mapping of {@code ino}: the errno to fail it with, or 0. */
+    int takeMapBlocksFailure(long ino) {
+        int err = 0;
+        for (MapFailure f : mapFailures.get()) {
+            if (f.ino() == ino) {
+                int c = f.calls().incrementAndGet();
+                if (err == 0 && c >= f.nth() && c - f.nth() < f.count()) {
+                    err = f.errno();
+                }
+            }
+        }
+        if (err != 0) {
+            k.printk("EXT4-fs (" + bdev.name() + "): injected " + Errno.name(-err) + " mapping blocks of inode " + ino);
+        }
+        return err;
     }
 
     /** EXT4_SB(sb). */

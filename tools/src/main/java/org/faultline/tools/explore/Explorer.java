@@ -15,10 +15,12 @@ import org.faultline.kernel.ParallelRuns;
 import org.faultline.kernel.RunResult;
 import org.faultline.kernel.Strategy;
 import org.faultline.mm.Mm;
+import org.faultline.tools.workload.Oracle;
+import org.faultline.tools.workload.WorkloadRunner;
 
 /**
  * Controlled executions of a scenario: each boots a kernel on a fresh copy of the in-memory image,
- * mounts it, spawns the workload and runs it under a strategy. {@link #explore} tries seeds until a
+ * mounts it, spawns the workload (with a fresh data oracle) and runs it under a strategy. {@link #explore} tries seeds until a
  * run fails or the budget is spent.
  */
 public final class Explorer {
@@ -34,13 +36,19 @@ public final class Explorer {
         this.image = new MemImage(scenario.imageBytes());
     }
 
-    /** One controlled execution. */
+    /**
+     * One controlled execution: boot, mount the fresh image ({@code -o iomap} if the workload sets it),
+     * spawn the workload's tasks and its epilogue (final check, unmount) and run them under
+     * {@code strategy}.
+     */
     public RunResult run(Strategy strategy) {
-        Kernel k = Kernel.boot(BootParams.controlled(strategy).withProfile(profile).withMaxDecisions(maxDecisions));
+        Kernel k = Kernel.boot(BootParams.controlled(strategy).withProfile(profile).withMaxDecisions(maxDecisions)
+                .withDebugVm(scenario.workload().boolSetting("debug-vm", true)));
         Mm mm = Mm.init(k, Mm.Params.ofPages(scenario.ramPages()));
         MemDiskDriver disk = image.fresh();
         try {
-            BlockDevice bdev = BlockDevice.addDisk(k, "sda", disk, QueueLimits.defaults(), 2);
+            BlockDevice bdev = BlockDevice.addDisk(k, "sda", disk, QueueLimits.defaults(),
+                    (int) scenario.workload().longSetting("hw-queues", 2));
             SuperBlock sb;
             try {
                 sb = Ext4Super.mount(k, bdev, false, scenario.iomap());
@@ -48,7 +56,7 @@ public final class Explorer {
                 throw new IllegalStateException("scenario image does not mount: " + e.getMessage(), e);
             }
             Vfs.of(k).mountRoot(sb);
-            scenario.workload().accept(new ScenarioContext(k, mm, Ext4Super.of(sb)));
+            WorkloadRunner.spawn(k, scenario.workload(), new Oracle());
             return k.run();
         } finally {
             disk.close();

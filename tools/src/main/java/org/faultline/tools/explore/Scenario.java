@@ -1,21 +1,80 @@
 package org.faultline.tools.explore;
 
-import java.util.function.Consumer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.faultline.kernel.KernelProfile;
+import org.faultline.tools.workload.Workload;
 
 /**
- * A reproduction scenario: a workload and the machine it runs on — kernel profile, RAM, image size,
- * mount options — described without any hook into the kernel (only system calls and the generic
- * fault-injection knobs). Failures are found by the generic detectors.
+ * A reproduction scenario: a workload in the public format (docs/workloads.md) — its tasks, and in
+ * its {@code set} lines the machine it runs on: kernel profile and patches, RAM, image size, mount
+ * options, memcgs, fault injection. Nothing in the kernel knows about it; failures are found by the
+ * generic detectors and the workload's data oracle.
  *
- * @param name        the id users pass to explore ({@code mkwrite-not-uptodate-after-eio})
+ * @param name        the id users pass to explore ({@code mkwrite-not-uptodate-after-eio}), or the
+ *                    path of a workload file
  * @param description one line
  * @param bug         the reference bug it reproduces (1..4), or 0
- * @param profile     default kernel profile
- * @param ramPages    RAM of the machine
- * @param imageBytes  size of the in-memory ext4 image
- * @param iomap       mount with the iomap buffered path
- * @param workload    spawns the workload's tasks on a booted, mounted kernel
+ * @param workload    the parsed workload
+ * @param text        the workload's text, as written
  */
-public record Scenario(String name, String description, int bug, String profile, int ramPages, long imageBytes,
-                       boolean iomap, Consumer<ScenarioContext> workload) {
+public record Scenario(String name, String description, int bug, Workload workload, String text) {
+    /** Default RAM of a scenario that does not set it. */
+    public static final long DEFAULT_RAM = 4L << 20;
+    /** Default image size of a scenario that does not set it. */
+    public static final long DEFAULT_IMAGE = 8L << 20;
+
+    /** A scenario of a workload text. */
+    public static Scenario of(String name, String description, int bug, Workload w, String text) {
+        return new Scenario(name, description, bug, w, text);
+    }
+
+    /** FNV-1a of the workload's text: a saved schedule replays only on the same text. */
+    public String digest() {
+        return digest(text);
+    }
+
+    /** The kernel profile it names ({@code set kernel}), or 6.6. */
+    public String profile() {
+        return workload.stringSetting("kernel", "6.6");
+    }
+
+    /** Its {@code set patch} overrides, in order. */
+    public List<String> patches() {
+        List<String> l = new ArrayList<>();
+        for (String v : workload.settingValues("patch")) {
+            for (String p : v.split("[,\\s]+")) {
+                if (!p.isEmpty()) {
+                    l.add(p);
+                }
+            }
+        }
+        return l;
+    }
+
+    /** The profile a run boots: {@code kernel} (or the scenario's), the scenario's patches, then {@code extra}. */
+    public KernelProfile kernel(String kernel, List<String> extra) {
+        return KernelProfile.byName(kernel == null ? profile() : kernel).with(patches()).with(extra);
+    }
+
+    public int ramPages() {
+        return (int) (workload.sizeSetting("ram", DEFAULT_RAM) / 4096);
+    }
+
+    public long imageBytes() {
+        return workload.sizeSetting("image-size", DEFAULT_IMAGE);
+    }
+
+    public boolean iomap() {
+        return workload.boolSetting("iomap", false);
+    }
+
+    static String digest(String text) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return String.format("%016x", h);
+    }
 }

@@ -20,11 +20,25 @@ import org.faultline.kernel.Schedule;
  * patch +iomap-keep-uptodate-on-error      (one line per override, none if none)
  * strategy random seed=0
  * failure CORRUPTION data corruption: ...
+ * workload 3f2a...                         (digest of the scenario's workload text; optional)
  * schedule fl1:0:cbf29ce484222325:1*12.5
  * </pre>
+ * {@code scenario} is a built-in scenario's name or a workload file's path.
  */
 public record ScheduleFile(String scenario, String kernel, List<String> patches, String strategy, String failureKind,
-                           String failureTitle, Schedule schedule) {
+                           String failureTitle, String workloadDigest, Schedule schedule) {
+
+    /**
+     * Checks the schedule was recorded on this scenario's text.
+     *
+     * @throws IllegalArgumentException if the workload changed since
+     */
+    public void checkWorkload(Scenario sc) {
+        if (workloadDigest != null && !workloadDigest.equals(sc.digest())) {
+            throw new IllegalArgumentException("the workload of scenario " + sc.name() + " changed since this schedule "
+                    + "was saved (digest " + workloadDigest + ", now " + sc.digest() + "): explore it again");
+        }
+    }
 
     /** Writes to {@code dir}/{@code name}.schedule, never overwriting: -1, -2... are appended if needed. */
     public Path writeNew(Path dir, String name) throws IOException {
@@ -35,6 +49,9 @@ public record ScheduleFile(String scenario, String kernel, List<String> patches,
         }
         sb.append("strategy ").append(strategy).append('\n');
         sb.append("failure ").append(failureKind).append(' ').append(failureTitle).append('\n');
+        if (workloadDigest != null) {
+            sb.append("workload ").append(workloadDigest).append('\n');
+        }
         sb.append("schedule ").append(schedule.encode()).append('\n');
         for (int i = 0; ; i++) {
             Path p = dir.resolve(name + (i == 0 ? "" : "-" + i) + ".schedule");
@@ -59,6 +76,7 @@ public record ScheduleFile(String scenario, String kernel, List<String> patches,
         String kind = "";
         String title = "";
         Schedule schedule = null;
+        String digest = null;
         List<String> patches = new ArrayList<>();
         int n = 0;
         for (String line : text.split("\n")) {
@@ -80,6 +98,7 @@ public record ScheduleFile(String scenario, String kernel, List<String> patches,
                     kind = s2 < 0 ? val : val.substring(0, s2);
                     title = s2 < 0 ? "" : val.substring(s2 + 1);
                 }
+                case "workload" -> digest = val;
                 case "schedule" -> schedule = Schedule.decode(val);
                 default -> throw new IllegalArgumentException("line " + n + ": unknown key '" + key + "'");
             }
@@ -87,6 +106,6 @@ public record ScheduleFile(String scenario, String kernel, List<String> patches,
         if (scenario == null || kernel == null || schedule == null) {
             throw new IllegalArgumentException("not a schedule file: it needs 'scenario', 'kernel' and 'schedule' lines");
         }
-        return new ScheduleFile(scenario, kernel, List.copyOf(patches), strategy, kind, title, schedule);
+        return new ScheduleFile(scenario, kernel, List.copyOf(patches), strategy, kind, title, digest, schedule);
     }
 }

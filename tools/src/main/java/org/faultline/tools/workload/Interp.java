@@ -55,13 +55,17 @@ final class Interp {
     private final Map<String, Handle> handles = new LinkedHashMap<>();
     private final Map<String, MapShadow> maps = new LinkedHashMap<>();
     private long statements;
+    private final java.util.function.ObjLongConsumer<String> openHook;
 
-    Interp(Kernel k, Workload w, Oracle o, Actor me, Map<String, Barrier> barriers) {
+    /** @param openHook told of every successful open: the path and the inode it opened */
+    Interp(Kernel k, Workload w, Oracle o, Actor me, Map<String, Barrier> barriers,
+           java.util.function.ObjLongConsumer<String> openHook) {
         this.k = k;
         this.w = w;
         this.o = o;
         this.me = me;
         this.barriers = barriers;
+        this.openHook = openHook;
     }
 
     long statements() {
@@ -352,6 +356,7 @@ final class Interp {
             return rc;
         }
         FileShadow f = o.opened(path, st[0].ino(), st[0].size(), st[0].isDir());
+        openHook.accept(path, st[0].ino());
         if (trunc != null) {
             o.endTruncate(trunc, f == known ? 0 : -Errno.EIO); // a different file: the truncate hit something else
         } else if ((flags & File.O_TRUNC) != 0 && f != null && (flags & File.O_ACCMODE) != File.O_RDONLY) {

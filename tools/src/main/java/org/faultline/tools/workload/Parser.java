@@ -30,7 +30,7 @@ final class Parser {
     static final long MAX_IO = 64L << 20;
 
     private static final Map<String, String> USAGE = usage();
-    private static final Map<String, Integer> ERRNOS = errnos();
+    static final Map<String, Integer> ERRNOS = errnos();
 
     private enum Kind { FILE, MAP }
 
@@ -162,6 +162,12 @@ final class Parser {
                     }
                 }
                 case "seed" -> size(value);
+                case "hw-queues" -> {
+                    long n = size(value);
+                    if (n < 1 || n > 64) {
+                        throw new IllegalArgumentException("must be between 1 and 64");
+                    }
+                }
                 case "kernel" -> KernelProfile.byName(value);
                 case "patch" -> {
                     for (String p : value.split("[,\\s]+")) {
@@ -170,7 +176,8 @@ final class Parser {
                         }
                     }
                 }
-                case "iomap", "final-check" -> bool(value);
+                case "iomap", "final-check", "debug-vm" -> bool(value);
+                case "fail-write" -> FailWrite.parse(value, ERRNOS);
                 default -> {
                 }
             }

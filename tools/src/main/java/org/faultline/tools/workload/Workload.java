@@ -96,6 +96,15 @@ public final class Workload {
         return settings;
     }
 
+    /** The {@code fail-write} settings, parsed (their form was checked when the file was parsed). */
+    public List<FailWrite> failWrites() {
+        List<FailWrite> l = new java.util.ArrayList<>();
+        for (String v : settingValues("fail-write")) {
+            l.add(FailWrite.parse(v, Parser.ERRNOS));
+        }
+        return l;
+    }
+
     /** Each value given for {@code key}, in order; empty if never set. */
     public List<String> settingValues(String key) {
         return settingValues.getOrDefault(key, List.of());
@@ -157,8 +166,10 @@ public final class Workload {
         m.put("seed", "N: scheduler seed");
         m.put("kernel", "PROFILE: kernel era (faultline profiles)");
         m.put("patch", "+ID,-ID...: patches on top of the profile (repeatable)");
-        m.put("fail-write", "SPEC: write fault injection, interpreted by the boot layer (repeatable)");
+        m.put("fail-write", FailWrite.USAGE + ": the file's writeback fails at submission (repeatable)");
         m.put("iomap", "on|off: ext4 buffered I/O through iomap");
+        m.put("hw-queues", "N: hardware queues of the disk, each completing requests in its own IRQ task (default 2)");
+        m.put("debug-vm", "on|off: CONFIG_DEBUG_VM invariant checks (default: on when explored, off when booted)");
         m.put("final-check", "on|off: read every file back before unmounting (default on)");
         return Collections.unmodifiableMap(m);
     }

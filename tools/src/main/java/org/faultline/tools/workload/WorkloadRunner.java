@@ -7,8 +7,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.faultline.fs.File;
 import org.faultline.fs.Kstat;
+import org.faultline.fs.SuperBlock;
 import org.faultline.fs.Syscalls;
 import org.faultline.fs.Vfs;
+import org.faultline.fs.ext4.Ext4Super;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.Task;
 import org.faultline.kernel.TaskKind;
@@ -69,6 +71,8 @@ public final class WorkloadRunner {
     private volatile int umountResult = NOT_UNMOUNTED;
     private volatile boolean finished;
     private final AtomicInteger statements = new AtomicInteger();
+    private final List<FailWrite> failWrites;
+    private final java.util.concurrent.atomic.AtomicBoolean[] armed;
 
     private WorkloadRunner(Kernel k, Workload w, Oracle o, Options opts) {
         this.k = k;
@@ -76,6 +80,33 @@ public final class WorkloadRunner {
         this.o = o;
         this.opts = opts;
         this.exited = new WaitQueue(k);
+        this.failWrites = w.failWrites();
+        this.armed = new java.util.concurrent.atomic.AtomicBoolean[failWrites.size()];
+        for (int i = 0; i < armed.length; i++) {
+            armed[i] = new java.util.concurrent.atomic.AtomicBoolean();
+        }
+    }
+
+    /**
+     * A task opened {@code path}, which is inode {@code ino}: arms the {@code fail-write} settings
+     * naming it, the first time (on the ext4 root filesystem's fault-injection knob).
+     */
+    void opened(String path, long ino) {
+        for (int i = 0; i < failWrites.size(); i++) {
+            FailWrite f = failWrites.get(i);
+            if (f.path().equals(path) && armed[i].compareAndSet(false, true)) {
+                SuperBlock root = Vfs.of(k).root();
+                if (root == null || !(root.fsInfo() instanceof Ext4Super es)) {
+                    k.corruption("workload error: set fail-write " + path + ": the root filesystem is not ext4",
+                            "fail-write uses ext4's block-mapping fault injection");
+                    return;
+                }
+                es.injectMapBlocksFailure(ino, f.nth(), f.count(), f.errno());
+                k.printk("workload: fail-write armed on " + path + " (inode " + ino + "): mapping " + f.nth()
+                        + (f.count() > 1 ? ".." + (f.nth() + f.count() - 1) : "") + " fails with "
+                        + org.faultline.fs.Errno.name(f.errno()));
+            }
+        }
     }
 
     /** {@link #spawn(Kernel, Workload, Oracle, Options)} with {@link Options#of}. */
@@ -132,7 +163,7 @@ public final class WorkloadRunner {
         if (k.tracing()) {
             k.trace("workload " + t.name() + " starts" + (mc == null ? "" : " in " + mc));
         }
-        Interp in = new Interp(k, w, o, a, barriers);
+        Interp in = new Interp(k, w, o, a, barriers, this::opened);
         in.run(t.body());
         statements.addAndGet((int) Math.min(Integer.MAX_VALUE, in.statements()));
         if (k.tracing()) {

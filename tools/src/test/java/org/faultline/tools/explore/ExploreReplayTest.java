@@ -27,7 +27,8 @@ class ExploreReplayTest {
         assertNotNull(f, "bug 2 must be found on 5.8");
         RunResult r = f.result();
         assertEquals(Failure.Kind.CORRUPTION, r.fatal().kind());
-        assertTrue(r.fatal().title().contains("read() returned \"OLD!\" but the mapping held \"NEW2\""), r.fatal().title());
+        assertTrue(r.fatal().title().startsWith("data corruption: /f offset 0: expected"), r.fatal().title());
+        assertTrue(r.fatal().report().contains("read f 0 4"), r.fatal().report()); // the read() after the error
         assertEquals(1, r.warnings().size());
         assertTrue(r.warnings().get(0).title().contains("iomap_page_mkwrite_actor"), r.warnings().get(0).title());
         assertTrue(r.warnings().get(0).report().contains(" ext4_page_mkwrite "), r.warnings().get(0).report());
@@ -52,7 +53,7 @@ class ExploreReplayTest {
     void scheduleFileRoundTrips() throws Exception {
         Explorer.Found f = explore("5.8", List.of(), 5);
         ScheduleFile sf = new ScheduleFile("mkwrite-not-uptodate-after-eio", "5.8", List.of("+memcg-v2"), "random seed=0",
-                "CORRUPTION", f.result().fatal().title(), f.result().schedule());
+                "CORRUPTION", f.result().fatal().title(), "0123456789abcdef", f.result().schedule());
         java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "sched-test"));
         java.nio.file.Path p1 = sf.writeNew(dir, "x");
         java.nio.file.Path p2 = sf.writeNew(dir, "x");
@@ -61,5 +62,6 @@ class ExploreReplayTest {
         assertEquals(sf.schedule().encode(), back.schedule().encode());
         assertEquals(sf.failureTitle(), back.failureTitle());
         assertEquals(List.of("+memcg-v2"), back.patches());
+        assertEquals("0123456789abcdef", back.workloadDigest());
     }
 }

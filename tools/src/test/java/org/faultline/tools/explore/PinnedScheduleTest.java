@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import org.faultline.kernel.Failure;
-import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.Replay;
 import org.faultline.kernel.RunResult;
 import org.junit.jupiter.api.Test;
@@ -28,7 +27,9 @@ class PinnedScheduleTest {
             assertNotNull(in, name);
             sf = ScheduleFile.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
-        Explorer ex = new Explorer(Scenarios.byName(sf.scenario()), KernelProfile.byName(sf.kernel()).with(sf.patches()), 10_000_000);
+        Scenario sc = Scenarios.byName(sf.scenario());
+        sf.checkWorkload(sc); // a changed scenario text needs a re-pin, and says so
+        Explorer ex = new Explorer(sc, sc.kernel(sf.kernel(), sf.patches()), 10_000_000);
         RunResult r = ex.run(new Replay(sf.schedule()));
         assertNotNull(r.fatal(), name + " must fail");
         assertEquals(sf.failureKind(), r.fatal().kind().name(), r.fatal().report());
@@ -46,6 +47,17 @@ class PinnedScheduleTest {
         assertTrue(rep.contains("RIP: mpage_prepare_extent_to_map"), rep);
         assertTrue(rep.contains(" ext4_writepages "), rep);
         assertEquals(1, r.exitCode());
+    }
+
+    @Test
+    void gupDioRedirtyWithoutReclaimViolatesTheMkwriteInvariantOn416() throws IOException {
+        RunResult r = replay("gup-dio-redirty-no-reclaim");
+        assertEquals(Failure.Kind.INVARIANT, r.fatal().kind());
+        assertTrue(r.fatal().title().startsWith("page dirtied without page_mkwrite since it was cleaned"), r.fatal().title());
+        String rep = r.fatal().report();
+        assertTrue(rep.contains(" set_page_dirty_lock ") && rep.contains(" dio_bio_complete "), rep);
+        assertTrue(r.others().stream().noneMatch(f -> f.kind() == Failure.Kind.BUG), "nothing crashes");
+        assertEquals(4, r.exitCode());
     }
 
     @Test
@@ -76,6 +88,7 @@ class PinnedScheduleTest {
         RunResult r = replay("mkwrite-not-uptodate-after-eio");
         assertEquals(Failure.Kind.CORRUPTION, r.fatal().kind());
         assertTrue(r.warnings().get(0).title().contains("iomap_page_mkwrite_actor"));
+        assertTrue(r.fatal().report().contains("read f 0 4"), r.fatal().report()); // read() after the error
         assertEquals(4, r.exitCode());
     }
 }

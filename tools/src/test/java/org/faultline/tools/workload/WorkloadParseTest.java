@@ -68,6 +68,11 @@ class WorkloadParseTest {
         "task epilogue|  sync;                        t.wl:1: task name 'epilogue' is reserved for the runner's last task",
         "task a b;                                    t.wl:1: usage: task NAME [in memcg MEMCG]",
         "task a|  stat /a size=4k owner=me;           t.wl:2: stat: unknown check 'owner=me' (usage: stat PATH [size=N] [file|dir])",
+        "set fail-write a nth=1|task a|  sync;        t.wl:1: set fail-write: expected PATH [nth=N] [count=C] [ERRNO] with an absolute PATH, got 'a nth=1'",
+        "set fail-write /a nth=x|task a|  sync;       t.wl:1: set fail-write: bad number in 'nth=x' (PATH [nth=N] [count=C] [ERRNO])",
+        "set fail-write /a count=0|task a|  sync;     t.wl:1: set fail-write: 'count=0' must be at least 1",
+        "set hw-queues 0|task a|  sync;               t.wl:1: set hw-queues: must be between 1 and 64",
+        "set debug-vm perhaps|task a|  sync;          t.wl:1: set debug-vm: expected on or off, got 'perhaps'",
     })
     void mistakesAreReportedWithFileAndLine(String text, String message) {
         assertEquals(message, error(text));
@@ -91,7 +96,7 @@ class WorkloadParseTest {
                 set patch +memcg-v2
                 set patch -gup-pin-tracking,+dio-uses-pins
                 set fail-write /a nth=1 EIO
-                set fail-write sector 8 EIO
+                set fail-write /b count=2 nth=3 ENOSPC
                 set seed 0x10
                 set iomap on
                 memcg app 32M v2
@@ -105,7 +110,8 @@ class WorkloadParseTest {
         assertEquals(List.of("ram", "kernel", "patch", "fail-write", "seed", "iomap", "memcg-limit"),
                 List.copyOf(w.settings().keySet()));
         assertEquals("+memcg-v2,-gup-pin-tracking,+dio-uses-pins", w.settings().get("patch"));
-        assertEquals(List.of("/a nth=1 EIO", "sector 8 EIO"), w.settingValues("fail-write"));
+        assertEquals(List.of("/a nth=1 EIO", "/b count=2 nth=3 ENOSPC"), w.settingValues("fail-write"));
+        assertEquals(List.of(new FailWrite("/a", 1, 1, 5), new FailWrite("/b", 3, 2, 28)), w.failWrites());
         assertEquals(6, w.settingLine("fail-write"));
         assertEquals(64L << 20, w.sizeSetting("ram", 0));
         assertEquals(16, w.longSetting("seed", 0));
