@@ -241,11 +241,6 @@ public final class Kernel {
         throw new KernelBugError(title);
     }
 
-    /** Whether CONFIG_DEBUG_VM checks run ({@link BootParams#debugVm}). */
-    public boolean debugVm() {
-        return params.debugVm();
-    }
-
     /**
      * VM_WARN_ON_ONCE()-style invariant check, on with {@link BootParams#debugVm}: if {@code cond},
      * reports the violation with a call trace and goes on — a BUG or deadlock it leads to is the
@@ -265,8 +260,8 @@ public final class Kernel {
         String text = what.get();
         Task t = Task.current();
         String title = text.lines().findFirst().orElse(text);
-        String report = "------------[ cut here ]------------\n" + text + "\n" + cpuLine() + CallTrace.format(callerFrames())
-                + "---[ end trace ]---";
+        String report = "------------[ cut here ]------------\n" + text + "\n" + cpuLine()
+                + CallTrace.format(callerFrames()) + "---[ end trace ]---";
         Failure f = new Failure(Failure.Kind.INVARIANT, title, report, sched.step(), t == null ? 0 : t.pid);
         synchronized (failures) {
             if (deferred == null) {

@@ -48,7 +48,8 @@ public final class Task {
     final List<Object> held = new ArrayList<>(); // locks held, in acquisition order, for reports
     TaskThread thread;
     volatile boolean exited;
-    private volatile Object[] ext = new Object[0]; // key class, value, key class, value...: a few entries, searched by identity
+    // per-task state of higher layers: key class, value, key class, value... (a few, searched by identity)
+    private volatile Object[] ext = new Object[0];
 
     Task(Kernel kernel, int pid, String comm, TaskKind kind, Runnable body) {
         this.kernel = kernel;

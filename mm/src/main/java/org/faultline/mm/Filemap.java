@@ -127,7 +127,8 @@ public final class Filemap {
         if (pin) {
             p.get();
         }
-        k.bugOn(!PageWriteback.testClearPageWriteback(p), () -> "BUG: end_page_writeback on a page not under writeback: " + p);
+        k.bugOn(!PageWriteback.testClearPageWriteback(p),
+                () -> "BUG: end_page_writeback on a page not under writeback: " + p);
         k.sched().point("smp_mb__after_atomic"); // the window between clear and wake
         mm.pageWait().wakeUpBit(p, Page.PG_WRITEBACK);
         if (pin) {

@@ -23,7 +23,8 @@ public final class Mm {
     private final BitWait pageWait;
     private final PageAllocator allocator;
     private final MemCgroup root;
-    private volatile List<MemCgroup> memcgs = List.of(); // creation order (mem_cgroup_iter order); replaced, never changed
+    // in creation order (mem_cgroup_iter order); the list is replaced, never changed
+    private volatile List<MemCgroup> memcgs = List.of();
     private final Vmscan vmscan;
     private final DirtyLimits dirty;
     private volatile int pgdatFlags;

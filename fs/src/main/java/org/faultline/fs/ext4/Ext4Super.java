@@ -40,7 +40,8 @@ public final class Ext4Super implements SuperOperations {
     final Mutex lock;
     final boolean iomap;
     long reservedBlocks;   // s_dirtyclusters_counter; under lock
-    private final AtomicReference<List<MapFailure>> mapFailures = new AtomicReference<>(List.of()); // replaced, never changed
+    // armed block-mapping failures: the list is replaced, never changed
+    private final AtomicReference<List<MapFailure>> mapFailures = new AtomicReference<>(List.of());
 
     private Ext4Super(Kernel k, BlockDevice bdev, SuperBlock sb, Ext4Volume vol, boolean iomap) {
         this.k = k;

@@ -104,8 +104,9 @@ final class ExtentStatus {
         if (before != null && before.getValue().end() > lblk) {
             trim(before.getValue(), lblk, end);
         }
-        for (Map.Entry<Long, Es> e = tree.ceilingEntry(lblk); e != null && e.getKey() < end; e = tree.ceilingEntry(lblk)) {
-            trim(e.getValue(), lblk, end);
+        for (Map.Entry<Long, Es> e = tree.ceilingEntry(lblk); e != null && e.getKey() < end;
+                e = tree.ceilingEntry(lblk)) {
+            trim(e.getValue(), lblk, end); // a right part put back starts at end, so the walk stops
         }
     }
 
