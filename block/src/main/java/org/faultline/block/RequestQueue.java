@@ -26,8 +26,13 @@ import org.faultline.kernel.WaitTarget;
  * waiter ({@link BlkCore#submitBioWait}) may issue directly from its own task, as
  * {@code blk_mq_try_issue_directly} does, saving two host thread switches per I/O.
  *
- * <p>Locks: {@code queueLock} (a kernel spin lock) protects {@code dispatch}; {@code tags} and
- * {@code pending} are atomics readable without it.
+ * <p>Hardware contexts ({@code struct blk_mq_hw_ctx}): one per IRQ task, each with its own dispatch
+ * list. A request goes to the context of the submitting task's CPU — tasks are spread over CPUs by
+ * pid, as if each were pinned — and completes in that context's IRQ task, so a completion delayed on
+ * one CPU holds back the later requests of the tasks on that CPU, not those of the others.
+ *
+ * <p>Locks: {@code queueLock} (a kernel spin lock) protects every context's dispatch list; {@code tags}
+ * and each context's {@code pending} are atomics readable without it.
  */
 @KernelSource("block/blk-mq.c")
 public final class RequestQueue {
@@ -39,9 +44,7 @@ public final class RequestQueue {
     private final AtomicInteger tags = new AtomicInteger();        // requests holding a tag
     private final WaitQueue tagWait;
     private final SpinLock queueLock;
-    private final ArrayDeque<Request> dispatch = new ArrayDeque<>(); // protected by queueLock
-    private final AtomicInteger pending = new AtomicInteger();     // dispatch.size(), readable lock-free
-    private final WaitQueue irqWait;
+    private Hctx[] hctxs = new Hctx[0];                             // set once, by startIrqTasks
     private final List<Task> irqTasks = new ArrayList<>();
     private final WaitTarget tagTarget;
     private final WaitTarget idleTarget;
@@ -52,17 +55,39 @@ public final class RequestQueue {
         this.driver = driver;
         this.limits = limits;
         this.tagWait = new WaitQueue(k);
-        this.irqWait = new WaitQueue(k);
         this.queueLock = new SpinLock(k, bdev.name() + " queue_lock");
         this.tagTarget = () -> "a request tag of " + bdev.name() + " (" + limits.nrRequests() + " in flight)";
         this.idleTarget = () -> "requests to complete on " + bdev.name();
     }
 
-    /** Spawns the IRQ tasks that execute and complete requests. */
-    void startIrqTasks(int n) {
-        for (int i = 0; i < n; i++) {
-            irqTasks.add(k.spawn("irq/" + bdev.name() + "-" + i, TaskKind.SOFTIRQ, this::irqTaskMain));
+    /** {@code struct blk_mq_hw_ctx}: a dispatch list and the IRQ task completing its requests. */
+    private static final class Hctx {
+        final ArrayDeque<Request> dispatch = new ArrayDeque<>(); // protected by queueLock
+        final AtomicInteger pending = new AtomicInteger();     // dispatch.size(), readable lock-free
+        final WaitQueue irqWait;
+
+        Hctx(Kernel k) {
+            this.irqWait = new WaitQueue(k);
         }
+    }
+
+    /** Spawns the hardware contexts and their IRQ tasks, which execute and complete requests. Context: boot. */
+    void startIrqTasks(int n) {
+        Hctx[] h = new Hctx[n];
+        for (int i = 0; i < n; i++) {
+            h[i] = new Hctx(k);
+        }
+        hctxs = h;
+        for (int i = 0; i < n; i++) {
+            Hctx hc = h[i];
+            irqTasks.add(k.spawn("irq/" + bdev.name() + "-" + i, TaskKind.SOFTIRQ, () -> irqTaskMain(hc)));
+        }
+    }
+
+    /** blk_mq_map_queue(): the hardware context of the current task's CPU (its pid, spread over them). */
+    private Hctx mapQueue() {
+        Task t = k.sched().current();
+        return hctxs[t == null ? 0 : t.pid() % hctxs.length];
     }
 
     public QueueLimits limits() {
@@ -115,12 +140,13 @@ public final class RequestQueue {
      * @return true if merged
      */
     boolean attemptMerge(Bio b) {
-        if (pending.get() == 0) {
+        Hctx h = mapQueue();
+        if (h.pending.get() == 0) {
             return false;
         }
         queueLock.spinLock();
         try {
-            Request last = dispatch.peekLast();
+            Request last = h.dispatch.peekLast();
             if (last != null && last.tryMerge(b, limits)) {
                 b.state = Bio.State.QUEUED;
                 stats.merges.increment();
@@ -132,18 +158,19 @@ public final class RequestQueue {
         }
     }
 
-    /** Sends a request to the device: takes a tag and queues it for an IRQ task. */
+    /** Sends a request to the device: takes a tag and queues it on the submitting CPU's context. */
     @KernelFunction("blk_mq_run_hw_queue")
     void dispatch(Request rq) {
         blkMqGetTag();
         for (Bio b : rq.bios) {
             b.state = Bio.State.QUEUED;
         }
+        Hctx h = mapQueue();
         queueLock.spinLock();
-        dispatch.addLast(rq);
-        pending.incrementAndGet();
+        h.dispatch.addLast(rq);
+        h.pending.incrementAndGet();
         queueLock.spinUnlock();
-        irqWait.wakeUp();
+        h.irqWait.wakeUp();
     }
 
     /**
@@ -158,11 +185,11 @@ public final class RequestQueue {
 
     /** The threaded IRQ handler of this queue: executes dispatched requests and completes them. */
     @KernelFunction("irq_thread")
-    private void irqTaskMain() {
+    private void irqTaskMain(Hctx h) {
         Task self = k.sched().current();
         for (;;) {
-            irqWait.waitEvent(() -> pending.get() > 0 || self.kthreadShouldStop(), idleTarget);
-            Request rq = take();
+            h.irqWait.waitEvent(() -> h.pending.get() > 0 || self.kthreadShouldStop(), idleTarget);
+            Request rq = take(h);
             if (rq == null) {
                 if (self.kthreadShouldStop()) {
                     return;
@@ -174,11 +201,11 @@ public final class RequestQueue {
         }
     }
 
-    private Request take() {
+    private Request take(Hctx h) {
         queueLock.spinLock();
-        Request rq = dispatch.pollFirst();
+        Request rq = h.dispatch.pollFirst();
         if (rq != null) {
-            pending.decrementAndGet();
+            h.pending.decrementAndGet();
         }
         queueLock.spinUnlock();
         return rq;

@@ -11,10 +11,11 @@
  * <p>Lock ordering:
  * <pre>
  *   (task's own plug: no lock, only its task touches it)
- *   RequestQueue.queueLock (spin)   dispatch list           (dispatch, attemptMerge, take)
+ *   RequestQueue.queueLock (spin)   every hardware context's dispatch list (dispatch, attemptMerge, take)
  *     WaitQueue monitors            tag and IRQ wait lists  (leaf)
  * </pre>
- * Tags and the pending count are atomics. Completion ({@code bio_endio}) runs in softirq context:
+ * Tags and the pending counts are atomics. A request goes to the hardware context of the submitting
+ * task's CPU (tasks are spread over CPUs by pid) and completes in that context's IRQ task. Completion ({@code bio_endio}) runs in softirq context:
  * an {@code endIo} that sleeps is reported as "scheduling while atomic".
  *
  * <p>block/ depends on kernel/, mm/ (a bio carries pages) and native/; it never imports fs/.

@@ -35,7 +35,8 @@ final class ScenariosCommand implements Callable<Integer> {
         }
         Table t = new Table("SCENARIO", "BUG", "KERNEL", "DESCRIPTION");
         for (Scenario s : Scenarios.all()) {
-            t.row(s.name(), s.bug() == 0 ? "-" : String.valueOf(s.bug()), s.profile(), s.description());
+            t.row(s.name(), s.bug() == 0 ? "-" : String.valueOf(s.bug()), s.kernel(null, java.util.List.of()).name(),
+                    s.description());
         }
         t.print(out, "");
         out.flush();

@@ -35,7 +35,9 @@ public final class Scenarios {
             new Entry("fault-vs-writepages-memcg-deadlock", 3,
                     "bug 3: page fault in a v1 memcg at its limit vs ext4_writepages (4.20)"),
             new Entry("writeback-stale-wake-bug-on", 4,
-                    "bug 4: fsync vs a stale end_page_writeback wake-up (write_cache_pages, 5.10)"));
+                    "bug 4: fsync vs a stale end_page_writeback wake-up (write_cache_pages, 5.10)"),
+            new Entry("writeback-stale-wake-page-reuse", 4,
+                    "bug 4, page-reuse variant: the frame is freed and reused between clear and wake (5.10-rc)"));
 
     /** Every built-in scenario, by bug. */
     public static List<Scenario> all() {

@@ -84,6 +84,17 @@ class PinnedScheduleTest {
     }
 
     @Test
+    void aStaleWakeOfAReusedFrameHitsBugOnInWriteCachePagesOn510rc() throws IOException {
+        RunResult r = replay("writeback-stale-wake-page-reuse");
+        assertEquals(Failure.Kind.BUG, r.fatal().kind());
+        assertEquals("kernel BUG at mm/page-writeback.c!", r.fatal().title());
+        assertTrue(r.fatal().report().contains("RIP: write_cache_pages"), r.fatal().report());
+        // the late wake-up comes from the IRQ task that ended /a's writeback, to the frame now in /b
+        assertTrue(r.lastEvents().stream().anyMatch(e -> e.contains("irq/") && e.contains("wake_up_page_bit PG_writeback")),
+                () -> String.join("\n", r.lastEvents()));
+    }
+
+    @Test
     void mkwriteOnANotUptodatePageWarnsAndReadsStaleDataOn58() throws IOException {
         RunResult r = replay("mkwrite-not-uptodate-after-eio");
         assertEquals(Failure.Kind.CORRUPTION, r.fatal().kind());
