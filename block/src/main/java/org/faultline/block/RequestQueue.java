@@ -30,6 +30,7 @@ import org.faultline.kernel.WaitTarget;
  * list. A request goes to the context of the submitting task's CPU — tasks are spread over CPUs by
  * pid, as if each were pinned — and completes in that context's IRQ task, so a completion delayed on
  * one CPU holds back the later requests of the tasks on that CPU, not those of the others.
+ * Free-running, every IRQ task serves one shared context (see {@link #startIrqTasks}).
  *
  * <p>Locks: {@code queueLock} (a kernel spin lock) protects every context's dispatch list; {@code tags}
  * and each context's {@code pending} are atomics readable without it.
@@ -71,15 +72,22 @@ public final class RequestQueue {
         }
     }
 
-    /** Spawns the hardware contexts and their IRQ tasks, which execute and complete requests. Context: boot. */
+    /**
+     * Spawns the hardware contexts and their IRQ tasks, which execute and complete requests. Under
+     * control, one context per IRQ task: a request completes on its submitter's CPU's context.
+     * Free-running, the {@code n} IRQ tasks serve one shared context — the device executes requests in
+     * parallel, and which host thread completes one cannot change a measurement (deviation: the
+     * per-CPU contexts matter only for which interleavings exist). Context: boot.
+     */
     void startIrqTasks(int n) {
-        Hctx[] h = new Hctx[n];
-        for (int i = 0; i < n; i++) {
+        int contexts = k.sched().controlled() ? n : 1;
+        Hctx[] h = new Hctx[contexts];
+        for (int i = 0; i < contexts; i++) {
             h[i] = new Hctx(k);
         }
         hctxs = h;
         for (int i = 0; i < n; i++) {
-            Hctx hc = h[i];
+            Hctx hc = h[i % contexts];
             irqTasks.add(k.spawn("irq/" + bdev.name() + "-" + i, TaskKind.SOFTIRQ, () -> irqTaskMain(hc)));
         }
     }

@@ -15,7 +15,8 @@
  *     WaitQueue monitors            tag and IRQ wait lists  (leaf)
  * </pre>
  * Tags and the pending counts are atomics. A request goes to the hardware context of the submitting
- * task's CPU (tasks are spread over CPUs by pid) and completes in that context's IRQ task. Completion ({@code bio_endio}) runs in softirq context:
+ * task's CPU (tasks are spread over CPUs by pid) and completes in that context's IRQ task; free-running,
+ * the IRQ tasks share one context. Completion ({@code bio_endio}) runs in softirq context:
  * an {@code endIo} that sleeps is reported as "scheduling while atomic".
  *
  * <p>block/ depends on kernel/, mm/ (a bio carries pages) and native/; it never imports fs/.

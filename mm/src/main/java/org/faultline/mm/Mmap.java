@@ -58,7 +58,12 @@ public final class Mmap {
         return 0;
     }
 
-    /** zap_pte_range() over a VMA: dirty PTEs dirty their pages; each PTE's reference is dropped. */
+    /**
+     * zap_pte_range() over a VMA: dirty PTEs dirty their pages; each PTE's reference is dropped. As in
+     * the kernel, the PTE is cleared, its dirtiness moved to the page and the rmap dropped under the
+     * page-table lock, so that {@code page_mkclean} — which takes it too — either sees the dirty PTE
+     * or comes after the page was dirtied.
+     */
     static void zapVma(VmArea v) {
         MmStruct mm = v.mm;
         for (long a = v.start; a < v.end; a += Page.PAGE_SIZE) {
@@ -66,16 +71,15 @@ public final class Mmap {
             PteTable.Pte pte = mm.pteLocked(a);
             if (pte != null) {
                 mm.setPteLocked(a, null);
+                if (pte.dirty && !pte.page.isAnon()) {
+                    PageWriteback.setPageDirty(pte.page);
+                }
+                Rmap.pageRemoveRmap(pte.page);
             }
             mm.ptl.spinUnlock();
-            if (pte == null) {
-                continue;
+            if (pte != null) {
+                Memory.putPage(pte.page); // tlb_finish_mmu: the reference goes after the lock
             }
-            if (pte.dirty && !pte.page.isAnon()) {
-                PageWriteback.setPageDirty(pte.page);
-            }
-            Rmap.pageRemoveRmap(pte.page);
-            Memory.putPage(pte.page);
         }
     }
 

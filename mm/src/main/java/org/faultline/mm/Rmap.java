@@ -133,11 +133,11 @@ public final class Rmap {
                 continue;
             }
             mm.setPteLocked(mp.address, null);
-            mm.ptl.spinUnlock();
             if (pte.dirty) {
-                PageWriteback.setPageDirty(p);
+                PageWriteback.setPageDirty(p); // under the page-table lock, as try_to_unmap_one
             }
             pageRemoveRmap(p);
+            mm.ptl.spinUnlock();
             Memory.putPage(p);
         }
         return !p.mapped();
