@@ -201,17 +201,21 @@ public final class Kernel {
 
     /** WARN_ON_ONCE(): warns only the first time this call site fires in this kernel. */
     public boolean warnOnOnce(boolean cond) {
-        if (cond) {
-            StackTraceElement site = new Throwable().getStackTrace()[1];
-            boolean first;
-            synchronized (warnedOnce) {
-                first = warnedOnce.add(site.getClassName() + ":" + site.getLineNumber());
-            }
-            if (first) {
-                warn(null);
-            }
+        if (cond && firstAtCallSite("")) {
+            warn(null);
         }
         return cond;
+    }
+
+    /**
+     * Whether this is the first time, in this kernel, that the caller of the calling check fired
+     * ({@code kind} keeps separate checks at one site apart): the {@code _ONCE} of WARN_ON_ONCE.
+     */
+    private boolean firstAtCallSite(String kind) {
+        StackTraceElement site = new Throwable().getStackTrace()[2];
+        synchronized (warnedOnce) {
+            return warnedOnce.add(kind + site.getClassName() + ":" + site.getLineNumber());
+        }
     }
 
     private void warn(String msg) {
@@ -248,14 +252,8 @@ public final class Kernel {
      * (exit 4). Reported once per call site.
      */
     public void vmWarnInvariant(boolean cond, java.util.function.Supplier<String> what) {
-        if (!cond || !params.debugVm()) {
+        if (!cond || !params.debugVm() || !firstAtCallSite("invariant ")) {
             return;
-        }
-        StackTraceElement site = new Throwable().getStackTrace()[1];
-        synchronized (warnedOnce) {
-            if (!warnedOnce.add("invariant " + site.getClassName() + ":" + site.getLineNumber())) {
-                return;
-            }
         }
         String text = what.get();
         Task t = Task.current();

@@ -44,12 +44,17 @@ public final class Mutex implements WaitTarget {
 
     private boolean tryAcquire(Task cur) {
         synchronized (wait) {
-            if (owner == null) {
-                owner = cur;
-                return true;
-            }
+            return grantLocked(cur);
+        }
+    }
+
+    /** Takes the mutex for {@code cur} if it is free. Context: the wait queue's monitor. */
+    private boolean grantLocked(Task cur) {
+        if (owner != null) {
             return false;
         }
+        owner = cur;
+        return true;
     }
 
     /** __mutex_lock_slowpath(): sleep on the wait list until the owner hands the mutex over. */
@@ -58,8 +63,7 @@ public final class Mutex implements WaitTarget {
                 WaitQueue::autoremoveWakeFunction, null);
         for (;;) {
             synchronized (wait) {
-                if (owner == null) {
-                    owner = cur;
+                if (grantLocked(cur)) {
                     break;
                 }
                 wait.prepareToWait(e, this, true);

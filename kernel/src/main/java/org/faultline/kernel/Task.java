@@ -124,7 +124,6 @@ public final class Task {
         return exited;
     }
 
-    /** Locks the task holds, oldest first (for reports). */
     /** Forgets a released lock: the most recent acquisition of it (locks mostly nest). */
     void released(Object lock) {
         for (int i = held.size() - 1; i >= 0; i--) {
@@ -135,6 +134,7 @@ public final class Task {
         }
     }
 
+    /** Locks the task holds, oldest first (for reports). */
     public List<Object> held() {
         return held;
     }

@@ -406,10 +406,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
         while (left > 0) {
             Ext4Volume.BlockMap m;
             try {
-                int injected = es.takeMapBlocksFailure(inode.ino());
-                if (injected != 0) {
-                    throw new FsError(injected, "injected block mapping failure at block " + lblk);
-                }
+                es.failIfInjected(inode.ino(), lblk);
                 m = mapBlocks(inode, lblk, left, true, false);
             } catch (FsError e) {
                 k().printk("EXT4-fs (" + es.bdev.name() + "): Delayed block allocation failed for inode " + inode.ino()
@@ -609,10 +606,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
     @Override
     public Iomap mapBlocks(Inode inode, long offset) {
         long lblk = offset >> Page.PAGE_SHIFT;
-        int injected = es.takeMapBlocksFailure(inode.ino());
-        if (injected != 0) {
-            throw new FsError(injected, "injected block mapping failure at block " + lblk);
-        }
+        es.failIfInjected(inode.ino(), lblk);
         Ext4Volume.BlockMap m = mapBlocks(inode, lblk, 1, true, false);
         if (m.unwritten()) {
             changeBlockMap(es, inode, lblk, 1, () -> {

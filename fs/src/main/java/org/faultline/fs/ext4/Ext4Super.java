@@ -5,8 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-
-import java.io.IOException;
 import org.faultline.block.BlockDevice;
 import org.faultline.fs.Errno;
 import org.faultline.fs.FsError;
@@ -99,8 +97,21 @@ public final class Ext4Super implements SuperOperations {
         });
     }
 
+    /**
+     * Counts one writeback block mapping of {@code ino} at {@code lblk}, and fails it if an injected
+     * failure says so.
+     *
+     * @throws FsError with the injected errno
+     */
+    void failIfInjected(long ino, long lblk) {
+        int err = takeMapBlocksFailure(ino);
+        if (err != 0) {
+            throw new FsError(err, "injected block mapping failure at block " + lblk);
+        }
+    }
+
     /** Counts one writeback block mapping of {@code ino}: the errno to fail it with, or 0. */
-    int takeMapBlocksFailure(long ino) {
+    private int takeMapBlocksFailure(long ino) {
         int err = 0;
         for (MapFailure f : mapFailures.get()) {
             if (f.ino() == ino) {

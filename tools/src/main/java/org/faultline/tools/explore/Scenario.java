@@ -25,11 +25,6 @@ public record Scenario(String name, String description, int bug, Workload worklo
     /** Default image size of a scenario that does not set it. */
     public static final long DEFAULT_IMAGE = 8L << 20;
 
-    /** A scenario of a workload text. */
-    public static Scenario of(String name, String description, int bug, Workload w, String text) {
-        return new Scenario(name, description, bug, w, text);
-    }
-
     /** FNV-1a of the workload's text: a saved schedule replays only on the same text. */
     public String digest() {
         return digest(text);

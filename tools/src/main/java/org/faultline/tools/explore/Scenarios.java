@@ -94,7 +94,7 @@ public final class Scenarios {
         }
         try {
             Workload w = Workload.parse(text, nameOrPath);
-            return Scenario.of(nameOrPath, "workload file " + nameOrPath, 0, w, text);
+            return new Scenario(nameOrPath, "workload file " + nameOrPath, 0, w, text);
         } catch (WorkloadException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
@@ -112,7 +112,7 @@ public final class Scenarios {
             throw new UncheckedIOException(ex);
         }
         try {
-            return Scenario.of(e.name(), e.description(), e.bug(), Workload.parse(text, e.name() + ".wl"), text);
+            return new Scenario(e.name(), e.description(), e.bug(), Workload.parse(text, e.name() + ".wl"), text);
         } catch (WorkloadException ex) {
             throw new IllegalStateException("built-in scenario " + res + " does not parse: " + ex.getMessage(), ex);
         }
