@@ -79,14 +79,16 @@ public final class DirectIo {
         int bs = inode.sb().blockSize();
         long done = 0;
         while (done < len) {
-            int nPages = (int) Math.min(DIO_PAGES, (len - done + Page.PAGE_SIZE - 1) / Page.PAGE_SIZE);
+            // the user buffer need only be sector-aligned: its first page may start part-way in
+            int first = t.isUser() ? (int) ((t.userAddr() + done) & (Page.PAGE_SIZE - 1)) : 0;
+            int nPages = (int) Math.min(DIO_PAGES, (first + len - done + Page.PAGE_SIZE - 1) / Page.PAGE_SIZE);
             Page[] pages = new Page[nPages];
             int got = getPages(t, done, nPages, write, pages, k);
             if (got <= 0) {
                 return done > 0 ? done : got == 0 ? -Errno.EFAULT : got;
             }
-            long chunk = Math.min(len - done, (long) got * Page.PAGE_SIZE);
-            long r = doChunk(inode, bdev, offset + done, chunk, pages, got, write, getBlock, bs, t, done);
+            long chunk = Math.min(len - done, (long) got * Page.PAGE_SIZE - first);
+            long r = doChunk(inode, bdev, offset + done, chunk, new DioPages(pages, got, first), write, getBlock, bs, t, done);
             if (r < 0) {
                 return done > 0 ? done : r;
             }
@@ -96,6 +98,19 @@ public final class DirectIo {
             }
         }
         return done;
+    }
+
+    /** The user pages of one chunk: {@code first} is where the chunk's data starts in {@code pages[0]}. */
+    private record DioPages(Page[] pages, int n, int first) {
+        /** The page holding byte {@code off} of the chunk. */
+        Page page(long off) {
+            return pages[(int) ((first + off) >> Page.PAGE_SHIFT)];
+        }
+
+        /** Where byte {@code off} of the chunk lies in its page. */
+        int offsetInPage(long off) {
+            return (int) ((first + off) & (Page.PAGE_SIZE - 1));
+        }
     }
 
     /** dio_refill_pages() → iov_iter_get_pages() → get_user_pages_fast / pin_user_pages_fast. */
@@ -126,77 +141,154 @@ public final class DirectIo {
         return n;
     }
 
-    private static long doChunk(Inode inode, BlockDevice bdev, long offset, long len, Page[] pages, int nPages,
+    /**
+     * do_direct_IO() for one chunk of user pages: maps each file block with {@code get_block}, adds
+     * the pieces of the user pages that cover it to bios (a piece never crosses a page or a block:
+     * {@code submit_page_section}), submits them ({@code dio_bio_submit}) and waits
+     * ({@code dio_await_completion}).
+     *
+     * <p>A read of a hole or of an unwritten block zero-fills the user memory. A write that covers
+     * only part of a newly allocated or unwritten block writes zeroes over the rest of it — the head
+     * as {@code do_direct_IO} zeroes the start of a new block, the tail as {@code dio_zero_block} —
+     * so the block never shows what it held before it was allocated.
+     *
+     * @return bytes done, or a negative errno ({@code get_block}'s, or -EIO for a failed bio)
+     */
+    private static long doChunk(Inode inode, BlockDevice bdev, long offset, long len, DioPages up,
                                 boolean write, Buffer.GetBlock getBlock, int bs, Target t, long done) {
-        Kernel k = Task.current().kernel();
         Mm mm = inode.sb().mm();
-        List<Bio> bios = new ArrayList<>();
-        Completion all = new Completion(k, "dio");
-        int[] pending = {0};
-        boolean[] err = {false};
+        DioSubmit sdio = new DioSubmit(bdev, mm, write);
+        int err = 0;
         long pos = offset;
         long end = offset + len;
-        Bio cur = null;
-        long curNextSector = -1;
-        while (pos < end) {
+        while (pos < end && err == 0) {
             long iblock = pos / bs;
-            BufferHead map = new BufferHead(pages[0], 0, bs, 0); // a mapping-only bh, as dio's map_bh
+            long blockStart = iblock * bs;
+            long blockEnd = Math.min(end, blockStart + bs);
+            BufferHead map = new BufferHead(up.pages()[0], 0, bs, 0); // a mapping-only bh, as dio's map_bh
             try {
                 getBlock.getBlock(inode, iblock, map, write);
             } catch (FsError e) {
-                err[0] = true;
+                err = e.err();
                 break;
             }
-            long blockEnd = Math.min(end, (iblock + 1) * bs);
-            int n = (int) (blockEnd - pos);
-            int pageIdx = (int) ((pos - offset) / Page.PAGE_SIZE);
-            int pageOff = (int) ((pos - offset) % Page.PAGE_SIZE);
             if (!map.test(BufferHead.BH_MAPPED) || !write && map.test(BufferHead.BH_UNWRITTEN)) {
                 if (write) {
-                    err[0] = true; // get_block with create gave no block
+                    err = -Errno.EIO; // get_block with create gave no block
                     break;
                 }
-                mm.memMap().zero(pages[pageIdx], pageOff, n); // dio_zero_block: a hole reads as zeroes
+                zeroUserPieces(mm, up, pos - offset, blockEnd - offset); // dio_zero_block: a hole reads as zeroes
                 pos = blockEnd;
                 continue;
             }
-            long sector = (map.blocknr() * bs + (pos - iblock * bs)) >> Bio.SECTOR_SHIFT;
-            if (cur == null || sector != curNextSector || cur.bioAddPage(pages[pageIdx], n, pageOff) == 0) {
+            long blockSector = map.blocknr() * bs >> Bio.SECTOR_SHIFT;
+            boolean fresh = write && (map.test(BufferHead.BH_NEW) || map.test(BufferHead.BH_UNWRITTEN));
+            if (fresh && pos > blockStart) {
+                err = sdio.zero(blockSector, (int) (pos - blockStart));
+            }
+            for (long p = pos; p < blockEnd && err == 0; ) {
+                int off = up.offsetInPage(p - offset);
+                int n = (int) Math.min(blockEnd - p, Page.PAGE_SIZE - off);
+                sdio.add(up.page(p - offset), off, n, blockSector + ((p - blockStart) >> Bio.SECTOR_SHIFT));
+                p += n;
+            }
+            if (fresh && blockEnd < blockStart + bs && err == 0) {
+                err = sdio.zero(blockSector + ((blockEnd - blockStart) >> Bio.SECTOR_SHIFT), (int) (blockStart + bs - blockEnd));
+            }
+            pos = blockEnd;
+        }
+        boolean ioError = sdio.submitAndWait();
+        dioBioComplete(up.pages(), up.n(), write, t, done, len);
+        if (err == 0 && ioError) {
+            err = -Errno.EIO;
+        }
+        return err != 0 ? err : pos - offset;
+    }
+
+    /** Zeroes the user memory behind chunk bytes [from, to), page by page. */
+    private static void zeroUserPieces(Mm mm, DioPages up, long from, long to) {
+        for (long p = from; p < to; ) {
+            int off = up.offsetInPage(p);
+            int n = (int) Math.min(to - p, Page.PAGE_SIZE - off);
+            mm.memMap().zero(up.page(p), off, n);
+            p += n;
+        }
+    }
+
+    /**
+     * {@code struct dio_submit}: the bio being built, the bios built, and the zero page partial-block
+     * zeroing writes from ({@code ZERO_PAGE(0)}; allocated on first use here).
+     */
+    private static final class DioSubmit {
+        private final BlockDevice bdev;
+        private final Mm mm;
+        private final boolean write;
+        private final List<Bio> bios = new ArrayList<>();
+        private Bio cur;
+        private long curNextSector = -1;
+        private Page zeroPage;
+
+        DioSubmit(BlockDevice bdev, Mm mm, boolean write) {
+            this.bdev = bdev;
+            this.mm = mm;
+            this.write = write;
+        }
+
+        /** dio_send_cur_page(): appends a piece at {@code sector}, starting a new bio if it does not follow on. */
+        void add(Page page, int off, int n, long sector) {
+            if (cur == null || sector != curNextSector || cur.bioAddPage(page, n, off) == 0) {
                 if (cur != null) {
                     bios.add(cur);
                 }
                 cur = Bio.bioAlloc(bdev, write ? Bio.Op.WRITE : Bio.Op.READ,
                         write ? Bio.REQ_SYNC | Bio.REQ_IDLE : 0, sector, Bio.BIO_MAX_PAGES);
-                cur.bioAddPage(pages[pageIdx], n, pageOff);
+                cur.bioAddPage(page, n, off);
             }
             curNextSector = sector + (n >> Bio.SECTOR_SHIFT);
-            pos = blockEnd;
         }
-        if (cur != null) {
-            bios.add(cur);
-        }
-        pending[0] = bios.size();
-        for (Bio b : bios) {
-            b.setEndIo(x -> { // dio_bio_end_io: hand it to the waiter
-                if (!x.status().ok()) {
-                    err[0] = true;
+
+        /** dio_zero_block(): writes {@code n} zero bytes at {@code sector}; -ENOMEM if no zero page. */
+        int zero(long sector, int n) {
+            if (zeroPage == null) {
+                zeroPage = mm.allocator().allocPages(org.faultline.mm.Gfp.GFP_KERNEL);
+                if (zeroPage == null) {
+                    return -Errno.ENOMEM;
                 }
-                if (--pending[0] == 0) {
-                    all.complete();
+                mm.memMap().zero(zeroPage, 0, Page.PAGE_SIZE);
+            }
+            add(zeroPage, 0, n, sector);
+            return 0;
+        }
+
+        /** dio_bio_submit() of every bio, then dio_await_completion(); whether any bio failed. */
+        boolean submitAndWait() {
+            if (cur != null) {
+                bios.add(cur);
+            }
+            boolean[] failed = {false};
+            if (!bios.isEmpty()) {
+                Completion all = new Completion(bdev.kernel(), "dio");
+                int[] pending = {bios.size()};
+                for (Bio b : bios) {
+                    b.setEndIo(x -> { // dio_bio_end_io: hand it to the waiter
+                        if (!x.status().ok()) {
+                            failed[0] = true;
+                        }
+                        if (--pending[0] == 0) {
+                            all.complete();
+                        }
+                    });
                 }
-            });
+                for (Bio b : bios) {
+                    BlkCore.submitBio(b);
+                }
+                all.waitForCompletion();
+            }
+            if (zeroPage != null) {
+                mm.allocator().putPage(zeroPage);
+            }
+            return failed[0];
         }
-        for (Bio b : bios) {
-            BlkCore.submitBio(b); // dio_bio_submit
-        }
-        if (!bios.isEmpty()) {
-            all.waitForCompletion(); // dio_await_completion
-        }
-        dioBioComplete(pages, nPages, write, t, done, len);
-        if (err[0]) {
-            return -Errno.EIO;
-        }
-        return pos - offset;
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.faultline.fs.ext4;
 
+import org.faultline.fs.BufferHead;
 import org.faultline.fs.DirectIo;
 import org.faultline.fs.Errno;
 import org.faultline.fs.File;
@@ -51,7 +52,19 @@ final class Ext4File implements FileOperations {
         if (write) {
             inode.iRwsem.downWrite();
             try {
-                long n = DirectIo.genericFileDirectWrite(inode, pos, len, t, ops::dioGetBlock);
+                boolean[] unwritten = {false}; // EXT4_IO_END_UNWRITTEN
+                long n = DirectIo.genericFileDirectWrite(inode, pos, len, t, (in, iblock, bh, create) -> {
+                    ops.dioGetBlock(in, iblock, bh, create);
+                    unwritten[0] |= bh.test(BufferHead.BH_UNWRITTEN);
+                });
+                if (n > 0 && unwritten[0]) { // ext4_end_io_dio → ext4_convert_unwritten_extents
+                    long first = pos >> Page.PAGE_SHIFT;
+                    long count = ((pos + n - 1) >> Page.PAGE_SHIFT) - first + 1;
+                    Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
+                        es.vol.convertUnwritten(inode.ino(), first, count);
+                        return null;
+                    });
+                }
                 if (n > 0) {
                     Ext4InodeInfo ei = Ext4Super.ei(inode);
                     if (inode.iSize() > ei.disksize) {
@@ -103,6 +116,10 @@ final class Ext4File implements FileOperations {
                 Filemap.filemapFdatawriteRange(inode.mapping(), offset, end, WritebackControl.SyncMode.WB_SYNC_ALL);
                 Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end);
                 Truncate.truncateInodePagesRange(inode.mapping(), offset, end); // truncate_pagecache_range
+                long zeroEnd = Math.min(offset + len, Math.max(inode.iSize(), offset)); // nothing to zero past EOF
+                if (zeroEnd > offset) {
+                    Ext4Inode.ext4ZeroPartialBlocks(es, inode, offset, zeroEnd - offset);
+                }
                 long first = (offset + bs - 1) / bs;
                 long last = (offset + len) / bs; // exclusive
                 if (first < last) {

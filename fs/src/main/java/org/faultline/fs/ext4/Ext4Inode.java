@@ -72,6 +72,11 @@ final class Ext4Inode implements VmOperations, IomapOps {
      * whole gap ({@code ext4_ext_put_gap_in_cache}) — or what it allocated.
      */
     Ext4Volume.BlockMap mapBlocks(Inode inode, long lblk, int maxLen, boolean create, boolean unwritten) {
+        return mapBlocks(inode, lblk, maxLen, create, unwritten, false);
+    }
+
+    /** ext4_map_blocks() for blocks delayed allocation reserved ({@code EXT4_GET_BLOCKS_DELALLOC_RESERVE}) if {@code reserved}. */
+    Ext4Volume.BlockMap mapBlocks(Inode inode, long lblk, int maxLen, boolean create, boolean unwritten, boolean reserved) {
         Ext4InodeInfo ei = Ext4Super.ei(inode);
         if (create) {
             ei.iDataSem.downWrite();
@@ -86,7 +91,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
                 return new Ext4Volume.BlockMap(lblk, pblk, len, hit.kind() == ExtentStatus.Kind.UNWRITTEN, false);
             }
             int ask = create ? maxLen : Integer.MAX_VALUE; // a lookup learns the whole extent or gap
-            Ext4Volume.BlockMap m = es.vol(() -> es.vol.mapBlocks(inode.ino(), lblk, ask, create, unwritten));
+            Ext4Volume.BlockMap m = es.vol(() -> es.vol.mapBlocks(inode.ino(), lblk, ask, create, unwritten, reserved));
             ei.esTree.insertExtent(m.lblk(), m.len(), m.pblk(), m.hole() ? ExtentStatus.Kind.HOLE
                     : m.unwritten() ? ExtentStatus.Kind.UNWRITTEN : ExtentStatus.Kind.WRITTEN);
             return m.len() <= maxLen ? m
@@ -135,7 +140,8 @@ final class Ext4Inode implements VmOperations, IomapOps {
     }
 
     /**
-     * ext4_da_get_block_prep(): an allocated block is mapped; a hole gets a delayed-allocation
+     * ext4_da_get_block_prep(): an allocated block is mapped (an unwritten one also New, as the
+     * kernel marks it); a hole gets a delayed-allocation
      * reservation (ENOSPC if none is left) and a Delay|Mapped|New buffer with no block yet.
      */
     void daGetBlockPrep(Inode inode, long iblock, BufferHead bh, boolean create) {
@@ -143,7 +149,9 @@ final class Ext4Inode implements VmOperations, IomapOps {
         if (m.pblk() != 0) {
             bh.mapBh(es.bdev, m.pblk());
             if (m.unwritten()) {
+                // preallocated: nothing on disk to read, so __block_write_begin zeroes what the write leaves
                 bh.set(BufferHead.BH_UNWRITTEN);
+                bh.set(BufferHead.BH_NEW);
             }
             return;
         }
@@ -158,7 +166,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
             } catch (RuntimeException e) {
                 free = 0;
             }
-            if (free - es.reservedBlocks <= 0) {
+            if (free - es.reservedBlocks - es.resvClusters < 1) { // ext4_claim_free_clusters(sbi, 1, 0)
                 throw new FsError(Errno.ENOSPC, es.bdev.name() + ": no space for delayed allocation");
             }
             es.reservedBlocks++;
@@ -407,7 +415,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
             Ext4Volume.BlockMap m;
             try {
                 es.failIfInjected(inode.ino(), lblk);
-                m = mapBlocks(inode, lblk, left, true, false);
+                m = mapBlocks(inode, lblk, left, true, false, true);
             } catch (FsError e) {
                 k().printk("EXT4-fs (" + es.bdev.name() + "): Delayed block allocation failed for inode " + inode.ino()
                         + " at logical offset " + lblk + " with max blocks " + left + " with error " + (-e.err())
@@ -548,7 +556,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
         Truncate.truncateInodePages(inode.mapping(), size); // truncate_pagecache
         int tail = (int) (size & (Page.PAGE_SIZE - 1));
         if (tail != 0) {
-            ext4BlockTruncatePage(es, inode, size);
+            ext4BlockZeroPageRange(es, inode, size, Page.PAGE_SIZE - tail); // ext4_block_truncate_page
         }
         long firstFree = (size + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
         changeBlockMap(es, inode, firstFree, Long.MAX_VALUE - firstFree, () -> { // ext4_truncate
@@ -559,11 +567,38 @@ final class Ext4Inode implements VmOperations, IomapOps {
         });
     }
 
-    /** ext4_block_truncate_page(): zeroes the rest of the last block in the cache and dirties it. */
-    private static void ext4BlockTruncatePage(Ext4Super es, Inode inode, long from) {
+    /**
+     * ext4_zero_partial_blocks(): zeroes, through the page cache, the parts of [from, from + len)
+     * that cover blocks only partly — the first and the last block of the range — so punch-hole,
+     * zero-range and truncate reach the disk for the bytes whose blocks they cannot free.
+     */
+    static void ext4ZeroPartialBlocks(Ext4Super es, Inode inode, long from, long len) {
+        int bs = Page.PAGE_SIZE;
+        long end = from + len;
+        long firstFull = (from + bs - 1) / bs * bs;
+        long lastFull = end / bs * bs;
+        if (firstFull > lastFull) { // the range is inside one block
+            ext4BlockZeroPageRange(es, inode, from, len);
+            return;
+        }
+        if (from < firstFull) {
+            ext4BlockZeroPageRange(es, inode, from, firstFull - from);
+        }
+        if (lastFull < end) {
+            ext4BlockZeroPageRange(es, inode, lastFull, end - lastFull);
+        }
+    }
+
+    /**
+     * ext4_block_zero_page_range() / __ext4_block_zero_page_range(): zeroes [from, from + length),
+     * within one block, in the page cache and dirties the block so writeback writes the zeroes. A
+     * hole or an unwritten block has nothing on disk to zero.
+     */
+    @KernelFunction("ext4_block_zero_page_range")
+    static void ext4BlockZeroPageRange(Ext4Super es, Inode inode, long from, long length) {
         Ext4Volume.BlockMap m = es.vol(() -> es.vol.mapBlocks(inode.ino(), from >> Page.PAGE_SHIFT, 1, false, false));
         if (m.pblk() == 0 || m.unwritten()) {
-            return; // nothing on disk to zero
+            return;
         }
         AddressSpace mapping = inode.mapping();
         int[] err = {0};
@@ -574,15 +609,19 @@ final class Ext4Inode implements VmOperations, IomapOps {
         Filemap.lockPage(p);
         if (p.mapping() == mapping) {
             int off = (int) (from & (Page.PAGE_SIZE - 1));
-            es.mm.memMap().zero(p, off, Page.PAGE_SIZE - off);
-            if (!Buffer.pageHasBuffers(p)) {
-                Buffer.createEmptyBuffers(p, Page.PAGE_SIZE, 1 << BufferHead.BH_UPTODATE);
-            }
-            for (BufferHead bh : Buffer.buffers(p)) {
-                if (!bh.test(BufferHead.BH_MAPPED)) {
-                    bh.mapBh(es.bdev, m.pblk());
+            es.mm.memMap().zero(p, off, (int) Math.min(length, Page.PAGE_SIZE - off));
+            if (es.iomap) {
+                PageWriteback.setPageDirtyNobuffers(p); // iomap_zero_range's write_end
+            } else {
+                if (!Buffer.pageHasBuffers(p)) {
+                    Buffer.createEmptyBuffers(p, Page.PAGE_SIZE, 1 << BufferHead.BH_UPTODATE);
                 }
-                Buffer.markBufferDirty(bh);
+                for (BufferHead bh : Buffer.buffers(p)) {
+                    if (!bh.test(BufferHead.BH_MAPPED)) {
+                        bh.mapBh(es.bdev, m.pblk());
+                    }
+                    Buffer.markBufferDirty(bh);
+                }
             }
         }
         Filemap.unlockPage(p);
@@ -607,7 +646,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
     public Iomap mapBlocks(Inode inode, long offset) {
         long lblk = offset >> Page.PAGE_SHIFT;
         es.failIfInjected(inode.ino(), lblk);
-        Ext4Volume.BlockMap m = mapBlocks(inode, lblk, 1, true, false);
+        Ext4Volume.BlockMap m = mapBlocks(inode, lblk, 1, true, false, true);
         if (m.unwritten()) {
             changeBlockMap(es, inode, lblk, 1, () -> {
                 es.vol.convertUnwritten(inode.ino(), lblk, 1);
@@ -685,8 +724,8 @@ final class Ext4Inode implements VmOperations, IomapOps {
         public int writeEnd(AddressSpace mapping, long pos, int len, int copied, Page page, Object fsdata) {
             Inode inode = (Inode) mapping.host();
             boolean allocated = true;
-            for (BufferHead bh : Buffer.buffers(page)) {
-                allocated &= !bh.test(BufferHead.BH_DELAY);
+            for (BufferHead bh : Buffer.buffers(page)) { // ext4_da_should_update_i_disksize
+                allocated &= !bh.test(BufferHead.BH_DELAY) && !bh.test(BufferHead.BH_UNWRITTEN);
             }
             int n = Buffer.genericWriteEnd(inode, pos, len, copied, page);
             Ext4InodeInfo ei = Ext4Super.ei(inode);

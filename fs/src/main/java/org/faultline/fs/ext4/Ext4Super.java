@@ -38,6 +38,7 @@ public final class Ext4Super implements SuperOperations {
     final Mutex lock;
     final boolean iomap;
     long reservedBlocks;   // s_dirtyclusters_counter; under lock
+    final long resvClusters; // s_resv_clusters
     // armed block-mapping failures: the list is replaced, never changed
     private final AtomicReference<List<MapFailure>> mapFailures = new AtomicReference<>(List.of());
 
@@ -49,6 +50,17 @@ public final class Ext4Super implements SuperOperations {
         this.vol = vol;
         this.iomap = iomap;
         this.lock = new Mutex(k, "ext4 fs lock of " + bdev.name());
+        this.resvClusters = ext4CalculateResvClusters(vol.blocksCount());
+        vol.setDataReserve(() -> reservedBlocks + resvClusters);
+    }
+
+    /**
+     * ext4_calculate_resv_clusters(): 2% of the filesystem or 4096 clusters, whichever is smaller,
+     * kept back from ordinary allocations so that converting unwritten extents, punching holes and
+     * allocating delayed blocks do not fail for lack of a metadata block.
+     */
+    static long ext4CalculateResvClusters(long blocksCount) {
+        return Math.min(blocksCount / 50, 4096);
     }
 
     /**

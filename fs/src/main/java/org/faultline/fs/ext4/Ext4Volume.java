@@ -115,6 +115,7 @@ public final class Ext4Volume implements AutoCloseable {
     private final MetadataCache cache;
     private final BitSet dirtyGroups = new BitSet();
     private final BlockAllocator balloc;
+    private LongSupplier dataReserve = () -> 0L;
     private final InodeAllocator ialloc;
     private final ExtentTree.Store store;
     private final int bs;
@@ -288,6 +289,11 @@ public final class Ext4Volume implements AutoCloseable {
     /** @return free blocks */
     public long freeBlocks() {
         return sb.freeBlocksCount();
+    }
+
+    /** @return the filesystem's blocks ({@code s_blocks_count}) */
+    public long blocksCount() {
+        return sb.blocksCount();
     }
 
     /** @return free inodes */
@@ -1556,7 +1562,7 @@ public final class Ext4Volume implements AutoCloseable {
                 continue;
             }
             long hole = Math.min(next, endBlock) - lblk;
-            int want = (int) Math.min(hole, ExtentDescriptor.EXT_UNWRITTEN_MAX_LEN);
+            int want = claimFreeClusters((int) Math.min(hole, ExtentDescriptor.EXT_UNWRITTEN_MAX_LEN));
             BlockAllocator.Run r = balloc.allocate(goalFor(ino, t, lblk), want);
             try {
                 t.insert(lblk, r.start(), r.len(), true);
@@ -1661,6 +1667,34 @@ public final class Ext4Volume implements AutoCloseable {
         public boolean hole() {
             return pblk == 0;
         }
+    }
+
+    /**
+     * Sets what a data allocation not reserved by delayed allocation must leave free: the mounted
+     * filesystem's dirty (delalloc-reserved) clusters plus {@code s_resv_clusters}. Offline use
+     * reserves nothing.
+     */
+    public void setDataReserve(LongSupplier reserve) {
+        this.dataReserve = Objects.requireNonNull(reserve, "reserve");
+    }
+
+    /**
+     * ext4_mb_new_blocks()' claim loop over ext4_claim_free_clusters(), for a caller with root's
+     * rights (the root-reserved blocks are usable, {@code s_resv_clusters} and the dirty clusters
+     * are not): halves {@code len} until that many blocks can be had.
+     *
+     * @return the length to allocate, &gt;= 1
+     * @throws Ext4Exception ENOSPC when not even one block can be
+     */
+    private int claimFreeClusters(int len) throws Ext4Exception {
+        long avail = balloc.freeBlocks() - dataReserve.getAsLong();
+        while (len > 0 && len > avail) {
+            len >>= 1;
+        }
+        if (len == 0) {
+            throw new Ext4Exception(Ext4Exception.ENOSPC, dev + ": " + Ext4Exception.describe(Ext4Exception.ENOSPC));
+        }
+        return len;
     }
 
     /** Logical blocks a file can have: {@link #MAX_FILE_SIZE} / block size. */
@@ -1920,6 +1954,16 @@ public final class Ext4Volume implements AutoCloseable {
      */
     public BlockMap mapBlocks(long ino, long lblk, int maxLen, boolean create, boolean createUnwritten)
             throws IOException {
+        return mapBlocks(ino, lblk, maxLen, create, createUnwritten, false);
+    }
+
+    /**
+     * {@link #mapBlocks(long, long, int, boolean, boolean)}; {@code delallocReserved} says the blocks
+     * were reserved when the data was dirtied ({@code EXT4_MB_DELALLOC_RESERVED}), so the
+     * allocation may use the blocks {@link #setDataReserve reserved} for others.
+     */
+    public BlockMap mapBlocks(long ino, long lblk, int maxLen, boolean create, boolean createUnwritten,
+                              boolean delallocReserved) throws IOException {
         begin(create);
         if (lblk < 0 || maxLen < 1) {
             throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + ": map " + lblk + "+" + maxLen);
@@ -1948,6 +1992,9 @@ public final class Ext4Volume implements AutoCloseable {
         }
         long want = Math.min(hole, maxFileBlocks() - lblk);
         want = Math.min(want, createUnwritten ? ExtentDescriptor.EXT_UNWRITTEN_MAX_LEN : ExtentDescriptor.EXT_INIT_MAX_LEN);
+        if (!delallocReserved) {
+            want = claimFreeClusters((int) want);
+        }
         BlockAllocator.Run r = balloc.allocate(goalFor(ino, t, lblk), (int) want);
         try {
             t.insert(lblk, r.start(), r.len(), createUnwritten);

@@ -1,0 +1,165 @@
+package org.faultline.tools.workload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.faultline.fs.ext4.Ext4Volume;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Ordinary operations whose data the emulated ext4 once lost, each checked three ways: through the
+ * kernel's own reads (the oracle), on the unmounted image read by Faultline, and on the image
+ * loop-mounted read-only by the host kernel. Each workload ran a few schedules.
+ */
+class Ext4DataCorrectnessTest {
+    private static final long[] SEEDS = {1, 2, 3};
+
+    /** Runs {@code text} on a fresh image for each seed and checks all three readers. */
+    private static void holds(String name, String text) throws Exception {
+        for (long seed : SEEDS) {
+            Ext4Boot.Outcome out = Ext4Boot.run(name + "-" + seed, text, seed, 2048);
+            assertTrue(out.result().ok(), out::why);
+            assertEquals(0, out.runner().umountResult(), "umount");
+            assertEquals(List.of(), out.oracle().verifyImage(out.image()), "Faultline reading the image, seed " + seed);
+            if (HostReadBack.unavailable() == null) {
+                assertEquals(List.of(), HostReadBack.compare(out.image(), out.oracle().expectedFiles()),
+                        "the host kernel reading the image, seed " + seed);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {3072, 512, 1024 + 512})
+    void directWriteAtSectorAlignmentOverExistingData(int off) throws Exception {
+        holds("dio-overwrite-" + off, """
+                task t
+                  open f /a create rdwr
+                  write f 0 16k seed=1
+                  fsync f
+                  open d /a rdwr direct
+                  write d %d 8k seed=2
+                  read f 0 16k
+                  drop-caches
+                  read f 0 16k
+                """.formatted(off));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1024 2k", "0 512", "3584 1k", "8192+512 7k"})
+    void directWriteIntoNewBlocksZeroesTheRestOfThem(String where) throws Exception {
+        holds("dio-new-" + where.replace(' ', '_').replace('+', '_'), """
+                task t
+                  open o /old create rdwr
+                  write o 0 256k byte=0xee
+                  fsync o
+                  close o
+                  unlink /old
+                  sync
+                  open d /new create rdwr direct
+                  write d %s seed=3
+                  read d 0 16k
+                  drop-caches
+                  open f /new rdonly
+                  read f 0 16k
+                """.formatted(where));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1024 8k", "512 512", "3584 5k"})
+    void directReadOfAHoleTouchesNothingElse(String where) throws Exception {
+        holds("dio-hole-read-" + where.replace(' ', '_'), """
+                task t
+                  open f /a create rdwr
+                  truncate f 64k
+                  mmap m f 0 64k shared rw
+                  store m 32k 4k seed=1
+                  msync m
+                  munmap m
+                  open d /a rdonly direct
+                  read d %s
+                  read f 0 64k
+                  fsync f
+                  drop-caches
+                  read f 0 64k
+                """.formatted(where));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"punch", "zero-range", "zero-range keep-size"})
+    void partialBlockPunchAndZeroReachTheDisk(String mode) throws Exception {
+        holds("partial-" + mode.replace(' ', '_'), """
+                task t
+                  open f /a create rdwr
+                  write f 0 24k seed=1
+                  fsync f
+                  fallocate f 100 200 %1$s
+                  fallocate f 5000 10000 %1$s
+                  fallocate f 20k+7 3k %1$s
+                  fsync f
+                  drop-caches
+                  read f 0 24k
+                """.formatted(mode));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "keep-size"})
+    void buffredWritesIntoPreallocatedBlocksReadZeroesAround(String mode) throws Exception {
+        holds("prealloc-buffered-" + (mode.isEmpty() ? "size" : mode), """
+                task t
+                  open o /old create rdwr
+                  write o 0 256k byte=0xee
+                  fsync o
+                  close o
+                  unlink /old
+                  sync
+                  open f /a create rdwr
+                  fallocate f 0 64k %s
+                  write f 100 10 seed=5
+                  write f 70k 100 seed=6
+                  read f 0 72k
+                  fsync f
+                  drop-caches
+                  read f 0 72k
+                """.formatted(mode));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"8k 4k", "0 64k", "16k+512 1k"})
+    void directWritesIntoPreallocatedBlocksAreKept(String where) throws Exception {
+        holds("prealloc-dio-" + where.replace(' ', '_').replace('+', '_'), """
+                task t
+                  open f /a create rdwr
+                  fallocate f 0 64k
+                  open d /a rdwr direct
+                  write d %s seed=6
+                  read f 0 64k
+                  drop-caches
+                  read f 0 64k
+                """.formatted(where));
+    }
+
+    /**
+     * ext4 keeps {@code s_resv_clusters} (2% of the blocks, at most 4096) from ordinary
+     * allocations: a file filling the filesystem stops with that many blocks still free.
+     */
+    @org.junit.jupiter.api.Test
+    void aFillingWriteStopsAtTheReservedClusters() throws Exception {
+        Ext4Boot.Outcome out = Ext4Boot.run("enospc-fill", """
+                task t
+                  open f /fill create rdwr
+                  loop 1100
+                    expect-error write f $i*16k 16k seed=1 ENOSPC|ok
+                  end
+                  expect-error fsync f ENOSPC|ok
+                """, 1, 4096);
+        assertTrue(out.result().ok(), out::why);
+        try (Ext4Volume v = Ext4Volume.openImage(out.image(), Ext4Volume.Options.readOnlyMode())) {
+            long resv = Math.min(v.blocksCount() / 50, 4096);
+            Assumptions.assumeTrue(resv > 0);
+            assertEquals(resv, v.freeBlocks(), "free blocks left by a filling write");
+        }
+    }
+}
