@@ -196,7 +196,7 @@ public final class RequestQueue {
     private void irqTaskMain(Hctx h) {
         Task self = k.sched().current();
         for (;;) {
-            h.irqWait.waitEvent(() -> h.pending.get() > 0 || self.kthreadShouldStop(), idleTarget);
+            h.irqWait.waitEventIdle(() -> h.pending.get() > 0 || self.kthreadShouldStop(), idleTarget);
             Request rq = take(h);
             if (rq == null) {
                 if (self.kthreadShouldStop()) {

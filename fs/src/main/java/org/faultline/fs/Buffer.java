@@ -2,6 +2,7 @@ package org.faultline.fs;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.faultline.block.Bio;
 import org.faultline.block.BlkCore;
 import org.faultline.block.BlkStatus;
@@ -376,7 +377,7 @@ public final class Buffer {
             Filemap.unlockPage(page);
             return 0;
         }
-        int[] left = {reads.size()};
+        AtomicInteger left = new AtomicInteger(reads.size()); // the last buffer's completion ends the page's read
         boolean[] err = {false};
         for (BufferHead bh : reads) {
             lockBuffer(bh);
@@ -393,7 +394,7 @@ public final class Buffer {
                 }
                 b.clear(BufferHead.BH_ASYNC_READ);
                 unlockBuffer(b);
-                if (--left[0] == 0) {
+                if (left.decrementAndGet() == 0) {
                     if (!err[0]) {
                         page.setUptodate();
                     } else {

@@ -2,6 +2,7 @@ package org.faultline.fs;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.faultline.block.Bio;
 import org.faultline.block.BlkCore;
 import org.faultline.block.BlockDevice;
@@ -268,13 +269,13 @@ public final class DirectIo {
             boolean[] failed = {false};
             if (!bios.isEmpty()) {
                 Completion all = new Completion(bdev.kernel(), "dio");
-                int[] pending = {bios.size()};
+                AtomicInteger pending = new AtomicInteger(bios.size()); // bios may end on several IRQ tasks at once
                 for (Bio b : bios) {
                     b.setEndIo(x -> { // dio_bio_end_io: hand it to the waiter
                         if (!x.status().ok()) {
                             failed[0] = true;
                         }
-                        if (--pending[0] == 0) {
+                        if (pending.decrementAndGet() == 0) {
                             all.complete();
                         }
                     });

@@ -107,9 +107,20 @@ public abstract class Scheduler {
         cur.state = Task.TASK_UNINTERRUPTIBLE;
     }
 
+    /**
+     * set_current_state(TASK_IDLE): a sleep that is no sign of trouble however long it lasts — a
+     * kernel thread waiting for work, a parent in wait4() — so khungtaskd's check_hung_task()
+     * passes over it (the kernel's idle daemons sleep TASK_INTERRUPTIBLE or TASK_IDLE).
+     */
+    public void prepareToSleepIdle(WaitTarget on) {
+        prepareToSleep(on);
+        current().idleSleep = true;
+    }
+
     /** __set_current_state(TASK_RUNNING): the task no longer intends to sleep. */
     public void setRunning() {
         Task cur = current();
+        cur.idleSleep = false;
         cur.state = Task.TASK_RUNNING;
         cur.waitingOn = null;
         cur.sleepDeadlineNs = -1;

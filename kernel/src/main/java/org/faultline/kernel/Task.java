@@ -43,6 +43,7 @@ public final class Task {
     volatile boolean shouldStop;            // kthread_should_stop()
     volatile long wakeups;                  // count of wake-ups received, for the hung-task watchdog
     volatile long sleptAtNs;                // clock time the task last blocked, for the hung-task watchdog
+    volatile boolean idleSleep;             // TASK_IDLE / an interruptible idle wait: the watchdog ignores it
     TaskPlug plug;                          // current->plug
     int preemptCount;                       // spin locks held (atomic context)
     final List<Object> held = new ArrayList<>(); // locks held, in acquisition order, for reports

@@ -175,7 +175,7 @@ public final class WaitForGraph {
             lastWakeups = wakeups;
             long now = s.clockNs();
             for (Task t : ts) {
-                if (!t.exited && t.isSleeping() && t.sleepDeadlineNs < 0 && now - t.sleptAtNs > timeoutNs) {
+                if (!t.exited && t.isSleeping() && !t.idleSleep && t.sleepDeadlineNs < 0 && now - t.sleptAtNs > timeoutNs) {
                     String title = "INFO: task " + t.comm + ":" + t.pid + " blocked for more than "
                             + timeoutNs / 1_000_000_000L + " seconds.";
                     k.report(new Failure(Failure.Kind.HANG, title, title + "\n" + taskStates(s), 0, t.pid), true);

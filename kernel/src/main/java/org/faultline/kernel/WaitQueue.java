@@ -139,13 +139,25 @@ public final class WaitQueue {
      * @param on   what the task waits on, for the wait-for graph
      */
     public void waitEvent(java.util.function.BooleanSupplier cond, WaitTarget on) {
+        waitEvent(cond, on, false);
+    }
+
+    /**
+     * wait_event_idle() (and the interruptible waits of idle kernel threads): as
+     * {@link #waitEvent}, in a sleep the hung-task watchdog does not report.
+     */
+    public void waitEventIdle(java.util.function.BooleanSupplier cond, WaitTarget on) {
+        waitEvent(cond, on, true);
+    }
+
+    private void waitEvent(java.util.function.BooleanSupplier cond, WaitTarget on, boolean idle) {
         if (cond.getAsBoolean()) {
             return;
         }
         Scheduler s = k.sched();
         Entry e = new Entry(s.current(), 0, WaitQueue::autoremoveWakeFunction, null);
         for (;;) {
-            prepareToWait(e, on, false);
+            prepareToWait(e, on, false, idle);
             if (cond.getAsBoolean()) {
                 break;
             }
@@ -192,6 +204,10 @@ public final class WaitQueue {
 
     /** prepare_to_wait(): queues the entry if it is not queued and sets the task to sleep. */
     public void prepareToWait(Entry e, WaitTarget on, boolean exclusive) {
+        prepareToWait(e, on, exclusive, false);
+    }
+
+    private void prepareToWait(Entry e, WaitTarget on, boolean exclusive, boolean idle) {
         synchronized (this) {
             if (exclusive) {
                 e.flags |= WQ_FLAG_EXCLUSIVE;
@@ -203,7 +219,11 @@ public final class WaitQueue {
                     addHead(e);
                 }
             }
-            k.sched().prepareToSleep(on);
+            if (idle) {
+                k.sched().prepareToSleepIdle(on);
+            } else {
+                k.sched().prepareToSleep(on);
+            }
         }
     }
 

@@ -73,6 +73,26 @@ class FreeSchedulerTest {
                 r.fatal().report());
     }
 
+    /**
+     * khungtaskd reports the task stuck in an uninterruptible sleep, not a kernel thread idling
+     * for work (kswapd, an IRQ thread), even one that went to sleep first.
+     */
+    @Test
+    void hungTaskWatchdogNamesTheBlockedTaskNotAnIdleDaemon() {
+        Kernel k = Kernel.boot(BootParams.free().withHungTaskTimeoutMs(1_000));
+        WaitQueue idle = new WaitQueue(k);
+        Completion never = new Completion(k, "lost");
+        k.spawn("kswapd0", TaskKind.KTHREAD, () -> idle.waitEventIdle(() -> Task.current().kthreadShouldStop(),
+                () -> "kswapd_wait (node balanced)"));
+        k.spawn("dio", TaskKind.USER, () -> {
+            k.sched().msleep(200);
+            never.waitForCompletion();
+        });
+        RunResult r = k.run();
+        assertEquals(Failure.Kind.HANG, r.fatal().kind(), () -> r.fatal().report());
+        assertTrue(r.fatal().title().startsWith("INFO: task dio:2 blocked for more than"), r.fatal().title());
+    }
+
     @Test
     void msleepTakesRealTime() {
         Kernel k = Kernel.boot(BootParams.free());

@@ -164,7 +164,7 @@ public final class Vmscan {
         Task self = Task.current();
         self.setFlags(Task.PF_KSWAPD | Task.PF_MEMALLOC);
         for (;;) {
-            kswapdWait.waitEvent(() -> kswapdWanted || self.kthreadShouldStop(), KSWAPD_IDLE);
+            kswapdWait.waitEventIdle(() -> kswapdWanted || self.kthreadShouldStop(), KSWAPD_IDLE);
             if (self.kthreadShouldStop()) {
                 return;
             }

@@ -177,7 +177,7 @@ public final class WorkloadRunner {
     }
 
     private void epilogue(Actor me) {
-        exited.waitEvent(() -> running.get() == 0, new WaitTarget() {
+        exited.waitEventIdle(() -> running.get() == 0, new WaitTarget() {
             @Override
             public String describe() {
                 return "the exit of every workload task (" + running.get() + " running)";
