@@ -157,10 +157,12 @@ final class BootCommand implements Callable<Integer> {
             throw new CliError("--ram " + Sizes.format(ram) + ": must be between " + Sizes.format(MIN_RAM) + " and "
                     + Sizes.format(MAX_RAM));
         }
+        long writes = workload == null ? checkWorkloadFits() : 0;
         Path img = image;
         if (img == null) {
             img = defaultImage(root.env());
             if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
+                checkHostSpace(img, writes);
                 try {
                     Files.createDirectories(img.toAbsolutePath().getParent());
                     Mkfs.createImage(img, Math.max(DEFAULT_IMAGE_BYTES, size * 3), Mkfs.Options.seeded(seed));
@@ -172,6 +174,9 @@ final class BootCommand implements Callable<Integer> {
             }
         } else if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliError(img + ": No such file or directory (ENOENT)");
+        }
+        if (writes > 0) {
+            Images.checkFreeSpace("--size", size, writes + writes / 16, "the default workload", img);
         }
         PrintWriter out = spec.commandLine().getOut();
         BootParams base = BootParams.free();
@@ -276,6 +281,42 @@ final class BootCommand implements Callable<Integer> {
     }
 
     private boolean iomap;
+
+    /**
+     * Refuses a {@code --size} the default workload cannot run with, before anything is touched:
+     * its writer, mapper and dio tasks write six files of {@code size/8} (3/4 of it) and keep each
+     * file's expected bytes in the JVM heap to verify the image afterwards.
+     *
+     * @return the bytes it writes
+     */
+    private long checkWorkloadFits() {
+        long writes = size / 8 * 6;
+        long heap = Runtime.getRuntime().maxMemory();
+        long max = Math.min((long) (Integer.MAX_VALUE - 8) * 8, heap / 2 / 6 * 8) & ~((64L << 10) - 1);
+        if (size > max) {
+            throw new CliError("--size " + Sizes.format(size) + " does not fit: the default workload writes "
+                    + Sizes.format(writes) + " and keeps a copy in memory to verify the image, and this JVM's heap is "
+                    + Sizes.format(heap) + "; use --size " + Sizes.option(max) + " or less");
+        }
+        return writes;
+    }
+
+    /** Refuses to make the default image where the host file system cannot hold what the run writes. */
+    private static void checkHostSpace(Path img, long writes) {
+        try {
+            Path dir = img.toAbsolutePath().getParent();
+            while (dir != null && !Files.exists(dir)) {
+                dir = dir.getParent();
+            }
+            long usable = dir == null ? Long.MAX_VALUE : Files.getFileStore(dir).getUsableSpace();
+            if (writes + (64L << 20) > usable) {
+                throw new CliError("--size " + Sizes.format(writes / 6 * 8) + " does not fit: the default workload writes " + Sizes.format(writes) + " to "
+                        + img + " and its host file system has " + Sizes.format(usable) + " free; use a smaller --size");
+            }
+        } catch (java.io.IOException e) {
+            // best effort: creating the image reports a real failure
+        }
+    }
 
     /** The workload's 'set' lines fill in what the command line left at its defaults. */
     private void applySettings(Workload w) {

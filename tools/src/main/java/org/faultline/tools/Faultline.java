@@ -140,7 +140,10 @@ public final class Faultline implements Callable<Integer> {
         return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 
-    /** Usage errors: one line naming the problem, one line with the hint; exit 2. */
+    /**
+     * Usage errors: one line naming the problem, one line with the hint; exit 2. A bad option value
+     * (a converter refused it) is one line only: its message names the option and the accepted form.
+     */
     private static final class UsageErrors implements IParameterExceptionHandler {
         @Override
         public int handleParseException(ParameterException ex, String[] args) {
@@ -157,7 +160,10 @@ public final class Faultline implements Callable<Integer> {
                 }
             }
             err.println("faultline: " + msg);
-            err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+            if (!(ex.getCause() instanceof CommandLine.TypeConversionException)) {
+                // a bad value's message already names the option and the accepted form: one line
+                err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+            }
             return EXIT_USAGE;
         }
     }

@@ -146,8 +146,8 @@ class FaultlineCliTest {
     void benchRejectsBadOptionValues() throws IOException {
         Path d = scratch("bench-bad");
         String img = image(d, "disk.img", MIB).toString();
-        assertUsageError(run("bench", "block", "--image", img, "--size", "1M", "--pattern", "sideways"), "--pattern");
-        assertUsageError(run("bench", "block", "--image", img, "--size", "12q"), "'12q' is not a size");
+        assertOneLineError(run("bench", "block", "--image", img, "--size", "1M", "--pattern", "sideways"), "--pattern");
+        assertOneLineError(run("bench", "block", "--image", img, "--size", "12q"), "--size", "'12q' is not a size");
         assertUsageError(run("bench", "block", "--size", "1M"), "--image");
         assertOneLineError(run("bench", "block", "--image", img, "--size", "1M", "--bs", "1000"), "--bs");
         assertOneLineError(run("bench", "block", "--image", img, "--size", "1M", "--bs", "2M"), "--bs");

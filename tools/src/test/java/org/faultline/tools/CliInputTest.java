@@ -1,0 +1,95 @@
+package org.faultline.tools;
+
+import static org.faultline.tools.CliTestSupport.image;
+import static org.faultline.tools.CliTestSupport.lines;
+import static org.faultline.tools.CliTestSupport.run;
+import static org.faultline.tools.CliTestSupport.scratch;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.faultline.tools.CliTestSupport.Run;
+import org.junit.jupiter.api.Test;
+
+/** Bad input as a new user types it: one line on stderr naming what is wrong and what to do, exit 2. */
+class CliInputTest {
+    private static final long MIB = 1 << 20;
+
+    static void assertOneLineError(Run r, String... mentions) {
+        assertEquals(2, r.code(), r::toString);
+        String[] err = lines(r.err());
+        assertEquals(1, err.length, () -> "want one stderr line\n" + r);
+        assertTrue(err[0].startsWith("faultline"), r::toString);
+        String all = r.out() + r.err();
+        assertFalse(all.contains("\tat ") || all.contains("Exception") || all.contains("internal error"),
+                () -> "stack trace or internal error leaked\n" + r);
+        for (String m : mentions) {
+            assertTrue(err[0].contains(m), () -> "stderr should mention '" + m + "'\n" + r);
+        }
+    }
+
+    @Test
+    void everySizeOptionRefusesABadValueInOneLineNamingTheOptionAndTheForm() throws IOException {
+        Path d = scratch("sizes");
+        String img = d.resolve("x.img").toString();
+        for (String bad : new String[] {"abc", "0", "", "-5", "1.5M", "16E"}) {
+            Run r = run("mkfs", img, "--size", bad);
+            assertOneLineError(r, "--size");
+            assertTrue(r.err().contains("not a size") || r.err().contains("too large"), r::toString);
+            assertFalse(Files.exists(Path.of(img)), "nothing is created for a bad size");
+        }
+        assertOneLineError(run("mkfs", img, "--size", "abc"), "e.g. 4096, 64k, 16M, 1G");
+        String raw = image(d, "raw.img", MIB).toString();
+        assertOneLineError(run("boot", "--image", raw, "--size", "1.5M"), "--size", "not a size");
+        assertOneLineError(run("boot", "--image", raw, "--ram", "lots"), "--ram", "not a size");
+        assertOneLineError(run("boot", "--image", raw, "--memcg-limit", "0"), "--memcg-limit", "positive");
+        assertOneLineError(run("bench", "block", "--image", raw, "--size", "-5"), "--size", "not a size");
+        assertOneLineError(run("bench", "block", "--image", raw, "--size", "1M", "--bs", "x"), "--bs", "not a size");
+        assertOneLineError(run("bench", "fs", "--image", d.resolve("f.img").toString(), "--size", "16E"), "--size", "too large");
+        assertOneLineError(run("bench", "fs", "--image", d.resolve("f.img").toString(), "--ram", "1.5G"), "--ram");
+        assertOneLineError(run("ls", "--ram", "0", raw + ":/"), "--ram", "positive");
+        assertEquals(9_223_372_036_854_775_807L >> 60 << 60, Sizes.parse("7E"));
+    }
+
+    @Test
+    void aSizeThatDoesNotFitIsRefusedBeforeAnythingIsTouched() throws IOException {
+        Path d = scratch("sizes-fit");
+        Path img = d.resolve("big.img");
+        assertOneLineError(run("mkfs", img.toString(), "--size", "20T"), "--size", "16 TiB");
+        assertFalse(Files.exists(img));
+        Path small = d.resolve("small.img");
+        assertEquals(0, run("mkfs", small.toString(), "--size", "16M").code());
+        byte[] before = Files.readAllBytes(small);
+        assertOneLineError(run("boot", "--image", small.toString(), "--size", "1T"), "--size 1 TiB does not fit");
+        assertOneLineError(run("boot", "--image", small.toString(), "--size", "64M"), "--size 64 MiB does not fit",
+                "free");
+        assertArrayEquals(before, Files.readAllBytes(small), "a refused run does not write the image");
+    }
+
+    @Test
+    void benchBlockWriteRefusesToOverwriteAnExt4ImageWithoutForce() throws IOException {
+        Path d = scratch("bench-clobber");
+        Path img = d.resolve("fs.img");
+        assertEquals(0, run("mkfs", img.toString(), "--size", "16M").code());
+        byte[] before = Files.readAllBytes(img);
+        for (String pattern : new String[] {"write", "randwrite"}) {
+            assertOneLineError(run("bench", "block", "--image", img.toString(), "--size", "1M", "--pattern", pattern),
+                    img.toString(), "ext4", "--force");
+        }
+        assertArrayEquals(before, Files.readAllBytes(img), "the ext4 image was not written");
+        // the refusal mkfs and bench fs give
+        assertOneLineError(run("mkfs", img.toString(), "--size", "16M"), "ext4", "--force");
+        assertOneLineError(run("bench", "fs", "--image", img.toString(), "--size", "1M"), "ext4", "--force");
+        // reading is harmless, and --force overwrites
+        assertEquals(0, run("bench", "block", "--image", img.toString(), "--size", "1M", "--pattern", "read").code());
+        Run f = run("bench", "block", "--image", img.toString(), "--size", "2M", "--pattern", "write", "--force");
+        assertEquals(0, f.code(), f::toString);
+        // a scratch file without a file system is still fair game
+        Path raw = image(d, "raw.img", MIB);
+        assertEquals(0, run("bench", "block", "--image", raw.toString(), "--size", "1M").code());
+    }
+}
