@@ -109,7 +109,7 @@ final class ImageCommands {
     @Command(name = "ls", mixinStandardHelpOptions = true, sortOptions = false,
             description = "List a directory in an image (readdir(2) and stat(2) in a booted kernel, mounted read-only).")
     static final class Ls extends PathTool {
-        @Option(names = "-l", description = "Long listing: mode, links, inode, size, name.")
+        @Option(names = "-l", description = "Long listing: mode, links, inode, size, name (a symbolic link as NAME -> TARGET).")
         boolean longList;
 
         @Option(names = "-a", description = "Include '.' and '..'.")
@@ -123,16 +123,22 @@ final class ImageCommands {
         @Override
         void each(ImageSession.Ctx ctx, ImageSession.Operand o, boolean many) {
             PrintWriter out = out();
-            Kstat s = stat(ctx, o.path(), "cannot access");
+            // ls(1): with -l a symbolic link operand is shown, not followed; without, followed
+            Kstat s = longList ? lstat(ctx, o.path(), "cannot access") : stat(ctx, o.path(), "cannot access");
             if (s == null) {
                 return;
             }
             if (!s.isDir()) {
-                print(out, o.path(), s);
+                print(ctx, out, o.path(), o.path(), s);
                 return;
             }
             if (many) {
                 out.println(o.path() + ":");
+            }
+            List<String> names = new ArrayList<>();
+            if (all) { // getdents64(2) returns "." and ".." first (dir_emit_dots); the VFS's readdir leaves them out
+                names.add(".");
+                names.add("..");
             }
             List<DirEntry> entries = new ArrayList<>();
             int ret = Syscalls.readdir(o.path(), entries);
@@ -141,28 +147,56 @@ final class ImageCommands {
                 return;
             }
             for (DirEntry e : entries) {
-                if (!all && (e.name().equals(".") || e.name().equals(".."))) {
-                    continue;
+                if (!e.name().equals(".") && !e.name().equals("..")) {
+                    names.add(e.name());
                 }
+            }
+            for (String name : names) {
                 if (!longList) {
-                    out.println(e.name());
+                    out.println(name);
                     continue;
                 }
-                String p = o.path().endsWith("/") ? o.path() + e.name() : o.path() + "/" + e.name();
-                Kstat es = stat(ctx, p, "cannot access");
+                String p = o.path().endsWith("/") ? o.path() + name : o.path() + "/" + name;
+                Kstat es = lstat(ctx, p, "cannot access");
                 if (es != null) {
-                    print(out, e.name(), es);
+                    print(ctx, out, p, name, es);
                 }
             }
         }
 
-        private void print(PrintWriter out, String name, Kstat st) {
+        private void print(ImageSession.Ctx ctx, PrintWriter out, String path, String name, Kstat st) {
             if (longList) {
-                out.printf(Locale.ROOT, "%s %3d %8d %12d %s%n", modeString(st.mode()), st.nlink(), st.ino(), st.size(), name);
+                out.printf(Locale.ROOT, "%s %3d %8d %12d %s%s%n", modeString(st.mode()), st.nlink(), st.ino(), st.size(),
+                        name, linkSuffix(ctx, path, st));
             } else {
                 out.println(name);
             }
         }
+    }
+
+    /** {@code " -> target"} for a symbolic link (readlink(2)), as ls -l and stat print it; else "". */
+    static String linkSuffix(ImageSession.Ctx ctx, String path, Kstat st) {
+        if ((st.mode() & Inode.S_IFMT) != Inode.S_IFLNK) {
+            return "";
+        }
+        String[] target = new String[1];
+        int ret = Syscalls.readlink(path, target);
+        if (ret < 0) {
+            ctx.fail("cannot read symbolic link '" + path + "'", ret);
+            return "";
+        }
+        return " -> " + target[0];
+    }
+
+    /** lstat(2) of {@code path}, or null after reporting {@code what 'path': strerror}. */
+    static Kstat lstat(ImageSession.Ctx ctx, String path, String what) {
+        Kstat[] st = new Kstat[1];
+        int ret = Syscalls.lstat(path, st);
+        if (ret < 0) {
+            ctx.fail(what + " '" + path + "'", ret);
+            return null;
+        }
+        return st[0];
     }
 
     /** stat(2) of {@code path}, or null after reporting {@code what 'path': strerror}. */
@@ -176,22 +210,65 @@ final class ImageCommands {
         return st[0];
     }
 
-    /** {@code drwxr-xr-x}, as ls -l prints a mode. */
+    /** File type bits of {@code st_mode} (include/uapi/linux/stat.h) the VFS has no constant for. */
+    static final int S_IFSOCK = 0140000;
+    static final int S_IFBLK = 0060000;
+    static final int S_IFCHR = 0020000;
+    static final int S_IFIFO = 0010000;
+    static final int S_ISUID = 04000;
+    static final int S_ISGID = 02000;
+    static final int S_ISVTX = 01000;
+
+    /**
+     * {@code drwxr-xr-x}, as ls -l prints a mode: the type letter ({@code - d l p s c b}, {@code ?}
+     * for none of them), then rwx for owner, group and others, where setuid, setgid and sticky show
+     * as {@code s}/{@code S} and {@code t}/{@code T} (upper case when the x bit under it is clear).
+     */
     static String modeString(int mode) {
-        int type = mode & Inode.S_IFMT;
-        StringBuilder b = new StringBuilder(type == Inode.S_IFDIR ? "d" : type == Inode.S_IFLNK ? "l"
-                : type == Inode.S_IFREG ? "-" : "?");
+        StringBuilder b = new StringBuilder(10);
+        b.append(switch (mode & Inode.S_IFMT) {
+            case Inode.S_IFREG -> '-';
+            case Inode.S_IFDIR -> 'd';
+            case Inode.S_IFLNK -> 'l';
+            case S_IFIFO -> 'p';
+            case S_IFSOCK -> 's';
+            case S_IFCHR -> 'c';
+            case S_IFBLK -> 'b';
+            default -> '?';
+        });
         String rwx = "rwxrwxrwx";
+        int[] special = {S_ISUID, S_ISGID, S_ISVTX};
         for (int i = 0; i < 9; i++) {
-            b.append((mode & (0400 >> i)) != 0 ? rwx.charAt(i) : '-');
+            boolean set = (mode & (0400 >> i)) != 0;
+            char c = set ? rwx.charAt(i) : '-';
+            if (i % 3 == 2 && (mode & special[i / 3]) != 0) {
+                char sc = i == 8 ? 't' : 's';
+                c = set ? sc : Character.toUpperCase(sc);
+            }
+            b.append(c);
         }
         return b.toString();
+    }
+
+    /** The file type as stat(1) names it ({@code %F}). */
+    static String fileType(Kstat s) {
+        return switch (s.mode() & Inode.S_IFMT) {
+            case Inode.S_IFREG -> s.size() == 0 ? "regular empty file" : "regular file";
+            case Inode.S_IFDIR -> "directory";
+            case Inode.S_IFLNK -> "symbolic link";
+            case S_IFIFO -> "fifo";
+            case S_IFSOCK -> "socket";
+            case S_IFCHR -> "character special file";
+            case S_IFBLK -> "block special file";
+            default -> "weird file";
+        };
     }
 
     // ---------------------------------------------------------------- stat
 
     @Command(name = "stat", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "stat(2) paths in an image, printed as stat(1) does (booted kernel, mounted read-only).")
+            description = {"lstat(2) paths in an image, printed as stat(1) does (booted kernel, mounted read-only).",
+                "As stat(1) without -L, a symbolic link is described itself, not followed."})
     static final class Stat extends PathTool {
         @Override
         boolean writes() {
@@ -201,14 +278,13 @@ final class ImageCommands {
         @Override
         void each(ImageSession.Ctx ctx, ImageSession.Operand o, boolean many) {
             PrintWriter out = out();
-            Kstat s = stat(ctx, o.path(), "cannot stat");
+            Kstat s = lstat(ctx, o.path(), "cannot statx"); // stat(1) without -L does not follow a link
             if (s == null) {
                 return;
             }
-            out.printf(Locale.ROOT, "  File: %s%n", o.path());
+            out.printf(Locale.ROOT, "  File: %s%s%n", o.path(), linkSuffix(ctx, o.path(), s));
             out.printf(Locale.ROOT, "  Size: %-15d Blocks: %-10d IO Block: 4096   %s%n", s.size(), s.blocks(),
-                    s.isDir() ? "directory" : s.isReg() ? (s.size() == 0 ? "regular empty file" : "regular file")
-                            : "other");
+                    fileType(s));
             out.printf(Locale.ROOT, "Device: sda\tInode: %-11d Links: %d%n", s.ino(), s.nlink());
             out.printf(Locale.ROOT, "Access: (%04o/%s)%n", s.mode() & 07777, modeString(s.mode()));
         }
@@ -326,7 +402,7 @@ final class ImageCommands {
 
         private void remove(ImageSession.Ctx ctx, String path) {
             Kstat[] st = new Kstat[1];
-            int ret = Syscalls.stat(path, st);
+            int ret = Syscalls.lstat(path, st); // a symbolic link is removed itself, never what it points to
             if (ret < 0) {
                 if (!(force && ret == -Errno.ENOENT)) {
                     ctx.fail("cannot remove '" + path + "'", ret);
