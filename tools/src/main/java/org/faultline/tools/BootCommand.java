@@ -37,6 +37,7 @@ import org.faultline.mm.Mm;
 import org.faultline.mm.Page;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import org.faultline.tools.explore.Scenarios;
 import org.faultline.tools.workload.Oracle;
 import org.faultline.tools.workload.Workload;
 import org.faultline.tools.workload.WorkloadException;
@@ -64,7 +65,8 @@ import picocli.CommandLine.Spec;
 final class BootCommand implements Callable<Integer> {
     static final long DEFAULT_IMAGE_BYTES = 64L << 20;
     static final long MAX_RAM = 4L << 30;
-    static final long MIN_RAM = 8L << 20;
+    /** The least RAM a machine boots with: what the built-in scenarios set (and explore runs them on). */
+    static final long MIN_RAM = org.faultline.tools.explore.Scenario.DEFAULT_RAM;
 
     @ParentCommand
     Faultline root;
@@ -135,28 +137,37 @@ final class BootCommand implements Callable<Integer> {
     public Integer call() {
         Workload workload = null;
         if (workloadFile != null) {
-            try {
-                workload = Workload.load(workloadFile);
-            } catch (WorkloadException e) {
-                throw new CliError(e.getMessage());
-            } catch (java.io.IOException e) {
-                throw new CliError(workloadFile + ": " + e.getMessage());
+            String name = workloadFile.toString();
+            if (!Files.exists(workloadFile) && Scenarios.names().contains(name)) {
+                workload = Scenarios.byName(name).workload(); // a built-in scenario, as 'faultline scenarios' lists it
+            } else {
+                HostErrors.requireRegularFile(workloadFile, "a workload file (docs/workloads.md) or a scenario name "
+                        + "(faultline scenarios)");
+                try {
+                    workload = Workload.load(workloadFile);
+                } catch (WorkloadException e) {
+                    throw new CliError(e.getMessage());
+                } catch (java.io.IOException e) {
+                    throw new CliError(HostErrors.of(workloadFile, e));
+                }
             }
             applySettings(workload);
         }
         KernelProfile profile;
         try {
-            profile = KernelProfile.byName(kernel).with(patches);
+            profile = KernelProfile.byName(kernel);
         } catch (IllegalArgumentException e) {
-            throw new CliError(e.getMessage());
+            throw settingError(workload, "kernel", e.getMessage());
+        }
+        try {
+            profile = profile.with(patches);
+        } catch (IllegalArgumentException e) {
+            throw settingError(workload, "patch", e.getMessage());
         }
         if (size % (64 << 10) != 0 || size < (256 << 10)) {
             throw new CliError("--size " + size + ": must be a multiple of 64k and at least 256k");
         }
-        if (ram < MIN_RAM || ram > MAX_RAM) {
-            throw new CliError("--ram " + Sizes.format(ram) + ": must be between " + Sizes.format(MIN_RAM) + " and "
-                    + Sizes.format(MAX_RAM));
-        }
+        checkRam(ram, fromFile.contains("ram") ? workload : null);
         long writes = workload == null ? checkWorkloadFits() : 0;
         Path img = image;
         if (img == null) {
@@ -169,7 +180,7 @@ final class BootCommand implements Callable<Integer> {
                 } catch (Ext4Exception e) {
                     throw new CliError(e.getMessage());
                 } catch (java.io.IOException e) {
-                    throw new CliError(img + ": " + e.getMessage());
+                    throw new CliError(HostErrors.of(img, e));
                 }
             }
         } else if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
@@ -283,6 +294,35 @@ final class BootCommand implements Callable<Integer> {
     private boolean iomap;
 
     /**
+     * Refuses RAM outside {@link #MIN_RAM}..{@link #MAX_RAM}: as {@code --ram}, or as the 'set ram'
+     * line of {@code from} ({@code file:line:}) when the workload gave it.
+     */
+    static void checkRam(long ram, Workload from) {
+        if (ram >= MIN_RAM && ram <= MAX_RAM) {
+            return;
+        }
+        String why = Sizes.format(ram) + ": must be between " + Sizes.format(MIN_RAM) + " and " + Sizes.format(MAX_RAM);
+        if (from != null && from.settingLine("ram") > 0) {
+            throw new CliError(from.settingError("ram", "set ram " + why).getMessage());
+        }
+        throw new CliError("--ram " + why);
+    }
+
+    /** The settings whose value came from the workload's 'set' lines (not the command line). */
+    private final java.util.Set<String> fromFile = new java.util.HashSet<>();
+
+    /**
+     * An error about a value: {@code file:line: reason} when the workload's 'set KEY' line gave it
+     * (Workload#settingError), else the reason alone (the command line gave it).
+     */
+    private CliError settingError(Workload w, String key, String reason) {
+        if (w != null && fromFile.contains(key) && w.settingLine(key) > 0) {
+            return new CliError(w.settingError(key, reason).getMessage());
+        }
+        return new CliError(reason);
+    }
+
+    /**
      * Refuses a {@code --size} the default workload cannot run with, before anything is touched:
      * its writer, mapper and dio tasks write six files of {@code size/8} (3/4 of it) and keep each
      * file's expected bytes in the JVM heap to verify the image afterwards.
@@ -321,6 +361,12 @@ final class BootCommand implements Callable<Integer> {
     /** The workload's 'set' lines fill in what the command line left at its defaults. */
     private void applySettings(Workload w) {
         var cl = spec.commandLine().getParseResult();
+        for (String[] kv : new String[][] {{"ram", "--ram"}, {"memcg-limit", "--memcg-limit"}, {"kernel", "--kernel"},
+            {"patch", "--patch"}, {"seed", "--seed"}, {"debug-vm", "--debug-vm"}}) {
+            if (!cl.hasMatchedOption(kv[1]) && !w.settingValues(kv[0]).isEmpty()) {
+                fromFile.add(kv[0]);
+            }
+        }
         if (!cl.hasMatchedOption("--ram")) {
             ram = w.sizeSetting("ram", ram);
         }

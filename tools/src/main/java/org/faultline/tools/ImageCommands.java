@@ -3,6 +3,7 @@ package org.faultline.tools;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -319,6 +320,9 @@ final class ImageCommands {
                     break;
                 }
                 raw.write(buf, 0, (int) n);
+                if (raw.checkError()) {
+                    break; // standard output failed: Faultline.run reports it once
+                }
             }
             raw.flush();
             Syscalls.close(fd);
@@ -436,10 +440,13 @@ final class ImageCommands {
     @Command(name = "cp", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Copy a file into or out of an image, through a booted kernel's system calls.",
                 "Into an image: runs of zero blocks are left as holes (cp --sparse=auto), the file is fsync'ed.",
-                "Out of an image: the host file named (or DIR/NAME) is created or truncated; nothing else is written."})
+                "Out of an image: the host file named (or DIR/NAME) is created or truncated; nothing else is written.",
+                "'-' is standard input as the source (cp - IMAGE:/path reads it to its end into the file) or",
+                "standard output as the destination (cp IMAGE:/path - writes the file's bytes), as e2cp reads it."})
     static final class Cp extends Tool {
         @Parameters(arity = "2..*", paramLabel = "SRC... DST",
-                description = "HOST_FILE... IMAGE:/PATH, or IMAGE:/PATH... HOST_PATH; with several sources DST is a directory")
+                description = "HOST_FILE... IMAGE:/PATH, or IMAGE:/PATH... HOST_PATH; with several sources DST is a "
+                        + "directory; '-' is standard input (as SRC) or standard output (as DST)")
         List<String> args;
 
         @Override
@@ -454,15 +461,46 @@ final class ImageCommands {
                 }
             }
             if (in) {
+                if (srcs.contains(STDIO)) {
+                    if (srcs.size() > 1) {
+                        throw new CliError("'-' (standard input) must be the only source: cp - IMAGE:/path");
+                    }
+                    return copyInStdin(ImageSession.Operand.parse(dst));
+                }
                 List<Path> hosts = srcs.stream().map(Path::of).toList();
                 return copyIn(hosts, ImageSession.Operand.parse(dst));
             }
             List<ImageSession.Operand> from = parseAll(srcs);
+            if (dst.equals(STDIO)) {
+                return copyOutStdout(from);
+            }
             Path host = Path.of(dst);
             if (from.size() > 1 && !Files.isDirectory(host)) {
                 throw new CliError("target '" + dst + "' is not a directory");
             }
             return copyOut(from, host);
+        }
+
+        /** The operand that means standard input (as a source) or standard output (as the destination). */
+        static final String STDIO = "-";
+
+        /** Where copyInBody reads: {@code buf.length} bytes at {@code pos} or up to the end; 0 at the end. */
+        private interface Source {
+            int read(byte[] buf, long pos) throws IOException;
+        }
+
+        /** cp - IMAGE:/path: standard input, read to its end, into one file of the image. */
+        private int copyInStdin(ImageSession.Operand to) {
+            java.io.InputStream stdin = root.stdin();
+            return session(to.image(), true, ctx -> {
+                Kstat[] st = new Kstat[1];
+                if (Syscalls.stat(to.path(), st) == 0 && st[0].isDir()) {
+                    ctx.fail("cannot copy standard input to directory '" + to.path() + "': name the file to create, "
+                            + "e.g. " + to.image() + ":" + (to.path().endsWith("/") ? to.path() : to.path() + "/") + "NAME");
+                    return;
+                }
+                copyInBody(ctx, (buf, pos) -> stdin.readNBytes(buf, 0, buf.length), "standard input", to.path());
+            });
         }
 
         private int copyIn(List<Path> hosts, ImageSession.Operand to) {
@@ -483,15 +521,15 @@ final class ImageCommands {
                     String name = host.getFileName().toString();
                     String target = dir ? (to.path().endsWith("/") ? to.path() : to.path() + "/") + name : to.path();
                     try (FileChannel ch = FileChannel.open(host, StandardOpenOption.READ)) {
-                        copyInBody(ctx, ch, host, target);
+                        copyInBody(ctx, (buf, pos) -> readFully(ch, buf, pos), "'" + host + "'", target);
                     } catch (IOException e) {
-                        ctx.fail(host + ": cannot open: " + e.getMessage());
+                        ctx.fail("cannot open '" + host + "' for reading: " + HostErrors.describe(e));
                     }
                 }
             });
         }
 
-        private static void copyInBody(ImageSession.Ctx ctx, FileChannel ch, Path host, String target) {
+        private static void copyInBody(ImageSession.Ctx ctx, Source src, String from, String target) {
             int fd = Syscalls.open(target, File.O_CREAT | File.O_WRONLY | File.O_TRUNC, 0644);
             if (fd < 0) {
                 ctx.fail("cannot create '" + target + "'", fd);
@@ -501,7 +539,7 @@ final class ImageCommands {
             long pos = 0;
             try {
                 for (;;) {
-                    int n = readFully(ch, buf, pos);
+                    int n = src.read(buf, pos);
                     if (n <= 0) {
                         break;
                     }
@@ -514,7 +552,7 @@ final class ImageCommands {
                     pos += n;
                 }
             } catch (IOException e) {
-                ctx.fail(host + ": read failed: " + e.getMessage());
+                ctx.fail("error reading " + from + ": " + HostErrors.describe(e));
             }
             long ret = Syscalls.ftruncate(fd, pos); // a trailing hole still sets the size
             if (ret == 0) {
@@ -578,7 +616,7 @@ final class ImageCommands {
                         throw new CliError("refusing to copy over the image itself (" + target + ")");
                     }
                 } catch (IOException e) {
-                    throw new CliError(target + ": " + e.getMessage());
+                    throw new CliError(HostErrors.of(target, e));
                 }
                 targets.add(target);
             }
@@ -589,40 +627,91 @@ final class ImageCommands {
             });
         }
 
-        /** The host file is opened only once the source opened in the image, so a bad source leaves it alone. */
-        private static void copyOutBody(ImageSession.Ctx ctx, String path, Path target) {
+        /** cp IMAGE:/path... -: each file's bytes to standard output, in turn (as cat does). */
+        private int copyOutStdout(List<ImageSession.Operand> from) {
+            PrintStream raw = root.stdout();
+            out().flush();
+            return session(sameImage(from), false, ctx -> {
+                for (ImageSession.Operand o : from) {
+                    int fd = openForCopyOut(ctx, o.path());
+                    if (fd < 0) {
+                        continue;
+                    }
+                    copyOutData(ctx, fd, o.path(), (buf, n, pos) -> {
+                        raw.write(buf, 0, n);
+                        return !raw.checkError(); // Faultline.run reports a failed standard output once
+                    });
+                    Syscalls.close(fd);
+                }
+                raw.flush();
+            });
+        }
+
+        /** Where copyOutData writes {@code n} bytes read at {@code pos}; false to stop. */
+        private interface Sink {
+            boolean write(byte[] buf, int n, long pos) throws IOException;
+        }
+
+        /** open(2) of an image file to copy out; a negative errno after reporting it (EISDIR for a directory). */
+        private static int openForCopyOut(ImageSession.Ctx ctx, String path) {
             int fd = Syscalls.open(path, File.O_RDONLY, 0);
             if (fd < 0) {
                 ctx.fail("cannot open '" + path + "'", fd);
-                return;
+                return fd;
             }
             Kstat[] st = new Kstat[1];
             if (Syscalls.fstat(fd, st) == 0 && st[0].isDir()) {
                 ctx.fail("'" + path + "'", -Errno.EISDIR);
                 Syscalls.close(fd);
+                return -Errno.EISDIR;
+            }
+            return fd;
+        }
+
+        private static void copyOutData(ImageSession.Ctx ctx, int fd, String path, Sink sink) throws UncheckedIOException {
+            byte[] buf = new byte[CHUNK];
+            long pos = 0;
+            for (;;) {
+                long n = Syscalls.pread(fd, buf, 0, buf.length, pos);
+                if (n < 0) {
+                    ctx.fail("read '" + path + "' at " + pos, n);
+                    return;
+                }
+                if (n == 0) {
+                    return;
+                }
+                try {
+                    if (!sink.write(buf, (int) n, pos)) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                pos += n;
+            }
+        }
+
+        /** The host file is opened only once the source opened in the image, so a bad source leaves it alone. */
+        private static void copyOutBody(ImageSession.Ctx ctx, String path, Path target) {
+            int fd = openForCopyOut(ctx, path);
+            if (fd < 0) {
                 return;
             }
             try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                byte[] buf = new byte[CHUNK];
-                long pos = 0;
-                for (;;) {
-                    long n = Syscalls.pread(fd, buf, 0, buf.length, pos);
-                    if (n < 0) {
-                        ctx.fail("read '" + path + "' at " + pos, n);
-                        break;
-                    }
-                    if (n == 0) {
-                        break;
-                    }
-                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, (int) n);
-                    while (bb.hasRemaining()) {
-                        ch.write(bb, pos + bb.position());
-                    }
-                    pos += n;
+                try {
+                    copyOutData(ctx, fd, path, (buf, n, pos) -> {
+                        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                        while (bb.hasRemaining()) {
+                            ch.write(bb, pos + bb.position());
+                        }
+                        return true;
+                    });
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
                 }
             } catch (IOException e) {
-                ctx.fail(target + ": " + e.getMessage());
+                ctx.fail("cannot write '" + target + "': " + HostErrors.describe(e));
             }
             Syscalls.close(fd);
         }

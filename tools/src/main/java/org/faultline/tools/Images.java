@@ -232,19 +232,7 @@ final class Images {
     }
 
     private static String reason(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "Permission denied (EACCES)";
-        }
-        if (e instanceof java.nio.file.FileAlreadyExistsException) {
-            return "a file of that name is in the way (EEXIST)";
-        }
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "No such file or directory (ENOENT)";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return HostErrors.describe(e);
     }
 
     // ---------------------------------------------------------------- is the device in use?

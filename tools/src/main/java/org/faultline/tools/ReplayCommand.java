@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.faultline.kernel.Failure;
@@ -59,13 +58,14 @@ final class ReplayCommand implements Callable<Integer> {
                 sf = new ScheduleFile(sc.name(), kern, patches, "", "", "", null,
                         org.faultline.kernel.Schedule.decode(scheduleText));
             } else {
+                HostErrors.requireRegularFile(Path.of(target), "a schedule file saved by 'faultline explore'");
                 sf = ScheduleFile.parse(Files.readString(Path.of(target), StandardCharsets.UTF_8));
                 sc = Scenarios.resolve(sf.scenario());
                 sf.checkWorkload(sc);
             }
             prof = sc.kernel(sf.kernel(), sf.patches());
-        } catch (NoSuchFileException e) {
-            throw new CliError(target + ": No such file or directory (ENOENT)");
+        } catch (IOException e) {
+            throw new CliError(HostErrors.of(Path.of(target), e));
         } catch (IllegalArgumentException e) {
             throw new CliError(target + ": " + e.getMessage());
         }

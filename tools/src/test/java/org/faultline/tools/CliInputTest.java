@@ -92,4 +92,78 @@ class CliInputTest {
         Path raw = image(d, "raw.img", MIB);
         assertEquals(0, run("bench", "block", "--image", raw.toString(), "--size", "1M").code());
     }
+
+    @Test
+    void bootRunsABuiltInScenarioByNameAndAsTheFileScenariosShowPrints() throws IOException {
+        Path home = scratch("boot-scenario");
+        java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.put("FAULTLINE_HOME", home.toString());
+        // free-running, the scenario's race may or may not fire (exit 0 or 1): either way it booted and ran
+        Run byName = CliTestSupport.run(env, "boot", "gup-dio-dirty-no-buffers");
+        assertTrue(byName.code() == 0 || byName.code() == 1, byName::toString);
+        assertTrue(byName.out().startsWith("faultline boot: kernel 4.16") && byName.out().contains("RAM 4 MiB"),
+                byName::toString);
+        assertEquals("", byName.err(), byName::toString);
+        Run show = run("scenarios", "--show", "gup-dio-dirty-no-buffers");
+        assertTrue(show.out().contains("set ram 4M"), "a scenario's small RAM is what is being tested\n" + show);
+        Path wl = home.resolve("mine.wl");
+        Files.writeString(wl, show.out());
+        Run byFile = CliTestSupport.run(env, "boot", wl.toString());
+        assertTrue(byFile.code() == 0 || byFile.code() == 1, byFile::toString);
+        assertTrue(byFile.out().contains("RAM 4 MiB"), byFile::toString);
+    }
+
+    @Test
+    void anErrorFromASetLineCarriesFileAndLine() throws IOException {
+        Path d = scratch("set-lines");
+        Path img = d.resolve("disk.img");
+        assertEquals(0, run("mkfs", img.toString(), "--size", "16M").code());
+        Path small = d.resolve("small.wl");
+        Files.writeString(small, "set seed 1\nset ram 2M\ntask w\n  open f /a create rdwr\n");
+        assertOneLineError(run("boot", "--image", img.toString(), small.toString()), "small.wl:2:", "set ram 2 MiB",
+                "4 MiB");
+        assertOneLineError(run("explore", small.toString(), "--iterations", "1", "--out", d.toString()), "small.wl:2:");
+        Path big = d.resolve("big.wl");
+        Files.writeString(big, "set ram 8G\ntask w\n  open f /a create rdwr\n");
+        assertOneLineError(run("boot", "--image", img.toString(), big.toString()), "big.wl:1:", "set ram 8 GiB");
+        // the command line wins over the file, and is named as an option
+        assertEquals(0, run("boot", "--image", img.toString(), "--ram", "16M", small.toString()).code());
+        assertOneLineError(run("boot", "--image", img.toString(), "--ram", "2M", small.toString()), "--ram 2 MiB");
+    }
+
+    @Test
+    void hostFileAndScheduleErrorsSayWhatIsWrongAndWhatToDo() throws Exception {
+        Path d = scratch("messages");
+        Path img = d.resolve("disk.img");
+        assertEquals(0, run("mkfs", img.toString(), "--size", "16M").code());
+        Files.writeString(d.resolve("f"), "x");
+        assertEquals(0, run("cp", d.resolve("f").toString(), img + ":/f").code());
+        String missing = d.resolve("nonexist.wl").toString();
+        Run r = run("boot", "--image", img.toString(), missing);
+        assertOneLineError(r, missing + ": No such file or directory (ENOENT)");
+        assertFalse(r.err().contains(missing + ": " + missing), r::toString);
+        assertOneLineError(run("cp", "/x/y", img + ":/"), "/x/y: No such file or directory (ENOENT)");
+        r = run("cp", img + ":/f", "/x/y");
+        assertOneLineError(r, "cannot write '/x/y': No such file or directory (ENOENT)");
+        assertFalse(r.err().contains("/x/y: /x/y"), r::toString);
+        String sc = "mkwrite-not-uptodate-after-eio";
+        for (String bad : new String[] {"fl1:1:2:3.", "fl1:1:2:3*2147483000.4*1000", "fl1:x:2:3", "fl1:1:zz:3", "fl1:1:2:0"}) {
+            r = run("replay", sc, "--schedule", bad);
+            assertOneLineError(r, "bad schedule", "copy the whole schedule line");
+            assertFalse(r.err().contains("For input string") || r.err().contains("fromIndex"), r::toString);
+        }
+        Path dir = Files.createDirectories(d.resolve("adir"));
+        Path fifo = d.resolve("fifo");
+        Process p = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertEquals(0, p.waitFor());
+        for (Path what : new Path[] {dir, fifo}) {
+            String kind = what == dir ? "Is a directory (EISDIR)" : "not a regular file";
+            assertOneLineError(run("explore", what.toString()), what + ": " + kind, "workload file");
+            assertOneLineError(run("boot", "--image", img.toString(), what.toString()), what + ": " + kind);
+            assertOneLineError(run("replay", what.toString()), what + ": " + kind, "schedule file");
+        }
+        assertEquals("EUCLEAN", org.faultline.fs.Errno.name(-117));
+        assertEquals("Structure needs cleaning (EUCLEAN)", org.faultline.fs.Errno.describe(-117));
+        assertEquals("No space left on device (ENOSPC)", HostErrors.describe(new IOException("No space left on device")));
+    }
 }
