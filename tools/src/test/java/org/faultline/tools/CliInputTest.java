@@ -166,4 +166,27 @@ class CliInputTest {
         assertEquals("Structure needs cleaning (EUCLEAN)", org.faultline.fs.Errno.describe(-117));
         assertEquals("No space left on device (ENOSPC)", HostErrors.describe(new IOException("No space left on device")));
     }
+
+    @Test
+    void replayOfASavedScheduleHonoursPatch() throws IOException {
+        Path d = scratch("replay-patch");
+        String sc = "mkwrite-not-uptodate-after-eio";
+        Run e = run("explore", sc, "--iterations", "3", "--out", d.toString());
+        assertEquals(4, e.code(), e::toString);
+        String sched = d.resolve(sc + "-seed0.schedule").toString();
+        // a fix that removes the failure on this very schedule
+        Run fixed = run("replay", sched, "--patch", "+iomap-mkwrite-eio-on-not-uptodate");
+        assertEquals(0, fixed.code(), fixed::toString);
+        assertTrue(fixed.out().contains("the failure did not reproduce with --patch +iomap-mkwrite-eio-on-not-uptodate"),
+                fixed::toString);
+        // a patch unrelated to the bug: the same failure, and replay says the patch does not remove it
+        Run same = run("replay", sched, "--patch", "+memcg-v2");
+        assertEquals(4, same.code(), same::toString);
+        assertTrue(same.out().contains("same failure as recorded, with --patch +memcg-v2"), same::toString);
+        // a fix that changes the interleaving: one line naming the step and the explore command to run instead
+        Run diverged = run("replay", sched, "--patch", "+iomap-keep-uptodate-on-error");
+        assertOneLineError(diverged, "replay diverged with --patch +iomap-keep-uptodate-on-error at schedule step ",
+                "faultline explore " + sc + " --patch +iomap-keep-uptodate-on-error");
+        assertEquals(4, run("replay", sched).code(), "without --patch it is the recorded failure");
+    }
 }
