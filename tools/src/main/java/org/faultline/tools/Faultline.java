@@ -101,7 +101,7 @@ public final class Faultline implements Callable<Integer> {
         // standard output through a stream that keeps the host's reason for a failed write (ENOSPC on
         // /dev/full, EPIPE): PrintStream swallows it, and cat(1) reports it
         StdoutErrors rec = new StdoutErrors(new java.io.FileOutputStream(java.io.FileDescriptor.out));
-        PrintStream out = new PrintStream(new java.io.BufferedOutputStream(rec, 1 << 16), false);
+        PrintStream out = new PrintStream(new java.io.BufferedOutputStream(rec, 1 << 16), true); // as System.out
         int code = run(args, out, System.err, System.in, System.getenv(), rec);
         System.err.flush();
         System.exit(code);
