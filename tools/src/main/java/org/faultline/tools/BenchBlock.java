@@ -2,6 +2,8 @@ package org.faultline.tools;
 
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -151,6 +153,9 @@ final class BenchBlock implements Callable<Integer> {
 
         if (pattern.write) {
             Images.refuseToOverwrite(image, force, false, "bench block --pattern " + pattern + " would overwrite it");
+            if (create && !Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
+                Images.checkHostSpace("--size", size, size, "bench block --pattern " + pattern, image);
+            }
         }
         HostFileDriver driver = Images.open(image, size, direct, create, "--size", pattern.write);
         boolean sparse;

@@ -173,7 +173,7 @@ final class BootCommand implements Callable<Integer> {
         if (img == null) {
             img = defaultImage(root.env());
             if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
-                checkHostSpace(img, writes);
+                Images.checkHostSpace("--size", size, writes + (64L << 20), "the default workload", img);
                 try {
                     Files.createDirectories(img.toAbsolutePath().getParent());
                     Mkfs.createImage(img, Math.max(DEFAULT_IMAGE_BYTES, size * 3), Mkfs.Options.seeded(seed));
@@ -339,23 +339,6 @@ final class BootCommand implements Callable<Integer> {
                     + Sizes.format(heap) + "; use --size " + Sizes.option(max) + " or less");
         }
         return writes;
-    }
-
-    /** Refuses to make the default image where the host file system cannot hold what the run writes. */
-    private static void checkHostSpace(Path img, long writes) {
-        try {
-            Path dir = img.toAbsolutePath().getParent();
-            while (dir != null && !Files.exists(dir)) {
-                dir = dir.getParent();
-            }
-            long usable = dir == null ? Long.MAX_VALUE : Files.getFileStore(dir).getUsableSpace();
-            if (writes + (64L << 20) > usable) {
-                throw new CliError("--size " + Sizes.format(writes / 6 * 8) + " does not fit: the default workload writes " + Sizes.format(writes) + " to "
-                        + img + " and its host file system has " + Sizes.format(usable) + " free; use a smaller --size");
-            }
-        } catch (java.io.IOException e) {
-            // best effort: creating the image reports a real failure
-        }
     }
 
     /** The workload's 'set' lines fill in what the command line left at its defaults. */

@@ -166,6 +166,32 @@ final class Images {
     }
 
     /**
+     * Refuses a run that will write {@code bytes} into a new (sparse) image file at {@code image}
+     * when the host file system under it has less room: the run would fail with the host's ENOSPC
+     * surfacing as an I/O error, which reads as corruption. Best effort, before anything is created.
+     *
+     * @param option      the option that asked for it ({@code "--size"}), and its value
+     * @param what        what writes them, for the message ({@code "bench fs"})
+     */
+    static void checkHostSpace(String option, long optionValue, long bytes, String what, Path image) {
+        long usable;
+        try {
+            Path dir = image.toAbsolutePath().getParent();
+            while (dir != null && !Files.exists(dir)) {
+                dir = dir.getParent();
+            }
+            usable = dir == null ? Long.MAX_VALUE : Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return; // creating the image reports a real failure
+        }
+        if (bytes > usable) {
+            throw new CliError(option + " " + Sizes.format(optionValue) + " does not fit: " + what + " writes "
+                    + Sizes.format(bytes) + " to " + image + " and the host file system under it has "
+                    + Sizes.format(usable) + " free; use a smaller " + option + " or another directory");
+        }
+    }
+
+    /**
      * The file system {@code image} holds, if this tool would recognize it: {@code "an ext4 file
      * system"} when the ext2/3/4 superblock magic (0xEF53 at byte 1080) is there; else null (also
      * when it cannot be read). mkfs, bench fs and bench block share it to refuse destroying one.

@@ -68,6 +68,12 @@ class CliInputTest {
         assertOneLineError(run("boot", "--image", small.toString(), "--size", "64M"), "--size 64 MiB does not fit",
                 "free");
         assertArrayEquals(before, Files.readAllBytes(small), "a refused run does not write the image");
+        Path scratchImg = d.resolve("new.img");
+        assertOneLineError(run("bench", "block", "--image", scratchImg.toString(), "--create", "--size", "1P"),
+                "--size 1 PiB does not fit", "host file system");
+        assertFalse(Files.exists(scratchImg), "nothing is created for a size the host cannot hold");
+        assertOneLineError(run("bench", "fs", "--image", scratchImg.toString(), "--size", "8T"), "--size 8 TiB does not fit");
+        assertFalse(Files.exists(scratchImg));
     }
 
     @Test
