@@ -25,7 +25,10 @@ public final class Errno {
     public static final int EROFS = 30;
     public static final int ENAMETOOLONG = 36;
     public static final int ENOTEMPTY = 39;
+    public static final int ELOOP = 40;
     public static final int EOPNOTSUPP = 95;
+    /** EFSCORRUPTED in ext4 (fs/ext4/ext4.h): "Structure needs cleaning". */
+    public static final int EUCLEAN = 117;
 
     private static final String[] NAMES = new String[128];
 
@@ -51,11 +54,19 @@ public final class Errno {
         NAMES[ENAMETOOLONG] = "ENAMETOOLONG";
         NAMES[ENOTEMPTY] = "ENOTEMPTY";
         NAMES[EOPNOTSUPP] = "EOPNOTSUPP";
+        NAMES[ELOOP] = "ELOOP";
+        NAMES[EUCLEAN] = "EUCLEAN";
     }
 
-    /** "ENOENT" for 2 or -2. */
+    /** "ENOENT" for 2 or -2; any other Linux errno by its name too (the host library's table). */
     public static String name(long err) {
         int e = (int) Math.abs(err);
-        return e < NAMES.length && NAMES[e] != null ? NAMES[e] : "E" + e;
+        return e < NAMES.length && NAMES[e] != null ? NAMES[e] : org.faultline.nativeio.ErrnoException.errnoName(e);
+    }
+
+    /** "No such file or directory (ENOENT)" for 2 or -2: how the tools print an errno. */
+    public static String describe(long err) {
+        int e = (int) Math.abs(err);
+        return org.faultline.nativeio.ErrnoException.describe(e) + " (" + name(e) + ")";
     }
 }

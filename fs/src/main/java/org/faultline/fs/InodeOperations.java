@@ -14,6 +14,7 @@ import java.util.List;
  * rmdir     dir and victim i_rwsem
  * rename    both dirs' i_rwsem
  * setattr   i_rwsem (size changes: the fs truncates the page cache itself)
+ * get_link  none (the path walk holds a reference)
  * </pre>
  */
 public interface InodeOperations {
@@ -40,4 +41,14 @@ public interface InodeOperations {
 
     /** ->iterate_shared(): the entries of a directory, without "." and "..". */
     List<DirEntry> readdir(Inode dir);
+
+    /**
+     * ->get_link(): the target of symbolic link {@code inode}, for the path walk and readlink(2).
+     * A filesystem without symlinks keeps this default: EINVAL, as readlink(2) of a non-link.
+     *
+     * @throws FsError EINVAL if {@code inode} is not a symbolic link, EIO/EUCLEAN if unreadable
+     */
+    default String getLink(Inode inode) {
+        throw new FsError(Errno.EINVAL, "not a symbolic link: " + inode);
+    }
 }

@@ -14,6 +14,85 @@ public final class Namei {
     private Namei() {
     }
 
+    /** MAXSYMLINKS (include/linux/namei.h): symbolic links one walk follows before ELOOP. */
+    public static final int MAXSYMLINKS = 40;
+
+    /**
+     * link_path_walk() with walk_component() and, for the last component, lookup_last(): resolves
+     * {@code path} (absolute) component by component from the root. A symbolic link met on the way
+     * is followed as step_into() → pick_link() does: its body comes from {@code ->get_link}, an
+     * absolute body restarts the walk at the root, a relative one continues in the directory that
+     * holds the link, and the rest of the path is walked after it. The last component is followed
+     * only if {@code followLast} (LOOKUP_FOLLOW: stat(2), open(2); not lstat(2), readlink(2)) or the
+     * path ends in a slash (trailing_symlink()). More than {@link #MAXSYMLINKS} links in one walk
+     * is ELOOP.
+     *
+     * <p>Deviation: no dentry cache, no RCU walk, no mount crossing (one root filesystem); ".." of
+     * the root is the root, as the filesystem's own ".." entry says.
+     *
+     * @param components the path's components, as {@link Vfs} splits them
+     * @param trailingSlash the path ended in '/': the result must be a directory, and a link is followed
+     * @throws FsError ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, or the filesystem's error
+     */
+    static Inode linkPathWalk(Vfs vfs, Inode root, String path, String[] components, boolean followLast,
+                              boolean trailingSlash) {
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(java.util.Arrays.asList(components));
+        Inode cur = root;
+        int links = 0;
+        while (!todo.isEmpty()) {
+            String name = todo.pollFirst();
+            Inode next = vfs.lookupOne(cur, name);
+            if (next == null) {
+                throw new FsError(Errno.ENOENT, path);
+            }
+            boolean last = todo.isEmpty();
+            if (isSymlink(next) && (!last || followLast || trailingSlash)) {
+                if (++links > MAXSYMLINKS) {
+                    throw new FsError(Errno.ELOOP, path);
+                }
+                String body = pickLink(next);
+                String[] more = Vfs.components("/" + body);
+                for (int i = more.length - 1; i >= 0; i--) {
+                    todo.addFirst(more[i]);
+                }
+                if (body.startsWith("/")) {
+                    cur = root; // nd_jump_root()
+                }
+                continue; // a relative body walks on from cur, the link's directory
+            }
+            cur = next;
+        }
+        if (trailingSlash && !cur.isDir()) {
+            throw new FsError(Errno.ENOTDIR, path);
+        }
+        return cur;
+    }
+
+    /**
+     * pick_link(): the body of symbolic link {@code link} through its {@code ->get_link}
+     * (ext4_get_link, page_get_link). An empty body is ENOENT, as in the kernel.
+     */
+    static String pickLink(Inode link) {
+        String body = link.iop().getLink(link);
+        if (body == null || body.isEmpty()) {
+            throw new FsError(Errno.ENOENT, "empty symbolic link " + link);
+        }
+        return body;
+    }
+
+    static boolean isSymlink(Inode inode) {
+        return (inode.mode() & Inode.S_IFMT) == Inode.S_IFLNK;
+    }
+
+    /** readlink(2) (fs/stat.c: do_readlinkat → vfs_readlink): the body of the link at {@code path}, not followed. */
+    static String readlink(Vfs vfs, String path) {
+        Inode inode = vfs.lookupNoFollow(path);
+        if (!isSymlink(inode)) {
+            throw new FsError(Errno.EINVAL, path);
+        }
+        return inode.iop().getLink(inode);
+    }
+
     static int mkdir(Vfs vfs, String path, int mode) {
         try {
             Vfs.Parent p = vfs.parent(path);

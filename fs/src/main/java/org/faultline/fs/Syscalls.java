@@ -83,6 +83,9 @@ public final class Syscalls {
                 } finally {
                     p.dir().iRwsem.upWrite();
                 }
+                if (Namei.isSymlink(inode)) {
+                    inode = vfs().lookup(path); // an existing link is followed (deviation: a dangling one is ENOENT)
+                }
             } else {
                 inode = vfs().lookup(path);
             }
@@ -402,6 +405,26 @@ public final class Syscalls {
     public static int stat(String path, Kstat[] out) {
         try {
             out[0] = vfs().lookup(path).getattr();
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** lstat(2): like {@link #stat}, but a symbolic link at the end of {@code path} is not followed. */
+    public static int lstat(String path, Kstat[] out) {
+        try {
+            out[0] = vfs().lookupNoFollow(path).getattr();
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** readlink(2): the body of the symbolic link {@code path} in {@code out[0]}; EINVAL if it is not one. */
+    public static int readlink(String path, String[] out) {
+        try {
+            out[0] = Namei.readlink(vfs(), path);
             return 0;
         } catch (FsError e) {
             return e.err();

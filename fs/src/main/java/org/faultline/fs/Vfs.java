@@ -76,19 +76,18 @@ public final class Vfs {
     }
 
     /**
-     * path_lookupat(): the inode at {@code path}.
+     * path_lookupat() with LOOKUP_FOLLOW: the inode at {@code path}, symbolic links followed
+     * ({@link Namei#linkPathWalk}).
      *
-     * @throws FsError ENOENT, ENOTDIR, ENAMETOOLONG
+     * @throws FsError ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG
      */
     public Inode lookup(String path) {
-        Inode cur = rootInode();
-        for (String c : components(path)) {
-            cur = lookupOne(cur, c);
-            if (cur == null) {
-                throw new FsError(Errno.ENOENT, path);
-            }
-        }
-        return cur;
+        return Namei.linkPathWalk(this, rootInode(), path, components(path), true, path.endsWith("/"));
+    }
+
+    /** path_lookupat() without LOOKUP_FOLLOW (lstat(2)): a symbolic link at the end is not followed. */
+    public Inode lookupNoFollow(String path) {
+        return Namei.linkPathWalk(this, rootInode(), path, components(path), false, path.endsWith("/"));
     }
 
     /**
@@ -101,13 +100,8 @@ public final class Vfs {
         if (cs.length == 0) {
             throw new FsError(Errno.EINVAL, "no name in " + path);
         }
-        Inode cur = rootInode();
-        for (int i = 0; i < cs.length - 1; i++) {
-            cur = lookupOne(cur, cs[i]);
-            if (cur == null) {
-                throw new FsError(Errno.ENOENT, path);
-            }
-        }
+        Inode cur = Namei.linkPathWalk(this, rootInode(), path, java.util.Arrays.copyOf(cs, cs.length - 1), true,
+                false);
         if (!cur.isDir()) {
             throw new FsError(Errno.ENOTDIR, path);
         }
@@ -138,7 +132,7 @@ public final class Vfs {
         return sb.root();
     }
 
-    private static String[] components(String path) {
+    static String[] components(String path) {
         if (!path.startsWith("/")) {
             throw new FsError(Errno.ENOENT, "paths are absolute: " + path);
         }

@@ -94,38 +94,64 @@ public final class Schedule {
         if (parts.length < 4 || parts.length > 5 || !parts[0].equals(MAGIC)) {
             throw new IllegalArgumentException("not a Faultline schedule (expected fl1:SEED:DIGEST:CHOICES[:RANDOMS])");
         }
-        try {
-            long seed = Long.parseLong(parts[1]);
-            long digest = Long.parseUnsignedLong(parts[2], 16);
-            int[] ch = new int[16];
-            int n = 0;
-            if (!parts[3].isEmpty()) {
-                for (String tok : parts[3].split("\\.")) {
-                    int star = tok.indexOf('*');
-                    int pid = Integer.parseInt(star < 0 ? tok : tok.substring(0, star));
-                    int count = star < 0 ? 1 : Integer.parseInt(tok.substring(star + 1));
-                    if (pid <= 0 || count <= 0) {
-                        throw new IllegalArgumentException("bad schedule step '" + tok + "'");
-                    }
-                    while (n + count > ch.length) {
-                        ch = Arrays.copyOf(ch, ch.length * 2);
-                    }
-                    Arrays.fill(ch, n, n + count, pid);
-                    n += count;
+        long seed = field(parts[1], "SEED", false);
+        long digest = field(parts[2], "DIGEST", true);
+        int[] ch = new int[16];
+        int n = 0;
+        if (!parts[3].isEmpty()) {
+            String[] toks = parts[3].split("\\.", -1);
+            for (int i = 0; i < toks.length; i++) {
+                String tok = toks[i];
+                int star = tok.indexOf('*');
+                long pid = step(star < 0 ? tok : tok.substring(0, star), i, tok);
+                long count = star < 0 ? 1 : step(tok.substring(star + 1), i, tok);
+                if (pid > Integer.MAX_VALUE || count > MAX_DECODED_STEPS - n) {
+                    throw new IllegalArgumentException("bad schedule: step " + (i + 1) + " '" + tok + "' makes it longer "
+                            + "than " + MAX_DECODED_STEPS + " choices; copy the whole schedule line explore saved");
                 }
-            }
-            long[] rs = new long[0];
-            if (parts.length == 5 && !parts[4].isEmpty()) {
-                String[] toks = parts[4].split("\\.");
-                rs = new long[toks.length];
-                for (int i = 0; i < toks.length; i++) {
-                    rs[i] = Long.parseUnsignedLong(toks[i], 16);
+                while (n + count > ch.length) {
+                    ch = Arrays.copyOf(ch, (int) Math.min(MAX_DECODED_STEPS, ch.length * 2L));
                 }
+                Arrays.fill(ch, n, n + (int) count, (int) pid);
+                n += (int) count;
             }
-            return new Schedule(seed, Arrays.copyOf(ch, n), rs, digest);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad schedule: " + e.getMessage());
         }
+        long[] rs = new long[0];
+        if (parts.length == 5 && !parts[4].isEmpty()) {
+            String[] toks = parts[4].split("\\.", -1);
+            rs = new long[toks.length];
+            for (int i = 0; i < toks.length; i++) {
+                rs[i] = field(toks[i], "random value " + (i + 1), true);
+            }
+        }
+        return new Schedule(seed, Arrays.copyOf(ch, n), rs, digest);
+    }
+
+    /** The most choices a decoded schedule may hold (far above any saved one; bounds a mistyped count). */
+    static final int MAX_DECODED_STEPS = 1 << 26;
+
+    private static long field(String v, String what, boolean hex) {
+        try {
+            return hex ? Long.parseUnsignedLong(v, 16) : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad schedule: " + what + " '" + v + "' is not a " + (hex ? "hex " : "")
+                    + "number (fl1:SEED:DIGEST:CHOICES[:RANDOMS]); copy the whole schedule line explore saved");
+        }
+    }
+
+    /** A pid or repeat count of CHOICES ({@code PID} or {@code PID*COUNT}), positive. */
+    private static long step(String v, int index, String tok) {
+        long x;
+        try {
+            x = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            x = -1;
+        }
+        if (x <= 0) {
+            throw new IllegalArgumentException("bad schedule: step " + (index + 1) + " '" + tok + "' is not PID or "
+                    + "PID*COUNT with positive numbers; copy the whole schedule line explore saved");
+        }
+        return x;
     }
 
     @Override

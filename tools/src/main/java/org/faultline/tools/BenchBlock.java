@@ -2,6 +2,8 @@ package org.faultline.tools;
 
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -92,6 +94,9 @@ final class BenchBlock implements Callable<Integer> {
     @Option(names = "--vs-fio", description = "Then run fio with the same parameters on the same file and compare.")
     boolean vsFio;
 
+    @Option(names = {"-F", "--force"}, description = "With a write pattern, overwrite an image that holds a file system.")
+    boolean force;
+
     @Option(names = "--create", description = "Create the image as a sparse file of --size bytes (and its parent "
             + "directories) if it does not exist. An existing image is used as it is.")
     boolean create;
@@ -146,6 +151,12 @@ final class BenchBlock implements Callable<Integer> {
         int pagesPerIo = (int) (bs / Page.PAGE_SIZE);
         long iosPerJob = size / bs;
 
+        if (pattern.write) {
+            Images.refuseToOverwrite(image, force, false, "bench block --pattern " + pattern + " would overwrite it");
+            if (create && !Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
+                Images.checkHostSpace("--size", size, size, "bench block --pattern " + pattern, image);
+            }
+        }
         HostFileDriver driver = Images.open(image, size, direct, create, "--size", pattern.write);
         boolean sparse;
         RunResult r;

@@ -92,9 +92,12 @@ final class BenchFs implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliError(e.getMessage());
         }
+        Images.checkImageSize("--size", size + size / 4 + (64L << 20), image);
+        Images.checkHostSpace("--size", size, size + (64L << 20), "bench fs", image);
         if (Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
-            if (!force) {
-                throw new CliError(image + ": exists; bench fs makes a fresh scratch image (use --force to overwrite it)");
+            Images.refuseToOverwrite(image, force, true, "bench fs makes a fresh scratch image");
+            if (!force) { // an empty file: bench fs still never formats what it did not make without --force
+                throw new CliError(image + ": exists; bench fs makes a fresh scratch image: use --force to overwrite it");
             }
             Images.refuseToFormat(image);
         }

@@ -35,6 +35,7 @@ import org.faultline.kernel.TaskKind;
 import org.faultline.mm.MemCgroup;
 import org.faultline.mm.Mm;
 import org.faultline.mm.Page;
+import org.faultline.tools.explore.Scenarios;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import org.faultline.tools.workload.Oracle;
@@ -64,7 +65,8 @@ import picocli.CommandLine.Spec;
 final class BootCommand implements Callable<Integer> {
     static final long DEFAULT_IMAGE_BYTES = 64L << 20;
     static final long MAX_RAM = 4L << 30;
-    static final long MIN_RAM = 8L << 20;
+    /** The least RAM a machine boots with: what the built-in scenarios set (and explore runs them on). */
+    static final long MIN_RAM = org.faultline.tools.explore.Scenario.DEFAULT_RAM;
 
     @ParentCommand
     Faultline root;
@@ -135,43 +137,57 @@ final class BootCommand implements Callable<Integer> {
     public Integer call() {
         Workload workload = null;
         if (workloadFile != null) {
-            try {
-                workload = Workload.load(workloadFile);
-            } catch (WorkloadException e) {
-                throw new CliError(e.getMessage());
-            } catch (java.io.IOException e) {
-                throw new CliError(workloadFile + ": " + e.getMessage());
+            String name = workloadFile.toString();
+            if (!Files.exists(workloadFile) && Scenarios.names().contains(name)) {
+                workload = Scenarios.byName(name).workload(); // a built-in scenario, as 'faultline scenarios' lists it
+            } else {
+                HostErrors.requireRegularFile(workloadFile, "a workload file (docs/workloads.md) or a scenario name "
+                        + "(faultline scenarios)");
+                try {
+                    workload = Workload.load(workloadFile);
+                } catch (WorkloadException e) {
+                    throw new CliError(e.getMessage());
+                } catch (java.io.IOException e) {
+                    throw new CliError(HostErrors.of(workloadFile, e));
+                }
             }
             applySettings(workload);
         }
         KernelProfile profile;
         try {
-            profile = KernelProfile.byName(kernel).with(patches);
+            profile = KernelProfile.byName(kernel);
         } catch (IllegalArgumentException e) {
-            throw new CliError(e.getMessage());
+            throw settingError(workload, "kernel", e.getMessage());
+        }
+        try {
+            profile = profile.with(patches);
+        } catch (IllegalArgumentException e) {
+            throw settingError(workload, "patch", e.getMessage());
         }
         if (size % (64 << 10) != 0 || size < (256 << 10)) {
             throw new CliError("--size " + size + ": must be a multiple of 64k and at least 256k");
         }
-        if (ram < MIN_RAM || ram > MAX_RAM) {
-            throw new CliError("--ram " + Sizes.format(ram) + ": must be between " + Sizes.format(MIN_RAM) + " and "
-                    + Sizes.format(MAX_RAM));
-        }
+        checkRam(ram, fromFile.contains("ram") ? workload : null);
+        long writes = workload == null ? checkWorkloadFits() : 0;
         Path img = image;
         if (img == null) {
             img = defaultImage(root.env());
             if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
+                Images.checkHostSpace("--size", size, writes + (64L << 20), "the default workload", img);
                 try {
                     Files.createDirectories(img.toAbsolutePath().getParent());
                     Mkfs.createImage(img, Math.max(DEFAULT_IMAGE_BYTES, size * 3), Mkfs.Options.seeded(seed));
                 } catch (Ext4Exception e) {
                     throw new CliError(e.getMessage());
                 } catch (java.io.IOException e) {
-                    throw new CliError(img + ": " + e.getMessage());
+                    throw new CliError(HostErrors.of(img, e));
                 }
             }
         } else if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliError(img + ": No such file or directory (ENOENT)");
+        }
+        if (writes > 0) {
+            Images.checkFreeSpace("--size", size, writes + writes / 16, "the default workload", img);
         }
         PrintWriter out = spec.commandLine().getOut();
         BootParams base = BootParams.free();
@@ -277,9 +293,63 @@ final class BootCommand implements Callable<Integer> {
 
     private boolean iomap;
 
+    /**
+     * Refuses RAM outside {@link #MIN_RAM}..{@link #MAX_RAM}: as {@code --ram}, or as the 'set ram'
+     * line of {@code from} ({@code file:line:}) when the workload gave it.
+     */
+    static void checkRam(long ram, Workload from) {
+        if (ram >= MIN_RAM && ram <= MAX_RAM) {
+            return;
+        }
+        String why = Sizes.format(ram) + ": must be between " + Sizes.format(MIN_RAM) + " and " + Sizes.format(MAX_RAM);
+        if (from != null && from.settingLine("ram") > 0) {
+            throw new CliError(from.settingError("ram", "set ram " + why).getMessage());
+        }
+        throw new CliError("--ram " + why);
+    }
+
+    /** The settings whose value came from the workload's 'set' lines (not the command line). */
+    private final java.util.Set<String> fromFile = new java.util.HashSet<>();
+
+    /**
+     * An error about a value: {@code file:line: reason} when the workload's 'set KEY' line gave it
+     * (Workload#settingError), else the reason alone (the command line gave it).
+     */
+    private CliError settingError(Workload w, String key, String reason) {
+        if (w != null && fromFile.contains(key) && w.settingLine(key) > 0) {
+            return new CliError(w.settingError(key, reason).getMessage());
+        }
+        return new CliError(reason);
+    }
+
+    /**
+     * Refuses a {@code --size} the default workload cannot run with, before anything is touched:
+     * its writer, mapper and dio tasks write six files of {@code size/8} (3/4 of it) and keep each
+     * file's expected bytes in the JVM heap to verify the image afterwards.
+     *
+     * @return the bytes it writes
+     */
+    private long checkWorkloadFits() {
+        long writes = size / 8 * 6;
+        long heap = Runtime.getRuntime().maxMemory();
+        long max = Math.min((long) (Integer.MAX_VALUE - 8) * 8, heap / 2 / 6 * 8) & ~((64L << 10) - 1);
+        if (size > max) {
+            throw new CliError("--size " + Sizes.format(size) + " does not fit: the default workload writes "
+                    + Sizes.format(writes) + " and keeps a copy in memory to verify the image, and this JVM's heap is "
+                    + Sizes.format(heap) + "; use --size " + Sizes.option(max) + " or less");
+        }
+        return writes;
+    }
+
     /** The workload's 'set' lines fill in what the command line left at its defaults. */
     private void applySettings(Workload w) {
         var cl = spec.commandLine().getParseResult();
+        for (String[] kv : new String[][] {{"ram", "--ram"}, {"memcg-limit", "--memcg-limit"}, {"kernel", "--kernel"},
+            {"patch", "--patch"}, {"seed", "--seed"}, {"debug-vm", "--debug-vm"}}) {
+            if (!cl.hasMatchedOption(kv[1]) && !w.settingValues(kv[0]).isEmpty()) {
+                fromFile.add(kv[0]);
+            }
+        }
         if (!cl.hasMatchedOption("--ram")) {
             ram = w.sizeSetting("ram", ram);
         }

@@ -85,6 +85,7 @@ final class ExploreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliError(e.getMessage());
         }
+        BootCommand.checkRam(sc.ramPages() * 4096L, sc.workload());
         if (!strategy.equals("random") && !strategy.equals("pct")) {
             throw new CliError("--strategy " + strategy + ": expected random or pct");
         }

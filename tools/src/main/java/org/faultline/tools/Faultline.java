@@ -58,6 +58,8 @@ public final class Faultline implements Callable<Integer> {
     private final Map<String, String> env;
     /** Raw standard output, for commands writing bytes ({@code cat}); null means System.out. */
     private PrintStream stdout;
+    /** Standard input, for {@code cp - IMAGE:/path}; null means System.in. */
+    private InputStream stdin;
 
     @Spec
     CommandSpec spec;
@@ -77,6 +79,11 @@ public final class Faultline implements Callable<Integer> {
         return stdout == null ? System.out : stdout;
     }
 
+    /** Standard input ({@code cp -}). */
+    InputStream stdin() {
+        return stdin == null ? System.in : stdin;
+    }
+
     /** The environment the commands see. */
     Map<String, String> env() {
         return env;
@@ -91,10 +98,51 @@ public final class Faultline implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
-        System.out.flush();
+        // standard output through a stream that keeps the host's reason for a failed write (ENOSPC on
+        // /dev/full, EPIPE): PrintStream swallows it, and cat(1) reports it
+        StdoutErrors rec = new StdoutErrors(new java.io.FileOutputStream(java.io.FileDescriptor.out));
+        PrintStream out = new PrintStream(new java.io.BufferedOutputStream(rec, 1 << 16), true); // as System.out
+        int code = run(args, out, System.err, System.in, System.getenv(), rec);
         System.err.flush();
         System.exit(code);
+    }
+
+    /** An output stream that remembers the first write error of the stream under it. */
+    static final class StdoutErrors extends java.io.FilterOutputStream {
+        IOException first;
+
+        StdoutErrors(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+                throw e;
+            }
+        }
     }
 
     /**
@@ -111,18 +159,38 @@ public final class Faultline implements Callable<Integer> {
 
     /** {@link #run(String[], PrintStream, PrintStream)} with an explicit environment. */
     static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+        return run(args, out, err, System.in, env, null);
+    }
+
+    /**
+     * {@link #run(String[], PrintStream, PrintStream)} with an explicit standard input and
+     * environment. A failed write to standard output is an error, as in cat(1): one line naming
+     * the host's reason ({@code rec}'s, when given), exit 2, unless the command already failed.
+     */
+    static int run(String[] args, PrintStream out, PrintStream err, InputStream in, Map<String, String> env,
+                   StdoutErrors rec) {
         PrintWriter o = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true);
         PrintWriter e = new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true);
         boolean debug = env.containsKey("FAULTLINE_DEBUG");
         try {
             Faultline f = new Faultline(env);
             f.stdout = out;
+            f.stdin = in;
             CommandLine cl = new CommandLine(f);
             cl.setOut(o);
             cl.setErr(e);
             cl.setParameterExceptionHandler(new UsageErrors());
             cl.setExecutionExceptionHandler(new Errors(debug));
-            return cl.execute(args);
+            int code = cl.execute(args);
+            o.flush();
+            if (out.checkError()) { // flushes; true once any write to standard output failed
+                String why = rec != null && rec.first != null ? HostErrors.describe(rec.first) : "write failed";
+                if (code == 0 && !why.contains("(EPIPE)")) { // a closed pipe ends us quietly, as SIGPIPE ends cat(1)
+                    e.println("faultline: write error on standard output: " + why + "; the output is incomplete");
+                }
+                return code == 0 ? EXIT_USAGE : code;
+            }
+            return code;
         } catch (Throwable t) { // an Error escaping picocli (a LinkageError from JNA, OutOfMemoryError...)
             e.println("faultline: internal error: " + oneLine(String.valueOf(t))
                     + (debug ? "" : " (set FAULTLINE_DEBUG=1 for the Java stack trace)"));
@@ -140,7 +208,10 @@ public final class Faultline implements Callable<Integer> {
         return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 
-    /** Usage errors: one line naming the problem, one line with the hint; exit 2. */
+    /**
+     * Usage errors: one line naming the problem, one line with the hint; exit 2. A bad option value
+     * (a converter refused it) is one line only: its message names the option and the accepted form.
+     */
     private static final class UsageErrors implements IParameterExceptionHandler {
         @Override
         public int handleParseException(ParameterException ex, String[] args) {
@@ -157,7 +228,10 @@ public final class Faultline implements Callable<Integer> {
                 }
             }
             err.println("faultline: " + msg);
-            err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+            if (!(ex.getCause() instanceof CommandLine.TypeConversionException)) {
+                // a bad value's message already names the option and the accepted form: one line
+                err.println("Try '" + cl.getCommandSpec().qualifiedName() + " --help' for more information.");
+            }
             return EXIT_USAGE;
         }
     }
@@ -179,7 +253,7 @@ public final class Faultline implements Callable<Integer> {
             }
             if (ex instanceof ErrnoException || ex instanceof UncheckedIOException || ex instanceof IOException) {
                 Throwable t = ex instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : ex;
-                err.println("faultline: " + oneLine(t.getMessage()));
+                err.println("faultline: " + (t instanceof IOException io ? HostErrors.describe(io) : oneLine(t.getMessage())));
                 if (debug) {
                     ex.printStackTrace(err);
                 }

@@ -3,6 +3,7 @@ package org.faultline.tools;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -109,7 +110,7 @@ final class ImageCommands {
     @Command(name = "ls", mixinStandardHelpOptions = true, sortOptions = false,
             description = "List a directory in an image (readdir(2) and stat(2) in a booted kernel, mounted read-only).")
     static final class Ls extends PathTool {
-        @Option(names = "-l", description = "Long listing: mode, links, inode, size, name.")
+        @Option(names = "-l", description = "Long listing: mode, links, inode, size, name (a symbolic link as NAME -> TARGET).")
         boolean longList;
 
         @Option(names = "-a", description = "Include '.' and '..'.")
@@ -123,16 +124,22 @@ final class ImageCommands {
         @Override
         void each(ImageSession.Ctx ctx, ImageSession.Operand o, boolean many) {
             PrintWriter out = out();
-            Kstat s = stat(ctx, o.path(), "cannot access");
+            // ls(1): with -l a symbolic link operand is shown, not followed; without, followed
+            Kstat s = longList ? lstat(ctx, o.path(), "cannot access") : stat(ctx, o.path(), "cannot access");
             if (s == null) {
                 return;
             }
             if (!s.isDir()) {
-                print(out, o.path(), s);
+                print(ctx, out, o.path(), o.path(), s);
                 return;
             }
             if (many) {
                 out.println(o.path() + ":");
+            }
+            List<String> names = new ArrayList<>();
+            if (all) { // getdents64(2) returns "." and ".." first (dir_emit_dots); the VFS's readdir leaves them out
+                names.add(".");
+                names.add("..");
             }
             List<DirEntry> entries = new ArrayList<>();
             int ret = Syscalls.readdir(o.path(), entries);
@@ -141,28 +148,56 @@ final class ImageCommands {
                 return;
             }
             for (DirEntry e : entries) {
-                if (!all && (e.name().equals(".") || e.name().equals(".."))) {
-                    continue;
+                if (!e.name().equals(".") && !e.name().equals("..")) {
+                    names.add(e.name());
                 }
+            }
+            for (String name : names) {
                 if (!longList) {
-                    out.println(e.name());
+                    out.println(name);
                     continue;
                 }
-                String p = o.path().endsWith("/") ? o.path() + e.name() : o.path() + "/" + e.name();
-                Kstat es = stat(ctx, p, "cannot access");
+                String p = o.path().endsWith("/") ? o.path() + name : o.path() + "/" + name;
+                Kstat es = lstat(ctx, p, "cannot access");
                 if (es != null) {
-                    print(out, e.name(), es);
+                    print(ctx, out, p, name, es);
                 }
             }
         }
 
-        private void print(PrintWriter out, String name, Kstat st) {
+        private void print(ImageSession.Ctx ctx, PrintWriter out, String path, String name, Kstat st) {
             if (longList) {
-                out.printf(Locale.ROOT, "%s %3d %8d %12d %s%n", modeString(st.mode()), st.nlink(), st.ino(), st.size(), name);
+                out.printf(Locale.ROOT, "%s %3d %8d %12d %s%s%n", modeString(st.mode()), st.nlink(), st.ino(), st.size(),
+                        name, linkSuffix(ctx, path, st));
             } else {
                 out.println(name);
             }
         }
+    }
+
+    /** {@code " -> target"} for a symbolic link (readlink(2)), as ls -l and stat print it; else "". */
+    static String linkSuffix(ImageSession.Ctx ctx, String path, Kstat st) {
+        if ((st.mode() & Inode.S_IFMT) != Inode.S_IFLNK) {
+            return "";
+        }
+        String[] target = new String[1];
+        int ret = Syscalls.readlink(path, target);
+        if (ret < 0) {
+            ctx.fail("cannot read symbolic link '" + path + "'", ret);
+            return "";
+        }
+        return " -> " + target[0];
+    }
+
+    /** lstat(2) of {@code path}, or null after reporting {@code what 'path': strerror}. */
+    static Kstat lstat(ImageSession.Ctx ctx, String path, String what) {
+        Kstat[] st = new Kstat[1];
+        int ret = Syscalls.lstat(path, st);
+        if (ret < 0) {
+            ctx.fail(what + " '" + path + "'", ret);
+            return null;
+        }
+        return st[0];
     }
 
     /** stat(2) of {@code path}, or null after reporting {@code what 'path': strerror}. */
@@ -176,22 +211,65 @@ final class ImageCommands {
         return st[0];
     }
 
-    /** {@code drwxr-xr-x}, as ls -l prints a mode. */
+    /** File type bits of {@code st_mode} (include/uapi/linux/stat.h) the VFS has no constant for. */
+    static final int S_IFSOCK = 0140000;
+    static final int S_IFBLK = 0060000;
+    static final int S_IFCHR = 0020000;
+    static final int S_IFIFO = 0010000;
+    static final int S_ISUID = 04000;
+    static final int S_ISGID = 02000;
+    static final int S_ISVTX = 01000;
+
+    /**
+     * {@code drwxr-xr-x}, as ls -l prints a mode: the type letter ({@code - d l p s c b}, {@code ?}
+     * for none of them), then rwx for owner, group and others, where setuid, setgid and sticky show
+     * as {@code s}/{@code S} and {@code t}/{@code T} (upper case when the x bit under it is clear).
+     */
     static String modeString(int mode) {
-        int type = mode & Inode.S_IFMT;
-        StringBuilder b = new StringBuilder(type == Inode.S_IFDIR ? "d" : type == Inode.S_IFLNK ? "l"
-                : type == Inode.S_IFREG ? "-" : "?");
+        StringBuilder b = new StringBuilder(10);
+        b.append(switch (mode & Inode.S_IFMT) {
+            case Inode.S_IFREG -> '-';
+            case Inode.S_IFDIR -> 'd';
+            case Inode.S_IFLNK -> 'l';
+            case S_IFIFO -> 'p';
+            case S_IFSOCK -> 's';
+            case S_IFCHR -> 'c';
+            case S_IFBLK -> 'b';
+            default -> '?';
+        });
         String rwx = "rwxrwxrwx";
+        int[] special = {S_ISUID, S_ISGID, S_ISVTX};
         for (int i = 0; i < 9; i++) {
-            b.append((mode & (0400 >> i)) != 0 ? rwx.charAt(i) : '-');
+            boolean set = (mode & (0400 >> i)) != 0;
+            char c = set ? rwx.charAt(i) : '-';
+            if (i % 3 == 2 && (mode & special[i / 3]) != 0) {
+                char sc = i == 8 ? 't' : 's';
+                c = set ? sc : Character.toUpperCase(sc);
+            }
+            b.append(c);
         }
         return b.toString();
+    }
+
+    /** The file type as stat(1) names it ({@code %F}). */
+    static String fileType(Kstat s) {
+        return switch (s.mode() & Inode.S_IFMT) {
+            case Inode.S_IFREG -> s.size() == 0 ? "regular empty file" : "regular file";
+            case Inode.S_IFDIR -> "directory";
+            case Inode.S_IFLNK -> "symbolic link";
+            case S_IFIFO -> "fifo";
+            case S_IFSOCK -> "socket";
+            case S_IFCHR -> "character special file";
+            case S_IFBLK -> "block special file";
+            default -> "weird file";
+        };
     }
 
     // ---------------------------------------------------------------- stat
 
     @Command(name = "stat", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "stat(2) paths in an image, printed as stat(1) does (booted kernel, mounted read-only).")
+            description = {"lstat(2) paths in an image, printed as stat(1) does (booted kernel, mounted read-only).",
+                "As stat(1) without -L, a symbolic link is described itself, not followed."})
     static final class Stat extends PathTool {
         @Override
         boolean writes() {
@@ -201,14 +279,13 @@ final class ImageCommands {
         @Override
         void each(ImageSession.Ctx ctx, ImageSession.Operand o, boolean many) {
             PrintWriter out = out();
-            Kstat s = stat(ctx, o.path(), "cannot stat");
+            Kstat s = lstat(ctx, o.path(), "cannot statx"); // stat(1) without -L does not follow a link
             if (s == null) {
                 return;
             }
-            out.printf(Locale.ROOT, "  File: %s%n", o.path());
+            out.printf(Locale.ROOT, "  File: %s%s%n", o.path(), linkSuffix(ctx, o.path(), s));
             out.printf(Locale.ROOT, "  Size: %-15d Blocks: %-10d IO Block: 4096   %s%n", s.size(), s.blocks(),
-                    s.isDir() ? "directory" : s.isReg() ? (s.size() == 0 ? "regular empty file" : "regular file")
-                            : "other");
+                    fileType(s));
             out.printf(Locale.ROOT, "Device: sda\tInode: %-11d Links: %d%n", s.ino(), s.nlink());
             out.printf(Locale.ROOT, "Access: (%04o/%s)%n", s.mode() & 07777, modeString(s.mode()));
         }
@@ -243,6 +320,9 @@ final class ImageCommands {
                     break;
                 }
                 raw.write(buf, 0, (int) n);
+                if (raw.checkError()) {
+                    break; // standard output failed: Faultline.run reports it once
+                }
             }
             raw.flush();
             Syscalls.close(fd);
@@ -326,7 +406,7 @@ final class ImageCommands {
 
         private void remove(ImageSession.Ctx ctx, String path) {
             Kstat[] st = new Kstat[1];
-            int ret = Syscalls.stat(path, st);
+            int ret = Syscalls.lstat(path, st); // a symbolic link is removed itself, never what it points to
             if (ret < 0) {
                 if (!(force && ret == -Errno.ENOENT)) {
                     ctx.fail("cannot remove '" + path + "'", ret);
@@ -360,10 +440,13 @@ final class ImageCommands {
     @Command(name = "cp", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Copy a file into or out of an image, through a booted kernel's system calls.",
                 "Into an image: runs of zero blocks are left as holes (cp --sparse=auto), the file is fsync'ed.",
-                "Out of an image: the host file named (or DIR/NAME) is created or truncated; nothing else is written."})
+                "Out of an image: the host file named (or DIR/NAME) is created or truncated; nothing else is written.",
+                "'-' is standard input as the source (cp - IMAGE:/path reads it to its end into the file) or",
+                "standard output as the destination (cp IMAGE:/path - writes the file's bytes), as e2cp reads it."})
     static final class Cp extends Tool {
         @Parameters(arity = "2..*", paramLabel = "SRC... DST",
-                description = "HOST_FILE... IMAGE:/PATH, or IMAGE:/PATH... HOST_PATH; with several sources DST is a directory")
+                description = "HOST_FILE... IMAGE:/PATH, or IMAGE:/PATH... HOST_PATH; with several sources DST is a "
+                        + "directory; '-' is standard input (as SRC) or standard output (as DST)")
         List<String> args;
 
         @Override
@@ -378,15 +461,46 @@ final class ImageCommands {
                 }
             }
             if (in) {
+                if (srcs.contains(STDIO)) {
+                    if (srcs.size() > 1) {
+                        throw new CliError("'-' (standard input) must be the only source: cp - IMAGE:/path");
+                    }
+                    return copyInStdin(ImageSession.Operand.parse(dst));
+                }
                 List<Path> hosts = srcs.stream().map(Path::of).toList();
                 return copyIn(hosts, ImageSession.Operand.parse(dst));
             }
             List<ImageSession.Operand> from = parseAll(srcs);
+            if (dst.equals(STDIO)) {
+                return copyOutStdout(from);
+            }
             Path host = Path.of(dst);
             if (from.size() > 1 && !Files.isDirectory(host)) {
                 throw new CliError("target '" + dst + "' is not a directory");
             }
             return copyOut(from, host);
+        }
+
+        /** The operand that means standard input (as a source) or standard output (as the destination). */
+        static final String STDIO = "-";
+
+        /** Where copyInBody reads: {@code buf.length} bytes at {@code pos} or up to the end; 0 at the end. */
+        private interface Source {
+            int read(byte[] buf, long pos) throws IOException;
+        }
+
+        /** cp - IMAGE:/path: standard input, read to its end, into one file of the image. */
+        private int copyInStdin(ImageSession.Operand to) {
+            java.io.InputStream stdin = root.stdin();
+            return session(to.image(), true, ctx -> {
+                Kstat[] st = new Kstat[1];
+                if (Syscalls.stat(to.path(), st) == 0 && st[0].isDir()) {
+                    ctx.fail("cannot copy standard input to directory '" + to.path() + "': name the file to create, "
+                            + "e.g. " + to.image() + ":" + (to.path().endsWith("/") ? to.path() : to.path() + "/") + "NAME");
+                    return;
+                }
+                copyInBody(ctx, (buf, pos) -> stdin.readNBytes(buf, 0, buf.length), "standard input", to.path());
+            });
         }
 
         private int copyIn(List<Path> hosts, ImageSession.Operand to) {
@@ -407,15 +521,15 @@ final class ImageCommands {
                     String name = host.getFileName().toString();
                     String target = dir ? (to.path().endsWith("/") ? to.path() : to.path() + "/") + name : to.path();
                     try (FileChannel ch = FileChannel.open(host, StandardOpenOption.READ)) {
-                        copyInBody(ctx, ch, host, target);
+                        copyInBody(ctx, (buf, pos) -> readFully(ch, buf, pos), "'" + host + "'", target);
                     } catch (IOException e) {
-                        ctx.fail(host + ": cannot open: " + e.getMessage());
+                        ctx.fail("cannot open '" + host + "' for reading: " + HostErrors.describe(e));
                     }
                 }
             });
         }
 
-        private static void copyInBody(ImageSession.Ctx ctx, FileChannel ch, Path host, String target) {
+        private static void copyInBody(ImageSession.Ctx ctx, Source src, String from, String target) {
             int fd = Syscalls.open(target, File.O_CREAT | File.O_WRONLY | File.O_TRUNC, 0644);
             if (fd < 0) {
                 ctx.fail("cannot create '" + target + "'", fd);
@@ -425,7 +539,7 @@ final class ImageCommands {
             long pos = 0;
             try {
                 for (;;) {
-                    int n = readFully(ch, buf, pos);
+                    int n = src.read(buf, pos);
                     if (n <= 0) {
                         break;
                     }
@@ -438,7 +552,7 @@ final class ImageCommands {
                     pos += n;
                 }
             } catch (IOException e) {
-                ctx.fail(host + ": read failed: " + e.getMessage());
+                ctx.fail("error reading " + from + ": " + HostErrors.describe(e));
             }
             long ret = Syscalls.ftruncate(fd, pos); // a trailing hole still sets the size
             if (ret == 0) {
@@ -502,7 +616,7 @@ final class ImageCommands {
                         throw new CliError("refusing to copy over the image itself (" + target + ")");
                     }
                 } catch (IOException e) {
-                    throw new CliError(target + ": " + e.getMessage());
+                    throw new CliError(HostErrors.of(target, e));
                 }
                 targets.add(target);
             }
@@ -513,40 +627,91 @@ final class ImageCommands {
             });
         }
 
-        /** The host file is opened only once the source opened in the image, so a bad source leaves it alone. */
-        private static void copyOutBody(ImageSession.Ctx ctx, String path, Path target) {
+        /** cp IMAGE:/path... -: each file's bytes to standard output, in turn (as cat does). */
+        private int copyOutStdout(List<ImageSession.Operand> from) {
+            PrintStream raw = root.stdout();
+            out().flush();
+            return session(sameImage(from), false, ctx -> {
+                for (ImageSession.Operand o : from) {
+                    int fd = openForCopyOut(ctx, o.path());
+                    if (fd < 0) {
+                        continue;
+                    }
+                    copyOutData(ctx, fd, o.path(), (buf, n, pos) -> {
+                        raw.write(buf, 0, n);
+                        return !raw.checkError(); // Faultline.run reports a failed standard output once
+                    });
+                    Syscalls.close(fd);
+                }
+                raw.flush();
+            });
+        }
+
+        /** Where copyOutData writes {@code n} bytes read at {@code pos}; false to stop. */
+        private interface Sink {
+            boolean write(byte[] buf, int n, long pos) throws IOException;
+        }
+
+        /** open(2) of an image file to copy out; a negative errno after reporting it (EISDIR for a directory). */
+        private static int openForCopyOut(ImageSession.Ctx ctx, String path) {
             int fd = Syscalls.open(path, File.O_RDONLY, 0);
             if (fd < 0) {
                 ctx.fail("cannot open '" + path + "'", fd);
-                return;
+                return fd;
             }
             Kstat[] st = new Kstat[1];
             if (Syscalls.fstat(fd, st) == 0 && st[0].isDir()) {
                 ctx.fail("'" + path + "'", -Errno.EISDIR);
                 Syscalls.close(fd);
+                return -Errno.EISDIR;
+            }
+            return fd;
+        }
+
+        private static void copyOutData(ImageSession.Ctx ctx, int fd, String path, Sink sink) throws UncheckedIOException {
+            byte[] buf = new byte[CHUNK];
+            long pos = 0;
+            for (;;) {
+                long n = Syscalls.pread(fd, buf, 0, buf.length, pos);
+                if (n < 0) {
+                    ctx.fail("read '" + path + "' at " + pos, n);
+                    return;
+                }
+                if (n == 0) {
+                    return;
+                }
+                try {
+                    if (!sink.write(buf, (int) n, pos)) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                pos += n;
+            }
+        }
+
+        /** The host file is opened only once the source opened in the image, so a bad source leaves it alone. */
+        private static void copyOutBody(ImageSession.Ctx ctx, String path, Path target) {
+            int fd = openForCopyOut(ctx, path);
+            if (fd < 0) {
                 return;
             }
             try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                byte[] buf = new byte[CHUNK];
-                long pos = 0;
-                for (;;) {
-                    long n = Syscalls.pread(fd, buf, 0, buf.length, pos);
-                    if (n < 0) {
-                        ctx.fail("read '" + path + "' at " + pos, n);
-                        break;
-                    }
-                    if (n == 0) {
-                        break;
-                    }
-                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, (int) n);
-                    while (bb.hasRemaining()) {
-                        ch.write(bb, pos + bb.position());
-                    }
-                    pos += n;
+                try {
+                    copyOutData(ctx, fd, path, (buf, n, pos) -> {
+                        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                        while (bb.hasRemaining()) {
+                            ch.write(bb, pos + bb.position());
+                        }
+                        return true;
+                    });
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
                 }
             } catch (IOException e) {
-                ctx.fail(target + ": " + e.getMessage());
+                ctx.fail("cannot write '" + target + "': " + HostErrors.describe(e));
             }
             Syscalls.close(fd);
         }

@@ -20,7 +20,6 @@ import org.faultline.kernel.RunResult;
 import org.faultline.kernel.TaskKind;
 import org.faultline.mm.Mm;
 import org.faultline.mm.Page;
-import org.faultline.nativeio.ErrnoException;
 
 /**
  * One boot of the emulated kernel for an image tool ({@code faultline ls|cat|stat|cp|mkdir|rm}): a
@@ -81,7 +80,7 @@ final class ImageSession {
 
         /** Reports {@code what: strerror (ENAME)} for a negative errno and remembers the tool failed. */
         void fail(String what, long errno) {
-            fail(what + ": " + ErrnoException.describe((int) Math.abs(errno)) + " (" + Errno.name(errno) + ")");
+            fail(what + ": " + Errno.describe(errno));
         }
 
         /** Reports one line and remembers the tool failed; the body decides whether to go on. */
@@ -118,10 +117,7 @@ final class ImageSession {
         if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliError(image + ": No such file or directory (ENOENT)");
         }
-        if (ram < BootCommand.MIN_RAM || ram > BootCommand.MAX_RAM) {
-            throw new CliError("--ram " + Sizes.format(ram) + ": must be between " + Sizes.format(BootCommand.MIN_RAM)
-                    + " and " + Sizes.format(BootCommand.MAX_RAM));
-        }
+        BootCommand.checkRam(ram, null);
         BootParams bp = BootParams.free().withProfile(profile);
         HostFileDriver driver = Images.open(image, 0, direct, false, "--image", write);
         Kernel k = Kernel.boot(bp);

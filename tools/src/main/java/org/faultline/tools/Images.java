@@ -125,6 +125,130 @@ final class Images {
         }
     }
 
+    /** The largest ext4 this format makes: 2^32 - 1 blocks of 4 KiB (no 64bit feature). */
+    static final long MAX_EXT4_BYTES = ((1L << 32) - 1) * 4096;
+
+    /**
+     * Refuses {@code bytes} for a new ext4 image before anything is touched: more than the format
+     * can address, or (for a file) more than the host file system holds at {@code image}.
+     *
+     * @param option the option that asked for it, for the message ({@code "--size"})
+     * @throws CliError (exit 2) naming the option, what does not fit and the limit
+     */
+    static void checkImageSize(String option, long bytes, Path image) {
+        if (bytes > MAX_EXT4_BYTES) {
+            throw new CliError(option + " " + Sizes.format(bytes) + ": too large for ext4 without the 64bit feature "
+                    + "(at most 2^32 blocks of 4 KiB, just under 16 TiB); use a smaller " + option);
+        }
+    }
+
+    /**
+     * Refuses a run that writes {@code bytes} of data into the file system of {@code image} (which
+     * exists) when it has less free space: the run would end in ENOSPC, which reads as corruption.
+     * Quiet when the image cannot be read as ext4 (the mount reports that).
+     *
+     * @param option the option that asked for it ({@code "--size"})
+     * @param what   what writes them, for the message ({@code "the default workload"})
+     */
+    static void checkFreeSpace(String option, long optionValue, long bytes, String what, Path image) {
+        long free;
+        try (org.faultline.fs.ext4.Ext4Volume v = org.faultline.fs.ext4.Ext4Volume.openImage(image,
+                org.faultline.fs.ext4.Ext4Volume.Options.readOnlyMode())) {
+            free = v.freeBlocks() * v.blockSize();
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        if (bytes > free) {
+            throw new CliError(option + " " + Sizes.format(optionValue) + " does not fit: " + what + " needs "
+                    + Sizes.format(bytes) + " and " + image + " has " + Sizes.format(free) + " free; use a smaller "
+                    + option + " or a larger image (faultline mkfs IMAGE --size ...)");
+        }
+    }
+
+    /**
+     * Refuses a run that will write {@code bytes} into a new (sparse) image file at {@code image}
+     * when the host file system under it has less room: the run would fail with the host's ENOSPC
+     * surfacing as an I/O error, which reads as corruption. Best effort, before anything is created.
+     *
+     * @param option      the option that asked for it ({@code "--size"}), and its value
+     * @param what        what writes them, for the message ({@code "bench fs"})
+     */
+    static void checkHostSpace(String option, long optionValue, long bytes, String what, Path image) {
+        long usable;
+        try {
+            Path dir = image.toAbsolutePath().getParent();
+            while (dir != null && !Files.exists(dir)) {
+                dir = dir.getParent();
+            }
+            usable = dir == null ? Long.MAX_VALUE : Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return; // creating the image reports a real failure
+        }
+        if (bytes > usable) {
+            throw new CliError(option + " " + Sizes.format(optionValue) + " does not fit: " + what + " writes "
+                    + Sizes.format(bytes) + " to " + image + " and the host file system under it has "
+                    + Sizes.format(usable) + " free; use a smaller " + option + " or another directory");
+        }
+    }
+
+    /**
+     * The file system {@code image} holds, if this tool would recognize it: {@code "an ext4 file
+     * system"} when the ext2/3/4 superblock magic (0xEF53 at byte 1080) is there; else null (also
+     * when it cannot be read). mkfs, bench fs and bench block share it to refuse destroying one.
+     */
+    static String existingFilesystem(Path image) {
+        if (!Files.isRegularFile(image) && !isBlockDevice(image)) {
+            return null;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(image,
+                java.nio.file.StandardOpenOption.READ)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining()) {
+                if (ch.read(b, 1080 + b.position()) < 0) {
+                    return null;
+                }
+            }
+            return (b.getShort(0) & 0xffff) == 0xEF53 ? "an ext4 file system" : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static boolean isBlockDevice(Path p) {
+        try {
+            return Files.exists(p) && !Files.isDirectory(p) && !Files.isRegularFile(p)
+                    && (((Number) Files.getAttribute(p, "unix:mode")).intValue() & 0170000) == 0060000;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The one refusal to overwrite an existing image without {@code --force}, shared by the commands
+     * that destroy one: {@code mkfs} and {@code bench fs} (which format it) refuse any non-empty
+     * file; {@code bench block} with a write pattern refuses one holding a file system.
+     *
+     * @param anyData refuse any existing non-empty file, not only one holding a file system
+     * @param action  what the command would do to it, for the message ({@code "mkfs would format it"})
+     * @throws CliError (exit 2) unless {@code force}
+     */
+    static void refuseToOverwrite(Path image, boolean force, boolean anyData, String action) {
+        if (force || !Files.exists(image)) {
+            return;
+        }
+        String fs = existingFilesystem(image);
+        boolean nonEmpty;
+        try {
+            nonEmpty = Files.isRegularFile(image) ? Files.size(image) > 0 : fs != null;
+        } catch (IOException e) {
+            nonEmpty = true;
+        }
+        if (fs != null || (anyData && nonEmpty)) {
+            throw new CliError(image + ": exists and " + (fs != null ? "holds " + fs : "is not empty") + "; "
+                    + action + ": use --force to overwrite it");
+        }
+    }
+
     /** {@code /x.img: No such file or directory (ENOENT)} for open failures; the full message otherwise. */
     static String describe(Path image, ErrnoException e) {
         if ("open".equals(e.call()) || "statx".equals(e.call())) {
@@ -134,19 +258,7 @@ final class Images {
     }
 
     private static String reason(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "Permission denied (EACCES)";
-        }
-        if (e instanceof java.nio.file.FileAlreadyExistsException) {
-            return "a file of that name is in the way (EEXIST)";
-        }
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "No such file or directory (ENOENT)";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return HostErrors.describe(e);
     }
 
     // ---------------------------------------------------------------- is the device in use?

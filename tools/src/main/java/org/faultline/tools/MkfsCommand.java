@@ -27,8 +27,9 @@ final class MkfsCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE", description = "the image file to create")
     Path image;
 
-    @Option(names = "--size", required = true, paramLabel = "SIZE", description = "image size (e.g. 64M, 1G); at least 1M")
-    String size;
+    @Option(names = "--size", required = true, paramLabel = "SIZE", converter = Sizes.Converter.class,
+            description = "image size (e.g. 64M, 1G); at least 1M")
+    long size;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "seed of the UUID and hash seed")
     long seed;
@@ -38,13 +39,12 @@ final class MkfsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long bytes = Sizes.parse(size);
+        long bytes = size;
         if (Files.isDirectory(image)) {
-            throw new CliError(image + ": is a directory");
+            throw new CliError(image + ": Is a directory (EISDIR); name the image file to create");
         }
-        if (!force && Files.exists(image) && Files.size(image) > 0) {
-            throw new CliError(image + ": exists and is not empty; use --force to overwrite it");
-        }
+        Images.checkImageSize("--size", bytes, image);
+        Images.refuseToOverwrite(image, force, true, "mkfs would format it");
         if (Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             Images.refuseToFormat(image);
         }
@@ -63,6 +63,10 @@ final class MkfsCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (Ext4Exception e) {
+            if (e.getMessage() != null && e.getMessage().contains("(EFBIG)")) {
+                throw new CliError(image + ": the host file system cannot hold a file of " + Sizes.format(bytes)
+                        + " (File too large, EFBIG); use a smaller --size or another file system");
+            }
             throw new CliError(e.getMessage());
         }
     }

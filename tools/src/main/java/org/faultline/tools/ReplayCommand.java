@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.faultline.kernel.Failure;
@@ -23,9 +22,13 @@ import picocli.CommandLine.Spec;
 /**
  * {@code faultline replay FILE}: re-runs a saved schedule and checks it hits the same failure; a
  * replay that diverges (uncontrolled nondeterminism, or a different outcome) says so and exits 2.
+ * With {@code --patch}/{@code --kernel} it runs the saved schedule on the changed kernel to test a
+ * fix: the same failure (its exit code), no failure ("did not reproduce", exit 0), or a divergence
+ * (the change altered the interleaving: one line naming the step and the explore command, exit 2).
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Replay a saved schedule; it must hit the same failure with the same report.",
+            "With --patch +ID (or --kernel P): run the saved schedule on the changed kernel, to test a fix.",
             "Or: faultline replay SCENARIO --schedule fl1:... [--kernel P] [--patch +ID]"})
 final class ReplayCommand implements Callable<Integer> {
     @Spec
@@ -40,11 +43,12 @@ final class ReplayCommand implements Callable<Integer> {
     String scheduleText;
 
     @picocli.CommandLine.Option(names = "--kernel", paramLabel = "PROFILE",
-            description = "with --schedule: the kernel profile (default: the scenario's)")
+            description = "replay on this kernel profile instead of the recorded one (default: the recording's)")
     String kernel;
 
     @picocli.CommandLine.Option(names = "--patch", paramLabel = "+ID|-ID", split = ",",
-            description = "with --schedule: patch overrides; repeatable")
+            description = "replay with these patches on top of the recorded ones, to test a fix on the saved schedule; "
+                    + "repeatable")
     java.util.List<String> patches = new java.util.ArrayList<>();
 
     @Override
@@ -58,30 +62,50 @@ final class ReplayCommand implements Callable<Integer> {
                 String kern = kernel == null ? sc.profile() : kernel;
                 sf = new ScheduleFile(sc.name(), kern, patches, "", "", "", null,
                         org.faultline.kernel.Schedule.decode(scheduleText));
+                prof = sc.kernel(sf.kernel(), sf.patches());
             } else {
+                HostErrors.requireRegularFile(Path.of(target), "a schedule file saved by 'faultline explore'");
                 sf = ScheduleFile.parse(Files.readString(Path.of(target), StandardCharsets.UTF_8));
                 sc = Scenarios.resolve(sf.scenario());
                 sf.checkWorkload(sc);
+                java.util.List<String> all = new java.util.ArrayList<>(sf.patches());
+                all.addAll(patches); // the fix under test goes on top of what was recorded
+                prof = sc.kernel(kernel == null ? sf.kernel() : kernel, all);
             }
-            prof = sc.kernel(sf.kernel(), sf.patches());
-        } catch (NoSuchFileException e) {
-            throw new CliError(target + ": No such file or directory (ENOENT)");
+        } catch (IOException e) {
+            throw new CliError(HostErrors.of(Path.of(target), e));
         } catch (IllegalArgumentException e) {
             throw new CliError(target + ": " + e.getMessage());
         }
+        BootCommand.checkRam(sc.ramPages() * 4096L, sc.workload());
+        boolean changed = !patches.isEmpty() || kernel != null;
+        String change = (kernel == null ? "" : "--kernel " + kernel) + (kernel != null && !patches.isEmpty() ? " " : "")
+                + (patches.isEmpty() ? "" : "--patch " + String.join(",", patches));
         RunResult r = new Explorer(sc, prof, 10_000_000).run(new Replay(sf.schedule()));
         PrintWriter o = spec.commandLine().getOut();
         Failure f = r.fatal();
         if (f != null && f.kind() == Failure.Kind.NONDETERMINISM) {
+            if (changed) {
+                throw new CliError("replay diverged with " + change + " at " + stepOf(f) + ": the change altered the "
+                        + "interleaving, so the saved schedule no longer applies (this says nothing about the fix); "
+                        + "search the changed kernel instead: faultline explore " + sc.name() + " " + change);
+            }
             o.println(f.report());
             o.flush();
-            throw new CliError("replay diverged from the recorded run (uncontrolled nondeterminism, or a schedule "
-                    + "recorded with another kernel, patches or Faultline version; to test a fix use explore --patch): "
-                    + f.title());
+            throw new CliError("replay diverged from the recorded run at " + stepOf(f) + " (uncontrolled nondeterminism, "
+                    + "or a schedule recorded with another kernel, patches or Faultline version; to test a fix: "
+                    + "faultline replay FILE --patch +ID, or faultline explore " + sc.name() + " --patch +ID): " + f.title());
         }
         if (f == null) {
-            if (scheduleText != null) {
+            if (scheduleText != null && !changed) {
                 o.println("the replay ended without a failure");
+                o.flush();
+                return 0;
+            }
+            if (changed) {
+                o.println("the failure did not reproduce with " + change + ": the saved schedule ran to its end without "
+                        + (scheduleText != null ? "a failure" : "the recorded " + sf.failureKind() + " " + sf.failureTitle())
+                        + " (other interleavings: faultline explore " + sc.name() + " " + change + ")");
                 o.flush();
                 return 0;
             }
@@ -101,8 +125,21 @@ final class ReplayCommand implements Callable<Integer> {
             return r.exitCode(); // nothing recorded to compare with
         }
         boolean same = f.kind().name().equals(sf.failureKind()) && f.title().equals(sf.failureTitle());
+        if (changed) {
+            o.println(same ? "same failure as recorded, with " + change + ": it does not remove the failure on this schedule"
+                    : "a different failure with " + change + "; the recording had " + sf.failureKind() + " "
+                            + sf.failureTitle());
+            o.flush();
+            return r.exitCode();
+        }
         o.println(same ? "same failure as recorded" : "DIFFERENT failure: the recording expected " + sf.failureKind() + " " + sf.failureTitle());
         o.flush();
         return same ? r.exitCode() : Faultline.EXIT_USAGE;
+    }
+
+    /** "schedule step N", from the replay's divergence report, or the scheduler step. */
+    private static String stepOf(Failure f) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("schedule step (\\d+)").matcher(f.title());
+        return m.find() ? "schedule step " + m.group(1) : "step " + f.step();
     }
 }

@@ -92,6 +92,16 @@ final class Ext4Namei implements InodeOperations {
         Ext4Inode.setSize(es, inode, size);
     }
 
+    /**
+     * ext4_get_link() (fs/ext4/symlink.c): a fast symlink's target is in {@code i_block}
+     * ({@code simple_get_link} on {@code i_link}); a slow one's is the first data block
+     * ({@code page_get_link}). See {@link Ext4Volume#readlink(long)}.
+     */
+    @Override
+    public String getLink(Inode inode) {
+        return es.vol(() -> es.vol.readlink(inode.ino()));
+    }
+
     /** ext4_readdir(). */
     @Override
     public List<DirEntry> readdir(Inode dir) {

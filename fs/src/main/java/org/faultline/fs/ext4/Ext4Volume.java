@@ -940,6 +940,26 @@ public final class Ext4Volume implements AutoCloseable {
         if (!in.isLnk()) {
             throw Ext4Exception.of(Ext4Exception.EINVAL, dev, path);
         }
+        return linkTarget(ino, in);
+    }
+
+    /**
+     * The target of symbolic link {@code ino}, as {@code ext4_get_link} (fs/ext4/symlink.c) finds it:
+     * a fast symlink (no extents flag, shorter than {@code i_block}) holds it in {@code i_block}; a
+     * slow one in its first data block, read as {@code page_get_link} reads page 0.
+     *
+     * @throws IOException EINVAL if not a symlink (or not in use), corruption
+     */
+    public String readlink(long ino) throws IOException {
+        begin(false);
+        Ext4InodeRaw in = liveInode(ino);
+        if (!in.isLnk()) {
+            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + " is not a symbolic link");
+        }
+        return linkTarget(ino, in);
+    }
+
+    private String linkTarget(long ino, Ext4InodeRaw in) throws IOException {
         int len = (int) Math.min(in.size(), bs);
         if (in.isFastSymlink()) {
             return new String(in.raw(), I_BLOCK, len, StandardCharsets.UTF_8);

@@ -81,8 +81,14 @@ public final class Scenarios {
         }
         Path p = Path.of(nameOrPath);
         if (!Files.isRegularFile(p)) {
+            if (Files.exists(p)) { // a directory, FIFO, socket or device: say what it is, never ENOENT
+                throw new IllegalArgumentException(nameOrPath + ": " + (Files.isDirectory(p) ? "Is a directory (EISDIR)"
+                        : "not a regular file") + "; give a workload file (docs/workloads.md) or a scenario name "
+                        + "(faultline scenarios)");
+            }
             if (nameOrPath.contains("/") || nameOrPath.endsWith(".wl")) {
-                throw new IllegalArgumentException(nameOrPath + ": No such file or directory (ENOENT)");
+                throw new IllegalArgumentException(nameOrPath + ": No such file or directory (ENOENT); give a workload "
+                        + "file or a scenario name (faultline scenarios)");
             }
             return byName(nameOrPath); // the unknown-name message, listing the built-ins
         }
@@ -90,7 +96,7 @@ public final class Scenarios {
         try {
             text = Files.readString(p, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalArgumentException(nameOrPath + ": " + e.getMessage());
+            throw new IllegalArgumentException(nameOrPath + ": " + org.faultline.tools.HostErrors.describe(e));
         }
         try {
             Workload w = Workload.parse(text, nameOrPath);
