@@ -116,10 +116,9 @@ final class Ext4File implements FileOperations {
                 Filemap.filemapFdatawriteRange(inode.mapping(), offset, end, WritebackControl.SyncMode.WB_SYNC_ALL);
                 Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end);
                 Truncate.truncateInodePagesRange(inode.mapping(), offset, end); // truncate_pagecache_range
-                long zeroEnd = Math.min(offset + len, Math.max(inode.iSize(), offset)); // nothing to zero past EOF
-                if (zeroEnd > offset) {
-                    Ext4Inode.ext4ZeroPartialBlocks(es, inode, offset, zeroEnd - offset);
-                }
+                boolean punch = (mode & Syscalls.FALLOC_FL_PUNCH_HOLE) != 0;
+                long limit = punch ? (inode.iSize() + bs - 1) / bs * bs : Long.MAX_VALUE; // punch stops at EOF's page
+                Ext4Inode.ext4ZeroPartialBlocks(es, inode, offset, len, limit);
                 long first = (offset + bs - 1) / bs;
                 long last = (offset + len) / bs; // exclusive
                 if (first < last) {

@@ -569,22 +569,25 @@ final class Ext4Inode implements VmOperations, IomapOps {
 
     /**
      * ext4_zero_partial_blocks(): zeroes, through the page cache, the parts of [from, from + len)
-     * that cover blocks only partly — the first and the last block of the range — so punch-hole,
-     * zero-range and truncate reach the disk for the bytes whose blocks they cannot free.
+     * that cover blocks only partly — the first and the last block of the range, the blocks
+     * punch-hole and zero-range keep — so those bytes reach the disk. Blocks from {@code limit} on
+     * (a block multiple) are left alone: punch-hole stops at the end of the page holding EOF.
      */
-    static void ext4ZeroPartialBlocks(Ext4Super es, Inode inode, long from, long len) {
+    static void ext4ZeroPartialBlocks(Ext4Super es, Inode inode, long from, long len, long limit) {
         int bs = Page.PAGE_SIZE;
         long end = from + len;
         long firstFull = (from + bs - 1) / bs * bs;
         long lastFull = end / bs * bs;
         if (firstFull > lastFull) { // the range is inside one block
-            ext4BlockZeroPageRange(es, inode, from, len);
+            if (lastFull < limit) {
+                ext4BlockZeroPageRange(es, inode, from, len);
+            }
             return;
         }
-        if (from < firstFull) {
+        if (from < firstFull && from < limit) {
             ext4BlockZeroPageRange(es, inode, from, firstFull - from);
         }
-        if (lastFull < end) {
+        if (lastFull < end && lastFull < limit) {
             ext4BlockZeroPageRange(es, inode, lastFull, end - lastFull);
         }
     }

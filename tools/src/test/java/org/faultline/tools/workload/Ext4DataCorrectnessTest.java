@@ -104,9 +104,30 @@ class Ext4DataCorrectnessTest {
                 """.formatted(mode));
     }
 
+    /**
+     * A zero-range reaching past EOF frees the blocks it covers whole; the partial-block zeroing must
+     * not leave a dirty page on one of those freed blocks, whose writeback would then overwrite
+     * another file's data (found by the differential campaign).
+     */
+    @org.junit.jupiter.api.Test
+    void zeroRangeBeyondEofLeavesOtherFilesAlone() throws Exception {
+        holds("zero-range-past-eof", """
+                task t
+                  open a /a create rdwr
+                  open ad /a rdwr direct
+                  open b /b create rdwr
+                  write b 120758 14498 seed=41
+                  write a 33130 5321 seed=42
+                  read ad 33792 8192
+                  fallocate a 451 7767 keep-size
+                  fallocate a 14044 28590 zero-range
+                  fallocate a 40000 10000 punch
+                """);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "keep-size"})
-    void buffredWritesIntoPreallocatedBlocksReadZeroesAround(String mode) throws Exception {
+    void bufferedWritesIntoPreallocatedBlocksReadZeroesAround(String mode) throws Exception {
         holds("prealloc-buffered-" + (mode.isEmpty() ? "size" : mode), """
                 task t
                   open o /old create rdwr
