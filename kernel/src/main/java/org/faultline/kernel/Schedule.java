@@ -5,25 +5,45 @@ import java.util.Arrays;
 /**
  * A recorded controlled execution: the seed it was explored with, every scheduling choice (the pid
  * picked at each decision point that had two or more runnable tasks), every random value handed
- * out, and a digest of the runnable sets seen, so a replay can tell that it diverged.
+ * out, a digest of the runnable sets seen, so a replay can tell that it diverged, and a tag its
+ * owner sets to say what it was recorded on (the tools put the workload's digest there; 0: none).
  *
- * <p>Text form (copy-pasteable, one line): {@code fl1:SEED:DIGEST:CHOICES[:RANDOMS]} where CHOICES is
- * a dot-separated run-length list of pids ({@code 3*12.5.3*2} = pid 3 twelve times, 5 once, 3 twice),
- * DIGEST is hex, and RANDOMS is a dot-separated list of hex values.
+ * <p>Text form (copy-pasteable, one line): {@code fl2:SEED:TAG:DIGEST:CHOICES:RANDOMS:CHECK} where
+ * CHOICES is a dot-separated run-length list of pids ({@code 3*12.5.3*2} = pid 3 twelve times, 5
+ * once, 3 twice), TAG and DIGEST are hex, RANDOMS is a dot-separated list of hex values (may be
+ * empty), and CHECK is the CRC-32C of everything before its colon, eight lower-case hex digits: a
+ * schedule changed or cut short anywhere is refused rather than replayed as something else.
  */
 public final class Schedule {
-    private static final String MAGIC = "fl1";
+    private static final String MAGIC = "fl2";
+    private static final String FORM = "fl2:SEED:TAG:DIGEST:CHOICES:RANDOMS:CHECK";
 
     private final long seed;
     private final int[] choices;
     private final long[] randoms;
     private final long digest;
+    private final long tag;
 
     public Schedule(long seed, int[] choices, long[] randoms, long digest) {
+        this(seed, choices, randoms, digest, 0);
+    }
+
+    private Schedule(long seed, int[] choices, long[] randoms, long digest, long tag) {
         this.seed = seed;
         this.choices = choices.clone();
         this.randoms = randoms.clone();
         this.digest = digest;
+        this.tag = tag;
+    }
+
+    /** This schedule, tagged with what it was recorded on. */
+    public Schedule withTag(long t) {
+        return new Schedule(seed, choices, randoms, digest, t);
+    }
+
+    /** What the schedule was recorded on (the owner's meaning), or 0. */
+    public long tag() {
+        return tag;
     }
 
     public long seed() {
@@ -59,7 +79,7 @@ public final class Schedule {
     /** The one-line text form. */
     public String encode() {
         StringBuilder sb = new StringBuilder(MAGIC).append(':').append(seed).append(':')
-                .append(Long.toHexString(digest)).append(':');
+                .append(Long.toHexString(tag)).append(':').append(Long.toHexString(digest)).append(':');
         for (int i = 0; i < choices.length; ) {
             int j = i;
             while (j < choices.length && choices[j] == choices[i]) {
@@ -74,32 +94,52 @@ public final class Schedule {
             }
             i = j;
         }
-        if (randoms.length > 0) {
-            sb.append(':');
-            for (int i = 0; i < randoms.length; i++) {
-                sb.append(i == 0 ? "" : ".").append(Long.toHexString(randoms[i]));
-            }
+        sb.append(':');
+        for (int i = 0; i < randoms.length; i++) {
+            sb.append(i == 0 ? "" : ".").append(Long.toHexString(randoms[i]));
         }
-        return sb.toString();
+        String check = check(sb);
+        return sb.append(':').append(check).toString();
+    }
+
+    /** CHECK: the CRC-32C of {@code text}, eight lower-case hex digits. */
+    public static String check(CharSequence text) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return String.format("%08x", crc.getValue());
     }
 
     /**
      * Parses the text form.
      *
-     * @throws IllegalArgumentException with a one-line reason when the text is not a schedule
+     * @throws IllegalArgumentException with a one-line reason when the text is not a schedule, or
+     *                                  was changed since it was written
      */
     public static Schedule decode(String text) {
         String t = text.strip();
-        String[] parts = t.split(":", -1);
-        if (parts.length < 4 || parts.length > 5 || !parts[0].equals(MAGIC)) {
-            throw new IllegalArgumentException("not a Faultline schedule (expected fl1:SEED:DIGEST:CHOICES[:RANDOMS])");
+        if (t.startsWith("fl1:")) {
+            throw new IllegalArgumentException("an fl1 schedule (saved by an older Faultline) carries no checksum "
+                    + "and cannot be verified; explore again to save an fl2 one");
+        }
+        int last = t.lastIndexOf(':');
+        if (!t.startsWith(MAGIC + ":") || last < 0) {
+            throw new IllegalArgumentException("not a Faultline schedule (expected " + FORM + ")");
+        }
+        if (!t.substring(last + 1).equals(check(t.substring(0, last)))) {
+            throw new IllegalArgumentException("the schedule's checksum does not match: it was changed, cut short or "
+                    + "mistyped since explore wrote it; copy the whole schedule line explore saved");
+        }
+        String[] parts = t.substring(0, last).split(":", -1);
+        if (parts.length != 6) {
+            throw new IllegalArgumentException("not a Faultline schedule (expected " + FORM + ")");
         }
         long seed = field(parts[1], "SEED", false);
-        long digest = field(parts[2], "DIGEST", true);
+        long tag = field(parts[2], "TAG", true);
+        long digest = field(parts[3], "DIGEST", true);
         int[] ch = new int[16];
         int n = 0;
-        if (!parts[3].isEmpty()) {
-            String[] toks = parts[3].split("\\.", -1);
+        if (!parts[4].isEmpty()) {
+            String[] toks = parts[4].split("\\.", -1);
             for (int i = 0; i < toks.length; i++) {
                 String tok = toks[i];
                 int star = tok.indexOf('*');
@@ -117,14 +157,14 @@ public final class Schedule {
             }
         }
         long[] rs = new long[0];
-        if (parts.length == 5 && !parts[4].isEmpty()) {
-            String[] toks = parts[4].split("\\.", -1);
+        if (!parts[5].isEmpty()) {
+            String[] toks = parts[5].split("\\.", -1);
             rs = new long[toks.length];
             for (int i = 0; i < toks.length; i++) {
                 rs[i] = field(toks[i], "random value " + (i + 1), true);
             }
         }
-        return new Schedule(seed, Arrays.copyOf(ch, n), rs, digest);
+        return new Schedule(seed, Arrays.copyOf(ch, n), rs, digest, tag);
     }
 
     /** The most choices a decoded schedule may hold (far above any saved one; bounds a mistyped count). */
@@ -135,7 +175,7 @@ public final class Schedule {
             return hex ? Long.parseUnsignedLong(v, 16) : Long.parseLong(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("bad schedule: " + what + " '" + v + "' is not a " + (hex ? "hex " : "")
-                    + "number (fl1:SEED:DIGEST:CHOICES[:RANDOMS]); copy the whole schedule line explore saved");
+                    + "number (" + FORM + "); copy the whole schedule line explore saved");
         }
     }
 

@@ -1,6 +1,7 @@
 package org.faultline.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -114,8 +115,23 @@ class ControlledSchedulerTest {
     @Test
     void scheduleTextRoundTrips() {
         Schedule s = new Schedule(-5, new int[] {1, 1, 1, 2, 3, 3}, new long[] {0xdeadL, -1L}, 0x1234L);
-        assertEquals("fl1:-5:1234:1*3.2.3*2:dead.ffffffffffffffff", s.encode());
+        String body = "fl2:-5:0:1234:1*3.2.3*2:dead.ffffffffffffffff";
+        assertEquals(body + ":" + Schedule.check(body), s.encode());
         assertEquals(s.encode(), Schedule.decode(s.encode()).encode());
+        Schedule tagged = Schedule.decode(s.withTag(0xabcL).encode());
+        assertEquals(0xabcL, tagged.tag());
+        assertEquals(s.withTag(0xabcL).encode(), tagged.encode());
+        String noRandoms = new Schedule(7, new int[] {4}, new long[0], 1).encode();
+        assertEquals("fl2:7:0:1:4::" + Schedule.check("fl2:7:0:1:4:"), noRandoms);
+        // one changed character, a cut, an older form: refused, never decoded as another schedule
+        String enc = s.encode();
+        for (int i = 0; i < enc.length(); i++) {
+            char c = enc.charAt(i);
+            String changed = enc.substring(0, i) + (char) (c == '1' ? '2' : c == 'f' ? 'e' : '1') + enc.substring(i + 1);
+            assertThrows(IllegalArgumentException.class, () -> Schedule.decode(changed), changed);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Schedule.decode(enc.substring(0, enc.length() - 20)));
+        assertThrows(IllegalArgumentException.class, () -> Schedule.decode("fl1:-5:1234:1*3.2.3*2"));
     }
 
     @Test

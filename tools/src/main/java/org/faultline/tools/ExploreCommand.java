@@ -2,6 +2,7 @@ package org.faultline.tools;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,6 +107,10 @@ final class ExploreCommand implements Callable<Integer> {
                 throw new CliError("--shard " + shard + ": expected K/N with 0 <= K < N");
             }
         }
+        if (!Files.isDirectory(out) || !Files.isWritable(out)) { // before exploring: a found schedule must have somewhere to go
+            throw new CliError("--out " + out + ": not a writable directory (the schedule of a failure is saved there); "
+                    + "create it or name another");
+        }
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "explore %s: kernel %s, strategy %s%s, %d seeds from %d%s, %d job%s%n", sc.name(), prof.name(),
                 strategy, strategy.equals("pct") ? " depth " + depth : "", iterations, seed,
@@ -146,7 +151,7 @@ final class ExploreCommand implements Callable<Integer> {
         }
         String strat = strategy + " seed=" + f.seed() + (strategy.equals("pct") ? " depth=" + depth : "");
         ScheduleFile file = new ScheduleFile(sc.name(), kernel == null ? sc.profile() : kernel, patches, strat,
-                fatal.kind().name(), fatal.title(), sc.digest(), f.result().schedule());
+                fatal.kind().name(), fatal.title(), sc.digest(), f.result().schedule().withTag(sc.digestValue()));
         Path p = file.writeNew(out, fileStem(sc) + "-seed" + f.seed());
         o.println("schedule saved to " + p);
         o.println("replay with: faultline replay " + p);

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {"Replay a saved schedule; it must hit the same failure with the same report.",
             "With --patch +ID (or --kernel P): run the saved schedule on the changed kernel, to test a fix.",
-            "Or: faultline replay SCENARIO --schedule fl1:... [--kernel P] [--patch +ID]"})
+            "Or: faultline replay SCENARIO --schedule fl2:... [--kernel P] [--patch +ID]"})
 final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -39,7 +39,7 @@ final class ReplayCommand implements Callable<Integer> {
     String target;
 
     @picocli.CommandLine.Option(names = "--schedule", paramLabel = "STRING",
-            description = "replay this schedule string (fl1:...) on SCENARIO instead of reading a file")
+            description = "replay this schedule string (fl2:...) on SCENARIO instead of reading a file")
     String scheduleText;
 
     @picocli.CommandLine.Option(names = "--kernel", paramLabel = "PROFILE",
@@ -60,8 +60,13 @@ final class ReplayCommand implements Callable<Integer> {
             if (scheduleText != null) {
                 sc = Scenarios.resolve(target);
                 String kern = kernel == null ? sc.profile() : kernel;
-                sf = new ScheduleFile(sc.name(), kern, patches, "", "", "", null,
-                        org.faultline.kernel.Schedule.decode(scheduleText));
+                org.faultline.kernel.Schedule sched = org.faultline.kernel.Schedule.decode(scheduleText);
+                if (sched.tag() != 0 && sched.tag() != sc.digestValue()) {
+                    throw new IllegalArgumentException("this schedule was recorded on another workload (digest "
+                            + Long.toHexString(sched.tag()) + "), not on " + sc.name() + " (digest " + sc.digest()
+                            + "): replay it on the scenario or workload file it was explored on");
+                }
+                sf = new ScheduleFile(sc.name(), kern, patches, "", "", "", null, sched);
                 prof = sc.kernel(sf.kernel(), sf.patches());
             } else {
                 HostErrors.requireRegularFile(Path.of(target), "a schedule file saved by 'faultline explore'");

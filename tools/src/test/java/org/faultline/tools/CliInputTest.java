@@ -153,11 +153,14 @@ class CliInputTest {
         assertOneLineError(r, "cannot write '/x/y': No such file or directory (ENOENT)");
         assertFalse(r.err().contains("/x/y: /x/y"), r::toString);
         String sc = "mkwrite-not-uptodate-after-eio";
-        for (String bad : new String[] {"fl1:1:2:3.", "fl1:1:2:3*2147483000.4*1000", "fl1:x:2:3", "fl1:1:zz:3", "fl1:1:2:0"}) {
-            r = run("replay", sc, "--schedule", bad);
+        for (String body : new String[] {"fl2:1:0:2:3.:", "fl2:1:0:2:3*2147483000.4*1000:", "fl2:x:0:2:3:", "fl2:1:0:zz:3:",
+            "fl2:1:0:2:0:"}) {
+            r = run("replay", sc, "--schedule", body + ":" + org.faultline.kernel.Schedule.check(body));
             assertOneLineError(r, "bad schedule", "copy the whole schedule line");
             assertFalse(r.err().contains("For input string") || r.err().contains("fromIndex"), r::toString);
+            assertOneLineError(run("replay", sc, "--schedule", body + ":00000000"), "checksum does not match");
         }
+        assertOneLineError(run("replay", sc, "--schedule", "fl1:1:2:3"), "fl1 schedule", "explore again");
         Path dir = Files.createDirectories(d.resolve("adir"));
         Path fifo = d.resolve("fifo");
         Process p = new ProcessBuilder("mkfifo", fifo.toString()).start();

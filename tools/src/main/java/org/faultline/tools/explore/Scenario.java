@@ -30,6 +30,11 @@ public record Scenario(String name, String description, int bug, Workload worklo
         return digest(text);
     }
 
+    /** {@link #digest()} as a number: the tag a schedule recorded on this scenario carries. */
+    public long digestValue() {
+        return Long.parseUnsignedLong(digest(), 16);
+    }
+
     /** The kernel profile it names ({@code set kernel}), or 6.6. */
     public String profile() {
         return workload.stringSetting("kernel", "6.6");

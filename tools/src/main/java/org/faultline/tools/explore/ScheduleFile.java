@@ -21,12 +21,17 @@ import org.faultline.kernel.Schedule;
  * strategy random seed=0
  * failure CORRUPTION data corruption: ...
  * workload 3f2a...                         (digest of the scenario's workload text; optional)
- * schedule fl1:0:cbf29ce484222325:1*12.5
+ * schedule fl2:0:3f2a...:cbf29ce484222325:1*12.5::0c1d2e3f
+ * checksum crc32c:89abcdef                 (of every byte before this line; always the last line)
  * </pre>
- * {@code scenario} is a built-in scenario's name or a workload file's path.
+ * {@code scenario} is a built-in scenario's name or a workload file's path. A file whose checksum
+ * does not match — edited, truncated, a line lost or doubled — is refused, not replayed.
  */
 public record ScheduleFile(String scenario, String kernel, List<String> patches, String strategy, String failureKind,
                            String failureTitle, String workloadDigest, Schedule schedule) {
+
+    /** The last line: the CRC-32C of every byte before it. */
+    static final String CHECKSUM = "checksum crc32c:";
 
     /**
      * Checks the schedule was recorded on this scenario's text.
@@ -53,6 +58,8 @@ public record ScheduleFile(String scenario, String kernel, List<String> patches,
             sb.append("workload ").append(workloadDigest).append('\n');
         }
         sb.append("schedule ").append(schedule.encode()).append('\n');
+        String check = Schedule.check(sb);
+        sb.append(CHECKSUM).append(check).append('\n');
         for (int i = 0; ; i++) {
             Path p = dir.resolve(name + (i == 0 ? "" : "-" + i) + ".schedule");
             try {
@@ -70,6 +77,20 @@ public record ScheduleFile(String scenario, String kernel, List<String> patches,
      * @throws IllegalArgumentException with a one-line reason
      */
     public static ScheduleFile parse(String text) {
+        int at = text.lastIndexOf("\n" + CHECKSUM);
+        if (at < 0) {
+            throw new IllegalArgumentException("no '" + CHECKSUM + "' line at its end: not a schedule file explore "
+                    + "saved, or cut short; explore again");
+        }
+        String body = text.substring(0, at + 1);
+        if (!text.substring(at + 1).equals(CHECKSUM + Schedule.check(body) + "\n")) {
+            throw new IllegalArgumentException("its checksum does not match: the file was changed or damaged since "
+                    + "explore saved it; restore it, or explore again");
+        }
+        return parseBody(body);
+    }
+
+    private static ScheduleFile parseBody(String text) {
         String scenario = null;
         String kernel = null;
         String strategy = "";
@@ -105,6 +126,9 @@ public record ScheduleFile(String scenario, String kernel, List<String> patches,
         }
         if (scenario == null || kernel == null || schedule == null) {
             throw new IllegalArgumentException("not a schedule file: it needs 'scenario', 'kernel' and 'schedule' lines");
+        }
+        if (digest != null && schedule.tag() != 0 && schedule.tag() != Long.parseUnsignedLong(digest, 16)) {
+            throw new IllegalArgumentException("its schedule was recorded on another workload than its 'workload' line says");
         }
         return new ScheduleFile(scenario, kernel, List.copyOf(patches), strategy, kind, title, digest, schedule);
     }
