@@ -32,8 +32,13 @@ import org.faultline.mm.WritebackControl;
  * <p>{@link Patch#DIO_USES_PINS} (6.3–6.5) takes FOLL_PIN references and releases them with
  * {@code unpin_user_pages_dirty_lock}, so {@code page_maybe_dma_pinned()} holds while I/O runs.
  *
+ * <p>A read past EOF fills the whole buffer — the EOF block from the disk, holes and unwritten
+ * blocks beyond it with zeroes, as iomap's direct I/O (ext4 since 5.5) does — and returns only the
+ * bytes below i_size.
+ *
  * <p>Deviations: synchronous I/O only (no AIO); offset, length and user address must be aligned to
- * 512 bytes; a kernel buffer (not user memory) is bounced through temporary pages.
+ * 512 bytes; a kernel buffer (not user memory) is bounced through temporary pages; before 5.5 the
+ * legacy code left the user buffer past the EOF block untouched, where this zeroes it.
  */
 @KernelSource("fs/direct-io.c")
 public final class DirectIo {
@@ -70,12 +75,9 @@ public final class DirectIo {
         if ((offset | len) % 512 != 0 || t.isUser() && t.userAddr() % 512 != 0) {
             return -Errno.EINVAL;
         }
-        if (!write) {
-            long size = inode.iSize();
-            if (offset >= size) {
-                return 0;
-            }
-            len = Math.min(len, ((size - offset + 511) / 512) * 512); // dio stops at EOF (rounded to the sector)
+        long size = inode.iSize(); // dio->i_size
+        if (!write && offset >= size) {
+            return 0;
         }
         int bs = inode.sb().blockSize();
         long done = 0;
@@ -98,7 +100,8 @@ public final class DirectIo {
                 break;
             }
         }
-        return done;
+        // dio_complete(): a read counts only the bytes below i_size, though it filled the whole buffer
+        return write ? done : Math.min(done, size - offset);
     }
 
     /** The user pages of one chunk: {@code first} is where the chunk's data starts in {@code pages[0]}. */

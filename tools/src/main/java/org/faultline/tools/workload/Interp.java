@@ -392,8 +392,7 @@ final class Interp {
             o.endStore(op, n, d, false);
             if (n >= 0) {
                 long want = o.expectedReadCount(me, h.file, off, len);
-                long max = direct && want > 0 ? Math.min(len, ((off + want + 511) & ~511L) - off) : want;
-                if (want >= 0 && (n < want || n > max)) {
+                if (want >= 0 && n != want) {
                     report(new Oracle.Mismatch(String.format(Locale.ROOT,
                             "data corruption: %s: read of %d bytes at offset %d returned %d, expected %d", h.file.path, len,
                             off, n, want), "read into " + m.describe() + " at mapping offset " + moff), outer, env);

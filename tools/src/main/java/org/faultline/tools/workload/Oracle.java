@@ -524,7 +524,7 @@ public final class Oracle {
 
     /**
      * After pread(2) of {@code len} bytes at {@code off} returned {@code n} bytes in {@code buf}
-     * ({@code direct}: O_DIRECT, which may return the EOF sector's tail).
+     * ({@code direct}: O_DIRECT).
      */
     Mismatch verifyRead(Actor a, FileShadow f, long off, long len, byte[] buf, long n, boolean direct) {
         if (n < 0) {
@@ -536,8 +536,7 @@ public final class Oracle {
             long bound = size >= 0 ? size : f.size.lo;
             long checkable = n;
             if (direct || size >= 0) {
-                // bytes past EOF are not data: a direct read may return the EOF sector's tail, and a
-                // read that returns too much is reported by its count below
+                // bytes past EOF are not data: a read that returns too much is reported by its count below
                 checkable = Math.min(n, Math.max(0, bound - off));
             }
             Mismatch m = compare(a, f.content, f.path, off, buf, 0, (int) checkable);
@@ -547,8 +546,7 @@ public final class Oracle {
             }
             if (size >= 0) {
                 long want = Math.max(0, Math.min(len, size - off));
-                long max = direct && want > 0 ? Math.min(len, ((off + want + 511) & ~511L) - off) : want;
-                if (n < want || n > max) {
+                if (n != want) {
                     return new Mismatch(String.format(Locale.ROOT,
                             "data corruption: %s: read of %d bytes at offset %d returned %d, expected %d",
                             f.path, len, off, n, want),
