@@ -22,6 +22,7 @@ import org.faultline.kernel.RunResult;
 import org.faultline.mm.Mm;
 import org.faultline.mm.Page;
 import org.faultline.tools.workload.Oracle;
+import org.faultline.tools.workload.StepResult;
 import org.faultline.tools.workload.Workload;
 import org.faultline.tools.workload.WorkloadException;
 import org.faultline.tools.workload.WorkloadRunner;
@@ -136,9 +137,10 @@ public final class SequenceChecker {
         }
         Mkfs.createImage(img, seq.imageBytes(), Mkfs.Options.seeded(seq.seed()));
         Oracle oracle = new Oracle();
+        List<StepResult> steps = HostInterp.list();
         RunResult r;
         try {
-            r = boot(w, seq, img, oracle, stmts);
+            r = boot(w, seq, img, oracle, stmts, steps);
         } catch (RuntimeException | Error e) {
             out.add(new Finding(Finding.Kind.INTERNAL, "Faultline threw " + HostChecks.oneLine(String.valueOf(e)), ""));
             return;
@@ -170,7 +172,7 @@ public final class SequenceChecker {
         }
         List<String> bad = oracle.verifyImage(img);
         if (!bad.isEmpty()) {
-            out.add(new Finding(Finding.Kind.IMAGE, "image: " + bad.get(0), String.join("\n", bad)));
+            out.add(new Finding(Finding.Kind.IMAGE, bad.get(0), String.join("\n", bad)));
         }
         if (stop(out, until) || after(until, Finding.Kind.HOST_MOUNT)) {
             return;
@@ -194,13 +196,14 @@ public final class SequenceChecker {
         if (stop(out, until) || !opts.vsHost()) {
             return;
         }
-        Finding v = HostInterp.compare(w, seq.imageBytes(), img, opts.scratch(), expected);
+        Finding v = HostInterp.compare(w, seq, img, opts.scratch(), List.copyOf(steps), expected);
         if (v != null) {
             out.add(v);
         }
     }
 
-    private RunResult boot(Workload w, Input seq, Path img, Oracle oracle, long[] stmts) throws IOException {
+    private RunResult boot(Workload w, Input seq, Path img, Oracle oracle, long[] stmts, List<StepResult> steps)
+            throws IOException {
         Kernel k = Kernel.boot(BootParams.free().withProfile(opts.profile()).withSeed(seq.seed()).withDebugVm(false));
         Mm mm = Mm.init(k, Mm.Params.ofPages((int) (seq.ramBytes() / Page.PAGE_SIZE)));
         HostFileDriver driver;
@@ -219,7 +222,9 @@ public final class SequenceChecker {
                 throw new IOException("the fresh image does not mount: " + e.getMessage(), e);
             }
             Vfs.of(k).mountRoot(sb);
-            WorkloadRunner runner = WorkloadRunner.spawn(k, w, oracle);
+            WorkloadRunner runner = opts.vsHost() && w.tasks().size() == 1
+                    ? WorkloadRunner.spawn(k, w, oracle, WorkloadRunner.Options.of(w), steps::add)
+                    : WorkloadRunner.spawn(k, w, oracle);
             RunResult r = k.run();
             stmts[0] = runner.statements();
             return r;
