@@ -106,6 +106,10 @@ final class FuzzCommand implements Callable<Integer> {
                 description = "image per sequence (default: ${DEFAULT-VALUE})")
         long imageSize;
 
+        @Option(names = "--hung-task-timeout", paramLabel = "MS", defaultValue = "10000",
+                description = "a Faultline task blocked this long (host milliseconds) is reported hung (default: ${DEFAULT-VALUE})")
+        long hungTaskTimeoutMs;
+
         @Option(names = "--scratch", paramLabel = "DIR",
                 description = "directory for the images and mount points (default: a fresh temporary directory)")
         Path scratch;
@@ -123,6 +127,9 @@ final class FuzzCommand implements Callable<Integer> {
                     || fillPercent < 0 || fillPercent > 100) {
                 throw new CliError("--count and --ops must be positive (--ops at most 100000), --jobs between 1 and 64, "
                         + "--shrink and --shrink-checks at least 0, --fill-percent 0..100");
+            }
+            if (hungTaskTimeoutMs < 100) {
+                throw new CliError("--hung-task-timeout " + hungTaskTimeoutMs + ": at least 100 ms");
             }
             if (imageSize < (16L << 20) || imageSize > (1L << 30)) {
                 throw new CliError("--image-size " + Sizes.format(imageSize) + ": must be between 16M and 1G");
@@ -171,7 +178,7 @@ final class FuzzCommand implements Callable<Integer> {
                     }
                 }
                 SequenceChecker checker = new SequenceChecker(new SequenceChecker.Options(profile, host, e2fsck,
-                        vsHost && host, dir));
+                        vsHost && host, dir, hungTaskTimeoutMs));
                 if (replay != null) {
                     return replay(checker, pw);
                 }

@@ -99,6 +99,29 @@ public final class Campaign {
         return new Summary(n, statements, failing, byKind, minimal, sw.elapsedNs());
     }
 
+    private static String name(Shrinker.Outcome o, long seed) {
+        return o.finding().kind().label + "-seed" + seed + ".wl";
+    }
+
+    private static String text(Shrinker.Outcome o, long seed, int fromOps) {
+        String name = name(o, seed);
+        return o.minimal().text(List.of(o.finding().kind().label + ": " + o.finding().title(),
+                "faultline fuzz ops: sequence " + seed + " (--seed " + seed + " --count 1), shrunk from "
+                        + fromOps + " to " + o.minimal().ops().size() + " statements",
+                "reproduce: faultline fuzz ops --replay " + name + "  (every check), or",
+                "  faultline mkfs x.img --size " + (o.minimal().imageBytes() >> 20) + "M && faultline boot --image x.img "
+                        + name + "  (Faultline's own checks)"));
+    }
+
+    /** Writes one shrunk failure to the output directory, as soon as it is shrunk. */
+    private void write(Shrinker.Outcome o, long seed, int fromOps) throws IOException {
+        if (opts.out() == null) {
+            return;
+        }
+        Files.createDirectories(opts.out());
+        Files.writeString(opts.out().resolve(name(o, seed)), text(o, seed, fromOps), StandardCharsets.UTF_8);
+    }
+
     /** Picks failures to shrink: one per distinct title signature first, then more in seed order. */
     private List<Failing> pick(List<Failing> failing) {
         Map<String, Failing> first = new LinkedHashMap<>();
@@ -125,6 +148,11 @@ public final class Campaign {
             Failing f = todo.get((int) i);
             Shrinker.Outcome o = sh.shrink(gen.generate(f.seed()), f.result().first());
             outs.set((int) i, o);
+            try {
+                write(o, f.seed(), gen.generate(f.seed()).ops().size());
+            } catch (IOException e) {
+                l.note("cannot write the minimal workload of sequence " + f.seed() + ": " + e.getMessage());
+            }
             l.note("shrunk sequence " + f.seed() + " to " + o.minimal().ops().size() + " statements (" + o.checks()
                     + " checks): " + o.finding());
             return false;
@@ -143,19 +171,16 @@ public final class Campaign {
         List<Minimal> out = new ArrayList<>();
         for (Minimal m : distinct.values()) {
             Shrinker.Outcome o = m.outcome();
-            String name = o.finding().kind().label + "-seed" + m.fromSeed() + ".wl";
-            String text = o.minimal().text(List.of(o.finding().kind().label + ": " + o.finding().title(),
-                    "faultline fuzz ops: sequence " + m.fromSeed() + " (--seed " + m.fromSeed() + " --count 1), shrunk from "
-                            + m.fromOps() + " to " + o.minimal().ops().size() + " statements",
-                    "reproduce: faultline fuzz ops --replay " + name + "  (every check), or",
-                    "  faultline mkfs x.img --size " + (o.minimal().imageBytes() >> 20) + "M && faultline boot --image x.img " + name + "  (Faultline's own checks)"));
-            Path file = null;
-            if (opts.out() != null) {
-                Files.createDirectories(opts.out());
-                file = opts.out().resolve(name);
-                Files.writeString(file, text, StandardCharsets.UTF_8);
+            out.add(new Minimal(m.fromSeed(), m.fromOps(), o, text(o, m.fromSeed(), m.fromOps()),
+                    opts.out() == null ? null : opts.out().resolve(name(o, m.fromSeed()))));
+        }
+        if (opts.out() != null) { // duplicates (same kind and shape, larger) go again
+            for (int i = 0; i < todo.size(); i++) {
+                Path p = opts.out().resolve(name(outs.get(i), todo.get(i).seed()));
+                if (out.stream().noneMatch(m -> p.equals(m.file()))) {
+                    Files.deleteIfExists(p);
+                }
             }
-            out.add(new Minimal(m.fromSeed(), m.fromOps(), o, text, file));
         }
         out.sort((a, b) -> Integer.compare(a.outcome().minimal().ops().size(), b.outcome().minimal().ops().size()));
         return out;

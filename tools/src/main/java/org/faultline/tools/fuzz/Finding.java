@@ -51,6 +51,26 @@ public record Finding(Kind kind, String title, String details) {
         }
     }
 
+    /**
+     * Whether {@code other} is the same failure for shrinking: the same kind, and for a workload error
+     * the same outcome ("failed with ENOMEM" stays ENOMEM: an EIO instead is another failure).
+     */
+    public boolean sameAs(Finding other) {
+        if (other == null || other.kind != kind) {
+            return false;
+        }
+        return kind != Kind.WORKLOAD_ERROR || outcome(title).equals(outcome(other.title));
+    }
+
+    private static String outcome(String title) {
+        int i = title.lastIndexOf(" failed with ");
+        if (i >= 0) {
+            return title.substring(i + 1).split("[ ,]")[2];
+        }
+        i = title.lastIndexOf(": expected ");
+        return i >= 0 ? title.substring(i).replaceAll("[0-9]+", "N") : "";
+    }
+
     /** The title with numbers replaced by N, for grouping ("data corruption: /fN offset N: ..."). */
     public String signature() {
         return kind.label + ": " + title.replaceAll("0x[0-9a-fA-F]+", "0xN").replaceAll("[0-9]+", "N")

@@ -41,8 +41,16 @@ public final class SequenceChecker {
      * @param e2fsck     run e2fsck -fn on the image
      * @param vsHost     run the same system calls on the host kernel and compare
      * @param scratch    directory for images and mount points
+     * @param hungTaskTimeoutMs a task blocked this long (host time) is reported hung (a DEADLOCK finding)
      */
-    public record Options(KernelProfile profile, boolean hostMount, boolean e2fsck, boolean vsHost, Path scratch) {
+    public record Options(KernelProfile profile, boolean hostMount, boolean e2fsck, boolean vsHost, Path scratch,
+                          long hungTaskTimeoutMs) {
+        /** The default hung-task timeout: a sequence runs well under a second, a task blocked this long is hung. */
+        public static final long HUNG_TASK_TIMEOUT_MS = 10_000;
+
+        public Options(KernelProfile profile, boolean hostMount, boolean e2fsck, boolean vsHost, Path scratch) {
+            this(profile, hostMount, e2fsck, vsHost, scratch, HUNG_TASK_TIMEOUT_MS);
+        }
     }
 
     /** What checking one sequence found. */
@@ -204,7 +212,8 @@ public final class SequenceChecker {
 
     private RunResult boot(Workload w, Input seq, Path img, Oracle oracle, long[] stmts, List<StepResult> steps)
             throws IOException {
-        Kernel k = Kernel.boot(BootParams.free().withProfile(opts.profile()).withSeed(seq.seed()).withDebugVm(false));
+        Kernel k = Kernel.boot(BootParams.free().withProfile(opts.profile()).withSeed(seq.seed()).withDebugVm(false)
+                .withHungTaskTimeoutMs(opts.hungTaskTimeoutMs()));
         Mm mm = Mm.init(k, Mm.Params.ofPages((int) (seq.ramBytes() / Page.PAGE_SIZE)));
         HostFileDriver driver;
         try {

@@ -24,7 +24,7 @@ public final class Shrinker {
         this.maxChecks = maxChecks;
     }
 
-    /** Shrinks {@code seq}, which failed with {@code target}. */
+    /** Shrinks {@code seq}, which failed with {@code target}: candidates must fail the same way ({@link Finding#sameAs}). */
     public Outcome shrink(OpsSequence seq, Finding target) {
         Finding.Kind kind = target.kind();
         List<Op> ops = Model.normalize(seq.ops());
@@ -43,7 +43,7 @@ public final class Shrinker {
                 }
                 checks++;
                 SequenceChecker.Result r = checker.check(seq.withOps(cand), kind);
-                Finding f = r.findings().stream().filter(x -> x.kind() == kind).findFirst().orElse(null);
+                Finding f = r.findings().stream().filter(target::sameAs).findFirst().orElse(null);
                 if (f != null) {
                     ops = cand;
                     best = f;
