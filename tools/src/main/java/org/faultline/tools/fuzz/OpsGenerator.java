@@ -16,7 +16,8 @@ import org.faultline.tools.fuzz.Model.MapM;
  * mode, shared and private mmap with store/load/msync/munmap, fsync/fdatasync/sync, directories,
  * renames, unlinks, stat, drop-caches, anonymous memory pressure under a small {@code set ram}, and
  * now and then a near-full phase (a large fallocate, then writes wrapped in
- * {@code expect-error ... ENOSPC|ok}, then the filler is removed).
+ * {@code expect-error ... ENOSPC|ok}, then the filler is removed). Anonymous memory mapped at any
+ * time stays within half the RAM: memory pressure, not an out-of-memory machine.
  *
  * <p>Every statement is valid where it stands ({@link Model}): the workload parses and each system
  * call succeeds on Linux. The same (seed, options) always gives the same sequence.
@@ -415,7 +416,15 @@ public final class OpsGenerator {
                     if (m.maps.size() >= 5) {
                         return null;
                     }
-                    long len = 4096L * (1 + r.nextLong(Math.max(1, ram / 2 / 4096)));
+                    long live = 0; // anonymous memory mapped now: together at most half the RAM
+                    for (MapM mm : m.maps.values()) {
+                        live += mm.f == null ? mm.len : 0;
+                    }
+                    long room = ram / 2 - live;
+                    if (room < 4096) {
+                        return null;
+                    }
+                    long len = 4096L * (1 + r.nextLong(Math.max(1, room / 4096)));
                     return new Op(Op.Kind.ANON, null, "a" + mapNames++, null, null, 0, len, -1,
                             r.nextInt(8) == 0 ? Op.NOTOUCH : 0, null, "EFAULT|ok");
                 }
