@@ -98,6 +98,11 @@ final class FuzzCommand implements Callable<Integer> {
                 description = "budget of re-checks per shrink (default: ${DEFAULT-VALUE})")
         int shrinkChecks;
 
+        @Option(names = "--tasks", paramLabel = "N", defaultValue = "1",
+                description = "concurrent tasks per sequence, each on its own directory, barriers between phases; "
+                        + "more than one: no near-full phase and no --vs-host (default: ${DEFAULT-VALUE})")
+        int tasks;
+
         @Option(names = "--fill-percent", paramLabel = "P", defaultValue = "10",
                 description = "percentage of sequences with a near-full phase (default: ${DEFAULT-VALUE})")
         int fillPercent;
@@ -124,9 +129,9 @@ final class FuzzCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             if (count < 1 || ops < 1 || ops > 100_000 || jobs < 1 || jobs > 64 || shrink < 0 || shrinkChecks < 0
-                    || fillPercent < 0 || fillPercent > 100) {
+                    || fillPercent < 0 || fillPercent > 100 || tasks < 1 || tasks > 8) {
                 throw new CliError("--count and --ops must be positive (--ops at most 100000), --jobs between 1 and 64, "
-                        + "--shrink and --shrink-checks at least 0, --fill-percent 0..100");
+                        + "--shrink and --shrink-checks at least 0, --fill-percent 0..100, --tasks 1..8");
             }
             if (hungTaskTimeoutMs < 100) {
                 throw new CliError("--hung-task-timeout " + hungTaskTimeoutMs + ": at least 100 ms");
@@ -146,7 +151,7 @@ final class FuzzCommand implements Callable<Integer> {
             PrintWriter pw = spec.commandLine().getOut();
             if (show) {
                 OpsGenerator gen = new OpsGenerator(OpsGenerator.Options.defaults().withOps(ops).withFillPercent(fillPercent)
-                        .withImageBytes(imageSize));
+                        .withImageBytes(imageSize).withTasks(tasks));
                 for (int i = 0; i < count; i++) {
                     pw.print(gen.generate(seed + i).text(List.of("faultline fuzz ops: sequence " + (seed + i))));
                 }
@@ -183,13 +188,14 @@ final class FuzzCommand implements Callable<Integer> {
                     return replay(checker, pw);
                 }
                 OpsGenerator.Options g = OpsGenerator.Options.defaults().withOps(ops).withFillPercent(fillPercent)
-                        .withImageBytes(imageSize);
+                        .withImageBytes(imageSize).withTasks(tasks);
                 Campaign c = new Campaign(new Campaign.Options(seed, count, jobs, g, shrink, shrinkChecks, out), checker);
                 long every = Math.max(1, count / 20);
-                progress.printf(Locale.ROOT, "fuzz ops: %d sequences of %d statements from seed %d, kernel %s, %d job%s; "
-                                + "checks: oracle, fsck, image%s%s%s%n", count, ops, seed, profile.name(), jobs,
+                progress.printf(Locale.ROOT, "fuzz ops: %d sequences of %d statements%s from seed %d, kernel %s, %d job%s; "
+                                + "checks: oracle, fsck, image%s%s%s%n", count, ops, tasks == 1 ? "" : " in " + tasks + " tasks",
+                        seed, profile.name(), jobs,
                         jobs == 1 ? "" : "s", host ? ", host mount" : "", e2fsck ? ", e2fsck" : "",
-                        vsHost && host ? ", vs-host" : "");
+                        vsHost && host && tasks == 1 ? ", vs-host" : "");
                 progress.flush();
                 Campaign.Summary s = c.run(new Campaign.Listener() {
                     @Override

@@ -239,6 +239,7 @@ final class Model {
                 return maps.containsKey(op.m());
             case SYNC:
             case DROP_CACHES:
+            case BARRIER:
                 return true;
             case MKDIR:
                 return creatable(op.path());
@@ -368,13 +369,38 @@ final class Model {
         }
     }
 
-    /** The valid statements of {@code ops}, in order: each invalid one (where it now stands) is dropped. */
+    /**
+     * The valid statements of {@code ops}, in order: each invalid one (where it now stands, in its
+     * task) is dropped. Tasks work on disjoint files, one model each. A barrier stays only if every
+     * task left has it, and there are at least two tasks.
+     */
     static List<Op> normalize(List<Op> ops) {
-        Model m = new Model();
-        List<Op> out = new ArrayList<>();
+        Map<Integer, Model> models = new TreeMap<>();
+        List<Op> kept = new ArrayList<>();
         for (Op op : ops) {
+            Model m = models.computeIfAbsent(op.task(), t -> new Model());
             if (m.valid(op)) {
                 m.apply(op);
+                kept.add(op);
+            }
+        }
+        java.util.Set<Integer> tasks = new java.util.TreeSet<>();
+        Map<String, java.util.Set<Integer>> barriers = new TreeMap<>();
+        for (Op op : kept) {
+            if (op.kind() != Op.Kind.BARRIER) {
+                tasks.add(op.task());
+            }
+        }
+        for (Op op : kept) {
+            if (op.kind() == Op.Kind.BARRIER) {
+                barriers.computeIfAbsent(op.h(), b -> new java.util.TreeSet<>()).add(op.task());
+            }
+        }
+        List<Op> out = new ArrayList<>();
+        for (Op op : kept) {
+            if (op.kind() != Op.Kind.BARRIER) {
+                out.add(op);
+            } else if (tasks.size() >= 2 && barriers.get(op.h()).equals(tasks)) {
                 out.add(op);
             }
         }

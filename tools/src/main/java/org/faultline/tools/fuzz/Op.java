@@ -24,12 +24,32 @@ import java.util.Locale;
  * @param expect the expect-error alternatives, or null
  */
 public record Op(Kind kind, String h, String m, String path, String path2, long off, long len, long moff, int bits,
-                 String data, String expect) {
+                 String data, String expect, int task) {
+
+    /** A statement of the first (or only) task. */
+    public Op(Kind kind, String h, String m, String path, String path2, long off, long len, long moff, int bits,
+              String data, String expect) {
+        this(kind, h, m, path, path2, off, len, moff, bits, data, expect, 0);
+    }
+
+    /** This statement in task {@code t} (0-based), with {@code prefix} before its paths. */
+    Op inTask(int t, String prefix) {
+        return new Op(kind, h, m, under(prefix, path), under(prefix, path2), off, len, moff, bits, data, expect, t);
+    }
+
+    private static String under(String prefix, String p) {
+        if (p == null) {
+            return null;
+        }
+        return p.equals("/") || p.equals("/lost+found") ? prefix : prefix + p; // the task's root stands for both
+    }
 
     /** Statement kinds. */
     public enum Kind {
         OPEN, CLOSE, WRITE, WRITE_UNCHECKED, READ, TRUNCATE, FALLOCATE, MMAP, ANON, STORE, LOAD, MSYNC, MUNMAP,
-        FSYNC, FDATASYNC, SYNC, MKDIR, RMDIR, UNLINK, RENAME, STAT, DROP_CACHES
+        FSYNC, FDATASYNC, SYNC, MKDIR, RMDIR, UNLINK, RENAME, STAT, DROP_CACHES,
+        /** {@code barrier NAME} (NAME in {@code h}): multi-task sequences only. */
+        BARRIER
     }
 
     public static final int O_CREATE = 1;
@@ -55,12 +75,12 @@ public record Op(Kind kind, String h, String m, String path, String path2, long 
     }
 
     Op withExpect(String e) {
-        return new Op(kind, h, m, path, path2, off, len, moff, bits, data, e);
+        return new Op(kind, h, m, path, path2, off, len, moff, bits, data, e, task);
     }
 
     /** True for kinds that make a system call and so may be wrapped in expect-error. */
     boolean wrappable() {
-        return kind != Kind.WRITE_UNCHECKED && kind != Kind.DROP_CACHES;
+        return kind != Kind.WRITE_UNCHECKED && kind != Kind.DROP_CACHES && kind != Kind.BARRIER;
     }
 
     /** The statement, as a workload line (without indentation). */
@@ -95,6 +115,7 @@ public record Op(Kind kind, String h, String m, String path, String path2, long 
             case RENAME -> "rename " + path + " " + path2;
             case STAT -> "stat " + path;
             case DROP_CACHES -> "drop-caches";
+            case BARRIER -> "barrier " + h;
         };
     }
 

@@ -19,6 +19,9 @@ import org.faultline.tools.fuzz.Model.MapM;
  * {@code expect-error ... ENOSPC|ok}, then the filler is removed). Anonymous memory mapped at any
  * time stays within half the RAM: memory pressure, not an out-of-memory machine.
  *
+ * <p>With {@link Options#withTasks} several tasks run such sequences concurrently, each on its
+ * own directory, with barriers between phases.
+ *
  * <p>Every statement is valid where it stands ({@link Model}): the workload parses and each system
  * call succeeds on Linux. The same (seed, options) always gives the same sequence.
  */
@@ -32,31 +35,44 @@ public final class OpsGenerator {
      * @param ramChoices   {@code set ram} values, picked uniformly
      * @param imageBytes   {@code set image-size}
      */
-    public record Options(int ops, Map<Op.Kind, Integer> mix, int fillPercent, List<Long> ramChoices, long imageBytes) {
+    public record Options(int ops, Map<Op.Kind, Integer> mix, int fillPercent, List<Long> ramChoices, long imageBytes,
+                          int tasks) {
         public Options {
             mix = Map.copyOf(mix);
             ramChoices = List.copyOf(ramChoices);
+            if (tasks < 1) {
+                throw new IllegalArgumentException("tasks must be at least 1");
+            }
         }
 
-        /** 100 statements, {@link #defaultMix()}, 10% near-full sequences, 8–64 MiB RAM, 32 MiB image. */
+        /** 100 statements, {@link #defaultMix()}, 10% near-full sequences, 8–64 MiB RAM, 32 MiB image, one task. */
         public static Options defaults() {
-            return new Options(100, defaultMix(), 10, List.of(8L << 20, 16L << 20, 32L << 20, 64L << 20), 32L << 20);
+            return new Options(100, defaultMix(), 10, List.of(8L << 20, 16L << 20, 32L << 20, 64L << 20), 32L << 20, 1);
         }
 
         public Options withOps(int n) {
-            return new Options(n, mix, fillPercent, ramChoices, imageBytes);
+            return new Options(n, mix, fillPercent, ramChoices, imageBytes, tasks);
         }
 
         public Options withMix(Map<Op.Kind, Integer> m) {
-            return new Options(ops, m, fillPercent, ramChoices, imageBytes);
+            return new Options(ops, m, fillPercent, ramChoices, imageBytes, tasks);
         }
 
         public Options withImageBytes(long b) {
-            return new Options(ops, mix, fillPercent, ramChoices, b);
+            return new Options(ops, mix, fillPercent, ramChoices, b, tasks);
         }
 
         public Options withFillPercent(int p) {
-            return new Options(ops, mix, p, ramChoices, imageBytes);
+            return new Options(ops, mix, p, ramChoices, imageBytes, tasks);
+        }
+
+        /**
+         * {@code n} concurrent tasks, each on its own directory {@code /tK} with its own files, ops/n
+         * statements each, two barriers between three phases; no near-full phase (ENOSPC would reach
+         * every task), anonymous memory within half the RAM over all tasks.
+         */
+        public Options withTasks(int n) {
+            return new Options(ops, mix, fillPercent, ramChoices, imageBytes, n);
         }
     }
 
@@ -105,7 +121,28 @@ public final class OpsGenerator {
 
     /** The sequence of {@code seed}. */
     public OpsSequence generate(long seed) {
-        return new Gen(seed).run();
+        if (opts.tasks() == 1) {
+            return new Gen(seed, 0).run();
+        }
+        Gen first = new Gen(seed, 0);
+        long ram = first.ram();
+        int n = opts.tasks();
+        int per = Math.max(3, opts.ops() / n);
+        List<Op> all = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            Gen g = t == 0 ? first : new Gen(seed, t);
+            String dir = "/t" + t;
+            all.add(new Op(Op.Kind.MKDIR, null, null, dir, null, 0, 0, -1, 0, null, null, t));
+            List<Op> body = g.body(ram, per - 1, false, ram / 2 / n);
+            for (int i = 0; i < body.size(); i++) {
+                if (i == body.size() / 3 || i == 2 * body.size() / 3) {
+                    all.add(new Op(Op.Kind.BARRIER, i == body.size() / 3 ? "phase1" : "phase2", null, null, null, 0, 0, -1,
+                            0, null, null, t));
+                }
+                all.add(body.get(i).inTask(t, dir));
+            }
+        }
+        return new OpsSequence(seed, ram, opts.imageBytes(), all);
     }
 
     private final class Gen {
@@ -119,9 +156,9 @@ public final class OpsGenerator {
         final Op.Kind[] kinds;
         final int[] cum;
 
-        Gen(long seed) {
+        Gen(long seed, int task) {
             this.seed = seed;
-            this.r = new SplittableRandom(mix(seed));
+            this.r = new SplittableRandom(task == 0 ? mix(seed) : mix(mix(seed) + task)); // unrelated streams per task
             List<Op.Kind> ks = new ArrayList<>();
             List<Integer> ws = new ArrayList<>();
             int t = 0;
@@ -137,11 +174,25 @@ public final class OpsGenerator {
             cum = ws.stream().mapToInt(Integer::intValue).toArray();
         }
 
+        long ram;
+        long anonBudget;
+
+        long ram() {
+            ram = opts.ramChoices().get(r.nextInt(opts.ramChoices().size()));
+            return ram;
+        }
+
         OpsSequence run() {
-            long ram = opts.ramChoices().get(r.nextInt(opts.ramChoices().size()));
-            int fillAt = r.nextInt(100) < opts.fillPercent() ? r.nextInt(Math.max(1, opts.ops())) : -1;
+            long ram = ram();
+            return new OpsSequence(seed, ram, opts.imageBytes(), body(ram, opts.ops(), true, ram / 2));
+        }
+
+        /** {@code count} statements of one task. */
+        List<Op> body(long ram, int count, boolean fillAllowed, long anonBudget) {
+            this.anonBudget = anonBudget;
+            int fillAt = fillAllowed && r.nextInt(100) < opts.fillPercent() ? r.nextInt(Math.max(1, count)) : -1;
             int guard = 0;
-            while (out.size() < opts.ops() && guard++ < opts.ops() * 50) {
+            while (out.size() < count && guard++ < count * 50) {
                 if (out.size() == fillAt) {
                     fill();
                     fillAt = -1;
@@ -152,7 +203,7 @@ public final class OpsGenerator {
                     emit(op);
                 }
             }
-            return new OpsSequence(seed, ram, opts.imageBytes(), out);
+            return out;
         }
 
         void emit(Op op) {
@@ -420,7 +471,7 @@ public final class OpsGenerator {
                     for (MapM mm : m.maps.values()) {
                         live += mm.f == null ? mm.len : 0;
                     }
-                    long room = ram / 2 - live;
+                    long room = anonBudget - live;
                     if (room < 4096) {
                         return null;
                     }

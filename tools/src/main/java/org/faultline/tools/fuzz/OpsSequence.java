@@ -11,7 +11,9 @@ import java.util.List;
  * @param seed       the generator seed it came from
  * @param ramBytes   {@code set ram}
  * @param imageBytes {@code set image-size}: the image the checks create
- * @param ops        the statements of task {@code t}, in order
+ * @param ops        the statements, in order; each names its task ({@link Op#task()}): one task is
+ *                   {@code task t}, several are {@code task t0}, {@code task t1}, ... on disjoint
+ *                   directories {@code /t0}, {@code /t1}, ... with barriers between phases
  */
 public record OpsSequence(long seed, long ramBytes, long imageBytes, List<Op> ops) {
     public OpsSequence {
@@ -32,9 +34,20 @@ public record OpsSequence(long seed, long ramBytes, long imageBytes, List<Op> op
         }
         sb.append("set ram ").append(ramBytes >> 20).append("M\n");
         sb.append("set image-size ").append(imageBytes >> 20).append("M\n");
-        sb.append("task t\n");
+        java.util.TreeSet<Integer> tasks = new java.util.TreeSet<>();
         for (Op op : ops) {
-            sb.append("  ").append(op.text()).append('\n');
+            tasks.add(op.task());
+        }
+        if (tasks.isEmpty()) {
+            tasks.add(0);
+        }
+        for (int t : tasks) {
+            sb.append(tasks.size() == 1 && t == 0 ? "task t" : "task t" + t).append('\n');
+            for (Op op : ops) {
+                if (op.task() == t) {
+                    sb.append("  ").append(op.text()).append('\n');
+                }
+            }
         }
         return sb.toString();
     }
@@ -45,10 +58,11 @@ public record OpsSequence(long seed, long ramBytes, long imageBytes, List<Op> op
 
     /** The statements' kinds, e.g. "open write-direct fallocate-punch read", for grouping failures. */
     public String shape() {
-        Model m = new Model();
+        java.util.Map<Integer, Model> models = new java.util.TreeMap<>();
         List<String> l = new ArrayList<>();
         for (Op op : ops) {
-            Model.HandleM h = op.h() == null ? null : m.open(op.h());
+            Model m = models.computeIfAbsent(op.task(), t -> new Model());
+            Model.HandleM h = op.h() == null || op.kind() == Op.Kind.BARRIER ? null : m.open(op.h());
             l.add(op.shape(h != null && h.direct()) + (op.expect() != null ? "?" : ""));
             if (m.valid(op)) {
                 m.apply(op);

@@ -36,9 +36,30 @@ class OpsGeneratorTest {
         }
         Set<Op.Kind> want = EnumSet.allOf(Op.Kind.class);
         want.remove(Op.Kind.WRITE_UNCHECKED); // a debugging aid, never generated
+        want.remove(Op.Kind.BARRIER); // several tasks only
         assertEquals(want, seen);
         assertTrue(direct512, "512-aligned (not 4k-aligned) writes");
         assertTrue(fill, "near-full phases");
+    }
+
+    @Test
+    void multiTaskSequencesParseWithBarriersAndDisjointDirectories() throws Exception {
+        OpsGenerator g = new OpsGenerator(OpsGenerator.Options.defaults().withTasks(3));
+        for (long s = 0; s < 20; s++) {
+            OpsSequence q = g.generate(s);
+            Workload w = Workload.parse(q.text(), "mt" + s + ".wl");
+            assertEquals(3, w.tasks().size());
+            assertEquals(java.util.Set.of("phase1", "phase2"), w.barriers().keySet());
+            assertEquals(q.ops(), Model.normalize(q.ops()), "seed " + s);
+            for (Op op : q.ops()) {
+                assertTrue(op.path() == null || op.path().startsWith("/t" + op.task()), op::text);
+                assertTrue(op.expect() == null || !op.expect().contains("ENOSPC"), "no near-full phase with several tasks");
+            }
+            // dropping a task's barrier drops it from every task (a barrier one task names does not parse)
+            var l = new java.util.ArrayList<>(q.ops());
+            l.removeIf(o -> o.kind() == Op.Kind.BARRIER && o.task() == 1 && o.h().equals("phase1"));
+            Workload.parse(q.withOps(Model.normalize(l)).text(), "mt" + s + "-shrunk.wl");
+        }
     }
 
     @Test
