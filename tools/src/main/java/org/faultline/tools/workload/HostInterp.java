@@ -326,6 +326,8 @@ public final class HostInterp {
                 return -LibC.EFAULT;
             }
             long n = LibC.pread(h.fd, m.addr + moff, len, off);
+            lastDirectRead = (h.flags & File.O_DIRECT) != 0;
+            lastOff = off;
             return n < 0 ? err() : n;
         }
         try (AlignedMemory buf = AlignedMemory.allocate(Math.max(len, 1), PAGE)) {

@@ -413,6 +413,8 @@ final class Interp {
         boolean tracked = m != null && moff >= 0 && moff + len <= m.len && h.readable() && h.file != null && off >= 0;
         Oracle.StoreOp op = tracked ? o.beginStore(me, m, moff, len, origin(outer, env)) : null;
         long n = Syscalls.preadUser(h.fd, m == null ? 0 : m.addr + moff, len, off);
+        lastDirectRead = direct;
+        lastOff = off;
         if (op != null) {
             Data d = n > 0 ? o.snapshotFile(me, h.file, off, (int) n, m.fileOff + moff) : Shadow.UNKNOWN;
             o.endStore(op, n, d, false);
