@@ -103,12 +103,19 @@ public final class Campaign {
         return o.finding().kind().label + "-seed" + seed + ".wl";
     }
 
-    private static String text(Shrinker.Outcome o, long seed, int fromOps) {
+    private String text(Shrinker.Outcome o, long seed, int fromOps) {
         String name = name(o, seed);
+        OpsGenerator.Options g = opts.gen();
+        OpsGenerator.Options d = OpsGenerator.Options.defaults();
+        String args = "--seed " + seed + " --count 1" + (g.ops() != d.ops() ? " --ops " + g.ops() : "")
+                + (g.tasks() != 1 ? " --tasks " + g.tasks() : "")
+                + (g.fillPercent() != d.fillPercent() ? " --fill-percent " + g.fillPercent() : "")
+                + (g.imageBytes() != d.imageBytes() ? " --image-size " + (g.imageBytes() >> 20) + "M" : "");
         return o.minimal().text(List.of(o.finding().kind().label + ": " + o.finding().title(),
-                "faultline fuzz ops: sequence " + seed + " (--seed " + seed + " --count 1), shrunk from "
+                "faultline fuzz ops: sequence " + seed + " (" + args + "), shrunk from "
                         + fromOps + " to " + o.minimal().ops().size() + " statements",
-                "reproduce: faultline fuzz ops --replay " + name + "  (every check), or",
+                "reproduce: faultline fuzz ops " + (o.finding().kind() == Finding.Kind.VS_HOST ? "--vs-host " : "")
+                        + "--replay " + name + "  (every check), or",
                 "  faultline mkfs x.img --size " + (o.minimal().imageBytes() >> 20) + "M && faultline boot --image x.img "
                         + name + "  (Faultline's own checks)"));
     }
