@@ -29,7 +29,9 @@ import org.faultline.nativeio.LibC;
  * <p>Mappings are real host mappings ({@code mmap(2)} through libc), stores and loads are CPU
  * accesses through {@link Pointer}. An access the host would kill the JVM for (SIGBUS on a page
  * beyond EOF, SIGSEGV on a read-only or absent mapping) is not made: it returns EFAULT, as Faultline
- * reports such faults. {@code drop-caches} drops the clean page cache of the open files
+ * reports such faults; a store through a shared mapping to a range with holes when the file system
+ * is nearly full (the write fault might find no block: SIGBUS) is not made either: EFAULT.
+ * {@code drop-caches} drops the clean page cache of the open files
  * ({@code POSIX_FADV_DONTNEED}) rather than the whole host's. {@code anon} maps and touches memory
  * but creates no pressure. Barriers, sleeps and yields are no-ops (one task).
  */
@@ -79,6 +81,7 @@ public final class HostInterp {
         long fileOff;
         int sizeFd = -1; // a dup of the file's descriptor, to know its size (-1: anonymous)
         boolean writable;
+        boolean shared;
     }
 
     private final Workload w;
@@ -387,6 +390,7 @@ public final class HostInterp {
         mp.len = len;
         mp.fileOff = off;
         mp.writable = m.writable();
+        mp.shared = m.shared();
         mp.sizeFd = Sys.dup(h.fd);
         maps.put(m.map(), mp);
         return 0;
@@ -411,6 +415,28 @@ public final class HostInterp {
         return 0;
     }
 
+    /**
+     * Whether the file system of {@code fd} has too little room for a store of {@code len} bytes
+     * through a shared mapping to be sure its write faults find blocks (free blocks, root's reserve
+     * included, below len + 2 MiB).
+     */
+    private static boolean nearlyFull(int fd, int len) {
+        byte[] buf = new byte[LibC.STATFS_SIZE];
+        if (LibC.fstatfs(fd, buf) != 0) {
+            return true;
+        }
+        ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.nativeOrder());
+        long bsize = b.getLong(8);
+        long bfree = b.getLong(24);
+        return bfree * bsize < len + (2L << 20);
+    }
+
+    /** Whether [off, off+len) of the file has blocks (no hole: SEEK_HOLE finds none before its end). */
+    private static boolean allocated(int fd, long off, int len) {
+        long hole = LibC.lseek(fd, off & ~(PAGE - 1), LibC.SEEK_HOLE);
+        return hole >= 0 && hole >= off + len;
+    }
+
     /** A store ({@code p} non-null) or load; EFAULT instead of an access that would fault. */
     private long access(String map, long off, int len, Stmt.Pattern p, Expr.Env env) {
         Mapping m = maps.get(map);
@@ -423,6 +449,10 @@ public final class HostInterp {
             if (m.fileOff + off + len > eofPages) {
                 return -LibC.EFAULT; // SIGBUS: a page wholly beyond EOF
             }
+        }
+        if (p != null && m.shared && m.sizeFd >= 0 && nearlyFull(m.sizeFd, len)
+                && !allocated(m.sizeFd, m.fileOff + off, len)) {
+            return -LibC.EFAULT; // the write fault may find no block: SIGBUS (it would end the JVM)
         }
         Pointer ptr = new Pointer(m.addr + off);
         if (p != null) {
