@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
         description = {
             "A kernel-faithful emulator of a miniature Linux mm/fs/block stack doing real I/O on disk images.",
             ""},
-        subcommands = {BootCommand.class, BenchCommand.class, MkfsCommand.class, FsckCommand.class, ScenariosCommand.class, ExploreCommand.class, ReplayCommand.class, PatchesCommand.class, ProfilesCommand.class,
+        subcommands = {BootCommand.class, BenchCommand.class, MkfsCommand.class, FsckCommand.class, ScenariosCommand.class, ExploreCommand.class, ReplayCommand.class, FuzzCommand.class, PatchesCommand.class, ProfilesCommand.class,
             ImageCommands.Ls.class, ImageCommands.Cat.class, ImageCommands.Stat.class, ImageCommands.Cp.class,
             ImageCommands.Mkdir.class, ImageCommands.Rm.class,
             CommandLine.HelpCommand.class},

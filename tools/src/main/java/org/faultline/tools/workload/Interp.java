@@ -56,6 +56,11 @@ final class Interp {
     private final Map<String, MapShadow> maps = new LinkedHashMap<>();
     private long statements;
     private final java.util.function.ObjLongConsumer<String> openHook;
+    /** Told of every statement executed (loops excepted), or null. */
+    private java.util.function.Consumer<StepResult> steps;
+    private byte[] lastData;
+    private boolean lastDirectRead;
+    private long lastOff;
 
     /** @param openHook told of every successful open: the path and the inode it opened */
     Interp(Kernel k, Workload w, Oracle o, Actor me, Map<String, Barrier> barriers,
@@ -70,6 +75,20 @@ final class Interp {
 
     long statements() {
         return statements;
+    }
+
+    /** Reports every statement's result to {@code c} (a differential check against another interpreter). */
+    void steps(java.util.function.Consumer<StepResult> c) {
+        this.steps = c;
+    }
+
+    private void logStep(Stmt s, Expr.Env env, long rc) {
+        if (steps != null) {
+            steps.accept(new StepResult(s.line(), s.text() + env.describe(), rc, lastData, lastDirectRead, lastOff));
+        }
+        lastData = null;
+        lastDirectRead = false;
+        lastOff = 0;
     }
 
     /** Runs {@code body}; at the end every descriptor is closed and every mapping torn down (exit). */
@@ -112,6 +131,7 @@ final class Interp {
         }
         if (s instanceof Stmt.ExpectError e) {
             long rc = call(e.inner(), env, s);
+            logStep(s, env, rc);
             if (rc >= 0 && !e.okAllowed()) {
                 fail(s, env, s.text() + ": expected " + errnos(e) + ", got success"
                         + (rc > 0 ? " (" + rc + ")" : ""), "");
@@ -122,6 +142,7 @@ final class Interp {
             return;
         }
         long rc = call(s, env, s);
+        logStep(s, env, rc);
         if (rc < 0) {
             fail(s, env, s.text() + " failed with " + Errno.name(rc), "");
         }
@@ -377,6 +398,11 @@ final class Interp {
         if (r.into() == null) {
             byte[] buf = new byte[len];
             long n = Syscalls.pread(h.fd, buf, 0, len, off);
+            if (n >= 0) {
+                lastData = java.util.Arrays.copyOf(buf, (int) n);
+                lastDirectRead = direct;
+                lastOff = off;
+            }
             if (n >= 0 && h.readable() && h.file != null && off >= 0) {
                 report(o.verifyRead(me, h.file, off, len, buf, n, direct), outer, env);
             }
@@ -387,6 +413,8 @@ final class Interp {
         boolean tracked = m != null && moff >= 0 && moff + len <= m.len && h.readable() && h.file != null && off >= 0;
         Oracle.StoreOp op = tracked ? o.beginStore(me, m, moff, len, origin(outer, env)) : null;
         long n = Syscalls.preadUser(h.fd, m == null ? 0 : m.addr + moff, len, off);
+        lastDirectRead = direct;
+        lastOff = off;
         if (op != null) {
             Data d = n > 0 ? o.snapshotFile(me, h.file, off, (int) n, m.fileOff + moff) : Shadow.UNKNOWN;
             o.endStore(op, n, d, false);
@@ -489,6 +517,9 @@ final class Interp {
         int len = (int) length(l.len(), env, outer);
         byte[] buf = new byte[len];
         long rc = Syscalls.load(m == null ? 0 : m.addr + off, buf, 0, len);
+        if (rc >= 0) {
+            lastData = buf;
+        }
         if (m != null && off >= 0 && off + len <= m.len) {
             report(o.verifyLoad(me, m, off, buf, rc), outer, env);
         }
@@ -503,6 +534,7 @@ final class Interp {
             return rc;
         }
         Kstat ks = out[0];
+        lastData = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(ks.isDir() ? -1 : ks.size()).array();
         if (st.dir() != null && st.dir() != ks.isDir()) {
             report(new Oracle.Mismatch("stat mismatch: " + path + " is " + (ks.isDir() ? "a directory" : "not a directory")
                     + ", expected " + (st.dir() ? "a directory" : "a file"), "mode 0" + Integer.toOctalString(ks.mode())), outer, env);

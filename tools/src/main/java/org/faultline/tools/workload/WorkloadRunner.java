@@ -109,6 +109,17 @@ public final class WorkloadRunner {
         }
     }
 
+    private java.util.function.Consumer<StepResult> steps;
+
+    /**
+     * {@link #spawn(Kernel, Workload, Oracle, Options)} that also reports every statement's result to
+     * {@code steps} (called from the tasks: single-task workloads give one ordered list).
+     */
+    public static WorkloadRunner spawn(Kernel k, Workload w, Oracle o, Options opts,
+                                       java.util.function.Consumer<StepResult> steps) {
+        return spawnWith(k, w, o, opts, steps);
+    }
+
     /** {@link #spawn(Kernel, Workload, Oracle, Options)} with {@link Options#of}. */
     public static WorkloadRunner spawn(Kernel k, Workload w, Oracle o) {
         return spawn(k, w, o, Options.of(w));
@@ -121,7 +132,13 @@ public final class WorkloadRunner {
      *                               mm is not initialised
      */
     public static WorkloadRunner spawn(Kernel k, Workload w, Oracle o, Options opts) {
+        return spawnWith(k, w, o, opts, null);
+    }
+
+    private static WorkloadRunner spawnWith(Kernel k, Workload w, Oracle o, Options opts,
+                                            java.util.function.Consumer<StepResult> steps) {
         WorkloadRunner r = new WorkloadRunner(k, w, o, opts);
+        r.steps = steps;
         List<String> names = new ArrayList<>();
         for (Workload.TaskDecl t : w.tasks()) {
             names.add(t.name());
@@ -164,6 +181,9 @@ public final class WorkloadRunner {
             k.trace("workload " + t.name() + " starts" + (mc == null ? "" : " in " + mc));
         }
         Interp in = new Interp(k, w, o, a, barriers, this::opened);
+        if (steps != null) {
+            in.steps(steps);
+        }
         in.run(t.body());
         statements.addAndGet((int) Math.min(Integer.MAX_VALUE, in.statements()));
         if (k.tracing()) {

@@ -1,0 +1,158 @@
+package org.faultline.tools.fuzz;
+
+import java.util.Locale;
+
+/**
+ * One generated statement of a single-task workload, with the fields {@link Model} needs to decide
+ * whether it is valid where it stands (handles open, mappings mapped, paths existing, accesses inside
+ * the file). {@link #text()} is the statement in the public workload format (docs/workloads.md).
+ *
+ * <p>Fields not used by a kind are null / 0 / false. {@code expect} is the errno list of an
+ * {@code expect-error} wrapper ({@code "ENOSPC|ok"}), or null.
+ *
+ * @param kind   what it does
+ * @param h      handle
+ * @param m      mapping (the mapping of mmap/anon/store/load/msync/munmap; the {@code from}/{@code into} mapping)
+ * @param path   path (open, mkdir, rmdir, unlink, stat, rename's source)
+ * @param path2  rename's target
+ * @param off    file offset (or mapping offset for store/load; mmap's file offset)
+ * @param len    length (truncate: the new size)
+ * @param moff   offset in the {@code from}/{@code into} mapping, -1 for none
+ * @param bits   open flags ({@link #O_CREATE}...), fallocate mode ({@link #FL_KEEP}...), mmap
+ *               ({@link #MAP_SHARED}, {@link #MAP_RW}), msync/anon ({@link #ASYNC}, {@link #NOTOUCH})
+ * @param data   DATA of a write or store ({@code seed=N}, {@code byte=B}, {@code zero})
+ * @param expect the expect-error alternatives, or null
+ */
+public record Op(Kind kind, String h, String m, String path, String path2, long off, long len, long moff, int bits,
+                 String data, String expect, int task) {
+
+    /** A statement of the first (or only) task. */
+    public Op(Kind kind, String h, String m, String path, String path2, long off, long len, long moff, int bits,
+              String data, String expect) {
+        this(kind, h, m, path, path2, off, len, moff, bits, data, expect, 0);
+    }
+
+    /** This statement in task {@code t} (0-based), with {@code prefix} before its paths. */
+    Op inTask(int t, String prefix) {
+        return new Op(kind, h, m, under(prefix, path), under(prefix, path2), off, len, moff, bits, data, expect, t);
+    }
+
+    private static String under(String prefix, String p) {
+        if (p == null) {
+            return null;
+        }
+        return p.equals("/") || p.equals("/lost+found") ? prefix : prefix + p; // the task's root stands for both
+    }
+
+    /** Statement kinds. */
+    public enum Kind {
+        OPEN, CLOSE, WRITE, WRITE_UNCHECKED, READ, TRUNCATE, FALLOCATE, MMAP, ANON, STORE, LOAD, MSYNC, MUNMAP,
+        FSYNC, FDATASYNC, SYNC, MKDIR, RMDIR, UNLINK, RENAME, STAT, DROP_CACHES,
+        /** {@code barrier NAME} (NAME in {@code h}): multi-task sequences only. */
+        BARRIER
+    }
+
+    public static final int O_CREATE = 1;
+    public static final int O_EXCL = 2;
+    public static final int O_TRUNC = 4;
+    public static final int O_APPEND = 8;
+    public static final int O_RDONLY = 16;
+    public static final int O_WRONLY = 32;
+    public static final int O_DIRECT = 64;
+
+    public static final int FL_KEEP = 1;
+    public static final int FL_PUNCH = 2;
+    public static final int FL_ZERO = 4;
+
+    public static final int MAP_SHARED = 1;
+    public static final int MAP_RW = 2;
+
+    public static final int ASYNC = 1;
+    public static final int NOTOUCH = 2;
+
+    static Op of(Kind kind) {
+        return new Op(kind, null, null, null, null, 0, 0, -1, 0, null, null);
+    }
+
+    Op withExpect(String e) {
+        return new Op(kind, h, m, path, path2, off, len, moff, bits, data, e, task);
+    }
+
+    /** True for kinds that make a system call and so may be wrapped in expect-error. */
+    boolean wrappable() {
+        return kind != Kind.WRITE_UNCHECKED && kind != Kind.DROP_CACHES && kind != Kind.BARRIER;
+    }
+
+    /** The statement, as a workload line (without indentation). */
+    public String text() {
+        String s = bare();
+        return expect == null ? s : "expect-error " + s + " " + expect;
+    }
+
+    private String bare() {
+        return switch (kind) {
+            case OPEN -> "open " + h + " " + path + openFlags();
+            case CLOSE -> "close " + h;
+            case WRITE, WRITE_UNCHECKED -> (kind == Kind.WRITE ? "write " : "write-unchecked ") + h + " " + off + " " + len
+                    + (m != null ? " from " + m + "+" + moff : " " + data);
+            case READ -> "read " + h + " " + off + " " + len + (m != null ? " into " + m + "+" + moff : "");
+            case TRUNCATE -> "truncate " + h + " " + len;
+            case FALLOCATE -> "fallocate " + h + " " + off + " " + len + ((bits & FL_KEEP) != 0 ? " keep-size" : "")
+                    + ((bits & FL_PUNCH) != 0 ? " punch" : "") + ((bits & FL_ZERO) != 0 ? " zero-range" : "");
+            case MMAP -> "mmap " + m + " " + h + " " + off + " " + len + ((bits & MAP_SHARED) != 0 ? " shared" : " private")
+                    + ((bits & MAP_RW) != 0 ? " rw" : " ro");
+            case ANON -> "anon " + m + " " + len + ((bits & NOTOUCH) != 0 ? " notouch" : "");
+            case STORE -> "store " + m + " " + off + " " + len + " " + data;
+            case LOAD -> "load " + m + " " + off + " " + len;
+            case MSYNC -> "msync " + m + ((bits & ASYNC) != 0 ? " async" : "");
+            case MUNMAP -> "munmap " + m;
+            case FSYNC -> "fsync " + h;
+            case FDATASYNC -> "fdatasync " + h;
+            case SYNC -> "sync";
+            case MKDIR -> "mkdir " + path;
+            case RMDIR -> "rmdir " + path;
+            case UNLINK -> "unlink " + path;
+            case RENAME -> "rename " + path + " " + path2;
+            case STAT -> "stat " + path;
+            case DROP_CACHES -> "drop-caches";
+            case BARRIER -> "barrier " + h;
+        };
+    }
+
+    private String openFlags() {
+        StringBuilder sb = new StringBuilder();
+        if ((bits & O_CREATE) != 0) {
+            sb.append(" create");
+        }
+        if ((bits & O_EXCL) != 0) {
+            sb.append(" excl");
+        }
+        if ((bits & O_TRUNC) != 0) {
+            sb.append(" trunc");
+        }
+        if ((bits & O_APPEND) != 0) {
+            sb.append(" append");
+        }
+        sb.append((bits & O_RDONLY) != 0 ? " rdonly" : (bits & O_WRONLY) != 0 ? " wronly" : " rdwr");
+        if ((bits & O_DIRECT) != 0) {
+            sb.append(" direct");
+        }
+        return sb.toString();
+    }
+
+    /** A short name of the statement's kind and variant, for summaries ("fallocate-punch", "read-direct-into"). */
+    String shape(boolean directHandle) {
+        String k = kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return switch (kind) {
+            case FALLOCATE -> k + ((bits & FL_PUNCH) != 0 ? "-punch" : (bits & FL_ZERO) != 0 ? "-zero" : (bits & FL_KEEP) != 0 ? "-keep" : "");
+            case WRITE, READ -> k + (directHandle ? "-direct" : "") + (m != null ? (kind == Kind.WRITE ? "-from" : "-into") : "");
+            case MMAP -> k + ((bits & MAP_SHARED) != 0 ? "-shared" : "-private");
+            default -> k;
+        };
+    }
+
+    @Override
+    public String toString() {
+        return text();
+    }
+}

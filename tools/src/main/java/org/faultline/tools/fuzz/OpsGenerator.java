@@ -1,0 +1,595 @@
+package org.faultline.tools.fuzz;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.faultline.tools.fuzz.Model.FileM;
+import org.faultline.tools.fuzz.Model.HandleM;
+import org.faultline.tools.fuzz.Model.MapM;
+
+/**
+ * Seeded random single-task workloads with every statement kind: opens (create, excl, trunc,
+ * append, direct, rdonly, wronly), buffered and O_DIRECT reads and writes at any offset and length
+ * (O_DIRECT at 512-byte alignment), reads into and writes from mappings, truncate, fallocate in every
+ * mode, shared and private mmap with store/load/msync/munmap, fsync/fdatasync/sync, directories,
+ * renames, unlinks, stat, drop-caches, anonymous memory pressure under a small {@code set ram}, and
+ * now and then a near-full phase (a large fallocate, then writes wrapped in
+ * {@code expect-error ... ENOSPC|ok}, then the filler is removed). Anonymous memory mapped at any
+ * time stays within half the RAM: memory pressure, not an out-of-memory machine.
+ *
+ * <p>With {@link Options#withTasks} several tasks run such sequences concurrently, each on its
+ * own directory, with barriers between phases.
+ *
+ * <p>Every statement is valid where it stands ({@link Model}): the workload parses and each system
+ * call succeeds on Linux. The same (seed, options) always gives the same sequence.
+ */
+public final class OpsGenerator {
+    /**
+     * What to generate.
+     *
+     * @param ops          statements per sequence
+     * @param mix          relative weight of each statement kind (0 disables a kind)
+     * @param fillPercent  percentage of sequences with a near-full phase
+     * @param ramChoices   {@code set ram} values, picked uniformly
+     * @param imageBytes   {@code set image-size}
+     */
+    public record Options(int ops, Map<Op.Kind, Integer> mix, int fillPercent, List<Long> ramChoices, long imageBytes,
+                          int tasks) {
+        public Options {
+            mix = Map.copyOf(mix);
+            ramChoices = List.copyOf(ramChoices);
+            if (tasks < 1) {
+                throw new IllegalArgumentException("tasks must be at least 1");
+            }
+        }
+
+        /** 100 statements, {@link #defaultMix()}, 10% near-full sequences, 8–64 MiB RAM, 32 MiB image, one task. */
+        public static Options defaults() {
+            return new Options(100, defaultMix(), 10, List.of(8L << 20, 16L << 20, 32L << 20, 64L << 20), 32L << 20, 1);
+        }
+
+        public Options withOps(int n) {
+            return new Options(n, mix, fillPercent, ramChoices, imageBytes, tasks);
+        }
+
+        public Options withMix(Map<Op.Kind, Integer> m) {
+            return new Options(ops, m, fillPercent, ramChoices, imageBytes, tasks);
+        }
+
+        public Options withImageBytes(long b) {
+            return new Options(ops, mix, fillPercent, ramChoices, b, tasks);
+        }
+
+        public Options withFillPercent(int p) {
+            return new Options(ops, mix, p, ramChoices, imageBytes, tasks);
+        }
+
+        /**
+         * {@code n} concurrent tasks, each on its own directory {@code /tK} with its own files, ops/n
+         * statements each, two barriers between three phases; no near-full phase (ENOSPC would reach
+         * every task), anonymous memory within half the RAM over all tasks.
+         */
+        public Options withTasks(int n) {
+            return new Options(ops, mix, fillPercent, ramChoices, imageBytes, n);
+        }
+    }
+
+    /** The default weights: data statements dominate; every kind appears in a 100-statement sequence. */
+    public static Map<Op.Kind, Integer> defaultMix() {
+        Map<Op.Kind, Integer> m = new EnumMap<>(Op.Kind.class);
+        m.put(Op.Kind.OPEN, 8);
+        m.put(Op.Kind.CLOSE, 3);
+        m.put(Op.Kind.WRITE, 20);
+        m.put(Op.Kind.READ, 12);
+        m.put(Op.Kind.TRUNCATE, 4);
+        m.put(Op.Kind.FALLOCATE, 8);
+        m.put(Op.Kind.MMAP, 4);
+        m.put(Op.Kind.ANON, 1);
+        m.put(Op.Kind.STORE, 6);
+        m.put(Op.Kind.LOAD, 4);
+        m.put(Op.Kind.MSYNC, 2);
+        m.put(Op.Kind.MUNMAP, 2);
+        m.put(Op.Kind.FSYNC, 3);
+        m.put(Op.Kind.FDATASYNC, 1);
+        m.put(Op.Kind.SYNC, 1);
+        m.put(Op.Kind.MKDIR, 1);
+        m.put(Op.Kind.RMDIR, 1);
+        m.put(Op.Kind.UNLINK, 1);
+        m.put(Op.Kind.RENAME, 2);
+        m.put(Op.Kind.STAT, 2);
+        m.put(Op.Kind.DROP_CACHES, 3);
+        return m;
+    }
+
+    /** A file no mapping maps: {@code mapFor(NO_FILE, ...)} excludes nothing. */
+    private static final FileM NO_FILE = new FileM(-1);
+
+    private final Options opts;
+
+    public OpsGenerator(Options opts) {
+        this.opts = opts;
+    }
+
+    /** A 64-bit finalizer: nearby seeds give unrelated streams. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return z ^ (z >>> 33);
+    }
+
+    /** The sequence of {@code seed}. */
+    public OpsSequence generate(long seed) {
+        if (opts.tasks() == 1) {
+            return new Gen(seed, 0).run();
+        }
+        Gen first = new Gen(seed, 0);
+        long ram = first.ram();
+        int n = opts.tasks();
+        int per = Math.max(3, opts.ops() / n);
+        List<Op> all = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            Gen g = t == 0 ? first : new Gen(seed, t);
+            String dir = "/t" + t;
+            all.add(new Op(Op.Kind.MKDIR, null, null, dir, null, 0, 0, -1, 0, null, null, t));
+            List<Op> body = g.body(ram, per - 1, false, ram / 2 / n);
+            for (int i = 0; i < body.size(); i++) {
+                if (i == body.size() / 3 || i == 2 * body.size() / 3) {
+                    all.add(new Op(Op.Kind.BARRIER, i == body.size() / 3 ? "phase1" : "phase2", null, null, null, 0, 0, -1,
+                            0, null, null, t));
+                }
+                all.add(body.get(i).inTask(t, dir));
+            }
+        }
+        return new OpsSequence(seed, ram, opts.imageBytes(), all);
+    }
+
+    private final class Gen {
+        final long seed;
+        final SplittableRandom r;
+        final Model m = new Model();
+        final List<Op> out = new ArrayList<>();
+        int names;
+        int handleNames;
+        int mapNames;
+        final Op.Kind[] kinds;
+        final int[] cum;
+
+        Gen(long seed, int task) {
+            this.seed = seed;
+            this.r = new SplittableRandom(task == 0 ? mix(seed) : mix(mix(seed) + task)); // unrelated streams per task
+            List<Op.Kind> ks = new ArrayList<>();
+            List<Integer> ws = new ArrayList<>();
+            int t = 0;
+            for (Op.Kind k : Op.Kind.values()) {
+                int w = opts.mix().getOrDefault(k, 0);
+                if (w > 0) {
+                    t += w;
+                    ks.add(k);
+                    ws.add(t);
+                }
+            }
+            kinds = ks.toArray(new Op.Kind[0]);
+            cum = ws.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        long ram;
+        long anonBudget;
+
+        long ram() {
+            ram = opts.ramChoices().get(r.nextInt(opts.ramChoices().size()));
+            return ram;
+        }
+
+        OpsSequence run() {
+            long ram = ram();
+            return new OpsSequence(seed, ram, opts.imageBytes(), body(ram, opts.ops(), true, ram / 2));
+        }
+
+        /** {@code count} statements of one task. */
+        List<Op> body(long ram, int count, boolean fillAllowed, long anonBudget) {
+            this.anonBudget = anonBudget;
+            int fillAt = fillAllowed && r.nextInt(100) < opts.fillPercent() ? r.nextInt(Math.max(1, count)) : -1;
+            int guard = 0;
+            while (out.size() < count && guard++ < count * 50) {
+                if (out.size() == fillAt) {
+                    fill();
+                    fillAt = -1;
+                    continue;
+                }
+                Op op = make(pick(), ram);
+                if (op != null) {
+                    emit(op);
+                }
+            }
+            return out;
+        }
+
+        void emit(Op op) {
+            if (!m.valid(op)) {
+                throw new IllegalStateException("generated an invalid statement: " + op.text());
+            }
+            m.apply(op);
+            out.add(op);
+        }
+
+        Op.Kind pick() {
+            if (kinds.length == 0) {
+                return Op.Kind.SYNC;
+            }
+            int x = r.nextInt(cum[cum.length - 1]);
+            for (int i = 0; i < cum.length; i++) {
+                if (x < cum[i]) {
+                    return kinds[i];
+                }
+            }
+            return kinds[kinds.length - 1];
+        }
+
+        <T> T any(List<T> l) {
+            return l.isEmpty() ? null : l.get(r.nextInt(l.size()));
+        }
+
+        List<String> openHandles(boolean write, boolean read) {
+            List<String> l = new ArrayList<>();
+            for (Map.Entry<String, HandleM> e : m.handles.entrySet()) {
+                HandleM h = e.getValue();
+                if (h.open && (!write || h.writable()) && (!read || h.readable())) {
+                    l.add(e.getKey());
+                }
+            }
+            return l;
+        }
+
+        String newHandleName() {
+            List<String> closed = new ArrayList<>();
+            for (Map.Entry<String, HandleM> e : m.handles.entrySet()) {
+                if (!e.getValue().open) {
+                    closed.add(e.getKey());
+                }
+            }
+            if (!closed.isEmpty() && r.nextInt(3) == 0) {
+                return any(closed);
+            }
+            return "h" + handleNames++;
+        }
+
+        String newPath() {
+            String d = any(m.dirs());
+            return (d.equals("/") ? "" : d) + "/f" + names++;
+        }
+
+        String data() {
+            int x = r.nextInt(10);
+            if (x < 7) {
+                return "seed=" + (1 + r.nextInt(999));
+            }
+            if (x < 9) {
+                return "byte=0x" + Integer.toHexString(1 + r.nextInt(255));
+            }
+            return "zero";
+        }
+
+        long offset(FileM f, boolean direct) {
+            long o;
+            switch (r.nextInt(6)) {
+                case 0 -> o = 0;
+                case 1, 2 -> o = Math.max(0, f.lo + r.nextInt(16384) - 8192); // around EOF
+                case 3 -> o = (long) r.nextInt((int) (Model.MAX_FILE >> 12)) << 12;
+                case 4 -> o = r.nextLong(Math.max(1, Math.min(Model.MAX_FILE, f.lo + 65536)));
+                default -> o = r.nextLong(Model.MAX_FILE);
+            }
+            if (direct) {
+                o &= r.nextInt(3) == 0 ? ~4095L : ~511L;
+            }
+            return Math.min(o, Model.MAX_FILE - 4096);
+        }
+
+        long length(boolean direct) {
+            long n = switch (r.nextInt(8)) {
+                case 0, 1 -> 1 + r.nextInt(600);
+                case 2, 3 -> 1 + r.nextInt(8192);
+                case 4, 5 -> 4096L * (1 + r.nextInt(16));
+                case 6 -> 1 + r.nextInt(256 << 10);
+                default -> 1 + r.nextInt(1 << 20);
+            };
+            if (direct) {
+                n = Math.max(512, n & (r.nextInt(3) == 0 ? ~4095L : ~511L));
+            }
+            return n;
+        }
+
+        long clampLen(long off, long len) {
+            return Math.max(1, Math.min(len, Model.MAX_FILE - off));
+        }
+
+        Op open() {
+            if (openHandles(false, false).size() >= 6) {
+                return null;
+            }
+            String h = newHandleName();
+            List<String> files = m.files();
+            boolean existing = !files.isEmpty() && r.nextInt(3) > 0;
+            String path = existing ? any(files) : newPath();
+            int bits = existing ? (r.nextInt(4) == 0 ? Op.O_CREATE : 0) : Op.O_CREATE | (r.nextBoolean() ? Op.O_EXCL : 0);
+            int acc = r.nextInt(10);
+            if (acc == 0) {
+                bits |= Op.O_RDONLY;
+            } else if (acc == 1) {
+                bits |= Op.O_WRONLY;
+            }
+            int x = r.nextInt(10);
+            if (x < 3) {
+                bits |= Op.O_DIRECT;
+            } else if (x < 4 && (bits & Op.O_RDONLY) == 0) {
+                bits |= Op.O_APPEND;
+            }
+            if (existing && (bits & Op.O_RDONLY) == 0 && r.nextInt(8) == 0) {
+                bits |= Op.O_TRUNC;
+            }
+            return new Op(Op.Kind.OPEN, h, null, path, null, 0, 0, -1, bits, null, null);
+        }
+
+        /** A range of mapping {@code mm} that can be accessed, or null: [off, off+len). */
+        long[] mapRange(MapM mm, boolean direct, long maxLen) {
+            long acc = mm.accessible();
+            if (acc <= (direct ? 512 : 0)) {
+                return null;
+            }
+            long off = r.nextLong(acc);
+            long len = 1 + r.nextLong(Math.min(maxLen, acc - off));
+            if (direct) {
+                off &= ~511L;
+                len = Math.min(Math.max(512, len & ~511L), (acc - off) & ~511L);
+                if (len < 512) {
+                    return null;
+                }
+            }
+            return new long[] {off, len};
+        }
+
+        String mapFor(FileM notThis, boolean needRw) {
+            List<String> l = new ArrayList<>();
+            for (Map.Entry<String, MapM> e : m.maps.entrySet()) {
+                MapM mm = e.getValue();
+                if (mm.f != notThis && (!needRw || mm.rw) && mm.accessible() > 0) {
+                    l.add(e.getKey());
+                }
+            }
+            return any(l);
+        }
+
+        Op make(Op.Kind k, long ram) {
+            switch (k) {
+                case OPEN:
+                    return open();
+                case CLOSE: {
+                    String h = any(openHandles(false, false));
+                    return h == null ? null : new Op(Op.Kind.CLOSE, h, null, null, null, 0, 0, -1, 0, null, null);
+                }
+                case WRITE: {
+                    String h = any(openHandles(true, false));
+                    if (h == null) {
+                        return open();
+                    }
+                    HandleM hm = m.open(h);
+                    long off = offset(hm.f, hm.direct());
+                    if (r.nextInt(5) == 0) {
+                        String mp = mapFor(hm.f, false);
+                        if (mp != null) {
+                            long[] rg = mapRange(m.maps.get(mp), hm.direct(), 256 << 10);
+                            if (rg != null) {
+                                long len = Math.min(rg[1], Model.MAX_FILE - off) & (hm.direct() ? ~511L : ~0L);
+                                if (len > 0) {
+                                    return new Op(Op.Kind.WRITE, h, mp, null, null, off, len, rg[0], 0, null, null);
+                                }
+                            }
+                        }
+                    }
+                    long len = clampLen(off, length(hm.direct()));
+                    if (hm.direct()) {
+                        len = Math.max(512, len & ~511L);
+                    }
+                    return new Op(Op.Kind.WRITE, h, null, null, null, off, len, -1, 0, data(), null);
+                }
+                case READ: {
+                    String h = any(openHandles(false, true));
+                    if (h == null) {
+                        return open();
+                    }
+                    HandleM hm = m.open(h);
+                    long off = r.nextInt(4) == 0 ? 0 : offset(hm.f, hm.direct());
+                    if (r.nextInt(5) == 0) {
+                        String mp = mapFor(hm.f, true);
+                        if (mp != null) {
+                            long[] rg = mapRange(m.maps.get(mp), hm.direct(), 256 << 10);
+                            if (rg != null) {
+                                return new Op(Op.Kind.READ, h, mp, null, null, off, rg[1], rg[0], 0, null, null);
+                            }
+                        }
+                    }
+                    long len = r.nextInt(5) == 0 ? Math.max(512, (hm.f.hi + 511) & ~511L) : length(hm.direct());
+                    return new Op(Op.Kind.READ, h, null, null, null, off, Math.min(len, 8L << 20), -1, 0, null, null);
+                }
+                case TRUNCATE: {
+                    String h = any(openHandles(true, false));
+                    if (h == null) {
+                        return null;
+                    }
+                    FileM f = m.open(h).f;
+                    long len = switch (r.nextInt(4)) {
+                        case 0 -> 0;
+                        case 1 -> Math.max(0, f.lo + r.nextInt(20000) - 10000);
+                        case 2 -> (long) r.nextInt(1024) << 12;
+                        default -> r.nextLong(Model.MAX_FILE);
+                    };
+                    return new Op(Op.Kind.TRUNCATE, h, null, null, null, 0, len, -1, 0, null, null);
+                }
+                case FALLOCATE: {
+                    String h = any(openHandles(true, false));
+                    if (h == null) {
+                        return null;
+                    }
+                    FileM f = m.open(h).f;
+                    long off = r.nextInt(3) == 0 ? r.nextLong(Math.max(1, f.lo + 1)) : offset(f, false);
+                    long len = clampLen(off, length(false));
+                    int mode = switch (r.nextInt(6)) {
+                        case 0 -> 0;
+                        case 1 -> Op.FL_KEEP;
+                        case 2, 3 -> Op.FL_PUNCH | Op.FL_KEEP;
+                        case 4 -> Op.FL_ZERO;
+                        default -> Op.FL_ZERO | Op.FL_KEEP;
+                    };
+                    return new Op(Op.Kind.FALLOCATE, h, null, null, null, off, len, -1, mode, null, null);
+                }
+                case MMAP: {
+                    if (m.maps.size() >= 5) {
+                        return null;
+                    }
+                    String h = any(openHandles(false, true));
+                    if (h == null) {
+                        return null;
+                    }
+                    HandleM hm = m.open(h);
+                    long pages = Math.max(1, (hm.f.lo + 4095) >> 12);
+                    long off = r.nextInt(3) == 0 ? 0 : (r.nextLong(pages) << 12);
+                    long len = 4096L * (1 + r.nextInt(64));
+                    boolean shared = r.nextInt(3) > 0;
+                    boolean rw = r.nextInt(5) > 0;
+                    if (shared && rw && (!hm.writable() || (hm.flags & Op.O_APPEND) != 0)) {
+                        rw = false;
+                    }
+                    return new Op(Op.Kind.MMAP, h, "m" + mapNames++, null, null, off, len, -1,
+                            (shared ? Op.MAP_SHARED : 0) | (rw ? Op.MAP_RW : 0), null, null);
+                }
+                case ANON: {
+                    if (m.maps.size() >= 5) {
+                        return null;
+                    }
+                    long live = 0; // anonymous memory mapped now: together at most half the RAM
+                    for (MapM mm : m.maps.values()) {
+                        live += mm.f == null ? mm.len : 0;
+                    }
+                    long room = anonBudget - live;
+                    if (room < 4096) {
+                        return null;
+                    }
+                    long len = 4096L * (1 + r.nextLong(Math.max(1, room / 4096)));
+                    return new Op(Op.Kind.ANON, null, "a" + mapNames++, null, null, 0, len, -1,
+                            r.nextInt(8) == 0 ? Op.NOTOUCH : 0, null, "EFAULT|ok");
+                }
+                case STORE:
+                case LOAD: {
+                    String mp = mapFor(NO_FILE, k == Op.Kind.STORE);
+                    if (mp == null) {
+                        return null;
+                    }
+                    long[] rg = mapRange(m.maps.get(mp), false, 64 << 10);
+                    if (rg == null) {
+                        return null;
+                    }
+                    return k == Op.Kind.STORE ? new Op(Op.Kind.STORE, null, mp, null, null, rg[0], rg[1], -1, 0, data(), null)
+                            : new Op(Op.Kind.LOAD, null, mp, null, null, rg[0], rg[1], -1, 0, null, null);
+                }
+                case MSYNC:
+                case MUNMAP: {
+                    String mp = any(new ArrayList<>(m.maps.keySet()));
+                    if (mp == null) {
+                        return null;
+                    }
+                    return new Op(k, null, mp, null, null, 0, 0, -1, k == Op.Kind.MSYNC && r.nextInt(3) == 0 ? Op.ASYNC : 0,
+                            null, null);
+                }
+                case FSYNC:
+                case FDATASYNC: {
+                    String h = any(openHandles(false, false));
+                    return h == null ? null : new Op(k, h, null, null, null, 0, 0, -1, 0, null, null);
+                }
+                case SYNC:
+                case DROP_CACHES:
+                    return Op.of(k);
+                case MKDIR: {
+                    if (m.dirs().size() >= 5) {
+                        return null;
+                    }
+                    String d = any(m.dirs());
+                    return new Op(Op.Kind.MKDIR, null, null, (d.equals("/") ? "" : d) + "/d" + names++, null, 0, 0, -1, 0,
+                            null, null);
+                }
+                case RMDIR: {
+                    List<String> l = new ArrayList<>();
+                    for (String d : m.dirs()) {
+                        if (!d.equals("/") && m.emptyDir(d)) {
+                            l.add(d);
+                        }
+                    }
+                    String d = any(l);
+                    return d == null ? null : new Op(Op.Kind.RMDIR, null, null, d, null, 0, 0, -1, 0, null, null);
+                }
+                case UNLINK: {
+                    String f = any(m.files());
+                    return f == null || m.files().size() < 2 ? null
+                            : new Op(Op.Kind.UNLINK, null, null, f, null, 0, 0, -1, 0, null, null);
+                }
+                case RENAME: {
+                    List<String> all = new ArrayList<>(m.files());
+                    for (String d : m.dirs()) {
+                        if (!d.equals("/")) {
+                            all.add(d);
+                        }
+                    }
+                    String from = any(all);
+                    if (from == null) {
+                        return null;
+                    }
+                    String to;
+                    List<String> files = m.files();
+                    if (m.file(from) != null && files.size() > 1 && r.nextInt(3) == 0) {
+                        to = any(files); // replace another file
+                    } else {
+                        to = newPath();
+                    }
+                    Op op = new Op(Op.Kind.RENAME, null, null, from, to, 0, 0, -1, 0, null, null);
+                    return m.valid(op) ? op : null;
+                }
+                case STAT: {
+                    List<String> l = new ArrayList<>(m.ns.keySet());
+                    return new Op(Op.Kind.STAT, null, null, any(l), null, 0, 0, -1, 0, null, null);
+                }
+                default:
+                    return null;
+            }
+        }
+
+        /** Near-full: fill the image with one fallocate, a few writes that may get ENOSPC, then free it again. */
+        void fill() {
+            String h = newHandleName();
+            String path = newPath();
+            emit(new Op(Op.Kind.OPEN, h, null, path, null, 0, 0, -1, Op.O_CREATE, null, null));
+            long len = opts.imageBytes() * (70 + r.nextInt(60)) / 100;
+            emit(new Op(Op.Kind.FALLOCATE, h, null, null, null, 0, len, -1, 0, null, "ENOSPC|ok"));
+            int n = 1 + r.nextInt(4);
+            for (int i = 0; i < n; i++) {
+                String w = any(openHandles(true, false));
+                HandleM hm = m.open(w);
+                long off = offset(hm.f, hm.direct());
+                if (r.nextInt(3) == 0) {
+                    emit(new Op(Op.Kind.FALLOCATE, w, null, null, null, off, clampLen(off, length(false)), -1,
+                            r.nextBoolean() ? 0 : Op.FL_ZERO, null, "ENOSPC|ok"));
+                } else {
+                    long l = clampLen(off, length(hm.direct()));
+                    if (hm.direct()) {
+                        l = Math.max(512, l & ~511L);
+                    }
+                    emit(new Op(Op.Kind.WRITE, w, null, null, null, off, l, -1, 0, data(), "ENOSPC|ok"));
+                }
+                if (r.nextInt(3) == 0) {
+                    emit(new Op(Op.Kind.FSYNC, w, null, null, null, 0, 0, -1, 0, null, "ENOSPC|EIO|ok"));
+                }
+            }
+            emit(new Op(Op.Kind.CLOSE, h, null, null, null, 0, 0, -1, 0, null, null));
+            emit(new Op(Op.Kind.UNLINK, null, null, path, null, 0, 0, -1, 0, null, null));
+        }
+    }
+}

@@ -1,0 +1,245 @@
+package org.faultline.tools.fuzz;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.faultline.block.BlockDevice;
+import org.faultline.block.HostFileDriver;
+import org.faultline.block.QueueLimits;
+import org.faultline.fs.SuperBlock;
+import org.faultline.fs.Vfs;
+import org.faultline.fs.ext4.Ext4Super;
+import org.faultline.fs.ext4.Fsck;
+import org.faultline.fs.ext4.Mkfs;
+import org.faultline.kernel.BootParams;
+import org.faultline.kernel.Failure;
+import org.faultline.kernel.Kernel;
+import org.faultline.kernel.KernelProfile;
+import org.faultline.kernel.RunResult;
+import org.faultline.mm.Mm;
+import org.faultline.mm.Page;
+import org.faultline.tools.workload.Oracle;
+import org.faultline.tools.workload.StepResult;
+import org.faultline.tools.workload.Workload;
+import org.faultline.tools.workload.WorkloadException;
+import org.faultline.tools.workload.WorkloadRunner;
+
+/**
+ * Runs one sequence through every check: Faultline (free-running, as {@code faultline boot} runs a
+ * workload file) on a fresh ext4 image file, with the oracle checking every read and the final
+ * read-back; then, on the unmounted image, Faultline's fsck, {@link Oracle#verifyImage}, the host
+ * kernel's read-only loop mount against {@link Oracle#expectedFiles()}, {@code e2fsck -fn}, and
+ * (optionally) the same system calls on the host kernel ({@link HostInterp}).
+ */
+public final class SequenceChecker {
+    /**
+     * @param profile    kernel profile Faultline boots
+     * @param hostMount  loop-mount the image and compare (needs root and a loop device)
+     * @param e2fsck     run e2fsck -fn on the image
+     * @param vsHost     run the same system calls on the host kernel and compare
+     * @param scratch    directory for images and mount points
+     * @param hungTaskTimeoutMs a task blocked this long (host time) is reported hung (a DEADLOCK finding)
+     */
+    public record Options(KernelProfile profile, boolean hostMount, boolean e2fsck, boolean vsHost, Path scratch,
+                          long hungTaskTimeoutMs) {
+        /** The default hung-task timeout: a sequence runs well under a second, a task blocked this long is hung. */
+        public static final long HUNG_TASK_TIMEOUT_MS = 10_000;
+
+        public Options(KernelProfile profile, boolean hostMount, boolean e2fsck, boolean vsHost, Path scratch) {
+            this(profile, hostMount, e2fsck, vsHost, scratch, HUNG_TASK_TIMEOUT_MS);
+        }
+    }
+
+    /** What checking one sequence found. */
+    public record Result(List<Finding> findings, long statements) {
+        public boolean ok() {
+            return findings.isEmpty();
+        }
+
+        public Finding first() {
+            return findings.isEmpty() ? null : findings.get(0);
+        }
+
+        public boolean has(Finding.Kind k) {
+            return findings.stream().anyMatch(f -> f.kind() == k);
+        }
+    }
+
+    private final Options opts;
+
+    public SequenceChecker(Options opts) {
+        this.opts = opts;
+    }
+
+    public Options options() {
+        return opts;
+    }
+
+    /** Every check; all findings. */
+    public Result check(OpsSequence seq) {
+        return check(seq, null);
+    }
+
+    /**
+     * The checks, in order; with {@code until} non-null, stops as soon as a finding of that kind is
+     * made, and skips the checks after the one that makes such findings (the shrinker's predicate).
+     */
+    public Result check(OpsSequence seq, Finding.Kind until) {
+        return check(new Input(seq.text(), "fuzz-" + seq.seed() + ".wl", seq.seed(), seq.ramBytes(), seq.imageBytes()), until);
+    }
+
+    /**
+     * A workload to check: its text and name, the seed of the image and scheduler, RAM and image size.
+     */
+    public record Input(String text, String name, long seed, long ramBytes, long imageBytes) {
+        /** A workload file's text: RAM and image size from its {@code set ram} and {@code set image-size}. */
+        public static Input ofFile(String text, String name) throws WorkloadException {
+            Workload w = Workload.parse(text, name);
+            return new Input(text, name, w.longSetting("seed", 0), w.sizeSetting("ram", 64L << 20),
+                    w.sizeSetting("image-size", 32L << 20));
+        }
+    }
+
+    /** The checks of {@code in}, as {@link #check(OpsSequence, Finding.Kind)}. */
+    public Result check(Input seq, Finding.Kind until) {
+        List<Finding> out = new ArrayList<>();
+        long[] stmts = {0};
+        Path img = null;
+        try {
+            Files.createDirectories(opts.scratch());
+            img = Files.createTempFile(opts.scratch(), "seq" + seq.seed() + "-", ".img");
+            Files.delete(img);
+            run(seq, img, until, out, stmts);
+        } catch (IOException | RuntimeException e) {
+            out.add(new Finding(Finding.Kind.INTERNAL, "checker error: " + HostChecks.oneLine(String.valueOf(e)), ""));
+        } finally {
+            if (img != null) {
+                try {
+                    Files.deleteIfExists(img);
+                } catch (IOException e) {
+                    // left in the scratch directory
+                }
+            }
+        }
+        return new Result(List.copyOf(out), stmts[0]);
+    }
+
+    private static boolean stop(List<Finding> out, Finding.Kind until) {
+        return until != null && out.stream().anyMatch(f -> f.kind() == until);
+    }
+
+    private static boolean after(Finding.Kind until, Finding.Kind stage) {
+        return until != null && stage.ordinal() > until.ordinal();
+    }
+
+    private void run(Input seq, Path img, Finding.Kind until, List<Finding> out, long[] stmts) throws IOException {
+        Workload w;
+        try {
+            w = Workload.parse(seq.text(), seq.name());
+        } catch (WorkloadException e) {
+            out.add(new Finding(Finding.Kind.INTERNAL, "generated workload does not parse: " + e.getMessage(), seq.text()));
+            return;
+        }
+        Mkfs.createImage(img, seq.imageBytes(), Mkfs.Options.seeded(seq.seed()));
+        Oracle oracle = new Oracle();
+        List<StepResult> steps = HostInterp.list();
+        RunResult r;
+        try {
+            r = boot(w, seq, img, oracle, stmts, steps);
+        } catch (RuntimeException | Error e) {
+            out.add(new Finding(Finding.Kind.INTERNAL, "Faultline threw " + HostChecks.oneLine(String.valueOf(e)), ""));
+            return;
+        }
+        if (!r.ok()) {
+            Failure f = r.fatal();
+            String details = f.report() == null ? "" : f.report();
+            Finding.Kind k = switch (f.kind()) {
+                case CORRUPTION -> f.title().startsWith("workload error") ? Finding.Kind.WORKLOAD_ERROR
+                        : Finding.Kind.DATA_CORRUPTION;
+                case DEADLOCK, HANG -> Finding.Kind.DEADLOCK;
+                case INVARIANT -> Finding.Kind.INVARIANT;
+                default -> Finding.Kind.KERNEL_BUG;
+            };
+            out.add(new Finding(k, f.title(), details));
+            return; // the image was not unmounted: nothing more to compare
+        }
+        if (stop(out, until) || after(until, Finding.Kind.FSCK)) {
+            return;
+        }
+        Fsck.Report fsck = Fsck.checkImage(img);
+        if (fsck.exitCode() != 0) {
+            out.add(new Finding(Finding.Kind.FSCK, "fsck: image inconsistent: "
+                    + (fsck.problems().isEmpty() ? "exit " + fsck.exitCode() : fsck.problems().get(0)),
+                    String.join("\n", fsck.problems())));
+        }
+        if (stop(out, until) || after(until, Finding.Kind.IMAGE)) {
+            return;
+        }
+        List<String> bad = oracle.verifyImage(img);
+        if (!bad.isEmpty()) {
+            out.add(new Finding(Finding.Kind.IMAGE, bad.get(0), String.join("\n", bad)));
+        }
+        if (stop(out, until) || after(until, Finding.Kind.HOST_MOUNT)) {
+            return;
+        }
+        Map<String, Oracle.ExpectedFile> expected = oracle.expectedFiles();
+        if (opts.hostMount()) {
+            List<String> diffs = HostChecks.compareMounted(img, expected, opts.scratch());
+            if (!diffs.isEmpty()) {
+                out.add(new Finding(Finding.Kind.HOST_MOUNT, diffs.get(0), String.join("\n", diffs)));
+            }
+        }
+        if (stop(out, until) || after(until, Finding.Kind.E2FSCK)) {
+            return;
+        }
+        if (opts.e2fsck()) {
+            String e = HostChecks.e2fsck(img);
+            if (e != null) {
+                out.add(new Finding(Finding.Kind.E2FSCK, e, ""));
+            }
+        }
+        if (stop(out, until) || !opts.vsHost()) {
+            return;
+        }
+        Finding v = HostInterp.compare(w, seq, img, opts.scratch(), List.copyOf(steps), expected);
+        if (v != null) {
+            out.add(v);
+        }
+    }
+
+    private RunResult boot(Workload w, Input seq, Path img, Oracle oracle, long[] stmts, List<StepResult> steps)
+            throws IOException {
+        Kernel k = Kernel.boot(BootParams.free().withProfile(opts.profile()).withSeed(seq.seed()).withDebugVm(false)
+                .withHungTaskTimeoutMs(opts.hungTaskTimeoutMs()));
+        Mm mm = Mm.init(k, Mm.Params.ofPages((int) (seq.ramBytes() / Page.PAGE_SIZE)));
+        HostFileDriver driver;
+        try {
+            driver = HostFileDriver.open(img, false, false);
+        } catch (org.faultline.nativeio.ErrnoException e) {
+            mm.memMap().close();
+            throw new IOException(img + ": " + e.getMessage(), e);
+        }
+        try {
+            BlockDevice bdev = BlockDevice.addDisk(k, "sda", driver, QueueLimits.defaults(), 2);
+            SuperBlock sb;
+            try {
+                sb = Ext4Super.mount(k, bdev, false, false);
+            } catch (org.faultline.fs.ext4.Ext4Exception e) {
+                throw new IOException("the fresh image does not mount: " + e.getMessage(), e);
+            }
+            Vfs.of(k).mountRoot(sb);
+            WorkloadRunner runner = opts.vsHost() && w.tasks().size() == 1
+                    ? WorkloadRunner.spawn(k, w, oracle, WorkloadRunner.Options.of(w), steps::add)
+                    : WorkloadRunner.spawn(k, w, oracle);
+            RunResult r = k.run();
+            stmts[0] = runner.statements();
+            return r;
+        } finally {
+            driver.close();
+            mm.memMap().close();
+        }
+    }
+}
