@@ -340,9 +340,12 @@ public final class DirectIo {
         if (err != 0) {
             return err;
         }
-        Truncate.invalidateMappingPages(inode.mapping(), pos >> Page.PAGE_SHIFT, end >> Page.PAGE_SHIFT);
+        // kiocb_invalidate_pages(); a page that cannot go (-EBUSY) would make the kernel fall back
+        // to a buffered write; the direct write goes ahead here, and the page is dropped after it
+        Truncate.invalidateInodePages2Range(inode.mapping(), pos >> Page.PAGE_SHIFT, end >> Page.PAGE_SHIFT);
         long n = blockdevDirectIO(inode, pos, len, t, true, getBlock);
-        Truncate.invalidateMappingPages(inode.mapping(), pos >> Page.PAGE_SHIFT, end >> Page.PAGE_SHIFT);
+        // kiocb_invalidate_post_direct_write(): cached copies of what was written are stale now
+        Truncate.invalidateInodePages2Range(inode.mapping(), pos >> Page.PAGE_SHIFT, end >> Page.PAGE_SHIFT);
         if (n > 0 && pos + n > inode.iSize()) {
             inode.iSizeWrite(pos + n);
             inode.markInodeDirty();

@@ -21,6 +21,7 @@ public final class File {
 
     private final Inode inode;
     private final int flags;
+    private final java.util.concurrent.atomic.AtomicInteger fCount = new java.util.concurrent.atomic.AtomicInteger(1);
     long pos;
     final int[] fWbErr;
 
@@ -57,5 +58,16 @@ public final class File {
 
     public long pos() {
         return pos;
+    }
+
+    /** get_file(): another reference (a mapping's). */
+    File getFile() {
+        fCount.incrementAndGet();
+        return this;
+    }
+
+    /** Drops a reference; true if it was the last (then __fput releases the file). */
+    boolean putFile() {
+        return fCount.decrementAndGet() == 0;
     }
 }

@@ -46,7 +46,7 @@ public class Inode implements MappingHost {
     volatile long mtimeNs;
     volatile long ctimeNs;
     private volatile Object fsPrivate;
-    volatile int openCount;       // struct file references, for evict-on-last-close
+    final java.util.concurrent.atomic.AtomicInteger openCount = new java.util.concurrent.atomic.AtomicInteger(); // open struct files, for evict-on-last-fput
 
     /**
      * @param aops its page cache operations

@@ -228,7 +228,7 @@ public final class Namei {
      * {@code ->evict_inode}, its blocks.
      */
     static void maybeEvict(Inode inode) {
-        if (inode.nlink() > 0 || inode.openCount > 0 || (inode.state & Inode.I_FREEING) != 0) {
+        if (inode.nlink() > 0 || inode.openCount.get() > 0 || (inode.state & Inode.I_FREEING) != 0) {
             return;
         }
         inode.sb().writeback().removeInode(inode);

@@ -105,7 +105,7 @@ public final class Syscalls {
                     return r;
                 }
             }
-            inode.openCount++;
+            inode.openCount.incrementAndGet();
             return TaskFiles.current().install(f);
         } catch (FsError e) {
             return e.err();
@@ -118,9 +118,16 @@ public final class Syscalls {
         if (f == null) {
             return -Errno.EBADF;
         }
-        f.inode().openCount--;
-        Namei.maybeEvict(f.inode());
+        fput(f);
         return 0;
+    }
+
+    /** fput(): drops a reference on {@code f}; the last one releases it, and may evict an unlinked inode. */
+    static void fput(File f) {
+        if (f.putFile()) { // __fput
+            f.inode().openCount.decrementAndGet();
+            Namei.maybeEvict(f.inode());
+        }
     }
 
     // ------------------------------------------------------------ read/write
@@ -486,7 +493,8 @@ public final class Syscalls {
                 return -Errno.EOPNOTSUPP;
             }
             Runnable fsync = () -> f.inode().fop().fsync(f, 0, Long.MAX_VALUE, false);
-            return Mmap.doMmap(currentMm(), len, vmFlags, f.inode().mapping(), offset >> 12, ops, fsync);
+            File vmFile = f.getFile();
+            return Mmap.doMmap(currentMm(), len, vmFlags, f.inode().mapping(), offset >> 12, ops, fsync, () -> fput(vmFile));
         } catch (FsError e) {
             return e.err();
         }

@@ -459,6 +459,37 @@ public final class Memory {
         }
     }
 
+    /**
+     * unmap_mapping_range(): zaps every mapping of the file's pages [start, start + nr) (file page
+     * indexes; nr 0 means to the end) in each VMA of the file; with {@code evenCows} also the
+     * private mappings' copied-on-write pages of that range, as truncate does so that a later
+     * access faults (SIGBUS beyond EOF) rather than seeing the old copy.
+     *
+     * Context: takes i_mmap_rwsem for read, then each mm's page-table lock.
+     */
+    @KernelFunction("unmap_mapping_range")
+    public static void unmapMappingRange(AddressSpace m, long start, long nr, boolean evenCows) {
+        if (m.iMmap.isEmpty()) { // mapping_mapped(): nothing to zap
+            return;
+        }
+        long end = nr == 0 ? Long.MAX_VALUE : start + nr;
+        m.iMmapRwsem.downRead();
+        try {
+            for (VmArea v : m.iMmapLocked()) {
+                long vFirst = v.pgoff;
+                long vEnd = v.pgoff + ((v.end - v.start) >> Page.PAGE_SHIFT);
+                long first = Math.max(start, vFirst);
+                long last = Math.min(end, vEnd);
+                if (first < last) {
+                    Mmap.zapPageRange(v, v.start + ((first - vFirst) << Page.PAGE_SHIFT),
+                            v.start + ((last - vFirst) << Page.PAGE_SHIFT), evenCows);
+                }
+            }
+        } finally {
+            m.iMmapRwsem.upRead();
+        }
+    }
+
     static void putPage(Page p) {
         Mm.of(k()).allocator().putPage(p);
     }

@@ -23,10 +23,21 @@ public final class Mmap {
      */
     public static long doMmap(MmStruct mm, long len, int vmFlags, AddressSpace file, long pgoff, VmOperations ops,
                               Runnable fsync) {
+        return doMmap(mm, len, vmFlags, file, pgoff, ops, fsync, null);
+    }
+
+    /**
+     * As {@link #doMmap(MmStruct, long, int, AddressSpace, long, VmOperations, Runnable)}, the mapping
+     * holding a reference on its file ({@code get_file(vma->vm_file)}, taken by the caller):
+     * {@code fput} drops it when the mapping goes, after {@code mmap_sem} is released — an unlinked
+     * file stays until its last mapping, not its last descriptor, is gone.
+     */
+    public static long doMmap(MmStruct mm, long len, int vmFlags, AddressSpace file, long pgoff, VmOperations ops,
+                              Runnable fsync, Runnable fput) {
         long size = (len + Page.PAGE_SIZE - 1) & ~(long) (Page.PAGE_SIZE - 1);
         mm.mmapSem.downWrite();
         long start = mm.unmappedArea(size);
-        VmArea v = new VmArea(mm, start, start + size, vmFlags, file, pgoff, ops, fsync);
+        VmArea v = new VmArea(mm, start, start + size, vmFlags, file, pgoff, ops, fsync, fput);
         mm.vmas.add(v);
         mm.vmas.sort(Comparator.comparingLong(VmArea::start));
         if (file != null) {
@@ -55,6 +66,9 @@ public final class Mmap {
         }
         freePgtables(mm, v);
         mm.mmapSem.upWrite();
+        if (v.fput != null) {
+            v.fput.run(); // remove_vma → fput(vm_file)
+        }
         return 0;
     }
 
@@ -65,11 +79,22 @@ public final class Mmap {
      * or comes after the page was dirtied.
      */
     static void zapVma(VmArea v) {
+        zapPageRange(v, v.start, v.end, true);
+    }
+
+    /**
+     * zap_page_range_single() over [from, to) of {@code v}: as {@link #zapVma}; with
+     * {@code evenCows} false, a private mapping's anonymous (copied-on-write) pages are kept
+     * ({@code zap_details.even_cows}).
+     */
+    static void zapPageRange(VmArea v, long from, long to, boolean evenCows) {
         MmStruct mm = v.mm;
-        for (long a = v.start; a < v.end; a += Page.PAGE_SIZE) {
+        for (long a = from; a < to; a += Page.PAGE_SIZE) {
             mm.ptl.spinLock();
             PteTable.Pte pte = mm.pteLocked(a);
-            if (pte != null) {
+            if (pte != null && !evenCows && pte.page.isAnon()) {
+                pte = null;
+            } else if (pte != null) {
                 mm.setPteLocked(a, null);
                 if (pte.dirty && !pte.page.isAnon()) {
                     PageWriteback.setPageDirty(pte.page);

@@ -87,6 +87,34 @@ public final class Truncate {
         return batch;
     }
 
+    /**
+     * truncate_pagecache(): after i_size went down to {@code newsize}, unmaps the file beyond it
+     * from every mapping — copied-on-write private pages too — removes the cached pages, and
+     * unmaps again for pages faulted in meanwhile.
+     *
+     * Context: i_rwsem held; may sleep.
+     */
+    public static void truncatePagecache(AddressSpace m, long newsize) {
+        long holebegin = (newsize + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
+        Memory.unmapMappingRange(m, holebegin, 0, true);
+        truncateInodePages(m, newsize);
+        Memory.unmapMappingRange(m, holebegin, 0, true);
+    }
+
+    /**
+     * truncate_pagecache_range(): for a hole punched in [lstart, lend] (lend inclusive), unmaps the
+     * whole pages of the hole from every mapping — a private mapping's copies stay — and removes
+     * the cached pages, zeroing the partial ones.
+     */
+    public static void truncatePagecacheRange(AddressSpace m, long lstart, long lend) {
+        long unmapStart = (lstart + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
+        long unmapEnd = (lend + 1) >> Page.PAGE_SHIFT; // exclusive
+        if (unmapEnd > unmapStart) {
+            Memory.unmapMappingRange(m, unmapStart, unmapEnd - unmapStart, false);
+        }
+        truncateInodePagesRange(m, lstart, lend);
+    }
+
     /** truncate_inode_pages(): from {@code lstart} to the end. */
     public static void truncateInodePages(AddressSpace m, long lstart) {
         truncateInodePagesRange(m, lstart, Long.MAX_VALUE);
@@ -164,5 +192,59 @@ public final class Truncate {
             }
         }
         return dropped;
+    }
+
+    /**
+     * invalidate_inode_pages2_range(): removes the pages of [start, end] (page indices) from the
+     * cache — unmapped first from every mapping that shares them (a private mapping's copies stay),
+     * waited on if under writeback — so that reads and faults after a direct write see the disk.
+     * A page that is dirty (or whose private state cannot be released) stays.
+     *
+     * Context: may sleep (page lock, writeback).
+     * @return 0, or -EBUSY if a page could not be invalidated
+     */
+    public static int invalidateInodePages2Range(AddressSpace m, long start, long end) {
+        int ret = 0;
+        long index = start;
+        while (index <= end) {
+            List<Page> batch = findGetPagesRange(m, index, end);
+            if (batch.isEmpty()) {
+                break;
+            }
+            for (Page p : batch) {
+                index = p.index() + 1;
+                Filemap.lockPage(p);
+                if (p.mapping() == m) {
+                    Filemap.waitOnPageWriteback(p);
+                    if (p.mapped()) {
+                        Rmap.unmapMappingPage(p); // unmap_mapping_folio: the PTE's dirtiness reaches the page
+                    }
+                    if (!invalidateCompletePage2(m, p)) {
+                        ret = -16; // -EBUSY
+                    }
+                }
+                Filemap.unlockPage(p);
+                m.mm().allocator().putPage(p);
+            }
+            Task.current().kernel().sched().condResched();
+        }
+        return ret;
+    }
+
+    /** invalidate_complete_folio2(): a clean page whose private state can go leaves the cache. Context: page locked. */
+    private static boolean invalidateCompletePage2(AddressSpace m, Page p) {
+        if (p.hasPrivate() && !Vmscan.tryToReleasePage(p, Gfp.GFP_KERNEL)) {
+            return false;
+        }
+        m.iPages.spinLock();
+        boolean clean = !p.testBit(Page.PG_DIRTY);
+        if (clean) {
+            Filemap.deleteFromPageCacheLocked(p);
+        }
+        m.iPages.spinUnlock();
+        if (clean) {
+            m.mm().allocator().putPage(p); // the cache's reference
+        }
+        return clean;
     }
 }

@@ -18,8 +18,10 @@ public final class VmArea {
     final long pgoff;          // vm_pgoff: file page at vm_start
     final VmOperations ops;
     final Runnable fsync;      // vfs_fsync_range of the file, for msync(MS_SYNC); may be null
+    final Runnable fput;       // drops the mapping's reference on vm_file when it goes; may be null
 
-    VmArea(MmStruct mm, long start, long end, int flags, AddressSpace file, long pgoff, VmOperations ops, Runnable fsync) {
+    VmArea(MmStruct mm, long start, long end, int flags, AddressSpace file, long pgoff, VmOperations ops, Runnable fsync,
+           Runnable fput) {
         this.mm = mm;
         this.start = start;
         this.end = end;
@@ -28,6 +30,7 @@ public final class VmArea {
         this.pgoff = pgoff;
         this.ops = ops;
         this.fsync = fsync;
+        this.fput = fput;
     }
 
     public long start() {

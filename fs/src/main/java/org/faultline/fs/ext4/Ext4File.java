@@ -115,7 +115,7 @@ final class Ext4File implements FileOperations {
                 long end = offset + len - 1;
                 Filemap.filemapFdatawriteRange(inode.mapping(), offset, end, WritebackControl.SyncMode.WB_SYNC_ALL);
                 Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end);
-                Truncate.truncateInodePagesRange(inode.mapping(), offset, end); // truncate_pagecache_range
+                Truncate.truncatePagecacheRange(inode.mapping(), offset, end);
                 boolean punch = (mode & Syscalls.FALLOC_FL_PUNCH_HOLE) != 0;
                 long limit = punch ? (inode.iSize() + bs - 1) / bs * bs : Long.MAX_VALUE; // punch stops at EOF's page
                 Ext4Inode.ext4ZeroPartialBlocks(es, inode, offset, len, limit);
@@ -134,13 +134,17 @@ final class Ext4File implements FileOperations {
             long first = offset / bs;
             long count = (offset + len + bs - 1) / bs - first;
             long newSize = offset + len;
-            Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
-                es.vol.allocateUnwritten(inode.ino(), first, count, newSize, keep);
-                return null;
-            });
-            if (!keep && newSize > inode.iSize()) {
-                inode.iSizeWrite(newSize);
-                Ext4Super.ei(inode).disksize = newSize;
+            try {
+                Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
+                    es.vol.allocateUnwritten(inode.ino(), first, count, newSize, keep);
+                    return null;
+                });
+            } finally { // on ENOSPC, the size already covers the blocks allocated before it
+                long onDisk = keep ? 0 : es.vol(() -> es.vol.stat(inode.ino()).size());
+                if (onDisk > inode.iSize()) {
+                    inode.iSizeWrite(onDisk);
+                    Ext4Super.ei(inode).disksize = onDisk;
+                }
             }
             inode.touch();
             return 0;

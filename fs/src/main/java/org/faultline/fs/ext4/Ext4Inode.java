@@ -553,7 +553,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
             return;
         }
         inode.iSizeWrite(size);
-        Truncate.truncateInodePages(inode.mapping(), size); // truncate_pagecache
+        Truncate.truncatePagecache(inode.mapping(), size);
         int tail = (int) (size & (Page.PAGE_SIZE - 1));
         if (tail != 0) {
             ext4BlockZeroPageRange(es, inode, size, Page.PAGE_SIZE - tail); // ext4_block_truncate_page

@@ -1555,13 +1555,16 @@ public final class Ext4Volume implements AutoCloseable {
                     + Ext4Exception.describe(Ext4Exception.EFBIG));
         }
         Ext4InodeRaw in = regular(ino, true);
+        long[] reached = {off / bs};
         try {
-            fallocBlocks(ino, in, off / bs, (end + bs - 1) / bs);
-            if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && end > in.size()) {
-                in.setSize(end);
-                noteLargeFile(end);
-            }
+            fallocBlocks(ino, in, off / bs, (end + bs - 1) / bs, reached);
+            reached[0] = Long.MAX_VALUE / bs;
         } finally {
+            long epos = Math.min(end, reached[0] * bs); // as the kernel: allocated blocks stay inside the file
+            if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && epos > in.size()) {
+                in.setSize(epos);
+                noteLargeFile(epos);
+            }
             in.setCtime(now());
             writeInode(ino, in);
         }
@@ -1572,9 +1575,10 @@ public final class Ext4Volume implements AutoCloseable {
      * {@code i_blocks} updated in {@code in} (the caller writes the inode, also after a failure: what
      * was allocated stays).
      */
-    private void fallocBlocks(long ino, Ext4InodeRaw in, long lblk, long endBlock) throws IOException {
+    private void fallocBlocks(long ino, Ext4InodeRaw in, long lblk, long endBlock, long[] reached) throws IOException {
         ExtentTree t = tree(ino, in);
         while (lblk < endBlock) {
+            reached[0] = lblk;
             long next = t.nextMapped(lblk);
             if (next == lblk) {
                 Extent e = t.findExtent(lblk);
@@ -2110,14 +2114,19 @@ public final class Ext4Volume implements AutoCloseable {
         }
         Ext4InodeRaw in = heldRegular(ino, true);
         long now = now();
+        long[] reached = {fromLblk};
         try {
-            fallocBlocks(ino, in, fromLblk, fromLblk + count);
-            if (!keepSize && newSize > in.size()) {
-                in.setSize(newSize);
-                noteLargeFile(newSize);
+            fallocBlocks(ino, in, fromLblk, fromLblk + count, reached);
+            reached[0] = Long.MAX_VALUE / bs;
+        } finally {
+            // ext4_alloc_file_blocks(): i_size follows each chunk, so blocks allocated before an
+            // ENOSPC stay, and are inside the file
+            long epos = Math.min(newSize, reached[0] * bs);
+            if (!keepSize && epos > in.size()) {
+                in.setSize(epos);
+                noteLargeFile(epos);
                 in.setMtime(now);
             }
-        } finally {
             in.setCtime(now);
             writeInode(ino, in);
         }

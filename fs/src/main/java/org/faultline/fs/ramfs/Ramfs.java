@@ -135,7 +135,7 @@ public final class Ramfs implements InodeOperations, FileOperations, SuperOperat
         long old = inode.iSize();
         inode.iSizeWrite(size);
         if (size < old) {
-            Truncate.truncateInodePages(inode.mapping(), size);
+            Truncate.truncatePagecache(inode.mapping(), size);
         }
     }
 
