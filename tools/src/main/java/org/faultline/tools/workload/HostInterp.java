@@ -90,8 +90,6 @@ public final class HostInterp {
     private final Map<String, Mapping> maps = new LinkedHashMap<>();
     private final List<StepResult> steps = new ArrayList<>();
     private byte[] lastData;
-    private boolean lastDirectRead;
-    private long lastOff;
 
     private HostInterp(Workload w, Path root) {
         this.w = w;
@@ -153,10 +151,8 @@ public final class HostInterp {
             }
             Stmt inner = s instanceof Stmt.ExpectError e ? e.inner() : s;
             long rc = call(inner, env);
-            steps.add(new StepResult(s.line(), s.text() + env.describe(), rc, lastData, lastDirectRead, lastOff));
+            steps.add(new StepResult(s.line(), s.text() + env.describe(), rc, lastData));
             lastData = null;
-            lastDirectRead = false;
-            lastOff = 0;
         }
     }
 
@@ -329,8 +325,6 @@ public final class HostInterp {
                 return -LibC.EFAULT;
             }
             long n = LibC.pread(h.fd, m.addr + moff, len, off);
-            lastDirectRead = (h.flags & File.O_DIRECT) != 0;
-            lastOff = off;
             return n < 0 ? err() : n;
         }
         try (AlignedMemory buf = AlignedMemory.allocate(Math.max(len, 1), PAGE)) {
@@ -341,8 +335,6 @@ public final class HostInterp {
             byte[] b = new byte[(int) n];
             new Pointer(buf.address()).read(0, b, 0, (int) n);
             lastData = b;
-            lastDirectRead = (h.flags & File.O_DIRECT) != 0;
-            lastOff = off;
             return n;
         } catch (IOException e) {
             return -LibC.ENOMEM;

@@ -59,8 +59,6 @@ final class Interp {
     /** Told of every statement executed (loops excepted), or null. */
     private java.util.function.Consumer<StepResult> steps;
     private byte[] lastData;
-    private boolean lastDirectRead;
-    private long lastOff;
 
     /** @param openHook told of every successful open: the path and the inode it opened */
     Interp(Kernel k, Workload w, Oracle o, Actor me, Map<String, Barrier> barriers,
@@ -84,11 +82,9 @@ final class Interp {
 
     private void logStep(Stmt s, Expr.Env env, long rc) {
         if (steps != null) {
-            steps.accept(new StepResult(s.line(), s.text() + env.describe(), rc, lastData, lastDirectRead, lastOff));
+            steps.accept(new StepResult(s.line(), s.text() + env.describe(), rc, lastData));
         }
         lastData = null;
-        lastDirectRead = false;
-        lastOff = 0;
     }
 
     /** Runs {@code body}; at the end every descriptor is closed and every mapping torn down (exit). */
@@ -400,8 +396,6 @@ final class Interp {
             long n = Syscalls.pread(h.fd, buf, 0, len, off);
             if (n >= 0) {
                 lastData = java.util.Arrays.copyOf(buf, (int) n);
-                lastDirectRead = direct;
-                lastOff = off;
             }
             if (n >= 0 && h.readable() && h.file != null && off >= 0) {
                 report(o.verifyRead(me, h.file, off, len, buf, n, direct), outer, env);
@@ -413,8 +407,6 @@ final class Interp {
         boolean tracked = m != null && moff >= 0 && moff + len <= m.len && h.readable() && h.file != null && off >= 0;
         Oracle.StoreOp op = tracked ? o.beginStore(me, m, moff, len, origin(outer, env)) : null;
         long n = Syscalls.preadUser(h.fd, m == null ? 0 : m.addr + moff, len, off);
-        lastDirectRead = direct;
-        lastOff = off;
         if (op != null) {
             Data d = n > 0 ? o.snapshotFile(me, h.file, off, (int) n, m.fileOff + moff) : Shadow.UNKNOWN;
             o.endStore(op, n, d, false);

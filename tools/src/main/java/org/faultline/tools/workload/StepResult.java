@@ -10,8 +10,6 @@ package org.faultline.tools.workload;
  * @param text       the statement, with loop variables ({@code " [i=3]"})
  * @param rc         the result
  * @param data       bytes returned (null for statements that return none)
- * @param directRead an O_DIRECT read (its count may end at the EOF sector's end: docs/workloads.md)
- * @param off        the file offset of a read
  */
-public record StepResult(int line, String text, long rc, byte[] data, boolean directRead, long off) {
+public record StepResult(int line, String text, long rc, byte[] data) {
 }
