@@ -544,6 +544,12 @@ final class Ext4Inode implements VmOperations, IomapOps {
         long old = inode.iSize();
         Ext4InodeInfo ei = Ext4Super.ei(inode);
         if (size >= old) {
+            if (size > old && (old & (Page.PAGE_SIZE - 1)) != 0) {
+                // what a store through a mapping left past the old EOF must not become file data:
+                // the old EOF block's tail is zeroed on truncate up. Deviation: 6.6 left it (stale
+                // bytes exposed); later kernels zero it, and so does the host kernel we test against
+                ext4BlockZeroPageRange(es, inode, old, Page.PAGE_SIZE - (old & (Page.PAGE_SIZE - 1)));
+            }
             inode.iSizeWrite(size);
             ei.disksize = Math.max(ei.disksize, size);
             es.vol(() -> {
@@ -600,12 +606,12 @@ final class Ext4Inode implements VmOperations, IomapOps {
     @KernelFunction("ext4_block_zero_page_range")
     static void ext4BlockZeroPageRange(Ext4Super es, Inode inode, long from, long length) {
         Ext4Volume.BlockMap m = es.vol(() -> es.vol.mapBlocks(inode.ino(), from >> Page.PAGE_SHIFT, 1, false, false));
-        if (m.pblk() == 0 || m.unwritten()) {
-            return;
-        }
+        boolean onDisk = m.pblk() != 0 && !m.unwritten();
         AddressSpace mapping = inode.mapping();
         int[] err = {0};
-        Page p = Filemap.readCachePage(mapping, from >> Page.PAGE_SHIFT, err);
+        // a block with nothing on disk matters only as a cached page (delayed allocation's data)
+        Page p = onDisk ? Filemap.readCachePage(mapping, from >> Page.PAGE_SHIFT, err)
+                : Filemap.findGetPage(mapping, from >> Page.PAGE_SHIFT);
         if (p == null) {
             return;
         }
@@ -613,7 +619,9 @@ final class Ext4Inode implements VmOperations, IomapOps {
         if (p.mapping() == mapping) {
             int off = (int) (from & (Page.PAGE_SIZE - 1));
             es.mm.memMap().zero(p, off, (int) Math.min(length, Page.PAGE_SIZE - off));
-            if (es.iomap) {
+            if (!onDisk) {
+                // a hole or an unwritten block reads as zeroes; a delayed page is dirty already
+            } else if (es.iomap) {
                 PageWriteback.setPageDirtyNobuffers(p); // iomap_zero_range's write_end
             } else {
                 if (!Buffer.pageHasBuffers(p)) {

@@ -1560,7 +1560,7 @@ public final class Ext4Volume implements AutoCloseable {
             fallocBlocks(ino, in, off / bs, (end + bs - 1) / bs, reached);
             reached[0] = Long.MAX_VALUE / bs;
         } finally {
-            long epos = Math.min(end, reached[0] * bs); // as the kernel: allocated blocks stay inside the file
+            long epos = reached[0] > off / bs ? Math.min(end, reached[0] * bs) : 0; // as the kernel: allocated blocks stay inside the file
             if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && epos > in.size()) {
                 in.setSize(epos);
                 noteLargeFile(epos);
@@ -1578,11 +1578,11 @@ public final class Ext4Volume implements AutoCloseable {
     private void fallocBlocks(long ino, Ext4InodeRaw in, long lblk, long endBlock, long[] reached) throws IOException {
         ExtentTree t = tree(ino, in);
         while (lblk < endBlock) {
-            reached[0] = lblk;
             long next = t.nextMapped(lblk);
             if (next == lblk) {
                 Extent e = t.findExtent(lblk);
                 lblk = e.lend();
+                reached[0] = lblk;
                 continue;
             }
             long hole = Math.min(next, endBlock) - lblk;
@@ -1596,6 +1596,7 @@ public final class Ext4Volume implements AutoCloseable {
             }
             in.setBlocks512(in.blocks512() + (long) r.len() * (bs / 512));
             lblk += r.len();
+            reached[0] = lblk; // the end of what is mapped now
         }
     }
 
@@ -2121,7 +2122,7 @@ public final class Ext4Volume implements AutoCloseable {
         } finally {
             // ext4_alloc_file_blocks(): i_size follows each chunk, so blocks allocated before an
             // ENOSPC stay, and are inside the file
-            long epos = Math.min(newSize, reached[0] * bs);
+            long epos = reached[0] > fromLblk ? Math.min(newSize, reached[0] * bs) : 0;
             if (!keepSize && epos > in.size()) {
                 in.setSize(epos);
                 noteLargeFile(epos);
