@@ -351,8 +351,7 @@ public final class HostInterp {
             if (m == null || moff < 0 || moff + len > m.len) {
                 return -LibC.EFAULT;
             }
-            long n = LibC.pwrite(h.fd, m.addr + moff, len, off);
-            return n < 0 ? err() : n;
+            return pwrite(h, m.addr + moff, len, off);
         }
         long pos = off;
         if ((h.flags & File.O_APPEND) != 0 && h.fd >= 0) {
@@ -361,11 +360,34 @@ public final class HostInterp {
         try (AlignedMemory buf = AlignedMemory.allocate(Math.max(len, 1), PAGE)) {
             byte[] b = pattern(wr.pattern(), env, pos, len);
             new Pointer(buf.address()).write(0, b, 0, len);
-            long n = LibC.pwrite(h.fd, buf.address(), len, off);
-            return n < 0 ? err() : n;
+            return pwrite(h, buf.address(), len, off);
         } catch (IOException e) {
             return -LibC.ENOMEM;
         }
+    }
+
+    /**
+     * pwrite(2), continued page by page where the host stopped short for want of space. The host's
+     * ext4 caches file data in folios larger than a page, and near ENOSPC a buffered write stops at
+     * the folio that could not be reserved; the modelled kernel (6.6) reserves page by page and goes
+     * on to the last page that fits. Writing the rest a page at a time (small writes get single-page
+     * folios) gives the host the same boundary. O_DIRECT writes are not folio-based: left as they are.
+     */
+    private static long pwrite(Handle h, long addr, int len, long off) {
+        long n = LibC.pwrite(h.fd, addr, len, off);
+        if (n < 0 && LibC.errno() != LibC.ENOSPC || n == len || (h.flags & File.O_DIRECT) != 0) {
+            return n < 0 ? err() : n;
+        }
+        long done = Math.max(n, 0);
+        while (done < len) {
+            long piece = Math.min(len - done, PAGE - ((off + done) & (PAGE - 1)));
+            long r = LibC.pwrite(h.fd, addr + done, piece, off + done);
+            if (r <= 0) {
+                break;
+            }
+            done += r;
+        }
+        return done > 0 ? done : -LibC.ENOSPC;
     }
 
     private long mmap(Stmt.Mmap m, Expr.Env env) {
