@@ -91,7 +91,8 @@ public final class DirectIo {
                 return done > 0 ? done : got == 0 ? -Errno.EFAULT : got;
             }
             long chunk = Math.min(len - done, (long) got * Page.PAGE_SIZE - first);
-            long r = doChunk(inode, bdev, offset + done, chunk, new DioPages(pages, got, first), write, getBlock, bs, t, done);
+            long r = doChunk(inode, bdev, offset + done, chunk, new DioPages(pages, got, first), write, getBlock, bs, t, done,
+                    offset, offset + len);
             if (r < 0) {
                 return done > 0 ? done : r;
             }
@@ -154,12 +155,15 @@ public final class DirectIo {
      * <p>A read of a hole or of an unwritten block zero-fills the user memory. A write that covers
      * only part of a newly allocated or unwritten block writes zeroes over the rest of it — the head
      * as {@code do_direct_IO} zeroes the start of a new block, the tail as {@code dio_zero_block} —
-     * so the block never shows what it held before it was allocated.
+     * so the block never shows what it held before it was allocated. Only the I/O's own first and
+     * last blocks ([ioStart, ioEnd)) can be partial: a block split between two chunks of user pages
+     * is written whole.
      *
      * @return bytes done, or a negative errno ({@code get_block}'s, or -EIO for a failed bio)
      */
     private static long doChunk(Inode inode, BlockDevice bdev, long offset, long len, DioPages up,
-                                boolean write, Buffer.GetBlock getBlock, int bs, Target t, long done) {
+                                boolean write, Buffer.GetBlock getBlock, int bs, Target t, long done,
+                                long ioStart, long ioEnd) {
         Mm mm = inode.sb().mm();
         DioSubmit sdio = new DioSubmit(bdev, mm, write);
         int err = 0;
@@ -187,7 +191,7 @@ public final class DirectIo {
             }
             long blockSector = map.blocknr() * bs >> Bio.SECTOR_SHIFT;
             boolean fresh = write && (map.test(BufferHead.BH_NEW) || map.test(BufferHead.BH_UNWRITTEN));
-            if (fresh && pos > blockStart) {
+            if (fresh && pos > blockStart && pos == ioStart) { // the I/O starts inside the block
                 err = sdio.zero(blockSector, (int) (pos - blockStart));
             }
             for (long p = pos; p < blockEnd && err == 0; ) {
@@ -196,7 +200,7 @@ public final class DirectIo {
                 sdio.add(up.page(p - offset), off, n, blockSector + ((p - blockStart) >> Bio.SECTOR_SHIFT));
                 p += n;
             }
-            if (fresh && blockEnd < blockStart + bs && err == 0) {
+            if (fresh && blockEnd < blockStart + bs && blockEnd == ioEnd && err == 0) { // and ends inside it
                 err = sdio.zero(blockSector + ((blockEnd - blockStart) >> Bio.SECTOR_SHIFT), (int) (blockStart + bs - blockEnd));
             }
             pos = blockEnd;

@@ -140,6 +140,7 @@ final class Ext4File implements FileOperations {
                     return null;
                 });
             } finally { // on ENOSPC, the size already covers the blocks allocated before it
+                ops.claimDelayedBlocks(inode, first, count);
                 long onDisk = keep ? 0 : es.vol(() -> es.vol.stat(inode.ino()).size());
                 if (onDisk > inode.iSize()) {
                     inode.iSizeWrite(onDisk);

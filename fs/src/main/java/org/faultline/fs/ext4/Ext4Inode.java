@@ -179,6 +179,53 @@ final class Ext4Inode implements VmOperations, IomapOps {
         bh.set(BufferHead.BH_DELAY);
     }
 
+    /**
+     * After fallocate allocated blocks over [first, first + count): dirty pages whose buffers were
+     * still delayed there now have blocks. Their buffers are mapped to them (unwritten, converted
+     * when written back) and the delayed-allocation reservations go back, as the extent status
+     * tree's delayed extent gives way to the allocated one — not held until writeback, which
+     * would count those blocks twice against free space.
+     */
+    void claimDelayedBlocks(Inode inode, long first, long count) {
+        if (es.iomap) {
+            return; // no buffer heads, no reservations
+        }
+        AddressSpace mapping = inode.mapping();
+        long end = first + count - 1;
+        long released = 0;
+        for (long index = first; index <= end; ) {
+            List<Page> pvec = lookupTag(mapping, index, end, AddressSpace.PAGECACHE_TAG_DIRTY);
+            if (pvec.isEmpty()) {
+                break;
+            }
+            for (Page page : pvec) {
+                index = page.index() + 1;
+                Filemap.lockPage(page);
+                if (page.mapping() == mapping && Buffer.pageHasBuffers(page)) {
+                    for (BufferHead bh : Buffer.buffers(page)) {
+                        if (!bh.test(BufferHead.BH_DELAY)) {
+                            continue;
+                        }
+                        Ext4Volume.BlockMap m = mapBlocks(inode, page.index(), 1, false, false);
+                        if (m.pblk() != 0) {
+                            bh.clear(BufferHead.BH_DELAY);
+                            bh.mapBh(es.bdev, m.pblk());
+                            if (m.unwritten()) {
+                                bh.set(BufferHead.BH_UNWRITTEN);
+                            }
+                            released++;
+                        }
+                    }
+                }
+                Filemap.unlockPage(page);
+                es.mm.allocator().putPage(page);
+            }
+        }
+        if (released > 0) {
+            releaseReservation(inode, released);
+        }
+    }
+
     private void releaseReservation(Inode inode, long n) {
         es.lock.mutexLock();
         es.reservedBlocks = Math.max(0, es.reservedBlocks - n);
