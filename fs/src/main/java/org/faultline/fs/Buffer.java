@@ -16,6 +16,7 @@ import org.faultline.mm.Filemap;
 import org.faultline.mm.Memory;
 import org.faultline.mm.Mm;
 import org.faultline.mm.Page;
+import org.faultline.mm.Truncate;
 import org.faultline.mm.PageWriteback;
 import org.faultline.mm.VmFault;
 
@@ -283,13 +284,17 @@ public final class Buffer {
             copied = 0; // a short copy into a !uptodate page: the caller retries
         }
         blockCommitWrite(page, from, from + copied);
+        long oldSize = inode.iSize();
         boolean sizeChanged = false;
-        if (pos + copied > inode.iSize()) {
+        if (pos + copied > oldSize) {
             inode.iSizeWrite(pos + copied);
             sizeChanged = true;
         }
         Filemap.unlockPage(page);
         inode.sb().mm().allocator().putPage(page);
+        if (oldSize < pos) {
+            Truncate.pagecacheIsizeExtended(inode.mapping(), oldSize, pos);
+        }
         if (sizeChanged) {
             inode.markInodeDirty();
         }

@@ -115,6 +115,30 @@ public final class Truncate {
         truncateInodePagesRange(m, lstart, lend);
     }
 
+    /**
+     * pagecache_isize_extended(): i_size grew from {@code from} to {@code to} (a truncate up, or a
+     * write starting past EOF): the cached page straddling the old EOF is zeroed from it to
+     * {@code to} (or the page's end), so what a shared mapping stored past the old EOF does not
+     * become file data. Deviation: 6.6 only write-protected that page (for blocks smaller than a
+     * page); later kernels zero the range, as the host kernel Faultline is tested against does.
+     *
+     * Context: i_size already updated; may sleep (page lock).
+     */
+    public static void pagecacheIsizeExtended(AddressSpace m, long from, long to) {
+        if (from >= to || (from & (Page.PAGE_SIZE - 1)) == 0) {
+            return;
+        }
+        Page p = Filemap.findLockPage(m, from >> Page.PAGE_SHIFT);
+        if (p == null) {
+            return; // not cached: the disk past EOF holds zeroes (writeback zeroes the EOF page's tail)
+        }
+        int off = (int) (from & (Page.PAGE_SIZE - 1));
+        long pageEnd = (from | (Page.PAGE_SIZE - 1)) + 1;
+        m.mm().memMap().zero(p, off, (int) (Math.min(to, pageEnd) - from));
+        Filemap.unlockPage(p);
+        m.mm().allocator().putPage(p);
+    }
+
     /** truncate_inode_pages(): from {@code lstart} to the end. */
     public static void truncateInodePages(AddressSpace m, long lstart) {
         truncateInodePagesRange(m, lstart, Long.MAX_VALUE);

@@ -591,13 +591,8 @@ final class Ext4Inode implements VmOperations, IomapOps {
         long old = inode.iSize();
         Ext4InodeInfo ei = Ext4Super.ei(inode);
         if (size >= old) {
-            if (size > old && (old & (Page.PAGE_SIZE - 1)) != 0) {
-                // what a store through a mapping left past the old EOF must not become file data:
-                // the old EOF block's tail is zeroed on truncate up. Deviation: 6.6 left it (stale
-                // bytes exposed); later kernels zero it, and so does the host kernel we test against
-                ext4BlockZeroPageRange(es, inode, old, Page.PAGE_SIZE - (old & (Page.PAGE_SIZE - 1)));
-            }
             inode.iSizeWrite(size);
+            Truncate.pagecacheIsizeExtended(inode.mapping(), old, size); // truncate_setsize
             ei.disksize = Math.max(ei.disksize, size);
             es.vol(() -> {
                 es.vol.setSize(inode.ino(), size);

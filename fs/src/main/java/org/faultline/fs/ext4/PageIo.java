@@ -15,6 +15,7 @@ import org.faultline.kernel.KernelSource;
 import org.faultline.kernel.Patch;
 import org.faultline.kernel.Task;
 import org.faultline.mm.Filemap;
+import org.faultline.mm.Mm;
 import org.faultline.mm.Page;
 import org.faultline.mm.PageWriteback;
 import org.faultline.mm.WritebackControl;
@@ -71,6 +72,11 @@ final class PageIo {
             PageWriteback.setPageWriteback(page);
         }
         page.clearFlag(Page.PG_ERROR);
+        if (len < Page.PAGE_SIZE) {
+            // the page straddles i_size: what lies past EOF (a mapping may have stored there) is
+            // zeroed on every writepage, never written out as file data
+            Mm.of(k).memMap().zero(page, len, Page.PAGE_SIZE - len);
+        }
         Iterable<BufferHead> bhs = Buffer.buffers(page);
         for (BufferHead bh : bhs) {
             if (bh.offset() >= len) {

@@ -158,12 +158,16 @@ public final class BufferedIo {
             setRangeUptodate(page);
             PageWriteback.setPageDirty(page); // iomap_set_page_dirty
         }
-        if (pos + copied > inode.iSize()) {
+        long oldSize = inode.iSize();
+        if (pos + copied > oldSize) {
             inode.iSizeWrite(pos + copied);
             inode.markInodeDirty();
         }
         Filemap.unlockPage(page);
         inode.sb().mm().allocator().putPage(page);
+        if (oldSize < pos) {
+            Truncate.pagecacheIsizeExtended(m, oldSize, pos);
+        }
         return copied;
     }
 
