@@ -142,10 +142,19 @@ final class BenchBlock implements Callable<Integer> {
         if (vsFio) {
             fio = Fio.require(parent.root.env());
         }
+
+        if (create && !java.nio.file.Files.exists(image, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Images.createSparse(image, size);
+        }
+        try (ImageLock lock = ImageLock.acquire(image, pattern.write)) {
+            return run(fio);
+        }
+    }
+
+    private Integer run(Path fio) {
         PrintWriter out = spec.commandLine().getOut();
         int pagesPerIo = (int) (bs / Page.PAGE_SIZE);
         long iosPerJob = size / bs;
-
         HostFileDriver driver = Images.open(image, size, direct, create, "--size", pattern.write);
         boolean sparse;
         RunResult r;

@@ -158,21 +158,53 @@ final class BootCommand implements Callable<Integer> {
                     + Sizes.format(MAX_RAM));
         }
         Path img = image;
+        ImageLock lock;
         if (img == null) {
             img = defaultImage(root.env());
-            if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
-                try {
-                    Files.createDirectories(img.toAbsolutePath().getParent());
-                    Mkfs.createImage(img, Math.max(DEFAULT_IMAGE_BYTES, size * 3), Mkfs.Options.seeded(seed));
-                } catch (Ext4Exception e) {
-                    throw new CliError(e.getMessage());
-                } catch (java.io.IOException e) {
-                    throw new CliError(img + ": " + e.getMessage());
-                }
-            }
+            lock = lockDefaultImage(img);
         } else if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliError(img + ": No such file or directory (ENOENT)");
+        } else {
+            lock = ImageLock.acquire(img, true);
         }
+        try (lock) {
+            return boot(img, workload, profile);
+        }
+    }
+
+    /**
+     * Locks the default image (shared by every {@code boot} without {@code --image}) exclusively,
+     * making it first if it is missing or empty: the file is created empty, locked, and only then
+     * formatted, so two first boots never format it at once.
+     */
+    private ImageLock lockDefaultImage(Path img) {
+        if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createDirectories(img.toAbsolutePath().getParent());
+                org.faultline.nativeio.HostFile.open(img, org.faultline.nativeio.LibC.O_RDWR
+                        | org.faultline.nativeio.LibC.O_CREAT, 0644).close();
+            } catch (org.faultline.nativeio.ErrnoException e) {
+                throw new CliError(Images.describe(img, e));
+            } catch (java.io.IOException e) {
+                throw new CliError(img + ": " + e.getMessage());
+            }
+        }
+        ImageLock lock = ImageLock.acquire(img, true);
+        try {
+            if (Files.size(img) == 0) { // new, or left empty by a first boot that failed
+                Mkfs.createImage(img, Math.max(DEFAULT_IMAGE_BYTES, size * 3), Mkfs.Options.seeded(seed));
+            }
+            return lock;
+        } catch (Ext4Exception e) {
+            lock.close();
+            throw new CliError(e.getMessage());
+        } catch (java.io.IOException e) {
+            lock.close();
+            throw new CliError(img + ": " + e.getMessage());
+        }
+    }
+
+    private Integer boot(Path img, Workload workload, KernelProfile profile) {
         PrintWriter out = spec.commandLine().getOut();
         BootParams base = BootParams.free();
         BootParams bp = base.withProfile(profile).withSeed(seed).withDebugVm(debugVm);

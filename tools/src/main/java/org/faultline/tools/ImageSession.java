@@ -115,6 +115,19 @@ final class ImageSession {
      */
     static int run(String tool, Path image, boolean write, boolean direct, KernelProfile profile, long ram,
                    PrintWriter out, PrintWriter err, Consumer<Ctx> body) {
+        return run(tool, image, null, write, direct, profile, ram, out, err, body);
+    }
+
+    /**
+     * {@link #run(String, Path, boolean, boolean, KernelProfile, long, PrintWriter, PrintWriter, Consumer)}
+     * under {@code held}, a lock on {@code image} the caller already holds (exclusive if {@code write});
+     * if null, the image is locked here (exclusive to write, shared to read) for the session and
+     * released after it.
+     *
+     * @throws CliError (exit 2) if the image is not one, or another process holds a conflicting lock
+     */
+    static int run(String tool, Path image, ImageLock held, boolean write, boolean direct, KernelProfile profile,
+                   long ram, PrintWriter out, PrintWriter err, Consumer<Ctx> body) {
         if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliError(image + ": No such file or directory (ENOENT)");
         }
@@ -122,6 +135,16 @@ final class ImageSession {
             throw new CliError("--ram " + Sizes.format(ram) + ": must be between " + Sizes.format(BootCommand.MIN_RAM)
                     + " and " + Sizes.format(BootCommand.MAX_RAM));
         }
+        if (held != null) {
+            return runLocked(tool, image, write, direct, profile, ram, out, err, body);
+        }
+        try (ImageLock lock = ImageLock.acquire(image, write)) {
+            return runLocked(tool, image, write, direct, profile, ram, out, err, body);
+        }
+    }
+
+    private static int runLocked(String tool, Path image, boolean write, boolean direct, KernelProfile profile,
+                                 long ram, PrintWriter out, PrintWriter err, Consumer<Ctx> body) {
         BootParams bp = BootParams.free().withProfile(profile);
         HostFileDriver driver = Images.open(image, 0, direct, false, "--image", write);
         Kernel k = Kernel.boot(bp);
