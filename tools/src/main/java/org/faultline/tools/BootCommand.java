@@ -139,6 +139,8 @@ final class BootCommand implements Callable<Integer> {
                 workload = Workload.load(workloadFile);
             } catch (WorkloadException e) {
                 throw new CliError(e.getMessage());
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new CliError(workloadFile + ": No such file or directory (ENOENT)");
             } catch (java.io.IOException e) {
                 throw new CliError(workloadFile + ": " + e.getMessage());
             }

@@ -91,10 +91,31 @@ public final class Faultline implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        onInterrupt("INT", 130);
+        onInterrupt("TERM", 143);
         int code = run(args, System.out, System.err);
         System.out.flush();
         System.err.flush();
         System.exit(code);
+    }
+
+    /**
+     * Ctrl-C (SIGINT) or SIGTERM: one line saying what stopped, then exit 128+signal at once. The
+     * image lock is released with the process; an image being written is left as a power cut leaves
+     * a disk (check it with {@code faultline fsck}). A workload that never ends ({@code loop
+     * 1000000000}) is stopped this way under {@code boot}; under {@code explore} --max-steps bounds it.
+     */
+    private static void onInterrupt(String signal, int code) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), sig -> {
+                System.err.println("faultline: interrupted by SIG" + signal + "; stopped (an image being written "
+                        + "may be left as after a power cut: check it with 'faultline fsck')");
+                System.err.flush();
+                Runtime.getRuntime().halt(code);
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+            // the JVM keeps its default (exit without a message)
+        }
     }
 
     /**

@@ -59,7 +59,7 @@ final class ReplayCommand implements Callable<Integer> {
                 sf = new ScheduleFile(sc.name(), kern, patches, "", "", "", null,
                         org.faultline.kernel.Schedule.decode(scheduleText));
             } else {
-                sf = ScheduleFile.parse(Files.readString(Path.of(target), StandardCharsets.UTF_8));
+                sf = ScheduleFile.parse(readScheduleFile(target));
                 sc = Scenarios.resolve(sf.scenario());
                 sf.checkWorkload(sc);
             }
@@ -104,5 +104,15 @@ final class ReplayCommand implements Callable<Integer> {
         o.println(same ? "same failure as recorded" : "DIFFERENT failure: the recording expected " + sf.failureKind() + " " + sf.failureTitle());
         o.flush();
         return same ? r.exitCode() : Faultline.EXIT_USAGE;
+    }
+
+    /** The schedule file's text: a regular UTF-8 file of at most 16 MiB (never a FIFO or a device). */
+    private static String readScheduleFile(String target) throws IOException {
+        try {
+            return org.faultline.tools.workload.TextFiles.read(Path.of(target), "schedule",
+                    org.faultline.tools.workload.TextFiles.MAX_SCHEDULE_BYTES);
+        } catch (org.faultline.tools.workload.TextFiles.Refused e) {
+            throw new CliError(target + ": " + e.getMessage());
+        }
     }
 }

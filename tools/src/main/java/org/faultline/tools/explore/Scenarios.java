@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.faultline.tools.workload.TextFiles;
 import org.faultline.tools.workload.Workload;
 import org.faultline.tools.workload.WorkloadException;
 
@@ -81,6 +82,11 @@ public final class Scenarios {
         }
         Path p = Path.of(nameOrPath);
         if (!Files.isRegularFile(p)) {
+            if (Files.exists(p)) {
+                throw new IllegalArgumentException(nameOrPath + ": "
+                        + (Files.isDirectory(p) ? "is a directory, not a workload file"
+                        : "not a regular file (a FIFO, device or socket is not read as a workload)"));
+            }
             if (nameOrPath.contains("/") || nameOrPath.endsWith(".wl")) {
                 throw new IllegalArgumentException(nameOrPath + ": No such file or directory (ENOENT)");
             }
@@ -88,7 +94,7 @@ public final class Scenarios {
         }
         String text;
         try {
-            text = Files.readString(p, StandardCharsets.UTF_8);
+            text = TextFiles.read(p, "workload", TextFiles.MAX_WORKLOAD_BYTES);
         } catch (IOException e) {
             throw new IllegalArgumentException(nameOrPath + ": " + e.getMessage());
         }
