@@ -190,6 +190,10 @@ final class BenchBlock implements Callable<Integer> {
                 mem.close();
             }
         }
+        String hostError = Images.hostError(image, driver);
+        if (hostError != null) {
+            throw new CliError(hostError);
+        }
         if (!r.ok()) {
             RunReport.printFailure(out, r);
             return r.exitCode();

@@ -274,6 +274,17 @@ final class BootCommand implements Callable<Integer> {
                 mm.vmscan().pgscan(), mm.vmscan().pgsteal(), mm.vmscan().writebackWaits(), mm.allocator().oomCount());
         out.printf(Locale.ROOT, "block      bios %d, requests %d, merges %d, flushes %d, errors %d%n", st.bios(),
                 st.requests(), st.merges(), st.flushes(), st.errors());
+        String hostError = Images.hostError(img, driver);
+        if (hostError != null) { // the host's fault, not the emulated kernel's: whatever the run made of it
+            out.println("result     HOST I/O ERROR (not judged: the host failed writes to the image)");
+            if (dmesg) {
+                out.println();
+                out.println("dmesg:");
+                out.print(r.dmesg());
+            }
+            out.flush();
+            throw new CliError(hostError);
+        }
         if (!r.ok()) {
             RunReport.printFailure(out, r);
             out.flush();

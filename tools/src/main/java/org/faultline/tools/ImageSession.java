@@ -181,6 +181,10 @@ final class ImageSession {
             mm.memMap().close();
         }
         out.flush();
+        String hostError = Images.hostError(image, driver);
+        if (hostError != null) {
+            throw new CliError(hostError);
+        }
         if (!r.ok()) {
             RunReport.printFailure(err, r);
             return r.exitCode();
