@@ -26,6 +26,9 @@ public final class Errno {
     public static final int ENAMETOOLONG = 36;
     public static final int ENOTEMPTY = 39;
     public static final int EOPNOTSUPP = 95;
+    public static final int ESTALE = 116;
+    /** Structure needs cleaning: ext4's {@code EFSCORRUPTED}, on-disk corruption. */
+    public static final int EUCLEAN = 117;
 
     private static final String[] NAMES = new String[128];
 
@@ -51,6 +54,8 @@ public final class Errno {
         NAMES[ENAMETOOLONG] = "ENAMETOOLONG";
         NAMES[ENOTEMPTY] = "ENOTEMPTY";
         NAMES[EOPNOTSUPP] = "EOPNOTSUPP";
+        NAMES[ESTALE] = "ESTALE";
+        NAMES[EUCLEAN] = "EUCLEAN";
     }
 
     /** "ENOENT" for 2 or -2. */

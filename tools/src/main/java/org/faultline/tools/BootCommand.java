@@ -207,6 +207,15 @@ final class BootCommand implements Callable<Integer> {
     }
 
     private Integer boot(Path img, Workload workload, KernelProfile profile) {
+        // the run is judged by fsck afterwards, so it starts from a clean image: damage found now is the
+        // image's, not the emulated kernel's (a filesystem with errors is refused, as e2fsck would first fix it)
+        Fsck.Report pre = Fsck.checkImage(img);
+        if (pre.exitCode() == Fsck.FSCK_UNCORRECTED && !pre.problems().isEmpty()) {
+            throw new CliError(img + ": the image is inconsistent before the run (" + pre.problems().size()
+                    + " problem" + (pre.problems().size() == 1 ? "" : "s") + "; first: " + pre.problems().get(0)
+                    + "); boot needs a clean image: see 'faultline fsck " + img + "', repair it with e2fsck -fy, "
+                    + "or make one with 'faultline mkfs'");
+        }
         PrintWriter out = spec.commandLine().getOut();
         BootParams base = BootParams.free();
         BootParams bp = base.withProfile(profile).withSeed(seed).withDebugVm(debugVm);

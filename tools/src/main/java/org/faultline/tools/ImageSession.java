@@ -189,9 +189,19 @@ final class ImageSession {
             RunReport.printFailure(err, r);
             return r.exitCode();
         }
+        printExt4Errors(err, r.dmesg());
         for (var w : r.warnings()) {
             err.println("faultline " + tool + ": kernel warning: " + w.title());
         }
         return ctx.failed() ? Faultline.EXIT_USAGE : 0;
+    }
+
+    /**
+     * The kernel log's {@code EXT4-fs error} lines, on stderr as a console shows them: what the
+     * filesystem said about the corruption behind a tool's "Structure needs cleaning".
+     */
+    static void printExt4Errors(PrintWriter err, String dmesg) {
+        dmesg.lines().filter(l -> l.contains("EXT4-fs error") || l.contains("EXT4-fs warning"))
+                .distinct().limit(20).forEach(err::println);
     }
 }
