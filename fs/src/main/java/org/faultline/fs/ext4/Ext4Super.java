@@ -241,6 +241,11 @@ public final class Ext4Super implements SuperOperations {
             return cached;
         }
         Ext4Stat st = vol(() -> vol.stat(ino));
+        if (st.size() < 0 || (st.mode() & 0xF000) == 0x8000 && st.size() > Ext4Volume.MAX_FILE_SIZE) {
+            // __ext4_iget rejects a negative size; beyond s_maxbytes (deviation: the kernel accepts it and
+            // reads zeros up to s_maxbytes, 2 TiB here, which no tool would live to see) likewise
+            throw ext4Error("__ext4_iget", ino, "iget: bad i_size value: " + st.size());
+        }
         if (st.links() == 0) {
             throw ext4Error(ino == InodeDescriptor.EXT4_ROOT_INO ? "__ext4_iget" : "ext4_lookup",
                     ino == InodeDescriptor.EXT4_ROOT_INO ? ino : 0,

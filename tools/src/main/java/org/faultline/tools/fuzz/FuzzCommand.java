@@ -64,6 +64,10 @@ public final class FuzzCommand implements Callable<Integer> {
                 description = "Per command. Default: ${DEFAULT-VALUE}.")
         int timeout;
 
+        @Option(names = "--jar", paramLabel = "PATH",
+                description = "Run the commands with this faultline.jar instead of this one (to compare two versions).")
+        Path jar;
+
         @Option(names = "--keep", description = "Keep every image's directory (work/NNNNN), not only the failing ones.")
         boolean keep;
 
@@ -229,7 +233,8 @@ public final class FuzzCommand implements Callable<Integer> {
         private List<String> javaCommand() {
             String java = ProcessHandle.current().info().command().orElse("java");
             return List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx512m",
-                    "--add-opens", "java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    "--add-opens", "java.base/java.nio=ALL-UNNAMED", "-cp",
+                    jar != null ? jar.toAbsolutePath().toString() : System.getProperty("java.class.path"),
                     "org.faultline.tools.Faultline");
         }
 
