@@ -68,6 +68,10 @@ public final class FuzzCommand implements Callable<Integer> {
                 description = "Run the commands with this faultline.jar instead of this one (to compare two versions).")
         Path jar;
 
+        @Option(names = "--only", paramLabel = "CLASS",
+                description = "Only this mutation class (its images of the full campaign: same index, same bytes).")
+        String only;
+
         @Option(names = "--keep", description = "Keep every image's directory (work/NNNNN), not only the failing ones.")
         boolean keep;
 
@@ -80,6 +84,10 @@ public final class FuzzCommand implements Callable<Integer> {
             if (count < 1 || count > 1_000_000 || jobs < 1 || jobs > 64 || timeout < 1 || timeout > 3600 || first < 0) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                         "--count 1..1000000, --jobs 1..64, --timeout 1..3600 seconds, --first >= 0");
+            }
+            if (only != null && java.util.Arrays.stream(Mutation.values()).noneMatch(m -> m.name().equals(only))) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only " + only + ": one of "
+                        + java.util.Arrays.toString(Mutation.values()));
             }
             PrintWriter o = spec.commandLine().getOut();
             Stopwatch sw = new Stopwatch();
@@ -151,14 +159,14 @@ public final class FuzzCommand implements Callable<Integer> {
                 if (!ch.name().equals("e2fsck")) {
                     cmd.addAll(javaCommand());
                 }
-                cmd.addAll(ch.argsFor(img, dir.resolve("cp-out")));
+                cmd.addAll(ch.argsFor(img, dir.resolve("cp-out"), out.resolve("base").resolve("src")));
                 hashBefore = ImageFuzz.sha256(img);
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve(ch.name() + ".stdout").toFile())
                         .redirectError(dir.resolve(ch.name() + ".stderr").toFile());
                 pb.environment().remove("FAULTLINE_DEBUG");
                 proc = pb.start();
                 started = new Stopwatch();
-                log.append("$ faultline ").append(String.join(" ", ch.argsFor(img, dir.resolve("cp-out")))).append('\n');
+                log.append("$ faultline ").append(String.join(" ", ch.argsFor(img, dir.resolve("cp-out"), out.resolve("base").resolve("src")))).append('\n');
             }
 
             /** True when this step ended (and its outcome was judged). */
@@ -264,7 +272,11 @@ public final class FuzzCommand implements Callable<Integer> {
                 int done = 0;
                 while (done < count) {
                     while (active.size() < jobs && next < first + count) {
-                        Job j = new Job(ImageFuzz.mutate(bases, seed, next++));
+                        int idx = next++;
+                        if (only != null) {
+                            idx = idx * ImageFuzz.classes() + Mutation.valueOf(only).ordinal();
+                        }
+                        Job j = new Job(ImageFuzz.mutate(bases, seed, idx));
                         j.start();
                         active.add(j);
                     }

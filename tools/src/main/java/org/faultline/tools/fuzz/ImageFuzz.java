@@ -34,23 +34,29 @@ public final class ImageFuzz {
 
     /** One command of the campaign, {@code IMG} and {@code OUT} standing for the image and a scratch directory. */
     public record Check(String name, boolean readOnly, List<String> args) {
-        /** The argument list for {@code image}, with {@code out} as the scratch directory. */
-        public List<String> argsFor(Path image, Path out) {
+        /**
+         * The argument list for {@code image}, with {@code out} as the scratch directory and {@code src}
+         * the directory of the base images' host files ({@code base/src}).
+         */
+        public List<String> argsFor(Path image, Path out, Path src) {
             List<String> l = new ArrayList<>();
             for (String a : args) {
-                l.add(a.replace("IMG", image.toString()).replace("OUT", out.toString()));
+                l.add(a.replace("IMG", image.toString()).replace("OUT", out.toString()).replace("SRC", src.toString()));
             }
             return l;
         }
     }
 
-    /** The commands run on every mutated image, in order (boot, the only writer, last). */
+    /** The commands run on every mutated image, in order: the readers, then the writers. */
     public static final List<Check> CHECKS = List.of(
             new Check("ls", true, List.of("ls", "-l", "IMG:/", "IMG:/d", "IMG:/d/sub")),
             new Check("cat", true, List.of("cat", "IMG:/small.txt", "IMG:/mid.bin", "IMG:/frag.bin", "IMG:/d/sub/deep.txt")),
             new Check("stat", true, List.of("stat", "IMG:/", "IMG:/small.txt", "IMG:/d", "IMG:/frag.bin")),
             new Check("fsck", true, List.of("fsck", "IMG")),
             new Check("cp", true, List.of("cp", "IMG:/mid.bin", "IMG:/frag.bin", "OUT")),
+            // writers on the damaged metadata: allocation from corrupt bitmaps, unlinking through bad entries
+            new Check("cp-in", false, List.of("cp", "SRC/mid.bin", "SRC/small.txt", "IMG:/d")),
+            new Check("rm", false, List.of("rm", "-r", "IMG:/d/sub", "IMG:/frag.bin")),
             new Check("boot", false, List.of("boot", "--image", "IMG", "--size", "256k", "--ram", "16M")));
 
     /** What one command did. */

@@ -307,6 +307,30 @@ enum Mutation {
             throw new UnsupportedOperationException("changes the length: see mutate()");
         }
     },
+    COMBINED("two to four damages of the other classes at once") {
+        @Override
+        String apply(Ext4Image im, Prng r) {
+            Mutation[] all = values();
+            int n = 2 + r.nextInt(3);
+            StringBuilder sb = new StringBuilder();
+            for (int k = 0; k < n; k++) {
+                Mutation m = all[r.nextInt(all.length)];
+                if (m == TRUNCATED || m == COMBINED) {
+                    continue;
+                }
+                String w;
+                try {
+                    w = m.apply(new Ext4Image(im.b), r); // re-read the layout: an earlier damage may have moved it
+                } catch (RuntimeException e) {
+                    w = null;
+                }
+                if (w != null) {
+                    sb.append(sb.length() == 0 ? "" : "; ").append(m.name()).append(": ").append(w);
+                }
+            }
+            return sb.length() == 0 ? null : sb.toString();
+        }
+    },
     METADATA_NOISE("random bytes over metadata blocks") {
         @Override
         String apply(Ext4Image im, Prng r) {
