@@ -54,8 +54,8 @@ class ImageFuzzCampaignTest {
             Files.write(img, c.bytes());
             Path out = Files.createDirectories(dir.resolve("cp-out"));
             for (ImageFuzz.Check ch : ImageFuzz.CHECKS) {
-                if (!ch.readOnly() && i % 2 == 1) {
-                    continue; // the writers on every other image: the campaign stays under a minute
+                if (ch.name().equals("boot") ? i % 2 == 1 : !ch.readOnly() && i % 2 == 0) {
+                    continue; // boot on even images, the other writers on odd ones: well under a minute
                 }
                 byte[] before = Files.readAllBytes(img);
                 String[] args = ch.argsFor(img, out, dir.resolve("base").resolve("src")).toArray(String[]::new);
