@@ -173,6 +173,12 @@ public final class Fsck {
             problem("Group descriptors overlap each other or the superblock/GDT at block " + dup.nextSetBit(0));
             dup.clear();
         }
+        for (int g = 0; g < gds.length; g++) {
+            // e2fsck's check_super_block: BLOCK_UNINIT/INODE_UNINIT need uninit_bg or metadata_csum (PR_0_GDT_UNINIT)
+            if ((gds[g].flags() & 0x3) != 0) {
+                problem("Group descriptor " + g + " marked uninitialized without feature set.");
+            }
+        }
         checkBackups();
         int n = (int) inodes;
         inodeUsed = new BitSet(n + 1);
@@ -383,6 +389,15 @@ public final class Fsck {
         } else if (in.hasFlag(EXT4_INLINE_DATA_FL)) {
             problem("Inode " + ino + " has inline data (not supported).");
             return;
+        }
+        if (in.hasFlag(InodeDescriptor.EXT4_INDEX_FL)
+                && (type != S_IFDIR || !sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_DIR_INDEX))) {
+            // e2fsck pass 1, handle_htree: PR_1_HTREE_NODIR / PR_1_HTREE_SET
+            problem("Inode " + ino + " has INDEX_FL flag set " + (type != S_IFDIR ? "but is not a directory."
+                    : "on filesystem without htree support."));
+        }
+        if (special || in.isFastSymlink()) {
+            // checked above
         } else if (!in.hasFlag(EXT4_EXTENTS_FL)) {
             if (in.size() != 0 || in.blocks512() != 0) {
                 problem("Inode " + ino + " is not extent-mapped (block maps are not supported).");
