@@ -98,7 +98,7 @@ final class ImageLock implements AutoCloseable {
     static String typeProblem(int type) {
         return switch (type) {
             case LibC.S_IFREG, LibC.S_IFBLK -> null;
-            case LibC.S_IFDIR -> "is a directory, not an image (an image is a regular file or a block device)";
+            case LibC.S_IFDIR -> "Is a directory (EISDIR); not an image (an image is a regular file or a block device)";
             case LibC.S_IFCHR -> "is a character device, not an image (an image is a regular file or a block device)";
             case LibC.S_IFIFO -> "is a FIFO, not an image (an image is a regular file or a block device)";
             case LibC.S_IFSOCK -> "is a socket, not an image (an image is a regular file or a block device)";

@@ -72,6 +72,13 @@ final class MkfsCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (Ext4Exception e) {
+            if (!existed) { // the empty file made to lock it: a failed mkfs leaves nothing behind
+                try {
+                    Files.deleteIfExists(image);
+                } catch (java.io.IOException ignored) {
+                    // best effort
+                }
+            }
             throw new CliError(e.getMessage());
         }
     }

@@ -50,7 +50,7 @@ class BadInputTest {
             CliTestSupport.Run r = refused(cmd.toArray(String[]::new));
             assertTrue(r.err().contains("not an image"), r.toString());
         }
-        assertTrue(refused("fsck", dir.toString()).err().contains("is a directory"));
+        assertTrue(refused("fsck", dir.toString()).err().contains("Is a directory (EISDIR)"));
     }
 
     @Test
