@@ -117,4 +117,26 @@ class BadInputTest {
         assertEquals(3, r.code(), r.toString());
         assertTrue(r.out().contains("livelock: no end after 128000 preemption points"), r.toString());
     }
+
+    @Test
+    void aBootThatNeverEndsStopsOnSigtermWithOneLine() throws Exception {
+        Path img = dir.resolve("sig.img");
+        Files.deleteIfExists(img);
+        assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "8M").code());
+        Path inf = dir.resolve("forever.wl");
+        Files.writeString(inf, "task t\n  loop 1000000000\n    yield\n  end\n");
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        Path err = dir.resolve("sig.err");
+        Process p = new ProcessBuilder(javaBin, "--add-opens", "java.base/java.nio=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), "org.faultline.tools.Faultline", "boot", "--image", img.toString(),
+                inf.toString()).redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Thread.sleep(3000); // booted and looping
+        assertTrue(p.isAlive(), "the run ended by itself");
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "SIGTERM did not stop it");
+        assertEquals(143, p.exitValue());
+        String e = Files.readString(err);
+        assertTrue(e.startsWith("faultline: interrupted by SIGTERM; stopped"), e);
+        assertEquals(1, CliTestSupport.lines(e).length, e);
+    }
 }
