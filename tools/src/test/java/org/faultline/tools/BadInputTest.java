@@ -113,7 +113,8 @@ class BadInputTest {
         Path inf = dir.resolve("inf.wl");
         Files.writeString(inf, "task t\n  loop 1000000000\n    yield\n  end\n");
         CliTestSupport.Run r = assertTimeoutPreemptively(Duration.ofSeconds(60),
-                () -> CliTestSupport.run("explore", inf.toString(), "--iterations", "1", "--max-steps", "2000"));
+                () -> CliTestSupport.run("explore", inf.toString(), "--iterations", "1", "--max-steps", "2000",
+                        "--out", dir.toString()));
         assertEquals(3, r.code(), r.toString());
         assertTrue(r.out().contains("livelock: no end after 128000 preemption points"), r.toString());
     }
