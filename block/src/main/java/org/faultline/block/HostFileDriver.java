@@ -13,6 +13,9 @@ import org.faultline.nativeio.HostFile;
 public final class HostFileDriver implements BlockDriver {
     private final HostFile file;
     private final long capacitySectors;
+    /** The first error the host returned (ENOSPC, EIO...), for the command line to report as the host's. */
+    private final java.util.concurrent.atomic.AtomicReference<ErrnoException> hostError =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private HostFileDriver(HostFile file, long bytes) {
         this.file = file;
@@ -53,6 +56,7 @@ public final class HostFileDriver implements BlockDriver {
             }
             return BlkStatus.OK;
         } catch (ErrnoException e) {
+            hostError.compareAndSet(null, e);
             return e.errnoName().equals("ENOSPC") ? BlkStatus.NOSPC : BlkStatus.IOERR;
         }
     }
@@ -88,6 +92,15 @@ public final class HostFileDriver implements BlockDriver {
     @Override
     public String describe() {
         return "image " + file.path() + (file.isDirect() ? " (O_DIRECT)" : " (buffered)");
+    }
+
+    /**
+     * The first error the host itself returned for a request (a full host filesystem: ENOSPC; a
+     * failing host disk: EIO), or null. The emulated kernel saw it as a failed request, as it would
+     * see a failing disk; the command line reports it as the host's problem, not the emulator's.
+     */
+    public ErrnoException hostError() {
+        return hostError.get();
     }
 
     public HostFile file() {

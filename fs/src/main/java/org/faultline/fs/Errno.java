@@ -27,7 +27,8 @@ public final class Errno {
     public static final int ENOTEMPTY = 39;
     public static final int ELOOP = 40;
     public static final int EOPNOTSUPP = 95;
-    /** EFSCORRUPTED in ext4 (fs/ext4/ext4.h): "Structure needs cleaning". */
+    public static final int ESTALE = 116;
+    /** Structure needs cleaning: ext4's {@code EFSCORRUPTED}, on-disk corruption. */
     public static final int EUCLEAN = 117;
 
     private static final String[] NAMES = new String[128];
@@ -55,6 +56,7 @@ public final class Errno {
         NAMES[ENOTEMPTY] = "ENOTEMPTY";
         NAMES[EOPNOTSUPP] = "EOPNOTSUPP";
         NAMES[ELOOP] = "ELOOP";
+        NAMES[ESTALE] = "ESTALE";
         NAMES[EUCLEAN] = "EUCLEAN";
     }
 

@@ -25,6 +25,15 @@ public final class ControlledScheduler extends Scheduler {
     private final Strategy strategy;
     private final Schedule.Recorder recorder = new Schedule.Recorder();
     private final long maxDecisions;
+    /**
+     * Preemption points allowed per scheduling decision of the bound: the built-in scenarios reach
+     * at most about 15 points per decision, a task looping alone reaches points without decisions.
+     */
+    static final long POINTS_PER_DECISION = 64;
+
+    private long maxPoints() {
+        return maxDecisions > Long.MAX_VALUE / POINTS_PER_DECISION ? Long.MAX_VALUE : maxDecisions * POINTS_PER_DECISION;
+    }
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile Task current;       // the task holding the baton
     private long decisions;              // choices among >= 2 runnable tasks
@@ -61,6 +70,14 @@ public final class ControlledScheduler extends Scheduler {
         points++;
         if (cur == null || cur != current) {
             return; // host thread (boot, tests) outside any task: nothing to schedule
+        }
+        if (points > maxPoints()) {
+            // one task running alone (a long loop) takes no scheduling decisions: bound its points too
+            k.report(new Failure(Failure.Kind.HANG, "livelock: no end after " + maxPoints() + " preemption points",
+                    "livelock: the run did not end within " + maxPoints() + " preemption points ("
+                            + POINTS_PER_DECISION + " x --max-steps; " + decisions + " scheduling decisions)\n"
+                            + WaitForGraph.taskStates(this), decisions, cur.pid), true);
+            throw new ExecutionAborted();
         }
         Task next = pick(cur);
         if (next != cur) {

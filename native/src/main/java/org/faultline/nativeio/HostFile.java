@@ -542,6 +542,37 @@ public final class HostFile implements AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------- locks
+
+    /**
+     * {@code flock(fd, LOCK_SH|LOCK_NB)} or {@code flock(fd, LOCK_EX|LOCK_NB)}: tries to take an
+     * advisory lock on the file, held by this open file (released by {@link #close()}).
+     *
+     * @param exclusive an exclusive lock (a writer), else a shared one (a reader)
+     * @return true if taken, false if another open file holds a conflicting lock
+     * @throws ErrnoException on any other failure (e.g. {@code ENOLCK})
+     */
+    public boolean tryLock(boolean exclusive) throws ErrnoException {
+        int f = liveFd("flock");
+        int op = (exclusive ? LibC.LOCK_EX : LibC.LOCK_SH) | LibC.LOCK_NB;
+        while (LibC.flock(f, op) != 0) {
+            int err = LibC.errno();
+            if (err == LibC.EINTR) {
+                continue;
+            }
+            if (err == LibC.EAGAIN) {
+                return false;
+            }
+            throw new ErrnoException(err, "flock", pathString);
+        }
+        return true;
+    }
+
+    /** @return the {@code st_mode} file type bits at open time ({@code S_IFREG}, {@code S_IFBLK}, ...) */
+    public int fileType() {
+        return mode & LibC.S_IFMT;
+    }
+
     // ---------------------------------------------------------------- close
 
     /**

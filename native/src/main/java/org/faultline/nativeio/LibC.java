@@ -94,6 +94,8 @@ public final class LibC {
     public static final int O_TRUNC = 0x200;
     /** {@code O_DSYNC}: each write returns after data (and metadata needed to read it) is durable. */
     public static final int O_DSYNC = 0x1000;
+    /** {@code open(2)}: do not block (opening a FIFO without a writer returns at once). */
+    public static final int O_NONBLOCK = 0x800;
     /**
      * {@code O_DIRECT}: bypass the host page cache; buffers, offsets and lengths must be aligned to
      * the device's logical block size. 0x4000 on x86_64, 0x10000 on aarch64.
@@ -167,6 +169,19 @@ public final class LibC {
     public static final int S_IFDIR = 0x4000;
     /** {@code st_mode} type: character device. */
     public static final int S_IFCHR = 0x2000;
+    /** {@code st_mode} file type: FIFO (named pipe). */
+    public static final int S_IFIFO = 0x1000;
+    /** {@code st_mode} file type: socket. */
+    public static final int S_IFSOCK = 0xC000;
+
+    /** {@code flock(2)}: a shared lock. */
+    public static final int LOCK_SH = 1;
+    /** {@code flock(2)}: an exclusive lock. */
+    public static final int LOCK_EX = 2;
+    /** {@code flock(2)}: fail with {@code EWOULDBLOCK} instead of waiting. */
+    public static final int LOCK_NB = 4;
+    /** {@code flock(2)}: release the lock. */
+    public static final int LOCK_UN = 8;
 
     // ---------------------------------------------------------------- errno values (asm-generic, Linux)
 
@@ -356,6 +371,19 @@ public final class LibC {
      * @return 0 or -1
      */
     public static native int fsync(int fd);
+
+    /**
+     * {@code int flock(int fd, int operation)} — flock(2): an advisory whole-file lock, held by the
+     * open file description (not the process: two opens of one file in one process conflict), released
+     * when the last descriptor for it is closed or the process exits. {@code operation} is
+     * {@link #LOCK_SH} or {@link #LOCK_EX}, optionally {@code | LOCK_NB}, or {@link #LOCK_UN}.
+     * Returns 0 or -1 ({@code EWOULDBLOCK} = {@code EAGAIN}: held by another open file description).
+     *
+     * @param fd        the descriptor
+     * @param operation {@code LOCK_*}
+     * @return 0 or -1
+     */
+    public static native int flock(int fd, int operation);
 
     /**
      * {@code int fallocate(int fd, int mode, off_t offset, off_t len)} — fallocate(2): allocates

@@ -147,6 +147,16 @@ final class BenchBlock implements Callable<Integer> {
         if (vsFio) {
             fio = Fio.require(parent.root.env());
         }
+
+        if (create && !java.nio.file.Files.exists(image, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Images.createSparse(image, size);
+        }
+        try (ImageLock lock = ImageLock.acquire(image, pattern.write)) {
+            return run(fio);
+        }
+    }
+
+    private Integer run(Path fio) {
         PrintWriter out = spec.commandLine().getOut();
         int pagesPerIo = (int) (bs / Page.PAGE_SIZE);
         long iosPerJob = size / bs;
@@ -191,6 +201,10 @@ final class BenchBlock implements Callable<Integer> {
             if (mem != null) {
                 mem.close();
             }
+        }
+        String hostError = Images.hostError(image, driver);
+        if (hostError != null) {
+            throw new CliError(hostError);
         }
         if (!r.ok()) {
             RunReport.printFailure(out, r);

@@ -105,6 +105,15 @@ final class BenchFs implements Callable<Integer> {
         if (vsFio) {
             fio = Fio.require(parent.root.env());
         }
+        if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
+            Images.createSparse(image, 0);
+        }
+        try (ImageLock lock = ImageLock.acquire(image, true)) {
+            return run(lock, profile, fio);
+        }
+    }
+
+    private int run(ImageLock lock, KernelProfile profile, Path fio) {
         try {
             Mkfs.createImage(image, size + size / 4 + (64L << 20), Mkfs.Options.seeded(0));
         } catch (Ext4Exception e) {
@@ -114,7 +123,7 @@ final class BenchFs implements Callable<Integer> {
         long[] ns = new long[1];
         long[] before = new long[2];
         BlockStats[] st = new BlockStats[1];
-        int code = ImageSession.run("bench fs", image, true, direct, profile, ram, out, spec.commandLine().getErr(), ctx -> {
+        int code = ImageSession.run("bench fs", image, lock, true, direct, profile, ram, out, spec.commandLine().getErr(), ctx -> {
             byte[] buf = new byte[(int) bs];
             Prng p = new Prng(1);
             for (int i = 0; i < buf.length; i += 8) {

@@ -170,21 +170,64 @@ final class BootCommand implements Callable<Integer> {
         checkRam(ram, fromFile.contains("ram") ? workload : null);
         long writes = workload == null ? checkWorkloadFits() : 0;
         Path img = image;
+        ImageLock lock;
         if (img == null) {
             img = defaultImage(root.env());
             if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
                 Images.checkHostSpace("--size", size, writes + (64L << 20), "the default workload", img);
-                try {
-                    Files.createDirectories(img.toAbsolutePath().getParent());
-                    Mkfs.createImage(img, Math.max(DEFAULT_IMAGE_BYTES, size * 3), Mkfs.Options.seeded(seed));
-                } catch (Ext4Exception e) {
-                    throw new CliError(e.getMessage());
-                } catch (java.io.IOException e) {
-                    throw new CliError(HostErrors.of(img, e));
-                }
             }
+            lock = lockDefaultImage(img);
         } else if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliError(img + ": No such file or directory (ENOENT)");
+        } else {
+            lock = ImageLock.acquire(img, true);
+        }
+        try (lock) {
+            return boot(img, workload, profile, writes);
+        }
+    }
+
+    /**
+     * Locks the default image (shared by every {@code boot} without {@code --image}) exclusively,
+     * making it first if it is missing or empty: the file is created empty, locked, and only then
+     * formatted, so two first boots never format it at once.
+     */
+    private ImageLock lockDefaultImage(Path img) {
+        if (!Files.exists(img, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createDirectories(img.toAbsolutePath().getParent());
+                org.faultline.nativeio.HostFile.open(img, org.faultline.nativeio.LibC.O_RDWR
+                        | org.faultline.nativeio.LibC.O_CREAT, 0644).close();
+            } catch (org.faultline.nativeio.ErrnoException e) {
+                throw new CliError(Images.describe(img, e));
+            } catch (java.io.IOException e) {
+                throw new CliError(HostErrors.of(img, e));
+            }
+        }
+        ImageLock lock = ImageLock.acquire(img, true);
+        try {
+            if (Files.size(img) == 0) { // new, or left empty by a first boot that failed
+                Mkfs.createImage(img, Math.max(DEFAULT_IMAGE_BYTES, size * 3), Mkfs.Options.seeded(seed));
+            }
+            return lock;
+        } catch (Ext4Exception e) {
+            lock.close();
+            throw new CliError(e.getMessage());
+        } catch (java.io.IOException e) {
+            lock.close();
+            throw new CliError(HostErrors.of(img, e));
+        }
+    }
+
+    private Integer boot(Path img, Workload workload, KernelProfile profile, long writes) {
+        // the run is judged by fsck afterwards, so it starts from a clean image: damage found now is the
+        // image's, not the emulated kernel's (a filesystem with errors is refused, as e2fsck would first fix it)
+        Fsck.Report pre = Fsck.checkImage(img);
+        if (pre.exitCode() == Fsck.FSCK_UNCORRECTED && !pre.problems().isEmpty()) {
+            throw new CliError(img + ": the image is inconsistent before the run (" + pre.problems().size()
+                    + " problem" + (pre.problems().size() == 1 ? "" : "s") + "; first: " + pre.problems().get(0)
+                    + "); boot needs a clean image: see 'faultline fsck " + img + "', repair it with e2fsck -fy, "
+                    + "or make one with 'faultline mkfs'");
         }
         if (writes > 0) {
             Images.checkFreeSpace("--size", size, writes + writes / 16, "the default workload", img);
@@ -256,6 +299,17 @@ final class BootCommand implements Callable<Integer> {
                 mm.vmscan().pgscan(), mm.vmscan().pgsteal(), mm.vmscan().writebackWaits(), mm.allocator().oomCount());
         out.printf(Locale.ROOT, "block      bios %d, requests %d, merges %d, flushes %d, errors %d%n", st.bios(),
                 st.requests(), st.merges(), st.flushes(), st.errors());
+        String hostError = Images.hostError(img, driver);
+        if (hostError != null) { // the host's fault, not the emulated kernel's: whatever the run made of it
+            out.println("result     HOST I/O ERROR (not judged: the host failed writes to the image)");
+            if (dmesg) {
+                out.println();
+                out.println("dmesg:");
+                out.print(r.dmesg());
+            }
+            out.flush();
+            throw new CliError(hostError);
+        }
         if (!r.ok()) {
             RunReport.printFailure(out, r);
             out.flush();

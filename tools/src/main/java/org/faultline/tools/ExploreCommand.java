@@ -48,6 +48,11 @@ final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--strategy", paramLabel = "random|pct", defaultValue = "random", description = "default: ${DEFAULT-VALUE}")
     String strategy;
 
+    /** The deepest PCT bug depth accepted (PCT keeps depth - 1 change points). */
+    static final int MAX_DEPTH = 64;
+    /** The most scheduling decisions per execution accepted. */
+    static final long MAX_STEPS = 1_000_000_000L;
+
     @Option(names = "--depth", paramLabel = "D", defaultValue = "3", description = "PCT bug depth (default: ${DEFAULT-VALUE})")
     int depth;
 
@@ -92,6 +97,13 @@ final class ExploreCommand implements Callable<Integer> {
         }
         if (iterations <= 0 || depth < 1 || jobs < 1 || jobs > 64) {
             throw new CliError("--iterations and --depth must be positive, --jobs between 1 and 64");
+        }
+        if (depth > MAX_DEPTH) {
+            throw new CliError("--depth " + depth + ": PCT bug depth must be between 1 and " + MAX_DEPTH
+                    + " (the number of ordering constraints a bug needs; 1 to 3 find most)");
+        }
+        if (maxSteps < 1 || maxSteps > MAX_STEPS) {
+            throw new CliError("--max-steps " + maxSteps + ": must be between 1 and " + MAX_STEPS);
         }
         int shardK = 0;
         int shardN = 1;

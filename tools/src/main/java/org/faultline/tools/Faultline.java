@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
             ""},
         subcommands = {BootCommand.class, BenchCommand.class, MkfsCommand.class, FsckCommand.class, ScenariosCommand.class, ExploreCommand.class, ReplayCommand.class, FuzzCommand.class, PatchesCommand.class, ProfilesCommand.class,
             ImageCommands.Ls.class, ImageCommands.Cat.class, ImageCommands.Stat.class, ImageCommands.Cp.class,
-            ImageCommands.Mkdir.class, ImageCommands.Rm.class,
+            ImageCommands.Mkdir.class, ImageCommands.Rm.class, org.faultline.tools.fuzz.FuzzCommand.class,
             CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {
@@ -98,6 +98,8 @@ public final class Faultline implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        onInterrupt("INT", 130);
+        onInterrupt("TERM", 143);
         // standard output through a stream that keeps the host's reason for a failed write (ENOSPC on
         // /dev/full, EPIPE): PrintStream swallows it, and cat(1) reports it
         StdoutErrors rec = new StdoutErrors(new java.io.FileOutputStream(java.io.FileDescriptor.out));
@@ -142,6 +144,25 @@ public final class Faultline implements Callable<Integer> {
                 }
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Ctrl-C (SIGINT) or SIGTERM: one line saying what stopped, then exit 128+signal at once. The
+     * image lock is released with the process; an image being written is left as a power cut leaves
+     * a disk (check it with {@code faultline fsck}). A workload that never ends ({@code loop
+     * 1000000000}) is stopped this way under {@code boot}; under {@code explore} --max-steps bounds it.
+     */
+    private static void onInterrupt(String signal, int code) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), sig -> {
+                System.err.println("faultline: interrupted by SIG" + signal + "; stopped (an image being written "
+                        + "may be left as after a power cut: check it with 'faultline fsck')");
+                System.err.flush();
+                Runtime.getRuntime().halt(code);
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+            // the JVM keeps its default (exit without a message)
         }
     }
 

@@ -28,7 +28,10 @@ final class FsckCommand implements Callable<Integer> {
         if (!Files.exists(image)) {
             throw new CliError(image + ": No such file or directory (ENOENT)");
         }
-        Fsck.Report r = Fsck.checkImage(image);
+        Fsck.Report r;
+        try (ImageLock lock = ImageLock.acquire(image, false)) {
+            r = Fsck.checkImage(image);
+        }
         PrintWriter out = spec.commandLine().getOut();
         for (String p : r.problems()) {
             out.println(p);

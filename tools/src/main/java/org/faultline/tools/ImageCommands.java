@@ -401,16 +401,23 @@ final class ImageCommands {
 
         @Override
         void each(ImageSession.Ctx ctx, ImageSession.Operand o, boolean many) {
-            remove(ctx, o.path());
+            remove(ctx, o.path(), new java.util.HashSet<>());
         }
 
-        private void remove(ImageSession.Ctx ctx, String path) {
+        /** {@code ancestors}: inode numbers of the directories being removed above {@code path} (fts's cycle check). */
+        private void remove(ImageSession.Ctx ctx, String path, java.util.Set<Long> ancestors) {
             Kstat[] st = new Kstat[1];
             int ret = Syscalls.lstat(path, st); // a symbolic link is removed itself, never what it points to
             if (ret < 0) {
                 if (!(force && ret == -Errno.ENOENT)) {
                     ctx.fail("cannot remove '" + path + "'", ret);
                 }
+                return;
+            }
+            if (st[0].isDir() && recursive && !ancestors.add(st[0].ino())) {
+                // a directory inside itself: only a corrupt filesystem has one (rm(1) says the same)
+                ctx.fail("WARNING: Circular directory structure. This almost certainly means that you have a "
+                        + "corrupted file system. The following directory is part of the cycle: '" + path + "'");
                 return;
             }
             if (!st[0].isDir()) {
@@ -422,9 +429,10 @@ final class ImageCommands {
                 ret = Syscalls.readdir(path, entries);
                 for (DirEntry e : entries) {
                     if (ret == 0 && !e.name().equals(".") && !e.name().equals("..")) {
-                        remove(ctx, path + "/" + e.name());
+                        remove(ctx, path + "/" + e.name(), ancestors);
                     }
                 }
+                ancestors.remove(st[0].ino());
                 if (ret == 0) {
                     ret = Syscalls.rmdir(path);
                 }

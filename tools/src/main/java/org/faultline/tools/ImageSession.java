@@ -114,10 +114,33 @@ final class ImageSession {
      */
     static int run(String tool, Path image, boolean write, boolean direct, KernelProfile profile, long ram,
                    PrintWriter out, PrintWriter err, Consumer<Ctx> body) {
+        return run(tool, image, null, write, direct, profile, ram, out, err, body);
+    }
+
+    /**
+     * {@link #run(String, Path, boolean, boolean, KernelProfile, long, PrintWriter, PrintWriter, Consumer)}
+     * under {@code held}, a lock on {@code image} the caller already holds (exclusive if {@code write});
+     * if null, the image is locked here (exclusive to write, shared to read) for the session and
+     * released after it.
+     *
+     * @throws CliError (exit 2) if the image is not one, or another process holds a conflicting lock
+     */
+    static int run(String tool, Path image, ImageLock held, boolean write, boolean direct, KernelProfile profile,
+                   long ram, PrintWriter out, PrintWriter err, Consumer<Ctx> body) {
         if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliError(image + ": No such file or directory (ENOENT)");
         }
         BootCommand.checkRam(ram, null);
+        if (held != null) {
+            return runLocked(tool, image, write, direct, profile, ram, out, err, body);
+        }
+        try (ImageLock lock = ImageLock.acquire(image, write)) {
+            return runLocked(tool, image, write, direct, profile, ram, out, err, body);
+        }
+    }
+
+    private static int runLocked(String tool, Path image, boolean write, boolean direct, KernelProfile profile,
+                                 long ram, PrintWriter out, PrintWriter err, Consumer<Ctx> body) {
         BootParams bp = BootParams.free().withProfile(profile);
         HostFileDriver driver = Images.open(image, 0, direct, false, "--image", write);
         Kernel k = Kernel.boot(bp);
@@ -154,13 +177,27 @@ final class ImageSession {
             mm.memMap().close();
         }
         out.flush();
+        String hostError = Images.hostError(image, driver);
+        if (hostError != null) {
+            throw new CliError(hostError);
+        }
         if (!r.ok()) {
             RunReport.printFailure(err, r);
             return r.exitCode();
         }
+        printExt4Errors(err, r.dmesg());
         for (var w : r.warnings()) {
             err.println("faultline " + tool + ": kernel warning: " + w.title());
         }
         return ctx.failed() ? Faultline.EXIT_USAGE : 0;
+    }
+
+    /**
+     * The kernel log's {@code EXT4-fs error} lines, on stderr as a console shows them: what the
+     * filesystem said about the corruption behind a tool's "Structure needs cleaning".
+     */
+    static void printExt4Errors(PrintWriter err, String dmesg) {
+        dmesg.lines().filter(l -> l.contains("EXT4-fs error") || l.contains("EXT4-fs warning"))
+                .distinct().limit(20).forEach(err::println);
     }
 }

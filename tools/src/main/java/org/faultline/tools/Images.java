@@ -249,6 +249,23 @@ final class Images {
         }
     }
 
+    /**
+     * If the host failed a request of {@code d} (ENOSPC on a full host filesystem, EIO from the host
+     * disk): the one line to report, {@code host I/O error on IMG: No space left on device (ENOSPC)}.
+     * Such a run is not judged by what the emulated kernel made of the failed requests: the fault is
+     * the host's, and the command exits 2 (bad input: an image where it cannot be written).
+     */
+    static String hostError(Path image, HostFileDriver d) {
+        ErrnoException e = d.hostError();
+        if (e == null) {
+            return null;
+        }
+        return "host I/O error on " + image + ": " + ErrnoException.describe(e.errno()) + " (" + e.errnoName() + ")"
+                + (e.errno() == LibC.ENOSPC ? "; free space on the host file system holding the image" : "")
+                + " (the emulated kernel saw its " + ("preadv".equals(e.call()) ? "read" : "write")
+                + " fail; the image may be incomplete)";
+    }
+
     /** {@code /x.img: No such file or directory (ENOENT)} for open failures; the full message otherwise. */
     static String describe(Path image, ErrnoException e) {
         if ("open".equals(e.call()) || "statx".equals(e.call())) {

@@ -52,7 +52,16 @@ final class MkfsCommand implements Callable<Integer> {
         if (parent != null && !Files.isDirectory(parent)) {
             throw new CliError(parent + ": No such file or directory (ENOENT)");
         }
-        try {
+        boolean existed = Files.exists(image, LinkOption.NOFOLLOW_LINKS);
+        if (!existed) { // create it empty, then lock it, then format it: a racing mkfs or boot waits its turn
+            try {
+                org.faultline.nativeio.HostFile.open(image, org.faultline.nativeio.LibC.O_RDWR
+                        | org.faultline.nativeio.LibC.O_CREAT, 0644).close();
+            } catch (org.faultline.nativeio.ErrnoException e) {
+                throw new CliError(Images.describe(image, e));
+            }
+        }
+        try (ImageLock lock = ImageLock.acquire(image, true)) {
             Mkfs.Result r = Mkfs.createImage(image, bytes, Mkfs.Options.seeded(seed));
             PrintWriter out = spec.commandLine().getOut();
             out.println("mkfs: " + image + ": ext4, " + r.superBlock().blocksCount() + " blocks of 4 KiB, "
@@ -63,6 +72,13 @@ final class MkfsCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (Ext4Exception e) {
+            if (!existed) { // the empty file made to lock it: a failed mkfs leaves nothing behind
+                try {
+                    Files.deleteIfExists(image);
+                } catch (java.io.IOException ignored) {
+                    // best effort
+                }
+            }
             if (e.getMessage() != null && e.getMessage().contains("(EFBIG)")) {
                 throw new CliError(image + ": the host file system cannot hold a file of " + Sizes.format(bytes)
                         + " (File too large, EFBIG); use a smaller --size or another file system");

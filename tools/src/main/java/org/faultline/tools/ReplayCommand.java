@@ -70,7 +70,7 @@ final class ReplayCommand implements Callable<Integer> {
                 prof = sc.kernel(sf.kernel(), sf.patches());
             } else {
                 HostErrors.requireRegularFile(Path.of(target), "a schedule file saved by 'faultline explore'");
-                sf = ScheduleFile.parse(Files.readString(Path.of(target), StandardCharsets.UTF_8));
+                sf = ScheduleFile.parse(readScheduleFile(target));
                 sc = Scenarios.resolve(sf.scenario());
                 sf.checkWorkload(sc);
                 java.util.List<String> all = new java.util.ArrayList<>(sf.patches());
@@ -146,5 +146,15 @@ final class ReplayCommand implements Callable<Integer> {
     private static String stepOf(Failure f) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("schedule step (\\d+)").matcher(f.title());
         return m.find() ? "schedule step " + m.group(1) : "step " + f.step();
+    }
+
+    /** The schedule file's text: a regular UTF-8 file of at most 16 MiB (never a FIFO or a device). */
+    private static String readScheduleFile(String target) throws IOException {
+        try {
+            return org.faultline.tools.workload.TextFiles.read(Path.of(target), "schedule",
+                    org.faultline.tools.workload.TextFiles.MAX_SCHEDULE_BYTES);
+        } catch (org.faultline.tools.workload.TextFiles.Refused e) {
+            throw new CliError(target + ": " + e.getMessage());
+        }
     }
 }

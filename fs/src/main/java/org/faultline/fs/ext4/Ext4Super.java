@@ -80,7 +80,19 @@ public final class Ext4Super implements SuperOperations {
         sb.setSop(es);
         sb.setFsInfo(es);
         sb.setBlockCounter(i -> es.iBlocks(i.ino()));
-        sb.setRoot(es.iget(InodeDescriptor.EXT4_ROOT_INO));
+        try {
+            sb.setRoot(es.iget(InodeDescriptor.EXT4_ROOT_INO));
+        } catch (FsError e) { // ext4_fill_super: "get root inode failed"
+            k.printk("EXT4-fs (" + bdev.name() + "): get root inode failed");
+            throw new Ext4Exception(-e.err(), bdev.name() + ": get root inode failed: " + e.getMessage()
+                    .replaceFirst("^[A-Z0-9]+: ", ""));
+        }
+        // the root must be a directory (ext4_fill_super: "root inode is not a directory")
+        if (!sb.root().isDir()) {
+            String msg = "EXT4-fs (" + bdev.name() + "): root inode is not a directory";
+            k.printk(msg);
+            throw new Ext4Exception(Ext4Exception.EUCLEAN, bdev.name() + ": ext4 corruption: root inode is not a directory");
+        }
         k.printk("EXT4-fs (" + bdev.name() + "): mounted filesystem without journal. Opts: "
                 + (iomap ? "iomap" : "(null)") + (readOnly ? ", ro" : ""));
         return sb;
@@ -159,6 +171,9 @@ public final class Ext4Super implements SuperOperations {
         try {
             return c.call();
         } catch (Ext4Exception e) {
+            if (e.errno() == Ext4Exception.EUCLEAN) {
+                throw ext4Error(0, e.getMessage());
+            }
             throw new FsError(e.errno(), e.getMessage());
         } catch (IOException e) {
             throw new FsError(Errno.EIO, bdev.name() + ": " + e.getMessage());
@@ -177,13 +192,78 @@ public final class Ext4Super implements SuperOperations {
         }
     }
 
-    /** ext4_iget(): the VFS inode for {@code ino}, from the cache or read from disk. */
+    /** The prefix the volume layer puts on a corruption message, dropped from the EXT4-fs error line. */
+    private String corruptionPrefix() {
+        return bdev.name() + ": ext4 corruption: ";
+    }
+
+    /**
+     * __ext4_error() / __ext4_error_inode(): the filesystem found its metadata corrupt. Logs
+     * {@code EXT4-fs error (device sda): FUNCTION:LINE: [inode #N: ]comm TASK: what} and returns the
+     * error to throw: {@code EFSCORRUPTED} ({@code EUCLEAN}, "Structure needs cleaning"). The
+     * filesystem carries on (the default {@code errors=continue}); the failing call returns the error.
+     *
+     * <p>Deviation: FUNCTION is the ext4 operation the emulator was in (its Java method in kernel
+     * snake_case, e.g. {@code ext4_lookup}), and LINE that method's line in the emulator's source,
+     * not the kernel's; the error is not recorded in the on-disk superblock ({@code s_error_count}).
+     *
+     * @param ino the inode concerned, or 0
+     */
+    FsError ext4Error(long ino, String what) {
+        return ext4Error(null, ino, what);
+    }
+
+    /** {@link #ext4Error(long, String)} naming the kernel function ({@code null}: the emulator's caller). */
+    FsError ext4Error(String function, long ino, String what) {
+        String msg = what.startsWith(corruptionPrefix()) ? what.substring(corruptionPrefix().length())
+                : what.replaceFirst("^" + java.util.regex.Pattern.quote(bdev.name() + ": "), "");
+        StackWalker.StackFrame at = StackWalker.getInstance().walk(frames -> frames
+                .filter(f -> f.getClassName().startsWith("org.faultline.fs.ext4.")
+                        && !f.getClassName().equals(Ext4Volume.class.getName())
+                        && !f.getClassName().startsWith(Ext4Volume.class.getName() + "$")
+                        && !(f.getClassName().equals(Ext4Super.class.getName())
+                        && (f.getMethodName().equals("vol") || f.getMethodName().equals("volErr")
+                        || f.getMethodName().equals("ext4Error") || f.getMethodName().startsWith("lambda$"))))
+                .findFirst().orElse(null));
+        String fn = function != null ? function : at == null ? "ext4_error" : ext4FunctionName(at.getMethodName());
+        org.faultline.kernel.Task t = org.faultline.kernel.Task.current();
+        k.printk("EXT4-fs error (device " + bdev.name() + "): " + fn + ":" + (at == null ? 0 : at.getLineNumber()) + ": "
+                + (ino != 0 ? "inode #" + ino + ": " : "") + "comm " + (t == null ? "mount" : t.comm()) + ": " + msg);
+        return new FsError(Errno.EUCLEAN, bdev.name() + ": " + msg);
+    }
+
+    /** {@code lookup} → {@code ext4_lookup}, {@code iget} → {@code __ext4_iget}. */
+    private static String ext4FunctionName(String javaMethod) {
+        if (javaMethod.equals("iget")) {
+            return "__ext4_iget";
+        }
+        String s = org.faultline.kernel.CallTrace.snake(javaMethod);
+        return s.startsWith("ext4_") ? s : "ext4_" + s;
+    }
+
+    /**
+     * ext4_iget(): the VFS inode for {@code ino}, from the cache or read from disk. An inode whose
+     * link count is 0 is deleted: as {@code ext4_lookup} does on the {@code -ESTALE} of
+     * {@code __ext4_iget}, that is reported ("deleted inode referenced") and the lookup fails with
+     * {@code EFSCORRUPTED}; for the root, "iget: special inode unallocated".
+     */
     public Inode iget(long ino) {
         Inode cached = sb.icacheFind(ino);
         if (cached != null) {
             return cached;
         }
         Ext4Stat st = vol(() -> vol.stat(ino));
+        if (st.size() < 0 || (st.mode() & 0xF000) == 0x8000 && st.size() > Ext4Volume.MAX_FILE_SIZE) {
+            // __ext4_iget rejects a negative size; beyond s_maxbytes (deviation: the kernel accepts it and
+            // reads zeros up to s_maxbytes, 2 TiB here, which no tool would live to see) likewise
+            throw ext4Error("__ext4_iget", ino, "iget: bad i_size value: " + st.size());
+        }
+        if (st.links() == 0) {
+            throw ext4Error(ino == InodeDescriptor.EXT4_ROOT_INO ? "__ext4_iget" : "ext4_lookup",
+                    ino == InodeDescriptor.EXT4_ROOT_INO ? ino : 0,
+                    ino == InodeDescriptor.EXT4_ROOT_INO ? "iget: special inode unallocated"
+                            : "deleted inode referenced: " + ino);
+        }
         Ext4Inode ops = new Ext4Inode(this);
         Inode inode = new Inode(sb, ino, st.mode(), ops.aops(), new Ext4Namei(this), new Ext4File(this, ops));
         inode.iSizeWrite(st.size());

@@ -467,7 +467,8 @@ public final class ExtentTree {
      */
     public void insert(long lblk, long pblk, long len, boolean unwritten) throws IOException {
         if (lblk < 0 || len <= 0 || lblk + len > EXT_MAX_BLOCKS) {
-            throw new IllegalArgumentException("bad extent range " + lblk + "+" + len);
+            // only a corrupt size (a directory's i_size far past its blocks) asks for such a range
+            throw corrupt("bad extent range " + lblk + "+" + len + " (beyond the largest logical block)");
         }
         int maxLen = unwritten ? EXT_UNWRITTEN_MAX_LEN : EXT_INIT_MAX_LEN;
         while (len > 0) {
@@ -485,10 +486,11 @@ public final class ExtentTree {
         Node leaf = p.nodes[l];
         int i = p.idx[l];
         if (i >= 0 && leaf.extent(i).lend() > x.lblk()) {
-            throw new IllegalStateException("inode " + ino + ": insert " + x + " overlaps " + leaf.extent(i));
+            // the caller (ext4_append, a write past a corrupt i_size) believed the block unmapped
+            throw corrupt("logical block already allocated: insert " + x + " overlaps " + leaf.extent(i));
         }
         if (nextKeyAfter(p, leaf, i) < x.lend()) {
-            throw new IllegalStateException("inode " + ino + ": insert " + x + " overlaps the next extent");
+            throw corrupt("logical block already allocated: insert " + x + " overlaps the next extent");
         }
         if (i >= 0) {
             Extent left = leaf.extent(i);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.faultline.tools.workload.TextFiles;
 import org.faultline.tools.workload.Workload;
 import org.faultline.tools.workload.WorkloadException;
 
@@ -94,7 +95,7 @@ public final class Scenarios {
         }
         String text;
         try {
-            text = Files.readString(p, StandardCharsets.UTF_8);
+            text = TextFiles.read(p, "workload", TextFiles.MAX_WORKLOAD_BYTES);
         } catch (IOException e) {
             throw new IllegalArgumentException(nameOrPath + ": " + org.faultline.tools.HostErrors.describe(e));
         }

@@ -196,11 +196,31 @@ public abstract class Expr {
         }
     }
 
-    /** Recursive-descent parser over one token. */
+    /** Deepest nesting of parentheses and unary minus in one expression. */
+    static final int MAX_DEPTH = 32;
+    /** Most binary operators in one expression (so the tree, and the recursion evaluating it, stay small). */
+    static final int MAX_OPERATORS = 256;
+
+    /** Recursive-descent parser over one token; nesting is bounded by {@link #MAX_DEPTH}. */
     private static final class P {
         final String s;
         final Set<String> vars;
         int pos;
+        int depth;
+
+        int operators;
+
+        void operator() {
+            if (++operators > MAX_OPERATORS) {
+                throw new IllegalArgumentException("more than " + MAX_OPERATORS + " operators in one expression");
+            }
+        }
+
+        void enter() {
+            if (++depth > MAX_DEPTH) {
+                throw new IllegalArgumentException("nesting deeper than " + MAX_DEPTH);
+            }
+        }
 
         P(String s, Set<String> vars) {
             this.s = s;
@@ -212,6 +232,7 @@ public abstract class Expr {
             Expr e = product();
             while (pos < s.length() && (s.charAt(pos) == '+' || s.charAt(pos) == '-')) {
                 char op = s.charAt(pos++);
+                operator();
                 Expr r = product();
                 e = new Op(s.substring(start, pos), op, e, r);
             }
@@ -223,6 +244,7 @@ public abstract class Expr {
             Expr e = unary();
             while (pos < s.length() && (s.charAt(pos) == '*' || s.charAt(pos) == '/' || s.charAt(pos) == '%')) {
                 char op = s.charAt(pos++);
+                operator();
                 Expr r = unary();
                 e = new Op(s.substring(start, pos), op, e, r);
             }
@@ -233,7 +255,9 @@ public abstract class Expr {
             int start = pos;
             if (pos < s.length() && s.charAt(pos) == '-') {
                 pos++;
+                enter();
                 Expr a = unary();
+                depth--;
                 return new Neg(s.substring(start, pos), a);
             }
             return atom();
@@ -246,7 +270,9 @@ public abstract class Expr {
             char c = s.charAt(pos);
             if (c == '(') {
                 pos++;
+                enter();
                 Expr e = sum();
+                depth--;
                 if (pos >= s.length() || s.charAt(pos) != ')') {
                     throw new IllegalArgumentException("bad number '" + s + "': missing ')'");
                 }

@@ -47,6 +47,9 @@ final class Parser {
     private String taskName;
     private String taskMemcg;
     private int taskLine;
+    /** Deepest loop nesting accepted (the interpreter recurses once per level). */
+    static final int MAX_LOOP_DEPTH = 32;
+
     private final Deque<Frame> frames = new ArrayDeque<>();
     private final Map<String, Kind> names = new LinkedHashMap<>();
     private int line;
@@ -312,6 +315,9 @@ final class Parser {
         if (vars().contains(var)) {
             throw err("loop: variable $" + var + " is already used by an enclosing loop (name this one: 'loop "
                     + tok[1] + " j')");
+        }
+        if (frames.size() > MAX_LOOP_DEPTH) { // frames: the task body, then one per open loop
+            throw err("nesting deeper than " + MAX_LOOP_DEPTH + " loops");
         }
         frames.push(new Frame(line, String.join(" ", tok), count, var));
     }

@@ -80,7 +80,7 @@ public final class Workload {
 
     /** Reads and parses a workload file (UTF-8); messages name it as given. */
     public static Workload load(Path file) throws IOException, WorkloadException {
-        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        return parse(TextFiles.read(file, "workload", TextFiles.MAX_WORKLOAD_BYTES), file.toString());
     }
 
     public String fileName() {
