@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
             ""},
         subcommands = {BootCommand.class, BenchCommand.class, MkfsCommand.class, FsckCommand.class, ScenariosCommand.class, ExploreCommand.class, ReplayCommand.class, FuzzCommand.class, PatchesCommand.class, ProfilesCommand.class,
             ImageCommands.Ls.class, ImageCommands.Cat.class, ImageCommands.Stat.class, ImageCommands.Cp.class,
-            ImageCommands.Mkdir.class, ImageCommands.Rm.class, org.faultline.tools.fuzz.FuzzCommand.class,
+            ImageCommands.Mkdir.class, ImageCommands.Rm.class,
             CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {

@@ -26,13 +26,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code faultline fuzz}: randomised differential testing. A command group: {@code ops} (random
- * system-call sequences against the oracle and the host kernel). Another fuzzer is one more nested
- * class (or command class) added to {@code subcommands} in the annotation below.
+ * {@code faultline fuzz}: the fuzzers. {@code ops}: random system-call sequences against the oracle and
+ * the host kernel; {@code images}: corrupt images through every command
+ * ({@link org.faultline.tools.fuzz.ImageFuzzCommand}). Another fuzzer is one more command class in
+ * {@code subcommands} below.
  */
 @Command(name = "fuzz", mixinStandardHelpOptions = true,
-        description = "Randomised differential testing of Faultline against its oracle and the host kernel.",
-        subcommands = {FuzzCommand.Ops.class})
+        description = "Fuzz campaigns: random system calls against the oracle and the host kernel (ops), corrupt images (images).",
+        subcommands = {FuzzCommand.Ops.class, org.faultline.tools.fuzz.ImageFuzzCommand.class})
 final class FuzzCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -1,0 +1,369 @@
+package org.faultline.tools.fuzz;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.faultline.kernel.Stopwatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code faultline fuzz images}: the corrupt-image campaign. Base images (Faultline's mkfs and the
+ * host's mkfs.ext4, filled through Faultline's cp and mkdir) are damaged by {@link Mutation} classes,
+ * deterministically from the seed; each damaged image goes through ls, cat, stat, fsck, cp out and
+ * boot, each a child process with a timeout, and e2fsck -fn. Failures (exit 1, hangs, stack traces,
+ * bytes changed by a read-only command) are kept in --out with their image, command and output.
+ */
+@Command(name = "images", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Damage ext4 images (superblock, group descriptors, bitmaps, inodes, extents, directory",
+            "entries, sizes, truncation) and run ls, cat, stat, fsck, cp and boot on each in a child process.",
+            "Exit 0 if no command failed (exit 1, hang, stack trace, read-only command changing the image), else 4."})
+public final class ImageFuzzCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "200", description = "Mutated images. Default: ${DEFAULT-VALUE}.")
+    int count;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Campaign seed. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--jobs", paramLabel = "J", defaultValue = "2", description = "Images checked at once. Default: ${DEFAULT-VALUE}.")
+    int jobs;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "fuzz-images",
+            description = "Where the summary, base images and failing cases go. Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Per command. Default: ${DEFAULT-VALUE}.")
+    int timeout;
+
+    @Option(names = "--jar", paramLabel = "PATH",
+            description = "Run the commands with this faultline.jar instead of this one (to compare two versions).")
+    Path jar;
+
+    @Option(names = "--only", paramLabel = "CLASS",
+            description = "Only this mutation class (its images of the full campaign: same index, same bytes).")
+    String only;
+
+    @Option(names = "--keep", description = "Keep every image's directory (work/NNNNN), not only the failing ones.")
+    boolean keep;
+
+    @Option(names = "--first", paramLabel = "I", defaultValue = "0",
+            description = "Index of the first image (to rerun a case: --first I --count 1).")
+    int first;
+
+    @Override
+    public Integer call() throws IOException {
+        if (count < 1 || count > 1_000_000 || jobs < 1 || jobs > 64 || timeout < 1 || timeout > 3600 || first < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--count 1..1000000, --jobs 1..64, --timeout 1..3600 seconds, --first >= 0");
+        }
+        if (only != null && java.util.Arrays.stream(Mutation.values()).noneMatch(m -> m.name().equals(only))) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only " + only + ": one of "
+                    + java.util.Arrays.toString(Mutation.values()));
+        }
+        PrintWriter o = spec.commandLine().getOut();
+        Stopwatch sw = new Stopwatch();
+        Files.createDirectories(out);
+        e2fsck = onPath("e2fsck");
+        List<ImageFuzz.Base> bases = ImageFuzz.makeBases(out.resolve("base"), onPath("mkfs.ext4"));
+        o.printf(Locale.ROOT, "fuzz images: %d images from seed %d, %d mutation classes, bases %s, %d jobs%n", count,
+                seed, ImageFuzz.classes(), bases.stream().map(ImageFuzz.Base::name).toList(), jobs);
+        o.flush();
+        Campaign c = new Campaign(bases, e2fsck, o);
+        c.run();
+        double secs = sw.elapsedNs() / 1e9;
+        String summary = c.summary(secs);
+        Files.writeString(out.resolve("summary.txt"), summary, StandardCharsets.UTF_8);
+        o.print(summary);
+        o.println("summary: " + out.resolve("summary.txt"));
+        o.flush();
+        return failures.isEmpty() ? 0 : 4;
+    }
+
+    private static boolean onPath(String tool) {
+        String path = System.getenv("PATH");
+        for (String d : (path == null ? "" : path + ":/usr/sbin:/sbin").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One image going through its commands. */
+    private final class Job {
+        final ImageFuzz.Case c;
+        final Path dir;
+        final Path img;
+        int step;
+        Process proc;
+        Stopwatch started;
+        String hashBefore;
+        final List<String> failures = new ArrayList<>();
+        int fsckExit = -1;
+        long largest;
+        int e2fsckExit = -1;
+        final StringBuilder log = new StringBuilder();
+
+        Job(ImageFuzz.Case c) throws IOException {
+            this.c = c;
+            this.dir = Files.createDirectories(out.resolve("work").resolve(String.format(Locale.ROOT, "%05d", c.index())));
+            this.img = dir.resolve("image.img");
+            Files.write(img, c.bytes());
+            Files.createDirectories(dir.resolve("cp-out"));
+        }
+
+        /** Steps: the checks, with e2fsck -fn after fsck. */
+        int steps() {
+            return ImageFuzz.CHECKS.size() + (e2fsck ? 1 : 0);
+        }
+
+        ImageFuzz.Check check() {
+            int fsckAt = 3;
+            if (e2fsck && step == fsckAt + 1) {
+                return new ImageFuzz.Check("e2fsck", true, List.of("e2fsck", "-fn", "IMG"));
+            }
+            return ImageFuzz.CHECKS.get(e2fsck && step > fsckAt ? step - 1 : step);
+        }
+
+        void start() throws IOException {
+            ImageFuzz.Check ch = check();
+            List<String> cmd = new ArrayList<>();
+            if (!ch.name().equals("e2fsck")) {
+                cmd.addAll(javaCommand());
+            }
+            cmd.addAll(ch.argsFor(img, dir.resolve("cp-out"), out.resolve("base").resolve("src")));
+            hashBefore = ImageFuzz.sha256(img);
+            // cat's output is the files' bytes, maybe gigabytes of a damaged size: not kept
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ch.name().equals("cat")
+                            ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(dir.resolve(ch.name() + ".stdout").toFile()))
+                    .redirectError(dir.resolve(ch.name() + ".stderr").toFile());
+            pb.environment().remove("FAULTLINE_DEBUG");
+            proc = pb.start();
+            started = new Stopwatch();
+            log.append("$ faultline ").append(String.join(" ", ch.argsFor(img, dir.resolve("cp-out"), out.resolve("base").resolve("src")))).append('\n');
+        }
+
+        /** True when this step ended (and its outcome was judged). */
+        boolean poll() throws IOException {
+            boolean timedOut = false;
+            if (proc.isAlive()) {
+                if (started.elapsedNs() < timeout * 1_000_000_000L) {
+                    return false;
+                }
+                proc.descendants().forEach(ProcessHandle::destroyForcibly);
+                proc.destroyForcibly();
+                try {
+                    proc.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                timedOut = true;
+            }
+            ImageFuzz.Check ch = check();
+            String so = head(dir.resolve(ch.name() + ".stdout"));
+            String se = head(dir.resolve(ch.name() + ".stderr"));
+            int exit = timedOut ? -1 : proc.exitValue();
+            log.append("exit ").append(timedOut ? "TIMEOUT" : exit).append('\n');
+            ImageFuzz.Outcome oc = new ImageFuzz.Outcome(exit, timedOut, so, se);
+            exits.computeIfAbsent(ch.name(), k -> new TreeMap<>()).merge(timedOut ? "timeout" : "exit " + exit, 1, Integer::sum);
+            if (ch.name().equals("e2fsck")) {
+                e2fsckExit = exit;
+            } else {
+                if (ch.name().equals("fsck")) {
+                    fsckExit = exit;
+                }
+                if (ch.name().equals("stat")) {
+                    largest = ImageFuzz.largestSize(so);
+                }
+                if (ch.name().equals("cp")) {
+                    deleteTree(dir.resolve("cp-out")); // copies of damaged sizes can be large
+                    Files.createDirectories(dir.resolve("cp-out"));
+                }
+                boolean changed = !hashBefore.equals(ImageFuzz.sha256(img));
+                String why = ImageFuzz.judge(ch, oc, changed);
+                if (why != null && ImageFuzz.slowNotHung(ch, oc, largest)) {
+                    ImageFuzz.count(slow, ch.name() + " of a file of " + largest + " bytes: timeout while copying "
+                            + "(a valid but large size; not counted as a hang)");
+                    why = null;
+                }
+                if (why != null) {
+                    failures.add(ch.name() + ": " + why);
+                    ImageFuzz.count(byClass, why.startsWith("exit 1") ? why : why);
+                    ImageFuzz.count(byMutation, c.mutationName());
+                }
+            }
+            step++;
+            return true;
+        }
+
+        void finish() throws IOException {
+            if (fsckExit >= 0 && e2fsckExit >= 0) {
+                boolean a = ImageFuzz.clean(fsckExit);
+                boolean b = ImageFuzz.clean(e2fsckExit);
+                ImageFuzz.count(agreement, "faultline fsck " + (a ? "clean" : "not clean (exit " + fsckExit + ")")
+                        + ", e2fsck -fn " + (b ? "clean" : "not clean"));
+                if (a != b) {
+                    disagreements.add(String.format(Locale.ROOT, "%05d %-15s fsck exit %d, e2fsck exit %d: %s",
+                            c.index(), c.mutationName(), fsckExit, e2fsckExit, c.what()));
+                }
+            }
+            if (!failures.isEmpty()) {
+                Path keep = out.resolve("failures").resolve(String.format(Locale.ROOT, "%05d-%s", c.index(), c.mutationName()));
+                Files.createDirectories(keep.getParent());
+                deleteTree(keep);
+                Files.move(dir, keep);
+                Files.write(keep.resolve("image.img"), c.bytes()); // as mutated, before boot wrote it
+                Files.writeString(keep.resolve("case.txt"), "image " + c.index() + " of seed " + seed + " (rerun: faultline fuzz images --seed "
+                        + seed + " --first " + c.index() + " --count 1)\nbase " + c.base() + "\nmutation " + c.mutationName()
+                        + ": " + c.what() + "\nfailures:\n  " + String.join("\n  ", failures) + "\n\n" + log);
+                ImageFuzzCommand.this.failures.add(String.format(Locale.ROOT, "%05d %-15s %s | %s", c.index(),
+                        c.mutationName(), c.what(), String.join("; ", failures)));
+            } else if (!keep) {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    private List<String> javaCommand() {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx512m",
+                "--add-opens", "java.base/java.nio=ALL-UNNAMED", "-cp",
+                jar != null ? jar.toAbsolutePath().toString() : System.getProperty("java.class.path"),
+                "org.faultline.tools.Faultline");
+    }
+
+    private boolean e2fsck;
+    final Map<String, Map<String, Integer>> exits = new TreeMap<>();
+    final Map<String, Integer> byClass = new TreeMap<>();
+    final Map<String, Integer> byMutation = new TreeMap<>();
+    final Map<String, Integer> slow = new TreeMap<>();
+    final Map<String, Integer> agreement = new TreeMap<>();
+    final List<String> disagreements = new ArrayList<>();
+    final List<String> failures = new ArrayList<>();
+
+    /** Runs the images, up to --jobs at once, polling the child processes (no threads of ours). */
+    private final class Campaign {
+        final List<ImageFuzz.Base> bases;
+        final boolean e2fsckOn;
+        final PrintWriter o;
+
+        Campaign(List<ImageFuzz.Base> bases, boolean e2fsck, PrintWriter o) {
+            this.bases = bases;
+            this.e2fsckOn = e2fsck;
+            this.o = o;
+        }
+
+        void run() throws IOException {
+            List<Job> active = new ArrayList<>();
+            int next = first;
+            int done = 0;
+            while (done < count) {
+                while (active.size() < jobs && next < first + count) {
+                    int idx = next++;
+                    if (only != null) {
+                        idx = idx * ImageFuzz.classes() + Mutation.valueOf(only).ordinal();
+                    }
+                    Job j = new Job(ImageFuzz.mutate(bases, seed, idx));
+                    j.start();
+                    active.add(j);
+                }
+                boolean progressed = false;
+                for (Job j : List.copyOf(active)) {
+                    if (j.poll()) {
+                        progressed = true;
+                        if (j.step < j.steps()) {
+                            j.start();
+                        } else {
+                            j.finish();
+                            active.remove(j);
+                            done++;
+                            if (done % 10 == 0 || !j.failures.isEmpty()) {
+                                o.printf(Locale.ROOT, "  %d/%d images, %d failing%s%n", done, count, failures.size(),
+                                        j.failures.isEmpty() ? "" : ": " + failures.get(failures.size() - 1));
+                                o.flush();
+                            }
+                        }
+                    }
+                }
+                if (!progressed && !active.isEmpty()) {
+                    try {
+                        active.get(0).proc.waitFor(20, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException("interrupted");
+                    }
+                }
+            }
+            if (!keep) {
+                deleteTree(out.resolve("work"));
+            }
+        }
+
+        String summary(double secs) {
+            StringBuilder s = new StringBuilder();
+            s.append(String.format(Locale.ROOT, "%nimages %d (seed %d, first %d), %d mutation classes, %.0f s, "
+                    + "%d images with failures%n", count, seed, first, ImageFuzz.classes(), secs, failures.size()));
+            s.append("\nexit codes per command:\n");
+            exits.forEach((k, v) -> s.append(String.format(Locale.ROOT, "  %-7s %s%n", k, v)));
+            s.append("\nfailures by class (commands):").append(byClass.isEmpty() ? " none\n" : "\n");
+            byClass.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                    .forEach(e -> s.append(String.format(Locale.ROOT, "  %5d  %s%n", e.getValue(), e.getKey())));
+            if (!slow.isEmpty()) {
+                s.append("\nslow, not hung (not counted):\n");
+                slow.forEach((k, v) -> s.append(String.format(Locale.ROOT, "  %5d  %s%n", v, k)));
+            }
+            s.append("\nfailing commands by mutation class:").append(byMutation.isEmpty() ? " none\n" : "\n");
+            byMutation.forEach((k, v) -> s.append(String.format(Locale.ROOT, "  %5d  %s%n", v, k)));
+            if (e2fsckOn) {
+                s.append("\nfaultline fsck vs e2fsck -fn (clean = exit 0):\n");
+                agreement.forEach((k, v) -> s.append(String.format(Locale.ROOT, "  %5d  %s%n", v, k)));
+                s.append("disagreements: ").append(disagreements.size()).append('\n');
+                disagreements.stream().sorted().forEach(d -> s.append("  ").append(d).append('\n'));
+            }
+            if (!failures.isEmpty()) {
+                s.append("\nfailing images (kept in ").append(out.resolve("failures")).append("):\n");
+                failures.stream().sorted().forEach(f -> s.append("  ").append(f).append('\n'));
+            }
+            return s.toString();
+        }
+    }
+
+    private static String head(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return "";
+        }
+        byte[] b;
+        try (var in = Files.newInputStream(p)) {
+            b = in.readNBytes(1 << 16);
+        }
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static void deleteTree(Path d) throws IOException {
+        if (!Files.exists(d)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(d)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
