@@ -148,7 +148,10 @@ final class BenchBlock implements Callable<Integer> {
             fio = Fio.require(parent.root.env());
         }
 
-        if (create && !java.nio.file.Files.exists(image, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (create && !Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
+            if (pattern.write) { // before anything is created
+                Images.checkHostSpace("--size", size, size, "bench block --pattern " + pattern, image);
+            }
             Images.createSparse(image, size);
         }
         try (ImageLock lock = ImageLock.acquire(image, pattern.write)) {
@@ -161,11 +164,8 @@ final class BenchBlock implements Callable<Integer> {
         int pagesPerIo = (int) (bs / Page.PAGE_SIZE);
         long iosPerJob = size / bs;
 
-        if (pattern.write) {
+        if (pattern.write) { // under the lock: nobody else is using it
             Images.refuseToOverwrite(image, force, false, "bench block --pattern " + pattern + " would overwrite it");
-            if (create && !Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
-                Images.checkHostSpace("--size", size, size, "bench block --pattern " + pattern, image);
-            }
         }
         HostFileDriver driver = Images.open(image, size, direct, create, "--size", pattern.write);
         boolean sparse;
