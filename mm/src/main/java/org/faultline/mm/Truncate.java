@@ -27,23 +27,8 @@ public final class Truncate {
         int partialEnd = lend == Long.MAX_VALUE ? 0 : (int) ((lend + 1) & (Page.PAGE_SIZE - 1));
         long end = lend == Long.MAX_VALUE ? Long.MAX_VALUE : (lend + 1) >> Page.PAGE_SHIFT; // exclusive
         MemMap mem = m.mm().memMap();
-        long index = start;
-        while (index < end) {
-            List<Page> batch = findGetPagesRange(m, index, end - 1);
-            if (batch.isEmpty()) {
-                break;
-            }
-            for (Page p : batch) {
-                index = p.index() + 1;
-                Filemap.lockPage(p);
-                if (p.mapping() == m) {
-                    Filemap.waitOnPageWriteback(p);
-                    truncateCompletePage(m, p);
-                }
-                Filemap.unlockPage(p);
-                m.mm().allocator().putPage(p);
-            }
-            Task.current().kernel().sched().condResched();
+        if (start < end) {
+            forEachLockedPage(m, start, end - 1, p -> truncateCompletePage(m, p));
         }
         if (partialStart != 0) {
             Page p = Filemap.findLockPage(m, start - 1);
@@ -228,7 +213,24 @@ public final class Truncate {
      * @return 0, or -EBUSY if a page could not be invalidated
      */
     public static int invalidateInodePages2Range(AddressSpace m, long start, long end) {
-        int ret = 0;
+        int[] ret = {0};
+        forEachLockedPage(m, start, end, p -> {
+            if (p.mapped()) {
+                Rmap.unmapMappingPage(p); // unmap_mapping_folio: the PTE's dirtiness reaches the page
+            }
+            if (!invalidateCompletePage2(m, p)) {
+                ret[0] = -16; // -EBUSY
+            }
+        });
+        return ret[0];
+    }
+
+    /**
+     * The walk truncate and invalidate_inode_pages2 share: each cached page of [start, end] (page
+     * indices), referenced and locked, still in {@code m}, writeback waited for, is handed to
+     * {@code action}; cond_resched() after each batch.
+     */
+    private static void forEachLockedPage(AddressSpace m, long start, long end, java.util.function.Consumer<Page> action) {
         long index = start;
         while (index <= end) {
             List<Page> batch = findGetPagesRange(m, index, end);
@@ -240,19 +242,13 @@ public final class Truncate {
                 Filemap.lockPage(p);
                 if (p.mapping() == m) {
                     Filemap.waitOnPageWriteback(p);
-                    if (p.mapped()) {
-                        Rmap.unmapMappingPage(p); // unmap_mapping_folio: the PTE's dirtiness reaches the page
-                    }
-                    if (!invalidateCompletePage2(m, p)) {
-                        ret = -16; // -EBUSY
-                    }
+                    action.accept(p);
                 }
                 Filemap.unlockPage(p);
                 m.mm().allocator().putPage(p);
             }
             Task.current().kernel().sched().condResched();
         }
-        return ret;
     }
 
     /** invalidate_complete_folio2(): a clean page whose private state can go leaves the cache. Context: page locked. */
