@@ -52,7 +52,6 @@ final class Ext4File implements FileOperations {
         if (write) {
             inode.iRwsem.downWrite();
             try {
-                long oldSize = inode.iSize();
                 boolean[] unwritten = {false}; // EXT4_IO_END_UNWRITTEN
                 long n = DirectIo.genericFileDirectWrite(inode, pos, len, t, (in, iblock, bh, create) -> {
                     ops.dioGetBlock(in, iblock, bh, create);
@@ -65,9 +64,6 @@ final class Ext4File implements FileOperations {
                         es.vol.convertUnwritten(inode.ino(), first, count);
                         return null;
                     });
-                }
-                if (n > 0 && oldSize < pos) {
-                    Truncate.pagecacheIsizeExtended(inode.mapping(), oldSize, pos);
                 }
                 if (n > 0) {
                     Ext4InodeInfo ei = Ext4Super.ei(inode);
