@@ -134,17 +134,20 @@ final class Ext4File implements FileOperations {
             long first = offset / bs;
             long count = (offset + len + bs - 1) / bs - first;
             long newSize = offset + len;
+            long taken = ops.fallocDelayedBlocks(inode, first, count, true, 0);
             try {
                 Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
                     es.vol.allocateUnwritten(inode.ino(), first, count, newSize, keep);
                     return null;
                 });
             } finally { // on ENOSPC, the size already covers the blocks allocated before it
-                ops.claimDelayedBlocks(inode, first, count);
+                ops.fallocDelayedBlocks(inode, first, count, false, taken);
                 long onDisk = keep ? 0 : es.vol(() -> es.vol.stat(inode.ino()).size());
-                if (onDisk > inode.iSize()) {
+                long oldSize = inode.iSize();
+                if (onDisk > oldSize) {
                     inode.iSizeWrite(onDisk);
                     Ext4Super.ei(inode).disksize = onDisk;
+                    Truncate.pagecacheIsizeExtended(inode.mapping(), oldSize, onDisk);
                 }
             }
             inode.touch();

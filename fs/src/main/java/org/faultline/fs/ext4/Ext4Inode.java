@@ -180,19 +180,22 @@ final class Ext4Inode implements VmOperations, IomapOps {
     }
 
     /**
-     * After fallocate allocated blocks over [first, first + count): dirty pages whose buffers were
-     * still delayed there now have blocks. Their buffers are mapped to them (unwritten, converted
-     * when written back) and the delayed-allocation reservations go back, as the extent status
-     * tree's delayed extent gives way to the allocated one — not held until writeback, which
-     * would count those blocks twice against free space.
+     * fallocate over [first, first + count) with dirty pages whose buffers are still delayed there:
+     * their blocks are allocated now, out of the reservations made when the pages were dirtied (as
+     * the extent status tree's delayed extent gives way to the allocated one), not counted against
+     * free space a second time. {@code before}: give those reservations back ahead of the
+     * allocation, returning how many; after it ({@code before} false, {@code taken} from the first
+     * call) the buffers that got a block are mapped to it (unwritten, converted when written back)
+     * and those still without one take their reservation again.
      */
-    void claimDelayedBlocks(Inode inode, long first, long count) {
+    long fallocDelayedBlocks(Inode inode, long first, long count, boolean before, long taken) {
         if (es.iomap) {
-            return; // no buffer heads, no reservations
+            return 0; // no buffer heads, no reservations
         }
         AddressSpace mapping = inode.mapping();
         long end = first + count - 1;
-        long released = 0;
+        long delayed = 0;
+        long stillDelayed = 0;
         for (long index = first; index <= end; ) {
             List<Page> pvec = lookupTag(mapping, index, end, AddressSpace.PAGECACHE_TAG_DIRTY);
             if (pvec.isEmpty()) {
@@ -206,14 +209,16 @@ final class Ext4Inode implements VmOperations, IomapOps {
                         if (!bh.test(BufferHead.BH_DELAY)) {
                             continue;
                         }
-                        Ext4Volume.BlockMap m = mapBlocks(inode, page.index(), 1, false, false);
-                        if (m.pblk() != 0) {
+                        delayed++;
+                        Ext4Volume.BlockMap m = before ? null : mapBlocks(inode, page.index(), 1, false, false);
+                        if (m != null && m.pblk() != 0) {
                             bh.clear(BufferHead.BH_DELAY);
                             bh.mapBh(es.bdev, m.pblk());
                             if (m.unwritten()) {
                                 bh.set(BufferHead.BH_UNWRITTEN);
                             }
-                            released++;
+                        } else if (m != null) {
+                            stillDelayed++;
                         }
                     }
                 }
@@ -221,9 +226,17 @@ final class Ext4Inode implements VmOperations, IomapOps {
                 es.mm.allocator().putPage(page);
             }
         }
-        if (released > 0) {
-            releaseReservation(inode, released);
+        if (before) {
+            releaseReservation(inode, delayed);
+            return delayed;
         }
+        if (stillDelayed > 0 && taken > 0) { // the allocation stopped short: they keep their reservation
+            es.lock.mutexLock();
+            es.reservedBlocks += Math.min(stillDelayed, taken);
+            Ext4Super.ei(inode).reservedBlocks += Math.min(stillDelayed, taken);
+            es.lock.mutexUnlock();
+        }
+        return 0;
     }
 
     private void releaseReservation(Inode inode, long n) {
