@@ -409,7 +409,7 @@ final class Interp {
         long n = Syscalls.preadUser(h.fd, m == null ? 0 : m.addr + moff, len, off);
         if (op != null) {
             Data d = n > 0 ? o.snapshotFile(me, h.file, off, (int) n, m.fileOff + moff) : Shadow.UNKNOWN;
-            o.endStore(op, n, d, false);
+            o.endStore(op, n, d, false, n <= 0 ? 0 : direct ? len : n); // the user memory the read wrote
             if (n >= 0) {
                 long want = o.expectedReadCount(me, h.file, off, len);
                 if (want >= 0 && n != want) {

@@ -694,6 +694,16 @@ public final class Oracle {
      * @param checkFault a CPU store: it must fault where the oracle knows it must
      */
     Mismatch endStore(StoreOp op, long rc, Data d, boolean checkFault) {
+        return endStore(op, rc, d, checkFault, op.len);
+    }
+
+    /**
+     * As {@link #endStore(StoreOp, long, Data, boolean)}, for a store that wrote (and so
+     * copied-on-write, in a private mapping) only the first {@code touched} bytes of its range when
+     * it succeeded: a read into memory that returned 0 at EOF touches none, a buffered one only what
+     * it copied, a direct one its whole buffer.
+     */
+    Mismatch endStore(StoreOp op, long rc, Data d, boolean checkFault, long touched) {
         lock.lock();
         try {
             MapShadow m = op.m;
@@ -711,9 +721,10 @@ public final class Oracle {
                 }
                 op.shared.pending = false;
             } else if (m.file != null) {
+                long span = n < 0 ? op.len : Math.min(touched, op.len);
                 long first = pos >>> 12;
-                long last = (pos + op.len - 1) >>> 12;
-                for (long p = first; p <= last; p++) {
+                long last = (pos + span - 1) >>> 12;
+                for (long p = first; span > 0 && p <= last; p++) {
                     if (n < 0) {
                         m.cowPages.remove(p);
                         m.lostPages.add(p);
@@ -727,8 +738,8 @@ public final class Oracle {
                         m.cowPages.add(p);
                     }
                 }
-                if (n >= 0) {
-                    m.priv.write(pos, pos + op.len, op.a.newEntry(op.origin, n == op.len ? d
+                if (n >= 0 && span > 0) {
+                    m.priv.write(pos, pos + span, op.a.newEntry(op.origin, n >= span ? d
                             : new Shadow.Limited(d, pos, pos + n), false), op.a);
                 }
             } else {
