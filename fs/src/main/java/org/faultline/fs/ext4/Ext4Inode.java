@@ -603,7 +603,15 @@ final class Ext4Inode implements VmOperations, IomapOps {
     static void setSize(Ext4Super es, Inode inode, long size) {
         long old = inode.iSize();
         Ext4InodeInfo ei = Ext4Super.ei(inode);
-        if (size >= old) {
+        if (size == old) { // ext4_setattr calls ext4_truncate even so: preallocated blocks past EOF go
+            long firstFree = (size + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
+            changeBlockMap(es, inode, firstFree, Long.MAX_VALUE - firstFree, () -> {
+                es.vol.removeBlocks(inode.ino(), firstFree, Long.MAX_VALUE / Page.PAGE_SIZE);
+                return null;
+            });
+            return;
+        }
+        if (size > old) {
             inode.iSizeWrite(size);
             Truncate.pagecacheIsizeExtended(inode.mapping(), old, size); // truncate_setsize
             ei.disksize = Math.max(ei.disksize, size);
