@@ -129,7 +129,7 @@ public final class HostChecks {
      *
      * @return one line per difference
      */
-    static List<String> compareMounted(Path img, Map<String, Oracle.ExpectedFile> expected, Path scratch)
+    public static List<String> compareMounted(Path img, Map<String, Oracle.ExpectedFile> expected, Path scratch)
             throws IOException {
         List<String> diffs = new ArrayList<>();
         withMount(img, true, scratch, dir -> {
