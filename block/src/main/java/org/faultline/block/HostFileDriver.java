@@ -32,7 +32,7 @@ public final class HostFileDriver implements BlockDriver {
         try {
             return new HostFileDriver(f, f.size());
         } catch (ErrnoException e) {
-            closeQuietly(f);
+            f.closeQuietly();
             throw e;
         }
     }
@@ -109,14 +109,6 @@ public final class HostFileDriver implements BlockDriver {
 
     @Override
     public void close() {
-        closeQuietly(file);
-    }
-
-    private static void closeQuietly(HostFile f) {
-        try {
-            f.close();
-        } catch (ErrnoException e) {
-            // close reports only delayed write errors, already seen by fdatasync
-        }
+        file.closeQuietly();
     }
 }

@@ -593,6 +593,18 @@ public final class HostFile implements AutoCloseable {
         }
     }
 
+    /**
+     * close(2), for a caller with nothing to learn from its error: a read-only descriptor, or one
+     * whose delayed write errors {@code fdatasync} has already reported.
+     */
+    public void closeQuietly() {
+        try {
+            close();
+        } catch (ErrnoException ignored) {
+            // see above: nothing to report
+        }
+    }
+
     @Override
     public String toString() {
         return "HostFile[" + pathString + ", fd=" + fd + (direct ? ", O_DIRECT" : "") + "]";

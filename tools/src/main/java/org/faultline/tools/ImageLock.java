@@ -64,7 +64,7 @@ final class ImageLock implements AutoCloseable {
             }
             return new ImageLock(f, exclusive);
         } catch (ErrnoException | RuntimeException e) {
-            closeQuietly(f);
+            f.closeQuietly();
             if (e instanceof ErrnoException x) {
                 throw new CliError(image + ": cannot lock the image: " + ErrnoException.describe(x.errno())
                         + " (" + x.errnoName() + ")");
@@ -109,14 +109,6 @@ final class ImageLock implements AutoCloseable {
     /** Releases the lock (closing its descriptor). Idempotent. */
     @Override
     public void close() {
-        closeQuietly(file);
-    }
-
-    private static void closeQuietly(HostFile f) {
-        try {
-            f.close();
-        } catch (ErrnoException ignored) {
-            // a read-only descriptor: nothing was written through it
-        }
+        file.closeQuietly();
     }
 }
