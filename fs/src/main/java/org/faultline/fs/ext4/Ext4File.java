@@ -134,14 +134,14 @@ final class Ext4File implements FileOperations {
             long first = offset / bs;
             long count = (offset + len + bs - 1) / bs - first;
             long newSize = offset + len;
-            long taken = ops.fallocDelayedBlocks(inode, first, count, true, 0);
+            long taken = ops.releaseDelayedReservations(inode, first, count);
             try {
                 Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
                     es.vol.allocateUnwritten(inode.ino(), first, count, newSize, keep);
                     return null;
                 });
             } finally { // on ENOSPC, the size already covers the blocks allocated before it
-                ops.fallocDelayedBlocks(inode, first, count, false, taken);
+                ops.mapDelayedBlocks(inode, first, count, taken);
                 long onDisk = keep ? 0 : es.vol(() -> es.vol.stat(inode.ino()).size());
                 long oldSize = inode.iSize();
                 if (onDisk > oldSize) {

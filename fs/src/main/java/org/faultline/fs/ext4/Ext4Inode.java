@@ -183,19 +183,53 @@ final class Ext4Inode implements VmOperations, IomapOps {
      * fallocate over [first, first + count) with dirty pages whose buffers are still delayed there:
      * their blocks are allocated now, out of the reservations made when the pages were dirtied (as
      * the extent status tree's delayed extent gives way to the allocated one), not counted against
-     * free space a second time. {@code before}: give those reservations back ahead of the
-     * allocation, returning how many; after it ({@code before} false, {@code taken} from the first
-     * call) the buffers that got a block are mapped to it (unwritten, converted when written back)
-     * and those still without one take their reservation again.
+     * free space a second time. Before the allocation, those reservations go back.
+     *
+     * @return how many were given back, for {@link #mapDelayedBlocks}
      */
-    long fallocDelayedBlocks(Inode inode, long first, long count, boolean before, long taken) {
+    long releaseDelayedReservations(Inode inode, long first, long count) {
+        long[] delayed = {0};
+        forEachDelayedBuffer(inode, first, count, (page, bh) -> delayed[0]++);
+        releaseReservation(inode, delayed[0]);
+        return delayed[0];
+    }
+
+    /**
+     * After the allocation of {@link #releaseDelayedReservations}: the delayed buffers that got a
+     * block are mapped to it (unwritten, converted when written back); those still without one —
+     * the allocation stopped short — take their reservation again (at most {@code taken}).
+     */
+    void mapDelayedBlocks(Inode inode, long first, long count, long taken) {
+        long[] stillDelayed = {0};
+        forEachDelayedBuffer(inode, first, count, (page, bh) -> {
+            Ext4Volume.BlockMap m = mapBlocks(inode, page.index(), 1, false, false);
+            if (m.pblk() == 0) {
+                stillDelayed[0]++;
+                return;
+            }
+            bh.clear(BufferHead.BH_DELAY);
+            bh.mapBh(es.bdev, m.pblk());
+            if (m.unwritten()) {
+                bh.set(BufferHead.BH_UNWRITTEN);
+            }
+        });
+        long back = Math.min(stillDelayed[0], taken);
+        if (back > 0) {
+            es.lock.mutexLock();
+            es.reservedBlocks += back;
+            Ext4Super.ei(inode).reservedBlocks += back;
+            es.lock.mutexUnlock();
+        }
+    }
+
+    /** Each delayed buffer of the dirty pages in [first, first + count), its page locked. None with -o iomap. */
+    private void forEachDelayedBuffer(Inode inode, long first, long count,
+                                      java.util.function.BiConsumer<Page, BufferHead> action) {
         if (es.iomap) {
-            return 0; // no buffer heads, no reservations
+            return; // no buffer heads, no reservations
         }
         AddressSpace mapping = inode.mapping();
         long end = first + count - 1;
-        long delayed = 0;
-        long stillDelayed = 0;
         for (long index = first; index <= end; ) {
             List<Page> pvec = lookupTag(mapping, index, end, AddressSpace.PAGECACHE_TAG_DIRTY);
             if (pvec.isEmpty()) {
@@ -206,19 +240,8 @@ final class Ext4Inode implements VmOperations, IomapOps {
                 Filemap.lockPage(page);
                 if (page.mapping() == mapping && Buffer.pageHasBuffers(page)) {
                     for (BufferHead bh : Buffer.buffers(page)) {
-                        if (!bh.test(BufferHead.BH_DELAY)) {
-                            continue;
-                        }
-                        delayed++;
-                        Ext4Volume.BlockMap m = before ? null : mapBlocks(inode, page.index(), 1, false, false);
-                        if (m != null && m.pblk() != 0) {
-                            bh.clear(BufferHead.BH_DELAY);
-                            bh.mapBh(es.bdev, m.pblk());
-                            if (m.unwritten()) {
-                                bh.set(BufferHead.BH_UNWRITTEN);
-                            }
-                        } else if (m != null) {
-                            stillDelayed++;
+                        if (bh.test(BufferHead.BH_DELAY)) {
+                            action.accept(page, bh);
                         }
                     }
                 }
@@ -226,17 +249,6 @@ final class Ext4Inode implements VmOperations, IomapOps {
                 es.mm.allocator().putPage(page);
             }
         }
-        if (before) {
-            releaseReservation(inode, delayed);
-            return delayed;
-        }
-        if (stillDelayed > 0 && taken > 0) { // the allocation stopped short: they keep their reservation
-            es.lock.mutexLock();
-            es.reservedBlocks += Math.min(stillDelayed, taken);
-            Ext4Super.ei(inode).reservedBlocks += Math.min(stillDelayed, taken);
-            es.lock.mutexUnlock();
-        }
-        return 0;
     }
 
     private void releaseReservation(Inode inode, long n) {
