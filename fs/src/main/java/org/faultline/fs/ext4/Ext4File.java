@@ -75,6 +75,14 @@ final class Ext4File implements FileOperations {
                         });
                     }
                 }
+                if (n < len && pos + len > inode.iSize()) {
+                    // ext4_truncate_failed_write(): blocks the failed part allocated past i_size go
+                    long firstFree = (inode.iSize() + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
+                    Ext4Inode.changeBlockMap(es, inode, firstFree, Long.MAX_VALUE - firstFree, () -> {
+                        es.vol.removeBlocks(inode.ino(), firstFree, Long.MAX_VALUE / Page.PAGE_SIZE);
+                        return null;
+                    });
+                }
                 return n;
             } finally {
                 inode.iRwsem.upWrite();

@@ -168,6 +168,26 @@ class Ext4DataCorrectnessTest {
     }
 
     /**
+     * A direct write past EOF that runs out of space part-way gives back the blocks it allocated
+     * past the new i_size (ext4_truncate_failed_write): the image stays consistent.
+     */
+    @org.junit.jupiter.api.Test
+    void aDirectWriteStoppedByEnospcLeavesNoBlocksPastEof() throws Exception {
+        Ext4Boot.Outcome out = Ext4Boot.run("dio-enospc", """
+                task t
+                  open f /fill create rdwr
+                  expect-error fallocate f 0 15M ENOSPC|ok
+                  truncate f 10M
+                  fsync f
+                  open d /d create rdwr direct
+                  expect-error write d 1515520 8M zero ENOSPC|ok
+                """, 1, 4096);
+        assertTrue(out.result().ok(), out::why);
+        org.faultline.fs.ext4.Fsck.Report r = org.faultline.fs.ext4.Fsck.checkImage(out.image());
+        assertEquals(List.of(), r.problems(), "fsck after a direct write stopped by ENOSPC");
+    }
+
+    /**
      * ext4 keeps {@code s_resv_clusters} (2% of the blocks, at most 4096) from ordinary
      * allocations: a file filling the filesystem stops with that many blocks still free.
      */
