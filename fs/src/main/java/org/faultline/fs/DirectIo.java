@@ -81,6 +81,7 @@ public final class DirectIo {
         }
         int bs = inode.sb().blockSize();
         long done = 0;
+        long[] freshBlock = {-1}; // map_bh's buffer_new across refills: a new block a chunk ended inside
         while (done < len) {
             // the user buffer need only be sector-aligned: its first page may start part-way in
             int first = t.isUser() ? (int) ((t.userAddr() + done) & (Page.PAGE_SIZE - 1)) : 0;
@@ -92,7 +93,7 @@ public final class DirectIo {
             }
             long chunk = Math.min(len - done, (long) got * Page.PAGE_SIZE - first);
             long r = doChunk(inode, bdev, offset + done, chunk, new DioPages(pages, got, first), write, getBlock, bs, t, done,
-                    offset, offset + len);
+                    offset, offset + len, freshBlock);
             if (r < 0) {
                 return done > 0 ? done : r;
             }
@@ -163,7 +164,7 @@ public final class DirectIo {
      */
     private static long doChunk(Inode inode, BlockDevice bdev, long offset, long len, DioPages up,
                                 boolean write, Buffer.GetBlock getBlock, int bs, Target t, long done,
-                                long ioStart, long ioEnd) {
+                                long ioStart, long ioEnd, long[] freshBlock) {
         Mm mm = inode.sb().mm();
         DioSubmit sdio = new DioSubmit(bdev, mm, write);
         int err = 0;
@@ -190,7 +191,11 @@ public final class DirectIo {
                 continue;
             }
             long blockSector = map.blocknr() * bs >> Bio.SECTOR_SHIFT;
-            boolean fresh = write && (map.test(BufferHead.BH_NEW) || map.test(BufferHead.BH_UNWRITTEN));
+            boolean fresh = write && (map.test(BufferHead.BH_NEW) || map.test(BufferHead.BH_UNWRITTEN)
+                    || iblock == freshBlock[0]); // allocated by the previous chunk, still new to this I/O
+            if (fresh) {
+                freshBlock[0] = iblock;
+            }
             if (fresh && pos > blockStart && pos == ioStart) { // the I/O starts inside the block
                 err = sdio.zero(blockSector, (int) (pos - blockStart));
             }
