@@ -76,12 +76,10 @@ final class Ext4File implements FileOperations {
                     }
                 }
                 if (n < len && pos + len > inode.iSize()) {
-                    // ext4_truncate_failed_write(): blocks the failed part allocated past i_size go
-                    long firstFree = (inode.iSize() + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
-                    Ext4Inode.changeBlockMap(es, inode, firstFree, Long.MAX_VALUE - firstFree, () -> {
-                        es.vol.removeBlocks(inode.ino(), firstFree, Long.MAX_VALUE / Page.PAGE_SIZE);
-                        return null;
-                    });
+                    // ext4_truncate_failed_write(): blocks the failed part allocated past i_size go,
+                    // and the tail of the EOF block, which the part that was done may have written, is zeroed
+                    Truncate.truncateInodePages(inode.mapping(), inode.iSize());
+                    Ext4Inode.ext4Truncate(es, inode);
                 }
                 return n;
             } finally {
@@ -115,48 +113,15 @@ final class Ext4File implements FileOperations {
     @Override
     public int fallocate(File f, int mode, long offset, long len) {
         Inode inode = f.inode();
-        int bs = Page.PAGE_SIZE;
         inode.iRwsem.downWrite();
         try {
             boolean keep = (mode & Syscalls.FALLOC_FL_KEEP_SIZE) != 0;
-            if ((mode & (Syscalls.FALLOC_FL_PUNCH_HOLE | Syscalls.FALLOC_FL_ZERO_RANGE)) != 0) {
-                long end = offset + len - 1;
-                Filemap.filemapFdatawriteRange(inode.mapping(), offset, end, WritebackControl.SyncMode.WB_SYNC_ALL);
-                Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end);
-                Truncate.truncatePagecacheRange(inode.mapping(), offset, end);
-                boolean punch = (mode & Syscalls.FALLOC_FL_PUNCH_HOLE) != 0;
-                long limit = punch ? (inode.iSize() + bs - 1) / bs * bs : Long.MAX_VALUE; // punch stops at EOF's page
-                Ext4Inode.ext4ZeroPartialBlocks(es, inode, offset, len, limit);
-                long first = (offset + bs - 1) / bs;
-                long last = (offset + len) / bs; // exclusive
-                if (first < last) {
-                    Ext4Inode.changeBlockMap(es, inode, first, last - first, () -> {
-                        es.vol.removeBlocks(inode.ino(), first, last);
-                        return null;
-                    });
-                }
-                if ((mode & Syscalls.FALLOC_FL_ZERO_RANGE) == 0) {
-                    return 0;
-                }
-            }
-            long first = offset / bs;
-            long count = (offset + len + bs - 1) / bs - first;
-            long newSize = offset + len;
-            long taken = ops.releaseDelayedReservations(inode, first, count);
-            try {
-                Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
-                    es.vol.allocateUnwritten(inode.ino(), first, count, newSize, keep);
-                    return null;
-                });
-            } finally { // on ENOSPC, the size already covers the blocks allocated before it
-                ops.mapDelayedBlocks(inode, first, count, taken);
-                long onDisk = keep ? 0 : es.vol(() -> es.vol.stat(inode.ino()).size());
-                long oldSize = inode.iSize();
-                if (onDisk > oldSize) {
-                    inode.iSizeWrite(onDisk);
-                    Ext4Super.ei(inode).disksize = onDisk;
-                    Truncate.pagecacheIsizeExtended(inode.mapping(), oldSize, onDisk);
-                }
+            if ((mode & Syscalls.FALLOC_FL_PUNCH_HOLE) != 0) {
+                ext4PunchHole(inode, offset, len);
+            } else if ((mode & Syscalls.FALLOC_FL_ZERO_RANGE) != 0) {
+                ext4ZeroRange(inode, offset, len, keep);
+            } else {
+                ext4AllocFileBlocks(inode, offset / BS, (offset + len + BS - 1) / BS - offset / BS, offset + len, keep);
             }
             inode.touch();
             return 0;
@@ -164,6 +129,92 @@ final class Ext4File implements FileOperations {
             return e.err();
         } finally {
             inode.iRwsem.upWrite();
+        }
+    }
+
+    private static final int BS = Page.PAGE_SIZE;
+
+    /**
+     * ext4_punch_hole(): write back and drop the cached range, zero the partial blocks at its edges
+     * (only up to the end of the page holding EOF) and free the whole blocks between them.
+     */
+    private void ext4PunchHole(Inode inode, long offset, long len) {
+        long end = offset + len - 1;
+        Filemap.filemapFdatawriteRange(inode.mapping(), offset, end, WritebackControl.SyncMode.WB_SYNC_ALL);
+        Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end);
+        Truncate.truncatePagecacheRange(inode.mapping(), offset, end);
+        Ext4Inode.ext4ZeroPartialBlocks(es, inode, offset, len, (inode.iSize() + BS - 1) / BS * BS);
+        removeWholeBlocks(inode, offset, len);
+    }
+
+    /**
+     * ext4_zero_range() (fs/ext4/extents.c, 6.6): first preallocate the whole range, its partial
+     * edge blocks included, so that ENOSPC fails the call before anything is zeroed; then drop the
+     * cached whole blocks and turn them into unwritten extents; then zero the partial edge blocks
+     * through the page cache. The size grows with the preallocation. Deviations: the range is written back before
+     * its pages go (6.6 does so only for data=journal; the data is zeroed either way, and no delayed
+     * page is left for the truncation to drop), and the whole blocks are freed and preallocated anew
+     * rather than converted in place (the same number of blocks; another placement).
+     */
+    private void ext4ZeroRange(Inode inode, long offset, long len, boolean keep) {
+        long end = offset + len;
+        long start = (offset + BS - 1) / BS * BS;
+        long endFull = end / BS * BS;
+        long roundStart = offset / BS;
+        long roundEnd = (end + BS - 1) / BS; // exclusive, in blocks
+        Filemap.filemapFdatawriteRange(inode.mapping(), offset, end - 1, WritebackControl.SyncMode.WB_SYNC_ALL);
+        Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end - 1);
+        if (offset % BS != 0 || end % BS != 0) { // preallocate the range including the unaligned edges
+            ext4AllocFileBlocks(inode, roundStart, roundEnd - roundStart, end, keep);
+        }
+        if (start < endFull) { // zero the range excluding the unaligned edges
+            Truncate.truncatePagecacheRange(inode.mapping(), start, endFull - 1);
+            removeWholeBlocks(inode, offset, len);
+            ext4AllocFileBlocks(inode, start / BS, (endFull - start) / BS, end, keep);
+        }
+        Ext4Inode.ext4ZeroPartialBlocks(es, inode, offset, len, Long.MAX_VALUE);
+    }
+
+    /** Frees the blocks wholly inside [offset, offset + len) (ext4_ext_remove_space). */
+    private void removeWholeBlocks(Inode inode, long offset, long len) {
+        long first = (offset + BS - 1) / BS;
+        long last = (offset + len) / BS; // exclusive
+        if (first < last) {
+            Ext4Inode.changeBlockMap(es, inode, first, last - first, () -> {
+                es.vol.removeBlocks(inode.ino(), first, last);
+                return null;
+            });
+        }
+    }
+
+    /**
+     * ext4_alloc_file_blocks(): preallocates unwritten blocks over the holes of [first, first + count)
+     * (blocks), taking over the reservations of delayed pages there. Unless {@code keep}, the size
+     * grows to {@code newSize} — on ENOSPC only over what was allocated before it, as the kernel
+     * moves the size along with each allocated extent.
+     */
+    private void ext4AllocFileBlocks(Inode inode, long first, long count, long newSize, boolean keep) {
+        long taken = ops.releaseDelayedReservations(inode, first, count);
+        try {
+            Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
+                es.vol.allocateUnwritten(inode.ino(), first, count, newSize, keep);
+                return null;
+            });
+        } finally {
+            ops.mapDelayedBlocks(inode, first, count, taken);
+            if (!keep) {
+                updateSize(inode, es.vol(() -> es.vol.stat(inode.ino()).size()));
+            }
+        }
+    }
+
+    /** Grows the in-memory size to the on-disk one when that is larger (ext4_update_inode_size). */
+    private static void updateSize(Inode inode, long size) {
+        long oldSize = inode.iSize();
+        if (size > oldSize) {
+            inode.iSizeWrite(size);
+            Ext4Super.ei(inode).disksize = size;
+            Truncate.pagecacheIsizeExtended(inode.mapping(), oldSize, size);
         }
     }
 }

@@ -615,12 +615,9 @@ final class Ext4Inode implements VmOperations, IomapOps {
     static void setSize(Ext4Super es, Inode inode, long size) {
         long old = inode.iSize();
         Ext4InodeInfo ei = Ext4Super.ei(inode);
-        if (size == old) { // ext4_setattr calls ext4_truncate even so: preallocated blocks past EOF go
-            long firstFree = (size + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
-            changeBlockMap(es, inode, firstFree, Long.MAX_VALUE - firstFree, () -> {
-                es.vol.removeBlocks(inode.ino(), firstFree, Long.MAX_VALUE / Page.PAGE_SIZE);
-                return null;
-            });
+        if (size == old) { // ext4_setattr truncates even so: preallocated blocks past EOF go
+            Truncate.truncatePagecache(inode.mapping(), size);
+            ext4Truncate(es, inode);
             return;
         }
         if (size > old) {
@@ -635,12 +632,24 @@ final class Ext4Inode implements VmOperations, IomapOps {
         }
         inode.iSizeWrite(size);
         Truncate.truncatePagecache(inode.mapping(), size);
+        ext4Truncate(es, inode);
+    }
+
+    /**
+     * ext4_truncate(): zeroes the tail of the block holding EOF through the page cache
+     * (ext4_block_truncate_page — the zeroes reach the disk, over whatever a direct write or a
+     * mapping left there), frees every block past EOF and writes the size to the inode.
+     */
+    @KernelFunction("ext4_truncate")
+    static void ext4Truncate(Ext4Super es, Inode inode) {
+        long size = inode.iSize();
         int tail = (int) (size & (Page.PAGE_SIZE - 1));
         if (tail != 0) {
             ext4BlockZeroPageRange(es, inode, size, Page.PAGE_SIZE - tail); // ext4_block_truncate_page
         }
+        Ext4InodeInfo ei = Ext4Super.ei(inode);
         long firstFree = (size + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
-        changeBlockMap(es, inode, firstFree, Long.MAX_VALUE - firstFree, () -> { // ext4_truncate
+        changeBlockMap(es, inode, firstFree, Long.MAX_VALUE - firstFree, () -> {
             es.vol.removeBlocks(inode.ino(), firstFree, Long.MAX_VALUE / Page.PAGE_SIZE);
             es.vol.setSize(inode.ino(), size);
             ei.disksize = size;

@@ -52,12 +52,17 @@ public record Finding(Kind kind, String title, String details) {
     }
 
     /**
-     * Whether {@code other} is the same failure for shrinking: the same kind, and for a workload error
-     * the same outcome ("failed with ENOMEM" stays ENOMEM: an EIO instead is another failure).
+     * Whether {@code other} is the same failure for shrinking: the same kind, for a workload error
+     * the same outcome ("failed with ENOMEM" stays ENOMEM: an EIO instead is another failure), for a
+     * vs-host difference the same {@link #signature} (a byte difference does not drift into another
+     * file's size difference while shrinking).
      */
     public boolean sameAs(Finding other) {
         if (other == null || other.kind != kind) {
             return false;
+        }
+        if (kind == Kind.VS_HOST) { // the same shape: the same statement failing the same way, or the same file differing
+            return signature().equals(other.signature());
         }
         return kind != Kind.WORKLOAD_ERROR || outcome(title).equals(outcome(other.title));
     }
