@@ -20,7 +20,42 @@ import java.util.TreeSet;
 final class FileTracker {
     private final Map<String, Integer> paths = new TreeMap<>();
     private final Map<String, Integer> handles = new HashMap<>();
+    private final Map<String, Boolean> append = new HashMap<>();
+    private final Map<Integer, List<long[]>> changed = new TreeMap<>();
     private int next;
+
+    /**
+     * Records that statement {@code text} may have left its files different on the two kernels: the
+     * bytes it wrote, zeroed or allocated ({@code write}/{@code fallocate} offset and length), or the
+     * whole file for anything else (an {@code fsync}, a write through an O_APPEND handle).
+     */
+    void markChanged(String text) {
+        List<String> w = words(text);
+        long[] range = {0, Long.MAX_VALUE};
+        if (w.size() >= 4 && (w.get(0).equals("write") || w.get(0).equals("fallocate"))
+                && !append.getOrDefault(w.get(1), false) && w.get(2).matches("\\d+") && w.get(3).matches("\\d+")) {
+            long off = Long.parseLong(w.get(2));
+            range = new long[] {off, off + Long.parseLong(w.get(3))};
+        }
+        for (int id : files(text)) {
+            changed.computeIfAbsent(id, k -> new ArrayList<>()).add(range);
+        }
+    }
+
+    /** Whether file {@code id} has been {@link #markChanged changed} anywhere. */
+    boolean changed(int id) {
+        return changed.containsKey(id);
+    }
+
+    /** Whether byte {@code pos} of file {@code id} lies in a range a statement {@link #markChanged changed}. */
+    boolean changed(int id, long pos) {
+        for (long[] r : changed.getOrDefault(id, List.of())) {
+            if (pos >= r[0] && pos < r[1]) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** The files statement {@code text} acts on (through its handles and mappings), before it runs. */
     List<Integer> files(String text) {
@@ -41,7 +76,10 @@ final class FileTracker {
             return;
         }
         switch (w.get(0)) {
-            case "open" -> handles.put(w.get(1), paths.computeIfAbsent(w.get(2), p -> next++));
+            case "open" -> {
+                handles.put(w.get(1), paths.computeIfAbsent(w.get(2), p -> next++));
+                append.put(w.get(1), w.contains("append"));
+            }
             case "mmap" -> {
                 Integer id = handles.get(w.get(2));
                 if (id != null) {

@@ -111,7 +111,10 @@ public final class HostInterp {
         try {
             h.exec(w.tasks().get(0).body(), Expr.Env.EMPTY);
         } finally {
-            h.exit();
+            ForkGuard.call(() -> {
+                h.exit();
+                return 0;
+            });
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
         try (var all = Files.walk(root)) {
@@ -150,7 +153,7 @@ public final class HostInterp {
                 continue;
             }
             Stmt inner = s instanceof Stmt.ExpectError e ? e.inner() : s;
-            long rc = call(inner, env);
+            long rc = ForkGuard.call(() -> call(inner, env));
             steps.add(new StepResult(s.line(), s.text() + env.describe(), rc, lastData));
             lastData = null;
         }

@@ -1,12 +1,14 @@
 package org.faultline.tools.fuzz;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.faultline.kernel.KernelProfile;
 import org.faultline.tools.workload.StepResult;
 import org.junit.jupiter.api.Assumptions;
@@ -68,5 +70,45 @@ class HostInterpTest {
         assertEquals("byte 7 of the result: Faultline 0x01, the host 0x00",
                 HostInterp.differ(new StepResult(5, "load m 0 10", 10, b), new StepResult(5, "load m 0 10", 10,
                         new byte[10])));
+    }
+
+    @Test
+    void onlyStatementsAllowedToRunOutOfSpaceMayEndDifferently() {
+        StepResult ours = new StepResult(9, "expect-error write h1 0 8192 seed=3 ENOSPC|ok", -28, null);
+        assertTrue(HostInterp.spaceOutcomes(ours, new StepResult(9, ours.text(), 4096, null)), "a short write");
+        assertTrue(HostInterp.spaceOutcomes(new StepResult(9, ours.text(), 8192, null), new StepResult(9, ours.text(), -28,
+                null)), "ENOSPC on the host");
+        assertFalse(HostInterp.spaceOutcomes(new StepResult(9, ours.text(), -5, null), new StepResult(9, ours.text(), 8192,
+                null)), "EIO is not a space outcome");
+        StepResult plain = new StepResult(9, "write h1 0 8192 seed=3", -28, null);
+        assertFalse(HostInterp.spaceOutcomes(plain, new StepResult(9, plain.text(), 8192, null)),
+                "a statement the workload does not allow to fail");
+        StepResult other = new StepResult(9, "expect-error fsync h1 EIO|ok", -5, null);
+        assertFalse(HostInterp.spaceOutcomes(other, new StepResult(9, other.text(), 0, null)), "ENOSPC not allowed");
+    }
+
+    @Test
+    void filesAreFollowedThroughHandlesMappingsAndRenames() {
+        FileTracker t = new FileTracker();
+        t.apply("mkdir /d", 0);
+        t.apply("open h0 /d/a create rdwr", 3);
+        t.apply("open h1 /b create rdwr", 4);
+        t.apply("mmap m0 h0 0 8192 shared rw", 0);
+        assertEquals(List.of(0), t.files("store m0 10 20 byte=0x1"));
+        assertEquals(List.of(1, 0), t.files("write h1 0 100 from m0+4096"));
+        t.apply("expect-error open h2 /nothing rdonly ENOENT", -2);
+        assertEquals(List.of(), t.files("read h2 0 10"), "a failed open binds nothing");
+        t.apply("rename /d /e", 0);
+        t.apply("open h3 /e/a rdonly", 5);
+        assertEquals(List.of(0), t.files("expect-error read h3 0 10 ENOSPC|ok"), "the same file after the rename");
+        t.apply("rename /b /e/a", 0);
+        t.apply("close h0", 0);
+        assertEquals(java.util.Map.of(1, "/e/a"), t.pathsNow(), "the replaced file has no path");
+        t.markChanged("expect-error write h1 100 50 seed=2 ENOSPC|ok");
+        assertTrue(t.changed(1) && t.changed(1, 100) && t.changed(1, 149));
+        assertFalse(t.changed(1, 99) || t.changed(1, 150) || t.changed(0), "only the bytes the write could change");
+        t.apply("open h4 /e/a append wronly", 6);
+        t.markChanged("expect-error write h4 0 10 zero ENOSPC|ok");
+        assertTrue(t.changed(1, 1 << 20), "an O_APPEND write may have landed anywhere");
     }
 }
