@@ -16,12 +16,21 @@ public final class BlkCore {
     private BlkCore() {
     }
 
-    /** The block layer state of a kernel, created on first use (at the first add_disk). */
+    /**
+     * blk_dev_init(): the block layer state of a kernel. An initcall: made at boot, before any task
+     * runs ({@code Machine.boot}, or {@link BlockDevice#addDisk} for a kernel booted without one).
+     */
+    public static void init(Kernel k) {
+        if (k.subsys(BlkCore.class) == null) {
+            k.attach(BlkCore.class, new BlkCore());
+        }
+    }
+
+    /** The block layer state of a kernel (see {@link #init}). */
     public static BlkCore of(Kernel k) {
         BlkCore c = k.subsys(BlkCore.class);
         if (c == null) {
-            c = new BlkCore();
-            k.attach(BlkCore.class, c);
+            throw new IllegalStateException("block layer not initialised (blk_dev_init) on this kernel");
         }
         return c;
     }

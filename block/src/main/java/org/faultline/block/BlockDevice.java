@@ -25,7 +25,7 @@ public final class BlockDevice implements AutoCloseable {
      * @param irqTasks completion contexts: requests that may complete out of order
      */
     public static BlockDevice addDisk(Kernel k, String name, BlockDriver driver, QueueLimits limits, int irqTasks) {
-        BlkCore.of(k);
+        BlkCore.init(k); // at boot, before any task runs
         BlockDevice d = new BlockDevice(k, name, driver, limits);
         d.queue.startIrqTasks(Math.max(1, irqTasks));
         k.printk(name + ": " + driver.capacitySectors() + " 512-byte logical blocks ("

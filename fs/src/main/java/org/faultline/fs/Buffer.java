@@ -45,12 +45,23 @@ public final class Buffer {
         this.bitWait = new BitWait(k, BufferHead.BH_WAITERS);
     }
 
-    /** The buffer layer of a kernel. */
+    /**
+     * buffer_init(): the buffer layer of a kernel, with its one bit-wait table. An initcall, made at
+     * boot before any task runs ({@link Machine}, or the mount of a file system on a kernel booted
+     * without one): made lazily by a task, two free-running tasks could each make a table and miss
+     * each other's wake-ups.
+     */
+    public static void init(Kernel k) {
+        if (k.subsys(Buffer.class) == null) {
+            k.attach(Buffer.class, new Buffer(k));
+        }
+    }
+
+    /** The buffer layer of a kernel (see {@link #init}). */
     static Buffer of(Kernel k) {
         Buffer b = k.subsys(Buffer.class);
         if (b == null) {
-            b = new Buffer(k);
-            k.attach(Buffer.class, b);
+            throw new IllegalStateException("buffer layer not initialised (buffer_init) on this kernel");
         }
         return b;
     }

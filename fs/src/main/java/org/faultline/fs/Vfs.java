@@ -19,12 +19,18 @@ public final class Vfs {
         this.k = k;
     }
 
-    /** The VFS of a kernel, created on first use. */
+    /** vfs_caches_init(): the VFS of a kernel. An initcall, made at boot before any task runs. */
+    public static void init(Kernel k) {
+        if (k.subsys(Vfs.class) == null) {
+            k.attach(Vfs.class, new Vfs(k));
+        }
+    }
+
+    /** The VFS of a kernel (see {@link #init}). */
     public static Vfs of(Kernel k) {
         Vfs v = k.subsys(Vfs.class);
         if (v == null) {
-            v = new Vfs(k);
-            k.attach(Vfs.class, v);
+            throw new IllegalStateException("VFS not initialised (vfs_caches_init) on this kernel");
         }
         return v;
     }

@@ -22,6 +22,7 @@ class BufferWritebackTest {
     static RunResult run(long seed, int ramPages, Consumer<BlockMappedFs> body, BlockMappedFs[] out) {
         Kernel k = Kernel.boot(BootParams.controlled(new RandomWalk(seed)));
         Mm mm = Mm.init(k, Mm.Params.ofPages(ramPages));
+        Machine.initcalls(k); // blk_dev_init, buffer_init, vfs_caches_init: this test boots no disk
         BlockMappedFs fs = new BlockMappedFs(k, 8);
         out[0] = fs;
         Vfs.of(k).mountRoot(fs.sb);

@@ -22,6 +22,7 @@ class VfsRamfsTest {
     static RunResult run(long seed, Consumer<Kernel> body) {
         Kernel k = Kernel.boot(BootParams.controlled(new RandomWalk(seed)));
         Mm mm = Mm.init(k, Mm.Params.ofPages(256));
+        Machine.initcalls(k); // blk_dev_init, buffer_init, vfs_caches_init: this test boots no disk
         Vfs.of(k).mountRoot(Ramfs.mount(k));
         k.spawn("user", TaskKind.USER, () -> {
             body.accept(k);

@@ -11,13 +11,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.faultline.block.BlockDevice;
 import org.faultline.block.BlockStats;
 import org.faultline.block.HostFileDriver;
-import org.faultline.block.QueueLimits;
 import org.faultline.fs.File;
 import org.faultline.fs.SuperBlock;
 import org.faultline.fs.Syscalls;
+import org.faultline.fs.Machine;
 import org.faultline.fs.Vfs;
 import org.faultline.fs.ext4.Ext4Exception;
 import org.faultline.fs.ext4.Ext4Super;
@@ -236,22 +235,19 @@ final class BootCommand implements Callable<Integer> {
         BootParams base = BootParams.free();
         BootParams bp = base.withProfile(profile).withSeed(seed).withDebugVm(debugVm);
         HostFileDriver driver = Images.open(img, 0, direct, false, "--image", true);
-        Kernel k = Kernel.boot(bp);
-        Mm mm = Mm.init(k, Mm.Params.ofPages((int) (ram / Page.PAGE_SIZE)));
         RunResult r;
         BlockStats st;
         SuperBlock sb;
+        Kernel k;
+        Mm mm;
         Oracle oracle = null;
         WorkloadRunner runner = null;
-        try {
-            BlockDevice bdev = BlockDevice.addDisk(k, "sda", driver, QueueLimits.defaults(),
-                    workload == null ? 2 : (int) workload.longSetting("hw-queues", 2));
-            try {
-                sb = Ext4Super.mount(k, bdev, false, iomap);
-            } catch (Ext4Exception e) {
-                throw new CliError(e.getMessage());
-            }
-            Vfs.of(k).mountRoot(sb);
+        Machine.Spec spec = Machine.Spec.of(bp, ram, driver).withIomap(iomap)
+                .withHwQueues(workload == null ? 2 : (int) workload.longSetting("hw-queues", 2));
+        try (Machine m = boot(spec)) {
+            k = m.kernel();
+            mm = m.mm();
+            sb = m.root();
             if (workload != null) {
                 oracle = new Oracle();
                 runner = WorkloadRunner.spawn(k, workload, oracle);
@@ -259,11 +255,8 @@ final class BootCommand implements Callable<Integer> {
                 MemCgroup cg = memcgLimit == null ? null : mm.createMemcg("workload", memcgLimit / Page.PAGE_SIZE, false);
                 spawnWorkload(k, mm, cg);
             }
-            r = k.run();
-            st = bdev.stats();
-        } finally {
-            driver.close();
-            mm.memMap().close();
+            r = m.run();
+            st = m.bdev().stats();
         }
         Map<String, byte[]> expected = new LinkedHashMap<>();
         long written = 0;
@@ -613,6 +606,15 @@ final class BootCommand implements Callable<Integer> {
             return null;
         } catch (java.io.IOException e) {
             return "cannot read the image back: " + e.getMessage();
+        }
+    }
+
+    /** Boots the machine; a root file system that does not mount is the user's image's problem (exit 2). */
+    static Machine boot(Machine.Spec spec) {
+        try {
+            return Machine.boot(spec);
+        } catch (Ext4Exception e) {
+            throw new CliError(e.getMessage());
         }
     }
 }

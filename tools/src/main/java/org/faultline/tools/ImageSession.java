@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.faultline.block.BlockDevice;
 import org.faultline.block.HostFileDriver;
-import org.faultline.block.QueueLimits;
 import org.faultline.fs.Errno;
 import org.faultline.fs.Syscalls;
+import org.faultline.fs.Machine;
 import org.faultline.fs.Vfs;
 import org.faultline.fs.ext4.Ext4Exception;
 import org.faultline.fs.ext4.Ext4Super;
@@ -19,7 +19,6 @@ import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.RunResult;
 import org.faultline.kernel.TaskKind;
 import org.faultline.mm.Mm;
-import org.faultline.mm.Page;
 
 /**
  * One boot of the emulated kernel for an image tool ({@code faultline ls|cat|stat|cp|mkdir|rm}): a
@@ -143,20 +142,13 @@ final class ImageSession {
                                  long ram, PrintWriter out, PrintWriter err, Consumer<Ctx> body) {
         BootParams bp = BootParams.free().withProfile(profile);
         HostFileDriver driver = Images.open(image, 0, direct, false, "--image", write);
-        Kernel k = Kernel.boot(bp);
-        Mm mm = Mm.init(k, Mm.Params.ofPages((int) (ram / Page.PAGE_SIZE)));
         Ctx ctx = new Ctx(tool, err);
         RunResult r;
-        try {
-            BlockDevice bdev = BlockDevice.addDisk(k, "sda", driver, QueueLimits.defaults(), 2);
+        try (Machine m = BootCommand.boot(Machine.Spec.of(bp, ram, driver).withReadOnly(!write))) {
+            Kernel k = m.kernel();
             ctx.kernel = k;
-            ctx.mm = mm;
-            ctx.bdev = bdev;
-            try {
-                Vfs.of(k).mountRoot(Ext4Super.mount(k, bdev, !write, false));
-            } catch (Ext4Exception e) {
-                throw new CliError(e.getMessage());
-            }
+            ctx.mm = m.mm();
+            ctx.bdev = m.bdev();
             k.spawn(tool, TaskKind.USER, () -> {
                 body.accept(ctx);
                 Syscalls.exit();
@@ -171,10 +163,7 @@ final class ImageSession {
                     ctx.fail("umount", ret);
                 }
             });
-            r = k.run();
-        } finally {
-            driver.close();
-            mm.memMap().close();
+            r = m.run();
         }
         out.flush();
         String hostError = Images.hostError(image, driver);

@@ -1,5 +1,6 @@
 package org.faultline.fs.ext4;
 
+import org.faultline.fs.Machine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,9 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import org.faultline.block.BlockDevice;
 import org.faultline.block.HostFileDriver;
-import org.faultline.block.QueueLimits;
 import org.faultline.fs.DirEntry;
 import org.faultline.fs.File;
 import org.faultline.fs.Syscalls;
@@ -22,7 +21,6 @@ import org.faultline.kernel.Kernel;
 import org.faultline.kernel.RandomWalk;
 import org.faultline.kernel.RunResult;
 import org.faultline.kernel.TaskKind;
-import org.faultline.mm.Mm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,20 +29,17 @@ import org.junit.jupiter.api.Test;
  */
 class Ext4KernelTest {
     static RunResult boot(Path img, boolean controlled, long seed, int ramPages, Consumer<Kernel> work) throws Exception {
-        Kernel k = Kernel.boot(controlled ? BootParams.controlled(new RandomWalk(seed)) : BootParams.free());
-        Mm mm = Mm.init(k, Mm.Params.ofPages(ramPages));
+        BootParams bp = controlled ? BootParams.controlled(new RandomWalk(seed)) : BootParams.free();
         HostFileDriver drv = HostFileDriver.open(img, false, false);
-        BlockDevice bdev = BlockDevice.addDisk(k, "sda", drv, QueueLimits.defaults(), 2);
-        Vfs.of(k).mountRoot(Ext4Super.mount(k, bdev, false, false));
-        k.spawn("workload", TaskKind.USER, () -> {
-            work.accept(k);
-            Syscalls.exit();
-            assertEquals(0, Vfs.of(k).umountRoot());
-        });
-        RunResult r = k.run();
-        drv.close();
-        mm.memMap().close();
-        return r;
+        try (Machine m = Machine.boot(new Machine.Spec(bp, ramPages, drv, 2, false, false))) {
+            Kernel k = m.kernel();
+            k.spawn("workload", TaskKind.USER, () -> {
+                work.accept(k);
+                Syscalls.exit();
+                assertEquals(0, Vfs.of(k).umountRoot());
+            });
+            return m.run();
+        }
     }
 
     static byte[] random(int n, long seed) {

@@ -1,5 +1,6 @@
 package org.faultline.fs.ext4;
 
+import org.faultline.fs.Machine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,10 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.faultline.block.Bio;
 import org.faultline.block.BlkStatus;
-import org.faultline.block.BlockDevice;
 import org.faultline.block.FaultInjector;
 import org.faultline.block.HostFileDriver;
-import org.faultline.block.QueueLimits;
 import org.faultline.fs.Errno;
 import org.faultline.fs.File;
 import org.faultline.fs.Syscalls;
@@ -20,7 +19,6 @@ import org.faultline.kernel.Kernel;
 import org.faultline.kernel.RandomWalk;
 import org.faultline.kernel.RunResult;
 import org.faultline.kernel.TaskKind;
-import org.faultline.mm.Mm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,14 +33,12 @@ class Ext4WritebackErrorTest {
         Path img = E2fs.scratch("ext4-errseq").resolve("e.img");
         Mkfs.createImage(img, 16L << 20, Mkfs.Options.seeded(4));
         int[] got = new int[6];
-        Kernel k = Kernel.boot(BootParams.controlled(new RandomWalk(5)));
-        Mm mm = Mm.init(k, Mm.Params.ofPages(1024));
         HostFileDriver drv = HostFileDriver.open(img, false, false);
         // the first data write the disk sees fails: the flusher is idle in a controlled run until fsync
         FaultInjector disk = new FaultInjector(drv, List.of(
                 new FaultInjector.Rule(Bio.Op.WRITE, 0, Long.MAX_VALUE, 1, BlkStatus.IOERR)));
-        BlockDevice bdev = BlockDevice.addDisk(k, "sda", disk, QueueLimits.defaults(), 2);
-        Vfs.of(k).mountRoot(Ext4Super.mount(k, bdev, false, false));
+        Machine m = Machine.boot(new Machine.Spec(BootParams.controlled(new RandomWalk(5)), 1024, disk, 2, false, false));
+        Kernel k = m.kernel();
         k.spawn("workload", TaskKind.USER, () -> {
             int a = Syscalls.open("/f", File.O_CREAT | File.O_RDWR, 0644);
             int b = Syscalls.open("/f", File.O_RDWR, 0);
@@ -60,9 +56,10 @@ class Ext4WritebackErrorTest {
             Syscalls.exit();
             Vfs.of(k).umountRoot();
         });
-        RunResult r = k.run();
-        drv.close();
-        mm.memMap().close();
+        RunResult r;
+        try (m) {
+            r = m.run();
+        }
         assertTrue(r.ok(), () -> r.fatal().report() + "\n" + r.dmesg());
         assertEquals(-Errno.EIO, got[0], "the fsync that wrote the page reports the error");
         assertEquals(0, got[1], "reported once per file description");

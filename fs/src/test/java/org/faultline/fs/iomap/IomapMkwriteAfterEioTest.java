@@ -1,5 +1,6 @@
 package org.faultline.fs.iomap;
 
+import org.faultline.fs.Machine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,7 @@ class IomapMkwriteAfterEioTest {
         Kernel k = Kernel.boot(BootParams.controlled(new RandomWalk(1))
                 .withProfile(KernelProfile.byName(parts.get(0)).with(parts.subList(1, parts.size()))));
         Mm mm = Mm.init(k, Mm.Params.ofPages(256));
+        Machine.initcalls(k); // blk_dev_init, buffer_init, vfs_caches_init: this test boots no disk
         IomapTestFs fs = new IomapTestFs(k);
         Vfs.of(k).mountRoot(fs.superBlock());
         long[] nums = new long[2];

@@ -1,20 +1,14 @@
 package org.faultline.tools.explore;
 
 import java.util.function.LongFunction;
-import org.faultline.block.BlockDevice;
-import org.faultline.block.MemDiskDriver;
-import org.faultline.block.QueueLimits;
-import org.faultline.fs.SuperBlock;
-import org.faultline.fs.Vfs;
+import org.faultline.fs.Machine;
 import org.faultline.fs.ext4.Ext4Exception;
 import org.faultline.fs.ext4.Ext4Super;
 import org.faultline.kernel.BootParams;
-import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.ParallelRuns;
 import org.faultline.kernel.RunResult;
 import org.faultline.kernel.Strategy;
-import org.faultline.mm.Mm;
 import org.faultline.tools.workload.Oracle;
 import org.faultline.tools.workload.WorkloadRunner;
 
@@ -42,25 +36,19 @@ public final class Explorer {
      * {@code strategy}.
      */
     public RunResult run(Strategy strategy) {
-        Kernel k = Kernel.boot(BootParams.controlled(strategy).withProfile(profile).withMaxDecisions(maxDecisions)
-                .withDebugVm(scenario.workload().boolSetting("debug-vm", true)));
-        Mm mm = Mm.init(k, Mm.Params.ofPages(scenario.ramPages()));
-        MemDiskDriver disk = image.fresh();
+        BootParams bp = BootParams.controlled(strategy).withProfile(profile).withMaxDecisions(maxDecisions)
+                .withDebugVm(scenario.workload().boolSetting("debug-vm", true));
+        Machine.Spec spec = new Machine.Spec(bp, scenario.ramPages(), image.fresh(),
+                (int) scenario.workload().longSetting("hw-queues", 2), false, scenario.iomap());
+        Machine m;
         try {
-            BlockDevice bdev = BlockDevice.addDisk(k, "sda", disk, QueueLimits.defaults(),
-                    (int) scenario.workload().longSetting("hw-queues", 2));
-            SuperBlock sb;
-            try {
-                sb = Ext4Super.mount(k, bdev, false, scenario.iomap());
-            } catch (Ext4Exception e) {
-                throw new IllegalStateException("scenario image does not mount: " + e.getMessage(), e);
-            }
-            Vfs.of(k).mountRoot(sb);
-            WorkloadRunner.spawn(k, scenario.workload(), new Oracle());
-            return k.run();
-        } finally {
-            disk.close();
-            mm.memMap().close();
+            m = Machine.boot(spec);
+        } catch (Ext4Exception e) {
+            throw new IllegalStateException("scenario image does not mount: " + e.getMessage(), e);
+        }
+        try (m) {
+            WorkloadRunner.spawn(m.kernel(), scenario.workload(), new Oracle());
+            return m.run();
         }
     }
 

@@ -28,7 +28,7 @@ public final class HostChecks {
     }
 
     static Cmd run(List<String> argv) throws IOException {
-        Process p = org.faultline.tools.workload.ForkGuard.start(new ProcessBuilder(argv).redirectErrorStream(true));
+        Process p = org.faultline.kernel.ForkGuard.start(new ProcessBuilder(argv).redirectErrorStream(true));
         p.getOutputStream().close();
         ByteArrayOutputStream bo = new ByteArrayOutputStream();
         try (InputStream in = p.getInputStream()) {

@@ -6,21 +6,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.faultline.block.BlockDevice;
 import org.faultline.block.HostFileDriver;
-import org.faultline.block.QueueLimits;
-import org.faultline.fs.SuperBlock;
-import org.faultline.fs.Vfs;
+import org.faultline.fs.Machine;
 import org.faultline.fs.ext4.Ext4Super;
 import org.faultline.fs.ext4.Fsck;
 import org.faultline.fs.ext4.Mkfs;
 import org.faultline.kernel.BootParams;
 import org.faultline.kernel.Failure;
-import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.RunResult;
-import org.faultline.mm.Mm;
-import org.faultline.mm.Page;
 import org.faultline.tools.workload.Oracle;
 import org.faultline.tools.workload.StepResult;
 import org.faultline.tools.workload.Workload;
@@ -217,34 +211,27 @@ public final class SequenceChecker {
 
     private RunResult boot(Workload w, Input seq, Path img, Oracle oracle, long[] stmts, List<StepResult> steps)
             throws IOException {
-        Kernel k = Kernel.boot(BootParams.free().withProfile(opts.profile()).withSeed(seq.seed()).withDebugVm(false)
-                .withHungTaskTimeoutMs(opts.hungTaskTimeoutMs()));
-        Mm mm = Mm.init(k, Mm.Params.ofPages((int) (seq.ramBytes() / Page.PAGE_SIZE)));
+        BootParams bp = BootParams.free().withProfile(opts.profile()).withSeed(seq.seed()).withDebugVm(false)
+                .withHungTaskTimeoutMs(opts.hungTaskTimeoutMs());
         HostFileDriver driver;
         try {
             driver = HostFileDriver.open(img, false, false);
         } catch (org.faultline.nativeio.ErrnoException e) {
-            mm.memMap().close();
             throw new IOException(img + ": " + e.getMessage(), e);
         }
+        Machine m;
         try {
-            BlockDevice bdev = BlockDevice.addDisk(k, "sda", driver, QueueLimits.defaults(), 2);
-            SuperBlock sb;
-            try {
-                sb = Ext4Super.mount(k, bdev, false, false);
-            } catch (org.faultline.fs.ext4.Ext4Exception e) {
-                throw new IOException("the fresh image does not mount: " + e.getMessage(), e);
-            }
-            Vfs.of(k).mountRoot(sb);
+            m = Machine.boot(Machine.Spec.of(bp, seq.ramBytes(), driver));
+        } catch (org.faultline.fs.ext4.Ext4Exception e) {
+            throw new IOException("the fresh image does not mount: " + e.getMessage(), e);
+        }
+        try (m) {
             WorkloadRunner runner = opts.vsHost() && w.tasks().size() == 1
-                    ? WorkloadRunner.spawn(k, w, oracle, WorkloadRunner.Options.of(w), steps::add)
-                    : WorkloadRunner.spawn(k, w, oracle);
-            RunResult r = k.run();
+                    ? WorkloadRunner.spawn(m.kernel(), w, oracle, WorkloadRunner.Options.of(w), steps::add)
+                    : WorkloadRunner.spawn(m.kernel(), w, oracle);
+            RunResult r = m.run();
             stmts[0] = runner.statements();
             return r;
-        } finally {
-            driver.close();
-            mm.memMap().close();
         }
     }
 }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.faultline.fs.File;
 import org.faultline.nativeio.AlignedMemory;
+import org.faultline.kernel.ForkGuard;
 import org.faultline.nativeio.LibC;
 
 /**

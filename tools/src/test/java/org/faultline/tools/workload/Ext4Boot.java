@@ -2,17 +2,13 @@ package org.faultline.tools.workload;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.faultline.block.BlockDevice;
 import org.faultline.block.HostFileDriver;
-import org.faultline.block.QueueLimits;
-import org.faultline.fs.Vfs;
-import org.faultline.fs.ext4.Ext4Super;
+import org.faultline.fs.Machine;
 import org.faultline.fs.ext4.Mkfs;
 import org.faultline.kernel.BootParams;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.RandomWalk;
 import org.faultline.kernel.RunResult;
-import org.faultline.mm.Mm;
 
 /** Test helper: boots a controlled kernel on a fresh ext4 image under tools/target and runs a workload. */
 final class Ext4Boot {
@@ -46,19 +42,12 @@ final class Ext4Boot {
         Workload w = Workload.parse(text, name + ".wl");
         Path img = scratch(name + ".img");
         Mkfs.createImage(img, 16L << 20, Mkfs.Options.seeded(1));
-        Kernel k = Kernel.boot(params);
-        Mm mm = Mm.init(k, Mm.Params.ofPages(ramPages));
         HostFileDriver drv = HostFileDriver.open(img, false, false);
-        try {
-            BlockDevice bdev = BlockDevice.addDisk(k, "sda", drv, QueueLimits.defaults(), 2);
-            Vfs.of(k).mountRoot(Ext4Super.mount(k, bdev, false, w.boolSetting("iomap", false)));
+        try (Machine m = Machine.boot(new Machine.Spec(params, ramPages, drv, 2, false, w.boolSetting("iomap", false)))) {
             Oracle o = new Oracle();
-            WorkloadRunner r = WorkloadRunner.spawn(k, w, o);
-            RunResult res = k.run();
-            return new Outcome(res, o, r, img, k);
-        } finally {
-            drv.close();
-            mm.memMap().close();
+            WorkloadRunner r = WorkloadRunner.spawn(m.kernel(), w, o);
+            RunResult res = m.run();
+            return new Outcome(res, o, r, img, m.kernel());
         }
     }
 }

@@ -1,11 +1,12 @@
-package org.faultline.tools.workload;
+package org.faultline.kernel;
 
 import java.io.IOException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * Keeps this JVM's child processes from holding the host interpreter's files. {@code fork} (and the
+ * Keeps this JVM's child processes from holding files that other host threads of {@link ParallelRuns}
+ * close (a host-side helper, like ParallelRuns: no emulated state). {@code fork} (and the
  * vfork-style clone behind {@code posix_spawn}) copies the whole descriptor table into the child,
  * {@code O_CLOEXEC} descriptors included; they are dropped only at the child's {@code execve}. A host
  * interpreter that closes and unlinks a file while another thread is between the two does not free
@@ -31,7 +32,7 @@ public final class ForkGuard {
     }
 
     /** Runs one host system call sequence while no child is between fork and exec. */
-    static long call(LongSupplier c) {
+    public static long call(LongSupplier c) {
         LOCK.lock();
         try {
             return c.getAsLong();
