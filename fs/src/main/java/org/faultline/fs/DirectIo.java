@@ -10,7 +10,6 @@ import org.faultline.kernel.Completion;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;
-import org.faultline.kernel.Patch;
 import org.faultline.kernel.Task;
 import org.faultline.mm.Filemap;
 import org.faultline.mm.Gup;
@@ -29,7 +28,7 @@ import org.faultline.mm.WritebackControl;
  * with {@code set_page_dirty_lock} and drops its reference. That dirtying, on a page whose buffers
  * reclaim stripped meanwhile, is bug 1.
  *
- * <p>{@link Patch#DIO_USES_PINS} (6.3–6.5) takes FOLL_PIN references and releases them with
+ * <p>{@link FsPatch#DIO_USES_PINS} (6.3–6.5) takes FOLL_PIN references and releases them with
  * {@code unpin_user_pages_dirty_lock}, so {@code page_maybe_dma_pinned()} holds while I/O runs.
  *
  * <p>A read past EOF fills the whole buffer — the EOF block from the disk, holes and unwritten
@@ -122,7 +121,7 @@ public final class DirectIo {
     /** dio_refill_pages() → iov_iter_get_pages() → get_user_pages_fast / pin_user_pages_fast. */
     private static int getPages(Target t, long done, int n, boolean write, Page[] pages, Kernel k) {
         if (t.isUser()) {
-            boolean pin = k.has(Patch.DIO_USES_PINS);
+            boolean pin = k.has(FsPatch.DIO_USES_PINS);
             // a read from disk writes into the user pages: FOLL_WRITE
             return pin ? Gup.pinUserPages(t.mm(), t.userAddr() + done, n, !write, pages)
                     : Gup.getUserPagesFast(t.mm(), t.userAddr() + done, n, !write, pages);
@@ -326,7 +325,7 @@ public final class DirectIo {
             return;
         }
         boolean shouldDirty = !write;
-        if (k.has(Patch.DIO_USES_PINS)) {
+        if (k.has(FsPatch.DIO_USES_PINS)) {
             Gup.unpinUserPagesDirtyLock(pages, n, shouldDirty);
             return;
         }

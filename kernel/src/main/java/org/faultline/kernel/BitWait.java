@@ -9,7 +9,7 @@ import java.util.List;
  * (mm/filemap.c), kept in kernel/ so the core can be tested without pages; mm's {@code Filemap}
  * delegates here.
  *
- * <p>Two eras, selected by {@link Patch#PAGE_WAIT_RECHECK}:
+ * <p>Two eras, selected by {@link KernelPatch#PAGE_WAIT_RECHECK}:
  * <ul>
  *   <li><b>pre-5.9</b> (patch present, profile 4.x): a waiter sleeps while the bit is set and, after
  *       each wake-up, re-tests it and loops if it is set again; the waker stops walking the queue
@@ -154,13 +154,13 @@ public final class BitWait {
     }
 
     /**
-     * wait_on_page_bit_common(): the era is chosen by {@link Patch#PAGE_WAIT_RECHECK}.
+     * wait_on_page_bit_common(): the era is chosen by {@link KernelPatch#PAGE_WAIT_RECHECK}.
      *
      * Context: process context; sleeps.
      */
     @KernelFunction("") // a dispatcher: the era variants carry the name
     public void waitOnBitCommon(BitWord w, int bit, Behavior b) {
-        if (k.has(Patch.PAGE_WAIT_RECHECK)) {
+        if (k.has(KernelPatch.PAGE_WAIT_RECHECK)) {
             waitOnBitCommonRecheck(w, bit, b);
         } else {
             waitOnBitCommonWoken(w, bit, b);

@@ -1,110 +1,143 @@
 package org.faultline.kernel;
 
-import java.util.Locale;
+import java.util.List;
 
 /**
  * A behaviour that changed upstream, or that a proposed fix would change. Kernel code asks
- * {@code k.has(Patch.X)} at the very place the upstream change touched, so a {@link KernelProfile}
- * (an era) plus {@code +id}/{@code -id} overrides selects the behaviour of a run.
+ * {@code k.has(X)} at the very place the upstream change touched, so a {@link KernelProfile} (an era)
+ * plus {@code +id}/{@code -id} overrides selects the behaviour of a run.
  *
- * <p>Ids are the user-facing names ({@code --patch +memcg-prealloc-pte}); {@link #ref} is the upstream
- * commit, or the mailing-list thread of a proposal.
+ * <p>Patches are declared where they act, one enum per layer ({@code kernel/KernelPatch},
+ * {@code mm/MmPatch}, {@code fs/FsPatch}, {@code fs/ext4/Ext4Patch}, {@code fs/iomap/IomapPatch}),
+ * each registered through a {@link PatchProvider} service, so that this layer names none of the
+ * layers above it. {@link Patches} is the registry of every patch on the class path.
+ *
+ * <p>A merged patch belongs to every built-in profile from the release that merged it ({@link #since})
+ * until the one that replaced it ({@link #until}); a proposal to none. A layer's enum implements
+ * {@link #def} only. {@link #requires} and {@link #conflicts} make an impossible set refused in one
+ * line ({@link Patches#check}); {@link #overrides} says which patch's change another one rewrites.
  */
-public enum Patch {
-    // --- page wait semantics (bug 4) ---
-    PAGE_WAIT_RECHECK("page-wait-recheck",
-            "Pre-5.9 page waiters re-check the bit after waking and loop; the waker stops at a re-set bit",
-            "v4.x wait_on_page_bit_common (replaced by 2a9127fcf229)", "4.x", Status.MERGED),
-    WAIT_ON_PAGE_WRITEBACK_LOOPS("wait-on-page-writeback-loops",
-            "mm: make wait_on_page_writeback() wait for multiple pending writebacks (if -> while)",
-            "c2407cf7d22d", "5.11", Status.MERGED),
-    END_PAGE_WRITEBACK_GET_PAGE("end-page-writeback-get-page",
-            "mm: fix VM_BUG_ON(PageTail) and BUG_ON(PageWriteback): get_page around the clear and wake",
-            "073861ed77b6", "5.10", Status.MERGED),
-    CLEAR_AND_WAKE_ATOMIC("clear-and-wake-atomic",
-            "end_page_writeback clears PG_writeback and wakes waiters under one lock (Hugh's patch)",
-            "alpine.LSU.2.11.2101041839440.3466@eggly.anvils", "5.11-rc", Status.PROPOSED),
-    // --- memcg / reclaim (bug 3) ---
-    MEMCG_PREALLOC_PTE("memcg-prealloc-pte",
-            "mm: memcg: preallocate the page table before taking the page lock in the fault path",
-            "63f3655f9501", "5.0", Status.MERGED),
-    VMSCAN_NO_WRITEBACK_WAIT_LEGACY_MEMCG("vmscan-no-writeback-wait-legacy-memcg",
-            "Reclaim in a legacy memcg does not wait on PG_writeback (Dave Chinner's view)",
-            "thread 20181213 Dave Chinner, ext4 fault vs writepages deadlock", "-", Status.PROPOSED),
-    MEMCG_V2("memcg-v2",
-            "Use cgroup v2 memory controller semantics (sane reclaim: never waits on writeback)",
-            "cgroup v2", "4.5", Status.MERGED),
-    EXT4_SUBMIT_BIO_ON_TRYLOCK_FAIL("ext4-submit-bio-on-trylock-fail",
-            "ext4: submit the private io_bio before sleeping on a page lock in mpage_prepare_extent_to_map",
-            "thread 20181024 Liu Bo", "-", Status.PROPOSED),
-    EXT4_BIO_PER_PAGE("ext4-bio-per-page",
-            "ext4: submit one bio per page in writepages (Jan Kara's option 1)",
-            "thread 20181101 Jan Kara", "-", Status.PROPOSED),
-    EXT4_WRITEPAGES_PLUG_CALLBACK("ext4-writepages-plug-callback",
-            "ext4: hang the private io_bio on the plug (blk_check_plugged) so it is submitted when the flusher sleeps",
-            "thread 20181101 Jan Kara", "-", Status.PROPOSED),
-    // --- GUP / direct I/O (bug 1) ---
-    GUP_PIN_TRACKING("gup-pin-tracking",
-            "mm/gup: track FOLL_PIN pages (GUP_PIN_COUNTING_BIAS); no behaviour of its own",
-            "eddb1c228f79", "5.7", Status.MERGED),
-    VMSCAN_SKIP_PINNED_PRIVATE("vmscan-skip-pinned-private",
-            "mm/vmscan: reclaim keeps the buffers of maybe-DMA-pinned pages",
-            "d824ec2a1546", "6.4", Status.MERGED),
-    DIO_USES_PINS("dio-uses-pins",
-            "block, iomap, direct I/O: take user pages with pin_user_pages (FOLL_PIN)",
-            "v6.3-v6.5 series", "6.5", Status.MERGED),
-    SET_PAGE_DIRTY_LOCK_SIMULATES_FAULT("set-page-dirty-lock-simulates-fault",
-            "set_page_dirty_lock calls ->page_mkwrite-like preparation before dirtying (Jan Kara's proposal)",
-            "thread 20180103 Jan Kara", "-", Status.PROPOSED),
-    DEFER_BUFFER_RELEASE_TO_LAST_PUT("defer-buffer-release-to-last-put",
-            "Release page buffers only when the last reference is dropped (Dan Williams)",
-            "thread 20180103 Dan Williams", "-", Status.PROPOSED),
-    EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS("ext4-warn-not-bug-on-dirty-no-buffers",
-            "ext4: WARN and clean a dirty page without buffers instead of BUG",
-            "cc5095747edf", "6.4", Status.MERGED),
-    // --- iomap writeback errors (bug 2) ---
-    IOMAP_MKWRITE_EIO_ON_NOT_UPTODATE("iomap-mkwrite-eio-on-not-uptodate",
-            "iomap: page_mkwrite on a !Uptodate page fails with SIGBUS (Willy's proposal)",
-            "thread 20200617 Matthew Wilcox", "-", Status.PROPOSED),
-    UNMAP_ON_WRITEBACK_ERROR("unmap-on-writeback-error",
-            "iomap: unmap_mapping_range the page when writeback submission fails",
-            "thread 20200617 Dave Chinner", "-", Status.PROPOSED),
-    IOMAP_KEEP_UPTODATE_ON_ERROR("iomap-keep-uptodate-on-error",
-            "iomap: do not clear PageUptodate on a writeback error",
-            "e9c3a8e820ed", "5.19", Status.MERGED);
+public interface Patch {
+    /** The declaration: what a layer's enum constant stands for. */
+    Def def();
 
-    /** Whether and how a patch went upstream. */
-    public enum Status { MERGED, PROPOSED, REJECTED }
+    /** The user-facing id ({@code --patch +memcg-prealloc-pte}). */
+    default String id() {
+        return def().id();
+    }
 
-    public final String id;
-    public final String title;
-    public final String ref;
-    public final String version;
-    public final Status status;
+    /** One line: what changes. */
+    default String title() {
+        return def().title();
+    }
 
-    Patch(String id, String title, String ref, String version, Status status) {
-        this.id = id;
-        this.title = title;
-        this.ref = ref;
-        this.version = version;
-        this.status = status;
+    /** Where it comes from: the upstream commit, or the thread of a proposal. */
+    default Ref ref() {
+        return def().ref();
+    }
+
+    default Status status() {
+        return def().ref().commit() != null || def().ref().series() != null ? Status.MERGED : Status.PROPOSED;
+    }
+
+    /** The kernel file or directory the change touched ({@code mm/filemap.c}, {@code fs/ext4}). */
+    default String layer() {
+        return def().layer();
+    }
+
+    /** The first release that has it (merged patches), else null. */
+    default String since() {
+        return def().since();
+    }
+
+    /** The release whose change replaced it (a behaviour of old kernels), else null. */
+    default String until() {
+        return def().until();
+    }
+
+    /** Ids of patches this one needs to mean anything. */
+    default List<String> requires() {
+        return def().requires();
+    }
+
+    /** Ids of patches that change the same code another way: never both. */
+    default List<String> conflicts() {
+        return def().conflicts();
     }
 
     /**
-     * Looks a patch up by its user-facing id.
-     *
-     * @throws IllegalArgumentException with a one-line message listing the known ids
+     * Ids of patches whose change this one rewrites at the same site: with both, only this one's
+     * behaviour runs (a proposal written on top of a merged fix, say).
      */
-    public static Patch byId(String id) {
-        for (Patch p : values()) {
-            if (p.id.equals(id.toLowerCase(Locale.ROOT))) {
-                return p;
+    default List<String> overrides() {
+        return def().overrides();
+    }
+
+    /** Whether and how a patch went upstream. */
+    enum Status { MERGED, PROPOSED }
+
+    /**
+     * A patch's declaration.
+     *
+     * @param since     first release with it (merged), else null
+     * @param until     release that replaced it, else null
+     * @param requires  ids it needs
+     * @param conflicts ids it cannot be combined with
+     * @param overrides ids whose change it rewrites at the same site
+     */
+    record Def(String id, String title, Ref ref, String layer, String since, String until, List<String> requires,
+               List<String> conflicts, List<String> overrides) {
+        /** A merged change, in releases from {@code since} on. */
+        public static Def merged(String id, String title, Ref ref, String layer, String since) {
+            return new Def(id, title, ref, layer, since, null, List.of(), List.of(), List.of());
+        }
+
+        /** A proposal: in no release. */
+        public static Def proposed(String id, String title, Ref ref, String layer) {
+            return new Def(id, title, ref, layer, null, null, List.of(), List.of(), List.of());
+        }
+
+        public Def until(String release) {
+            return new Def(id, title, ref, layer, since, release, requires, conflicts, overrides);
+        }
+
+        public Def requires(String... ids) {
+            return new Def(id, title, ref, layer, since, until, List.of(ids), conflicts, overrides);
+        }
+
+        public Def conflicts(String... ids) {
+            return new Def(id, title, ref, layer, since, until, requires, List.of(ids), overrides);
+        }
+
+        public Def overrides(String... ids) {
+            return new Def(id, title, ref, layer, since, until, requires, conflicts, List.of(ids));
+        }
+    }
+
+    /**
+     * A normalised reference: a merged change is its commit (12 hex digits) and subject, or the
+     * release series that made it; a proposal is its mailing-list thread (date and author of the
+     * message, and the thread's subject).
+     */
+    record Ref(String commit, String series, String thread, String subject) {
+        public static Ref commit(String id, String subject) {
+            return new Ref(id, null, null, subject);
+        }
+
+        public static Ref series(String releases, String subject) {
+            return new Ref(null, releases, null, subject);
+        }
+
+        public static Ref thread(String dateAndAuthor, String subject) {
+            return new Ref(null, null, dateAndAuthor, subject);
+        }
+
+        @Override
+        public String toString() {
+            if (commit != null) {
+                return commit + " (\"" + subject + "\")";
             }
+            return series != null ? series + " series: " + subject : thread + ", \"" + subject + "\"";
         }
-        StringBuilder known = new StringBuilder();
-        for (Patch p : values()) {
-            known.append(known.length() == 0 ? "" : ", ").append(p.id);
-        }
-        throw new IllegalArgumentException("unknown patch '" + id + "' (known: " + known + ")");
     }
 }

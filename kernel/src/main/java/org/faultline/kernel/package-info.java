@@ -15,7 +15,7 @@
  *       {@link org.faultline.kernel.SpinLock}, {@link org.faultline.kernel.Completion}.</li>
  *   <li>{@link org.faultline.kernel.WaitForGraph} — deadlock and hung-task detection;
  *       {@link org.faultline.kernel.CallTrace} — kernel-style traces from Java stacks.</li>
- *   <li>{@link org.faultline.kernel.Patch}, {@link org.faultline.kernel.KernelProfile} — switchable behaviour.</li>
+ *   <li>{@link org.faultline.kernel.Patch}, {@link org.faultline.kernel.Patches}, {@link org.faultline.kernel.KernelProfile} — switchable behaviour: the interface, the registry of every layer's patches (declared where they act, found as {@link org.faultline.kernel.PatchProvider} services) and the eras.</li>
  * </ul>
  *
  * <p>Lock ordering (Java monitors, all leaf-level: nothing blocks or switches tasks under them):

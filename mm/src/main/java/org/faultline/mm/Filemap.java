@@ -3,8 +3,8 @@ package org.faultline.mm;
 import java.util.List;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelFunction;
+import org.faultline.kernel.KernelPatch;
 import org.faultline.kernel.KernelSource;
-import org.faultline.kernel.Patch;
 import org.faultline.kernel.Task;
 
 /**
@@ -15,11 +15,11 @@ import org.faultline.kernel.Task;
  * <p>Era-selected behaviour, at the places upstream changed it:
  * <ul>
  *   <li>{@link #waitOnPageBitCommon}: pre-5.9 recheck-and-loop vs 5.9–5.10 woken-without-recheck
- *       ({@link Patch#PAGE_WAIT_RECHECK}; the mechanism is {@link org.faultline.kernel.BitWait});</li>
- *   <li>{@link #waitOnPageWriteback}: {@code if} vs {@code while} ({@link Patch#WAIT_ON_PAGE_WRITEBACK_LOOPS});</li>
+ *       ({@link KernelPatch#PAGE_WAIT_RECHECK}; the mechanism is {@link org.faultline.kernel.BitWait});</li>
+ *   <li>{@link #waitOnPageWriteback}: {@code if} vs {@code while} ({@link MmPatch#WAIT_ON_PAGE_WRITEBACK_LOOPS});</li>
  *   <li>{@link #endPageWriteback}: clear then wake; with {@code get_page} around it
- *       ({@link Patch#END_PAGE_WRITEBACK_GET_PAGE}); or clear-and-wake under the i_pages lock
- *       ({@link Patch#CLEAR_AND_WAKE_ATOMIC}).</li>
+ *       ({@link MmPatch#END_PAGE_WRITEBACK_GET_PAGE}); or clear-and-wake under the i_pages lock
+ *       ({@link MmPatch#CLEAR_AND_WAKE_ATOMIC}).</li>
  * </ul>
  *
  * <p>Lock ordering (as in the kernel's header comment):
@@ -82,7 +82,7 @@ public final class Filemap {
      */
     public static void waitOnPageWriteback(Page p) {
         Kernel k = Task.current().kernel();
-        if (k.has(Patch.WAIT_ON_PAGE_WRITEBACK_LOOPS)) {
+        if (k.has(MmPatch.WAIT_ON_PAGE_WRITEBACK_LOOPS)) {
             while (p.writeback()) {
                 waitOnPageBit(p, Page.PG_WRITEBACK);
             }
@@ -110,7 +110,7 @@ public final class Filemap {
             p.clearFlag(Page.PG_RECLAIM);
             mm.vmscan().rotateReclaimablePage(p);
         }
-        if (k.has(Patch.CLEAR_AND_WAKE_ATOMIC)) {
+        if (k.has(MmPatch.CLEAR_AND_WAKE_ATOMIC)) {
             AddressSpace m = p.mapping();
             if (m != null) {
                 m.iPages.spinLock();
@@ -123,7 +123,7 @@ public final class Filemap {
             k.bugOn(!was, () -> "BUG_ON(!PageWriteback(page)) in end_page_writeback for " + p);
             return;
         }
-        boolean pin = k.has(Patch.END_PAGE_WRITEBACK_GET_PAGE);
+        boolean pin = k.has(MmPatch.END_PAGE_WRITEBACK_GET_PAGE);
         if (pin) {
             p.get();
         }

@@ -2,7 +2,6 @@ package org.faultline.mm;
 
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelSource;
-import org.faultline.kernel.Patch;
 import org.faultline.kernel.Task;
 
 /**
@@ -10,7 +9,7 @@ import org.faultline.kernel.Task;
  * faulting them in — for write when asked, which for a shared file mapping means
  * {@code ->page_mkwrite} — as direct I/O does with its user buffer.
  *
- * <p>With {@link Patch#GUP_PIN_TRACKING} (v5.7) a FOLL_PIN reference adds
+ * <p>With {@link MmPatch#GUP_PIN_TRACKING} (v5.7) a FOLL_PIN reference adds
  * {@link Page#GUP_PIN_COUNTING_BIAS} so {@code page_maybe_dma_pinned()} can see it; before, a pin is
  * a plain reference.
  */
@@ -54,7 +53,7 @@ public final class Gup {
                 continue; // follow again
             }
             mm.mmapSem.upRead();
-            if ((gupFlags & FOLL_PIN) != 0 && k().has(Patch.GUP_PIN_TRACKING)) {
+            if ((gupFlags & FOLL_PIN) != 0 && k().has(MmPatch.GUP_PIN_TRACKING)) {
                 p.refAdd(Page.GUP_PIN_COUNTING_BIAS - 1); // followPage took one reference already
             }
             pages[done++] = p;
@@ -96,7 +95,7 @@ public final class Gup {
 
     /** unpin_user_page(). */
     public static void unpinUserPage(Page p) {
-        if (k().has(Patch.GUP_PIN_TRACKING)) {
+        if (k().has(MmPatch.GUP_PIN_TRACKING)) {
             p.refAdd(-(Page.GUP_PIN_COUNTING_BIAS - 1));
         }
         putPage(p);

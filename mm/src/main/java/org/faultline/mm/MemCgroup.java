@@ -3,7 +3,6 @@ package org.faultline.mm;
 import java.util.concurrent.atomic.AtomicLong;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelSource;
-import org.faultline.kernel.Patch;
 import org.faultline.kernel.Task;
 
 /**
@@ -13,7 +12,7 @@ import org.faultline.kernel.Task;
  * lists first ({@code try_to_free_mem_cgroup_pages}), which is where bug 3's wait happens.
  *
  * <p>v1 (legacy) and v2 differ for reclaim: v1 reclaim is not "sane" ({@code sane_reclaim()} false),
- * so it may wait on a page under writeback; v2 (patch {@code memcg-v2}, or a cgroup created as v2)
+ * so it may wait on a page under writeback; v2 (a cgroup created as v2: {@code memcg NAME LIMIT v2})
  * never waits. Tasks belong to a memcg through {@link #attach}.
  */
 @KernelSource("mm/memcontrol.c")
@@ -49,7 +48,7 @@ public final class MemCgroup {
 
     /** cgroup_subsys_on_dfl(memory_cgrp_subsys): v2 semantics for this memcg. */
     public boolean onDfl() {
-        return v2 || mm.kernel().has(Patch.MEMCG_V2);
+        return v2;
     }
 
     public long usagePages() {

@@ -3,7 +3,6 @@ package org.faultline.mm;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;
-import org.faultline.kernel.Patch;
 import org.faultline.kernel.Task;
 
 /**
@@ -15,7 +14,7 @@ import org.faultline.kernel.Task;
  *
  * <p>Bug 3 lives here: {@code alloc_set_pte} allocates the page table ({@code pte_alloc_one},
  * {@code GFP_KERNEL_ACCOUNT}, so a memcg charge that may reclaim and wait on writeback) while the
- * faulted page is locked — unless {@link Patch#MEMCG_PREALLOC_PTE} (63f3655f9501) preallocated it in
+ * faulted page is locked — unless {@link MmPatch#MEMCG_PREALLOC_PTE} (63f3655f9501) preallocated it in
  * {@code __do_fault} before any page lock.
  *
  * <p>Deviations: one page-table lock per mm; no THP, no fault-around, no swap (anonymous pages are
@@ -98,7 +97,7 @@ public final class Memory {
      */
     @KernelFunction("__do_fault")
     static int doFaultCommon(VmFault vmf) {
-        if (k().has(Patch.MEMCG_PREALLOC_PTE) && pmdNone(vmf) && vmf.preallocPte == null) {
+        if (k().has(MmPatch.MEMCG_PREALLOC_PTE) && pmdNone(vmf) && vmf.preallocPte == null) {
             vmf.preallocPte = pteAllocOne(vmf.vma.mm);
             if (vmf.preallocPte == null) {
                 return VM_FAULT_OOM;

@@ -123,7 +123,7 @@ public final class Mm {
     /**
      * Creates a child memcg of the root (mkdir in the memory controller).
      *
-     * @param v2 v2 (unified hierarchy) semantics; v1 otherwise, unless the kernel has {@code memcg-v2}
+     * @param v2 v2 (unified hierarchy) semantics; v1 (legacy) otherwise
      */
     public MemCgroup createMemcg(String name, long limitPages, boolean v2) {
         MemCgroup m = new MemCgroup(this, name, false, v2, limitPages);

@@ -83,7 +83,7 @@ public final class PageWriteback {
      * set_page_dirty_lock(): lock_page, set_page_dirty, unlock_page — as direct I/O completion uses it.
      * It makes no {@code ->page_mkwrite} call and does not check for buffers (the root of bug 1).
      *
-     * <p>With {@link org.faultline.kernel.Patch#SET_PAGE_DIRTY_LOCK_SIMULATES_FAULT} (Jan Kara's
+     * <p>With {@link MmPatch#SET_PAGE_DIRTY_LOCK_SIMULATES_FAULT} (Jan Kara's
      * proposal, Jan 2018: "'simulate' a writeable page fault in set_page_dirty_lock()") a file page
      * first goes through the filesystem's {@code ->page_mkwrite}, with no VMA, so it gets its buffers
      * and blocks back before it is dirtied.
@@ -91,7 +91,7 @@ public final class PageWriteback {
     public static boolean setPageDirtyLock(Page p) {
         AddressSpace m = p.mapping();
         if (m != null && m.vmOps() != null && m.vmOps().hasPageMkwrite()
-                && k().has(org.faultline.kernel.Patch.SET_PAGE_DIRTY_LOCK_SIMULATES_FAULT)) {
+                && k().has(MmPatch.SET_PAGE_DIRTY_LOCK_SIMULATES_FAULT)) {
             VmFault vmf = new VmFault(p);
             p.cleanedSinceMkwrite = false; // the filesystem is told of the write
             int r = m.vmOps().pageMkwrite(vmf);

@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;
-import org.faultline.kernel.Patch;
 import org.faultline.kernel.Task;
 import org.faultline.kernel.TaskKind;
 import org.faultline.kernel.WaitQueue;
@@ -22,10 +21,10 @@ import org.faultline.kernel.WaitTarget;
  *   <li>{@code sane_reclaim()} (global reclaim, or a v2 memcg), or the page not yet PG_reclaim, or
  *       no {@code __GFP_FS}: mark it PG_reclaim and move on — never wait;</li>
  *   <li>otherwise (legacy memcg reclaim): unlock and {@code wait_on_page_writeback} — the wait of
- *       bug 3. {@link Patch#VMSCAN_NO_WRITEBACK_WAIT_LEGACY_MEMCG} removes it.</li>
+ *       bug 3. {@link MmPatch#VMSCAN_NO_WRITEBACK_WAIT_LEGACY_MEMCG} removes it.</li>
  * </ol>
  * Dirty file pages are written ({@code pageout}) only by kswapd, and with
- * {@link Patch#VMSCAN_SKIP_PINNED_PRIVATE} (v6.4) pages that may be DMA-pinned keep their buffers.
+ * {@link MmPatch#VMSCAN_SKIP_PINNED_PRIVATE} (v6.4) pages that may be DMA-pinned keep their buffers.
  *
  * <p>Deviations: no swap (anonymous pages are never reclaimed), no shrinkers, no THP, one node.
  */
@@ -385,7 +384,7 @@ public final class Vmscan {
                     activateLocked(p, ret);
                     continue;
                 } else if (saneReclaim(sc) || !p.reclaim() || !mayEnterFs
-                        || k.has(Patch.VMSCAN_NO_WRITEBACK_WAIT_LEGACY_MEMCG)) {
+                        || k.has(MmPatch.VMSCAN_NO_WRITEBACK_WAIT_LEGACY_MEMCG)) {
                     p.setFlag(Page.PG_RECLAIM); // case 2
                     stat[1]++;
                     activateLocked(p, ret);
@@ -452,11 +451,11 @@ public final class Vmscan {
                 }
             }
             if (p.hasPrivate()) {
-                if (k.has(Patch.VMSCAN_SKIP_PINNED_PRIVATE) && mapping != null && p.maybeDmaPinned()) {
+                if (k.has(MmPatch.VMSCAN_SKIP_PINNED_PRIVATE) && mapping != null && p.maybeDmaPinned()) {
                     activateLocked(p, ret); // d824ec2a1546: a pinned page keeps its buffers
                     continue;
                 }
-                if (k.has(Patch.DEFER_BUFFER_RELEASE_TO_LAST_PUT) && mapping != null && p.count() > 3) {
+                if (k.has(MmPatch.DEFER_BUFFER_RELEASE_TO_LAST_PUT) && mapping != null && p.count() > 3) {
                     // Dan Williams' proposal: someone besides the cache, the buffers and reclaim
                     // holds the page (a GUP user): leave the buffers until that reference goes
                     keepLocked(p, ret);

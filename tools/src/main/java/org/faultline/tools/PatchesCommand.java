@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.Patch;
+import org.faultline.kernel.Patches;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -22,12 +23,22 @@ final class PatchesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Table t = new Table("ID", "STATUS", "UPSTREAM", "VERSION", "PROFILE", "TITLE");
-        for (Patch p : Patch.values()) {
+        Table t = new Table("ID", "STATUS", "WHERE", "PROFILE", "NEEDS", "TITLE");
+        for (Patch p : Patches.all()) {
             String first = KernelProfile.firstWith(p);
-            t.row(p.id, p.status.name().toLowerCase(Locale.ROOT), p.ref, p.version, first == null ? "-" : first, p.title);
+            String rel = (p.requires().isEmpty() ? "-" : String.join(",", p.requires()))
+                    + (p.conflicts().isEmpty() ? "" : " / not with " + String.join(",", p.conflicts()))
+                    + (p.overrides().isEmpty() ? "" : " / overrides " + String.join(",", p.overrides()));
+            String status = p.until() != null ? "before " + p.until()
+                    : p.status().name().toLowerCase(Locale.ROOT) + (p.since() == null ? "" : " " + p.since());
+            t.row(p.id(), status, p.layer(), first == null ? "-" : first, rel, p.title());
         }
         t.print(out, "");
+        out.println();
+        out.println("upstream:");
+        for (Patch p : Patches.all()) {
+            out.println("  " + p.id() + ": " + p.ref());
+        }
         out.flush();
         return 0;
     }

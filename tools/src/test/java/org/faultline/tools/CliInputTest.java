@@ -189,9 +189,9 @@ class CliInputTest {
         assertTrue(fixed.out().contains("the failure did not reproduce with --patch +iomap-mkwrite-eio-on-not-uptodate"),
                 fixed::toString);
         // a patch unrelated to the bug: the same failure, and replay says the patch does not remove it
-        Run same = run("replay", sched, "--patch", "+memcg-v2");
+        Run same = run("replay", sched, "--patch", "+vmscan-no-writeback-wait-legacy-memcg");
         assertEquals(4, same.code(), same::toString);
-        assertTrue(same.out().contains("same failure as recorded, with --patch +memcg-v2"), same::toString);
+        assertTrue(same.out().contains("same failure as recorded, with --patch +vmscan-no-writeback-wait-legacy-memcg"), same::toString);
         // a fix that changes the interleaving: one line naming the step and the explore command to run instead
         Run diverged = run("replay", sched, "--patch", "+iomap-keep-uptodate-on-error");
         assertOneLineError(diverged, "replay diverged with --patch +iomap-keep-uptodate-on-error at schedule step ",

@@ -299,6 +299,9 @@ class FaultlineCliTest {
         assertOneLineError(run("boot", "--image", raw, "--kernel", "9.9"), "unknown kernel profile '9.9'", "6.6");
         assertOneLineError(run("boot", "--image", raw, "--patch", "+no-such"), "unknown patch 'no-such'");
         assertOneLineError(run("boot", "--image", raw, "--patch", "-no-such"), "unknown patch 'no-such'");
+        assertOneLineError(run("boot", "--image", raw, "--kernel", "4.20", "--patch", "+dio-uses-pins"),
+                "patch dio-uses-pins requires gup-pin-tracking");
+        assertOneLineError(run("boot", "--image", raw, "--patch", "+memcg-v2"), "'memcg-v2' is configuration, not a patch");
         assertOneLineError(run("boot", "--image", raw, "--ram", "4k"), "--ram");
         assertOneLineError(run("boot", "--image", raw), "bad superblock magic");
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(Path.of(raw))), "a refused image is not written");
@@ -316,9 +319,13 @@ class FaultlineCliTest {
                 row = l;
             }
         }
-        assertTrue(row != null && row.contains("63f3655f9501") && row.contains("merged") && row.contains("5.8"), r::toString);
+        assertTrue(row != null && row.contains("merged 5.0") && row.contains("mm/memory.c") && row.contains(" 5.8 "),
+                r::toString);
+        assertTrue(r.out().contains("  memcg-prealloc-pte: 63f3655f9501 (\"mm, memcg: fix reclaim deadlock with writeback\")"),
+                r::toString);
         assertTrue(lines(r.out())[0].startsWith("ID "), r::toString);
-        assertEquals(org.faultline.kernel.Patch.values().length + 1, lines(r.out()).length, r::toString);
+        int n = org.faultline.kernel.Patches.all().size();
+        assertEquals(2 * n + 3, lines(r.out()).length, r::toString);
     }
 
     @Test
@@ -326,10 +333,13 @@ class FaultlineCliTest {
         Run r = run("profiles");
         assertEquals(0, r.code(), r::toString);
         for (var p : org.faultline.kernel.KernelProfile.builtIn()) {
-            assertTrue(r.out().contains("\n" + p.name() + ":") || r.out().startsWith(p.name() + ":")
-                    || r.out().contains("\n" + p.name() + " (default):"), () -> p.name() + "\n" + r);
+            assertTrue(java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(p.name()) + "( \\(default\\))?[:,]")
+                    .matcher(r.out()).find(), () -> p.name() + "\n" + r);
         }
         assertTrue(r.out().contains("6.6 (default)"), r::toString);
         assertTrue(r.out().contains("wait-on-page-writeback-loops"), r::toString);
+        assertTrue(r.out().contains("4.20, also 4.16: "), "an alias is shown with its profile: " + r);
+        assertTrue(r.out().contains("since 5.8: -page-wait-recheck +end-page-writeback-get-page")
+                || r.out().contains("since 5.8: +end-page-writeback-get-page -page-wait-recheck"), r::toString);
     }
 }

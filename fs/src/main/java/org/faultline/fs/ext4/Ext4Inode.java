@@ -15,7 +15,6 @@ import org.faultline.fs.iomap.IomapOps;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;
-import org.faultline.kernel.Patch;
 import org.faultline.kernel.Task;
 import org.faultline.mm.AddressSpace;
 import org.faultline.mm.AddressSpaceOperations;
@@ -39,9 +38,9 @@ import org.faultline.mm.WritebackControl;
  *
  * <p>Named after fs/ext4/inode.c; "Ext4Inode" rather than "Inode" so it does not shadow the VFS inode.
  *
- * <p>Patches at their upstream sites: {@link Patch#EXT4_SUBMIT_BIO_ON_TRYLOCK_FAIL},
- * {@link Patch#EXT4_BIO_PER_PAGE} and {@link Patch#EXT4_WRITEPAGES_PLUG_CALLBACK} (bug 3);
- * {@link Patch#EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS} (bug 1's crash becomes a warning and lost data).
+ * <p>Patches at their upstream sites: {@link Ext4Patch#EXT4_SUBMIT_BIO_ON_TRYLOCK_FAIL},
+ * {@link Ext4Patch#EXT4_BIO_PER_PAGE} and {@link Ext4Patch#EXT4_WRITEPAGES_PLUG_CALLBACK} (bug 3);
+ * {@link Ext4Patch#EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS} (bug 1's crash becomes a warning and lost data).
  */
 @KernelSource("fs/ext4/inode.c")
 final class Ext4Inode implements VmOperations, IomapOps {
@@ -359,7 +358,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
                     if (mpd.mapLen > 0 && mpd.nextPage != page.index()) {
                         return 0; // cannot merge: map what we have
                     }
-                    if (k().has(Patch.EXT4_SUBMIT_BIO_ON_TRYLOCK_FAIL)) {
+                    if (k().has(Ext4Patch.EXT4_SUBMIT_BIO_ON_TRYLOCK_FAIL)) {
                         if (!Filemap.trylockPage(page)) { // Liu Bo: send pending writes before sleeping
                             PageIo.ext4IoSubmit(mpd.io);
                             Filemap.lockPage(page);
@@ -373,7 +372,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
                     }
                     Filemap.waitOnPageWriteback(page);
                     k().bugOn(page.writeback());
-                    if (k().has(Patch.EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS) && !Buffer.pageHasBuffers(page)) {
+                    if (k().has(Ext4Patch.EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS) && !Buffer.pageHasBuffers(page)) {
                         k().printk("EXT4-fs warning (device " + es.bdev.name() + "): mpage_prepare_extent_to_map: inode #"
                                 + mpd.inode.ino() + ": comm " + Task.current().comm() + ": page " + page.index()
                                 + " does not have buffers attached");
@@ -465,7 +464,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
             len = Page.PAGE_SIZE; // not the tail page
         }
         int err = PageIo.ext4BioWritePage(mpd.io, page, len, false);
-        if (k().has(Patch.EXT4_BIO_PER_PAGE)) {
+        if (k().has(Ext4Patch.EXT4_BIO_PER_PAGE)) {
             PageIo.ext4IoSubmit(mpd.io);
         }
         if (err == 0) {
@@ -564,7 +563,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
         Inode inode = PageIo.inodeOf(page);
         long size = inode.iSize();
         int len = page.index() == size >> Page.PAGE_SHIFT ? (int) (size & (Page.PAGE_SIZE - 1)) : Page.PAGE_SIZE;
-        if (k().has(Patch.EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS) && !Buffer.pageHasBuffers(page)) {
+        if (k().has(Ext4Patch.EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS) && !Buffer.pageHasBuffers(page)) {
             k().printk("EXT4-fs warning (device " + es.bdev.name() + "): ext4_writepage: inode #" + inode.ino()
                     + ": page " + page.index() + " does not have buffers attached");
             page.clearFlag(Page.PG_DIRTY);

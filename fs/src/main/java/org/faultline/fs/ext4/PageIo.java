@@ -12,7 +12,6 @@ import org.faultline.fs.Inode;
 import org.faultline.fs.SuperBlock;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelSource;
-import org.faultline.kernel.Patch;
 import org.faultline.kernel.Task;
 import org.faultline.mm.Filemap;
 import org.faultline.mm.Mm;
@@ -26,7 +25,7 @@ import org.faultline.mm.WritebackControl;
  * next buffer is not contiguous, the bio is full, or the caller is done. Until then the pages'
  * PG_writeback is owed by a bio nobody has submitted: bug 3's first half.
  *
- * <p>{@link Patch#EXT4_WRITEPAGES_PLUG_CALLBACK} (Jan Kara's idea) hangs the io_bio on the task's
+ * <p>{@link Ext4Patch#EXT4_WRITEPAGES_PLUG_CALLBACK} (Jan Kara's idea) hangs the io_bio on the task's
  * plug with {@code blk_check_plugged}, so it is submitted when the flusher sleeps.
  */
 @KernelSource("fs/ext4/page-io.c")
@@ -136,7 +135,7 @@ final class PageIo {
         io.ioBio = Bio.bioAlloc(io.es.bdev, Bio.Op.WRITE, flags, sector, Bio.BIO_MAX_PAGES);
         io.ioBio.setEndIo(PageIo::ext4EndBio);
         Kernel k = io.es.k;
-        if (k.has(Patch.EXT4_WRITEPAGES_PLUG_CALLBACK)) {
+        if (k.has(Ext4Patch.EXT4_WRITEPAGES_PLUG_CALLBACK)) {
             Plug.blkCheckPlugged(k, io, () -> new PlugCallback() {
                 @Override
                 public Object owner() {

@@ -11,7 +11,6 @@ import org.faultline.fs.Inode;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;
-import org.faultline.kernel.Patch;
 import org.faultline.kernel.Task;
 import org.faultline.mm.AddressSpace;
 import org.faultline.mm.AddressSpaceOperations;
@@ -35,9 +34,9 @@ import org.faultline.mm.WritebackControl;
  * the page is in an ioend, the page is discarded, loses PG_uptodate and is unlocked — still mapped
  * into user space. A later store faults into {@link #iomapPageMkwrite}, whose actor warns
  * {@code WARN_ON_ONCE(!PageUptodate(page))} and dirties it anyway. Switchable fixes:
- * {@link Patch#IOMAP_KEEP_UPTODATE_ON_ERROR} (e9c3a8e820ed, v5.19: do not clear Uptodate),
- * {@link Patch#IOMAP_MKWRITE_EIO_ON_NOT_UPTODATE} (Willy: -EIO → SIGBUS instead of the WARN),
- * {@link Patch#UNMAP_ON_WRITEBACK_ERROR} (unmap_mapping_range from the submission path).
+ * {@link IomapPatch#IOMAP_KEEP_UPTODATE_ON_ERROR} (e9c3a8e820ed, v5.19: do not clear Uptodate),
+ * {@link IomapPatch#IOMAP_MKWRITE_EIO_ON_NOT_UPTODATE} (Willy: -EIO → SIGBUS instead of the WARN),
+ * {@link IomapPatch#UNMAP_ON_WRITEBACK_ERROR} (unmap_mapping_range from the submission path).
  *
  * <p>Deviations: a block size equal to the page size; one bio per contiguous run of pages (the
  * ioend); no readahead.
@@ -206,7 +205,7 @@ public final class BufferedIo {
 
     /** iomap_page_mkwrite_actor() (non-buffer-head path). */
     private static int iomapPageMkwriteActor(Page page) {
-        if (k().has(Patch.IOMAP_MKWRITE_EIO_ON_NOT_UPTODATE)) {
+        if (k().has(IomapPatch.IOMAP_MKWRITE_EIO_ON_NOT_UPTODATE)) {
             if (!page.uptodate()) {
                 return -Errno.EIO; // Willy's patch: the storing task gets SIGBUS
             }
@@ -294,11 +293,11 @@ public final class BufferedIo {
             k().printk(inode.sb().id() + ": page discard on page pfn " + page.pfn() + ", inode " + inode.ino()
                     + ", offset " + fileOffset + ".");
             wpc.ops.discardPage(page);
-            if (k().has(Patch.UNMAP_ON_WRITEBACK_ERROR)) {
+            if (k().has(IomapPatch.UNMAP_ON_WRITEBACK_ERROR)) {
                 Memory.unmapMappingRange(page.mapping(), page.index(), 1); // Willy/Dave's proposal
             }
             if (count == 0) {
-                if (!k().has(Patch.IOMAP_KEEP_UPTODATE_ON_ERROR)) {
+                if (!k().has(IomapPatch.IOMAP_KEEP_UPTODATE_ON_ERROR)) {
                     page.clearFlag(Page.PG_UPTODATE);
                 }
                 Filemap.unlockPage(page);

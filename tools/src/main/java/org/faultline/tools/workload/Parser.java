@@ -18,7 +18,7 @@ import org.faultline.fs.Errno;
 import org.faultline.fs.File;
 import org.faultline.fs.Syscalls;
 import org.faultline.kernel.KernelProfile;
-import org.faultline.kernel.Patch;
+import org.faultline.kernel.Patches;
 
 /**
  * The workload parser: one statement per line, {@code #} starts a comment, indentation is for the
@@ -175,7 +175,7 @@ final class Parser {
                 case "patch" -> {
                     for (String p : value.split("[,\\s]+")) {
                         if (!p.isEmpty()) {
-                            Patch.byId(p.startsWith("+") || p.startsWith("-") ? p.substring(1) : p);
+                            Patches.byId(p.startsWith("+") || p.startsWith("-") ? p.substring(1) : p);
                         }
                     }
                 }

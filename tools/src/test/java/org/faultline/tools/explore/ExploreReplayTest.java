@@ -52,7 +52,7 @@ class ExploreReplayTest {
     @Test
     void scheduleFileRoundTrips() throws Exception {
         Explorer.Found f = explore("5.8", List.of(), 5);
-        ScheduleFile sf = new ScheduleFile("mkwrite-not-uptodate-after-eio", "5.8", List.of("+memcg-v2"), "random seed=0",
+        ScheduleFile sf = new ScheduleFile("mkwrite-not-uptodate-after-eio", "5.8", List.of("+ext4-bio-per-page"), "random seed=0",
                 "CORRUPTION", f.result().fatal().title(), "0123456789abcdef", f.result().schedule());
         java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "sched-test"));
         java.nio.file.Path p1 = sf.writeNew(dir, "x");
@@ -61,7 +61,7 @@ class ExploreReplayTest {
         ScheduleFile back = ScheduleFile.parse(java.nio.file.Files.readString(p1));
         assertEquals(sf.schedule().encode(), back.schedule().encode());
         assertEquals(sf.failureTitle(), back.failureTitle());
-        assertEquals(List.of("+memcg-v2"), back.patches());
+        assertEquals(List.of("+ext4-bio-per-page"), back.patches());
         assertEquals("0123456789abcdef", back.workloadDigest());
     }
 }

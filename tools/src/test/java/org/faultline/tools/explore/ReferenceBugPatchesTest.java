@@ -1,6 +1,7 @@
 package org.faultline.tools.explore;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import java.util.List;
 import org.faultline.kernel.Failure;
 import org.faultline.kernel.Pct;
 import org.faultline.kernel.RandomWalk;
+import org.faultline.mm.MmPatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +26,10 @@ import org.junit.jupiter.api.Test;
 class ReferenceBugPatchesTest {
     /** The first failure in seeds [from, from + n), explored as the command line does; or null. */
     static Explorer.Found window(String scenario, List<String> patches, int depth, long from, long n) {
-        Scenario sc = Scenarios.byName(scenario);
+        return window(Scenarios.byName(scenario), patches, depth, from, n);
+    }
+
+    static Explorer.Found window(Scenario sc, List<String> patches, int depth, long from, long n) {
         Explorer ex = new Explorer(sc, sc.kernel(null, patches), 200_000);
         long k = Math.max(100, ex.run(new RandomWalk(0)).decisions());
         return ex.explore(from, n, s -> new Pct(s, depth, k), i -> { });
@@ -88,14 +93,22 @@ class ReferenceBugPatchesTest {
     private static final String BUG3 = "fault-vs-writepages-memcg-deadlock";
 
     @Test
-    void bug3IsFoundInItsWindowAndNotWithItsFixes() {
+    void bug3IsFoundInItsWindowAndNotWithItsFixes() throws Exception {
         Explorer.Found f = window(BUG3, List.of(), 2, 1680, 20);
         assertKind(Failure.Kind.DEADLOCK, f, "the window contains the failing seed 1691 on 4.20");
         for (String p : List.of("+memcg-prealloc-pte", "+ext4-submit-bio-on-trylock-fail", "+ext4-bio-per-page",
-                "+ext4-writepages-plug-callback", "+vmscan-no-writeback-wait-legacy-memcg", "+memcg-v2")) {
+                "+ext4-writepages-plug-callback", "+vmscan-no-writeback-wait-legacy-memcg")) {
             Explorer.Found g = window(BUG3, List.of(p), 2, 1680, 20);
             assertNull(g, () -> p + ": " + g.result().fatal().report());
         }
+        // cgroup v2 (configuration, not a patch): the same workload with its memcg on the unified hierarchy
+        Scenario v1 = Scenarios.byName(BUG3);
+        String text = v1.text().replace("memcg app 160k v1", "memcg app 160k v2");
+        assertNotEquals(v1.text(), text, "the scenario declares its memcg as v1");
+        Scenario v2 = new Scenario(v1.name(), v1.description(), v1.bug(),
+                org.faultline.tools.workload.Workload.parse(text, v1.name() + ".wl"), text);
+        Explorer.Found g = window(v2, List.of(), 2, 1680, 20);
+        assertNull(g, () -> "memcg v2: " + g.result().fatal().report());
     }
 
     // bug 4: PCT depth 3 finds it at seed 96; the page-reuse variant, PCT depth 2, at seed 529
@@ -119,7 +132,7 @@ class ReferenceBugPatchesTest {
         // 5.10 has 073861ed77b6 (end-page-writeback-get-page): the stale wake-up of a live page is found
         // above all the same. The reuse variant takes it out (5.10-rc) and is found; with it back, the
         // frame cannot be freed between clear and wake, and nothing is found
-        assertTrue(Scenarios.byName(BUG4).kernel(null, List.of()).has(org.faultline.kernel.Patch.END_PAGE_WRITEBACK_GET_PAGE));
+        assertTrue(Scenarios.byName(BUG4).kernel(null, List.of()).has(MmPatch.END_PAGE_WRITEBACK_GET_PAGE));
         Explorer.Found f = window(BUG4_REUSE, List.of(), 2, 520, 20);
         assertKind(Failure.Kind.BUG, f, "the window contains the reuse variant's failing seed 529");
         assertEquals("kernel BUG at mm/page-writeback.c!", f.result().fatal().title());

@@ -13,9 +13,9 @@ import java.util.Set;
 import org.faultline.fs.Errno;
 import org.faultline.fs.File;
 import org.faultline.fs.Syscalls;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** The workload format: what parses into what, and the exact message of every kind of mistake. */
 class WorkloadParseTest {
@@ -93,7 +93,7 @@ class WorkloadParseTest {
                 # the boot layer reads these
                 set ram 64M
                 set kernel 4.20
-                set patch +memcg-v2
+                set patch +ext4-bio-per-page
                 set patch -gup-pin-tracking,+dio-uses-pins
                 set fail-write /a nth=1 EIO
                 set fail-write /b count=2 nth=3 ENOSPC
@@ -109,7 +109,7 @@ class WorkloadParseTest {
                 """, "s.wl");
         assertEquals(List.of("ram", "kernel", "patch", "fail-write", "seed", "iomap", "memcg-limit"),
                 List.copyOf(w.settings().keySet()));
-        assertEquals("+memcg-v2,-gup-pin-tracking,+dio-uses-pins", w.settings().get("patch"));
+        assertEquals("+ext4-bio-per-page,-gup-pin-tracking,+dio-uses-pins", w.settings().get("patch"));
         assertEquals(List.of("/a nth=1 EIO", "/b count=2 nth=3 ENOSPC"), w.settingValues("fail-write"));
         assertEquals(List.of(new FailWrite("/a", 1, 1, 5), new FailWrite("/b", 3, 2, 28)), w.failWrites());
         assertEquals(6, w.settingLine("fail-write"));
