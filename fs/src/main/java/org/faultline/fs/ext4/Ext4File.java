@@ -151,10 +151,11 @@ final class Ext4File implements FileOperations {
      * ext4_zero_range() (fs/ext4/extents.c, 6.6): first preallocate the whole range, its partial
      * edge blocks included, so that ENOSPC fails the call before anything is zeroed; then drop the
      * cached whole blocks and turn them into unwritten extents; then zero the partial edge blocks
-     * through the page cache. The size grows with the preallocation. Deviations: the range is written back before
-     * its pages go (6.6 does so only for data=journal; the data is zeroed either way, and no delayed
-     * page is left for the truncation to drop), and the whole blocks are freed and preallocated anew
-     * rather than converted in place (the same number of blocks; another placement).
+     * through the page cache. The size grows with the preallocation. Nothing is written back first
+     * (6.6 does so only for data=journal): dirty pages of the whole blocks are dropped (their delayed
+     * reservations released by invalidatepage), those at the edges stay dirty, with what a mapping
+     * stored past EOF. Deviation: the whole blocks are freed and preallocated anew rather than
+     * converted in place (the same number of blocks; another placement).
      */
     private void ext4ZeroRange(Inode inode, long offset, long len, boolean keep) {
         long end = offset + len;
@@ -162,8 +163,6 @@ final class Ext4File implements FileOperations {
         long endFull = end / BS * BS;
         long roundStart = offset / BS;
         long roundEnd = (end + BS - 1) / BS; // exclusive, in blocks
-        Filemap.filemapFdatawriteRange(inode.mapping(), offset, end - 1, WritebackControl.SyncMode.WB_SYNC_ALL);
-        Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end - 1);
         if (offset % BS != 0 || end % BS != 0) { // preallocate the range including the unaligned edges
             ext4AllocFileBlocks(inode, roundStart, roundEnd - roundStart, end, keep);
         }

@@ -57,11 +57,14 @@ final class FileTracker {
         return false;
     }
 
-    /** The files statement {@code text} acts on (through its handles and mappings), before it runs. */
+    /**
+     * The files statement {@code text} acts on — through its handles and mappings, or by path
+     * ({@code stat}, {@code unlink}, {@code rename}) — before it runs.
+     */
     List<Integer> files(String text) {
         List<Integer> out = new ArrayList<>();
         for (String tok : words(text)) {
-            Integer id = handles.get(tok.replaceFirst("\\+.*", ""));
+            Integer id = tok.startsWith("/") ? paths.get(tok) : handles.get(tok.replaceFirst("\\+.*", ""));
             if (id != null && !out.contains(id)) {
                 out.add(id);
             }

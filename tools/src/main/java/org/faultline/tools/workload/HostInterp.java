@@ -32,8 +32,9 @@ import org.faultline.nativeio.LibC;
  * beyond EOF, SIGSEGV on a read-only or absent mapping) is not made: it returns EFAULT, as Faultline
  * reports such faults; a store through a shared mapping to a range with holes when the file system
  * is nearly full (the write fault might find no block: SIGBUS) is not made either: EFAULT.
- * {@code drop-caches} drops the clean page cache of the open files
- * ({@code POSIX_FADV_DONTNEED}) rather than the whole host's. {@code anon} maps and touches memory
+ * {@code drop-caches} is {@code echo 1 > /proc/sys/vm/drop_caches} (the host's whole clean page cache;
+ * dirty pages stay), or, where that is not allowed, {@code POSIX_FADV_DONTNEED} on the open files,
+ * which writes their dirty pages back first. {@code anon} maps and touches memory
  * but creates no pressure. Barriers, sleeps and yields are no-ops (one task).
  */
 public final class HostInterp {
@@ -157,6 +158,21 @@ public final class HostInterp {
             long rc = ForkGuard.call(() -> call(inner, env));
             steps.add(new StepResult(s.line(), s.text() + env.describe(), rc, lastData));
             lastData = null;
+        }
+    }
+
+    private static final Path DROP_CACHES = Path.of("/proc/sys/vm/drop_caches");
+
+    /**
+     * {@code echo 1 > /proc/sys/vm/drop_caches}, as the statement means: the clean page cache goes,
+     * dirty pages stay dirty (the host's whole cache: slower, not different). False if not allowed.
+     */
+    private static boolean dropCaches() {
+        try {
+            Files.writeString(DROP_CACHES, "1\n");
+            return true;
+        } catch (IOException | SecurityException e) {
+            return false;
         }
     }
 
@@ -308,7 +324,10 @@ public final class HostInterp {
             }
         }
         if (s instanceof Stmt.DropCaches) {
-            for (Handle h : handles.values()) {
+            if (dropCaches()) {
+                return 0;
+            }
+            for (Handle h : handles.values()) { // not root: the nearest thing, which also writes dirty pages back
                 if (h.fd >= 0) {
                     LibC.posix_fadvise(h.fd, 0, 0, LibC.POSIX_FADV_DONTNEED);
                 }

@@ -110,5 +110,6 @@ class HostInterpTest {
         t.apply("open h4 /e/a append wronly", 6);
         t.markChanged("expect-error write h4 0 10 zero ENOSPC|ok");
         assertTrue(t.changed(1, 1 << 20), "an O_APPEND write may have landed anywhere");
+        assertEquals(List.of(1), t.files("stat /e/a"), "a statement naming the file by path");
     }
 }
