@@ -142,6 +142,7 @@ final class Ext4File implements FileOperations {
         long end = offset + len - 1;
         Filemap.filemapFdatawriteRange(inode.mapping(), offset, end, WritebackControl.SyncMode.WB_SYNC_ALL);
         Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end);
+        ext4UpdateDisksizeBeforePunch(inode, offset, len);
         Truncate.truncatePagecacheRange(inode.mapping(), offset, end);
         Ext4Inode.ext4ZeroPartialBlocks(es, inode, offset, len, (inode.iSize() + BS - 1) / BS * BS);
         removeWholeBlocks(inode, offset, len);
@@ -167,11 +168,31 @@ final class Ext4File implements FileOperations {
             ext4AllocFileBlocks(inode, roundStart, roundEnd - roundStart, end, keep);
         }
         if (start < endFull) { // zero the range excluding the unaligned edges
+            ext4UpdateDisksizeBeforePunch(inode, offset, len);
             Truncate.truncatePagecacheRange(inode.mapping(), start, endFull - 1);
             removeWholeBlocks(inode, offset, len);
             ext4AllocFileBlocks(inode, start / BS, (endFull - start) / BS, end, keep);
         }
         Ext4Inode.ext4ZeroPartialBlocks(es, inode, offset, len, Long.MAX_VALUE);
+    }
+
+    /**
+     * ext4_update_disksize_before_punch(): when the range reaches EOF and delayed data past
+     * {@code i_disksize} is about to be dropped from the cache (never written back, so writeback never
+     * moves {@code i_disksize}), the on-disk size is brought up to {@code i_size} first — otherwise
+     * the file would lose its tail on disk.
+     */
+    private void ext4UpdateDisksizeBeforePunch(Inode inode, long offset, long len) {
+        long size = inode.iSize();
+        Ext4InodeInfo ei = Ext4Super.ei(inode);
+        if (offset > size || offset + len < size || ei.disksize >= size) {
+            return;
+        }
+        ei.disksize = size;
+        es.vol(() -> {
+            es.vol.setSize(inode.ino(), size);
+            return null;
+        });
     }
 
     /** Frees the blocks wholly inside [offset, offset + len) (ext4_ext_remove_space). */
