@@ -5,35 +5,24 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.faultline.block.BlockStats;
 import org.faultline.block.HostFileDriver;
-import org.faultline.fs.File;
 import org.faultline.fs.SuperBlock;
-import org.faultline.fs.Syscalls;
 import org.faultline.fs.Machine;
-import org.faultline.fs.Vfs;
 import org.faultline.fs.ext4.Ext4Exception;
 import org.faultline.fs.ext4.Ext4Super;
 import org.faultline.fs.ext4.Ext4Volume;
 import org.faultline.fs.ext4.Fsck;
 import org.faultline.fs.ext4.Mkfs;
 import org.faultline.kernel.BootParams;
-import org.faultline.kernel.Completion;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelProfile;
-import org.faultline.kernel.Prng;
 import org.faultline.kernel.RunResult;
-import org.faultline.kernel.Task;
-import org.faultline.kernel.TaskKind;
-import org.faultline.mm.MemCgroup;
 import org.faultline.mm.Mm;
-import org.faultline.mm.Page;
 import org.faultline.tools.explore.Scenarios;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,10 +46,11 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Boot a free-running kernel on an ext4 image and run the default workload.",
-            "Tasks: writer (buffered writes, fsync), mapper (MAP_SHARED stores, msync), dio (O_DIRECT writes, a direct",
-            "read into a shared mapping), hog (anonymous memory pressure). Every read is verified; after unmount the",
-            "image is checked (fsck) and every file read back."})
+            "Boot a free-running kernel on an ext4 image and run a workload file, a built-in scenario, or the default",
+            "workload (a workload file too: 'boot --show' prints it): writer (buffered writes, fsync), mapper",
+            "(MAP_SHARED stores, msync), dio (O_DIRECT writes, a direct read into a shared mapping), hog (anonymous",
+            "memory pressure). Every read is checked by the oracle; after unmount the image is checked (fsck) and",
+            "every file read back."})
 final class BootCommand implements Callable<Integer> {
     static final long DEFAULT_IMAGE_BYTES = 64L << 20;
     static final long MAX_RAM = 4L << 30;
@@ -109,6 +99,10 @@ final class BootCommand implements Callable<Integer> {
             + "without page_mkwrite since it was cleaned); a violation makes the run fail with exit code 4.")
     boolean debugVm;
 
+    @Option(names = "--show", description = "Print the workload that would run (the default one with this --size, "
+            + "--ram and --memcg-limit filled in) and exit.")
+    boolean show;
+
     @Option(names = "--dmesg", description = "Print the kernel log after the summary even when the run is clean.")
     boolean dmesg;
 
@@ -116,21 +110,6 @@ final class BootCommand implements Callable<Integer> {
             description = "A workload file (docs/workloads.md) to run instead of the default workload. Its 'set' lines "
                     + "(ram, memcg-limit, kernel, patch, seed, iomap) apply unless the command line gives them.")
     Path workloadFile;
-
-    /**
-     * One workload task's account: what its files must contain (each file is written by one task, so
-     * the expectation is unambiguous), bytes written and verified, and when it ran. Each record is
-     * written only by its own task and read after {@code k.run()} has joined them.
-     */
-    private static final class TaskLog {
-        final Map<String, byte[]> files = new LinkedHashMap<>();
-        long written;
-        long verified;
-        long t0;
-        long t1;
-    }
-
-    private final TaskLog[] logs = {new TaskLog(), new TaskLog(), new TaskLog(), new TaskLog()};
 
     @Override
     public Integer call() {
@@ -168,6 +147,15 @@ final class BootCommand implements Callable<Integer> {
         }
         checkRam(ram, fromFile.contains("ram") ? workload : null);
         long writes = workload == null ? checkWorkloadFits() : 0;
+        if (workload == null) {
+            workload = DefaultWorkload.of(size, ram, memcgLimit);
+        }
+        if (show) {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(workloadFile == null ? DefaultWorkload.text(size, ram, memcgLimit) : workloadText());
+            out.flush();
+            return 0;
+        }
         Path img = image;
         ImageLock lock;
         if (img == null) {
@@ -240,51 +228,24 @@ final class BootCommand implements Callable<Integer> {
         SuperBlock sb;
         Kernel k;
         Mm mm;
-        Oracle oracle = null;
-        WorkloadRunner runner = null;
+        Oracle oracle = new Oracle();
         Machine.Spec spec = Machine.Spec.of(bp, ram, driver).withIomap(iomap)
-                .withHwQueues(workload == null ? 2 : (int) workload.longSetting("hw-queues", 2));
+                .withHwQueues((int) workload.longSetting("hw-queues", 2));
         try (Machine m = boot(spec)) {
             k = m.kernel();
             mm = m.mm();
             sb = m.root();
-            if (workload != null) {
-                oracle = new Oracle();
-                runner = WorkloadRunner.spawn(k, workload, oracle);
-            } else {
-                MemCgroup cg = memcgLimit == null ? null : mm.createMemcg("workload", memcgLimit / Page.PAGE_SIZE, false);
-                spawnWorkload(k, mm, cg);
-            }
+            WorkloadRunner.spawn(k, workload, oracle);
             r = m.run();
             st = m.bdev().stats();
         }
-        Map<String, byte[]> expected = new LinkedHashMap<>();
-        long written = 0;
-        long verified = 0;
-        long t0 = Long.MAX_VALUE;
-        long t1 = 0;
-        for (TaskLog l : logs) {
-            expected.putAll(l.files);
-            written += l.written;
-            verified += l.verified;
-            t0 = Math.min(t0, l.t0);
-            t1 = Math.max(t1, l.t1);
-        }
-        long ns = Math.max(1, t1 - t0);
         out.printf(Locale.ROOT, "faultline boot: kernel %s, image %s (%s), RAM %s%s, seed %d%n", profile.name(), img,
                 direct ? "O_DIRECT" : "buffered", Sizes.format(ram),
                 memcgLimit == null ? "" : ", memcg limit " + Sizes.format(memcgLimit), seed);
-        if (workload != null) {
-            out.printf(Locale.ROOT, "workload   %s: %d tasks, %.1f MiB verified by the oracle%n", workloadFile,
-                    workload.tasks().size(), oracle.verifiedBytes() / 1048576.0);
-        } else {
-            out.printf(Locale.ROOT, "workload   writer (buffered, fsync), mapper (MAP_SHARED stores, msync), "
-                    + "dio (O_DIRECT, direct read into a mapping), hog (anonymous %s)%n", Sizes.format(ram * 7 / 8));
-        }
-        if (workload == null) {
-            out.printf(Locale.ROOT, "written    %.1f MiB by system calls in %.3f s (%.1f MB/s), %.1f MiB read back and verified%n",
-                    written / 1048576.0, ns / 1e9, RunReport.mibPerS(written, ns), verified / 1048576.0);
-        }
+        out.printf(Locale.ROOT, "workload   %s: %d tasks (%s), %.1f MiB verified by the oracle%n",
+                workloadFile == null ? "the default workload (boot --show)" : workloadFile, workload.tasks().size(),
+                String.join(", ", workload.tasks().stream().map(t -> t.name()).toList()),
+                oracle.verifiedBytes() / 1048576.0);
         out.printf(Locale.ROOT, "writeback  %d pages by the flusher, %d by reclaim; dirtied %d, written %d%n",
                 sb.writeback().pagesWritten(), mm.vmscan().pageouts(), mm.dirtyLimits().dirtied(),
                 mm.dirtyLimits().written());
@@ -314,18 +275,15 @@ final class BootCommand implements Callable<Integer> {
             out.println("  " + p);
         }
         String mismatch;
-        if (oracle != null) {
-            try {
-                List<String> bad = oracle.verifyImage(img);
-                mismatch = bad.isEmpty() ? null : String.join("; ", bad);
-            } catch (java.io.IOException e) {
-                mismatch = "cannot read the image back: " + e.getMessage();
-            }
-        } else {
-            mismatch = verifyImage(img, expected);
+        try {
+            List<String> bad = oracle.verifyImage(img);
+            mismatch = bad.isEmpty() ? null : String.join("; ", bad);
+        } catch (java.io.IOException e) {
+            mismatch = "cannot read the image back: " + e.getMessage();
         }
-        out.println("image      " + (mismatch == null ? (oracle != null ? "every file" : expected.size() + " files")
-                + " read back from the image match" : mismatch));
+        int files = oracle.expectedFiles().size();
+        out.println("image      " + (mismatch == null ? "every file read back from the image matches (" + files + " file"
+                + (files == 1 ? "" : "s") + ")" : mismatch));
         boolean bad = fsck.exitCode() != 0 || mismatch != null;
         out.println("result     " + (bad ? "DATA CORRUPTION" : "ok")
                 + (r.warnings().isEmpty() ? "" : " (" + r.warnings().size() + " warnings, see dmesg)"));
@@ -427,185 +385,17 @@ final class BootCommand implements Callable<Integer> {
         return Path.of(System.getProperty("user.home"), ".faultline", "default.img");
     }
 
-    // ---------------------------------------------------------------- the default workload
-
-    private void spawnWorkload(Kernel k, Mm mm, MemCgroup cg) {
-        int tasks = 4;
-        Completion done = new Completion(k, "workload tasks done");
-        long part = size / 8;
-        spawn(k, cg, "writer", done, logs[0], () -> writer(k, part, logs[0]));
-        spawn(k, cg, "mapper", done, logs[1], () -> mapper(k, part, logs[1]));
-        spawn(k, cg, "dio", done, logs[2], () -> dio(k, part, logs[2]));
-        spawn(k, cg, "hog", done, logs[3], () -> hog(k));
-        k.spawn("umount", TaskKind.USER, () -> {
-            for (int i = 0; i < tasks; i++) {
-                done.waitForCompletion();
-            }
-            check(k, "sync", Syscalls.sync());
-            check(k, "umount", Vfs.of(k).umountRoot());
-        });
-    }
-
-    private void spawn(Kernel k, MemCgroup cg, String comm, Completion done, TaskLog log, Runnable body) {
-        k.spawn(comm, TaskKind.USER, () -> {
-            if (cg != null) {
-                cg.attach(Task.current());
-            }
-            log.t0 = k.sched().clockNs();
-            body.run();
-            Syscalls.exit();
-            log.t1 = k.sched().clockNs();
-            done.complete();
-        });
-    }
-
-    /** Bytes of a deterministic pattern for (file, offset). */
-    private byte[] pattern(String path, long off, int len) {
-        Prng p = new Prng(seed * 1_000_003L + path.hashCode() * 31L + off);
-        byte[] b = new byte[len];
-        for (int i = 0; i < len; i += 8) {
-            long v = p.nextLong();
-            for (int j = 0; j < 8 && i + j < len; j++) {
-                b[i + j] = (byte) (v >>> (8 * j));
-            }
+    /** The text of the workload file or built-in scenario named on the command line. */
+    private String workloadText() {
+        String name = workloadFile.toString();
+        if (!Files.exists(workloadFile) && Scenarios.names().contains(name)) {
+            return Scenarios.byName(name).text();
         }
-        return b;
-    }
-
-    private static void record(TaskLog log, String path, byte[] data) {
-        log.files.put(path, data);
-        log.written += data.length;
-    }
-
-    private static void verify(Kernel k, TaskLog log, String path, int fd, byte[] want) {
-        byte[] got = new byte[want.length];
-        long n = Syscalls.pread(fd, got, 0, got.length, 0);
-        if (n != want.length || !Arrays.equals(got, want)) {
-            int at = mismatch(got, want);
-            k.corruption("data corruption: " + path + " offset " + at + ": expected 0x"
-                    + Integer.toHexString(want[at] & 0xff) + " got 0x" + Integer.toHexString(got[at] & 0xff),
-                    "read " + n + " of " + want.length + " bytes");
-        }
-        log.verified += want.length;
-    }
-
-    private static int mismatch(byte[] a, byte[] b) {
-        for (int i = 0; i < Math.min(a.length, b.length); i++) {
-            if (a[i] != b[i]) {
-                return i;
-            }
-        }
-        return Math.min(a.length, b.length) - 1;
-    }
-
-    private static void check(Kernel k, String what, long ret) {
-        if (ret < 0) {
-            k.corruption("workload error: " + what + " failed with " + org.faultline.fs.Errno.name(ret),
-                    "the default workload expects every call to succeed");
-        }
-    }
-
-    private void writer(Kernel k, long part, TaskLog log) {
-        ensureDir(k);
-        for (int f = 0; f < 4; f++) {
-            String path = "/w/file" + f;
-            int fd = Syscalls.open(path, File.O_CREAT | File.O_RDWR | File.O_TRUNC, 0644);
-            check(k, "open " + path, fd);
-            byte[] data = pattern(path, 0, (int) part);
-            for (int off = 0; off < data.length; off += 65536) {
-                check(k, "write " + path, Syscalls.write(fd, data, off, Math.min(65536, data.length - off)));
-            }
-            if (f % 2 == 0) {
-                check(k, "fsync " + path, Syscalls.fsync(fd));
-            }
-            verify(k, log, path, fd, data);
-            record(log, path, data);
-            Syscalls.close(fd);
-        }
-    }
-
-    private void mapper(Kernel k, long part, TaskLog log) {
-        ensureDir(k);
-        String path = "/w/mapped";
-        int fd = Syscalls.open(path, File.O_CREAT | File.O_RDWR | File.O_TRUNC, 0644);
-        check(k, "open " + path, fd);
-        check(k, "ftruncate " + path, Syscalls.ftruncate(fd, part));
-        long addr = Syscalls.mmap(part, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_SHARED, fd, 0);
-        check(k, "mmap " + path, addr);
-        byte[] data = pattern(path, 0, (int) part);
-        for (int off = 0; off < data.length; off += 4096) {
-            check(k, "store", Syscalls.store(addr + off, data, off, Math.min(4096, data.length - off)));
-        }
-        check(k, "msync " + path, Syscalls.msync(addr, true));
-        check(k, "munmap " + path, Syscalls.munmap(addr));
-        verify(k, log, path, fd, data);
-        record(log, path, data);
-        Syscalls.close(fd);
-    }
-
-    private void dio(Kernel k, long part, TaskLog log) {
-        ensureDir(k);
-        String path = "/w/direct";
-        int fd = Syscalls.open(path, File.O_CREAT | File.O_RDWR | File.O_TRUNC | File.O_DIRECT, 0644);
-        check(k, "open " + path, fd);
-        byte[] data = pattern(path, 0, (int) part);
-        for (int off = 0; off < data.length; off += 262144) {
-            check(k, "pwrite O_DIRECT " + path, Syscalls.pwrite(fd, data, off, Math.min(262144, data.length - off), off));
-        }
-        verify(k, log, path, fd, data);
-        record(log, path, data);
-        // a direct read into a shared mapping of another file (bug 1's access pattern)
-        String target = "/w/dio-target";
-        int t = Syscalls.open(target, File.O_CREAT | File.O_RDWR | File.O_TRUNC, 0644);
-        check(k, "open " + target, t);
-        int len = (int) Math.min(part, 1 << 20);
-        check(k, "ftruncate " + target, Syscalls.ftruncate(t, len));
-        long addr = Syscalls.mmap(len, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_SHARED, t, 0);
-        check(k, "mmap " + target, addr);
-        check(k, "read O_DIRECT into a mapping", Syscalls.preadUser(fd, addr, len, 0));
-        check(k, "msync " + target, Syscalls.msync(addr, true));
-        check(k, "munmap " + target, Syscalls.munmap(addr));
-        byte[] want = Arrays.copyOf(data, len);
-        verify(k, log, target, t, want);
-        record(log, target, want);
-        Syscalls.close(t);
-        Syscalls.close(fd);
-    }
-
-    /** mkdir /w, by whichever task gets there first. */
-    private static void ensureDir(Kernel k) {
-        int r = Syscalls.mkdir("/w", 0755);
-        if (r != -org.faultline.fs.Errno.EEXIST) {
-            check(k, "mkdir /w", r);
-        }
-    }
-
-    private void hog(Kernel k) {
-        long len = ram * 7 / 8;
-        long addr = Syscalls.mmap(len, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_PRIVATE | Syscalls.MAP_ANONYMOUS, -1, 0);
-        check(k, "mmap anonymous", addr);
-        byte[] one = {1};
-        for (long off = 0; off < len; off += Page.PAGE_SIZE) {
-            if (Syscalls.store(addr + off, one, 0, 1) < 0) {
-                break; // out of memory: the pressure is the point
-            }
-        }
-        check(k, "munmap anonymous", Syscalls.munmap(addr));
-    }
-
-    /** Reads every file back from the image with the offline format layer; null if all match. */
-    private static String verifyImage(Path img, Map<String, byte[]> expected) {
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode())) {
-            for (Map.Entry<String, byte[]> e : expected.entrySet()) {
-                byte[] got = v.readAll(e.getKey());
-                if (!Arrays.equals(got, e.getValue())) {
-                    return "DATA CORRUPTION: " + e.getKey() + " on the image differs from what was written ("
-                            + got.length + " vs " + e.getValue().length + " bytes)";
-                }
-            }
-            return null;
+        try {
+            return org.faultline.tools.workload.TextFiles.read(workloadFile, "workload",
+                    org.faultline.tools.workload.TextFiles.MAX_WORKLOAD_BYTES);
         } catch (java.io.IOException e) {
-            return "cannot read the image back: " + e.getMessage();
+            throw new CliError(HostErrors.of(workloadFile, e));
         }
     }
 

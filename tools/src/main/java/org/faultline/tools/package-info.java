@@ -5,8 +5,8 @@
  * <p>Commands:
  * <ul>
  *   <li>{@link org.faultline.tools.BootCommand boot} — boots a free-running kernel with a profile and
- *       patch overrides on an image and runs the default workload (block-level until the filesystem
- *       exists: plugged writers, a flush, verifying readers);</li>
+ *       patch overrides on an image ({@link org.faultline.fs.Machine}) and runs a workload file, a
+ *       scenario, or the default workload ({@code workloads/default.wl}, {@link org.faultline.tools.DefaultWorkload});</li>
  *   <li>{@link org.faultline.tools.ImageCommands ls, cat, stat, cp, mkdir, rm} — e2tools-like image
  *       tools, each one boot ({@link org.faultline.tools.ImageSession}) doing real system calls on the
  *       mounted image; the reading ones mount read-only on an O_RDONLY image;</li>
@@ -19,7 +19,12 @@
  *       (workload files), controlled exploration of a scenario or any workload file until a failure,
  *       and bit-for-bit replay of a saved schedule (package {@link org.faultline.tools.explore});</li>
  *   <li>{@link org.faultline.tools.PatchesCommand patches}, {@link org.faultline.tools.ProfilesCommand
- *       profiles} — the switchable patches and the built-in kernel eras.</li>
+ *       profiles} — the switchable patches of every layer and the built-in kernel eras;</li>
+ *   <li>{@link org.faultline.tools.MkfsCommand mkfs}, {@link org.faultline.tools.FsckCommand fsck} — make and
+ *       check images offline;</li>
+ *   <li>{@link org.faultline.tools.FuzzCommand fuzz ops, fuzz images} — the differential oracle against
+ *       the host kernel and the corrupt-image campaign (docs/testing.md; package
+ *       {@link org.faultline.tools.fuzz}).</li>
  * </ul>
  *
  * <p>Conventions: {@link org.faultline.tools.Faultline#run} runs a command line in-process and returns
@@ -33,8 +38,9 @@
  *
  * <p>Like everything outside kernel/, this package never uses host threads, monitors or the host
  * clock: time is {@code k.sched().clockNs()}, and state a task records is written only by that task
- * and read after {@code Kernel.run()} has joined it. Running fio as a child process is the one
- * outside program it starts. JSON output is written by hand ({@link org.faultline.tools.Json}) and
+ * and read after {@code Kernel.run()} has joined it. It starts outside programs only as child processes
+ * (fio; mount, umount and e2fsck for the fuzzers), through {@link org.faultline.kernel.ForkGuard}
+ * where other host threads hold files open. JSON output is written by hand ({@link org.faultline.tools.Json}) and
  * fio's JSON is read with a minimal scanner ({@link org.faultline.tools.Fio}).
  */
 package org.faultline.tools;

@@ -194,7 +194,8 @@ class FaultlineCliTest {
         assertEquals(0, r.code(), r::toString);
         assertTrue(r.out().contains("kernel 4.20 +memcg-prealloc-pte -page-wait-recheck"), r::toString);
         assertTrue(r.out().contains("fsck       clean"), r::toString);
-        assertTrue(r.out().contains("7 files read back from the image match"), r::toString);
+        assertTrue(r.out().contains("every file read back from the image matches (7 files)"), r::toString);
+        assertTrue(r.out().contains("4 tasks (writer, mapper, dio, hog)"), r::toString);
         assertTrue(r.out().contains("result     ok"), r::toString);
         Process p = new ProcessBuilder("e2fsck", "-fn", img.toString()).redirectErrorStream(true).start();
         String fsck = new String(p.getInputStream().readAllBytes());
@@ -203,6 +204,23 @@ class FaultlineCliTest {
         } catch (InterruptedException e) {
             throw new IOException(e);
         }
+    }
+
+    @Test
+    void theDefaultWorkloadIsAWorkloadFileThatBootShowsAndRunsAsOne() throws IOException {
+        Path d = scratch("boot-show");
+        Run show = run("boot", "--show", "--size", "1M", "--ram", "16M", "--memcg-limit", "8M");
+        assertEquals(0, show.code(), show::toString);
+        assertTrue(show.out().contains("memcg workload 8388608 v1") && show.out().contains("task writer in memcg workload")
+                && show.out().contains("read h 0 131072") && !show.out().contains("@"), show::toString);
+        Path wl = d.resolve("default.wl");
+        Files.writeString(wl, show.out());
+        Path img = d.resolve("disk.img");
+        assertEquals(0, run("mkfs", img.toString(), "--size", "32M").code());
+        Run r = run("boot", "--image", img.toString(), "--ram", "16M", wl.toString());
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("4 tasks (writer, mapper, dio, hog)") && r.out().contains("(7 files)"), r::toString);
+        assertFalse(Files.exists(d.resolve("nothing")), "--show touches no image");
     }
 
     @Test
@@ -216,7 +234,7 @@ class FaultlineCliTest {
         Run r = run("boot", "--image", img.toString(), good.toString());
         assertEquals(0, r.code(), r::toString);
         assertTrue(r.out().contains("1 tasks"), r::toString);
-        assertTrue(r.out().contains("every file read back from the image match"), r::toString);
+        assertTrue(r.out().contains("every file read back from the image matches (1 file)"), r::toString);
         Path bad = d.resolve("bad.wl");
         Files.writeString(bad, "task w\n  open f /a create rdwr\n  frobnicate f\n");
         assertOneLineError(run("boot", "--image", img.toString(), bad.toString()), "bad.wl:3:");
