@@ -1,5 +1,7 @@
 package org.faultline.block;
 
+import org.faultline.kernel.Errno;
+
 /**
  * A bio's completion status ({@code blk_status_t}, block/blk-core.c's {@code blk_errors} table):
  * the errno it maps to, and whether it was injected by a fault-injection wrapper (TigerBeetle and
@@ -11,10 +13,10 @@ package org.faultline.block;
  */
 public record BlkStatus(String name, int errno, boolean injected) {
     public static final BlkStatus OK = new BlkStatus("BLK_STS_OK", 0, false);
-    public static final BlkStatus IOERR = new BlkStatus("BLK_STS_IOERR", -5, false);
-    public static final BlkStatus NOSPC = new BlkStatus("BLK_STS_NOSPC", -28, false);
-    public static final BlkStatus MEDIUM = new BlkStatus("BLK_STS_MEDIUM", -61, false);
-    public static final BlkStatus NOTSUPP = new BlkStatus("BLK_STS_NOTSUPP", -95, false);
+    public static final BlkStatus IOERR = new BlkStatus("BLK_STS_IOERR", -Errno.EIO, false);
+    public static final BlkStatus NOSPC = new BlkStatus("BLK_STS_NOSPC", -Errno.ENOSPC, false);
+    public static final BlkStatus MEDIUM = new BlkStatus("BLK_STS_MEDIUM", -Errno.ENODATA, false);
+    public static final BlkStatus NOTSUPP = new BlkStatus("BLK_STS_NOTSUPP", -Errno.EOPNOTSUPP, false);
 
     public boolean ok() {
         return errno == 0;

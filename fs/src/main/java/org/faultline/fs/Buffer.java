@@ -7,6 +7,7 @@ import org.faultline.block.Bio;
 import org.faultline.block.BlkCore;
 import org.faultline.block.BlkStatus;
 import org.faultline.kernel.BitWait;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;
@@ -16,8 +17,8 @@ import org.faultline.mm.Filemap;
 import org.faultline.mm.Memory;
 import org.faultline.mm.Mm;
 import org.faultline.mm.Page;
-import org.faultline.mm.Truncate;
 import org.faultline.mm.PageWriteback;
+import org.faultline.mm.Truncate;
 import org.faultline.mm.VmFault;
 
 /**

@@ -7,6 +7,7 @@ import org.faultline.block.Bio;
 import org.faultline.block.BlkCore;
 import org.faultline.block.BlockDevice;
 import org.faultline.kernel.Completion;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;

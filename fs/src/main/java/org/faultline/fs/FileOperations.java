@@ -1,5 +1,6 @@
 package org.faultline.fs;
 
+import org.faultline.kernel.Errno;
 import org.faultline.mm.IovIter;
 import org.faultline.mm.VmOperations;
 

@@ -1,5 +1,7 @@
 package org.faultline.fs;
 
+import org.faultline.kernel.Errno;
+
 /**
  * An errno raised inside a filesystem operation and returned to the system call as a negative
  * value. Not a failure of the emulator: user programs see it as they would see the errno.

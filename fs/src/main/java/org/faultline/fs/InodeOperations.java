@@ -1,6 +1,7 @@
 package org.faultline.fs;
 
 import java.util.List;
+import org.faultline.kernel.Errno;
 
 /**
  * {@code struct inode_operations} for directories and files. Results are inodes or negative errnos.

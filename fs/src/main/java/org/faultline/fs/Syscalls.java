@@ -1,12 +1,13 @@
 package org.faultline.fs;
 
 import java.util.List;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 import org.faultline.kernel.Task;
 import org.faultline.mm.IovIter;
 import org.faultline.mm.Memory;
-import org.faultline.mm.MmStruct;
 import org.faultline.mm.Mm;
+import org.faultline.mm.MmStruct;
 import org.faultline.mm.Mmap;
 import org.faultline.mm.UserIter;
 import org.faultline.mm.VmArea;

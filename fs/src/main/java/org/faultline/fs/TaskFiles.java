@@ -2,6 +2,7 @@ package org.faultline.fs;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Task;
 
 /**

@@ -1,5 +1,6 @@
 package org.faultline.fs;
 
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelSource;
 

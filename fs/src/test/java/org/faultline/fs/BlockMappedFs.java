@@ -7,6 +7,7 @@ import org.faultline.block.Bio;
 import org.faultline.block.BlockDevice;
 import org.faultline.block.MemDiskDriver;
 import org.faultline.block.QueueLimits;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelSource;
 import org.faultline.mm.AddressSpace;

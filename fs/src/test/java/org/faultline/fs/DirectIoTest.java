@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.RunResult;
 import org.faultline.mm.Filemap;
 import org.faultline.mm.Page;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.faultline.fs.ramfs.Ramfs;
 import org.faultline.kernel.BootParams;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.RandomWalk;
 import org.faultline.kernel.RunResult;

@@ -2,6 +2,7 @@ package org.faultline.mm;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.RwSemaphore;
 import org.faultline.kernel.SpinLock;
@@ -168,7 +169,7 @@ public final class AddressSpace {
             return;
         }
         wbErr.set(error);
-        int bit = error == -28 ? AS_ENOSPC : AS_EIO;
+        int bit = error == -Errno.ENOSPC ? AS_ENOSPC : AS_EIO;
         flags.getAndUpdate(f -> f | (1 << bit));
     }
 
@@ -177,7 +178,7 @@ public final class AddressSpace {
         int f = flags.getAndUpdate(x -> x & ~((1 << AS_ENOSPC) | (1 << AS_EIO)));
         int ret = 0;
         if ((f & (1 << AS_ENOSPC)) != 0) {
-            ret = -28;
+            ret = -Errno.ENOSPC;
         }
         if ((f & (1 << AS_EIO)) != 0) {
             ret = -5;

@@ -1,6 +1,7 @@
 package org.faultline.mm;
 
 import java.util.List;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelPatch;
@@ -190,7 +191,7 @@ public final class Filemap {
                 return n; // locked, with the caller's reference
             }
             m.mm().allocator().putPage(n);
-            if (err != -17) {
+            if (err != -Errno.EEXIST) {
                 return null;
             }
         }
@@ -208,7 +209,7 @@ public final class Filemap {
         MemCgroup memcg = MemCgroup.ofCurrent(m.mm());
         if (!memcg.isRoot() && !memcg.chargePage(p, gfp)) {
             p.clearBit(Page.PG_LOCKED);
-            return -12;
+            return -Errno.ENOMEM;
         }
         p.get(); // the page cache's reference
         m.iPages.spinLock();
@@ -219,7 +220,7 @@ public final class Filemap {
                 p.memcg.uncharge(p);
             }
             p.clearBit(Page.PG_LOCKED);
-            return -17;
+            return -Errno.EEXIST;
         }
         p.mapping = m;
         p.index = index;
@@ -275,13 +276,13 @@ public final class Filemap {
             if (p == null) {
                 p = m.mm().allocator().allocPages(m.gfpMask());
                 if (p == null) {
-                    err[0] = -12;
+                    err[0] = -Errno.ENOMEM;
                     return null;
                 }
                 int e = addToPageCacheLru(p, m, index, m.gfpMask());
                 if (e != 0) {
                     m.mm().allocator().putPage(p);
-                    if (e == -17) {
+                    if (e == -Errno.EEXIST) {
                         continue;
                     }
                     err[0] = e;
@@ -337,7 +338,7 @@ public final class Filemap {
         int[] err = {0};
         Page p = readCachePage(m, vmf.pgoff, err);
         if (p == null) {
-            return err[0] == -12 ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+            return err[0] == -Errno.ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
         }
         lockPage(p);
         if (p.mapping() != m) { // truncated while we slept
@@ -392,7 +393,7 @@ public final class Filemap {
             done += c;
             pos += c;
             if (c < n) {
-                return done > 0 ? done : -14;
+                return done > 0 ? done : -Errno.EFAULT;
             }
         }
         return done;
@@ -423,7 +424,7 @@ public final class Filemap {
             pos += st;
             written += st;
             if (st == 0 && copied == 0) {
-                return written > 0 ? written : -14;
+                return written > 0 ? written : -Errno.EFAULT;
             }
             PageWriteback.balanceDirtyPagesRatelimited(m);
         }

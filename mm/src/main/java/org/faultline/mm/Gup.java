@@ -1,5 +1,6 @@
 package org.faultline.mm;
 
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelSource;
 import org.faultline.kernel.Task;
@@ -43,12 +44,12 @@ public final class Gup {
                 VmArea vma = mm.findVma(addr);
                 if (vma == null || write && (vma.flags() & VmArea.VM_WRITE) == 0) {
                     mm.mmapSem.upRead();
-                    return done > 0 ? done : -14;
+                    return done > 0 ? done : -Errno.EFAULT;
                 }
                 int r = Memory.handleMmFault(vma, addr, write ? VmFault.FAULT_FLAG_WRITE : 0);
                 mm.mmapSem.upRead();
                 if ((r & Memory.VM_FAULT_ERROR) != 0) {
-                    return done > 0 ? done : (r & Memory.VM_FAULT_OOM) != 0 ? -12 : -14;
+                    return done > 0 ? done : (r & Memory.VM_FAULT_OOM) != 0 ? -Errno.ENOMEM : -Errno.EFAULT;
                 }
                 continue; // follow again
             }

@@ -1,6 +1,7 @@
 package org.faultline.mm;
 
 import java.util.Comparator;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 
 /**
@@ -55,7 +56,7 @@ public final class Mmap {
         VmArea v = mm.findVma(start);
         if (v == null || v.start != start) {
             mm.mmapSem.upWrite();
-            return -22;
+            return -Errno.EINVAL;
         }
         zapVma(v);
         mm.vmas.remove(v);
@@ -156,7 +157,7 @@ public final class Mmap {
         VmArea v = mm.findVma(start);
         mm.mmapSem.upRead();
         if (v == null) {
-            return -12;
+            return -Errno.ENOMEM;
         }
         if (sync && v.isShared() && v.fsync != null) {
             v.fsync.run();

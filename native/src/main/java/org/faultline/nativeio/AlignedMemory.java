@@ -1,12 +1,12 @@
 package org.faultline.nativeio;
 
 import com.sun.jna.Pointer;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
+import org.faultline.kernel.Errno;
 
 /**
  * An off-heap memory region, zero-filled on allocation, aligned to a power of two (default 4096).
@@ -105,7 +105,7 @@ public final class AlignedMemory implements AutoCloseable {
             throw new ErrnoException(err, "posix_memalign", null, detail);
         }
         if (out[0] == 0) {
-            throw new ErrnoException(LibC.ENOMEM, "posix_memalign", null, detail);
+            throw new ErrnoException(Errno.ENOMEM, "posix_memalign", null, detail);
         }
         LibC.memset(out[0], 0, size);
         return new AlignedMemory(out[0], size, alignment, 0);
@@ -117,7 +117,7 @@ public final class AlignedMemory implements AutoCloseable {
         long page = PAGE_SIZE;
         long slack = alignment > page ? alignment - page : 0;
         if (size > Long.MAX_VALUE / 4 - slack) {
-            throw new ErrnoException(LibC.ENOMEM, "mmap", null, detail);
+            throw new ErrnoException(Errno.ENOMEM, "mmap", null, detail);
         }
         long length = (size + page - 1) & -page;
         long total = length + slack;

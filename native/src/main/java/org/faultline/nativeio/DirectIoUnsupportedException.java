@@ -1,5 +1,7 @@
 package org.faultline.nativeio;
 
+import org.faultline.kernel.Errno;
+
 /**
  * {@code open(2)} with {@code O_DIRECT} failed with {@code EINVAL}: the host filesystem cannot do
  * direct I/O on this file. The message names the file and the filesystem and tells the user to use
@@ -23,7 +25,7 @@ public class DirectIoUnsupportedException extends ErrnoException {
     public DirectIoUnsupportedException(String path, String filesystem) {
         super("cannot open " + path + " with O_DIRECT: the host filesystem (" + filesystem
                 + ") does not support direct I/O; use buffered mode (drop --direct)",
-                LibC.EINVAL, "open", path);
+                Errno.EINVAL, "open", path);
         this.filesystem = filesystem;
     }
 

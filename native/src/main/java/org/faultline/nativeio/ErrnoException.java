@@ -1,8 +1,7 @@
 package org.faultline.nativeio;
 
 import java.io.IOException;
-import java.util.HashMap;
-import java.util.Map;
+import org.faultline.kernel.Errno;
 
 /**
  * A host system call failed: carries the C {@code errno}, its symbolic name, the call and the
@@ -10,8 +9,8 @@ import java.util.Map;
  * {@code open(/tmp/x.img): No such file or directory (ENOENT)}.
  *
  * <p>Error numbers are Linux's (asm-generic, shared by x86_64 and aarch64). Messages for the common
- * numbers come from a fixed English table (glibc's wording) so they do not depend on the locale;
- * other numbers use {@code strerror(3)}.
+ * numbers come from {@link Errno}'s fixed English table (glibc's wording) so they do not depend on
+ * the locale; other numbers use {@code strerror(3)}.
  */
 public class ErrnoException extends IOException {
 
@@ -90,73 +89,8 @@ public class ErrnoException extends IOException {
      * @return true if reflink is unsupported here
      */
     public boolean isCloneUnsupported() {
-        return errno == LibC.EOPNOTSUPP || errno == LibC.EXDEV || errno == LibC.EINVAL
-                || errno == LibC.ENOTTY;
-    }
-
-    // ---------------------------------------------------------------- tables
-
-    private static final Map<Integer, String[]> TABLE = new HashMap<>();
-
-    private static void e(int n, String name, String text) {
-        TABLE.put(n, new String[] {name, text});
-    }
-
-    static {
-        e(1, "EPERM", "Operation not permitted");
-        e(2, "ENOENT", "No such file or directory");
-        e(3, "ESRCH", "No such process");
-        e(4, "EINTR", "Interrupted system call");
-        e(5, "EIO", "Input/output error");
-        e(6, "ENXIO", "No such device or address");
-        e(7, "E2BIG", "Argument list too long");
-        e(8, "ENOEXEC", "Exec format error");
-        e(9, "EBADF", "Bad file descriptor");
-        e(10, "ECHILD", "No child processes");
-        e(11, "EAGAIN", "Resource temporarily unavailable");
-        e(12, "ENOMEM", "Cannot allocate memory");
-        e(13, "EACCES", "Permission denied");
-        e(14, "EFAULT", "Bad address");
-        e(15, "ENOTBLK", "Block device required");
-        e(16, "EBUSY", "Device or resource busy");
-        e(17, "EEXIST", "File exists");
-        e(18, "EXDEV", "Invalid cross-device link");
-        e(19, "ENODEV", "No such device");
-        e(20, "ENOTDIR", "Not a directory");
-        e(21, "EISDIR", "Is a directory");
-        e(22, "EINVAL", "Invalid argument");
-        e(23, "ENFILE", "Too many open files in system");
-        e(24, "EMFILE", "Too many open files");
-        e(25, "ENOTTY", "Inappropriate ioctl for device");
-        e(26, "ETXTBSY", "Text file busy");
-        e(27, "EFBIG", "File too large");
-        e(28, "ENOSPC", "No space left on device");
-        e(29, "ESPIPE", "Illegal seek");
-        e(30, "EROFS", "Read-only file system");
-        e(31, "EMLINK", "Too many links");
-        e(32, "EPIPE", "Broken pipe");
-        e(33, "EDOM", "Numerical argument out of domain");
-        e(34, "ERANGE", "Numerical result out of range");
-        e(35, "EDEADLK", "Resource deadlock avoided");
-        e(36, "ENAMETOOLONG", "File name too long");
-        e(37, "ENOLCK", "No locks available");
-        e(38, "ENOSYS", "Function not implemented");
-        e(39, "ENOTEMPTY", "Directory not empty");
-        e(40, "ELOOP", "Too many levels of symbolic links");
-        e(61, "ENODATA", "No data available");
-        e(62, "ETIME", "Timer expired");
-        e(67, "ENOLINK", "Link has been severed");
-        e(74, "EBADMSG", "Bad message");
-        e(75, "EOVERFLOW", "Value too large for defined data type");
-        e(84, "EILSEQ", "Invalid or incomplete multibyte or wide character");
-        e(95, "EOPNOTSUPP", "Operation not supported");
-        e(110, "ETIMEDOUT", "Connection timed out");
-        e(116, "ESTALE", "Stale file handle");
-        e(117, "EUCLEAN", "Structure needs cleaning");
-        e(121, "EREMOTEIO", "Remote I/O error");
-        e(122, "EDQUOT", "Disk quota exceeded");
-        e(123, "ENOMEDIUM", "No medium found");
-        e(125, "ECANCELED", "Operation canceled");
+        return errno == Errno.EOPNOTSUPP || errno == Errno.EXDEV || errno == Errno.EINVAL
+                || errno == Errno.ENOTTY;
     }
 
     /**
@@ -166,8 +100,7 @@ public class ErrnoException extends IOException {
      * @return e.g. {@code "EINVAL"}, or {@code "E<number>"} for numbers not in the table
      */
     public static String errnoName(int errno) {
-        String[] entry = TABLE.get(errno);
-        return entry != null ? entry[0] : "E" + errno;
+        return Errno.name(errno);
     }
 
     /**
@@ -177,9 +110,9 @@ public class ErrnoException extends IOException {
      * @return the fixed English text, else {@code strerror(3)}, else {@code "error <number>"}
      */
     public static String describe(int errno) {
-        String[] entry = TABLE.get(errno);
-        if (entry != null) {
-            return entry[1];
+        String text = Errno.text(errno);
+        if (text != null) {
+            return text;
         }
         if (LibC.isSupported()) {
             try {

@@ -2,6 +2,7 @@ package org.faultline.nativeio;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.faultline.kernel.Errno;
 
 /**
  * The status of an open file, from {@code statx(2)} (or {@code fstat(2)} where statx is missing).
@@ -56,10 +57,10 @@ public record FileStat(int mode, long size, int blockSize, long blocks, int dioM
                 return fromStatx(buf);
             }
             int err = LibC.errno();
-            if (err == LibC.EINTR) {
+            if (err == Errno.EINTR) {
                 continue;
             }
-            if (err == LibC.ENOSYS || err == LibC.EPERM) {
+            if (err == Errno.ENOSYS || err == Errno.EPERM) {
                 return viaFstat(fd, path);
             }
             throw new ErrnoException(err, "statx", path);
@@ -87,7 +88,7 @@ public record FileStat(int mode, long size, int blockSize, long blocks, int dioM
         byte[] buf = new byte[256];
         while (LibC.fstat(fd, buf) != 0) {
             int err = LibC.errno();
-            if (err != LibC.EINTR) {
+            if (err != Errno.EINTR) {
                 throw new ErrnoException(err, "fstat", path);
             }
         }

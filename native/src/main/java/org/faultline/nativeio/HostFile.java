@@ -1,11 +1,11 @@
 package org.faultline.nativeio;
 
 import com.sun.jna.Memory;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.faultline.kernel.Errno;
 
 /**
  * An open host file descriptor: a regular file (a disk image) or a block device.
@@ -83,10 +83,10 @@ public final class HostFile implements AutoCloseable {
         int fd;
         while ((fd = LibC.open(p, f, mode)) < 0) {
             int err = LibC.errno();
-            if (err == LibC.EINTR) {
+            if (err == Errno.EINTR) {
                 continue;
             }
-            if (err == LibC.EINVAL && (f & LibC.O_DIRECT) != 0) {
+            if (err == Errno.EINVAL && (f & LibC.O_DIRECT) != 0) {
                 throw new DirectIoUnsupportedException(path.toString(), HostFilesystem.nameOf(path));
             }
             throw new ErrnoException(err, "open", path.toString());
@@ -156,13 +156,13 @@ public final class HostFile implements AutoCloseable {
     private int liveFd(String call) throws ErrnoException {
         int f = fd;
         if (f < 0) {
-            throw new ErrnoException(LibC.EBADF, call, pathString, "file already closed");
+            throw new ErrnoException(Errno.EBADF, call, pathString, "file already closed");
         }
         return f;
     }
 
     private ErrnoException fail(int err, String call) {
-        if (direct && err == LibC.EINVAL) {
+        if (direct && err == Errno.EINVAL) {
             return new ErrnoException(err, call, pathString,
                     "O_DIRECT needs buffer address, offset and length aligned to the logical block size");
         }
@@ -206,7 +206,7 @@ public final class HostFile implements AutoCloseable {
                 break;
             } else {
                 int err = LibC.errno();
-                if (err != LibC.EINTR) {
+                if (err != Errno.EINTR) {
                     throw fail(err, "pread");
                 }
             }
@@ -233,11 +233,11 @@ public final class HostFile implements AutoCloseable {
             if (r > 0) {
                 done += (int) r;
             } else if (r == 0) {
-                throw new ErrnoException(LibC.EIO, "pwrite", pathString,
+                throw new ErrnoException(Errno.EIO, "pwrite", pathString,
                         "wrote 0 bytes at offset " + (off + done));
             } else {
                 int err = LibC.errno();
-                if (err != LibC.EINTR) {
+                if (err != Errno.EINTR) {
                     throw fail(err, "pwrite");
                 }
             }
@@ -346,7 +346,7 @@ public final class HostFile implements AutoCloseable {
                            : LibC.preadv(f, s.address, n, off + done);
             if (r < 0) {
                 int err = LibC.errno();
-                if (err == LibC.EINTR) {
+                if (err == Errno.EINTR) {
                     continue;
                 }
                 throw fail(err, call);
@@ -355,7 +355,7 @@ public final class HostFile implements AutoCloseable {
                 if (!write) {
                     break; // end of file
                 }
-                throw new ErrnoException(LibC.EIO, call, pathString, "wrote 0 bytes at offset " + (off + done));
+                throw new ErrnoException(Errno.EIO, call, pathString, "wrote 0 bytes at offset " + (off + done));
             }
             done += r;
             cur.advance(r);
@@ -374,7 +374,7 @@ public final class HostFile implements AutoCloseable {
         int f = liveFd("fdatasync");
         while (LibC.fdatasync(f) != 0) {
             int err = LibC.errno();
-            if (err != LibC.EINTR) {
+            if (err != Errno.EINTR) {
                 throw fail(err, "fdatasync");
             }
         }
@@ -389,7 +389,7 @@ public final class HostFile implements AutoCloseable {
         int f = liveFd("fsync");
         while (LibC.fsync(f) != 0) {
             int err = LibC.errno();
-            if (err != LibC.EINTR) {
+            if (err != Errno.EINTR) {
                 throw fail(err, "fsync");
             }
         }
@@ -409,7 +409,7 @@ public final class HostFile implements AutoCloseable {
         int f = liveFd("fallocate");
         while (LibC.fallocate(f, mode, off, len) != 0) {
             int err = LibC.errno();
-            if (err != LibC.EINTR) {
+            if (err != Errno.EINTR) {
                 throw fail(err, "fallocate");
             }
         }
@@ -426,7 +426,7 @@ public final class HostFile implements AutoCloseable {
         int f = liveFd("ftruncate");
         while (LibC.ftruncate(f, length) != 0) {
             int err = LibC.errno();
-            if (err != LibC.EINTR) {
+            if (err != Errno.EINTR) {
                 throw fail(err, "ftruncate");
             }
         }
@@ -445,7 +445,7 @@ public final class HostFile implements AutoCloseable {
             try (Memory out = new Memory(8)) {
                 while (LibC.ioctl(f, LibC.BLKGETSIZE64, com.sun.jna.Pointer.nativeValue(out)) != 0) {
                     int err = LibC.errno();
-                    if (err != LibC.EINTR) {
+                    if (err != Errno.EINTR) {
                         throw new ErrnoException(err, "ioctl(BLKGETSIZE64)", pathString);
                     }
                 }
@@ -494,7 +494,7 @@ public final class HostFile implements AutoCloseable {
         long r = LibC.lseek(f, off, whence);
         if (r < 0) {
             int err = LibC.errno();
-            if (err == LibC.ENXIO) {
+            if (err == Errno.ENXIO) {
                 return -1;
             }
             throw fail(err, call);
@@ -519,7 +519,7 @@ public final class HostFile implements AutoCloseable {
         int s = src.liveFd("ioctl(FICLONE)");
         while (LibC.ioctl(f, LibC.FICLONE, s) != 0) {
             int err = LibC.errno();
-            if (err != LibC.EINTR) {
+            if (err != Errno.EINTR) {
                 throw new ErrnoException(err, "ioctl(FICLONE)", pathString, "source " + src.pathString);
             }
         }
@@ -557,10 +557,10 @@ public final class HostFile implements AutoCloseable {
         int op = (exclusive ? LibC.LOCK_EX : LibC.LOCK_SH) | LibC.LOCK_NB;
         while (LibC.flock(f, op) != 0) {
             int err = LibC.errno();
-            if (err == LibC.EINTR) {
+            if (err == Errno.EINTR) {
                 continue;
             }
-            if (err == LibC.EAGAIN) {
+            if (err == Errno.EAGAIN) {
                 return false;
             }
             throw new ErrnoException(err, "flock", pathString);
@@ -587,7 +587,7 @@ public final class HostFile implements AutoCloseable {
         int f = (int) FD.getAndSet(this, -1);
         if (f >= 0 && LibC.close(f) != 0) {
             int err = LibC.errno();
-            if (err != LibC.EINTR) {
+            if (err != Errno.EINTR) {
                 throw new ErrnoException(err, "close", pathString);
             }
         }

@@ -3,6 +3,7 @@ package org.faultline.nativeio;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import org.faultline.kernel.Errno;
 
 /**
  * Names the host filesystem a file lives on, from the {@code f_type} magic that
@@ -80,11 +81,11 @@ public final class HostFilesystem {
             }
             int err = LibC.errno();
             Path parent = p.getParent();
-            if (err == LibC.ENOENT && parent != null) {
+            if (err == Errno.ENOENT && parent != null) {
                 p = parent;
                 continue;
             }
-            if (err != LibC.EINTR) {
+            if (err != Errno.EINTR) {
                 throw new ErrnoException(err, "statfs", path.toString());
             }
         }
@@ -101,7 +102,7 @@ public final class HostFilesystem {
         byte[] buf = new byte[LibC.STATFS_SIZE];
         while (LibC.fstatfs(file.fd(), buf) != 0) {
             int err = LibC.errno();
-            if (err != LibC.EINTR) {
+            if (err != Errno.EINTR) {
                 throw new ErrnoException(err, "fstatfs", file.path().toString());
             }
         }

@@ -3,10 +3,10 @@ package org.faultline.nativeio;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
-
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.faultline.kernel.Errno;
 
 /**
  * Direct-mapped bindings to the host C library (glibc) on Linux x86_64 and aarch64.
@@ -88,7 +88,7 @@ public final class LibC {
     public static final int O_ACCMODE = 0x3;
     /** {@code O_CREAT}: create the file if it does not exist (uses the mode argument). */
     public static final int O_CREAT = 0x40;
-    /** {@code O_EXCL}: with {@code O_CREAT}, fail with {@code EEXIST} if the file exists. */
+    /** {@code O_EXCL}: with {@code O_CREAT}, fail with {@code Errno.EEXIST} if the file exists. */
     public static final int O_EXCL = 0x80;
     /** {@code O_TRUNC}: truncate a regular file opened for writing to length 0. */
     public static final int O_TRUNC = 0x200;
@@ -183,62 +183,7 @@ public final class LibC {
     /** {@code flock(2)}: release the lock. */
     public static final int LOCK_UN = 8;
 
-    // ---------------------------------------------------------------- errno values (asm-generic, Linux)
-
-    /** Operation not permitted. */
-    public static final int EPERM = 1;
-    /** No such file or directory. */
-    public static final int ENOENT = 2;
-    /** Interrupted system call. */
-    public static final int EINTR = 4;
-    /** Input/output error. */
-    public static final int EIO = 5;
-    /** No such device or address (also: {@code SEEK_DATA}/{@code SEEK_HOLE} past end of file). */
-    public static final int ENXIO = 6;
-    /** Bad file descriptor. */
-    public static final int EBADF = 9;
-    /** Resource temporarily unavailable. */
-    public static final int EAGAIN = 11;
-    /** Cannot allocate memory. */
-    public static final int ENOMEM = 12;
-    /** Permission denied. */
-    public static final int EACCES = 13;
-    /** Bad address. */
-    public static final int EFAULT = 14;
-    /** Device or resource busy. */
-    public static final int EBUSY = 16;
-    /** File exists. */
-    public static final int EEXIST = 17;
-    /** Invalid cross-device link. */
-    public static final int EXDEV = 18;
-    /** No such device. */
-    public static final int ENODEV = 19;
-    /** Not a directory. */
-    public static final int ENOTDIR = 20;
-    /** Is a directory. */
-    public static final int EISDIR = 21;
-    /** Invalid argument. */
-    public static final int EINVAL = 22;
-    /** Too many open files. */
-    public static final int EMFILE = 24;
-    /** Inappropriate ioctl for device. */
-    public static final int ENOTTY = 25;
-    /** File too large. */
-    public static final int EFBIG = 27;
-    /** No space left on device. */
-    public static final int ENOSPC = 28;
-    /** Illegal seek. */
-    public static final int ESPIPE = 29;
-    /** Read-only file system. */
-    public static final int EROFS = 30;
-    /** Function not implemented. */
-    public static final int ENOSYS = 38;
-    /** Value too large for defined data type. */
-    public static final int EOVERFLOW = 75;
-    /** Operation not supported. */
-    public static final int EOPNOTSUPP = 95;
-    /** Disk quota exceeded. */
-    public static final int EDQUOT = 122;
+    // errno values: org.faultline.kernel.Errno (the one table; the host's numbers are Linux's too)
 
     // ---------------------------------------------------------------- errno access
 
@@ -294,7 +239,7 @@ public final class LibC {
 
     /**
      * {@code int close(int fd)} — close(2): releases the descriptor; returns 0 or -1. On Linux the
-     * descriptor is released even when -1 is returned (including {@code EINTR}), so never retry.
+     * descriptor is released even when -1 is returned (including {@code Errno.EINTR}), so never retry.
      *
      * @param fd the descriptor
      * @return 0 or -1
@@ -355,7 +300,7 @@ public final class LibC {
 
     /**
      * {@code int fdatasync(int fd)} — fdatasync(2): flushes the file's data and the metadata needed
-     * to read it back (e.g. size) to stable storage; returns 0 or -1 ({@code EIO} means written-back
+     * to read it back (e.g. size) to stable storage; returns 0 or -1 ({@code Errno.EIO} means written-back
      * data was lost).
      *
      * @param fd the descriptor
@@ -377,7 +322,7 @@ public final class LibC {
      * open file description (not the process: two opens of one file in one process conflict), released
      * when the last descriptor for it is closed or the process exits. {@code operation} is
      * {@link #LOCK_SH} or {@link #LOCK_EX}, optionally {@code | LOCK_NB}, or {@link #LOCK_UN}.
-     * Returns 0 or -1 ({@code EWOULDBLOCK} = {@code EAGAIN}: held by another open file description).
+     * Returns 0 or -1 ({@code EWOULDBLOCK} = {@code Errno.EAGAIN}: held by another open file description).
      *
      * @param fd        the descriptor
      * @param operation {@code LOCK_*}
@@ -388,7 +333,7 @@ public final class LibC {
     /**
      * {@code int fallocate(int fd, int mode, off_t offset, off_t len)} — fallocate(2): allocates
      * (mode 0 may grow the file), punches holes ({@code PUNCH_HOLE|KEEP_SIZE}) or zeroes
-     * ({@code ZERO_RANGE}) the byte range; returns 0 or -1 ({@code EOPNOTSUPP} if the filesystem
+     * ({@code ZERO_RANGE}) the byte range; returns 0 or -1 ({@code Errno.EOPNOTSUPP} if the filesystem
      * lacks the mode).
      *
      * @param fd     the descriptor
@@ -448,7 +393,7 @@ public final class LibC {
     /**
      * {@code int ioctl(int fd, unsigned long request, ...)} — ioctl(2) with one integer-or-pointer
      * argument: for {@link #BLKGETSIZE64} {@code arg} is the address of a {@code uint64_t}; for
-     * {@link #FICLONE} it is the source descriptor. Returns -1 on failure ({@code ENOTTY}: the request
+     * {@link #FICLONE} it is the source descriptor. Returns -1 on failure ({@code Errno.ENOTTY}: the request
      * does not apply to this file).
      *
      * @param fd      the descriptor
@@ -477,7 +422,7 @@ public final class LibC {
      * {@code int posix_memalign(void **memptr, size_t alignment, size_t size)} — posix_memalign(3):
      * allocates {@code size} bytes aligned to {@code alignment} (a power of two multiple of
      * {@code sizeof(void *)}) and stores the address in {@code memptr[0]}. <strong>Returns the error
-     * number directly</strong> ({@code ENOMEM}, {@code EINVAL}), 0 on success. Memory is not zeroed.
+     * number directly</strong> ({@code Errno.ENOMEM}, {@code Errno.EINVAL}), 0 on success. Memory is not zeroed.
      *
      * @param memptr    one-element array receiving the address
      * @param alignment alignment in bytes

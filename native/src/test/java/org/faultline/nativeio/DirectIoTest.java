@@ -1,20 +1,20 @@
 package org.faultline.nativeio;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+import org.faultline.kernel.Errno;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 class DirectIoTest {
 
@@ -103,7 +103,7 @@ class DirectIoTest {
         DirectIoUnsupportedException e = assertThrows(DirectIoUnsupportedException.class,
                 () -> HostFile.openImage(status, true, true));
         assertEquals("proc", e.filesystem());
-        assertEquals(LibC.EINVAL, e.errno());
+        assertEquals(Errno.EINVAL, e.errno());
         assertEquals("open", e.call());
         assertTrue(e.getMessage().startsWith("cannot open /proc/self/status with O_DIRECT: "), e.getMessage());
         assertTrue(e.getMessage().contains("(proc)"), e.getMessage());

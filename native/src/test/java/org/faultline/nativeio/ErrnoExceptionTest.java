@@ -1,17 +1,17 @@
 package org.faultline.nativeio;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.faultline.kernel.Errno;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 class ErrnoExceptionTest {
 
@@ -31,7 +31,7 @@ class ErrnoExceptionTest {
     void openOfMissingFileIsEnoentNamingThePath() {
         Path missing = dir.resolve("missing.img");
         ErrnoException e = assertThrows(ErrnoException.class, () -> HostFile.openImage(missing, false, false));
-        assertEquals(LibC.ENOENT, e.errno());
+        assertEquals(Errno.ENOENT, e.errno());
         assertEquals("ENOENT", e.errnoName());
         assertEquals("open", e.call());
         assertEquals(missing.toString(), e.path());

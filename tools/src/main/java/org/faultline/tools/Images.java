@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.faultline.block.HostFileDriver;
+import org.faultline.kernel.Errno;
 import org.faultline.nativeio.DirectIoUnsupportedException;
 import org.faultline.nativeio.ErrnoException;
 import org.faultline.nativeio.HostFile;
@@ -261,7 +262,7 @@ final class Images {
             return null;
         }
         return "host I/O error on " + image + ": " + ErrnoException.describe(e.errno()) + " (" + e.errnoName() + ")"
-                + (e.errno() == LibC.ENOSPC ? "; free space on the host file system holding the image" : "")
+                + (e.errno() == Errno.ENOSPC ? "; free space on the host file system holding the image" : "")
                 + " (the emulated kernel saw its " + ("preadv".equals(e.call()) ? "read" : "write")
                 + " fail; the image may be incomplete)";
     }

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.faultline.kernel.Errno;
 import org.faultline.tools.CliTestSupport.Run;
 import org.junit.jupiter.api.Test;
 
@@ -171,8 +172,8 @@ class CliInputTest {
             assertOneLineError(run("boot", "--image", img.toString(), what.toString()), what + ": " + kind);
             assertOneLineError(run("replay", what.toString()), what + ": " + kind, "schedule file");
         }
-        assertEquals("EUCLEAN", org.faultline.fs.Errno.name(-117));
-        assertEquals("Structure needs cleaning (EUCLEAN)", org.faultline.fs.Errno.describe(-117));
+        assertEquals("EUCLEAN", org.faultline.kernel.Errno.name(-117));
+        assertEquals("Structure needs cleaning (EUCLEAN)", org.faultline.kernel.Errno.describe(-117));
         assertEquals("No space left on device (ENOSPC)", HostErrors.describe(new IOException("No space left on device")));
     }
 

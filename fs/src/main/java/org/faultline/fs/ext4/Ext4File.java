@@ -2,13 +2,13 @@ package org.faultline.fs.ext4;
 
 import org.faultline.fs.BufferHead;
 import org.faultline.fs.DirectIo;
-import org.faultline.fs.Errno;
 import org.faultline.fs.File;
 import org.faultline.fs.FileOperations;
 import org.faultline.fs.FsError;
 import org.faultline.fs.GenericFile;
 import org.faultline.fs.Inode;
 import org.faultline.fs.Syscalls;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 import org.faultline.mm.Filemap;
 import org.faultline.mm.IovIter;

@@ -7,12 +7,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.faultline.block.BlockDevice;
 import org.faultline.fs.Buffer;
-import org.faultline.fs.Errno;
 import org.faultline.fs.FsError;
 import org.faultline.fs.Inode;
 import org.faultline.fs.SuperBlock;
 import org.faultline.fs.SuperOperations;
 import org.faultline.fs.Vfs;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelSource;
 import org.faultline.kernel.Mutex;
@@ -95,7 +95,7 @@ public final class Ext4Super implements SuperOperations {
         if (!sb.root().isDir()) {
             String msg = "EXT4-fs (" + bdev.name() + "): root inode is not a directory";
             k.printk(msg);
-            throw new Ext4Exception(Ext4Exception.EUCLEAN, bdev.name() + ": ext4 corruption: root inode is not a directory");
+            throw new Ext4Exception(Errno.EUCLEAN, bdev.name() + ": ext4 corruption: root inode is not a directory");
         }
         k.printk("EXT4-fs (" + bdev.name() + "): mounted filesystem without journal. Opts: "
                 + (iomap ? "iomap" : "(null)") + (readOnly ? ", ro" : ""));
@@ -175,7 +175,7 @@ public final class Ext4Super implements SuperOperations {
         try {
             return c.call();
         } catch (Ext4Exception e) {
-            if (e.errno() == Ext4Exception.EUCLEAN) {
+            if (e.errno() == Errno.EUCLEAN) {
                 throw ext4Error(0, e.getMessage());
             }
             throw new FsError(e.errno(), e.getMessage());

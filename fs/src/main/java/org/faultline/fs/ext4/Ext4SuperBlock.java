@@ -5,6 +5,7 @@ import static org.faultline.fs.ext4.SuperBlockDescriptor.*;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import org.faultline.kernel.Errno;
 
 /**
  * A parsed {@code struct ext4_super_block} (layout in {@link SuperBlockDescriptor}): a 1024-byte copy
@@ -84,17 +85,17 @@ public final class Ext4SuperBlock {
      */
     public static Ext4SuperBlock read(BlockIo io, String dev, boolean readOnly) throws Ext4Exception {
         if (io.blockSize() != 4096) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": device block size " + io.blockSize()
+            throw new Ext4Exception(Errno.EINVAL, dev + ": device block size " + io.blockSize()
                     + " not supported (only 4096)");
         }
         if (io.blocks() < 1) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": device too small to hold an ext4 superblock");
+            throw new Ext4Exception(Errno.EINVAL, dev + ": device too small to hold an ext4 superblock");
         }
         byte[] b0 = new byte[io.blockSize()];
         try {
             io.read(0, b0);
         } catch (java.io.IOException e) {
-            throw new Ext4Exception(Ext4Exception.EIO, dev + ": cannot read superblock: " + e.getMessage(), e);
+            throw new Ext4Exception(Errno.EIO, dev + ": cannot read superblock: " + e.getMessage(), e);
         }
         Ext4SuperBlock sb = new Ext4SuperBlock(Arrays.copyOfRange(b0, SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE));
         sb.validate(dev, io.blocks(), readOnly);
@@ -113,33 +114,33 @@ public final class Ext4SuperBlock {
                     magic(), EXT4_SUPER_MAGIC));
         }
         if (revLevel() == EXT4_GOOD_OLD_REV) {
-            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": ext4 revision 0 (128-byte inodes, no features) not supported");
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": ext4 revision 0 (128-byte inodes, no features) not supported");
         }
         if (revLevel() != EXT4_DYNAMIC_REV) {
             throw Ext4Exception.corrupt(dev, "unknown superblock revision " + revLevel());
         }
         List<String> bad = Ext4Features.unsupported(featureCompat(), featureIncompat(), featureRoCompat(), readOnly);
         if (!bad.isEmpty()) {
-            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, Ext4Features.refusal(dev, bad, readOnly));
+            throw new Ext4Exception(Errno.EOPNOTSUPP, Ext4Features.refusal(dev, bad, readOnly));
         }
         long logBs = u32(S_LOG_BLOCK_SIZE);
         if (logBs != 2) {
             String size = logBs <= 6 ? String.valueOf(1024L << logBs) : "2^(10+" + logBs + ")";
-            throw new Ext4Exception(logBs <= 6 ? Ext4Exception.EOPNOTSUPP : Ext4Exception.EUCLEAN,
+            throw new Ext4Exception(logBs <= 6 ? Errno.EOPNOTSUPP : Errno.EUCLEAN,
                     dev + ": ext4 block size " + size + " not supported (only 4096; mkfs with -b 4096)");
         }
         if (!hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_EXTENTS)) {
-            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": ext4 feature 'extent' is required (mkfs with -O extent)");
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": ext4 feature 'extent' is required (mkfs with -O extent)");
         }
         if (!hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_FILETYPE)) {
-            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": ext4 feature 'filetype' is required (mkfs with -O filetype)");
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": ext4 feature 'filetype' is required (mkfs with -O filetype)");
         }
         if (u32(S_LOG_CLUSTER_SIZE) != logBs) {
             throw Ext4Exception.corrupt(dev, "cluster size (log " + u32(S_LOG_CLUSTER_SIZE)
                     + ") differs from block size without bigalloc");
         }
         if (inodeSize() != 256) {
-            throw new Ext4Exception(inodeSize() >= 128 && Integer.bitCount(inodeSize()) == 1 ? Ext4Exception.EOPNOTSUPP : Ext4Exception.EUCLEAN,
+            throw new Ext4Exception(inodeSize() >= 128 && Integer.bitCount(inodeSize()) == 1 ? Errno.EOPNOTSUPP : Errno.EUCLEAN,
                     dev + ": ext4 inode size " + inodeSize() + " not supported (only 256; mkfs with -I 256)");
         }
         if (firstDataBlock() != 0) {

@@ -12,6 +12,7 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 
 /**
@@ -177,7 +178,7 @@ public final class Ext4Volume implements AutoCloseable {
         try {
             hio = HostFileBlockIo.open(image, o.readOnly(), false, 4096);
         } catch (IOException e) {
-            throw new Ext4Exception(Ext4Exception.EIO, dev + ": cannot open image: " + e.getMessage(), e);
+            throw new Ext4Exception(Errno.EIO, dev + ": cannot open image: " + e.getMessage(), e);
         }
         try {
             return open(hio, dev, o, hio);
@@ -235,7 +236,7 @@ public final class Ext4Volume implements AutoCloseable {
             try {
                 b = cache.get(gdtBlock);
             } catch (IOException e) {
-                throw new Ext4Exception(Ext4Exception.EIO, dev + ": cannot read group descriptors: " + e.getMessage(), e);
+                throw new Ext4Exception(Errno.EIO, dev + ": cannot read group descriptors: " + e.getMessage(), e);
             }
             GroupDesc d = GroupDesc.read(b, GroupDescDescriptor.offsetInBlock(g, bsz));
             long first = sb.groupFirstBlock(g) + sb.groupSuperOverhead(g);
@@ -324,10 +325,10 @@ public final class Ext4Volume implements AutoCloseable {
 
     private void begin(boolean write) throws IOException {
         if (closed) {
-            throw new Ext4Exception(Ext4Exception.EBADF, dev + ": volume is closed");
+            throw new Ext4Exception(Errno.EBADF, dev + ": volume is closed");
         }
         if (write && readOnly) {
-            throw new Ext4Exception(Ext4Exception.EROFS, dev + ": " + Ext4Exception.describe(Ext4Exception.EROFS));
+            throw new Ext4Exception(Errno.EROFS, dev + ": " + Ext4Exception.describe(Errno.EROFS));
         }
         cache.shrink();
     }
@@ -521,10 +522,10 @@ public final class Ext4Volume implements AutoCloseable {
             }
             byte[] n = nameBytes(c);
             if (n.length > EXT4_NAME_LEN) {
-                throw Ext4Exception.of(Ext4Exception.ENAMETOOLONG, dev, path);
+                throw Ext4Exception.of(Errno.ENAMETOOLONG, dev, path);
             }
             if (c.indexOf('\0') >= 0) {
-                throw Ext4Exception.of(Ext4Exception.EINVAL, dev, path);
+                throw Ext4Exception.of(Errno.EINVAL, dev, path);
             }
             out.add(n);
         }
@@ -549,11 +550,11 @@ public final class Ext4Volume implements AutoCloseable {
         for (byte[] c : components(path)) {
             Ext4InodeRaw in = liveInode(ino);
             if (!in.isDir()) {
-                throw Ext4Exception.of(Ext4Exception.ENOTDIR, dev, path);
+                throw Ext4Exception.of(Errno.ENOTDIR, dev, path);
             }
             Slot s = findEntry(ino, in, c);
             if (s == null) {
-                throw Ext4Exception.of(Ext4Exception.ENOENT, dev, path);
+                throw Ext4Exception.of(Errno.ENOENT, dev, path);
             }
             ino = s.ino;
         }
@@ -567,22 +568,22 @@ public final class Ext4Volume implements AutoCloseable {
     private Parent resolveParent(String path) throws IOException {
         List<byte[]> cs = components(path);
         if (cs.isEmpty()) {
-            throw Ext4Exception.of(Ext4Exception.EINVAL, dev, path);
+            throw Ext4Exception.of(Errno.EINVAL, dev, path);
         }
         long ino = EXT4_ROOT_INO;
         for (int i = 0; i < cs.size() - 1; i++) {
             Ext4InodeRaw in = liveInode(ino);
             if (!in.isDir()) {
-                throw Ext4Exception.of(Ext4Exception.ENOTDIR, dev, path);
+                throw Ext4Exception.of(Errno.ENOTDIR, dev, path);
             }
             Slot s = findEntry(ino, in, cs.get(i));
             if (s == null) {
-                throw Ext4Exception.of(Ext4Exception.ENOENT, dev, path);
+                throw Ext4Exception.of(Errno.ENOENT, dev, path);
             }
             ino = s.ino;
         }
         if (!liveInode(ino).isDir()) {
-            throw Ext4Exception.of(Ext4Exception.ENOTDIR, dev, path);
+            throw Ext4Exception.of(Errno.ENOTDIR, dev, path);
         }
         return new Parent(ino, cs.get(cs.size() - 1));
     }
@@ -618,7 +619,7 @@ public final class Ext4Volume implements AutoCloseable {
     /** Walks every entry (used or not) of every block, checking each as {@code ext4_check_dir_entry}. */
     private void forEachEntry(long ino, Ext4InodeRaw dir, EntryVisitor v) throws IOException {
         if (dir.hasFlag(EXT4_INLINE_DATA_FL) || !dir.hasFlag(EXT4_EXTENTS_FL)) {
-            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": directory inode " + ino
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": directory inode " + ino
                     + " is not extent-mapped (not supported)");
         }
         long n = dirBlocks(ino, dir);
@@ -761,8 +762,8 @@ public final class Ext4Volume implements AutoCloseable {
         begin(false);
         Ext4InodeRaw dir = liveInode(ino);
         if (!dir.isDir()) {
-            throw new Ext4Exception(Ext4Exception.ENOTDIR, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Ext4Exception.ENOTDIR));
+            throw new Ext4Exception(Errno.ENOTDIR, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Errno.ENOTDIR));
         }
         List<DirEntry> out = new ArrayList<>();
         forEachEntry(ino, dir, (lblk, pblk, b, off, prev) -> {
@@ -812,7 +813,7 @@ public final class Ext4Volume implements AutoCloseable {
         checkNew(dir, name, what);
         Ext4InodeRaw parent = readInode(dir);
         if (parent.linksCount() >= EXT4_LINK_MAX) {
-            throw Ext4Exception.of(Ext4Exception.EMLINK, dev, what);
+            throw Ext4Exception.of(Errno.EMLINK, dev, what);
         }
         return makeDir(dir, name, perm, true);
     }
@@ -848,7 +849,7 @@ public final class Ext4Volume implements AutoCloseable {
 
     private void checkNew(long dir, byte[] name, String what) throws IOException {
         if (isDotName(name) || findEntry(dir, readInode(dir), name) != null) {
-            throw Ext4Exception.of(Ext4Exception.EEXIST, dev, what);
+            throw Ext4Exception.of(Errno.EEXIST, dev, what);
         }
     }
 
@@ -894,7 +895,7 @@ public final class Ext4Volume implements AutoCloseable {
         begin(true);
         byte[] t = nameBytes(target);
         if (t.length == 0 || t.length >= bs) {
-            throw Ext4Exception.of(t.length == 0 ? Ext4Exception.ENOENT : Ext4Exception.ENAMETOOLONG, dev, path);
+            throw Ext4Exception.of(t.length == 0 ? Errno.ENOENT : Errno.ENAMETOOLONG, dev, path);
         }
         Parent p = resolveParent(path);
         checkNew(p, path);
@@ -938,7 +939,7 @@ public final class Ext4Volume implements AutoCloseable {
         long ino = resolve(path);
         Ext4InodeRaw in = readInode(ino);
         if (!in.isLnk()) {
-            throw Ext4Exception.of(Ext4Exception.EINVAL, dev, path);
+            throw Ext4Exception.of(Errno.EINVAL, dev, path);
         }
         return linkTarget(ino, in);
     }
@@ -954,7 +955,7 @@ public final class Ext4Volume implements AutoCloseable {
         begin(false);
         Ext4InodeRaw in = liveInode(ino);
         if (!in.isLnk()) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + " is not a symbolic link");
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino + " is not a symbolic link");
         }
         return linkTarget(ino, in);
     }
@@ -981,10 +982,10 @@ public final class Ext4Volume implements AutoCloseable {
         long ino = resolve(existing);
         Ext4InodeRaw in = readInode(ino);
         if (in.isDir()) {
-            throw Ext4Exception.of(Ext4Exception.EISDIR, dev, existing);
+            throw Ext4Exception.of(Errno.EISDIR, dev, existing);
         }
         if (in.linksCount() >= EXT4_LINK_MAX) {
-            throw Ext4Exception.of(Ext4Exception.EMLINK, dev, existing);
+            throw Ext4Exception.of(Errno.EMLINK, dev, existing);
         }
         Parent p = resolveParent(newPath);
         checkNew(p, newPath);
@@ -1016,15 +1017,15 @@ public final class Ext4Volume implements AutoCloseable {
      */
     private long unlinkEntry(long dir, byte[] name, String what) throws IOException {
         if (isDotName(name)) {
-            throw Ext4Exception.of(Ext4Exception.EISDIR, dev, what);
+            throw Ext4Exception.of(Errno.EISDIR, dev, what);
         }
         Slot s = findEntry(dir, readInode(dir), name);
         if (s == null) {
-            throw Ext4Exception.of(Ext4Exception.ENOENT, dev, what);
+            throw Ext4Exception.of(Errno.ENOENT, dev, what);
         }
         Ext4InodeRaw in = liveInode(s.ino);
         if (in.isDir()) {
-            throw Ext4Exception.of(Ext4Exception.EISDIR, dev, what);
+            throw Ext4Exception.of(Errno.EISDIR, dev, what);
         }
         removeEntry(s);
         touchDir(dir, 0);
@@ -1115,18 +1116,18 @@ public final class Ext4Volume implements AutoCloseable {
     /** {@code ext4_rmdir} of {@code name} in {@code dir}: removes and frees the empty directory. */
     private void rmdirEntry(long dir, byte[] name, String what) throws IOException {
         if (isDotName(name)) {
-            throw Ext4Exception.of(Ext4Exception.EINVAL, dev, what);
+            throw Ext4Exception.of(Errno.EINVAL, dev, what);
         }
         Slot s = findEntry(dir, readInode(dir), name);
         if (s == null) {
-            throw Ext4Exception.of(Ext4Exception.ENOENT, dev, what);
+            throw Ext4Exception.of(Errno.ENOENT, dev, what);
         }
         Ext4InodeRaw in = liveInode(s.ino);
         if (!in.isDir()) {
-            throw Ext4Exception.of(Ext4Exception.ENOTDIR, dev, what);
+            throw Ext4Exception.of(Errno.ENOTDIR, dev, what);
         }
         if (!isEmptyDir(s.ino, in)) {
-            throw Ext4Exception.of(Ext4Exception.ENOTEMPTY, dev, what);
+            throw Ext4Exception.of(Errno.ENOTEMPTY, dev, what);
         }
         removeEntry(s);
         touchDir(dir, -1);
@@ -1160,11 +1161,11 @@ public final class Ext4Volume implements AutoCloseable {
      */
     private long renameEntry(Parent fp, Parent tp, String from, String to, boolean freeReplaced) throws IOException {
         if (isDotName(fp.name) || isDotName(tp.name)) {
-            throw Ext4Exception.of(Ext4Exception.EINVAL, dev, from);
+            throw Ext4Exception.of(Errno.EINVAL, dev, from);
         }
         Slot src = findEntry(fp.dir, readInode(fp.dir), fp.name);
         if (src == null) {
-            throw Ext4Exception.of(Ext4Exception.ENOENT, dev, from);
+            throw Ext4Exception.of(Errno.ENOENT, dev, from);
         }
         if (fp.dir == tp.dir && Arrays.equals(fp.name, tp.name)) {
             return 0;
@@ -1174,7 +1175,7 @@ public final class Ext4Volume implements AutoCloseable {
         if (isDir) {
             for (long d = tp.dir; ; ) {
                 if (d == src.ino) {
-                    throw Ext4Exception.of(Ext4Exception.EINVAL, dev, to);
+                    throw Ext4Exception.of(Errno.EINVAL, dev, to);
                 }
                 if (d == EXT4_ROOT_INO) {
                     break;
@@ -1196,13 +1197,13 @@ public final class Ext4Volume implements AutoCloseable {
             }
             Ext4InodeRaw dstIn = liveInode(dst.ino);
             if (isDir && !dstIn.isDir()) {
-                throw Ext4Exception.of(Ext4Exception.ENOTDIR, dev, to);
+                throw Ext4Exception.of(Errno.ENOTDIR, dev, to);
             }
             if (!isDir && dstIn.isDir()) {
-                throw Ext4Exception.of(Ext4Exception.EISDIR, dev, to);
+                throw Ext4Exception.of(Errno.EISDIR, dev, to);
             }
             if (dstIn.isDir() && !isEmptyDir(dst.ino, dstIn)) {
-                throw Ext4Exception.of(Ext4Exception.ENOTEMPTY, dev, to);
+                throw Ext4Exception.of(Errno.ENOTEMPTY, dev, to);
             }
             byte[] b = cache.get(dst.pblk);
             DirEntry.setInode(b, dst.off, src.ino, ftype);
@@ -1219,7 +1220,7 @@ public final class Ext4Volume implements AutoCloseable {
             }
         } else {
             if (isDir && tp.dir != fp.dir && readInode(tp.dir).linksCount() >= EXT4_LINK_MAX) {
-                throw Ext4Exception.of(Ext4Exception.EMLINK, dev, to);
+                throw Ext4Exception.of(Errno.EMLINK, dev, to);
             }
             addEntry(tp.dir, tp.name, src.ino, ftype);
         }
@@ -1266,14 +1267,14 @@ public final class Ext4Volume implements AutoCloseable {
      */
     private Ext4InodeRaw checkRegular(long ino, Ext4InodeRaw in, boolean write) throws Ext4Exception {
         if (in.isDir()) {
-            throw new Ext4Exception(Ext4Exception.EISDIR, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Ext4Exception.EISDIR));
+            throw new Ext4Exception(Errno.EISDIR, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Errno.EISDIR));
         }
         if (!in.isReg()) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + " is not a regular file");
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino + " is not a regular file");
         }
         if (write && (in.hasFlag(EXT4_IMMUTABLE_FL) || in.hasFlag(EXT4_INLINE_DATA_FL) || in.hasFlag(EXT4_VERITY_FL))) {
-            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": inode " + ino
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": inode " + ino
                     + " is immutable, inline-data or verity (not writable here)");
         }
         return in;
@@ -1295,7 +1296,7 @@ public final class Ext4Volume implements AutoCloseable {
         begin(true);
         Objects.checkFromIndexSize(bufOff, len, buf.length);
         if (off < 0) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": negative write offset " + off);
+            throw new Ext4Exception(Errno.EINVAL, dev + ": negative write offset " + off);
         }
         Ext4InodeRaw in = regular(ino, true);
         if (len == 0) {
@@ -1303,8 +1304,8 @@ public final class Ext4Volume implements AutoCloseable {
         }
         long end = off + len;
         if (end > MAX_FILE_SIZE) {
-            throw new Ext4Exception(Ext4Exception.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Ext4Exception.EFBIG));
+            throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Errno.EFBIG));
         }
         ExtentTree t = tree(ino, in);
         byte[] blk = new byte[bs];
@@ -1413,7 +1414,7 @@ public final class Ext4Volume implements AutoCloseable {
         Objects.checkFromIndexSize(bufOff, len, buf.length);
         Ext4InodeRaw in = regular(ino, false);
         if (off < 0) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": negative read offset " + off);
+            throw new Ext4Exception(Errno.EINVAL, dev + ": negative read offset " + off);
         }
         long size = in.size();
         if (off >= size || len == 0) {
@@ -1462,7 +1463,7 @@ public final class Ext4Volume implements AutoCloseable {
         long ino = lookup(path);
         Ext4InodeRaw in = regular(ino, false);
         if (in.size() > Integer.MAX_VALUE - 8) {
-            throw Ext4Exception.of(Ext4Exception.EFBIG, dev, path);
+            throw Ext4Exception.of(Errno.EFBIG, dev, path);
         }
         byte[] out = new byte[(int) in.size()];
         read(ino, 0, out, 0, out.length);
@@ -1497,11 +1498,11 @@ public final class Ext4Volume implements AutoCloseable {
     public void truncate(long ino, long newSize) throws IOException {
         begin(true);
         if (newSize < 0) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": negative size " + newSize);
+            throw new Ext4Exception(Errno.EINVAL, dev + ": negative size " + newSize);
         }
         if (newSize > MAX_FILE_SIZE) {
-            throw new Ext4Exception(Ext4Exception.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Ext4Exception.EFBIG));
+            throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Errno.EFBIG));
         }
         Ext4InodeRaw in = regular(ino, true);
         ExtentTree t = tree(ino, in);
@@ -1535,24 +1536,24 @@ public final class Ext4Volume implements AutoCloseable {
     public void fallocate(long ino, int mode, long off, long len) throws IOException {
         begin(true);
         if (off < 0 || len <= 0) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": fallocate range " + off + "+" + len);
+            throw new Ext4Exception(Errno.EINVAL, dev + ": fallocate range " + off + "+" + len);
         }
         if ((mode & FALLOC_FL_PUNCH_HOLE) != 0) {
             if (mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
-                throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": fallocate mode 0x"
+                throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": fallocate mode 0x"
                         + Integer.toHexString(mode) + " not supported");
             }
             punch(ino, off, len);
             return;
         }
         if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) {
-            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": fallocate mode 0x"
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": fallocate mode 0x"
                     + Integer.toHexString(mode) + " not supported");
         }
         long end = off + len;
         if (end > MAX_FILE_SIZE || end < 0) {
-            throw new Ext4Exception(Ext4Exception.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Ext4Exception.EFBIG));
+            throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Errno.EFBIG));
         }
         Ext4InodeRaw in = regular(ino, true);
         long[] reached = {off / bs};
@@ -1610,7 +1611,7 @@ public final class Ext4Volume implements AutoCloseable {
     public void punchHole(long ino, long off, long len) throws IOException {
         begin(true);
         if (off < 0 || len <= 0) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": punch range " + off + "+" + len);
+            throw new Ext4Exception(Errno.EINVAL, dev + ": punch range " + off + "+" + len);
         }
         punch(ino, off, len);
     }
@@ -1717,7 +1718,7 @@ public final class Ext4Volume implements AutoCloseable {
             len >>= 1;
         }
         if (len == 0) {
-            throw new Ext4Exception(Ext4Exception.ENOSPC, dev + ": " + Ext4Exception.describe(Ext4Exception.ENOSPC));
+            throw new Ext4Exception(Errno.ENOSPC, dev + ": " + Ext4Exception.describe(Errno.ENOSPC));
         }
         return len;
     }
@@ -1740,15 +1741,15 @@ public final class Ext4Volume implements AutoCloseable {
     private byte[] entryName(long dir, String name) throws Ext4Exception {
         Objects.requireNonNull(name, "name");
         if (name.isEmpty()) {
-            throw new Ext4Exception(Ext4Exception.ENOENT, dev + ": inode " + dir + ": empty name: "
-                    + Ext4Exception.describe(Ext4Exception.ENOENT));
+            throw new Ext4Exception(Errno.ENOENT, dev + ": inode " + dir + ": empty name: "
+                    + Ext4Exception.describe(Errno.ENOENT));
         }
         if (name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
-            throw Ext4Exception.of(Ext4Exception.EINVAL, dev, entryWhat(dir, name));
+            throw Ext4Exception.of(Errno.EINVAL, dev, entryWhat(dir, name));
         }
         byte[] n = nameBytes(name);
         if (n.length > EXT4_NAME_LEN) {
-            throw Ext4Exception.of(Ext4Exception.ENAMETOOLONG, dev, entryWhat(dir, name));
+            throw Ext4Exception.of(Errno.ENAMETOOLONG, dev, entryWhat(dir, name));
         }
         return n;
     }
@@ -1761,11 +1762,11 @@ public final class Ext4Volume implements AutoCloseable {
      */
     private Ext4InodeRaw heldInode(long ino) throws IOException {
         if (ino < 1 || ino > sb.inodesCount()) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode number " + ino + " out of range 1.."
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode number " + ino + " out of range 1.."
                     + sb.inodesCount());
         }
         if (!ialloc.inUse(ino)) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + " is not in use");
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino + " is not in use");
         }
         return readInode(ino);
     }
@@ -1778,15 +1779,15 @@ public final class Ext4Volume implements AutoCloseable {
      */
     private Ext4InodeRaw heldDir(long dir) throws IOException {
         if (dir < 1 || dir > sb.inodesCount() || !ialloc.inUse(dir)) {
-            throw new Ext4Exception(Ext4Exception.ENOENT, dev + ": directory inode " + dir + " does not exist");
+            throw new Ext4Exception(Errno.ENOENT, dev + ": directory inode " + dir + " does not exist");
         }
         Ext4InodeRaw d = readInode(dir);
         if (!d.isDir()) {
-            throw new Ext4Exception(Ext4Exception.ENOTDIR, dev + ": inode " + dir + ": "
-                    + Ext4Exception.describe(Ext4Exception.ENOTDIR));
+            throw new Ext4Exception(Errno.ENOTDIR, dev + ": inode " + dir + ": "
+                    + Ext4Exception.describe(Errno.ENOTDIR));
         }
         if (d.linksCount() == 0) {
-            throw new Ext4Exception(Ext4Exception.ENOENT, dev + ": directory inode " + dir + " has been removed");
+            throw new Ext4Exception(Errno.ENOENT, dev + ": directory inode " + dir + " has been removed");
         }
         return d;
     }
@@ -1812,11 +1813,11 @@ public final class Ext4Volume implements AutoCloseable {
             return in;
         }
         if (in.isDir()) {
-            throw new Ext4Exception(Ext4Exception.EISDIR, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Ext4Exception.EISDIR));
+            throw new Ext4Exception(Errno.EISDIR, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Errno.EISDIR));
         }
         if (!in.isReg()) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino
                     + " is not a regular file or a block-mapped symbolic link");
         }
         return in;
@@ -1854,7 +1855,7 @@ public final class Ext4Volume implements AutoCloseable {
         heldDir(dir);
         int type = mode & S_IFMT;
         if (type != 0 && type != S_IFREG) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": " + entryWhat(dir, name) + ": mode 0"
+            throw new Ext4Exception(Errno.EINVAL, dev + ": " + entryWhat(dir, name) + ": mode 0"
                     + Integer.toOctalString(mode) + " is not a regular file");
         }
         return createEntry(dir, n, S_IFREG | (mode & 07777), entryWhat(dir, name));
@@ -1944,10 +1945,10 @@ public final class Ext4Volume implements AutoCloseable {
         begin(true);
         Ext4InodeRaw in = heldInode(ino);
         if (ino < sb.firstIno()) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + " is reserved");
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino + " is reserved");
         }
         if (in.linksCount() != 0) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + " still has "
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino + " still has "
                     + in.linksCount() + " link(s)");
         }
         orphanDel(ino, in);
@@ -1991,13 +1992,13 @@ public final class Ext4Volume implements AutoCloseable {
                               boolean delallocReserved) throws IOException {
         begin(create);
         if (lblk < 0 || maxLen < 1) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + ": map " + lblk + "+" + maxLen);
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino + ": map " + lblk + "+" + maxLen);
         }
         Ext4InodeRaw in = create ? heldRegular(ino, true) : heldMappable(ino);
         if (lblk >= ExtentDescriptor.EXT_MAX_BLOCKS) {
             if (create) {
-                throw new Ext4Exception(Ext4Exception.EFBIG, dev + ": inode " + ino + ": "
-                        + Ext4Exception.describe(Ext4Exception.EFBIG));
+                throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
+                        + Ext4Exception.describe(Errno.EFBIG));
             }
             return new BlockMap(lblk, 0, maxLen, false, false);
         }
@@ -2012,8 +2013,8 @@ public final class Ext4Volume implements AutoCloseable {
             return new BlockMap(lblk, 0, (int) hole, false, false);
         }
         if (lblk >= maxFileBlocks()) {
-            throw new Ext4Exception(Ext4Exception.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Ext4Exception.EFBIG));
+            throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Errno.EFBIG));
         }
         long want = Math.min(hole, maxFileBlocks() - lblk);
         want = Math.min(want, createUnwritten ? ExtentDescriptor.EXT_UNWRITTEN_MAX_LEN : ExtentDescriptor.EXT_INIT_MAX_LEN);
@@ -2043,7 +2044,7 @@ public final class Ext4Volume implements AutoCloseable {
     public void convertUnwritten(long ino, long lblk, long len) throws IOException {
         begin(true);
         if (lblk < 0 || len < 0) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + ": convert " + lblk + "+" + len);
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino + ": convert " + lblk + "+" + len);
         }
         Ext4InodeRaw in = heldRegular(ino, true);
         long end = Math.min(lblk + len, ExtentDescriptor.EXT_MAX_BLOCKS);
@@ -2078,7 +2079,7 @@ public final class Ext4Volume implements AutoCloseable {
     public void removeBlocks(long ino, long fromLblk, long toLblkExclusive) throws IOException {
         begin(true);
         if (fromLblk < 0 || toLblkExclusive < fromLblk) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + ": remove blocks "
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino + ": remove blocks "
                     + fromLblk + ".." + toLblkExclusive);
         }
         Ext4InodeRaw in = heldRegular(ino, true);
@@ -2106,12 +2107,12 @@ public final class Ext4Volume implements AutoCloseable {
             throws IOException {
         begin(true);
         if (fromLblk < 0 || count < 0 || newSize < 0) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + ": fallocate blocks "
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino + ": fallocate blocks "
                     + fromLblk + "+" + count + ", size " + newSize);
         }
         if (fromLblk + count > maxFileBlocks() || fromLblk + count < 0 || newSize > MAX_FILE_SIZE) {
-            throw new Ext4Exception(Ext4Exception.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Ext4Exception.EFBIG));
+            throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Errno.EFBIG));
         }
         Ext4InodeRaw in = heldRegular(ino, true);
         long now = now();
@@ -2144,11 +2145,11 @@ public final class Ext4Volume implements AutoCloseable {
     public void setSize(long ino, long size) throws IOException {
         begin(true);
         if (size < 0) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode " + ino + ": negative size " + size);
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino + ": negative size " + size);
         }
         if (size > MAX_FILE_SIZE) {
-            throw new Ext4Exception(Ext4Exception.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Ext4Exception.EFBIG));
+            throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
+                    + Ext4Exception.describe(Errno.EFBIG));
         }
         Ext4InodeRaw in = heldRegular(ino, false);
         if (in.size() == size) {
@@ -2233,7 +2234,7 @@ public final class Ext4Volume implements AutoCloseable {
      */
     public void sync() throws IOException {
         if (closed) {
-            throw new Ext4Exception(Ext4Exception.EBADF, dev + ": volume is closed");
+            throw new Ext4Exception(Errno.EBADF, dev + ": volume is closed");
         }
         if (readOnly) {
             return;

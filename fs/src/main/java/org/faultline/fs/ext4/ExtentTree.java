@@ -5,6 +5,7 @@ import static org.faultline.fs.ext4.ExtentDescriptor.*;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 
 /**
@@ -233,7 +234,7 @@ public final class ExtentTree {
     private Node root() throws Ext4Exception {
         Node r = new Node(-1, inode.raw(), InodeDescriptor.I_BLOCK);
         if (!inode.hasFlag(InodeDescriptor.EXT4_EXTENTS_FL)) {
-            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, store.dev() + ": inode " + ino
+            throw new Ext4Exception(Errno.EOPNOTSUPP, store.dev() + ": inode " + ino
                     + " is not extent-mapped (block-mapped files are not supported)");
         }
         if (r.magic() != EXT4_EXT_MAGIC || r.max() != ROOT_MAX || r.entries() > r.max()
@@ -541,8 +542,8 @@ public final class ExtentTree {
             need++;
         }
         if (need > 0 && store.freeBlocks() < need) {
-            throw new Ext4Exception(Ext4Exception.ENOSPC, store.dev() + ": inode " + ino
-                    + ": no free block for an extent tree node: " + Ext4Exception.describe(Ext4Exception.ENOSPC));
+            throw new Ext4Exception(Errno.ENOSPC, store.dev() + ": inode " + ino
+                    + ": no free block for an extent tree node: " + Ext4Exception.describe(Errno.ENOSPC));
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.faultline.kernel.Errno;
 
 /**
  * A read-only consistency checker for the supported ext4 feature set, in the spirit of
@@ -154,7 +155,7 @@ public final class Fsck {
         blocks = sb.blocksCount();
         inodes = sb.inodesCount();
         if (blocks > Integer.MAX_VALUE - 64 || inodes > Integer.MAX_VALUE - 64) {
-            throw new Ext4Exception(Ext4Exception.EOPNOTSUPP, dev + ": too large to check here ("
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": too large to check here ("
                     + blocks + " blocks, " + inodes + " inodes; the limit is 2^31 of each)");
         }
         gds = Ext4Volume.readGroupDescs(sb, new MetadataCache(io, 64), dev);

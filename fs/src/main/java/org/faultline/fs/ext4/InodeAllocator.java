@@ -2,6 +2,7 @@ package org.faultline.fs.ext4;
 
 import java.io.IOException;
 import java.util.BitSet;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 
 /**
@@ -112,8 +113,8 @@ public final class InodeAllocator {
     }
 
     private Ext4Exception noSpace() {
-        return new Ext4Exception(Ext4Exception.ENOSPC, dev + ": no free inodes: "
-                + Ext4Exception.describe(Ext4Exception.ENOSPC));
+        return new Ext4Exception(Errno.ENOSPC, dev + ": no free inodes: "
+                + Ext4Exception.describe(Errno.ENOSPC));
     }
 
     /**

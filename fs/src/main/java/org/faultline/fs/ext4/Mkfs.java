@@ -5,6 +5,7 @@ import static org.faultline.fs.ext4.SuperBlockDescriptor.*;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Prng;
 
 /**
@@ -104,13 +105,13 @@ public final class Mkfs {
         } catch (Ext4Exception e) {
             throw e;
         } catch (IOException e) {
-            throw new Ext4Exception(Ext4Exception.EIO, dev + ": " + e.getMessage(), e);
+            throw new Ext4Exception(Errno.EIO, dev + ": " + e.getMessage(), e);
         }
     }
 
     private static void checkSize(String dev, long bytes) throws Ext4Exception {
         if (bytes / BLOCK_SIZE < MIN_BLOCKS) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": device of " + bytes + " bytes is too small: ext4 needs at least "
+            throw new Ext4Exception(Errno.EINVAL, dev + ": device of " + bytes + " bytes is too small: ext4 needs at least "
                     + MIN_BLOCKS * BLOCK_SIZE + " bytes (1 MiB)");
         }
     }
@@ -130,7 +131,7 @@ public final class Mkfs {
 
     private static Result format(BlockIo io, String dev, Options o, long requestedBytes) throws Ext4Exception {
         if (io.blockSize() != BLOCK_SIZE) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": device block size " + io.blockSize() + " not supported (only 4096)");
+            throw new Ext4Exception(Errno.EINVAL, dev + ": device block size " + io.blockSize() + " not supported (only 4096)");
         }
         checkSize(dev, requestedBytes);
         StringBuilder note = new StringBuilder();
@@ -151,7 +152,7 @@ public final class Mkfs {
         } catch (Ext4Exception e) {
             throw e;
         } catch (IOException e) {
-            throw new Ext4Exception(Ext4Exception.EIO, dev + ": " + e.getMessage(), e);
+            throw new Ext4Exception(Errno.EIO, dev + ": " + e.getMessage(), e);
         }
     }
 
@@ -159,14 +160,14 @@ public final class Mkfs {
     private static Ext4SuperBlock layout(String dev, long deviceBlocks, Options o, StringBuilder note) throws Ext4Exception {
         int bpg = o.blocksPerGroup() == 0 ? 8 * BLOCK_SIZE : o.blocksPerGroup();
         if (bpg < 256 || bpg > 8 * BLOCK_SIZE || bpg % 8 != 0) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": blocks per group " + bpg
+            throw new Ext4Exception(Errno.EINVAL, dev + ": blocks per group " + bpg
                     + " must be a multiple of 8 between 256 and 32768");
         }
         if (o.label() != null && o.label().getBytes(StandardCharsets.UTF_8).length > VOLUME_NAME_LEN) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": volume label longer than 16 bytes");
+            throw new Ext4Exception(Errno.EINVAL, dev + ": volume label longer than 16 bytes");
         }
         if (o.reservedPercent() < 0 || o.reservedPercent() > 50) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": reserved percentage " + o.reservedPercent() + " out of range 0..50");
+            throw new Ext4Exception(Errno.EINVAL, dev + ": reserved percentage " + o.reservedPercent() + " out of range 0..50");
         }
         long blocks = Math.min(deviceBlocks, 0xFFFFFFFFL);
         if (blocks < deviceBlocks) {
@@ -174,7 +175,7 @@ public final class Mkfs {
         }
         long ratio = o.inodeRatio() > 0 ? o.inodeRatio() : (blocks * BLOCK_SIZE < 512L << 20 ? 4096 : 16384);
         if (ratio < 1024 || ratio > 64L << 20) {
-            throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": inode ratio " + ratio + " out of range 1024..67108864");
+            throw new Ext4Exception(Errno.EINVAL, dev + ": inode ratio " + ratio + " out of range 1024..67108864");
         }
         int ipb = BLOCK_SIZE / InodeDescriptor.EXT4_INODE_SIZE;
         Ext4SuperBlock sb = Ext4SuperBlock.blank();
@@ -203,7 +204,7 @@ public final class Mkfs {
             }
             long g0Overhead = 1 + gdtBlocks + 2 + itb;
             if (Math.min(bpg, blocks) < g0Overhead + 1 + LOST_FOUND_BLOCKS + 16) {
-                throw new Ext4Exception(Ext4Exception.EINVAL, dev + ": " + blocks + " blocks cannot hold group 0's "
+                throw new Ext4Exception(Errno.EINVAL, dev + ": " + blocks + " blocks cannot hold group 0's "
                         + g0Overhead + " metadata blocks plus the root directory and lost+found");
             }
             break;

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.faultline.fs.DirEntry;
-import org.faultline.fs.Errno;
 import org.faultline.fs.File;
 import org.faultline.fs.FileOperations;
 import org.faultline.fs.FsError;
@@ -14,6 +13,7 @@ import org.faultline.fs.Inode;
 import org.faultline.fs.InodeOperations;
 import org.faultline.fs.SuperBlock;
 import org.faultline.fs.SuperOperations;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelSource;
 import org.faultline.mm.AddressSpace;
@@ -22,10 +22,10 @@ import org.faultline.mm.Filemap;
 import org.faultline.mm.Gfp;
 import org.faultline.mm.IovIter;
 import org.faultline.mm.Page;
+import org.faultline.mm.Truncate;
 import org.faultline.mm.VmFault;
 import org.faultline.mm.VmOperations;
 import org.faultline.mm.WritebackControl;
-import org.faultline.mm.Truncate;
 
 /**
  * ramfs (fs/ramfs/inode.c, fs/ramfs/file-mmu.c, fs/libfs.c's simple_* helpers): a filesystem whose

@@ -1,6 +1,5 @@
 package org.faultline.fs.ext4;
 
-import org.faultline.fs.Machine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,9 +13,11 @@ import java.util.function.Consumer;
 import org.faultline.block.HostFileDriver;
 import org.faultline.fs.DirEntry;
 import org.faultline.fs.File;
+import org.faultline.fs.Machine;
 import org.faultline.fs.Syscalls;
 import org.faultline.fs.Vfs;
 import org.faultline.kernel.BootParams;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.RandomWalk;
 import org.faultline.kernel.RunResult;
@@ -119,7 +120,7 @@ class Ext4KernelTest {
             assertEquals(0, Syscalls.unlink("/gone"));
             assertEquals(0, Syscalls.mkdir("/dir", 0755));
             assertEquals(0, Syscalls.rmdir("/dir"), "rmdir of an empty directory");
-            assertEquals(-org.faultline.fs.Errno.ENOENT, Syscalls.rmdir("/dir"));
+            assertEquals(-org.faultline.kernel.Errno.ENOENT, Syscalls.rmdir("/dir"));
             int fd = Syscalls.open("/a", File.O_RDWR, 0);
             assertEquals(0, Syscalls.ftruncate(fd, 30_000));
             long addr = Syscalls.mmap(32768, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_SHARED, fd, 0);

@@ -1,6 +1,5 @@
 package org.faultline.fs.ext4;
 
-import org.faultline.fs.Machine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,11 +9,12 @@ import org.faultline.block.Bio;
 import org.faultline.block.BlkStatus;
 import org.faultline.block.FaultInjector;
 import org.faultline.block.HostFileDriver;
-import org.faultline.fs.Errno;
 import org.faultline.fs.File;
+import org.faultline.fs.Machine;
 import org.faultline.fs.Syscalls;
 import org.faultline.fs.Vfs;
 import org.faultline.kernel.BootParams;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.RandomWalk;
 import org.faultline.kernel.RunResult;

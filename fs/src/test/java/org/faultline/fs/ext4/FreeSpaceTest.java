@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.faultline.kernel.Errno;
 import org.junit.jupiter.api.Test;
 
 /** Truncate, punch, fallocate, unlink and rmdir give blocks back; e2fsck agrees. */
@@ -152,7 +153,7 @@ class FreeSpaceTest {
                     v.write(f, off, chunk, 0, chunk.length);
                 }
             });
-            assertEquals(Ext4Exception.ENOSPC, e.errno());
+            assertEquals(Errno.ENOSPC, e.errno());
             assertEquals(0, v.freeBlocks());
             assertEquals(free * 8, v.stat(f).blocks512());
             assertEquals(free * 4096, v.stat(f).size());

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import org.faultline.kernel.Errno;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -124,7 +125,7 @@ class FsckCorruptionTest {
         }
         try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode())) {
             Ext4Exception e = org.junit.jupiter.api.Assertions.assertThrows(Ext4Exception.class, () -> v.readdir("/d"));
-            assertEquals(Ext4Exception.EUCLEAN, e.errno());
+            assertEquals(Errno.EUCLEAN, e.errno());
             assertEquals("reclen2: ext4 corruption: directory inode " + dirIno + ", block 0, offset 24: directory entry overrun",
                     e.getMessage());
         }

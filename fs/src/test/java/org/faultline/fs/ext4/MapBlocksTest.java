@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import org.faultline.kernel.Errno;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -111,10 +112,10 @@ class MapBlocksTest {
             assertEquals(free - 22, v.freeBlocks());
 
             // argument errors
-            assertEquals(Ext4Exception.EINVAL, errno(() -> v.mapBlocks(f, -1, 1, false, false)));
-            assertEquals(Ext4Exception.EINVAL, errno(() -> v.mapBlocks(f, 0, 0, false, false)));
-            assertEquals(Ext4Exception.EISDIR, errno(() -> v.mapBlocks(ROOT, 0, 1, false, false)));
-            assertEquals(Ext4Exception.EFBIG, errno(() -> v.mapBlocks(f, Ext4Volume.MAX_FILE_SIZE / BS, 1, true,
+            assertEquals(Errno.EINVAL, errno(() -> v.mapBlocks(f, -1, 1, false, false)));
+            assertEquals(Errno.EINVAL, errno(() -> v.mapBlocks(f, 0, 0, false, false)));
+            assertEquals(Errno.EISDIR, errno(() -> v.mapBlocks(ROOT, 0, 1, false, false)));
+            assertEquals(Errno.EFBIG, errno(() -> v.mapBlocks(f, Ext4Volume.MAX_FILE_SIZE / BS, 1, true,
                     false)));
 
             // the kernel writes every block itself, then sets the size and syncs
@@ -157,7 +158,7 @@ class MapBlocksTest {
                     next[i]++;
                     failures = 0;
                 } catch (Ext4Exception e) {
-                    assertEquals(Ext4Exception.ENOSPC, e.errno(), e.getMessage());
+                    assertEquals(Errno.ENOSPC, e.errno(), e.getMessage());
                     assertEquals(free, v.freeBlocks(), "a failed allocation changes no count");
                     assertEquals(iblocks, v.iBlocks(f[i]));
                     assertEquals(before, v.extents(f[i]));
@@ -197,7 +198,7 @@ class MapBlocksTest {
             List<Extent> before = v.extents(x);
             long iblocks = v.iBlocks(x);
             // the last block is allocated for the data, then the root must grow into a tree block: none left
-            assertEquals(Ext4Exception.ENOSPC, errno(() -> v.mapBlocks(x, 50, 1, true, false)));
+            assertEquals(Errno.ENOSPC, errno(() -> v.mapBlocks(x, 50, 1, true, false)));
             assertEquals(1, v.freeBlocks(), "the data block was given back");
             assertEquals(before, v.extents(x));
             assertEquals(iblocks, v.iBlocks(x));
@@ -265,7 +266,7 @@ class MapBlocksTest {
             v.removeBlocks(f, 3, 6);
             assertEquals(free + 3, v.freeBlocks(), "removing a hole frees nothing");
             assertEquals(10 * BS, v.stat(f).size(), "the size is the caller's business");
-            assertEquals(Ext4Exception.EINVAL, errno(() -> v.removeBlocks(f, 5, 4)));
+            assertEquals(Errno.EINVAL, errno(() -> v.removeBlocks(f, 5, 4)));
             assertArrayEquals(expected(4, 10, 10 * BS, new boolean[] {false, false, false, true, true, true,
                     false, false, false, false}), v.readAll("/r"));
             v.sync();
@@ -311,9 +312,9 @@ class MapBlocksTest {
             assertEquals(96, v.iBlocks(f));
             v.allocateUnwritten(f, 0, 1, BS, false);
             assertEquals(12L * BS - 10, v.stat(f).size(), "fallocate never shrinks");
-            assertEquals(Ext4Exception.EFBIG, errno(() -> v.allocateUnwritten(f, 0, 1, Ext4Volume.MAX_FILE_SIZE + 1,
+            assertEquals(Errno.EFBIG, errno(() -> v.allocateUnwritten(f, 0, 1, Ext4Volume.MAX_FILE_SIZE + 1,
                     false)));
-            assertEquals(Ext4Exception.EINVAL, errno(() -> v.allocateUnwritten(f, -1, 1, 0, true)));
+            assertEquals(Errno.EINVAL, errno(() -> v.allocateUnwritten(f, -1, 1, 0, true)));
             byte[] want = expected(5, 4, 12 * BS - 10, new boolean[] {true, true, false, false});
             assertArrayEquals(want, v.readAll("/fa"));
             v.sync();

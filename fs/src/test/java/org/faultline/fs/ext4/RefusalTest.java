@@ -10,6 +10,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.faultline.kernel.Errno;
 import org.junit.jupiter.api.Test;
 
 /** Images this layer must not touch: refused at open with one line, and left byte-identical. */
@@ -41,7 +42,7 @@ class RefusalTest {
         Ext4Exception e = refused(img, false);
         assertTrue(e.getMessage().contains("'has_journal'"), e.getMessage());
         assertTrue(e.getMessage().contains("-O ^has_journal"), e.getMessage());
-        assertEquals(Ext4Exception.EOPNOTSUPP, e.errno());
+        assertEquals(Errno.EOPNOTSUPP, e.errno());
         // read-only is refused too, for the layout-changing incompat features (not for the journal)
         Ext4Exception ro = refused(img, true);
         assertFalse(ro.getMessage().contains("has_journal"), ro.getMessage());
@@ -76,7 +77,7 @@ class RefusalTest {
         Ext4Exception e = refused(img, false);
         assertEquals("img: ext4 corruption: bad superblock magic 0x1234 (expected 0xEF53): not an ext2/3/4 filesystem",
                 e.getMessage());
-        assertEquals(Ext4Exception.EUCLEAN, e.errno());
+        assertEquals(Errno.EUCLEAN, e.errno());
         refused(img, true);
         Fsck.Report r = Fsck.checkImage(img);
         assertEquals(Fsck.FSCK_ERROR, r.exitCode());

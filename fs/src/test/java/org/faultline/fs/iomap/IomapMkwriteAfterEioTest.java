@@ -1,17 +1,17 @@
 package org.faultline.fs.iomap;
 
-import org.faultline.fs.Machine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import org.faultline.fs.Errno;
 import org.faultline.fs.File;
+import org.faultline.fs.Machine;
 import org.faultline.fs.Syscalls;
 import org.faultline.fs.Vfs;
 import org.faultline.kernel.BootParams;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.RandomWalk;

@@ -1,9 +1,9 @@
 package org.faultline.fs.iomap;
 
 import org.faultline.fs.BlockMappedFsAccess;
-import org.faultline.fs.Errno;
 import org.faultline.fs.FsError;
 import org.faultline.fs.Inode;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.mm.AddressSpace;
 import org.faultline.mm.Page;

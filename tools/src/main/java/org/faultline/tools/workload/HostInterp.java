@@ -17,8 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.faultline.fs.File;
-import org.faultline.nativeio.AlignedMemory;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.ForkGuard;
+import org.faultline.nativeio.AlignedMemory;
 import org.faultline.nativeio.LibC;
 
 /**
@@ -231,7 +232,7 @@ public final class HostInterp {
         if (s instanceof Stmt.Open op) {
             Handle h = handle(op.handle());
             if (h.fd >= 0) {
-                return -LibC.EBADF; // Faultline reports a workload error: the runs differ from here on
+                return -Errno.EBADF; // Faultline reports a workload error: the runs differ from here on
             }
             int fd = LibC.open(path(op.path(), env), hostFlags(op.flags()), 0644);
             if (fd < 0) {
@@ -285,14 +286,14 @@ public final class HostInterp {
         if (s instanceof Stmt.Msync m) {
             Mapping mp = maps.get(m.map());
             if (mp == null) {
-                return -LibC.ENOMEM;
+                return -Errno.ENOMEM;
             }
             return Sys.msync(mp.addr, mp.len, m.sync() ? MS_SYNC : MS_ASYNC) == 0 ? 0 : err();
         }
         if (s instanceof Stmt.Munmap m) {
             Mapping mp = maps.remove(m.map());
             if (mp == null) {
-                return -LibC.EINVAL;
+                return -Errno.EINVAL;
             }
             if (mp.sizeFd >= 0) {
                 LibC.close(mp.sizeFd);
@@ -318,9 +319,9 @@ public final class HostInterp {
                 lastData = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(a.isDirectory() ? -1 : a.size()).array();
                 return 0;
             } catch (NoSuchFileException e) {
-                return -LibC.ENOENT;
+                return -Errno.ENOENT;
             } catch (IOException e) {
-                return -LibC.EIO;
+                return -Errno.EIO;
             }
         }
         if (s instanceof Stmt.DropCaches) {
@@ -345,7 +346,7 @@ public final class HostInterp {
             Mapping m = maps.get(r.into().map());
             long moff = r.into().off().eval(env);
             if (m == null || moff < 0 || moff + len > m.len) {
-                return -LibC.EFAULT;
+                return -Errno.EFAULT;
             }
             long n = LibC.pread(h.fd, m.addr + moff, len, off);
             return n < 0 ? err() : n;
@@ -360,7 +361,7 @@ public final class HostInterp {
             lastData = b;
             return n;
         } catch (IOException e) {
-            return -LibC.ENOMEM;
+            return -Errno.ENOMEM;
         }
     }
 
@@ -372,7 +373,7 @@ public final class HostInterp {
             Mapping m = maps.get(wr.from().map());
             long moff = wr.from().off().eval(env);
             if (m == null || moff < 0 || moff + len > m.len) {
-                return -LibC.EFAULT;
+                return -Errno.EFAULT;
             }
             return pwrite(h, m.addr + moff, len, off);
         }
@@ -385,7 +386,7 @@ public final class HostInterp {
             new Pointer(buf.address()).write(0, b, 0, len);
             return pwrite(h, buf.address(), len, off);
         } catch (IOException e) {
-            return -LibC.ENOMEM;
+            return -Errno.ENOMEM;
         }
     }
 
@@ -398,7 +399,7 @@ public final class HostInterp {
      */
     private static long pwrite(Handle h, long addr, int len, long off) {
         long n = LibC.pwrite(h.fd, addr, len, off);
-        if (n < 0 && LibC.errno() != LibC.ENOSPC || n == len || (h.flags & File.O_DIRECT) != 0) {
+        if (n < 0 && LibC.errno() != Errno.ENOSPC || n == len || (h.flags & File.O_DIRECT) != 0) {
             return n < 0 ? err() : n;
         }
         long done = Math.max(n, 0);
@@ -410,7 +411,7 @@ public final class HostInterp {
             }
             done += r;
         }
-        return done > 0 ? done : -LibC.ENOSPC;
+        return done > 0 ? done : -Errno.ENOSPC;
     }
 
     private long mmap(Stmt.Mmap m, Expr.Env env) {
@@ -478,18 +479,18 @@ public final class HostInterp {
     private long access(String map, long off, int len, Stmt.Pattern p, Expr.Env env) {
         Mapping m = maps.get(map);
         if (m == null || off < 0 || off + len > m.len || (p != null && !m.writable)) {
-            return -LibC.EFAULT;
+            return -Errno.EFAULT;
         }
         if (m.sizeFd >= 0) {
             long size = LibC.lseek(m.sizeFd, 0, LibC.SEEK_END);
             long eofPages = (size + PAGE - 1) & ~(PAGE - 1);
             if (m.fileOff + off + len > eofPages) {
-                return -LibC.EFAULT; // SIGBUS: a page wholly beyond EOF
+                return -Errno.EFAULT; // SIGBUS: a page wholly beyond EOF
             }
         }
         if (p != null && m.shared && m.sizeFd >= 0 && nearlyFull(m.sizeFd, len)
                 && !allocated(m.sizeFd, m.fileOff + off, len)) {
-            return -LibC.EFAULT; // the write fault may find no block: SIGBUS (it would end the JVM)
+            return -Errno.EFAULT; // the write fault may find no block: SIGBUS (it would end the JVM)
         }
         Pointer ptr = new Pointer(m.addr + off);
         if (p != null) {

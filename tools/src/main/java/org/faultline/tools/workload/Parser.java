@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.faultline.fs.Errno;
 import org.faultline.fs.File;
 import org.faultline.fs.Syscalls;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.Patches;
 

@@ -11,6 +11,7 @@ import org.faultline.fs.SuperBlock;
 import org.faultline.fs.Syscalls;
 import org.faultline.fs.Vfs;
 import org.faultline.fs.ext4.Ext4Super;
+import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.Task;
 import org.faultline.kernel.TaskKind;
@@ -104,7 +105,7 @@ public final class WorkloadRunner {
                 es.injectMapBlocksFailure(ino, f.nth(), f.count(), f.errno());
                 k.printk("workload: fail-write armed on " + path + " (inode " + ino + "): mapping " + f.nth()
                         + (f.count() > 1 ? ".." + (f.nth() + f.count() - 1) : "") + " fails with "
-                        + org.faultline.fs.Errno.name(f.errno()));
+                        + org.faultline.kernel.Errno.name(f.errno()));
             }
         }
     }
@@ -226,7 +227,7 @@ public final class WorkloadRunner {
             int rc = vfs.umountRoot();
             umountResult = rc;
             if (rc != 0) {
-                k.printk("workload: umount returned " + org.faultline.fs.Errno.name(rc));
+                k.printk("workload: umount returned " + org.faultline.kernel.Errno.name(rc));
             }
         }
         finished = true;
@@ -240,7 +241,7 @@ public final class WorkloadRunner {
         int fd = Syscalls.open(path, File.O_RDONLY, 0);
         if (fd < 0) {
             k.corruption("data corruption: " + path + ": missing at the end of the workload",
-                    "the final check's open failed with " + org.faultline.fs.Errno.name(fd));
+                    "the final check's open failed with " + org.faultline.kernel.Errno.name(fd));
         }
         Kstat[] st = new Kstat[1];
         Syscalls.fstat(fd, st);
@@ -259,7 +260,7 @@ public final class WorkloadRunner {
             long n = Syscalls.pread(fd, buf, 0, chunk, off);
             if (n < 0) {
                 k.corruption("workload error: final check: read of " + path + " at " + off + " failed with "
-                        + org.faultline.fs.Errno.name(n), "epilogue");
+                        + org.faultline.kernel.Errno.name(n), "epilogue");
             }
             m = o.verifyRead(me, f, off, chunk, buf, n, false);
             if (m != null) {
