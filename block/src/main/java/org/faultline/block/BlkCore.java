@@ -50,7 +50,7 @@ public final class BlkCore {
         k.sched().point("submit_bio");
         RequestQueue q = bio.bdev.queue();
         q.stats().bios.increment();
-        if (checkEod(bio)) {
+        if (checkEod(bio) || shouldFailBio(bio)) {
             return;
         }
         if (k.tracing()) {
@@ -68,6 +68,19 @@ public final class BlkCore {
             return;
         }
         q.dispatch(new Request(bio));
+    }
+
+    /**
+     * should_fail_bio(): the {@code fail_make_request} fault-injection site
+     * ({@link org.faultline.kernel.FaultInject}); an armed call ends the bio with an I/O error before
+     * it reaches the queue.
+     */
+    private static boolean shouldFailBio(Bio bio) {
+        if (bio.k.faults().shouldFail("fail_make_request") == 0) {
+            return false;
+        }
+        bio.bioEndio(BlkStatus.IOERR);
+        return true;
     }
 
     /** bio_check_eod(): a bio past the end of the device fails with an I/O error at once. */

@@ -32,10 +32,22 @@ import org.faultline.mm.VmFault;
  */
 @KernelSource("fs/buffer.c")
 public final class Buffer {
-    /** How a filesystem maps file blocks ({@code get_block_t}). Throws {@link FsError} on failure. */
+    /**
+     * How a filesystem maps file blocks ({@code get_block_t}): maps {@code bh} (or leaves it unmapped
+     * for a hole) and returns 0, or a negative errno; it never throws.
+     */
     @FunctionalInterface
     public interface GetBlock {
-        void getBlock(Inode inode, long iblock, BufferHead bh, boolean create);
+        int getBlock(Inode inode, long iblock, BufferHead bh, boolean create);
+    }
+
+    /**
+     * Calls {@code getBlock} at a fault-injection site ({@code get_block}, see
+     * {@link org.faultline.kernel.FaultInject}): an armed site fails the call without calling it.
+     */
+    public static int callGetBlock(GetBlock getBlock, Inode inode, long iblock, BufferHead bh, boolean create) {
+        int err = inode.sb().kernel().faults().shouldFail("get_block");
+        return err != 0 ? err : getBlock.getBlock(inode, iblock, bh, create);
     }
 
     private final Kernel k;
@@ -225,10 +237,9 @@ public final class Buffer {
             } else {
                 bh.clear(BufferHead.BH_NEW);
                 if (!bh.test(BufferHead.BH_MAPPED)) {
-                    try {
-                        getBlock.getBlock(inode, block, bh, true);
-                    } catch (FsError e) {
-                        return e.err();
+                    int err = callGetBlock(getBlock, inode, block, bh, true);
+                    if (err != 0) {
+                        return err;
                     }
                     if (bh.test(BufferHead.BH_NEW)) {
                         if (page.uptodate()) {
@@ -371,12 +382,9 @@ public final class Buffer {
         Mm mm = inode.sb().mm();
         for (BufferHead bh : buffers(page)) {
             if (!bh.test(BufferHead.BH_UPTODATE)) {
-                if (!bh.test(BufferHead.BH_MAPPED) && block < lastBlock) {
-                    try {
-                        getBlock.getBlock(inode, block, bh, false);
-                    } catch (FsError e) {
-                        page.setFlag(Page.PG_ERROR);
-                    }
+                if (!bh.test(BufferHead.BH_MAPPED) && block < lastBlock
+                        && callGetBlock(getBlock, inode, block, bh, false) != 0) {
+                    page.setFlag(Page.PG_ERROR);
                 }
                 if (!bh.test(BufferHead.BH_MAPPED) || bh.test(BufferHead.BH_UNWRITTEN)) {
                     mm.memMap().zero(page, bh.offset, bh.size);

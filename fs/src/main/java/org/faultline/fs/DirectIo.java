@@ -175,10 +175,8 @@ public final class DirectIo {
             long blockStart = iblock * bs;
             long blockEnd = Math.min(end, blockStart + bs);
             BufferHead map = new BufferHead(up.pages()[0], 0, bs, 0); // a mapping-only bh, as dio's map_bh
-            try {
-                getBlock.getBlock(inode, iblock, map, write);
-            } catch (FsError e) {
-                err = e.err();
+            err = Buffer.callGetBlock(getBlock, inode, iblock, map, write);
+            if (err != 0) {
                 break;
             }
             if (!map.test(BufferHead.BH_MAPPED) || !write && map.test(BufferHead.BH_UNWRITTEN)) {

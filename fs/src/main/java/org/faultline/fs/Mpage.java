@@ -26,14 +26,13 @@ public final class Mpage {
         BufferHead map = new BufferHead(page, 0, bs, 0);
         boolean mapped = false;
         if (pos < inode.iSize()) {
-            try {
-                getBlock.getBlock(inode, pos / bs, map, false);
-                mapped = map.test(BufferHead.BH_MAPPED) && !map.test(BufferHead.BH_UNWRITTEN);
-            } catch (FsError e) {
+            int err = Buffer.callGetBlock(getBlock, inode, pos / bs, map, false);
+            if (err != 0) {
                 page.setFlag(Page.PG_ERROR);
                 Filemap.unlockPage(page);
-                return e.err();
+                return err;
             }
+            mapped = map.test(BufferHead.BH_MAPPED) && !map.test(BufferHead.BH_UNWRITTEN);
         }
         if (!mapped) {
             inode.sb().mm().memMap().zero(page, 0, Page.PAGE_SIZE);

@@ -51,12 +51,13 @@ class BlockMappedFs implements InodeOperations, FileOperations, SuperOperations,
     }
 
     /** get_block: fixed mapping, always "allocated". */
-    void getBlock(Inode inode, long iblock, BufferHead bh, boolean create) {
+    int getBlock(Inode inode, long iblock, BufferHead bh, boolean create) {
         getBlockCalls++;
         if (iblock >= FILE_BLOCKS) {
-            throw new FsError(Errno.EFBIG, "file too large");
+            return -Errno.EFBIG;
         }
         bh.mapBh(bdev, (inode.ino() - 2) * FILE_BLOCKS + iblock);
+        return 0;
     }
 
     // inode operations

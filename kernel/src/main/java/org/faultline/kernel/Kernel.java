@@ -32,6 +32,7 @@ public final class Kernel {
     private final boolean tracing;
     private final List<Failure> failures = new ArrayList<>();  // guarded by itself
     private final Set<String> warnedOnce = new HashSet<>();    // membership only, never iterated
+    private final FaultInject faults = new FaultInject();
     private final Map<Class<?>, Object> subsystems = new java.util.concurrent.ConcurrentHashMap<>(); // never iterated
     private volatile Failure fatal;
     private Failure deferred;                                 // the first VM_WARN invariant violation; under failures
@@ -93,6 +94,11 @@ public final class Kernel {
         }
         ran = true;
         return sched.run();
+    }
+
+    /** The fault-injection sites of this kernel ({@code should_fail}). */
+    public FaultInject faults() {
+        return faults;
     }
 
     /** Registers a subsystem's state (one per class). */

@@ -54,8 +54,9 @@ final class Ext4File implements FileOperations {
             try {
                 boolean[] unwritten = {false}; // EXT4_IO_END_UNWRITTEN
                 long n = DirectIo.genericFileDirectWrite(inode, pos, len, t, (in, iblock, bh, create) -> {
-                    ops.dioGetBlock(in, iblock, bh, create);
+                    int err = ops.dioGetBlock(in, iblock, bh, create);
                     unwritten[0] |= bh.test(BufferHead.BH_UNWRITTEN);
+                    return err;
                 });
                 if (n > 0 && unwritten[0]) { // ext4_end_io_dio → ext4_convert_unwritten_extents
                     long first = pos >> Page.PAGE_SHIFT;

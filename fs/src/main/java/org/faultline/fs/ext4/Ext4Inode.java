@@ -123,8 +123,17 @@ final class Ext4Inode implements VmOperations, IomapOps {
         }
     }
 
-    /** ext4_get_block(): maps the buffer; with create, allocates written blocks. */
-    void getBlock(Inode inode, long iblock, BufferHead bh, boolean create) {
+    /** ext4_get_block(): maps the buffer; with create, allocates written blocks. @return 0 or -errno */
+    int getBlock(Inode inode, long iblock, BufferHead bh, boolean create) {
+        try {
+            mapBuffer(inode, iblock, bh, create);
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    private void mapBuffer(Inode inode, long iblock, BufferHead bh, boolean create) {
         Ext4Volume.BlockMap m = mapBlocks(inode, iblock, 1, create, false);
         if (m.pblk() == 0) {
             return; // a hole
@@ -143,7 +152,16 @@ final class Ext4Inode implements VmOperations, IomapOps {
      * kernel marks it); a hole gets a delayed-allocation
      * reservation (ENOSPC if none is left) and a Delay|Mapped|New buffer with no block yet.
      */
-    void daGetBlockPrep(Inode inode, long iblock, BufferHead bh, boolean create) {
+    int daGetBlockPrep(Inode inode, long iblock, BufferHead bh, boolean create) {
+        try {
+            daMapOrReserve(inode, iblock, bh);
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    private void daMapOrReserve(Inode inode, long iblock, BufferHead bh) {
         Ext4Volume.BlockMap m = mapBlocks(inode, iblock, 1, false, false);
         if (m.pblk() != 0) {
             bh.mapBh(es.bdev, m.pblk());
@@ -727,7 +745,12 @@ final class Ext4Inode implements VmOperations, IomapOps {
     @Override
     public Iomap iomapBegin(Inode inode, long pos, long length, int flags) {
         long lblk = pos >> Page.PAGE_SHIFT;
-        Ext4Volume.BlockMap m = mapBlocks(inode, lblk, 1, false, false);
+        Ext4Volume.BlockMap m;
+        try {
+            m = mapBlocks(inode, lblk, 1, false, false);
+        } catch (FsError e) {
+            return Iomap.errPtr(e.err());
+        }
         if (m.pblk() == 0) {
             return new Iomap(Iomap.IOMAP_NULL_ADDR, lblk << Page.PAGE_SHIFT, Page.PAGE_SIZE,
                     (flags & Iomap.IOMAP_WRITE) != 0 ? Iomap.IOMAP_DELALLOC : Iomap.IOMAP_HOLE);
@@ -738,6 +761,14 @@ final class Ext4Inode implements VmOperations, IomapOps {
 
     @Override
     public Iomap mapBlocks(Inode inode, long offset) {
+        try {
+            return iomapMapBlocks(inode, offset);
+        } catch (FsError e) {
+            return Iomap.errPtr(e.err());
+        }
+    }
+
+    private Iomap iomapMapBlocks(Inode inode, long offset) {
         long lblk = offset >> Page.PAGE_SHIFT;
         es.failIfInjected(inode.ino(), lblk);
         Ext4Volume.BlockMap m = mapBlocks(inode, lblk, 1, true, false, true);
@@ -905,9 +936,9 @@ final class Ext4Inode implements VmOperations, IomapOps {
         }
     }
 
-    /** ext4_dio_get_block(): for direct writes, allocates written blocks. */
-    void dioGetBlock(Inode inode, long iblock, BufferHead bh, boolean create) {
-        getBlock(inode, iblock, bh, create);
+    /** ext4_dio_get_block(): for direct writes, allocates written blocks. @return 0 or -errno */
+    int dioGetBlock(Inode inode, long iblock, BufferHead bh, boolean create) {
+        return getBlock(inode, iblock, bh, create);
     }
 
     static int vmFaultOk() {

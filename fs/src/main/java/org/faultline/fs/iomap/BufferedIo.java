@@ -5,7 +5,6 @@ import java.util.List;
 import org.faultline.block.Bio;
 import org.faultline.block.BlkCore;
 import org.faultline.block.BlockDevice;
-import org.faultline.fs.FsError;
 import org.faultline.fs.Inode;
 import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
@@ -79,13 +78,11 @@ public final class BufferedIo {
         Inode inode = (Inode) page.mapping().host();
         Mm mm = inode.sb().mm();
         long pos = page.index() << Page.PAGE_SHIFT;
-        Iomap map;
-        try {
-            map = ops.iomapBegin(inode, pos, Page.PAGE_SIZE, 0);
-        } catch (FsError e) {
+        Iomap map = iomapBegin(ops, inode, pos, Page.PAGE_SIZE, 0);
+        if (map.isErr()) {
             page.setFlag(Page.PG_ERROR);
             Filemap.unlockPage(page);
-            return e.err();
+            return map.ptrErr();
         }
         if (map.type() != Iomap.IOMAP_MAPPED || pos >= inode.iSize()) {
             mm.memMap().zero(page, 0, Page.PAGE_SIZE);
@@ -114,10 +111,9 @@ public final class BufferedIo {
     /** iomap_write_begin(): the locked page, read in first if the write covers it only partly. */
     public static AddressSpaceOperations.WriteBegin iomapWriteBegin(AddressSpace m, long pos, int len, IomapOps ops) {
         Inode inode = (Inode) m.host();
-        try {
-            ops.iomapBegin(inode, pos, len, Iomap.IOMAP_WRITE); // reserve (delalloc)
-        } catch (FsError e) {
-            return AddressSpaceOperations.WriteBegin.error(e.err());
+        Iomap reserved = iomapBegin(ops, inode, pos, len, Iomap.IOMAP_WRITE); // reserve (delalloc)
+        if (reserved.isErr()) {
+            return AddressSpaceOperations.WriteBegin.error(reserved.ptrErr());
         }
         Page p = Filemap.grabCachePage(m, pos >> Page.PAGE_SHIFT, Gfp.GFP_NOFS);
         if (p == null) {
@@ -134,11 +130,23 @@ public final class BufferedIo {
         return new AddressSpaceOperations.WriteBegin(p, null, 0);
     }
 
+    /**
+     * Calls {@code ->iomap_begin} at a fault-injection site ({@code iomap_begin}, see
+     * {@link org.faultline.kernel.FaultInject}): an armed site fails without calling it.
+     */
+    static Iomap iomapBegin(IomapOps ops, Inode inode, long pos, long length, int flags) {
+        int err = inode.sb().kernel().faults().shouldFail("iomap_begin");
+        return err != 0 ? Iomap.errPtr(err) : ops.iomapBegin(inode, pos, length, flags);
+    }
+
     /** iomap_read_page_sync() (block size = page size: the whole page). Context: page locked. */
     private static int readPageSync(Page p, IomapOps ops) {
         Inode inode = (Inode) p.mapping().host();
         long pos = p.index() << Page.PAGE_SHIFT;
-        Iomap map = ops.iomapBegin(inode, pos, Page.PAGE_SIZE, 0);
+        Iomap map = iomapBegin(ops, inode, pos, Page.PAGE_SIZE, 0);
+        if (map.isErr()) {
+            return map.ptrErr(); // the caller unlocks and puts the page
+        }
         if (map.type() != Iomap.IOMAP_MAPPED) {
             inode.sb().mm().memMap().zero(p, 0, Page.PAGE_SIZE);
             return 0;
@@ -189,11 +197,10 @@ public final class BufferedIo {
             return Memory.VM_FAULT_NOPAGE; // -EFAULT
         }
         long length = offset > size - Page.PAGE_SIZE ? size & (Page.PAGE_SIZE - 1) : Page.PAGE_SIZE;
-        try {
-            ops.iomapBegin(inode, offset, length, Iomap.IOMAP_WRITE | Iomap.IOMAP_FAULT);
-        } catch (FsError e) {
+        Iomap reserved = iomapBegin(ops, inode, offset, length, Iomap.IOMAP_WRITE | Iomap.IOMAP_FAULT);
+        if (reserved.isErr()) {
             Filemap.unlockPage(page);
-            return org.faultline.fs.Buffer.blockPageMkwriteReturn(e.err());
+            return org.faultline.fs.Buffer.blockPageMkwriteReturn(reserved.ptrErr());
         }
         int r = iomapPageMkwriteActor(page);
         if (r < 0) {
@@ -278,10 +285,9 @@ public final class BufferedIo {
         IomapPage iop = iomapPageCreate(page);
         Iomap map = null;
         if (iop.uptodate.get(0) || page.testBit(Page.PG_UPTODATE)) {
-            try {
-                map = wpc.ops.mapBlocks(inode, fileOffset);
-            } catch (FsError e) {
-                error = e.err();
+            map = wpc.ops.mapBlocks(inode, fileOffset);
+            if (map.isErr()) {
+                error = map.ptrErr();
             }
             if (error == 0 && map.type() != Iomap.IOMAP_HOLE) {
                 addToIoend(page, map, fileOffset, wpc, inode);

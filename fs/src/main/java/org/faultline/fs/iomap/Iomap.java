@@ -14,6 +14,23 @@ public record Iomap(long addr, long offset, long length, int type) {
     public static final int IOMAP_DELALLOC = 1;
     public static final int IOMAP_MAPPED = 2;
     public static final int IOMAP_UNWRITTEN = 3;
+    /** Not a type: the iomap is an error ({@code ERR_PTR}), its errno in {@link #addr}. */
+    private static final int IOMAP_ERR = -1;
+
+    /** ERR_PTR(err): the failure of an {@code ->iomap_begin} or {@code ->map_blocks}. */
+    public static Iomap errPtr(int err) {
+        return new Iomap(err, 0, 0, IOMAP_ERR);
+    }
+
+    /** IS_ERR(). */
+    public boolean isErr() {
+        return type == IOMAP_ERR;
+    }
+
+    /** PTR_ERR(): the negative errno of an error iomap. */
+    public int ptrErr() {
+        return (int) addr;
+    }
 
     /** iomap_begin flags. */
     public static final int IOMAP_WRITE = 1;

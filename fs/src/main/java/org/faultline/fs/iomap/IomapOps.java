@@ -5,7 +5,8 @@ import org.faultline.mm.Page;
 
 /**
  * {@code struct iomap_ops} and {@code struct iomap_writeback_ops}: what the filesystem gives iomap.
- * Failures are thrown as {@link org.faultline.fs.FsError}.
+ * Failures come back as an error iomap ({@link Iomap#errPtr}, the kernel's {@code ERR_PTR}); they are
+ * never thrown.
  */
 public interface IomapOps {
     /** ->iomap_begin(): the mapping at {@code pos} (reserving delalloc for writes). */

@@ -1,7 +1,6 @@
 package org.faultline.fs.iomap;
 
 import org.faultline.fs.BlockMappedFsAccess;
-import org.faultline.fs.FsError;
 import org.faultline.fs.Inode;
 import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
@@ -33,7 +32,7 @@ final class IomapTestFs extends BlockMappedFsAccess implements IomapOps {
     public Iomap mapBlocks(Inode inode, long offset) {
         if (failMapBlocks > 0) {
             failMapBlocks--;
-            throw new FsError(Errno.EIO, "injected ->map_blocks failure");
+            return Iomap.errPtr(-Errno.EIO); // an injected ->map_blocks failure
         }
         return iomapBegin(inode, offset, 4096, Iomap.IOMAP_WRITE);
     }
