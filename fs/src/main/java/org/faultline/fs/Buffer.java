@@ -139,7 +139,7 @@ public final class Buffer {
      * so the BUG is reported at the caller's file and function — as in bug 1's
      * {@code kernel BUG at fs/ext4/inode.c}.
      */
-    @KernelFunction("")
+    @KernelFunction(KernelFunction.HIDDEN)
     public static BufferHead pageBuffers(Page page) {
         Task.current().kernel().bugOn(!page.hasPrivate(),
                 () -> "page_buffers(): " + page.describe() + " has no buffers, flags " + page.flagsString());

@@ -158,7 +158,7 @@ public final class BitWait {
      *
      * Context: process context; sleeps.
      */
-    @KernelFunction("") // a dispatcher: the era variants carry the name
+    @KernelFunction(KernelFunction.HIDDEN) // a dispatcher: the era variants carry the name
     public void waitOnBitCommon(BitWord w, int bit, Behavior b) {
         if (k.has(KernelPatch.PAGE_WAIT_RECHECK)) {
             waitOnBitCommonRecheck(w, bit, b);

@@ -95,6 +95,24 @@ public final class SpinLock implements WaitTarget {
         spinners.finishWait(e);
     }
 
+    /**
+     * lockdep_assert_held(): a WARN when the running task does not hold this lock. Checked only with
+     * CONFIG_DEBUG_VM (debug-vm: explorations and tests), as lockdep is a debugging option; at boot
+     * (no task runs) there is nothing to check.
+     */
+    public void assertHeld() {
+        if (!k.params().debugVm()) {
+            return;
+        }
+        Scheduler s = k.sched();
+        if (s.bootContext()) {
+            return;
+        }
+        Task cur = s.current();
+        k.warnOn(owner != cur, () -> "WARNING: lockdep_assert_held(" + name + ") fails: held by "
+                + (owner == null ? "nobody" : owner) + ", not " + cur);
+    }
+
     /** spin_unlock(). */
     public void spinUnlock() {
         Scheduler s = k.sched();

@@ -95,29 +95,35 @@ public final class AddressSpace {
 
     /** Looks a slot up. Context: iPages held. */
     public Page lookupLocked(long index) {
+        iPages.assertHeld();
         return pages.load(index);
     }
 
     void insertLocked(long index, Page p) {
+        iPages.assertHeld();
         pages.store(index, p);
     }
 
     void removeLocked(long index) {
+        iPages.assertHeld();
         pages.erase(index); // and its tags
     }
 
     /** radix_tree_tag_set(). Context: iPages held. */
     public void tagSetLocked(long index, int tag) {
+        iPages.assertHeld();
         pages.setMark(index, tag);
     }
 
     /** radix_tree_tag_clear(). Context: iPages held. */
     public void tagClearLocked(long index, int tag) {
+        iPages.assertHeld();
         pages.clearMark(index, tag);
     }
 
     /** radix_tree_tag_get(). Context: iPages held. */
     public boolean tagGetLocked(long index, int tag) {
+        iPages.assertHeld();
         return pages.getMark(index, tag);
     }
 

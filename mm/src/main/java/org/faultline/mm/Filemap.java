@@ -251,7 +251,9 @@ public final class Filemap {
     @KernelFunction("__delete_from_page_cache")
     static void deleteFromPageCacheLocked(Page p) {
         AddressSpace m = p.mapping();
+        m.iPages.assertHeld();
         Kernel k = m.mm().kernel();
+        k.vmWarnInvariant(!p.testBit(Page.PG_LOCKED), () -> "VM_BUG_ON_PAGE(!PageLocked(page)) in __delete_from_page_cache: " + p);
         k.bugOn(p.mapped(), () -> "VM_BUG_ON_PAGE(page_mapped(page)) in __delete_from_page_cache: " + p);
         if (p.testBit(Page.PG_DIRTY)) {
             // a dirty page leaving the cache (truncate raced with a dirtier): account it clean

@@ -510,7 +510,7 @@ public final class Memory {
      * @param buf   source (store) or destination (load)
      * @return bytes moved, and SIGSEGV/SIGBUS if a fault could not be resolved
      */
-    @KernelFunction("") // the user instruction that traps
+    @KernelFunction(KernelFunction.HIDDEN) // the user instruction that traps
     public static Access access(MmStruct mm, long addr, byte[] buf, int off, int len, boolean store) {
         int done = 0;
         MemMap mem = mm.mm.memMap();

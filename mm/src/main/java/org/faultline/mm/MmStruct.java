@@ -59,14 +59,17 @@ public final class MmStruct {
 
     /** The table covering {@code addr}, or null (pmd_none). Context: ptl held. */
     PteTable tableLocked(long addr) {
+        ptl.assertHeld();
         return tables.get(pmdIndex(addr));
     }
 
     void installTableLocked(long addr, PteTable t) {
+        ptl.assertHeld();
         tables.put(pmdIndex(addr), t);
     }
 
     PteTable removeTableLocked(long pmd) {
+        ptl.assertHeld();
         return tables.remove(pmd);
     }
 
@@ -76,11 +79,13 @@ public final class MmStruct {
 
     /** The PTE mapping {@code addr}, or null. Context: ptl held. */
     PteTable.Pte pteLocked(long addr) {
+        ptl.assertHeld();
         PteTable t = tables.get(pmdIndex(addr));
         return t == null ? null : t.ptes[pteIndex(addr)];
     }
 
     void setPteLocked(long addr, PteTable.Pte pte) {
+        ptl.assertHeld();
         tables.get(pmdIndex(addr)).ptes[pteIndex(addr)] = pte;
     }
 

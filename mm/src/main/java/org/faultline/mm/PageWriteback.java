@@ -200,6 +200,9 @@ public final class PageWriteback {
     /** test_clear_page_writeback() body. Context: the mapping's i_pages held, if it has one. */
     static boolean testClearPageWritebackLocked(Page p) {
         AddressSpace m = p.mapping();
+        if (m != null) {
+            m.iPages.assertHeld();
+        }
         boolean ret = p.testClearFlag(Page.PG_WRITEBACK);
         if (ret) {
             if (m != null) {

@@ -209,9 +209,9 @@ class FaultlineCliTest {
     @Test
     void theDefaultWorkloadIsAWorkloadFileThatBootShowsAndRunsAsOne() throws IOException {
         Path d = scratch("boot-show");
-        Run show = run("boot", "--show", "--size", "1M", "--ram", "16M", "--memcg-limit", "8M");
+        Run show = run("boot", "--show", "--size", "1M", "--ram", "16M", "--memcg-limit", "64M");
         assertEquals(0, show.code(), show::toString);
-        assertTrue(show.out().contains("memcg workload 8388608 v1") && show.out().contains("task writer in memcg workload")
+        assertTrue(show.out().contains("memcg workload 67108864 v1") && show.out().contains("task writer in memcg workload")
                 && show.out().contains("read h 0 131072") && !show.out().contains("@"), show::toString);
         Path wl = d.resolve("default.wl");
         Files.writeString(wl, show.out());

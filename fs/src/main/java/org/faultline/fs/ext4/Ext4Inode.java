@@ -607,7 +607,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
     // ------------------------------------------------------------ page_mkwrite and fault
 
     @Override
-    @KernelFunction("") // ext4_filemap_fault is filemap_fault's frame
+    @KernelFunction(KernelFunction.HIDDEN) // ext4_filemap_fault is filemap_fault's frame
     public int fault(VmFault vmf) {
         return Filemap.filemapFault(vmf);
     }
@@ -800,34 +800,34 @@ final class Ext4Inode implements VmOperations, IomapOps {
     /** ext4_da_aops. */
     private final class DaAops implements AddressSpaceOperations {
         @Override
-        @KernelFunction("")
+        @KernelFunction(KernelFunction.HIDDEN)
         public int writepage(Page page, WritebackControl wbc) {
             return ext4Writepage(page, wbc);
         }
 
         @Override
-        @KernelFunction("")
+        @KernelFunction(KernelFunction.HIDDEN)
         public int writepages(AddressSpace mapping, WritebackControl wbc) {
             return ext4Writepages(mapping, wbc);
         }
 
         /** ext4_readpage() → mpage_readpage with ext4_get_block. */
         @Override
-        @KernelFunction("")
+        @KernelFunction("ext4_readpage")
         public int readpage(Page page) {
             return Mpage.mpageReadpage(page, PageIo.inodeOf(page), Ext4Inode.this::getBlock);
         }
 
         /** ext4_set_page_dirty (4.16: __set_page_dirty_buffers). */
         @Override
-        @KernelFunction("")
+        @KernelFunction("ext4_set_page_dirty")
         public boolean setPageDirty(Page page) {
             return Buffer.setPageDirtyBuffers(page);
         }
 
         /** ext4_da_write_begin(). */
         @Override
-        @KernelFunction("")
+        @KernelFunction("ext4_da_write_begin")
         public WriteBegin writeBegin(AddressSpace mapping, long pos, int len) {
             Page p = Filemap.grabCachePage(mapping, pos >> Page.PAGE_SHIFT, Gfp.GFP_NOFS);
             if (p == null) {
@@ -845,7 +845,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
 
         /** ext4_da_write_end(): i_disksize follows only over already-allocated blocks. */
         @Override
-        @KernelFunction("")
+        @KernelFunction("ext4_da_write_end")
         public int writeEnd(AddressSpace mapping, long pos, int len, int copied, Page page, Object fsdata) {
             Inode inode = (Inode) mapping.host();
             boolean allocated = true;
@@ -862,15 +862,16 @@ final class Ext4Inode implements VmOperations, IomapOps {
             return n;
         }
 
+        /** ext4_releasepage(): try_to_free_buffers. */
         @Override
-        @KernelFunction("")
+        @KernelFunction("ext4_releasepage")
         public boolean releasepage(Page page, int gfp) {
             return Buffer.tryToFreeBuffers(page);
         }
 
         /** ext4_da_invalidatepage(): drops delayed reservations, then block_invalidatepage. */
         @Override
-        @KernelFunction("")
+        @KernelFunction("ext4_da_invalidatepage")
         public void invalidatepage(Page page, int offset, int length) {
             long delayed = 0;
             for (BufferHead bh : Buffer.buffers(page)) {
@@ -888,49 +889,49 @@ final class Ext4Inode implements VmOperations, IomapOps {
     /** The aops of an {@code -o iomap} mount: iomap's buffered path over ext4's block mapping. */
     private final class IomapAops implements AddressSpaceOperations {
         @Override
-        @KernelFunction("")
+        @KernelFunction(KernelFunction.HIDDEN)
         public int writepage(Page page, WritebackControl wbc) {
             return BufferedIo.iomapWritepage(page, wbc, Ext4Inode.this);
         }
 
         @Override
-        @KernelFunction("")
+        @KernelFunction(KernelFunction.HIDDEN)
         public int writepages(AddressSpace mapping, WritebackControl wbc) {
             return BufferedIo.iomapWritepages(mapping, wbc, Ext4Inode.this);
         }
 
         @Override
-        @KernelFunction("")
+        @KernelFunction(KernelFunction.HIDDEN)
         public int readpage(Page page) {
             return BufferedIo.iomapReadpage(page, Ext4Inode.this);
         }
 
         @Override
-        @KernelFunction("")
+        @KernelFunction(KernelFunction.HIDDEN)
         public boolean setPageDirty(Page page) {
             return PageWriteback.setPageDirtyNobuffers(page);
         }
 
         @Override
-        @KernelFunction("")
+        @KernelFunction(KernelFunction.HIDDEN)
         public WriteBegin writeBegin(AddressSpace mapping, long pos, int len) {
             return BufferedIo.iomapWriteBegin(mapping, pos, len, Ext4Inode.this);
         }
 
         @Override
-        @KernelFunction("")
+        @KernelFunction(KernelFunction.HIDDEN)
         public int writeEnd(AddressSpace mapping, long pos, int len, int copied, Page page, Object fsdata) {
             return BufferedIo.iomapWriteEnd(mapping, pos, len, copied, page);
         }
 
         @Override
-        @KernelFunction("")
+        @KernelFunction(KernelFunction.HIDDEN)
         public boolean releasepage(Page page, int gfp) {
             return BufferedIo.iomapReleasepage(page);
         }
 
         @Override
-        @KernelFunction("")
+        @KernelFunction(KernelFunction.HIDDEN)
         public void invalidatepage(Page page, int offset, int length) {
             BufferedIo.iomapInvalidatepage(page, offset, length);
         }
