@@ -330,9 +330,12 @@ public final class Kernel {
                 + " Not tainted " + profile.name() + "-faultline\n";
     }
 
+    /**
+     * The kernel frames of the current stack, innermost first. This class's own BUG/WARN plumbing
+     * appears in none: {@link CallTrace#here} keeps only frames of classes that model kernel source
+     * ({@link KernelSource}), and this one does not.
+     */
     private static List<CallTrace.Frame> callerFrames() {
-        List<CallTrace.Frame> frames = CallTrace.here();
-        // drop the frames of this class (bugOn/warn plumbing has no KernelSource, but be safe)
-        return frames;
+        return CallTrace.here();
     }
 }
