@@ -100,6 +100,13 @@ public final class Fsck {
     private long deviceBlocks;
     private Ext4SuperBlock sb;
     private boolean lowDtime;
+    /** {@code s_prj_quota_inum}, {@code s_orphan_file_inum}: inodes pass 1 treats as reserved. */
+    private long prjQuotaIno;
+    private long orphanFileIno;
+    /** Inodes the superblock names (quota, orphan file): in use, never linked from a directory. */
+    private final BitSet superInodes = new BitSet();
+    /** {@code s_prj_quota_inum}'s offset in the superblock. */
+    private static final int S_PRJ_QUOTA_INUM = 0x26C;
     private GroupDesc[] gds;
     private int bs;
     private long blocks;
@@ -413,6 +420,8 @@ public final class Fsck {
         byte[] buf = new byte[bs];
         long firstIno = sb.firstIno();
         lowDtime = lowDtimeCheck();
+        prjQuotaIno = sb.getU32(S_PRJ_QUOTA_INUM);
+        orphanFileIno = sb.getU32(SuperBlockDescriptor.S_ORPHAN_FILE_INUM);
         for (int g = 0; g < gds.length; g++) {
             for (int tb = 0; tb < sb.inodeTableBlocks(); tb++) {
                 readBlock(gds[g].inodeTable() + tb, buf, "reading the inode table of group " + g);
@@ -532,6 +541,18 @@ public final class Fsck {
             problem("Inode " + ino + " was part of the orphaned inode list.  IGNORED.");
         }
         boolean reserved = ino < firstIno && ino != EXT4_ROOT_INO;
+        if (!reserved && ino != EXT4_ROOT_INO && (ino == prjQuotaIno || ino == orphanFileIno)) {
+            // e2fsck pass 1: the superblock's project quota inode (quota_inum_is_reserved) and orphan
+            // file inode are in use whatever they hold; without their feature they must be clear
+            inodeUsed.set(i);
+            superInodes.set(i);
+            boolean feature = ino == prjQuotaIno ? sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_QUOTA)
+                    : sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_ORPHAN_FILE);
+            if (!feature && (in.linksCount() != 0 || in.blocks512() != 0 || LittleEndian.u32(in.raw(), I_BLOCK) != 0)) {
+                problem((ino == prjQuotaIno ? "Quota inode" : "Orphan file inode " + ino) + " is not in use, but contains data.  Clear? no");
+            }
+            return;
+        }
         if (reserved) {
             inodeUsed.set(i);
             checkReservedInode(ino, in);
@@ -934,7 +955,7 @@ public final class Fsck {
     private void pass4() {
         long firstIno = sb.firstIno();
         for (int i = inodeUsed.nextSetBit(1); i >= 0; i = inodeUsed.nextSetBit(i + 1)) {
-            if (i < firstIno && i != EXT4_ROOT_INO) {
+            if ((i < firstIno && i != EXT4_ROOT_INO) || superInodes.get(i)) {
                 continue;
             }
             if (refs[i] == 0) {

@@ -325,6 +325,16 @@ class FsckCorruptionTest {
     }
 
     @Test
+    void theProjectQuotaInodeTheSuperblockNamesIsInUse() throws Exception {
+        // quota_inum_is_reserved: pass 1 marks s_prj_quota_inum in use, so its clear bitmap bit is a difference
+        Fsck.Report r = agree("prj-quota-inum", false, (b, v) -> {
+            LittleEndian.putU32(b, SB + 0x26C, 100);
+            return b;
+        });
+        assertTrue(r.problems().contains("Inode bitmap differences: +100"), r.toString());
+    }
+
+    @Test
     void lostAndFoundUnderAnotherNameIsNotCounted() throws Exception {
         agree("lpf-renamed", true, (b, v) -> {
             int blk = (int) (v.extents(2).get(0).pblk() * 4096);
