@@ -33,6 +33,9 @@ final class FsckCommand implements Callable<Integer> {
             r = Fsck.checkImage(image);
         }
         PrintWriter out = spec.commandLine().getOut();
+        for (String n : r.notes()) { // printed as e2fsck -n prints them, not counted
+            out.println(n);
+        }
         for (String p : r.problems()) {
             out.println(p);
         }

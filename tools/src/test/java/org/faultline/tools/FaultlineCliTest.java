@@ -63,6 +63,20 @@ class FaultlineCliTest {
     }
 
     @Test
+    void aCommandLineNamingASubcommandBuildsOnlyThatOneAndHelpListsThemAll() {
+        picocli.CommandLine one = new picocli.CommandLine(new Faultline());
+        Faultline.addSubcommands(one, new String[] {"fsck", "x.img"});
+        assertEquals(java.util.Set.of("fsck"), one.getSubcommands().keySet());
+        picocli.CommandLine all = new picocli.CommandLine(new Faultline());
+        Faultline.addSubcommands(all, new String[] {"help", "fsck"});
+        assertEquals(Faultline.SUBCOMMANDS.size(), all.getSubcommands().size());
+        assertEquals("boot", all.getSubcommands().keySet().iterator().next()); // --help's order
+        Run r = run("help", "fsck");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("Usage: faultline fsck"), r::toString);
+    }
+
+    @Test
     void versionPrintsTheProjectVersion() {
         Run r = run("--version");
         assertEquals(0, r.code(), r::toString);

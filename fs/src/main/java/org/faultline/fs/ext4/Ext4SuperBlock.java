@@ -84,6 +84,36 @@ public final class Ext4SuperBlock {
      *                       {@link Ext4Exception#EIO} for a device error
      */
     public static Ext4SuperBlock read(BlockIo io, String dev, boolean readOnly) throws Ext4Exception {
+        return read(io, dev, readOnly ? Policy.READ_ONLY : Policy.READ_WRITE);
+    }
+
+    /** What {@link #validate} accepts: the kernel's mount, read-write or read-only, or e2fsck's open. */
+    public enum Policy {
+        /** A read-write mount: only the features this layer writes correctly. */
+        READ_WRITE,
+        /** A read-only mount: features that do not change how files read back are fine. */
+        READ_ONLY,
+        /**
+         * A read-only check ({@link Fsck}), as e2fsck's {@code ext2fs_open2} and {@code check_super_block}
+         * accept a superblock: every feature e2fsck knows is accepted unless it changes the layout this
+         * checker reads ({@code 64bit}, {@code bigalloc} with clusters, {@code metadata_csum}, a real
+         * journal: "cannot check"); {@code extent} and {@code filetype} are not required; a device
+         * shorter than the filesystem is left to the checker (e2fsck -n goes on); the free counts are
+         * not bounded (e2fsck recomputes them).
+         */
+        CHECK
+    }
+
+    /**
+     * Reads the primary superblock as {@link Fsck} needs it ({@link Policy#CHECK}).
+     *
+     * @throws Ext4Exception as {@link #read(BlockIo, String, boolean)}
+     */
+    public static Ext4SuperBlock readForCheck(BlockIo io, String dev) throws Ext4Exception {
+        return read(io, dev, Policy.CHECK);
+    }
+
+    private static Ext4SuperBlock read(BlockIo io, String dev, Policy policy) throws Ext4Exception {
         if (io.blockSize() != 4096) {
             throw new Ext4Exception(Errno.EINVAL, dev + ": device block size " + io.blockSize()
                     + " not supported (only 4096)");
@@ -98,7 +128,7 @@ public final class Ext4SuperBlock {
             throw new Ext4Exception(Errno.EIO, dev + ": cannot read superblock: " + e.getMessage(), e);
         }
         Ext4SuperBlock sb = new Ext4SuperBlock(Arrays.copyOfRange(b0, SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE));
-        sb.validate(dev, io.blocks(), readOnly);
+        sb.validate(dev, io.blocks(), policy);
         return sb;
     }
 
@@ -109,6 +139,16 @@ public final class Ext4SuperBlock {
      * @throws Ext4Exception one line naming the first problem found
      */
     public void validate(String dev, long deviceBlocks, boolean readOnly) throws Ext4Exception {
+        validate(dev, deviceBlocks, readOnly ? Policy.READ_ONLY : Policy.READ_WRITE);
+    }
+
+    /**
+     * {@link #validate(String, long, boolean)} under {@code policy}. Models ext4_fill_super's checks
+     * (a mount) or e2fsprogs' ext2fs_open2 and check_super_block's fatal ones ({@link Policy#CHECK}).
+     */
+    public void validate(String dev, long deviceBlocks, Policy policy) throws Ext4Exception {
+        boolean readOnly = policy != Policy.READ_WRITE;
+        boolean check = policy == Policy.CHECK;
         if (magic() != EXT4_SUPER_MAGIC) {
             throw Ext4Exception.corrupt(dev, String.format("bad superblock magic 0x%04X (expected 0x%04X): not an ext2/3/4 filesystem",
                     magic(), EXT4_SUPER_MAGIC));
@@ -119,9 +159,13 @@ public final class Ext4SuperBlock {
         if (revLevel() != EXT4_DYNAMIC_REV) {
             throw Ext4Exception.corrupt(dev, "unknown superblock revision " + revLevel());
         }
-        List<String> bad = Ext4Features.unsupported(featureCompat(), featureIncompat(), featureRoCompat(), readOnly);
-        if (!bad.isEmpty()) {
-            throw new Ext4Exception(Errno.EOPNOTSUPP, Ext4Features.refusal(dev, bad, readOnly));
+        if (check) {
+            checkFeaturesForFsck(dev);
+        } else {
+            List<String> bad = Ext4Features.unsupported(featureCompat(), featureIncompat(), featureRoCompat(), readOnly);
+            if (!bad.isEmpty()) {
+                throw new Ext4Exception(Errno.EOPNOTSUPP, Ext4Features.refusal(dev, bad, readOnly));
+            }
         }
         long logBs = u32(S_LOG_BLOCK_SIZE);
         if (logBs != 2) {
@@ -129,10 +173,10 @@ public final class Ext4SuperBlock {
             throw new Ext4Exception(logBs <= 6 ? Errno.EOPNOTSUPP : Errno.EUCLEAN,
                     dev + ": ext4 block size " + size + " not supported (only 4096; mkfs with -b 4096)");
         }
-        if (!hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_EXTENTS)) {
+        if (!check && !hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_EXTENTS)) {
             throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": ext4 feature 'extent' is required (mkfs with -O extent)");
         }
-        if (!hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_FILETYPE)) {
+        if (!check && !hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_FILETYPE)) {
             throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": ext4 feature 'filetype' is required (mkfs with -O filetype)");
         }
         if (u32(S_LOG_CLUSTER_SIZE) != logBs) {
@@ -162,7 +206,7 @@ public final class Ext4SuperBlock {
         if (blocks <= firstDataBlock() + 1) {
             throw Ext4Exception.corrupt(dev, "bad s_blocks_count " + blocks);
         }
-        if (blocks > deviceBlocks) {
+        if (blocks > deviceBlocks && !check) { // ext4_fill_super: "bad geometry: block count exceeds size of device"
             throw Ext4Exception.corrupt(dev, "the filesystem size (according to the superblock) is " + blocks
                     + " blocks but the device has only " + deviceBlocks + " blocks: truncated image?");
         }
@@ -178,17 +222,58 @@ public final class Ext4SuperBlock {
         if (meta0 > groupBlocks(0)) {
             throw Ext4Exception.corrupt(dev, "group 0 (" + groupBlocks(0) + " blocks) cannot hold its " + meta0 + " metadata blocks");
         }
-        if (freeBlocksCount() > blocks) {
-            throw Ext4Exception.corrupt(dev, "free blocks count " + freeBlocksCount() + " exceeds blocks count " + blocks);
-        }
-        if (freeInodesCount() > inodesCount()) {
-            throw Ext4Exception.corrupt(dev, "free inodes count " + freeInodesCount() + " exceeds inodes count " + inodesCount());
-        }
+        // The free totals are not checked: ext4_fill_super recomputes them from the group descriptors
+        // (ext4_count_free_clusters), and e2fsck -n does not count a wrong total as an error.
         if (rBlocksCount() > blocks) {
             throw Ext4Exception.corrupt(dev, "reserved blocks count " + rBlocksCount() + " exceeds blocks count " + blocks);
         }
         if (firstIno() < EXT4_GOOD_OLD_FIRST_INO || firstIno() >= inodesCount()) {
             throw Ext4Exception.corrupt(dev, "bad s_first_ino " + firstIno());
+        }
+    }
+
+    /** {@code s_desc_size}: 0, or a power of two up to 1024 (e2fsck's check_super_value LOG2_CHECK). */
+    public int descSizeField() {
+        return u16(S_DESC_SIZE);
+    }
+
+    /**
+     * The feature checks of e2fsprogs' {@code ext2fs_open2} and e2fsck's start-up that refuse to check
+     * ({@code e2fsck -n} exits 8 or 12), and this checker's own limits (features that change the
+     * layout it reads): each one line, {@link Ext4Exception#EOPNOTSUPP} or {@link Ext4Exception#EUCLEAN}.
+     */
+    private void checkFeaturesForFsck(String dev) throws Ext4Exception {
+        List<String> bad = Ext4Features.names(featureCompat() & ~Ext4Features.E2FSCK_COMPAT,
+                featureIncompat() & ~Ext4Features.E2FSCK_INCOMPAT, featureRoCompat() & ~Ext4Features.E2FSCK_RO_COMPAT);
+        if (!bad.isEmpty()) {
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + " has unsupported feature(s): " + String.join(" ", bad));
+        }
+        if (hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_JOURNAL_DEV)) {
+            throw Ext4Exception.corrupt(dev, "an external journal device, not a filesystem (journal_dev)");
+        }
+        int ds = descSizeField();
+        if (ds != 0 && (Integer.bitCount(ds) != 1 || ds > 1024)) {
+            throw Ext4Exception.corrupt(dev, "Corruption found in superblock.  (desc_size = " + ds + ")");
+        }
+        if (hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_64BIT)) {
+            if (ds < 64) {
+                throw Ext4Exception.corrupt(dev, "Block group descriptor size incorrect (64bit, desc_size " + ds + ")");
+            }
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": cannot check 64bit group descriptors");
+        }
+        if (hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_CASEFOLD) && u16(S_ENCODING) != 1) {
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + " has unsupported encoding: " + u16(S_ENCODING));
+        }
+        if (hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_METADATA_CSUM)) {
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": cannot check metadata_csum (checksums are not verified here)");
+        }
+        if (hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_BIGALLOC) && u32(S_LOG_CLUSTER_SIZE) != u32(S_LOG_BLOCK_SIZE)) {
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": cannot check bigalloc with clusters of more than one block");
+        }
+        boolean layout = hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_META_BG)
+                || hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_SPARSE_SUPER2);
+        if (layout && blocksPerGroup() > 0 && blocksCount() > blocksPerGroup()) {
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": cannot check meta_bg or sparse_super2 over more than one group");
         }
     }
 

@@ -225,6 +225,16 @@ public final class Ext4Volume implements AutoCloseable {
      * @throws Ext4Exception one line naming the first bad descriptor
      */
     static GroupDesc[] readGroupDescs(Ext4SuperBlock sb, MetadataCache cache, String dev) throws Ext4Exception {
+        return readGroupDescs(sb, cache, dev, false);
+    }
+
+    /**
+     * {@link #readGroupDescs(Ext4SuperBlock, MetadataCache, String)}; with {@code flexBg} a group's
+     * bitmaps and inode table may lie anywhere in the filesystem, as ext4_check_descriptors allows
+     * with flex_bg.
+     */
+    static GroupDesc[] readGroupDescs(Ext4SuperBlock sb, MetadataCache cache, String dev, boolean flexBg)
+            throws Ext4Exception {
         int groups = sb.groupCount();
         int bsz = sb.blockSize();
         GroupDesc[] gds = new GroupDesc[groups];
@@ -239,8 +249,8 @@ public final class Ext4Volume implements AutoCloseable {
                 throw new Ext4Exception(Errno.EIO, dev + ": cannot read group descriptors: " + e.getMessage(), e);
             }
             GroupDesc d = GroupDesc.read(b, GroupDescDescriptor.offsetInBlock(g, bsz));
-            long first = sb.groupFirstBlock(g) + sb.groupSuperOverhead(g);
-            long end = sb.groupFirstBlock(g) + sb.groupBlocks(g);
+            long first = flexBg ? sb.firstDataBlock() + sb.groupSuperOverhead(0) : sb.groupFirstBlock(g) + sb.groupSuperOverhead(g);
+            long end = flexBg ? sb.blocksCount() : sb.groupFirstBlock(g) + sb.groupBlocks(g);
             String where = "group " + g + " descriptor: ";
             if (d.blockBitmap() < first || d.blockBitmap() >= end) {
                 throw Ext4Exception.corrupt(dev, where + "block bitmap at " + d.blockBitmap()

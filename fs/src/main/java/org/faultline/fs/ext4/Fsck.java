@@ -36,8 +36,8 @@ import org.faultline.kernel.Errno;
  * <li>Pass 2 (directories): every entry's {@code rec_len} and {@code name_len}, {@code .} and
  *     {@code ..} first in block 0, inode numbers in range and in use, {@code file_type} matching the
  *     inode's mode, no duplicate names, no hard links to directories.</li>
- * <li>Pass 3 (connectivity): every directory reachable, {@code ..} naming the real parent,
- *     {@code /lost+found} present.</li>
+ * <li>Pass 3 (connectivity): every directory reachable, {@code ..} naming the real parent (no
+ *     {@code /lost+found} is not a problem: e2fsck -n does not look for it).</li>
  * <li>Pass 4 (reference counts): {@code i_links_count} equals the number of entries naming the inode
  *     (a directory: its entry, its {@code .}, and each subdirectory's {@code ..}); no unattached
  *     inodes.</li>
@@ -65,8 +65,15 @@ public final class Fsck {
      * @param problems one line each, in the order found
      * @param exitCode {@link #FSCK_OK}, {@link #FSCK_UNCORRECTED} or {@link #FSCK_ERROR}
      * @param summary  e2fsck's last line: {@code dev: U/I files, B/N blocks}
+     * @param notes    what e2fsck -n prints but does not count as an error (check_super_block's
+     *                 findings: e2fsck marks the filesystem valid again after them), one line each
      */
-    public record Report(List<String> problems, int exitCode, String summary) {
+    public record Report(List<String> problems, int exitCode, String summary, List<String> notes) {
+        /** A report without notes. */
+        public Report(List<String> problems, int exitCode, String summary) {
+            this(problems, exitCode, summary, List.of());
+        }
+
         /** @return whether no problem was found */
         public boolean clean() {
             return exitCode == FSCK_OK;
@@ -75,6 +82,9 @@ public final class Fsck {
         @Override
         public String toString() {
             StringBuilder sb = new StringBuilder();
+            for (String n : notes) {
+                sb.append(n).append('\n');
+            }
             for (String p : problems) {
                 sb.append(p).append('\n');
             }
@@ -86,7 +96,18 @@ public final class Fsck {
     private final BlockIo io;
     private final String dev;
     private final List<String> problems = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    /** Blocks the device really has (an image may be shorter than the filesystem). */
+    private long deviceBlocks;
     private Ext4SuperBlock sb;
+    private boolean lowDtime;
+    /** {@code s_prj_quota_inum}, {@code s_orphan_file_inum}: inodes pass 1 treats as reserved. */
+    private long prjQuotaIno;
+    private long orphanFileIno;
+    /** Inodes the superblock names (quota, orphan file): in use, never linked from a directory. */
+    private final BitSet superInodes = new BitSet();
+    /** {@code s_prj_quota_inum}'s offset in the superblock. */
+    private static final int S_PRJ_QUOTA_INUM = 0x26C;
     private GroupDesc[] gds;
     private int bs;
     private long blocks;
@@ -123,10 +144,12 @@ public final class Fsck {
             return f.run();
         } catch (Ext4Exception e) {
             f.problems.add(e.getMessage());
-            return new Report(List.copyOf(f.problems), FSCK_ERROR, dev + ": check aborted");
+            return new Report(List.copyOf(f.problems), FSCK_ERROR, dev + ": check aborted", List.copyOf(f.notes));
         } catch (IOException e) {
             f.problems.add(dev + ": I/O error: " + e.getMessage());
-            return new Report(List.copyOf(f.problems), FSCK_ERROR, dev + ": check aborted");
+            return new Report(List.copyOf(f.problems), FSCK_ERROR, dev + ": check aborted", List.copyOf(f.notes));
+        } catch (Abort a) {
+            return new Report(List.copyOf(f.problems), FSCK_UNCORRECTED, dev + ": check aborted", List.copyOf(f.notes));
         }
     }
 
@@ -149,16 +172,47 @@ public final class Fsck {
         problems.add(s);
     }
 
+    /** e2fsck's "Cannot proceed with file system check" after a problem it cannot go past (exit 12). */
+    private static final class Abort extends RuntimeException {
+        Abort() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Reads a block as e2fsck's unix_io does for a short device: a block past the device's end is an
+     * error ({@code Error reading block N (Attempt to read block from filesystem resulted in short read)
+     * while ...}, "Ignore error? no": a problem) and reads as zeros.
+     */
+    private void readBlock(long blk, byte[] buf, String while_) throws IOException {
+        if (blk >= deviceBlocks && blk < blocks) {
+            problem("Error reading block " + blk + " (Attempt to read block from filesystem resulted in short read) while "
+                    + while_ + ".  Ignore error? no");
+            Arrays.fill(buf, (byte) 0);
+            return;
+        }
+        io.read(blk, buf);
+    }
+
     private Report run() throws IOException {
-        sb = Ext4SuperBlock.read(io, dev, false);
+        sb = Ext4SuperBlock.readForCheck(io, dev);
         bs = sb.blockSize();
         blocks = sb.blocksCount();
         inodes = sb.inodesCount();
+        deviceBlocks = io.blocks();
+        if (deviceBlocks < blocks) {
+            // check_super_block, PR_0_FS_SIZE_WRONG: "Abort? no" goes on, and is not counted
+            notes.add("The filesystem size (according to the superblock) is " + blocks + " blocks");
+            notes.add("The physical size of the device is " + deviceBlocks + " blocks");
+            notes.add("Either the superblock or the partition table is likely to be corrupt!");
+            notes.add("Abort? no");
+        }
         if (blocks > Integer.MAX_VALUE - 64 || inodes > Integer.MAX_VALUE - 64) {
             throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": too large to check here ("
                     + blocks + " blocks, " + inodes + " inodes; the limit is 2^31 of each)");
         }
-        gds = Ext4Volume.readGroupDescs(sb, new MetadataCache(io, 64), dev);
+        gds = Ext4Volume.readGroupDescs(sb, new MetadataCache(io, 64), dev,
+                sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_FLEX_BG));
         meta = new BitSet();
         used = new BitSet();
         dup = new BitSet();
@@ -174,12 +228,17 @@ public final class Fsck {
             problem("Group descriptors overlap each other or the superblock/GDT at block " + dup.nextSetBit(0));
             dup.clear();
         }
+        boolean csum = sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_GDT_CSUM);
         for (int g = 0; g < gds.length; g++) {
-            // e2fsck's check_super_block: BLOCK_UNINIT/INODE_UNINIT need uninit_bg or metadata_csum (PR_0_GDT_UNINIT)
-            if ((gds[g].flags() & 0x3) != 0) {
-                problem("Group descriptor " + g + " marked uninitialized without feature set.");
+            // e2fsck's check_super_block: BLOCK_UNINIT/INODE_UNINIT need uninit_bg or metadata_csum
+            // (PR_0_GDT_UNINIT); like all of check_super_block's findings it is not counted (unix.c
+            // marks the filesystem valid again before pass 1), and without the feature the flags are
+            // ignored when the bitmaps are read
+            if (!csum && (gds[g].flags() & 0x3) != 0) {
+                notes.add("Group descriptor " + g + " marked uninitialized without feature set.  Fix? no");
             }
         }
+        checkJournalAndMmp();
         checkBackups();
         int n = (int) inodes;
         inodeUsed = new BitSet(n + 1);
@@ -199,7 +258,7 @@ public final class Fsck {
         pass5();
         long usedInodes = inodeUsed.cardinality();
         String summary = dev + ": " + usedInodes + "/" + inodes + " files, " + used.cardinality() + "/" + blocks + " blocks";
-        return new Report(List.copyOf(problems), problems.isEmpty() ? FSCK_OK : FSCK_UNCORRECTED, summary);
+        return new Report(List.copyOf(problems), problems.isEmpty() ? FSCK_OK : FSCK_UNCORRECTED, summary, List.copyOf(notes));
     }
 
     private void claimMeta(long start, long count) {
@@ -210,6 +269,73 @@ public final class Fsck {
             used.set((int) b);
             meta.set((int) b);
         }
+    }
+
+    /**
+     * The checks e2fsck makes before pass 1 that it cannot go past ({@code e2fsck_check_ext3_journal},
+     * {@code e2fsck_check_mmp}, the orphan file's): a journal named but invalid, an external journal,
+     * {@code needs_recovery} or an orphan file without a journal, an invalid MMP block, each a problem
+     * that ends the check (e2fsck -n: "Cannot proceed with file system check", exit 12). A valid
+     * internal journal cannot be checked here (this checker does not read journals).
+     */
+    private void checkJournalAndMmp() throws IOException {
+        boolean hasJournal = sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_HAS_JOURNAL);
+        long jino = sb.getU32(SuperBlockDescriptor.S_JOURNAL_INUM);
+        boolean recover = sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_RECOVER);
+        boolean uuid = false;
+        for (int k = 0; k < 16; k++) {
+            uuid |= sb.getU8(SuperBlockDescriptor.S_JOURNAL_UUID + k) != 0;
+        }
+        if (hasJournal || jino != 0 || (uuid && !recover)) {
+            if (jino == 0 && uuid) {
+                problem("Can't find external journal");
+                throw new Abort();
+            }
+            Ext4InodeRaw j = jino >= 1 && jino <= inodes ? readInodeRaw(jino) : null;
+            if (j == null || !hasJournal || (j.mode() & S_IFMT) != S_IFREG || j.linksCount() == 0 || j.size() < 1024 * bs) {
+                problem("Superblock has an invalid journal (inode " + jino + ").  Clear? no");
+                problem("The journal superblock is corrupt while checking journal for " + dev);
+                throw new Abort();
+            }
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": has a journal (inode " + jino
+                    + "): this checker does not read journals");
+        }
+        if (recover) {
+            problem("Superblock needs_recovery flag is set, but no journal is present.  Clear? no");
+            throw new Abort();
+        }
+        if (sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_ORPHAN_FILE)) {
+            problem("Superblock has orphan file without journal.  Clear? no");
+            throw new Abort();
+        }
+        if (sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_ORPHAN_PRESENT)) {
+            problem("Feature orphan_present is set but feature orphan_file is not.  Clear? no");
+        }
+        if (sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_MMP)) {
+            long mmp = sb.getU32(SuperBlockDescriptor.S_MMP_BLOCK) | (sb.getU32(SuperBlockDescriptor.S_MMP_BLOCK + 4) << 32);
+            byte[] b = new byte[bs];
+            if (mmp <= sb.firstDataBlock() || mmp >= blocks) {
+                problem("Superblock has invalid MMP block.  Clear? no");
+                throw new Abort();
+            }
+            readBlock(mmp, b, "reading MMP block");
+            if (LittleEndian.u32(b, 0) != EXT4_MMP_MAGIC) {
+                problem("Superblock has invalid MMP magic.  Clear? no");
+                throw new Abort();
+            }
+        }
+    }
+
+    /** {@code EXT4_MMP_MAGIC}: the multiple-mount protection block's magic. */
+    private static final long EXT4_MMP_MAGIC = 0x004D4D50L;
+
+    private Ext4InodeRaw readInodeRaw(long ino) throws IOException {
+        long ipg = sb.inodesPerGroup();
+        int g = (int) ((ino - 1) / ipg);
+        long index = (ino - 1) % ipg;
+        byte[] b = new byte[bs];
+        readBlock(gds[g].inodeTable() + index / sb.inodesPerBlock(), b, "reading inode " + ino);
+        return Ext4InodeRaw.read(b, (int) (index % sb.inodesPerBlock()) * sb.inodeSize());
     }
 
     /** Backup superblocks must agree with the primary on the fields that never change after mkfs. */
@@ -224,7 +350,7 @@ public final class Fsck {
             if (!sb.groupHasSuper(g)) {
                 continue;
             }
-            io.read(sb.groupFirstBlock(g), b);
+            readBlock(sb.groupFirstBlock(g), b, "reading the backup superblock of group " + g);
             Ext4SuperBlock copy = Ext4SuperBlock.wrap(Arrays.copyOf(b, SuperBlockDescriptor.SUPERBLOCK_SIZE));
             if (copy.magic() != SuperBlockDescriptor.EXT4_SUPER_MAGIC) {
                 problem("Backup superblock in group " + g + " (block " + sb.groupFirstBlock(g) + ") has a bad magic number.");
@@ -294,9 +420,12 @@ public final class Fsck {
         int ipb = sb.inodesPerBlock();
         byte[] buf = new byte[bs];
         long firstIno = sb.firstIno();
+        lowDtime = lowDtimeCheck();
+        prjQuotaIno = sb.getU32(S_PRJ_QUOTA_INUM);
+        orphanFileIno = sb.getU32(SuperBlockDescriptor.S_ORPHAN_FILE_INUM);
         for (int g = 0; g < gds.length; g++) {
             for (int tb = 0; tb < sb.inodeTableBlocks(); tb++) {
-                io.read(gds[g].inodeTable() + tb, buf);
+                readBlock(gds[g].inodeTable() + tb, buf, "reading the inode table of group " + g);
                 for (int k = 0; k < ipb; k++) {
                     long index = (long) tb * ipb + k;
                     if (index >= ipg) {
@@ -310,7 +439,7 @@ public final class Fsck {
         }
         for (Map.Entry<Long, Integer> e : eaRefs.entrySet()) {
             byte[] b = new byte[bs];
-            io.read(e.getKey(), b);
+            readBlock(e.getKey(), b, "reading extended attribute block");
             long magic = LittleEndian.u32(b, 0);
             long rc = LittleEndian.u32(b, 4);
             if (magic != Ext4Volume.EXT4_XATTR_MAGIC) {
@@ -321,18 +450,113 @@ public final class Fsck {
         }
     }
 
+    /**
+     * e2fsck pass 1's {@code low_dtime_check}: off when the superblock's own times are that small (a
+     * filesystem whose clock never ran), else an inode's {@code i_dtime} below {@code s_inodes_count}
+     * looks like an orphan list link.
+     */
+    private boolean lowDtimeCheck() {
+        long n = sb.inodesCount();
+        long w = sb.getU32(SuperBlockDescriptor.S_WTIME);
+        long m = sb.getU32(SuperBlockDescriptor.S_MTIME);
+        long k = sb.getU32(SuperBlockDescriptor.S_MKFS_TIME);
+        return !((w != 0 && w < n) || (m != 0 && m < n) || (k != 0 && k < n));
+    }
+
+    /** The 15 words of {@code i_block}: any non-zero one is a block (map) or extent data. */
+    private static boolean hasBlockWords(Ext4InodeRaw in) {
+        for (int k = 0; k < I_BLOCK_SIZE; k++) {
+            if (in.raw()[I_BLOCK + k] != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A reserved inode (below {@code s_first_ino}, not the root), as e2fsck pass 1 checks one. The bad
+     * blocks inode must be clear (PR_1_INVALID_BAD_INODE) but for its block list, and a bad block list
+     * is not supported here: any listed block is a problem. The quota inodes (3, 4), not in use without
+     * the quota feature, must have no links, no {@code i_blocks} and no first block word
+     * (PR_1_QUOTA_INODE_NOT_CLEAR). Any other: the boot loader inode may have any mode but a
+     * directory's, the resize inode a regular file's, the rest must have mode 0
+     * (PR_1_RESERVED_BAD_MODE); then check_blocks, which walks blocks only of a directory, regular file
+     * or symlink ({@code ext2fs_inode_has_valid_blocks2}: junk in a mode-0 inode's {@code i_block} is
+     * not looked at), and wants {@code i_blocks} to count them and no extended attribute block. With
+     * {@code resize_inode} the resize inode is check_resize_inode's, whose findings are not counted.
+     */
+    private void checkReservedInode(long ino, Ext4InodeRaw in) {
+        if (ino == EXT4_BAD_INO) {
+            if (in.mode() != 0 || in.uid() != 0 || in.gid() != 0 || in.linksCount() != 0
+                    || in.hasFlag(EXT4_INLINE_DATA_FL) || in.fileAcl() != 0) {
+                problem("The bad block inode looks invalid.  Clear? no");
+            }
+            if (hasBlockWords(in)) {
+                problem("Bad block inode has illegal block(s) (bad block lists are not supported).  Clear? no");
+            }
+            return;
+        }
+        if (ino == 3 || ino == 4) {
+            if ((in.linksCount() != 0 || in.blocks512() != 0 || LittleEndian.u32(in.raw(), I_BLOCK) != 0)
+                    && !sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_QUOTA)) {
+                problem("Quota inode is not in use, but contains data.  Clear? no");
+            }
+            return;
+        }
+        if (ino == 7 && sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_RESIZE_INODE)) {
+            return;
+        }
+        int type = in.mode() & S_IFMT;
+        boolean badMode = ino == 5 ? type == S_IFDIR : ino == 7 ? in.mode() != 0 && type != S_IFREG : in.mode() != 0;
+        if (badMode) {
+            problem(String.format("Reserved inode %d (%s) has invalid mode.  Clear? no", ino, reservedName(ino)));
+        }
+        boolean validBlocks = type == S_IFDIR || type == S_IFREG || type == S_IFLNK;
+        if (validBlocks && hasBlockWords(in) && !(in.hasFlag(EXT4_EXTENTS_FL) && extentEntries(in) == 0)) {
+            problem("Reserved inode " + ino + " (" + reservedName(ino) + ") has blocks (block lists of reserved inodes are not supported).");
+        } else if (in.blocks512() != 0) {
+            problem("Inode " + ino + ", i_blocks is " + in.blocks512() + ", should be 0.  Fix? no");
+        }
+        if (in.fileAcl() != 0) {
+            problem("Inode " + ino + " has a bad extended attribute block " + in.fileAcl() + ".  Clear? no");
+        }
+    }
+
+    private static String reservedName(long ino) {
+        return switch ((int) ino) {
+            case 3 -> "user quota";
+            case 4 -> "group quota";
+            case 5 -> "boot loader";
+            case 6 -> "undelete directory";
+            case 7 -> "resize";
+            case 8 -> "journal";
+            case 9 -> "exclude";
+            case 10 -> "replica";
+            default -> "reserved";
+        };
+    }
+
     private void checkInode(long ino, Ext4InodeRaw in, long firstIno) throws IOException {
         int i = (int) ino;
+        if (in.dtime() != 0 && lowDtime && in.dtime() < sb.inodesCount()) {
+            problem("Inode " + ino + " was part of the orphaned inode list.  IGNORED.");
+        }
         boolean reserved = ino < firstIno && ino != EXT4_ROOT_INO;
+        if (!reserved && ino != EXT4_ROOT_INO && (ino == prjQuotaIno || ino == orphanFileIno)) {
+            // e2fsck pass 1: the superblock's project quota inode (quota_inum_is_reserved) and orphan
+            // file inode are in use whatever they hold; without their feature they must be clear
+            inodeUsed.set(i);
+            superInodes.set(i);
+            boolean feature = ino == prjQuotaIno ? sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_QUOTA)
+                    : sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_ORPHAN_FILE);
+            if (!feature && (in.linksCount() != 0 || in.blocks512() != 0 || LittleEndian.u32(in.raw(), I_BLOCK) != 0)) {
+                problem((ino == prjQuotaIno ? "Quota inode" : "Orphan file inode " + ino) + " is not in use, but contains data.  Clear? no");
+            }
+            return;
+        }
         if (reserved) {
             inodeUsed.set(i);
-            if (ino == EXT4_BAD_INO) {
-                if (in.blocks512() != 0 || in.hasFlag(EXT4_EXTENTS_FL) && extentEntries(in) > 0) {
-                    problem("Bad blocks inode has blocks (bad block lists are not supported)");
-                }
-            } else if (in.mode() != 0) {
-                problem(String.format("Reserved inode %d has bad mode 0%o.", ino, in.mode()));
-            }
+            checkReservedInode(ino, in);
             return;
         }
         if (in.linksCount() == 0) {
@@ -346,10 +570,23 @@ public final class Fsck {
         inodeUsed.set(i);
         modes[i] = in.mode();
         links[i] = in.linksCount();
-        if (in.dtime() != 0) {
+        if (in.dtime() != 0 && !(lowDtime && in.dtime() < sb.inodesCount())) {
             problem("Inode " + ino + " is in use, but has dtime set.");
         }
         int type = in.mode() & S_IFMT;
+        if (in.hasFlag(EXT4_CASEFOLD_FL)) { // e2fsck pass 1: PR_1_CASEFOLD_NONDIR, PR_1_CASEFOLD_FEATURE
+            if (type != S_IFDIR) {
+                problem("Inode " + ino + " has the casefold flag set but is not a directory.  Clear flag? no");
+            } else if (!sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_CASEFOLD)) {
+                problem("Directory " + ino + " has the casefold flag, but the casefold feature is not enabled.  Clear flag? no");
+            }
+        }
+        if (in.hasFlag(EXT4_IMAGIC_FL) && !sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_IMAGIC_INODES)) {
+            problem("Inode " + ino + " has imagic flag set.  Clear? no"); // PR_1_SET_IMAGIC
+        }
+        if (in.hasFlag(EXT4_EXTENTS_FL) && !sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_EXTENTS)) {
+            problem("Inode " + ino + " is in extent format, but superblock is missing EXTENTS feature.  Fix? no"); // PR_1_EXTENT_FEATURE
+        }
         if (ino == EXT4_ROOT_INO && type != S_IFDIR) {
             problem("Root inode is not a directory.");
         }
@@ -461,7 +698,9 @@ public final class Fsck {
         int entries = LittleEndian.u16(raw, base + EH_ENTRIES);
         int max = LittleEndian.u16(raw, base + EH_MAX);
         int depth = LittleEndian.u16(raw, base + EH_DEPTH);
-        if (magic != EXT4_EXT_MAGIC || max != ROOT_MAX || entries > max || depth > EXT4_MAX_EXTENT_DEPTH
+        // ext2fs_extent_header_verify: eh_max may be up to two entries short of what fits (room for a
+        // tail); the kernel's __ext4_ext_check refuses only a larger one
+        if (magic != EXT4_EXT_MAGIC || max > ROOT_MAX || max < ROOT_MAX - 2 || entries > max || depth > EXT4_MAX_EXTENT_DEPTH
                 || (depth > 0 && entries == 0)) {
             problem("Inode " + w.ino + " has an invalid extent tree root (magic 0x" + Integer.toHexString(magic)
                     + ", entries " + entries + ", max " + max + ", depth " + depth + ").");
@@ -519,12 +758,12 @@ public final class Fsck {
                     return;
                 }
                 byte[] cb = new byte[bs];
-                io.read(child, cb);
+                readBlock(child, cb, "reading extent tree block of inode " + w.ino);
                 int cm = LittleEndian.u16(cb, EH_MAGIC);
                 int ce = LittleEndian.u16(cb, EH_ENTRIES);
                 int cx = LittleEndian.u16(cb, EH_MAX);
                 int cd = LittleEndian.u16(cb, EH_DEPTH);
-                if (cm != EXT4_EXT_MAGIC || cx == 0 || cx > blockMax(bs) || ce > cx || cd != depth - 1
+                if (cm != EXT4_EXT_MAGIC || cx < blockMax(bs) - 2 || cx > blockMax(bs) || ce > cx || cd != depth - 1
                         || (cd > 0 && ce == 0)) {
                     problem("Inode " + w.ino + " has an invalid extent node (blk " + child + ", lblk " + key
                             + "): magic 0x" + Integer.toHexString(cm) + ", entries " + ce + ", max " + cx
@@ -589,7 +828,7 @@ public final class Fsck {
             boolean sawDotDot = false;
             for (Extent e : de.getValue()) {
                 for (long l = e.lblk(); l < e.lend(); l++) {
-                    io.read(e.pblk() + (l - e.lblk()), b);
+                    readBlock(e.pblk() + (l - e.lblk()), b, "reading directory block of inode " + dir);
                     int off = 0;
                     int idx = 0;
                     while (off < bs) {
@@ -653,12 +892,27 @@ public final class Fsck {
             return;
         }
         int i = (int) ino;
+        // e2fsck pass 2, check_dir_block: an inode in a group whose descriptor says its inodes are not
+        // initialized (INODE_UNINIT, or past bg_itable_unused), whatever the features say (check_super_block's
+        // "Fix? no" left the flags)
+        int g = (int) ((ino - 1) / sb.inodesPerGroup());
+        long firstUnused = g * sb.inodesPerGroup() + 1 + sb.inodesPerGroup() - gds[g].itableUnused();
+        if ((gds[g].flags() & 0x1) != 0) {
+            problem(where + " references inode " + ino + " in group " + g + " where _INODE_UNINIT is set.  Fix? no");
+        } else if (ino >= firstUnused) {
+            problem(where + " references inode " + ino + " found in group " + g + "'s unused inodes area.  Fix? no");
+        }
         if (!inodeUsed.get(i) || links[i] == 0) {
             problem(where + " has deleted/unused inode " + ino + ".");
             return;
         }
         int want = fileType(modes[i]);
-        if (ftype != want) {
+        if (!sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_FILETYPE)) {
+            if (ftype != 0) { // e2fsck pass 2, check_filetype: PR_2_CLEAR_FILETYPE
+                problem(where + " has filetype set.  Clear? no");
+            }
+        } else if (ftype != want && ftype != 0) {
+            // a file_type of 0 where one is due is PR_2_SET_FILETYPE, which e2fsck -n does not count (PR_NO_OK)
             problem(where + " has an incorrect filetype (was " + ftype + ", should be " + want + ").");
         }
         if (!dot && !names.add(ns)) {
@@ -693,32 +947,8 @@ public final class Fsck {
                 problem("'..' in ??? (" + dir + ") is " + dotdot[i] + ", should be " + parentByEntry[i] + ".");
             }
         }
-        if (!inodeUsed.get(EXT4_ROOT_INO) || !isDirIno.get(EXT4_ROOT_INO)) {
-            return;
-        }
-        boolean found = false;
-        List<Extent> root = dirExtents.get((long) EXT4_ROOT_INO);
-        byte[] b = new byte[bs];
-        byte[] lpf = "lost+found".getBytes(StandardCharsets.US_ASCII);
-        for (Extent e : root == null ? List.<Extent>of() : root) {
-            for (long l = e.lblk(); l < e.lend() && !found; l++) {
-                io.read(e.pblk() + (l - e.lblk()), b);
-                for (int off = 0; off < bs; ) {
-                    if (DirEntry.check(b, off, inodes) != null) {
-                        break;
-                    }
-                    long ino = DirEntry.inodeAt(b, off);
-                    if (ino != 0 && DirEntry.nameEquals(b, off, lpf) && ino <= inodes && isDirIno.get((int) ino)) {
-                        found = true;
-                        break;
-                    }
-                    off += DirEntry.recLenAt(b, off);
-                }
-            }
-        }
-        if (!found) {
-            problem("/lost+found not found.");
-        }
+        // No /lost+found is not a problem: e2fsck -n does not look for it (pass 3 creates it only
+        // when it may write).
     }
 
     // ================================================================ pass 4
@@ -726,7 +956,7 @@ public final class Fsck {
     private void pass4() {
         long firstIno = sb.firstIno();
         for (int i = inodeUsed.nextSetBit(1); i >= 0; i = inodeUsed.nextSetBit(i + 1)) {
-            if (i < firstIno && i != EXT4_ROOT_INO) {
+            if ((i < firstIno && i != EXT4_ROOT_INO) || superInodes.get(i)) {
                 continue;
             }
             if (refs[i] == 0) {
@@ -744,7 +974,7 @@ public final class Fsck {
         List<String> plus = new ArrayList<>();
         List<String> minus = new ArrayList<>();
         for (int g = 0; g < gds.length; g++) {
-            io.read(gds[g].blockBitmap(), map);
+            readBlock(gds[g].blockBitmap(), map, "reading block bitmap of group " + g);
             long first = sb.groupFirstBlock(g);
             int n = (int) sb.groupBlocks(g);
             int counted = 0;
@@ -778,7 +1008,7 @@ public final class Fsck {
         minus.clear();
         long ipg = sb.inodesPerGroup();
         for (int g = 0; g < gds.length; g++) {
-            io.read(gds[g].inodeBitmap(), map);
+            readBlock(gds[g].inodeBitmap(), map, "reading inode bitmap of group " + g);
             int counted = 0;
             int dirs = 0;
             for (int k = 0; k < ipg; k++) {
@@ -805,6 +1035,17 @@ public final class Fsck {
             }
         }
         report("Inode bitmap differences:", plus, minus);
+        for (int g = 0; g < gds.length; g++) { // e2fsck pass 5, check_inode_end: PR_5_INODE_BMAP_PADDING
+            readBlock(gds[g].inodeBitmap(), map, "reading inode bitmap of group " + g);
+            boolean unset = false;
+            for (long k = ipg; k < 8L * bs && !unset; k++) {
+                unset = !Bitmap.test(map, (int) k);
+            }
+            if (unset) {
+                problem("Padding at end of inode bitmap is not set.  Fix? no");
+                break;
+            }
+        }
         // the superblock's free inodes total: not checked, as for blocks above (PR_5_FREE_INODE_COUNT)
     }
 

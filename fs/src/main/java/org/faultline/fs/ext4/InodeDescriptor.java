@@ -95,6 +95,10 @@ public final class InodeDescriptor {
     public static final int EXT4_NOATIME_FL = 0x00000080;
     /** {@code EXT4_INDEX_FL}: hashed-indexed (htree) directory. */
     public static final int EXT4_INDEX_FL = 0x00001000;
+    /** {@code EXT4_IMAGIC_FL}: AFS directory (needs the imagic_inodes feature). */
+    public static final int EXT4_IMAGIC_FL = 0x00002000;
+    /** {@code EXT4_CASEFOLD_FL}: casefolded directory. */
+    public static final int EXT4_CASEFOLD_FL = 0x40000000;
     /** {@code EXT4_HUGE_FILE_FL}: i_blocks in file-system blocks. */
     public static final int EXT4_HUGE_FILE_FL = 0x00040000;
     /** {@code EXT4_EXTENTS_FL}: {@code i_block} holds an extent tree. */

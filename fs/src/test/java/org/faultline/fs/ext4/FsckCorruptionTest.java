@@ -130,4 +130,222 @@ class FsckCorruptionTest {
                     e.getMessage());
         }
     }
+    // ---------------------------------------------------------------- e2fsck -fn's verdict on damage
+
+    /** Damage to an image's raw bytes. */
+    private interface Damage {
+        byte[] apply(byte[] img, Ext4Volume v) throws Exception;
+    }
+
+    /**
+     * Damages a copy of the base image, then checks that our fsck's verdict is {@code expectClean}
+     * (exit 0, else 4 with a problem) and, where e2fsck is installed, that e2fsck -fn says the same
+     * (clean = exit 0): the corrupt-image campaign's agreement rule.
+     */
+    private static Fsck.Report agree(String name, boolean expectClean, Damage d) throws Exception {
+        Path img = base.resolveSibling(name);
+        byte[] bytes = Files.readAllBytes(base);
+        try (Ext4Volume v = Ext4Volume.openImage(base, Ext4Volume.Options.readOnlyMode())) {
+            bytes = d.apply(bytes, v);
+        }
+        Files.write(img, bytes);
+        Fsck.Report r = Fsck.checkImage(img);
+        assertEquals(expectClean ? Fsck.FSCK_OK : Fsck.FSCK_UNCORRECTED, r.exitCode(), r.toString());
+        assertEquals(expectClean, r.problems().isEmpty(), r.toString());
+        if (E2fs.tool("e2fsck") != null) {
+            E2fs.Run e = E2fs.e2fsck(img);
+            assertEquals(expectClean, e.exit() == 0, "e2fsck -fn should say " + (expectClean ? "clean" : "not clean")
+                    + " (exit " + e.exit() + "):\n" + e.out());
+        }
+        return r;
+    }
+
+    private static final int SB = 1024;
+
+    private static int inodeOff(Ext4Volume v, long ino) {
+        return (int) (v.groupDesc(0).inodeTable() * 4096 + (ino - 1) * 256);
+    }
+
+    private static byte[] featureXor(byte[] b, int field, int bit) {
+        LittleEndian.putU32(b, SB + field, LittleEndian.u32(b, SB + field) ^ bit);
+        return b;
+    }
+
+    @Test
+    void imageShorterThanTheFilesystemButHoldingEveryBlockE2fsckReads() throws Exception {
+        // e2fsck -n says the size is wrong, answers "Abort? no", and counts nothing it did not have to read
+        Fsck.Report r = agree("short-tail", true, (b, v) -> java.util.Arrays.copyOf(b, b.length - 4096 - 17));
+        assertTrue(r.notes().contains("The physical size of the device is 2046 blocks"), r.toString());
+    }
+
+    @Test
+    void imageTruncatedInsideMetadataIsAReadError() throws Exception {
+        Fsck.Report r = agree("short-head", false, (b, v) -> java.util.Arrays.copyOf(b,
+                (int) (v.groupDesc(0).inodeTable() + 1) * 4096));
+        assertTrue(r.problems().get(0).startsWith("Error reading block "), r.toString());
+    }
+
+    @Test
+    void featuresE2fsckKnowsAndThatChangeNothingHereAreClean() throws Exception {
+        agree("feat-stable-inodes", true, (b, v) -> featureXor(b, SuperBlockDescriptor.S_FEATURE_COMPAT,
+                Ext4Features.EXT4_FEATURE_COMPAT_STABLE_INODES));
+        agree("feat-large-dir", true, (b, v) -> featureXor(b, SuperBlockDescriptor.S_FEATURE_INCOMPAT,
+                Ext4Features.EXT4_FEATURE_INCOMPAT_LARGEDIR));
+        agree("feat-extra-isize", true, (b, v) -> featureXor(b, SuperBlockDescriptor.S_FEATURE_RO_COMPAT,
+                Ext4Features.EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE));
+        agree("feat-uninit-bg", true, (b, v) -> featureXor(b, SuperBlockDescriptor.S_FEATURE_RO_COMPAT,
+                Ext4Features.EXT4_FEATURE_RO_COMPAT_GDT_CSUM)); // bad descriptor checksums: not counted
+    }
+
+    @Test
+    void featureE2fsckDoesNotKnowCannotBeChecked() throws Exception {
+        Path img = base.resolveSibling("feat-c13");
+        Files.write(img, featureXor(Files.readAllBytes(base), SuperBlockDescriptor.S_FEATURE_COMPAT, 1 << 13));
+        Fsck.Report r = Fsck.checkImage(img);
+        assertEquals(Fsck.FSCK_ERROR, r.exitCode(), r.toString());
+        assertEquals("feat-c13 has unsupported feature(s): FEATURE_C13", r.problems().get(0));
+        if (E2fs.tool("e2fsck") != null) {
+            assertTrue(E2fs.e2fsck(img).exit() != 0);
+        }
+    }
+
+    @Test
+    void journalFeatureWithoutAJournalIsAProblem() throws Exception {
+        Fsck.Report r = agree("feat-journal", false, (b, v) -> featureXor(b, SuperBlockDescriptor.S_FEATURE_COMPAT,
+                Ext4Features.EXT4_FEATURE_COMPAT_HAS_JOURNAL));
+        assertEquals("Superblock has an invalid journal (inode 0).  Clear? no", r.problems().get(0));
+        agree("needs-recovery", false, (b, v) -> featureXor(b, SuperBlockDescriptor.S_FEATURE_INCOMPAT,
+                Ext4Features.EXT4_FEATURE_INCOMPAT_RECOVER));
+    }
+
+    @Test
+    void withoutTheFiletypeFeatureEveryTypedEntryIsAProblem() throws Exception {
+        Fsck.Report r = agree("feat-no-filetype", false, (b, v) -> featureXor(b, SuperBlockDescriptor.S_FEATURE_INCOMPAT,
+                Ext4Features.EXT4_FEATURE_INCOMPAT_FILETYPE));
+        assertEquals("Entry '.' in / (2) has filetype set.  Clear? no", r.problems().get(0));
+    }
+
+    @Test
+    void freeCountsInTheSuperblockLargerThanTheTotalsAreNotCounted() throws Exception {
+        agree("sb-free-blocks", true, (b, v) -> {
+            LittleEndian.putU32(b, SB + SuperBlockDescriptor.S_FREE_BLOCKS_COUNT_LO, 0xffffffffL);
+            LittleEndian.putU32(b, SB + SuperBlockDescriptor.S_FREE_INODES_COUNT, 0xffffffffL);
+            return b;
+        });
+        // and the kernel mounts it (ext4_fill_super recomputes the totals from the group descriptors)
+        try (Ext4Volume v = Ext4Volume.openImage(base.resolveSibling("sb-free-blocks"), Ext4Volume.Options.readOnlyMode())) {
+            assertTrue(v.superBlock().freeBlocksCount() < v.superBlock().blocksCount());
+        }
+    }
+
+    @Test
+    void directoryEntryWithFileType0IsNotCounted() throws Exception {
+        // PR_2_SET_FILETYPE is PR_NO_OK: e2fsck -n prints nothing and exits 0
+        agree("dirent-ft0", true, (b, v) -> {
+            int off = (int) (v.extents(dirIno).get(0).pblk() * 4096) + 24; // "a"
+            assertEquals(inoA, LittleEndian.u32(b, off));
+            b[off + 7] = 0;
+            return b;
+        });
+    }
+
+    @Test
+    void uninitFlagsWithoutUninitBgAreNotCountedButInodesInAnUninitGroupAre() throws Exception {
+        Fsck.Report r = agree("bg-flags", true, (b, v) -> {
+            int gd = 4096 + GroupDescDescriptor.offsetInBlock(0, 4096);
+            LittleEndian.putU16(b, gd + GroupDescDescriptor.BG_FLAGS, 0x2); // BLOCK_UNINIT
+            return b;
+        });
+        assertEquals(List.of("Group descriptor 0 marked uninitialized without feature set.  Fix? no"), r.notes());
+        r = agree("bg-flags-inode", false, (b, v) -> {
+            int gd = 4096 + GroupDescDescriptor.offsetInBlock(0, 4096);
+            LittleEndian.putU16(b, gd + GroupDescDescriptor.BG_FLAGS, 0x1); // INODE_UNINIT
+            return b;
+        });
+        assertEquals("Entry '.' in / (2) references inode 2 in group 0 where _INODE_UNINIT is set.  Fix? no",
+                r.problems().get(0));
+    }
+
+    @Test
+    void inodeBitmapPaddingMustBeSet() throws Exception {
+        Fsck.Report r = agree("ibitmap-pad", false, (b, v) -> {
+            int ib = (int) (v.groupDesc(0).inodeBitmap() * 4096);
+            int ipg = (int) v.superBlock().inodesPerGroup();
+            b[ib + 4095] &= 0x7f; // the last padding bit
+            assertTrue(ipg < 8 * 4096);
+            return b;
+        });
+        assertEquals(List.of("Padding at end of inode bitmap is not set.  Fix? no"), r.problems());
+    }
+
+    @Test
+    void rootExtentHeaderMayBeTwoEntriesShort() throws Exception {
+        // ext2fs_extent_header_verify allows eh_max down to what fits minus two; the kernel too
+        agree("eh-max-3", true, (b, v) -> {
+            int h = inodeOff(v, inoA) + InodeDescriptor.I_BLOCK;
+            LittleEndian.putU16(b, h + ExtentDescriptor.EH_MAX, 3);
+            return b;
+        });
+        agree("eh-max-1", false, (b, v) -> {
+            int h = inodeOff(v, inoA) + InodeDescriptor.I_BLOCK;
+            LittleEndian.putU16(b, h + ExtentDescriptor.EH_MAX, 1);
+            return b;
+        });
+    }
+
+    @Test
+    void casefoldAndImagicFlagsWithoutTheirFeatures() throws Exception {
+        Fsck.Report r = agree("casefold-reg", false, (b, v) -> {
+            int o = inodeOff(v, inoA) + InodeDescriptor.I_FLAGS;
+            LittleEndian.putU32(b, o, LittleEndian.u32(b, o) | InodeDescriptor.EXT4_CASEFOLD_FL);
+            return b;
+        });
+        assertEquals("Inode " + inoA + " has the casefold flag set but is not a directory.  Clear flag? no", r.problems().get(0));
+        r = agree("imagic", false, (b, v) -> {
+            int o = inodeOff(v, inoB) + InodeDescriptor.I_FLAGS;
+            LittleEndian.putU32(b, o, LittleEndian.u32(b, o) | InodeDescriptor.EXT4_IMAGIC_FL);
+            return b;
+        });
+        assertEquals("Inode " + inoB + " has imagic flag set.  Clear? no", r.problems().get(0));
+    }
+
+    @Test
+    void reservedInodesMustBeEmpty() throws Exception {
+        agree("bad-blocks-inode", false, (b, v) -> {
+            LittleEndian.putU32(b, inodeOff(v, 1) + InodeDescriptor.I_BLOCK + 8 * 4, 63232);
+            return b;
+        });
+        agree("quota-inode", false, (b, v) -> {
+            LittleEndian.putU32(b, inodeOff(v, 3) + InodeDescriptor.I_BLOCK, 0x1234);
+            return b;
+        });
+        agree("low-dtime", false, (b, v) -> {
+            LittleEndian.putU32(b, inodeOff(v, 9) + InodeDescriptor.I_DTIME, 5);
+            return b;
+        });
+    }
+
+    @Test
+    void theProjectQuotaInodeTheSuperblockNamesIsInUse() throws Exception {
+        // quota_inum_is_reserved: pass 1 marks s_prj_quota_inum in use, so its clear bitmap bit is a difference
+        Fsck.Report r = agree("prj-quota-inum", false, (b, v) -> {
+            LittleEndian.putU32(b, SB + 0x26C, 100);
+            return b;
+        });
+        assertTrue(r.problems().contains("Inode bitmap differences: +100"), r.toString());
+    }
+
+    @Test
+    void lostAndFoundUnderAnotherNameIsNotCounted() throws Exception {
+        agree("lpf-renamed", true, (b, v) -> {
+            int blk = (int) (v.extents(2).get(0).pblk() * 4096);
+            for (int off = 0; off < 4096; off += LittleEndian.u16(b, blk + off + 4)) {
+                if (b[blk + off + 6] == 10 && b[blk + off + 8] == 'l') {
+                    b[blk + off + 8 + 4] = (byte) 0xff; // "lost\\xfffound"
+                    return b;
+                }
+            }
+            throw new AssertionError("no lost+found entry");
+        });
+    }
 }

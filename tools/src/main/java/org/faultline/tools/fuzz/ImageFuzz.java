@@ -278,8 +278,13 @@ public final class ImageFuzz {
 
     /** SHA-256 of a file, hex. */
     public static String sha256(Path p) throws IOException {
+        return sha256(Files.readAllBytes(p));
+    }
+
+    /** SHA-256 of bytes, hex. */
+    public static String sha256(byte[] b) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

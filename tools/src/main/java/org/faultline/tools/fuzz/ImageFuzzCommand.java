@@ -67,6 +67,17 @@ public final class ImageFuzzCommand implements Callable<Integer> {
             description = "Index of the first image (to rerun a case: --first I --count 1).")
     int first;
 
+    @Option(names = "--no-dedupe", description = {"Run every image, also one byte-identical to an earlier image of the",
+        "campaign (by default such a duplicate takes the earlier image's outcomes: the commands are deterministic)."})
+    boolean noDedupe;
+
+    @Option(names = "--work", paramLabel = "DIR", description = {"Scratch directory for the images being checked",
+        "(default: OUT/work). A tmpfs (/dev/shm) spares the writers' fdatasync on a loaded disk."})
+    Path work;
+
+    @Option(names = "--no-cds", description = "Do not give the child JVMs a class-data-sharing archive made for the campaign.")
+    boolean noCds;
+
     @Override
     public Integer call() throws IOException {
         if (count < 1 || count > 1_000_000 || jobs < 1 || jobs > 64 || timeout < 1 || timeout > 3600 || first < 0) {
@@ -82,8 +93,10 @@ public final class ImageFuzzCommand implements Callable<Integer> {
         Files.createDirectories(out);
         e2fsck = onPath("e2fsck");
         List<ImageFuzz.Base> bases = ImageFuzz.makeBases(out.resolve("base"), onPath("mkfs.ext4"));
-        o.printf(Locale.ROOT, "fuzz images: %d images from seed %d, %d mutation classes, bases %s, %d jobs%n", count,
-                seed, ImageFuzz.classes(), bases.stream().map(ImageFuzz.Base::name).toList(), jobs);
+        cds = noCds ? null : makeCdsArchive(out.resolve("base"), bases.get(0));
+        o.printf(Locale.ROOT, "fuzz images: %d images from seed %d, %d mutation classes, bases %s, %d jobs%s%n", count,
+                seed, ImageFuzz.classes(), bases.stream().map(ImageFuzz.Base::name).toList(), jobs,
+                cds == null ? "" : ", child JVMs with class-data sharing (" + cds.getFileName() + ")");
         o.flush();
         Campaign c = new Campaign(bases, e2fsck, o);
         c.run();
@@ -114,16 +127,24 @@ public final class ImageFuzzCommand implements Callable<Integer> {
         int step;
         Process proc;
         Stopwatch started;
-        String hashBefore;
+        /** The image's bytes before a read-only command (null before a writer: nothing to compare). */
+        byte[] before;
         final List<String> failures = new ArrayList<>();
         int fsckExit = -1;
         long largest;
         int e2fsckExit = -1;
         final StringBuilder log = new StringBuilder();
+        /** What this image counted, in order, for a later byte-identical image (dedupe). */
+        final List<Map.Entry<Map<String, Integer>, String>> tallies = new ArrayList<>();
+        /** Each command's exit, by name. */
+        final List<Map.Entry<String, String>> exitNames = new ArrayList<>();
+        String disagreement;
+        /** SHA-256 of the image's bytes, or null without dedupe. */
+        String hash;
 
         Job(ImageFuzz.Case c) throws IOException {
             this.c = c;
-            this.dir = Files.createDirectories(out.resolve("work").resolve(String.format(Locale.ROOT, "%05d", c.index())));
+            this.dir = Files.createDirectories(workDir().resolve(String.format(Locale.ROOT, "%05d", c.index())));
             this.img = dir.resolve("image.img");
             Files.write(img, c.bytes());
             Files.createDirectories(dir.resolve("cp-out"));
@@ -149,7 +170,7 @@ public final class ImageFuzzCommand implements Callable<Integer> {
                 cmd.addAll(javaCommand());
             }
             cmd.addAll(ch.argsFor(img, dir.resolve("cp-out"), out.resolve("base").resolve("src")));
-            hashBefore = ImageFuzz.sha256(img);
+            before = ch.readOnly() && !ch.name().equals("e2fsck") ? Files.readAllBytes(img) : null;
             // cat's output is the files' bytes, maybe gigabytes of a damaged size: not kept
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ch.name().equals("cat")
                             ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(dir.resolve(ch.name() + ".stdout").toFile()))
@@ -160,11 +181,20 @@ public final class ImageFuzzCommand implements Callable<Integer> {
             log.append("$ faultline ").append(String.join(" ", ch.argsFor(img, dir.resolve("cp-out"), out.resolve("base").resolve("src")))).append('\n');
         }
 
+        /** Counts {@code k} in {@code m}, and remembers it for a later byte-identical image. */
+        void tally(Map<String, Integer> m, String k) {
+            ImageFuzz.count(m, k);
+            tallies.add(Map.entry(m, k));
+        }
+
         /** True when this step ended (and its outcome was judged). */
         boolean poll() throws IOException {
             boolean timedOut = false;
+            boolean runaway = false;
             if (proc.isAlive()) {
-                if (started.elapsedNs() < timeout * 1_000_000_000L) {
+                // e2fsck -n on some damage (an inode table at block 0) prints "Error writing block" for ever
+                runaway = check().name().equals("e2fsck") && Files.size(dir.resolve("e2fsck.stdout")) > E2FSCK_OUTPUT_LIMIT;
+                if (!runaway && started.elapsedNs() < timeout * 1_000_000_000L) {
                     return false;
                 }
                 proc.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -174,17 +204,24 @@ public final class ImageFuzzCommand implements Callable<Integer> {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                timedOut = true;
+                timedOut = !runaway;
             }
             ImageFuzz.Check ch = check();
             String so = head(dir.resolve(ch.name() + ".stdout"));
             String se = head(dir.resolve(ch.name() + ".stderr"));
-            int exit = timedOut ? -1 : proc.exitValue();
-            log.append("exit ").append(timedOut ? "TIMEOUT" : exit).append('\n');
+            int exit = timedOut || runaway ? -1 : proc.exitValue();
+            String exitName = runaway ? "stopped after " + (E2FSCK_OUTPUT_LIMIT >> 20) + " MiB of problems"
+                    : timedOut ? "timeout" : "exit " + exit;
+            log.append("exit ").append(timedOut ? "TIMEOUT" : runaway ? exitName : exit).append('\n');
             ImageFuzz.Outcome oc = new ImageFuzz.Outcome(exit, timedOut, so, se);
-            exits.computeIfAbsent(ch.name(), k -> new TreeMap<>()).merge(timedOut ? "timeout" : "exit " + exit, 1, Integer::sum);
+            exits.computeIfAbsent(ch.name(), k -> new TreeMap<>()).merge(exitName, 1, Integer::sum);
+            exitNames.add(Map.entry(ch.name(), exitName));
+            seconds.merge(ch.name(), started.elapsedNs() / 1e9, Double::sum);
             if (ch.name().equals("e2fsck")) {
-                e2fsckExit = exit;
+                e2fsckExit = runaway ? 4 : exit; // problems were found: not clean, whatever it would have said last
+                if (runaway) {
+                    Files.write(dir.resolve("e2fsck.stdout"), so.getBytes(StandardCharsets.UTF_8)); // its head only
+                }
             } else {
                 if (ch.name().equals("fsck")) {
                     fsckExit = exit;
@@ -196,17 +233,17 @@ public final class ImageFuzzCommand implements Callable<Integer> {
                     deleteTree(dir.resolve("cp-out")); // copies of damaged sizes can be large
                     Files.createDirectories(dir.resolve("cp-out"));
                 }
-                boolean changed = !hashBefore.equals(ImageFuzz.sha256(img));
+                boolean changed = before != null && !java.util.Arrays.equals(before, Files.readAllBytes(img));
                 String why = ImageFuzz.judge(ch, oc, changed);
                 if (why != null && ImageFuzz.slowNotHung(ch, oc, largest)) {
-                    ImageFuzz.count(slow, ch.name() + " of a file of " + largest + " bytes: timeout while copying "
+                    tally(slow, ch.name() + " of a file of " + largest + " bytes: timeout while copying "
                             + "(a valid but large size; not counted as a hang)");
                     why = null;
                 }
                 if (why != null) {
                     failures.add(ch.name() + ": " + why);
-                    ImageFuzz.count(byClass, why.startsWith("exit 1") ? why : why);
-                    ImageFuzz.count(byMutation, c.mutationName());
+                    tally(byClass, why);
+                    tally(byMutation, c.mutationName());
                 }
             }
             step++;
@@ -217,18 +254,19 @@ public final class ImageFuzzCommand implements Callable<Integer> {
             if (fsckExit >= 0 && e2fsckExit >= 0) {
                 boolean a = ImageFuzz.clean(fsckExit);
                 boolean b = ImageFuzz.clean(e2fsckExit);
-                ImageFuzz.count(agreement, "faultline fsck " + (a ? "clean" : "not clean (exit " + fsckExit + ")")
+                tally(agreement, "faultline fsck " + (a ? "clean" : "not clean (exit " + fsckExit + ")")
                         + ", e2fsck -fn " + (b ? "clean" : "not clean"));
                 if (a != b) {
-                    disagreements.add(String.format(Locale.ROOT, "%05d %-15s fsck exit %d, e2fsck exit %d: %s",
-                            c.index(), c.mutationName(), fsckExit, e2fsckExit, c.what()));
+                    disagreement = String.format(Locale.ROOT, "fsck exit %d, e2fsck exit %d", fsckExit, e2fsckExit);
+                    disagreements.add(String.format(Locale.ROOT, "%05d %-15s %s: %s", c.index(), c.mutationName(),
+                            disagreement, c.what()));
                 }
             }
             if (!failures.isEmpty()) {
                 Path keep = out.resolve("failures").resolve(String.format(Locale.ROOT, "%05d-%s", c.index(), c.mutationName()));
                 Files.createDirectories(keep.getParent());
                 deleteTree(keep);
-                Files.move(dir, keep);
+                moveTree(dir, keep); // --work may be another filesystem
                 Files.write(keep.resolve("image.img"), c.bytes()); // as mutated, before boot wrote it
                 Files.writeString(keep.resolve("case.txt"), "image " + c.index() + " of seed " + seed + " (rerun: faultline fuzz images --seed "
                         + seed + " --first " + c.index() + " --count 1)\nbase " + c.base() + "\nmutation " + c.mutationName()
@@ -241,13 +279,70 @@ public final class ImageFuzzCommand implements Callable<Integer> {
         }
     }
 
+    /** e2fsck output beyond which it is stopped: it has reported problems (not clean) and may never end. */
+    static final long E2FSCK_OUTPUT_LIMIT = 4L << 20;
+
+    /**
+     * The child JVM: a small heap, the serial collector and only the C1 compiler (the commands run
+     * for a fraction of a second, where JVM start-up dominates), and the campaign's class-data-sharing
+     * archive when there is one.
+     */
     private List<String> javaCommand() {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        return List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx512m",
-                "--add-opens", "java.base/java.nio=ALL-UNNAMED", "-cp",
-                jar != null ? jar.toAbsolutePath().toString() : System.getProperty("java.class.path"),
-                "org.faultline.tools.Faultline");
+        return javaCommand(cds == null ? List.of() : List.of("-XX:SharedArchiveFile=" + cds));
     }
+
+    private List<String> javaCommand(List<String> extra) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> l = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xmx512m"));
+        l.addAll(extra);
+        l.addAll(List.of("--add-opens", "java.base/java.nio=ALL-UNNAMED", "-cp",
+                jar != null ? jar.toAbsolutePath().toString() : System.getProperty("java.class.path"),
+                "org.faultline.tools.Faultline"));
+        return l;
+    }
+
+    /**
+     * A dynamic class-data-sharing archive for the child JVMs ({@code -XX:ArchiveClassesAtExit}), made
+     * once per campaign by a {@code boot} on a copy of a base image (it loads most classes any command
+     * needs): each child then maps those classes instead of loading, verifying and linking them from
+     * the jar. Null (the children run without) if making or using it fails or prints anything.
+     */
+    private Path makeCdsArchive(Path dir, ImageFuzz.Base base) throws IOException {
+        Path jsa = dir.resolve("faultline.jsa");
+        Path img = dir.resolve("cds-probe.img");
+        Files.deleteIfExists(jsa);
+        Files.write(img, base.bytes());
+        try {
+            List<String> dump = javaCommand(List.of("-XX:ArchiveClassesAtExit=" + jsa, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+            dump.addAll(List.of("boot", "--image", img.toString(), "--size", "256k", "--ram", "16M"));
+            if (ImageFuzz.exec(dump) != 0 || !Files.exists(jsa)) {
+                return null;
+            }
+            List<String> probe = javaCommand(List.of("-XX:SharedArchiveFile=" + jsa));
+            probe.addAll(List.of("fsck", img.toString()));
+            Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
+            byte[] said = p.getInputStream().readAllBytes();
+            String s = new String(said, StandardCharsets.UTF_8);
+            if (p.waitFor() != 0 || s.contains("warning") || s.contains("error") || s.contains("CDS")) {
+                return null;
+            }
+            return jsa;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        } finally {
+            Files.deleteIfExists(img);
+        }
+    }
+
+    /** What an image that ran counted: for its byte-identical duplicates. */
+    private record Done(int index, List<Map.Entry<Map<String, Integer>, String>> tallies,
+                        List<Map.Entry<String, String>> exitNames, String disagreement, List<String> failures) {
+    }
+
+    private Path cds;
+    final Map<String, Double> seconds = new TreeMap<>();
+    int duplicates;
 
     private boolean e2fsck;
     final Map<String, Map<String, Integer>> exits = new TreeMap<>();
@@ -280,7 +375,16 @@ public final class ImageFuzzCommand implements Callable<Integer> {
                     if (only != null) {
                         idx = idx * ImageFuzz.classes() + Mutation.valueOf(only).ordinal();
                     }
-                    Job j = new Job(ImageFuzz.mutate(bases, seed, idx));
+                    ImageFuzz.Case cs = ImageFuzz.mutate(bases, seed, idx);
+                    String hash = noDedupe ? null : ImageFuzz.sha256(cs.bytes());
+                    Done same = hash == null ? null : doneByHash.get(hash);
+                    if (same != null) {
+                        replay(cs, same);
+                        done++;
+                        continue;
+                    }
+                    Job j = new Job(cs);
+                    j.hash = hash;
                     j.start();
                     active.add(j);
                 }
@@ -292,6 +396,10 @@ public final class ImageFuzzCommand implements Callable<Integer> {
                             j.start();
                         } else {
                             j.finish();
+                            if (j.hash != null) {
+                                doneByHash.putIfAbsent(j.hash, new Done(j.c.index(), List.copyOf(j.tallies),
+                                        List.copyOf(j.exitNames), j.disagreement, List.copyOf(j.failures)));
+                            }
                             active.remove(j);
                             done++;
                             if (done % 10 == 0 || !j.failures.isEmpty()) {
@@ -304,7 +412,7 @@ public final class ImageFuzzCommand implements Callable<Integer> {
                 }
                 if (!progressed && !active.isEmpty()) {
                     try {
-                        active.get(0).proc.waitFor(20, TimeUnit.MILLISECONDS);
+                        active.get(0).proc.waitFor(5, TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new IOException("interrupted");
@@ -312,7 +420,26 @@ public final class ImageFuzzCommand implements Callable<Integer> {
                 }
             }
             if (!keep) {
-                deleteTree(out.resolve("work"));
+                deleteTree(workDir());
+            }
+        }
+
+        /** Outcomes of the images run so far, by the SHA-256 of their bytes. */
+        final Map<String, Done> doneByHash = new java.util.HashMap<>();
+
+        /** Counts a byte-identical duplicate of an image already run with that image's outcomes. */
+        void replay(ImageFuzz.Case cs, Done d) {
+            duplicates++;
+            d.tallies().forEach(t -> ImageFuzz.count(t.getKey(), t.getValue()));
+            d.exitNames().forEach(e -> exits.computeIfAbsent(e.getKey(), k -> new TreeMap<>()).merge(e.getValue(), 1, Integer::sum));
+            String same = String.format(Locale.ROOT, " (same bytes as image %05d)", d.index());
+            if (d.disagreement() != null) {
+                disagreements.add(String.format(Locale.ROOT, "%05d %-15s %s: %s%s", cs.index(), cs.mutationName(),
+                        d.disagreement(), cs.what(), same));
+            }
+            if (!d.failures().isEmpty()) {
+                failures.add(String.format(Locale.ROOT, "%05d %-15s %s | %s%s", cs.index(), cs.mutationName(), cs.what(),
+                        String.join("; ", d.failures()), same));
             }
         }
 
@@ -320,6 +447,12 @@ public final class ImageFuzzCommand implements Callable<Integer> {
             StringBuilder s = new StringBuilder();
             s.append(String.format(Locale.ROOT, "%nimages %d (seed %d, first %d), %d mutation classes, %.0f s, "
                     + "%d images with failures%n", count, seed, first, ImageFuzz.classes(), secs, failures.size()));
+            if (duplicates > 0) {
+                s.append(String.format(Locale.ROOT, "%d of them byte-identical to an earlier image: not run again, counted "
+                        + "with that image's outcomes (--no-dedupe runs them)%n", duplicates));
+            }
+            s.append("\ntime per command (child processes, summed over the images run):\n");
+            seconds.forEach((k, v) -> s.append(String.format(Locale.ROOT, "  %-7s %7.1f s%n", k, v)));
             s.append("\nexit codes per command:\n");
             exits.forEach((k, v) -> s.append(String.format(Locale.ROOT, "  %-7s %s%n", k, v)));
             s.append("\nfailures by class (commands):").append(byClass.isEmpty() ? " none\n" : "\n");
@@ -354,6 +487,32 @@ public final class ImageFuzzCommand implements Callable<Integer> {
             b = in.readNBytes(1 << 16);
         }
         return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** The scratch directory (--work, else OUT/work); with --keep under --out as before. */
+    private Path workDir() {
+        return work != null ? work : out.resolve("work");
+    }
+
+    /** Moves a directory tree, also across filesystems (copy, then delete). */
+    private static void moveTree(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to);
+            return;
+        } catch (IOException e) {
+            // another filesystem: copy below
+        }
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.sorted().toList()) {
+                Path q = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(q);
+                } else {
+                    Files.copy(p, q, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        deleteTree(from);
     }
 
     private static void deleteTree(Path d) throws IOException {
