@@ -7,61 +7,78 @@ import java.util.List;
  * {@code k.has(X)} at the very place the upstream change touched, so a {@link KernelProfile} (an era)
  * plus {@code +id}/{@code -id} overrides selects the behaviour of a run.
  *
- * <p>Patches are declared where they act, one enum per layer ({@code kernel/KernelPatch},
- * {@code mm/MmPatch}, {@code fs/FsPatch}, {@code fs/ext4/Ext4Patch}, {@code fs/iomap/IomapPatch}),
- * each registered through a {@link PatchProvider} service, so that this layer names none of the
- * layers above it. {@link Patches} is the registry of every patch on the class path.
+ * <p>Patches are declared where they act, as the constants of one class per layer
+ * ({@code kernel/KernelPatch}, {@code mm/MmPatch}, {@code fs/FsPatch}, {@code fs/ext4/Ext4Patch},
+ * {@code fs/iomap/IomapPatch}), each class a {@link PatchProvider} service, so that this layer names
+ * none of the layers above it. {@link Patches} is the registry of every patch on the class path.
  *
  * <p>A merged patch belongs to every built-in profile from the release that merged it ({@link #since})
- * until the one that replaced it ({@link #until}); a proposal to none. A layer's enum implements
- * {@link #def} only. {@link #requires} and {@link #conflicts} make an impossible set refused in one
+ * until the one that replaced it ({@link #until}); a proposal to none. {@link #requires} and {@link #conflicts} make an impossible set refused in one
  * line ({@link Patches#check}); {@link #overrides} says which patch's change another one rewrites.
  */
-public interface Patch {
-    /** The declaration: what a layer's enum constant stands for. */
-    Def def();
+public final class Patch {
+    private final Def def;
+
+    private Patch(Def def) {
+        this.def = def;
+    }
+
+    /** A patch of this declaration: a layer holds it as a {@code public static final} constant. */
+    public static Patch of(Def def) {
+        return new Patch(def);
+    }
+
+    /** The declaration. */
+    public Def def() {
+        return def;
+    }
+
+    @Override
+    public String toString() {
+        return def.id();
+    }
 
     /** The user-facing id ({@code --patch +memcg-prealloc-pte}). */
-    default String id() {
+    public String id() {
         return def().id();
     }
 
     /** One line: what changes. */
-    default String title() {
+    public String title() {
         return def().title();
     }
 
     /** Where it comes from: the upstream commit, or the thread of a proposal. */
-    default Ref ref() {
+    public Ref ref() {
         return def().ref();
     }
 
-    default Status status() {
+    public Status status() {
         return def().ref().commit() != null || def().ref().series() != null ? Status.MERGED : Status.PROPOSED;
     }
 
     /** The kernel file or directory the change touched ({@code mm/filemap.c}, {@code fs/ext4}). */
-    default String layer() {
+    public String layer() {
         return def().layer();
     }
 
     /** The first release that has it (merged patches), else null. */
-    default String since() {
+    public String since() {
         return def().since();
     }
 
     /** The release whose change replaced it (a behaviour of old kernels), else null. */
-    default String until() {
+    public String until() {
         return def().until();
     }
 
     /** Ids of patches this one needs to mean anything. */
-    default List<String> requires() {
+    public List<String> requires() {
         return def().requires();
     }
 
     /** Ids of patches that change the same code another way: never both. */
-    default List<String> conflicts() {
+    public List<String> conflicts() {
         return def().conflicts();
     }
 
@@ -69,12 +86,12 @@ public interface Patch {
      * Ids of patches whose change this one rewrites at the same site: with both, only this one's
      * behaviour runs (a proposal written on top of a merged fix, say).
      */
-    default List<String> overrides() {
+    public List<String> overrides() {
         return def().overrides();
     }
 
     /** Whether and how a patch went upstream. */
-    enum Status { MERGED, PROPOSED }
+    public enum Status { MERGED, PROPOSED }
 
     /**
      * A patch's declaration.
@@ -85,7 +102,7 @@ public interface Patch {
      * @param conflicts ids it cannot be combined with
      * @param overrides ids whose change it rewrites at the same site
      */
-    record Def(String id, String title, Ref ref, String layer, String since, String until, List<String> requires,
+    public record Def(String id, String title, Ref ref, String layer, String since, String until, List<String> requires,
                List<String> conflicts, List<String> overrides) {
         /** A merged change, in releases from {@code since} on. */
         public static Def merged(String id, String title, Ref ref, String layer, String since) {
@@ -119,7 +136,7 @@ public interface Patch {
      * release series that made it; a proposal is its mailing-list thread (date and author of the
      * message, and the thread's subject).
      */
-    record Ref(String commit, String series, String thread, String subject) {
+    public record Ref(String commit, String series, String thread, String subject) {
         public static Ref commit(String id, String subject) {
             return new Ref(id, null, null, subject);
         }
