@@ -141,6 +141,16 @@ public final class BlockAllocator {
         for (long b = start; b < start + count; ) {
             int g = sb.groupOfBlock(b);
             long gEnd = Math.min(start + count, sb.groupFirstBlock(g) + sb.groupBlocks(g));
+            // ext4_mb_clear_bb: a range over the group's superblock copy and descriptors, bitmaps or inode
+            // table (a damaged extent pointing at metadata) is refused, nothing freed
+            long meta0 = sb.groupFirstBlock(g);
+            if (overlaps(b, gEnd, meta0, meta0 + sb.groupSuperOverhead(g))
+                    || overlaps(b, gEnd, gds[g].blockBitmap(), gds[g].blockBitmap() + 1)
+                    || overlaps(b, gEnd, gds[g].inodeBitmap(), gds[g].inodeBitmap() + 1)
+                    || overlaps(b, gEnd, gds[g].inodeTable(), gds[g].inodeTable() + sb.inodeTableBlocks())) {
+                throw Ext4Exception.corrupt(dev, "ext4_free_blocks: Freeing blocks in system zone - Block = " + start
+                        + ", count = " + count);
+            }
             byte[] map = cache.get(gds[g].blockBitmap());
             for (long x = b; x < gEnd; x++) {
                 if (!Bitmap.test(map, (int) (x - sb.groupFirstBlock(g)))) {
@@ -166,6 +176,10 @@ public final class BlockAllocator {
             dirtyGroups.set(g);
             b = gEnd;
         }
+    }
+
+    private static boolean overlaps(long a0, long a1, long b0, long b1) {
+        return a0 < b1 && b0 < a1;
     }
 
     /**
