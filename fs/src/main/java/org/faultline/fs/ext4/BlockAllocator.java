@@ -66,7 +66,7 @@ public final class BlockAllocator {
      * @param goal preferred first block (any value; out-of-range goals start at the first group)
      * @param max  wanted length (&gt;= 1)
      * @return the run (length 1..max)
-     * @throws Ext4Exception {@link Ext4Exception#ENOSPC} when no block is free
+     * @throws Ext4Exception {@link org.faultline.kernel.Errno#ENOSPC} when no block is free
      * @throws IOException   on a device error reading a bitmap
      */
     public Run allocate(long goal, int max) throws IOException {
@@ -127,7 +127,7 @@ public final class BlockAllocator {
     /**
      * Frees {@code count} blocks from {@code start} ({@code ext4_free_blocks}); they may span groups.
      *
-     * @throws Ext4Exception {@link Ext4Exception#EUCLEAN} if a block is outside the device or already
+     * @throws Ext4Exception {@link org.faultline.kernel.Errno#EUCLEAN} if a block is outside the device or already
      *                       free (nothing is freed then)
      * @throws IOException   on a device error
      */
@@ -142,6 +142,16 @@ public final class BlockAllocator {
         for (long b = start; b < start + count; ) {
             int g = sb.groupOfBlock(b);
             long gEnd = Math.min(start + count, sb.groupFirstBlock(g) + sb.groupBlocks(g));
+            // ext4_mb_clear_bb: a range over the group's superblock copy and descriptors, bitmaps or inode
+            // table (a damaged extent pointing at metadata) is refused, nothing freed
+            long meta0 = sb.groupFirstBlock(g);
+            if (overlaps(b, gEnd, meta0, meta0 + sb.groupSuperOverhead(g))
+                    || overlaps(b, gEnd, gds[g].blockBitmap(), gds[g].blockBitmap() + 1)
+                    || overlaps(b, gEnd, gds[g].inodeBitmap(), gds[g].inodeBitmap() + 1)
+                    || overlaps(b, gEnd, gds[g].inodeTable(), gds[g].inodeTable() + sb.inodeTableBlocks())) {
+                throw Ext4Exception.corrupt(dev, "ext4_free_blocks: Freeing blocks in system zone - Block = " + start
+                        + ", count = " + count);
+            }
             byte[] map = cache.get(gds[g].blockBitmap());
             for (long x = b; x < gEnd; x++) {
                 if (!Bitmap.test(map, (int) (x - sb.groupFirstBlock(g)))) {
@@ -167,6 +177,10 @@ public final class BlockAllocator {
             dirtyGroups.set(g);
             b = gEnd;
         }
+    }
+
+    private static boolean overlaps(long a0, long a1, long b0, long b1) {
+        return a0 < b1 && b0 < a1;
     }
 
     /**

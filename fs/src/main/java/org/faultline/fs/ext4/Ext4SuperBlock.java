@@ -79,9 +79,9 @@ public final class Ext4SuperBlock {
      * @param dev      device name for messages, e.g. {@code sda} or an image file name
      * @param readOnly whether the caller will only read (relaxes the feature policy)
      * @return the validated superblock
-     * @throws Ext4Exception with a one-line message: {@link Ext4Exception#EUCLEAN} for corruption,
-     *                       {@link Ext4Exception#EOPNOTSUPP} for unsupported features or geometry,
-     *                       {@link Ext4Exception#EIO} for a device error
+     * @throws Ext4Exception with a one-line message: {@link org.faultline.kernel.Errno#EUCLEAN} for corruption,
+     *                       {@link org.faultline.kernel.Errno#EOPNOTSUPP} for unsupported features or geometry,
+     *                       {@link org.faultline.kernel.Errno#EIO} for a device error
      */
     public static Ext4SuperBlock read(BlockIo io, String dev, boolean readOnly) throws Ext4Exception {
         return read(io, dev, readOnly ? Policy.READ_ONLY : Policy.READ_WRITE);
@@ -240,7 +240,7 @@ public final class Ext4SuperBlock {
     /**
      * The feature checks of e2fsprogs' {@code ext2fs_open2} and e2fsck's start-up that refuse to check
      * ({@code e2fsck -n} exits 8 or 12), and this checker's own limits (features that change the
-     * layout it reads): each one line, {@link Ext4Exception#EOPNOTSUPP} or {@link Ext4Exception#EUCLEAN}.
+     * layout it reads): each one line, {@link org.faultline.kernel.Errno#EOPNOTSUPP} or {@link org.faultline.kernel.Errno#EUCLEAN}.
      */
     private void checkFeaturesForFsck(String dev) throws Ext4Exception {
         List<String> bad = Ext4Features.names(featureCompat() & ~Ext4Features.E2FSCK_COMPAT,

@@ -356,7 +356,7 @@ public final class ExtentTree {
     /**
      * @param lblk a logical block
      * @return the extent containing it, or null for a hole
-     * @throws IOException on a device error or a corrupt tree ({@link Ext4Exception#EUCLEAN})
+     * @throws IOException on a device error or a corrupt tree ({@link org.faultline.kernel.Errno#EUCLEAN})
      */
     public Extent findExtent(long lblk) throws IOException {
         Path p = find(lblk);
@@ -463,8 +463,8 @@ public final class ExtentTree {
      * @param pblk      first physical block (already allocated by the caller)
      * @param len       blocks
      * @param unwritten whether to mark the extents unwritten
-     * @throws IOException {@link Ext4Exception#ENOSPC} if a node split finds no free block (nothing is
-     *                     changed then), {@link Ext4Exception#EUCLEAN} on a corrupt tree
+     * @throws IOException {@link org.faultline.kernel.Errno#ENOSPC} if a node split finds no free block (nothing is
+     *                     changed then), {@link org.faultline.kernel.Errno#EUCLEAN} on a corrupt tree
      */
     public void insert(long lblk, long pblk, long len, boolean unwritten) throws IOException {
         if (lblk < 0 || len <= 0 || lblk + len > EXT_MAX_BLOCKS) {

@@ -130,6 +130,34 @@ class FsckCorruptionTest {
                     e.getMessage());
         }
     }
+    @Test
+    void ourOwnVolumeRefusesToFreeAnExtentPointingAtMetadata() throws Exception {
+        // fuzz images seed 1 image 1312: an extent moved onto the block bitmap, then rm: freeing it
+        // dropped the bitmap from the metadata cache and failed with an internal error
+        Path img = base.resolveSibling("free-bitmap");
+        Files.copy(base, img, StandardCopyOption.REPLACE_EXISTING);
+        long bb;
+        try (HostFileBlockIo io = HostFileBlockIo.open(img, false, false, 4096)) {
+            try (Ext4Volume v = Ext4Volume.open(io, "free-bitmap", false)) {
+                bb = v.groupDesc(0).blockBitmap();
+                Ext4InodeRaw a = v.readInode(inoA);
+                int ee = InodeDescriptor.I_BLOCK + ExtentDescriptor.entry(0, 0);
+                LittleEndian.putU32(a.raw(), ee + ExtentDescriptor.EE_START_LO, bb);
+                v.writeInode(inoA, a);
+            }
+        }
+        byte[] before = Files.readAllBytes(img);
+        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readWrite())) {
+            Ext4Exception e = org.junit.jupiter.api.Assertions.assertThrows(Ext4Exception.class, () -> v.unlink("/d/a"));
+            assertEquals(Errno.EUCLEAN, e.errno());
+            assertTrue(e.getMessage().endsWith("ext4_free_blocks: Freeing blocks in system zone - Block = " + bb
+                    + ", count = 1"), e.getMessage());
+        }
+        byte[] after = Files.readAllBytes(img);
+        assertEquals(Bitmap.test(java.util.Arrays.copyOfRange(before, (int) bb * 4096, (int) bb * 4096 + 4096), (int) bb),
+                Bitmap.test(java.util.Arrays.copyOfRange(after, (int) bb * 4096, (int) bb * 4096 + 4096), (int) bb));
+    }
+
     // ---------------------------------------------------------------- e2fsck -fn's verdict on damage
 
     /** Damage to an image's raw bytes. */
