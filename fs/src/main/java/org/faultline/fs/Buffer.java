@@ -60,8 +60,8 @@ public final class Buffer {
 
     /**
      * buffer_init(): the buffer layer of a kernel, with its one bit-wait table. An initcall, made at
-     * boot before any task runs ({@link Machine}, or the mount of a file system on a kernel booted
-     * without one): made lazily by a task, two free-running tasks could each make a table and miss
+     * boot before any task runs ({@link Machine#boot}, or {@link Machine#initcalls} for a kernel
+     * booted without a disk): made lazily by a task, two free-running tasks could each make a table and miss
      * each other's wake-ups.
      */
     public static void init(Kernel k) {

@@ -329,8 +329,8 @@ final class BootCommand implements Callable<Integer> {
 
     /**
      * Refuses a {@code --size} the default workload cannot run with, before anything is touched:
-     * its writer, mapper and dio tasks write six files of {@code size/8} (3/4 of it) and keep each
-     * file's expected bytes in the JVM heap to verify the image afterwards.
+     * its writer, mapper and dio tasks write six files of {@code size/8} (3/4 of it) and the oracle
+     * keeps each file's expected bytes in the JVM heap to verify the image afterwards.
      *
      * @return the bytes it writes
      */

@@ -121,7 +121,7 @@ public final class BlockAllocator {
     }
 
     private Ext4Exception noSpace() {
-        return new Ext4Exception(Errno.ENOSPC, dev + ": " + Ext4Exception.describe(Errno.ENOSPC));
+        return new Ext4Exception(Errno.ENOSPC, dev + ": " + Errno.text(Errno.ENOSPC));
     }
 
     /**

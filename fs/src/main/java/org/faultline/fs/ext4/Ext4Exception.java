@@ -47,24 +47,7 @@ public class Ext4Exception extends IOException {
 
     /** @return the symbolic errno name, e.g. {@code "ENOENT"} */
     public String errnoName() {
-        return nameOf(errno);
-    }
-
-    /**
-     * @param errno an errno
-     * @return its symbolic name, or {@code "E<number>"}
-     */
-    public static String nameOf(int errno) {
         return Errno.name(errno);
-    }
-
-    /**
-     * @param errno an errno
-     * @return the C library's text for it, e.g. {@code "No such file or directory"}
-     */
-    public static String describe(int errno) {
-        String t = Errno.text(errno);
-        return t != null ? t : "errno " + errno;
     }
 
     /** Corruption found on disk: {@code dev: ext4 corruption: what}. */
@@ -74,6 +57,6 @@ public class Ext4Exception extends IOException {
 
     /** A path operation failing with {@code errno}: {@code dev: path: strerror}. */
     static Ext4Exception of(int errno, String dev, String path) {
-        return new Ext4Exception(errno, dev + ": " + path + ": " + describe(errno));
+        return new Ext4Exception(errno, dev + ": " + path + ": " + Errno.text(errno));
     }
 }

@@ -67,14 +67,7 @@ final class Ext4File implements FileOperations {
                     });
                 }
                 if (n > 0) {
-                    Ext4InodeInfo ei = Ext4Super.ei(inode);
-                    if (inode.iSize() > ei.disksize) {
-                        ei.disksize = inode.iSize();
-                        es.vol(() -> {
-                            es.vol.setSize(inode.ino(), ei.disksize);
-                            return null;
-                        });
-                    }
+                    Ext4Inode.ext4UpdateIDisksize(es, inode, inode.iSize());
                 }
                 if (n < len && pos + len > inode.iSize()) {
                     // ext4_truncate_failed_write(): blocks the failed part allocated past i_size go,
@@ -185,15 +178,9 @@ final class Ext4File implements FileOperations {
      */
     private void ext4UpdateDisksizeBeforePunch(Inode inode, long offset, long len) {
         long size = inode.iSize();
-        Ext4InodeInfo ei = Ext4Super.ei(inode);
-        if (offset > size || offset + len < size || ei.disksize >= size) {
-            return;
+        if (offset <= size && offset + len >= size) {
+            Ext4Inode.ext4UpdateIDisksize(es, inode, size);
         }
-        ei.disksize = size;
-        es.vol(() -> {
-            es.vol.setSize(inode.ino(), size);
-            return null;
-        });
     }
 
     /** Frees the blocks wholly inside [offset, offset + len) (ext4_ext_remove_space). */

@@ -541,15 +541,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
             left -= m.len();
         }
         // update i_disksize up to the submitted pages
-        Ext4InodeInfo ei = Ext4Super.ei(inode);
-        long newDisksize = Math.min(inode.iSize(), (mpd.mapLblk + mpd.mapLen) << Page.PAGE_SHIFT);
-        if (newDisksize > ei.disksize) {
-            ei.disksize = newDisksize;
-            es.vol(() -> {
-                es.vol.setSize(inode.ino(), newDisksize);
-                return null;
-            });
-        }
+        ext4UpdateIDisksize(es, inode, Math.min(inode.iSize(), (mpd.mapLblk + mpd.mapLen) << Page.PAGE_SHIFT));
         mpd.mapLen = 0;
         return 0;
     }
@@ -650,6 +642,23 @@ final class Ext4Inode implements VmOperations, IomapOps {
         inode.iSizeWrite(size);
         Truncate.truncatePagecache(inode.mapping(), size);
         ext4Truncate(es, inode);
+    }
+
+    /**
+     * ext4_update_i_disksize(): grows {@code i_disksize} to {@code newSize} (never shrinks it) and
+     * writes it to the on-disk inode.
+     */
+    @KernelFunction("ext4_update_i_disksize")
+    static void ext4UpdateIDisksize(Ext4Super es, Inode inode, long newSize) {
+        Ext4InodeInfo ei = Ext4Super.ei(inode);
+        if (newSize <= ei.disksize) {
+            return;
+        }
+        ei.disksize = newSize;
+        es.vol(() -> {
+            es.vol.setSize(inode.ino(), newSize);
+            return null;
+        });
     }
 
     /**
@@ -778,15 +787,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
                 return null;
             });
         }
-        Ext4InodeInfo ei = Ext4Super.ei(inode);
-        long nd = Math.min(inode.iSize(), (lblk + 1) << Page.PAGE_SHIFT);
-        if (nd > ei.disksize) {
-            ei.disksize = nd;
-            es.vol(() -> {
-                es.vol.setSize(inode.ino(), nd);
-                return null;
-            });
-        }
+        ext4UpdateIDisksize(es, inode, Math.min(inode.iSize(), (lblk + 1) << Page.PAGE_SHIFT));
         return new Iomap(m.pblk() << Page.PAGE_SHIFT, lblk << Page.PAGE_SHIFT, Page.PAGE_SIZE, Iomap.IOMAP_MAPPED);
     }
 

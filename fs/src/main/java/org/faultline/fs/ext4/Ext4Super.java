@@ -6,12 +6,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.faultline.block.BlockDevice;
-import org.faultline.fs.Buffer;
 import org.faultline.fs.FsError;
 import org.faultline.fs.Inode;
 import org.faultline.fs.SuperBlock;
 import org.faultline.fs.SuperOperations;
-import org.faultline.fs.Vfs;
 import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelSource;
@@ -72,8 +70,6 @@ public final class Ext4Super implements SuperOperations {
      * @throws Ext4Exception with a one-line message (unsupported feature, corruption)
      */
     public static SuperBlock mount(Kernel k, BlockDevice bdev, boolean readOnly, boolean iomap) throws Ext4Exception {
-        Buffer.init(k); // the layers' initcalls, for a kernel not booted through Machine
-        Vfs.init(k);
         Ext4Volume vol = Ext4Volume.open(new BdevBlockIo(bdev, Mm.of(k)), bdev.name(),
                 new Ext4Volume.Options(readOnly, () -> realtimeNs(k) / 1_000_000_000L, 4096));
         SuperBlock sb = new SuperBlock(k, bdev.name());

@@ -338,7 +338,7 @@ public final class Ext4Volume implements AutoCloseable {
             throw new Ext4Exception(Errno.EBADF, dev + ": volume is closed");
         }
         if (write && readOnly) {
-            throw new Ext4Exception(Errno.EROFS, dev + ": " + Ext4Exception.describe(Errno.EROFS));
+            throw new Ext4Exception(Errno.EROFS, dev + ": " + Errno.text(Errno.EROFS));
         }
         cache.shrink();
     }
@@ -773,7 +773,7 @@ public final class Ext4Volume implements AutoCloseable {
         Ext4InodeRaw dir = liveInode(ino);
         if (!dir.isDir()) {
             throw new Ext4Exception(Errno.ENOTDIR, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Errno.ENOTDIR));
+                    + Errno.text(Errno.ENOTDIR));
         }
         List<DirEntry> out = new ArrayList<>();
         forEachEntry(ino, dir, (lblk, pblk, b, off, prev) -> {
@@ -1278,7 +1278,7 @@ public final class Ext4Volume implements AutoCloseable {
     private Ext4InodeRaw checkRegular(long ino, Ext4InodeRaw in, boolean write) throws Ext4Exception {
         if (in.isDir()) {
             throw new Ext4Exception(Errno.EISDIR, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Errno.EISDIR));
+                    + Errno.text(Errno.EISDIR));
         }
         if (!in.isReg()) {
             throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino + " is not a regular file");
@@ -1315,7 +1315,7 @@ public final class Ext4Volume implements AutoCloseable {
         long end = off + len;
         if (end > MAX_FILE_SIZE) {
             throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Errno.EFBIG));
+                    + Errno.text(Errno.EFBIG));
         }
         ExtentTree t = tree(ino, in);
         byte[] blk = new byte[bs];
@@ -1512,7 +1512,7 @@ public final class Ext4Volume implements AutoCloseable {
         }
         if (newSize > MAX_FILE_SIZE) {
             throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Errno.EFBIG));
+                    + Errno.text(Errno.EFBIG));
         }
         Ext4InodeRaw in = regular(ino, true);
         ExtentTree t = tree(ino, in);
@@ -1563,7 +1563,7 @@ public final class Ext4Volume implements AutoCloseable {
         long end = off + len;
         if (end > MAX_FILE_SIZE || end < 0) {
             throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Errno.EFBIG));
+                    + Errno.text(Errno.EFBIG));
         }
         Ext4InodeRaw in = regular(ino, true);
         long[] reached = {off / bs};
@@ -1728,7 +1728,7 @@ public final class Ext4Volume implements AutoCloseable {
             len >>= 1;
         }
         if (len == 0) {
-            throw new Ext4Exception(Errno.ENOSPC, dev + ": " + Ext4Exception.describe(Errno.ENOSPC));
+            throw new Ext4Exception(Errno.ENOSPC, dev + ": " + Errno.text(Errno.ENOSPC));
         }
         return len;
     }
@@ -1752,7 +1752,7 @@ public final class Ext4Volume implements AutoCloseable {
         Objects.requireNonNull(name, "name");
         if (name.isEmpty()) {
             throw new Ext4Exception(Errno.ENOENT, dev + ": inode " + dir + ": empty name: "
-                    + Ext4Exception.describe(Errno.ENOENT));
+                    + Errno.text(Errno.ENOENT));
         }
         if (name.indexOf('/') >= 0 || name.indexOf('\0') >= 0) {
             throw Ext4Exception.of(Errno.EINVAL, dev, entryWhat(dir, name));
@@ -1794,7 +1794,7 @@ public final class Ext4Volume implements AutoCloseable {
         Ext4InodeRaw d = readInode(dir);
         if (!d.isDir()) {
             throw new Ext4Exception(Errno.ENOTDIR, dev + ": inode " + dir + ": "
-                    + Ext4Exception.describe(Errno.ENOTDIR));
+                    + Errno.text(Errno.ENOTDIR));
         }
         if (d.linksCount() == 0) {
             throw new Ext4Exception(Errno.ENOENT, dev + ": directory inode " + dir + " has been removed");
@@ -1824,7 +1824,7 @@ public final class Ext4Volume implements AutoCloseable {
         }
         if (in.isDir()) {
             throw new Ext4Exception(Errno.EISDIR, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Errno.EISDIR));
+                    + Errno.text(Errno.EISDIR));
         }
         if (!in.isReg()) {
             throw new Ext4Exception(Errno.EINVAL, dev + ": inode " + ino
@@ -2008,7 +2008,7 @@ public final class Ext4Volume implements AutoCloseable {
         if (lblk >= ExtentDescriptor.EXT_MAX_BLOCKS) {
             if (create) {
                 throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
-                        + Ext4Exception.describe(Errno.EFBIG));
+                        + Errno.text(Errno.EFBIG));
             }
             return new BlockMap(lblk, 0, maxLen, false, false);
         }
@@ -2024,7 +2024,7 @@ public final class Ext4Volume implements AutoCloseable {
         }
         if (lblk >= maxFileBlocks()) {
             throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Errno.EFBIG));
+                    + Errno.text(Errno.EFBIG));
         }
         long want = Math.min(hole, maxFileBlocks() - lblk);
         want = Math.min(want, createUnwritten ? ExtentDescriptor.EXT_UNWRITTEN_MAX_LEN : ExtentDescriptor.EXT_INIT_MAX_LEN);
@@ -2122,7 +2122,7 @@ public final class Ext4Volume implements AutoCloseable {
         }
         if (fromLblk + count > maxFileBlocks() || fromLblk + count < 0 || newSize > MAX_FILE_SIZE) {
             throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Errno.EFBIG));
+                    + Errno.text(Errno.EFBIG));
         }
         Ext4InodeRaw in = heldRegular(ino, true);
         long now = now();
@@ -2159,7 +2159,7 @@ public final class Ext4Volume implements AutoCloseable {
         }
         if (size > MAX_FILE_SIZE) {
             throw new Ext4Exception(Errno.EFBIG, dev + ": inode " + ino + ": "
-                    + Ext4Exception.describe(Errno.EFBIG));
+                    + Errno.text(Errno.EFBIG));
         }
         Ext4InodeRaw in = heldRegular(ino, false);
         if (in.size() == size) {

@@ -543,7 +543,7 @@ public final class ExtentTree {
         }
         if (need > 0 && store.freeBlocks() < need) {
             throw new Ext4Exception(Errno.ENOSPC, store.dev() + ": inode " + ino
-                    + ": no free block for an extent tree node: " + Ext4Exception.describe(Errno.ENOSPC));
+                    + ": no free block for an extent tree node: " + Errno.text(Errno.ENOSPC));
         }
     }
 

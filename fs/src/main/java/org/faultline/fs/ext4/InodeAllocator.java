@@ -114,7 +114,7 @@ public final class InodeAllocator {
 
     private Ext4Exception noSpace() {
         return new Ext4Exception(Errno.ENOSPC, dev + ": no free inodes: "
-                + Ext4Exception.describe(Errno.ENOSPC));
+                + Errno.text(Errno.ENOSPC));
     }
 
     /**

@@ -46,8 +46,6 @@ public final class Ramfs implements InodeOperations, FileOperations, SuperOperat
 
     /** ramfs_fill_super(): a new ramfs with an empty root directory. */
     public static SuperBlock mount(Kernel k) {
-        org.faultline.fs.Buffer.init(k); // the layers' initcalls, for a kernel not booted through Machine
-        org.faultline.fs.Vfs.init(k);
         SuperBlock sb = new SuperBlock(k, "ramfs");
         Ramfs fs = new Ramfs(sb);
         sb.setSop(fs);

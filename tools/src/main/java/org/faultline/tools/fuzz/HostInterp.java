@@ -39,9 +39,10 @@ final class HostInterp {
      * (Faultline's is not mballoc) and the host's own placement depends on its CPUs and writeback
      * timing, so the last free blocks run out a few blocks apart (docs/testing.md). Such a statement
      * is tolerated; so is the extent of one that ended in ENOSPC on either side (a filling fallocate
-     * gets a block more or less before it). The files it acted on are then compared only where it cannot have made them
-     * differ: their later results are not compared (Faultline's are checked by the oracle), nor their
-     * sizes, and their final bytes only outside the ranges such statements wrote or allocated.
+     * gets a block more or less before it). The files it acted on are then compared only where it
+     * cannot have made them differ: their later results are not compared (Faultline's are checked by
+     * the oracle), nor their sizes, and their final bytes only outside the ranges such statements
+     * wrote or allocated.
      */
     static Comparison compare(Workload w, SequenceChecker.Input in, Path faultlineImage, Path scratch,
                               List<StepResult> ours, Map<String, Oracle.ExpectedFile> expected) throws IOException {
@@ -62,14 +63,16 @@ final class HostInterp {
         int tolerated = 0;
         for (int i = 0; i < Math.min(ours.size(), host.size()); i++) {
             StepResult s = ours.get(i);
-            String d = differ(s, host.get(i));
+            StepResult h = host.get(i);
+            String d = differ(s, h);
             List<Integer> touched = files.files(s.text());
-            if (allowsEnospc(s) && (s.rc() == -Errno.ENOSPC || host.get(i).rc() == -Errno.ENOSPC)) {
-                files.markChanged(s.text()); // how much a fallocate got before ENOSPC can differ, same errno or not
-            }
-            if (d != null && spaceOutcomes(s, host.get(i))) {
-                tolerated++;
+            boolean spaceDiffers = d != null && spaceOutcomes(s, h);
+            // how much a fallocate got before ENOSPC can differ too, with the same errno on both sides
+            if (spaceDiffers || allowsEnospc(s) && (s.rc() == -Errno.ENOSPC || h.rc() == -Errno.ENOSPC)) {
                 files.markChanged(s.text());
+            }
+            if (spaceDiffers) {
+                tolerated++;
             } else if (d != null && touched.stream().noneMatch(files::changed)) {
                 return new Comparison(new Finding(Finding.Kind.VS_HOST, w.fileName() + ":" + s.line() + ": " + s.text()
                         + ": " + d, "statement " + (i + 1) + " of " + ours.size() + " executed"), tolerated);
