@@ -1,5 +1,7 @@
 package org.faultline.block;
 
+import org.faultline.nativeio.AlignedMemory;
+
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -67,5 +69,16 @@ public final class FaultInjector implements BlockDriver {
     @Override
     public void close() {
         inner.close();
+    }
+
+    /** Offline access is not injected: it reaches the decorated driver as it is. */
+    @Override
+    public void rawTransfer(boolean write, long offset, AlignedMemory buf, int len) throws java.io.IOException {
+        inner.rawTransfer(write, offset, buf, len);
+    }
+
+    @Override
+    public void rawFlush() throws java.io.IOException {
+        inner.rawFlush();
     }
 }

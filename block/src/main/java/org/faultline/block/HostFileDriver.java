@@ -1,6 +1,9 @@
 package org.faultline.block;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import org.faultline.nativeio.AlignedMemory;
+import org.faultline.nativeio.LibC;
 import org.faultline.nativeio.ErrnoException;
 import org.faultline.nativeio.HostFile;
 
@@ -103,6 +106,47 @@ public final class HostFileDriver implements BlockDriver {
         return hostError.get();
     }
 
+    /**
+     * Creates (or truncates) an image file of {@code bytes} bytes, all zeros (sparse where the host
+     * filesystem allows), and opens it read-write, buffered.
+     *
+     * @throws ErrnoException with a one-line message if it cannot be created or sized
+     */
+    public static HostFileDriver create(Path image, long bytes) throws ErrnoException {
+        HostFile f = HostFile.open(image, LibC.O_RDWR | LibC.O_CREAT, 0644);
+        try {
+            f.ftruncate(0);
+            f.ftruncate(bytes);
+            return new HostFileDriver(f, bytes);
+        } catch (ErrnoException e) {
+            f.closeQuietly();
+            throw e;
+        }
+    }
+
+    @Override
+    public void rawTransfer(boolean write, long offset, AlignedMemory buf, int len) throws IOException {
+        if (offset < 0 || len < 0 || offset + len > capacitySectors << Bio.SECTOR_SHIFT) {
+            throw new IOException(file.path() + ": transfer of " + len + " bytes at " + offset + " outside the device");
+        }
+        if (write) {
+            file.pwrite(buf, 0, len, offset);
+        } else {
+            int n = file.pread(buf, 0, len, offset);
+            if (n < len) {
+                buf.fill(n, len - n, (byte) 0);
+            }
+        }
+    }
+
+    @Override
+    public void rawFlush() throws IOException {
+        if (!file.isReadOnly()) {
+            file.fdatasync();
+        }
+    }
+
+    /** @return the image file */
     public HostFile file() {
         return file;
     }

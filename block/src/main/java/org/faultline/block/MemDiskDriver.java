@@ -49,6 +49,24 @@ public final class MemDiskDriver implements BlockDriver {
         return BlkStatus.OK;
     }
 
+    @Override
+    public void rawTransfer(boolean write, long offset, AlignedMemory buf, int len) throws IOException {
+        if (offset < 0 || len < 0 || offset + len > disk.size() || len > buf.size()) {
+            throw new IOException(describe() + ": transfer of " + len + " bytes at " + offset + " outside the device");
+        }
+        long diskAddr = disk.address(offset, len);
+        if (write) {
+            LibC.memmove(diskAddr, buf.address(0, len), len);
+        } else {
+            LibC.memmove(buf.address(0, len), diskAddr, len);
+        }
+    }
+
+    @Override
+    public void rawFlush() {
+        // RAM: nothing to make durable
+    }
+
     /** Direct access to the disk's bytes, for tests. */
     public AlignedMemory bytes() {
         return disk;

@@ -1,7 +1,7 @@
 /**
- * Disk images: creation, snapshots (reflink or sparse copy) and the capture store of
- * (image, workload, patches, schedule) tuples.
+ * Disk images: the offline ext4 tools ({@link org.faultline.images.ext4}) and, to come, snapshots
+ * (reflink or sparse copy) and the capture store of (image, workload, patches, schedule) tuples.
  *
- * <p>Not yet built beyond what the block layer and tools need.
+ * <p>Nothing here runs inside the emulated kernel: no tasks, no locks; callers serialize.
  */
 package org.faultline.images;

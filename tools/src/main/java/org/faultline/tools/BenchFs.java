@@ -12,7 +12,7 @@ import org.faultline.block.BlockStats;
 import org.faultline.fs.File;
 import org.faultline.fs.Syscalls;
 import org.faultline.fs.ext4.Ext4Exception;
-import org.faultline.fs.ext4.Mkfs;
+import org.faultline.images.ext4.Mkfs;
 import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.Prng;

@@ -153,7 +153,7 @@ final class Images {
      */
     static void checkFreeSpace(String option, long optionValue, long bytes, String what, Path image) {
         long free;
-        try (org.faultline.fs.ext4.Ext4Volume v = org.faultline.fs.ext4.Ext4Volume.openImage(image,
+        try (org.faultline.images.ext4.Ext4Image v = org.faultline.images.ext4.Ext4Image.openImage(image,
                 org.faultline.fs.ext4.Ext4Volume.Options.readOnlyMode())) {
             free = v.freeBlocks() * v.blockSize();
         } catch (IOException | RuntimeException e) {

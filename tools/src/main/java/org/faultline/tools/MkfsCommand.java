@@ -6,7 +6,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.faultline.fs.ext4.Ext4Exception;
-import org.faultline.fs.ext4.Mkfs;
+import org.faultline.images.ext4.Mkfs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -2,6 +2,8 @@ package org.faultline.fs.ext4;
 
 import java.io.IOException;
 import java.util.BitSet;
+import java.util.Objects;
+import java.util.function.LongSupplier;
 import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 
@@ -38,6 +40,7 @@ public final class BlockAllocator {
     private final MetadataCache cache;
     private final BitSet dirtyGroups;
     private final String dev;
+    private LongSupplier dataReserve = () -> 0L;
 
     /**
      * @param sb          the superblock (free count updated in place)
@@ -52,6 +55,34 @@ public final class BlockAllocator {
         this.cache = cache;
         this.dirtyGroups = dirtyGroups;
         this.dev = dev;
+    }
+
+    /**
+     * Sets what a data allocation not reserved by delayed allocation must leave free: the mounted
+     * filesystem's dirty (delalloc-reserved) clusters plus {@code s_resv_clusters}. Offline use
+     * reserves nothing.
+     */
+    public void setDataReserve(LongSupplier reserve) {
+        this.dataReserve = Objects.requireNonNull(reserve, "reserve");
+    }
+
+    /**
+     * ext4_mb_new_blocks()' claim loop over ext4_claim_free_clusters(), for a caller with root's
+     * rights (the root-reserved blocks are usable, {@code s_resv_clusters} and the dirty clusters
+     * are not): halves {@code len} until that many blocks can be had.
+     *
+     * @return the length to allocate, &gt;= 1
+     * @throws Ext4Exception ENOSPC when not even one block can be
+     */
+    public int ext4ClaimFreeClusters(int len) throws Ext4Exception {
+        long avail = freeBlocks() - dataReserve.getAsLong();
+        while (len > 0 && len > avail) {
+            len >>= 1;
+        }
+        if (len == 0) {
+            throw new Ext4Exception(Errno.ENOSPC, dev + ": " + Errno.text(Errno.ENOSPC));
+        }
+        return len;
     }
 
     /** @return free blocks ({@code s_free_blocks_count}) */

@@ -51,12 +51,12 @@ public class Ext4Exception extends IOException {
     }
 
     /** Corruption found on disk: {@code dev: ext4 corruption: what}. */
-    static Ext4Exception corrupt(String dev, String what) {
+    public static Ext4Exception corrupt(String dev, String what) {
         return new Ext4Exception(Errno.EUCLEAN, dev + ": ext4 corruption: " + what);
     }
 
     /** A path operation failing with {@code errno}: {@code dev: path: strerror}. */
-    static Ext4Exception of(int errno, String dev, String path) {
+    public static Ext4Exception of(int errno, String dev, String path) {
         return new Ext4Exception(errno, dev + ": " + path + ": " + Errno.text(errno));
     }
 }

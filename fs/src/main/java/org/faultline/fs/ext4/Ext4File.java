@@ -62,18 +62,18 @@ final class Ext4File implements FileOperations {
                     long first = pos >> Page.PAGE_SHIFT;
                     long count = ((pos + n - 1) >> Page.PAGE_SHIFT) - first + 1;
                     Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
-                        es.vol.convertUnwritten(inode.ino(), first, count);
+                        es.vol.extents().ext4ConvertUnwrittenExtents(inode.ino(), first, count);
                         return null;
                     });
                 }
                 if (n > 0) {
-                    Ext4Inode.ext4UpdateIDisksize(es, inode, inode.iSize());
+                    Ext4Truncate.ext4UpdateIDisksize(es, inode, inode.iSize());
                 }
                 if (n < len && pos + len > inode.iSize()) {
                     // ext4_truncate_failed_write(): blocks the failed part allocated past i_size go,
                     // and the tail of the EOF block, which the part that was done may have written, is zeroed
                     Truncate.truncateInodePages(inode.mapping(), inode.iSize());
-                    Ext4Inode.ext4Truncate(es, inode);
+                    Ext4Truncate.ext4Truncate(es, inode);
                 }
                 return n;
             } finally {
@@ -138,7 +138,7 @@ final class Ext4File implements FileOperations {
         Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end);
         ext4UpdateDisksizeBeforePunch(inode, offset, len);
         Truncate.truncatePagecacheRange(inode.mapping(), offset, end);
-        Ext4Inode.ext4ZeroPartialBlocks(es, inode, offset, len, (inode.iSize() + BS - 1) / BS * BS);
+        Ext4Truncate.ext4ZeroPartialBlocks(es, inode, offset, len, (inode.iSize() + BS - 1) / BS * BS);
         removeWholeBlocks(inode, offset, len);
     }
 
@@ -167,7 +167,7 @@ final class Ext4File implements FileOperations {
             removeWholeBlocks(inode, offset, len);
             ext4AllocFileBlocks(inode, start / BS, (endFull - start) / BS, end, keep);
         }
-        Ext4Inode.ext4ZeroPartialBlocks(es, inode, offset, len, Long.MAX_VALUE);
+        Ext4Truncate.ext4ZeroPartialBlocks(es, inode, offset, len, Long.MAX_VALUE);
     }
 
     /**
@@ -179,7 +179,7 @@ final class Ext4File implements FileOperations {
     private void ext4UpdateDisksizeBeforePunch(Inode inode, long offset, long len) {
         long size = inode.iSize();
         if (offset <= size && offset + len >= size) {
-            Ext4Inode.ext4UpdateIDisksize(es, inode, size);
+            Ext4Truncate.ext4UpdateIDisksize(es, inode, size);
         }
     }
 
@@ -189,7 +189,7 @@ final class Ext4File implements FileOperations {
         long last = (offset + len) / BS; // exclusive
         if (first < last) {
             Ext4Inode.changeBlockMap(es, inode, first, last - first, () -> {
-                es.vol.removeBlocks(inode.ino(), first, last);
+                es.vol.extents().ext4ExtRemoveSpace(inode.ino(), first, last);
                 return null;
             });
         }
@@ -205,13 +205,13 @@ final class Ext4File implements FileOperations {
         long taken = ops.releaseDelayedReservations(inode, first, count);
         try {
             Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
-                es.vol.allocateUnwritten(inode.ino(), first, count, newSize, keep);
+                es.vol.extents().ext4AllocFileBlocks(inode.ino(), first, count, newSize, keep);
                 return null;
             });
         } finally {
             ops.mapDelayedBlocks(inode, first, count, taken);
             if (!keep) {
-                updateSize(inode, es.vol(() -> es.vol.stat(inode.ino()).size()));
+                updateSize(inode, es.vol(() -> es.vol.inodes().stat(inode.ino()).size()));
             }
         }
     }

@@ -70,12 +70,12 @@ final class Ext4Inode implements VmOperations, IomapOps {
      * on-disk tree under the filesystem lock, recording what it found — the whole extent, or the
      * whole gap ({@code ext4_ext_put_gap_in_cache}) — or what it allocated.
      */
-    Ext4Volume.BlockMap mapBlocks(Inode inode, long lblk, int maxLen, boolean create, boolean unwritten) {
+    Ext4Extents.BlockMap mapBlocks(Inode inode, long lblk, int maxLen, boolean create, boolean unwritten) {
         return mapBlocks(inode, lblk, maxLen, create, unwritten, false);
     }
 
     /** ext4_map_blocks() for blocks delayed allocation reserved ({@code EXT4_GET_BLOCKS_DELALLOC_RESERVE}) if {@code reserved}. */
-    Ext4Volume.BlockMap mapBlocks(Inode inode, long lblk, int maxLen, boolean create, boolean unwritten, boolean reserved) {
+    Ext4Extents.BlockMap mapBlocks(Inode inode, long lblk, int maxLen, boolean create, boolean unwritten, boolean reserved) {
         Ext4InodeInfo ei = Ext4Super.ei(inode);
         if (create) {
             ei.iDataSem.downWrite();
@@ -87,14 +87,14 @@ final class Ext4Inode implements VmOperations, IomapOps {
             if (hit != null && (hit.kind() != ExtentStatus.Kind.HOLE || !create)) {
                 int len = (int) Math.min(maxLen, hit.end() - lblk);
                 long pblk = hit.kind() == ExtentStatus.Kind.HOLE ? 0 : hit.pblk() + (lblk - hit.lblk());
-                return new Ext4Volume.BlockMap(lblk, pblk, len, hit.kind() == ExtentStatus.Kind.UNWRITTEN, false);
+                return new Ext4Extents.BlockMap(lblk, pblk, len, hit.kind() == ExtentStatus.Kind.UNWRITTEN, false);
             }
             int ask = create ? maxLen : Integer.MAX_VALUE; // a lookup learns the whole extent or gap
-            Ext4Volume.BlockMap m = es.vol(() -> es.vol.mapBlocks(inode.ino(), lblk, ask, create, unwritten, reserved));
+            Ext4Extents.BlockMap m = es.vol(() -> es.vol.extents().ext4ExtMapBlocks(inode.ino(), lblk, ask, create, unwritten, reserved));
             ei.esTree.insertExtent(m.lblk(), m.len(), m.pblk(), m.hole() ? ExtentStatus.Kind.HOLE
                     : m.unwritten() ? ExtentStatus.Kind.UNWRITTEN : ExtentStatus.Kind.WRITTEN);
             return m.len() <= maxLen ? m
-                    : new Ext4Volume.BlockMap(m.lblk(), m.pblk(), maxLen, m.unwritten(), m.isNew());
+                    : new Ext4Extents.BlockMap(m.lblk(), m.pblk(), maxLen, m.unwritten(), m.isNew());
         } finally {
             if (create) {
                 ei.iDataSem.upWrite();
@@ -134,7 +134,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
     }
 
     private void mapBuffer(Inode inode, long iblock, BufferHead bh, boolean create) {
-        Ext4Volume.BlockMap m = mapBlocks(inode, iblock, 1, create, false);
+        Ext4Extents.BlockMap m = mapBlocks(inode, iblock, 1, create, false);
         if (m.pblk() == 0) {
             return; // a hole
         }
@@ -162,7 +162,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
     }
 
     private void daMapOrReserve(Inode inode, long iblock, BufferHead bh) {
-        Ext4Volume.BlockMap m = mapBlocks(inode, iblock, 1, false, false);
+        Ext4Extents.BlockMap m = mapBlocks(inode, iblock, 1, false, false);
         if (m.pblk() != 0) {
             bh.mapBh(es.bdev, m.pblk());
             if (m.unwritten()) {
@@ -219,7 +219,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
     void mapDelayedBlocks(Inode inode, long first, long count, long taken) {
         long[] stillDelayed = {0};
         forEachDelayedBuffer(inode, first, count, (page, bh) -> {
-            Ext4Volume.BlockMap m = mapBlocks(inode, page.index(), 1, false, false);
+            Ext4Extents.BlockMap m = mapBlocks(inode, page.index(), 1, false, false);
             if (m.pblk() == 0) {
                 stillDelayed[0]++;
                 return;
@@ -501,7 +501,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
         long lblk = mpd.mapLblk;
         int left = mpd.mapLen;
         while (left > 0) {
-            Ext4Volume.BlockMap m;
+            Ext4Extents.BlockMap m;
             try {
                 es.failIfInjected(inode.ino(), lblk);
                 m = mapBlocks(inode, lblk, left, true, false, true);
@@ -513,7 +513,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
             }
             if (m.unwritten()) {
                 changeBlockMap(es, inode, m.lblk(), m.len(), () -> {
-                    es.vol.convertUnwritten(inode.ino(), m.lblk(), m.len()); // (at I/O end in the kernel)
+                    es.vol.extents().ext4ConvertUnwrittenExtents(inode.ino(), m.lblk(), m.len()); // (at I/O end in the kernel)
                     return null;
                 });
             }
@@ -541,7 +541,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
             left -= m.len();
         }
         // update i_disksize up to the submitted pages
-        ext4UpdateIDisksize(es, inode, Math.min(inode.iSize(), (mpd.mapLblk + mpd.mapLen) << Page.PAGE_SHIFT));
+        Ext4Truncate.ext4UpdateIDisksize(es, inode, Math.min(inode.iSize(), (mpd.mapLblk + mpd.mapLen) << Page.PAGE_SHIFT));
         mpd.mapLen = 0;
         return 0;
     }
@@ -615,146 +615,12 @@ final class Ext4Inode implements VmOperations, IomapOps {
         return Buffer.blockPageMkwriteReturn(Buffer.blockPageMkwrite(vmf, inode, this::daGetBlockPrep));
     }
 
-    // ------------------------------------------------------------ truncate
-
-    /**
-     * ext4_setattr(ATTR_SIZE): extending sets the size (a hole); shrinking truncates the page cache,
-     * zeroes the tail of the new last block through the cache, and frees the blocks beyond.
-     */
-    static void setSize(Ext4Super es, Inode inode, long size) {
-        long old = inode.iSize();
-        Ext4InodeInfo ei = Ext4Super.ei(inode);
-        if (size == old) { // ext4_setattr truncates even so: preallocated blocks past EOF go
-            Truncate.truncatePagecache(inode.mapping(), size);
-            ext4Truncate(es, inode);
-            return;
-        }
-        if (size > old) {
-            inode.iSizeWrite(size);
-            Truncate.pagecacheIsizeExtended(inode.mapping(), old, size); // truncate_setsize
-            ei.disksize = Math.max(ei.disksize, size);
-            es.vol(() -> {
-                es.vol.setSize(inode.ino(), size);
-                return null;
-            });
-            return;
-        }
-        inode.iSizeWrite(size);
-        Truncate.truncatePagecache(inode.mapping(), size);
-        ext4Truncate(es, inode);
-    }
-
-    /**
-     * ext4_update_i_disksize(): grows {@code i_disksize} to {@code newSize} (never shrinks it) and
-     * writes it to the on-disk inode.
-     */
-    @KernelFunction("ext4_update_i_disksize")
-    static void ext4UpdateIDisksize(Ext4Super es, Inode inode, long newSize) {
-        Ext4InodeInfo ei = Ext4Super.ei(inode);
-        if (newSize <= ei.disksize) {
-            return;
-        }
-        ei.disksize = newSize;
-        es.vol(() -> {
-            es.vol.setSize(inode.ino(), newSize);
-            return null;
-        });
-    }
-
-    /**
-     * ext4_truncate(): zeroes the tail of the block holding EOF through the page cache
-     * (ext4_block_truncate_page — the zeroes reach the disk, over whatever a direct write or a
-     * mapping left there), frees every block past EOF and writes the size to the inode.
-     */
-    @KernelFunction("ext4_truncate")
-    static void ext4Truncate(Ext4Super es, Inode inode) {
-        long size = inode.iSize();
-        int tail = (int) (size & (Page.PAGE_SIZE - 1));
-        if (tail != 0) {
-            ext4BlockZeroPageRange(es, inode, size, Page.PAGE_SIZE - tail); // ext4_block_truncate_page
-        }
-        Ext4InodeInfo ei = Ext4Super.ei(inode);
-        long firstFree = (size + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
-        changeBlockMap(es, inode, firstFree, Long.MAX_VALUE - firstFree, () -> {
-            es.vol.removeBlocks(inode.ino(), firstFree, Long.MAX_VALUE / Page.PAGE_SIZE);
-            es.vol.setSize(inode.ino(), size);
-            ei.disksize = size;
-            return null;
-        });
-    }
-
-    /**
-     * ext4_zero_partial_blocks(): zeroes, through the page cache, the parts of [from, from + len)
-     * that cover blocks only partly — the first and the last block of the range, the blocks
-     * punch-hole and zero-range keep — so those bytes reach the disk. Blocks from {@code limit} on
-     * (a block multiple) are left alone: punch-hole stops at the end of the page holding EOF.
-     */
-    static void ext4ZeroPartialBlocks(Ext4Super es, Inode inode, long from, long len, long limit) {
-        int bs = Page.PAGE_SIZE;
-        long end = from + len;
-        long firstFull = (from + bs - 1) / bs * bs;
-        long lastFull = end / bs * bs;
-        if (firstFull > lastFull) { // the range is inside one block
-            if (lastFull < limit) {
-                ext4BlockZeroPageRange(es, inode, from, len);
-            }
-            return;
-        }
-        if (from < firstFull && from < limit) {
-            ext4BlockZeroPageRange(es, inode, from, firstFull - from);
-        }
-        if (lastFull < end && lastFull < limit) {
-            ext4BlockZeroPageRange(es, inode, lastFull, end - lastFull);
-        }
-    }
-
-    /**
-     * ext4_block_zero_page_range() / __ext4_block_zero_page_range(): zeroes [from, from + length),
-     * within one block, in the page cache and dirties the block so writeback writes the zeroes. A
-     * hole or an unwritten block has nothing on disk to zero.
-     */
-    @KernelFunction("ext4_block_zero_page_range")
-    static void ext4BlockZeroPageRange(Ext4Super es, Inode inode, long from, long length) {
-        Ext4Volume.BlockMap m = es.vol(() -> es.vol.mapBlocks(inode.ino(), from >> Page.PAGE_SHIFT, 1, false, false));
-        boolean onDisk = m.pblk() != 0 && !m.unwritten();
-        AddressSpace mapping = inode.mapping();
-        int[] err = {0};
-        // a block with nothing on disk matters only as a cached page (delayed allocation's data)
-        Page p = onDisk ? Filemap.readCachePage(mapping, from >> Page.PAGE_SHIFT, err)
-                : Filemap.findGetPage(mapping, from >> Page.PAGE_SHIFT);
-        if (p == null) {
-            return;
-        }
-        Filemap.lockPage(p);
-        if (p.mapping() == mapping) {
-            int off = (int) (from & (Page.PAGE_SIZE - 1));
-            es.mm.memMap().zero(p, off, (int) Math.min(length, Page.PAGE_SIZE - off));
-            if (!onDisk) {
-                // a hole or an unwritten block reads as zeroes; a delayed page is dirty already
-            } else if (es.iomap) {
-                PageWriteback.setPageDirtyNobuffers(p); // iomap_zero_range's write_end
-            } else {
-                if (!Buffer.pageHasBuffers(p)) {
-                    Buffer.createEmptyBuffers(p, Page.PAGE_SIZE, 1 << BufferHead.BH_UPTODATE);
-                }
-                for (BufferHead bh : Buffer.buffers(p)) {
-                    if (!bh.test(BufferHead.BH_MAPPED)) {
-                        bh.mapBh(es.bdev, m.pblk());
-                    }
-                    Buffer.markBufferDirty(bh);
-                }
-            }
-        }
-        Filemap.unlockPage(p);
-        es.mm.allocator().putPage(p);
-    }
-
     // ------------------------------------------------------------ iomap ops (the -o iomap mount)
 
     @Override
     public Iomap iomapBegin(Inode inode, long pos, long length, int flags) {
         long lblk = pos >> Page.PAGE_SHIFT;
-        Ext4Volume.BlockMap m;
+        Ext4Extents.BlockMap m;
         try {
             m = mapBlocks(inode, lblk, 1, false, false);
         } catch (FsError e) {
@@ -780,14 +646,14 @@ final class Ext4Inode implements VmOperations, IomapOps {
     private Iomap iomapMapBlocks(Inode inode, long offset) {
         long lblk = offset >> Page.PAGE_SHIFT;
         es.failIfInjected(inode.ino(), lblk);
-        Ext4Volume.BlockMap m = mapBlocks(inode, lblk, 1, true, false, true);
+        Ext4Extents.BlockMap m = mapBlocks(inode, lblk, 1, true, false, true);
         if (m.unwritten()) {
             changeBlockMap(es, inode, lblk, 1, () -> {
-                es.vol.convertUnwritten(inode.ino(), lblk, 1);
+                es.vol.extents().ext4ConvertUnwrittenExtents(inode.ino(), lblk, 1);
                 return null;
             });
         }
-        ext4UpdateIDisksize(es, inode, Math.min(inode.iSize(), (lblk + 1) << Page.PAGE_SHIFT));
+        Ext4Truncate.ext4UpdateIDisksize(es, inode, Math.min(inode.iSize(), (lblk + 1) << Page.PAGE_SHIFT));
         return new Iomap(m.pblk() << Page.PAGE_SHIFT, lblk << Page.PAGE_SHIFT, Page.PAGE_SIZE, Iomap.IOMAP_MAPPED);
     }
 

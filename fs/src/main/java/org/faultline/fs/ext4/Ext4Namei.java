@@ -24,14 +24,14 @@ final class Ext4Namei implements InodeOperations {
     /** ext4_lookup(). */
     @Override
     public Inode lookup(Inode dir, String name) {
-        long ino = es.vol(() -> es.vol.lookupIn(dir.ino(), name));
+        long ino = es.vol(() -> es.vol.dirs().ext4Lookup(dir.ino(), name));
         return ino == 0 ? null : es.iget(ino);
     }
 
     /** ext4_create(). */
     @Override
     public Inode create(Inode dir, String name, int mode) {
-        long ino = es.vol(() -> es.vol.createIn(dir.ino(), name, mode));
+        long ino = es.vol(() -> es.vol.dirs().ext4Create(dir.ino(), name, mode));
         dir.touch();
         return es.iget(ino);
     }
@@ -39,7 +39,7 @@ final class Ext4Namei implements InodeOperations {
     /** ext4_mkdir(). */
     @Override
     public Inode mkdir(Inode dir, String name, int mode) {
-        long ino = es.vol(() -> es.vol.mkdirIn(dir.ino(), name, mode & 07777));
+        long ino = es.vol(() -> es.vol.dirs().ext4Mkdir(dir.ino(), name, mode & 07777));
         dir.incNlink();
         return es.iget(ino);
     }
@@ -47,7 +47,7 @@ final class Ext4Namei implements InodeOperations {
     /** ext4_unlink(): the inode lives on (orphan-like) until the VFS evicts it. */
     @Override
     public void unlink(Inode dir, String name, Inode victim) {
-        es.vol(() -> es.vol.unlinkIn(dir.ino(), name));
+        es.vol(() -> es.vol.dirs().ext4Unlink(dir.ino(), name));
         victim.dropNlink();
         dir.touch();
     }
@@ -56,7 +56,7 @@ final class Ext4Namei implements InodeOperations {
     @Override
     public void rmdir(Inode dir, String name, Inode victim) {
         es.vol(() -> {
-            es.vol.rmdirIn(dir.ino(), name);
+            es.vol.dirs().ext4Rmdir(dir.ino(), name);
             return null;
         });
         victim.setNlink(0);
@@ -68,7 +68,7 @@ final class Ext4Namei implements InodeOperations {
     @Override
     public void rename(Inode oldDir, String oldName, Inode newDir, String newName) {
         Inode src = lookup(oldDir, oldName);
-        long replaced = es.vol(() -> es.vol.renameIn(oldDir.ino(), oldName, newDir.ino(), newName));
+        long replaced = es.vol(() -> es.vol.dirs().ext4Rename(oldDir.ino(), oldName, newDir.ino(), newName));
         if (replaced != 0) {
             Inode r = es.sb.icacheFind(replaced);
             if (r != null) {
@@ -89,7 +89,7 @@ final class Ext4Namei implements InodeOperations {
     /** ext4_setattr(ATTR_SIZE): see {@link Ext4Inode#setSize}. */
     @Override
     public void setSize(Inode inode, long size) {
-        Ext4Inode.setSize(es, inode, size);
+        Ext4Truncate.setSize(es, inode, size);
     }
 
     /**
@@ -99,13 +99,13 @@ final class Ext4Namei implements InodeOperations {
      */
     @Override
     public String getLink(Inode inode) {
-        return es.vol(() -> es.vol.readlink(inode.ino()));
+        return es.vol(() -> es.vol.dirs().ext4GetLink(inode.ino()));
     }
 
     /** ext4_readdir(). */
     @Override
     public List<DirEntry> readdir(Inode dir) {
-        List<org.faultline.fs.ext4.DirEntry> raw = es.vol(() -> es.vol.readdir(dir.ino()));
+        List<org.faultline.fs.ext4.DirEntry> raw = es.vol(() -> es.vol.dirs().ext4Readdir(dir.ino()));
         List<DirEntry> out = new ArrayList<>();
         for (org.faultline.fs.ext4.DirEntry d : raw) {
             String n = d.nameString();

@@ -51,7 +51,7 @@ public final class Ext4Super implements SuperOperations {
         this.iomap = iomap;
         this.lock = new Mutex(k, "ext4 fs lock of " + bdev.name());
         this.resvClusters = ext4CalculateResvClusters(vol.blocksCount());
-        vol.setDataReserve(() -> reservedBlocks + resvClusters);
+        vol.mballoc().setDataReserve(() -> reservedBlocks + resvClusters);
     }
 
     /**
@@ -219,8 +219,7 @@ public final class Ext4Super implements SuperOperations {
                 : what.replaceFirst("^" + java.util.regex.Pattern.quote(bdev.name() + ": "), "");
         StackWalker.StackFrame at = StackWalker.getInstance().walk(frames -> frames
                 .filter(f -> f.getClassName().startsWith("org.faultline.fs.ext4.")
-                        && !f.getClassName().equals(Ext4Volume.class.getName())
-                        && !f.getClassName().startsWith(Ext4Volume.class.getName() + "$")
+                        && !ON_DISK_PARTS.contains(f.getClassName().replaceFirst("\\$.*", ""))
                         && !(f.getClassName().equals(Ext4Super.class.getName())
                         && (f.getMethodName().equals("vol") || f.getMethodName().equals("volErr")
                         || f.getMethodName().equals("ext4Error") || f.getMethodName().startsWith("lambda$"))))
@@ -231,6 +230,11 @@ public final class Ext4Super implements SuperOperations {
                 + (ino != 0 ? "inode #" + ino + ": " : "") + "comm " + (t == null ? "mount" : t.comm()) + ": " + msg);
         return new FsError(Errno.EUCLEAN, bdev.name() + ": " + msg);
     }
+
+    /** The volume's classes: the kernel-side caller of one of them is the function a report names. */
+    private static final java.util.Set<String> ON_DISK_PARTS = java.util.Set.of(Ext4Volume.class.getName(),
+            Ext4Inodes.class.getName(), Ext4Dirs.class.getName(), Ext4Extents.class.getName(),
+            Ext4Orphan.class.getName());
 
     /** {@code lookup} → {@code ext4_lookup}, {@code iget} → {@code __ext4_iget}. */
     private static String ext4FunctionName(String javaMethod) {
@@ -252,7 +256,7 @@ public final class Ext4Super implements SuperOperations {
         if (cached != null) {
             return cached;
         }
-        Ext4Stat st = vol(() -> vol.stat(ino));
+        Ext4Stat st = vol(() -> vol.inodes().stat(ino));
         if (st.size() < 0 || (st.mode() & 0xF000) == 0x8000 && st.size() > Ext4Volume.MAX_FILE_SIZE) {
             // __ext4_iget rejects a negative size; beyond s_maxbytes (deviation: the kernel accepts it and
             // reads zeros up to s_maxbytes, 2 TiB here, which no tool would live to see) likewise
@@ -283,7 +287,7 @@ public final class Ext4Super implements SuperOperations {
     }
 
     long iBlocks(long ino) {
-        return vol(() -> vol.iBlocks(ino));
+        return vol(() -> vol.inodes().iBlocks(ino));
     }
 
     /** The emulated machine booted at 2024-01-01T00:00:00Z: deterministic timestamps that tools print as dates. */
@@ -303,8 +307,8 @@ public final class Ext4Super implements SuperOperations {
     @Override
     public int writeInode(Inode inode, WritebackControl wbc) {
         return volErr(() -> {
-            vol.setSize(inode.ino(), ei(inode).disksize);
-            vol.setTimes(inode.ino(), realtimeNs(k));
+            vol.inodes().setSize(inode.ino(), ei(inode).disksize);
+            vol.inodes().setTimes(inode.ino(), realtimeNs(k));
             if (wbc.syncAllMode()) {
                 vol.sync();
             }
@@ -319,7 +323,7 @@ public final class Ext4Super implements SuperOperations {
             return; // ext4_rmdir already freed it (Ext4Volume.rmdirIn)
         }
         vol(() -> {
-            vol.evictInode(inode.ino());
+            vol.inodes().ext4EvictInode(inode.ino());
             return null;
         });
     }

@@ -50,7 +50,7 @@ public final class Ext4SuperBlock {
     }
 
     /** @return a fresh all-zero superblock to fill in */
-    static Ext4SuperBlock blank() {
+    public static Ext4SuperBlock blank() {
         return new Ext4SuperBlock(new byte[SUPERBLOCK_SIZE]);
     }
 
@@ -60,7 +60,7 @@ public final class Ext4SuperBlock {
     }
 
     /** Copies the raw bytes into {@code dst} at {@code off}. */
-    void writeTo(byte[] dst, int off) {
+    public void writeTo(byte[] dst, int off) {
         System.arraycopy(raw, 0, dst, off, SUPERBLOCK_SIZE);
     }
 

@@ -1,16 +1,29 @@
 /**
- * The ext4 on-disk format and offline tooling: descriptors of the on-disk structures
+ * ext4, split as fs/ext4 is. The on-disk format: descriptors of the structures
  * ({@link org.faultline.fs.ext4.SuperBlockDescriptor}, {@link org.faultline.fs.ext4.GroupDescDescriptor},
  * {@link org.faultline.fs.ext4.InodeDescriptor}, {@link org.faultline.fs.ext4.ExtentDescriptor},
- * {@link org.faultline.fs.ext4.DirEntryDescriptor}), typed views over them, the extent tree, block and
- * inode allocators, an offline filesystem API ({@link org.faultline.fs.ext4.Ext4Volume}) over a small
- * block I/O interface ({@link org.faultline.fs.ext4.BlockIo}), {@link org.faultline.fs.ext4.Mkfs} and
- * {@link org.faultline.fs.ext4.Fsck}.
+ * {@link org.faultline.fs.ext4.DirEntryDescriptor}) and typed views over them. The filesystem
+ * instance {@link org.faultline.fs.ext4.Ext4Volume} (super.c) and its parts, each the on-disk half of
+ * the kernel functions of one file, by inode number: {@link org.faultline.fs.ext4.Ext4Inodes}
+ * (inode.c, ialloc.c), {@link org.faultline.fs.ext4.Ext4Dirs} (namei.c, dir.c),
+ * {@link org.faultline.fs.ext4.Ext4Extents} over {@link org.faultline.fs.ext4.ExtentTree} (extents.c),
+ * {@link org.faultline.fs.ext4.Ext4Orphan} (orphan.c), {@link org.faultline.fs.ext4.BlockAllocator}
+ * (mballoc.c) and {@link org.faultline.fs.ext4.InodeAllocator} (ialloc.c's bitmaps). Over them the
+ * in-kernel ext4: {@link org.faultline.fs.ext4.Ext4Super} (mount, the filesystem lock, error
+ * reports), {@link org.faultline.fs.ext4.Ext4Namei}, {@link org.faultline.fs.ext4.Ext4Inode} (delalloc
+ * write path, writepages, page_mkwrite, DIO), {@link org.faultline.fs.ext4.Ext4File},
+ * {@link org.faultline.fs.ext4.PageIo} and {@link org.faultline.fs.ext4.ExtentStatus}.
+ * The offline tools (mkfs, fsck, the path API) are in {@code org.faultline.images.ext4}.
  *
- * <p>Written from the documented on-disk format (the kernel's {@code Documentation/filesystems/ext4});
- * class and constant names follow the kernel's. Images made here pass {@code e2fsck -fn} and read back
- * with {@code debugfs}; images made by {@code mkfs.ext4} with the supported feature set open here.
+ * <p>Written from the documented on-disk format (the kernel's {@code Documentation/filesystems/ext4})
+ * and the kernel's behaviour; class, method and constant names follow the kernel's. Images written
+ * here pass {@code e2fsck -fn} and read back with {@code debugfs}; images made by {@code mkfs.ext4}
+ * with the supported feature set open here.
  *
- * <p>Single-threaded: nothing here locks or starts threads; callers serialize.
+ * <p>Locking: the volume and its parts take no locks and are single-threaded by contract;
+ * {@link org.faultline.fs.ext4.Ext4Super} serialises every call into them with its filesystem mutex
+ * (the deviation from the kernel's per-inode {@code i_data_sem} and per-group locks), taken inside
+ * the VFS's {@code i_rwsem} and page locks, never the other way round. The extent status tree is
+ * protected by the same mutex.
  */
 package org.faultline.fs.ext4;

@@ -1,10 +1,9 @@
 package org.faultline.tools.explore;
 
-import java.io.IOException;
 import org.faultline.block.MemDiskDriver;
-import org.faultline.fs.ext4.BlockIo;
 import org.faultline.fs.ext4.Ext4Exception;
-import org.faultline.fs.ext4.Mkfs;
+import org.faultline.images.ext4.DriverBlockIo;
+import org.faultline.images.ext4.Mkfs;
 
 /**
  * The disk of an exploration: an ext4 image made once by our mkfs in memory, then copied into a fresh
@@ -29,49 +28,14 @@ public final class MemImage {
     }
 
     private static byte[] build(long bytes) {
-        byte[] t;
         MemDiskDriver d = new MemDiskDriver(bytes);
-        try {
-            Mkfs.format(new DiskIo(d), "sda", Mkfs.Options.seeded(1));
+        try (DriverBlockIo io = new DriverBlockIo(d, 4096, true)) {
+            Mkfs.format(io, "sda", Mkfs.Options.seeded(1));
+            byte[] t = new byte[(int) bytes];
+            d.bytes().get(0, t, 0, t.length);
+            return t;
         } catch (Ext4Exception e) {
             throw new IllegalStateException("cannot make the scenario image: " + e.getMessage(), e);
-        }
-        t = new byte[(int) bytes];
-        d.bytes().get(0, t, 0, t.length);
-        d.close();
-        return t;
-    }
-
-    /** The format layer's block interface over a RAM disk. */
-    private static final class DiskIo implements BlockIo {
-        private final MemDiskDriver d;
-
-        DiskIo(MemDiskDriver d) {
-            this.d = d;
-        }
-
-        @Override
-        public int blockSize() {
-            return 4096;
-        }
-
-        @Override
-        public long blocks() {
-            return d.bytes().size() / 4096;
-        }
-
-        @Override
-        public void read(long block, byte[] dst) throws IOException {
-            d.bytes().get(block * 4096, dst, 0, 4096);
-        }
-
-        @Override
-        public void write(long block, byte[] src) throws IOException {
-            d.bytes().put(block * 4096, src, 0, 4096);
-        }
-
-        @Override
-        public void flush() {
         }
     }
 }

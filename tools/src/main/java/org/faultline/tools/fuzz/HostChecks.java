@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.faultline.fs.ext4.Mkfs;
+import org.faultline.images.ext4.Mkfs;
 import org.faultline.tools.workload.Oracle;
 
 /**

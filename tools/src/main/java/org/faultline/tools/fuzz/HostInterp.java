@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import org.faultline.images.ext4.Ext4Image;
 import org.faultline.fs.ext4.Ext4Volume;
-import org.faultline.fs.ext4.Mkfs;
+import org.faultline.images.ext4.Mkfs;
 import org.faultline.kernel.Errno;
 import org.faultline.tools.workload.Oracle;
 import org.faultline.tools.workload.StepResult;
@@ -125,7 +126,7 @@ final class HostInterp {
                 paths.add(p);
             }
         }
-        try (Ext4Volume v = Ext4Volume.openImage(faultlineImage, Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(faultlineImage, Ext4Volume.Options.readOnlyMode())) {
             for (String p : paths) {
                 byte[] h = hostFiles.get(p);
                 if (h == null) {

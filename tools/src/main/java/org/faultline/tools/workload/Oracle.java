@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.faultline.images.ext4.Ext4Image;
 import org.faultline.kernel.HostLock;
 import org.faultline.fs.ext4.Ext4Volume;
 import org.faultline.tools.workload.Shadow.Actor;
@@ -150,7 +151,7 @@ public final class Oracle {
      */
     public List<String> verifyImage(Path image) throws IOException {
         List<String> diffs = new ArrayList<>();
-        try (Ext4Volume v = Ext4Volume.openImage(image, Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(image, Ext4Volume.Options.readOnlyMode())) {
             for (ExpectedFile ef : expectedFiles().values()) {
                 byte[] actual;
                 try {

@@ -4,7 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.faultline.block.HostFileDriver;
 import org.faultline.fs.Machine;
-import org.faultline.fs.ext4.Mkfs;
+import org.faultline.images.ext4.Mkfs;
 import org.faultline.kernel.BootParams;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.RandomWalk;

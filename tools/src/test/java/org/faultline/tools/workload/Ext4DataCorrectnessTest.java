@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import org.faultline.tools.fuzz.HostChecks;
+import org.faultline.images.ext4.Ext4Image;
 import org.faultline.fs.ext4.Ext4Volume;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -183,7 +184,7 @@ class Ext4DataCorrectnessTest {
                   expect-error write d 1515520 8M zero ENOSPC|ok
                 """, 1, 4096);
         assertTrue(out.result().ok(), out::why);
-        org.faultline.fs.ext4.Fsck.Report r = org.faultline.fs.ext4.Fsck.checkImage(out.image());
+        org.faultline.images.ext4.Fsck.Report r = org.faultline.images.ext4.Fsck.checkImage(out.image());
         assertEquals(List.of(), r.problems(), "fsck after a direct write stopped by ENOSPC");
     }
 
@@ -202,8 +203,8 @@ class Ext4DataCorrectnessTest {
                   expect-error fsync f ENOSPC|ok
                 """, 1, 4096);
         assertTrue(out.result().ok(), out::why);
-        try (Ext4Volume v = Ext4Volume.openImage(out.image(), Ext4Volume.Options.readOnlyMode())) {
-            long resv = Math.min(v.blocksCount() / 50, 4096);
+        try (Ext4Image v = Ext4Image.openImage(out.image(), Ext4Volume.Options.readOnlyMode())) {
+            long resv = Math.min(v.superBlock().blocksCount() / 50, 4096);
             Assumptions.assumeTrue(resv > 0);
             assertEquals(resv, v.freeBlocks(), "free blocks left by a filling write");
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
+import org.faultline.images.ext4.Ext4Image;
 import org.faultline.fs.ext4.Ext4Volume;
 import org.faultline.kernel.Failure;
 import org.junit.jupiter.api.Test;
@@ -83,7 +84,7 @@ class WorkloadRunTest {
         assertTrue(out.oracle().verifiedBytes() > 200_000, "verified " + out.oracle().verifiedBytes());
 
         assertEquals(java.util.List.of(), out.oracle().verifyImage(out.image()));
-        try (Ext4Volume v = Ext4Volume.openImage(out.image(), Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(out.image(), Ext4Volume.Options.readOnlyMode())) {
             for (Oracle.ExpectedFile ef : exp.values()) {
                 byte[] got = v.readAll(ef.path());
                 assertArrayEquals(ef.data(), got, ef.path());

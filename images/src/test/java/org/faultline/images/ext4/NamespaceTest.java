@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +26,7 @@ class NamespaceTest {
         void run() throws Exception;
     }
 
-    private static List<String> names(Ext4Volume v, String dir) throws Exception {
+    private static List<String> names(Ext4Image v, String dir) throws Exception {
         return v.readdir(dir).stream().map(DirEntry::nameString).toList();
     }
 
@@ -32,7 +34,7 @@ class NamespaceTest {
     void renamesLinksAndErrors() throws Exception {
         Path img = E2fs.scratch("namespace").resolve("img");
         Mkfs.createImage(img, 8L << 20, Mkfs.Options.seeded(4));
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readWrite())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readWrite())) {
             v.mkdir("/a", 0755);
             v.mkdir("/a/b", 0755);
             v.mkdir("/c", 0755);
@@ -114,14 +116,14 @@ class NamespaceTest {
             E2fs.Run ls = E2fs.debugfs(img, "ls -l /a/renamed");
             assertTrue(ls.out().contains(".."), ls.out());
         }
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readWrite())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readWrite())) {
             v.unlink("/fast");
             v.unlink("/slow");
             v.unlink("/c/full/x");
             v.rmdir("/c/full");
             assertEquals(Errno.EINVAL, errno(() -> v.rmdir("/a/.")));
         }
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode())) {
             assertEquals(Errno.EROFS, errno(() -> v.mkdir("/z", 0755)));
         }
         assertTrue(Fsck.checkImage(img).clean());

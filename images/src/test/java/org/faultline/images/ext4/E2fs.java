@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -92,7 +94,7 @@ final class E2fs {
     }
 
     /** Writes an in-memory device to an image file, leaving all-zero blocks as holes. */
-    static void writeImage(MemBlockIo io, Path img) throws IOException {
+    static void writeImage(DriverBlockIo io, Path img) throws IOException {
         Files.deleteIfExists(img);
         byte[] b = new byte[io.blockSize()];
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(img.toFile(), "rw")) {

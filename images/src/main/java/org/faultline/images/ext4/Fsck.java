@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.faultline.fs.ext4.DirEntryDescriptor.*;
 import static org.faultline.fs.ext4.ExtentDescriptor.*;
@@ -161,7 +163,7 @@ public final class Fsck {
      */
     public static Report checkImage(Path image) {
         String dev = image.getFileName() == null ? image.toString() : image.getFileName().toString();
-        try (HostFileBlockIo hio = HostFileBlockIo.open(image, true, false, 4096)) {
+        try (DriverBlockIo hio = DriverBlockIo.openImage(image, true, false)) {
             return check(hio, dev);
         } catch (IOException e) {
             return new Report(List.of(dev + ": cannot open image: " + e.getMessage()), FSCK_ERROR, dev + ": check aborted");

@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,13 +17,13 @@ class DeepTreeTest {
 
     @Test
     void punchADepthTwoTreeAway() throws Exception {
-        MemBlockIo io = new MemBlockIo(4096, 16384);
+        DriverBlockIo io = DriverBlockIo.ram(16384);
         Mkfs.format(io, "mem", Mkfs.Options.seeded(8));
         SplittableRandom r = new SplittableRandom(99);
         int n = 2400;
         byte[] model = new byte[n * 4096];
         r.nextBytes(model);
-        try (Ext4Volume v = Ext4Volume.open(io, "mem", false)) {
+        try (Ext4Image v = Ext4Image.open(io, "mem", false)) {
             long a = v.create("/a", 0644);
             long b = v.create("/b", 0644);
             byte[] other = new byte[4096];
@@ -69,9 +71,9 @@ class DeepTreeTest {
 
     @Test
     void middleInsertsSplitAndKeepOrder() throws Exception {
-        MemBlockIo io = new MemBlockIo(4096, 16384);
+        DriverBlockIo io = DriverBlockIo.ram(16384);
         Mkfs.format(io, "mem", Mkfs.Options.seeded(8));
-        try (Ext4Volume v = Ext4Volume.open(io, "mem", false)) {
+        try (Ext4Image v = Ext4Image.open(io, "mem", false)) {
             long a = v.create("/a", 0644);
             long b = v.create("/b", 0644);
             byte[] blk = new byte[4096];

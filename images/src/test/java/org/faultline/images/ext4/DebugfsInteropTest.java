@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,7 +53,7 @@ class DebugfsInteropTest {
         assertEquals(0, E2fs.e2fsck(img).exit(), "debugfs image clean before we touch it");
 
         long freeBefore;
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readWrite())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readWrite())) {
             for (Map.Entry<String, byte[]> e : host.entrySet()) {
                 assertArrayEquals(e.getValue(), v.readAll("/" + e.getKey()), e.getKey());
             }

@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.faultline.fs.ext4.SuperBlockDescriptor.*;
 
@@ -99,7 +101,7 @@ public final class Mkfs {
     public static Result createImage(Path image, long bytes, Options o) throws Ext4Exception {
         String dev = image.getFileName() == null ? image.toString() : image.getFileName().toString();
         checkSize(dev, bytes);
-        try (HostFileBlockIo io = HostFileBlockIo.create(image, bytes, BLOCK_SIZE)) {
+        try (DriverBlockIo io = DriverBlockIo.createImage(image, bytes)) {
             Result r = format(io, dev, o.withZeroInodeTables(false), bytes);
             return r;
         } catch (Ext4Exception e) {
@@ -143,7 +145,7 @@ public final class Mkfs {
             Ext4SuperBlock sb = layout(dev, io.blocks(), o, note);
             write(io, sb, o);
             try (Ext4Volume v = Ext4Volume.open(io, dev, Ext4Volume.Options.readWrite().withClock(o::epoch))) {
-                v.mkfsRootAndLostFound(LOST_FOUND_BLOCKS);
+                v.dirs().mkfsRootAndLostFound(LOST_FOUND_BLOCKS);
             }
             Ext4SuperBlock fin = Ext4SuperBlock.read(io, dev, true);
             writeBackups(io, fin);

@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -37,7 +39,7 @@ class WriteReadBackTest {
         Map<String, byte[]> expect = new LinkedHashMap<>();
         int[] sizes = {0, 1, 4095, 4096, 4097, (1 << 20) + 3};
         int fragBlocks = 1500;
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readWrite())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readWrite())) {
             v.mkdir("/sizes", 0755);
             for (int s : sizes) {
                 String p = "/sizes/f" + s;
@@ -120,7 +122,7 @@ class WriteReadBackTest {
         assertTrue(ex.out().contains(" 2/ 2 "), "depth-2 leaves listed:\n" + ex.out().substring(0, Math.min(600, ex.out().length())));
 
         // and back through a fresh open
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode())) {
             for (Map.Entry<String, byte[]> e : expect.entrySet()) {
                 assertArrayEquals(e.getValue(), v.readAll(e.getKey()), e.getKey());
             }

@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,7 +35,7 @@ class FreeSpaceTest {
         long freeB;
         long freeI;
         GroupDesc g0;
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readWrite())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readWrite())) {
             freeB = v.freeBlocks();
             freeI = v.freeInodes();
             g0 = v.groupDesc(0);
@@ -63,7 +65,7 @@ class FreeSpaceTest {
             v.write(c, 0, data, 0, data.length);
             v.punchHole(c, 4096 * 10 + 100, 4096 * 20);
             Arrays.fill(data, 4096 * 10 + 100, 4096 * 30 + 100, (byte) 0);
-            v.fallocate(c, Ext4Volume.FALLOC_FL_PUNCH_HOLE | Ext4Volume.FALLOC_FL_KEEP_SIZE, 4096 * 100, 4096 * 3);
+            v.fallocate(c, Ext4Image.FALLOC_FL_PUNCH_HOLE | Ext4Image.FALLOC_FL_KEEP_SIZE, 4096 * 100, 4096 * 3);
             Arrays.fill(data, 4096 * 100, 4096 * 103, (byte) 0);
             v.punchHole(c, 7, 5);
             Arrays.fill(data, 7, 12, (byte) 0);
@@ -75,7 +77,7 @@ class FreeSpaceTest {
 
             // preallocation (KEEP_SIZE past EOF, and mode 0), partly written
             long d = v.create("/d", 0644);
-            v.fallocate(d, Ext4Volume.FALLOC_FL_KEEP_SIZE, 0, 1 << 20);
+            v.fallocate(d, Ext4Image.FALLOC_FL_KEEP_SIZE, 0, 1 << 20);
             assertEquals(0, v.stat(d).size());
             assertEquals(256 * 8, v.stat(d).blocks512());
             byte[] mid = new byte[5000];
@@ -103,12 +105,12 @@ class FreeSpaceTest {
         E2fs.Run dump = E2fs.tool("debugfs") == null ? null : E2fs.debugfs(img, "dump /d " + dir.resolve("d.out"));
         if (dump != null) {
             byte[] want = new byte[15_000];
-            try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+            try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode())) {
                 v.read(v.lookup("/d"), 0, want, 0, want.length);
             }
             assertArrayEquals(want, Files.readAllBytes(dir.resolve("d.out")));
         }
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readWrite())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readWrite())) {
             v.unlink("/a");
             v.unlink("/c");
             v.truncate("/d", 0);
@@ -132,7 +134,7 @@ class FreeSpaceTest {
         clean(img);
     }
 
-    private static long treeBlocks(Ext4Volume v, long ino) throws Exception {
+    private static long treeBlocks(Ext4Image v, long ino) throws Exception {
         long data = 0;
         for (Extent e : v.extents(ino)) {
             data += e.len();
@@ -142,9 +144,9 @@ class FreeSpaceTest {
 
     @Test
     void fullDiskIsENOSPCAndRecovers() throws Exception {
-        MemBlockIo io = new MemBlockIo(4096, 512);
+        DriverBlockIo io = DriverBlockIo.ram(512);
         Mkfs.format(io, "mem", Mkfs.Options.seeded(2));
-        try (Ext4Volume v = Ext4Volume.open(io, "mem", false)) {
+        try (Ext4Image v = Ext4Image.open(io, "mem", false)) {
             long free = v.freeBlocks();
             long f = v.create("/fill", 0644);
             byte[] chunk = new byte[64 * 4096];

@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +21,7 @@ class LargeFileTest {
         Mkfs.createImage(img, 16L << 20, Mkfs.Options.seeded(6));
         long at = 5L << 30;
         byte[] tail = "end of a very sparse file".getBytes();
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readWrite().withClock(() -> 7))) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readWrite().withClock(() -> 7))) {
             long f = v.create("/big", 0644);
             v.write(f, at, tail, 0, tail.length);
             assertEquals(at + tail.length, v.stat(f).size());
@@ -50,7 +52,7 @@ class LargeFileTest {
 
     @Test
     void largeFileFeatureIsSetWhenNeededAndReachesTheBackups() throws Exception {
-        MemBlockIo io = new MemBlockIo(4096, 8192);
+        DriverBlockIo io = DriverBlockIo.ram(8192);
         Mkfs.format(io, "mem", Mkfs.Options.seeded(3).withBlocksPerGroup(2048));
         // clear large_file in the primary and the backups (groups 1 and 3)
         byte[] b = new byte[4096];
@@ -60,7 +62,7 @@ class LargeFileTest {
             LittleEndian.putU32(b, off, LittleEndian.u32(b, off) & ~Ext4Features.EXT4_FEATURE_RO_COMPAT_LARGE_FILE);
             io.write(blk, b);
         }
-        try (Ext4Volume v = Ext4Volume.open(io, "mem", false)) {
+        try (Ext4Image v = Ext4Image.open(io, "mem", false)) {
             assertTrue(!v.superBlock().hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_LARGE_FILE));
             long f = v.create("/f", 0644);
             v.write(f, 1L << 20, new byte[] {1}, 0, 1);

@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,7 +52,7 @@ class RandomOpsTest {
         }
     }
 
-    private static void verify(Ext4Volume v, long[] inos, Model[] m) throws Exception {
+    private static void verify(Ext4Image v, long[] inos, Model[] m) throws Exception {
         for (int i = 0; i < FILES; i++) {
             assertEquals(m[i].size, v.stat(inos[i]).size(), "size of file " + i);
             byte[] got = new byte[(int) m[i].size];
@@ -71,13 +73,13 @@ class RandomOpsTest {
 
     private static void run(int cacheBlocks, int steps, long seed, String scratch) throws Exception {
         Ext4Volume.Options opts = new Ext4Volume.Options(false, () -> Mkfs.DEFAULT_EPOCH, cacheBlocks);
-        MemBlockIo io = new MemBlockIo(4096, 16384);
+        DriverBlockIo io = DriverBlockIo.ram(16384);
         Mkfs.Result made = Mkfs.format(io, "mem", Mkfs.Options.seeded(21));
         long usedAfterMkfs = made.superBlock().blocksCount() - made.superBlock().freeBlocksCount();
         SplittableRandom r = new SplittableRandom(seed);
         Model[] m = new Model[FILES];
         long[] inos = new long[FILES];
-        try (Ext4Volume v = Ext4Volume.open(io, "mem", opts)) {
+        try (Ext4Image v = Ext4Image.open(io, "mem", opts)) {
             for (int i = 0; i < FILES; i++) {
                 m[i] = new Model();
                 inos[i] = v.create("/f" + i, 0644);
@@ -105,7 +107,7 @@ class RandomOpsTest {
                 } else if (op < 80) {
                     long len = 1 + r.nextInt(200_000);
                     boolean keep = r.nextBoolean();
-                    v.fallocate(inos[f], keep ? Ext4Volume.FALLOC_FL_KEEP_SIZE : 0, off, len);
+                    v.fallocate(inos[f], keep ? Ext4Image.FALLOC_FL_KEEP_SIZE : 0, off, len);
                     if (!keep && off + len > m[f].size) {
                         m[f].truncate(off + len);
                     }
@@ -152,7 +154,7 @@ class RandomOpsTest {
             }
         }
         // shrink everything away: all blocks come back
-        try (Ext4Volume v = Ext4Volume.open(io, "mem", opts)) {
+        try (Ext4Image v = Ext4Image.open(io, "mem", opts)) {
             for (int i = 0; i < FILES; i++) {
                 v.unlink("/f" + i);
             }

@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +26,7 @@ class FsckCorruptionTest {
         Path dir = E2fs.scratch("fsck-corrupt");
         base = dir.resolve("base");
         Mkfs.createImage(base, 8L << 20, Mkfs.Options.seeded(11));
-        try (Ext4Volume v = Ext4Volume.openImage(base, Ext4Volume.Options.readWrite())) {
+        try (Ext4Image v = Ext4Image.openImage(base, Ext4Volume.Options.readWrite())) {
             dirIno = v.mkdir("/d", 0755);
             inoA = v.create("/d/a", 0644);
             inoB = v.create("/d/b", 0644);
@@ -36,14 +38,14 @@ class FsckCorruptionTest {
     }
 
     private interface Plant {
-        void apply(Ext4Volume v, HostFileBlockIo io) throws Exception;
+        void apply(Ext4Image v, DriverBlockIo io) throws Exception;
     }
 
     private static List<String> corrupt(String name, Plant p) throws Exception {
         Path img = base.resolveSibling(name);
         Files.copy(base, img, StandardCopyOption.REPLACE_EXISTING);
-        try (HostFileBlockIo io = HostFileBlockIo.open(img, false, false, 4096)) {
-            try (Ext4Volume v = Ext4Volume.open(io, name, false)) {
+        try (DriverBlockIo io = DriverBlockIo.openImage(img, false, false)) {
+            try (Ext4Image v = Ext4Image.open(io, name, false)) {
                 p.apply(v, io);
             }
         }
@@ -114,16 +116,16 @@ class FsckCorruptionTest {
         Path img = base.resolveSibling("reclen2");
         Files.copy(base, img, StandardCopyOption.REPLACE_EXISTING);
         long blk;
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode())) {
             blk = v.extents(dirIno).get(0).pblk();
         }
-        try (HostFileBlockIo io = HostFileBlockIo.open(img, false, false, 4096)) {
+        try (DriverBlockIo io = DriverBlockIo.openImage(img, false, false)) {
             byte[] b = new byte[4096];
             io.read(blk, b);
             DirEntry.setRecLen(b, 24, 4080);
             io.write(blk, b);
         }
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode())) {
             Ext4Exception e = org.junit.jupiter.api.Assertions.assertThrows(Ext4Exception.class, () -> v.readdir("/d"));
             assertEquals(Errno.EUCLEAN, e.errno());
             assertEquals("reclen2: ext4 corruption: directory inode " + dirIno + ", block 0, offset 24: directory entry overrun",
@@ -137,8 +139,8 @@ class FsckCorruptionTest {
         Path img = base.resolveSibling("free-bitmap");
         Files.copy(base, img, StandardCopyOption.REPLACE_EXISTING);
         long bb;
-        try (HostFileBlockIo io = HostFileBlockIo.open(img, false, false, 4096)) {
-            try (Ext4Volume v = Ext4Volume.open(io, "free-bitmap", false)) {
+        try (DriverBlockIo io = DriverBlockIo.openImage(img, false, false)) {
+            try (Ext4Image v = Ext4Image.open(io, "free-bitmap", false)) {
                 bb = v.groupDesc(0).blockBitmap();
                 Ext4InodeRaw a = v.readInode(inoA);
                 int ee = InodeDescriptor.I_BLOCK + ExtentDescriptor.entry(0, 0);
@@ -147,7 +149,7 @@ class FsckCorruptionTest {
             }
         }
         byte[] before = Files.readAllBytes(img);
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readWrite())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readWrite())) {
             Ext4Exception e = org.junit.jupiter.api.Assertions.assertThrows(Ext4Exception.class, () -> v.unlink("/d/a"));
             assertEquals(Errno.EUCLEAN, e.errno());
             assertTrue(e.getMessage().endsWith("ext4_free_blocks: Freeing blocks in system zone - Block = " + bb
@@ -162,7 +164,7 @@ class FsckCorruptionTest {
 
     /** Damage to an image's raw bytes. */
     private interface Damage {
-        byte[] apply(byte[] img, Ext4Volume v) throws Exception;
+        byte[] apply(byte[] img, Ext4Image v) throws Exception;
     }
 
     /**
@@ -173,7 +175,7 @@ class FsckCorruptionTest {
     private static Fsck.Report agree(String name, boolean expectClean, Damage d) throws Exception {
         Path img = base.resolveSibling(name);
         byte[] bytes = Files.readAllBytes(base);
-        try (Ext4Volume v = Ext4Volume.openImage(base, Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(base, Ext4Volume.Options.readOnlyMode())) {
             bytes = d.apply(bytes, v);
         }
         Files.write(img, bytes);
@@ -190,7 +192,7 @@ class FsckCorruptionTest {
 
     private static final int SB = 1024;
 
-    private static int inodeOff(Ext4Volume v, long ino) {
+    private static int inodeOff(Ext4Image v, long ino) {
         return (int) (v.groupDesc(0).inodeTable() * 4096 + (ino - 1) * 256);
     }
 
@@ -261,7 +263,7 @@ class FsckCorruptionTest {
             return b;
         });
         // and the kernel mounts it (ext4_fill_super recomputes the totals from the group descriptors)
-        try (Ext4Volume v = Ext4Volume.openImage(base.resolveSibling("sb-free-blocks"), Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(base.resolveSibling("sb-free-blocks"), Ext4Volume.Options.readOnlyMode())) {
             assertTrue(v.superBlock().freeBlocksCount() < v.superBlock().blocksCount());
         }
     }

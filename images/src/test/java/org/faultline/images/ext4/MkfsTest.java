@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,7 +38,7 @@ class MkfsTest {
         assertTrue(st.out().contains("Size: 16384"), st.out());
         Fsck.Report rep = Fsck.checkImage(img);
         assertTrue(rep.clean(), rep.toString());
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode())) {
             assertEquals(11, v.lookup("/lost+found"));
             assertEquals(3, v.stat("/").links());
             assertEquals(2, v.stat("/lost+found").links());
@@ -125,7 +127,7 @@ class MkfsTest {
         Mkfs.Result c = Mkfs.createImage(d.resolve("c"), 8L << 20, Mkfs.Options.seeded(100));
         assertEquals(E2fs.sha256(d.resolve("a")), E2fs.sha256(d.resolve("b")));
         assertNotEquals(E2fs.sha256(d.resolve("a")), E2fs.sha256(d.resolve("c")));
-        try (Ext4Volume v = Ext4Volume.openImage(d.resolve("a"), Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(d.resolve("a"), Ext4Volume.Options.readOnlyMode())) {
             assertNotEquals(c.superBlock().uuidString(), v.superBlock().uuidString());
             assertEquals(Mkfs.DEFAULT_EPOCH, v.superBlock().mkfsTime());
         }
@@ -133,11 +135,11 @@ class MkfsTest {
 
     @Test
     void inMemoryDeviceIsCleanForOurFsck() throws Exception {
-        MemBlockIo io = new MemBlockIo(4096, 4096);
+        DriverBlockIo io = DriverBlockIo.ram(4096);
         Mkfs.format(io, "mem", Mkfs.Options.seeded(3).withLabel("faultline"));
         Fsck.Report r = Fsck.check(io, "mem");
         assertTrue(r.clean(), r.toString());
-        try (Ext4Volume v = Ext4Volume.open(io, "mem", true)) {
+        try (Ext4Image v = Ext4Image.open(io, "mem", true)) {
             assertEquals("faultline", v.superBlock().volumeName());
         }
     }

@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,6 @@
-package org.faultline.fs.ext4;
+package org.faultline.images.ext4;
+
+import org.faultline.fs.ext4.*;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,7 +20,7 @@ class RefusalTest {
 
     private static Ext4Exception refused(Path img, boolean readOnly) throws Exception {
         String before = E2fs.sha256(img);
-        Ext4Exception e = assertThrows(Ext4Exception.class, () -> Ext4Volume.openImage(img,
+        Ext4Exception e = assertThrows(Ext4Exception.class, () -> Ext4Image.openImage(img,
                 readOnly ? Ext4Volume.Options.readOnlyMode() : Ext4Volume.Options.readWrite()).close());
         assertEquals(before, E2fs.sha256(img), "image changed by a refused open");
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
@@ -62,7 +64,7 @@ class RefusalTest {
         Ext4Exception e = refused(img, false);
         assertEquals("img: ext4 feature 'has_journal' is not supported for writing (mkfs with -O ^has_journal)", e.getMessage());
         String before = E2fs.sha256(img);
-        try (Ext4Volume v = Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode())) {
             assertArrayEquals("hello, journal\n".getBytes(), v.readAll("/hello"));
             assertThrows(Ext4Exception.class, () -> v.create("/x", 0644));
         }
@@ -145,6 +147,6 @@ class RefusalTest {
         poke(img, 1024 + SuperBlockDescriptor.S_STATE, new byte[] {0, 0});
         Ext4Exception st = refused(img, false);
         assertTrue(st.getMessage().contains("not cleanly unmounted"), st.getMessage());
-        Ext4Volume.openImage(img, Ext4Volume.Options.readOnlyMode()).close();
+        Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode()).close();
     }
 }

@@ -1,0 +1,161 @@
+package org.faultline.images.ext4;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import org.faultline.block.BlockDriver;
+import org.faultline.block.HostFileDriver;
+import org.faultline.block.MemDiskDriver;
+import org.faultline.fs.ext4.BlockIo;
+import org.faultline.nativeio.AlignedMemory;
+import org.faultline.nativeio.ErrnoException;
+
+/**
+ * The ext4 format layer's {@link BlockIo} over any {@link BlockDriver}, through its offline access
+ * ({@link BlockDriver#rawTransfer}): a host image file ({@link HostFileDriver}, buffered or
+ * {@code O_DIRECT}), a RAM disk ({@link MemDiskDriver}), or either behind the injectors. The one
+ * adapter the image tools use; the in-kernel ext4 moves its metadata through the block layer instead
+ * ({@link org.faultline.fs.ext4.BdevBlockIo}).
+ *
+ * <p>Whole blocks through one aligned bounce block (so {@code O_DIRECT} works). Not thread-safe, as
+ * the format layer above it.
+ */
+public final class DriverBlockIo implements BlockIo, AutoCloseable {
+    private final BlockDriver driver;
+    private final AlignedMemory bounce;
+    private final int blockSize;
+    private final long blocks;
+    private final boolean owns;
+    private long reads;
+    private long writes;
+    private long flushes;
+
+    /**
+     * @param driver    the device
+     * @param blockSize the block size (4096)
+     * @param owns      whether {@link #close()} closes the driver too
+     */
+    public DriverBlockIo(BlockDriver driver, int blockSize, boolean owns) {
+        this.driver = driver;
+        this.blockSize = blockSize;
+        this.blocks = (driver.capacitySectors() << 9) / blockSize;
+        this.owns = owns;
+        try {
+            this.bounce = AlignedMemory.allocate(blockSize);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Opens an existing image file ({@link HostFileDriver#open}); closing the result closes the file.
+     *
+     * @throws ErrnoException if the file cannot be opened (one-line message)
+     */
+    public static DriverBlockIo openImage(Path image, boolean readOnly, boolean direct) throws ErrnoException {
+        return new DriverBlockIo(HostFileDriver.open(image, direct, readOnly), 4096, true);
+    }
+
+    /**
+     * Creates (or truncates) an image file of {@code bytes} bytes rounded down to whole blocks, all
+     * zeros ({@link HostFileDriver#create}); closing the result closes the file.
+     *
+     * @throws ErrnoException if the file cannot be created or sized
+     */
+    public static DriverBlockIo createImage(Path image, long bytes) throws ErrnoException {
+        return new DriverBlockIo(HostFileDriver.create(image, bytes / 4096 * 4096), 4096, true);
+    }
+
+    /** A RAM disk of {@code blocks} blocks of 4 KiB, all zeros, owned by the result (tests, explorations). */
+    public static DriverBlockIo ram(long blocks) {
+        return new DriverBlockIo(new MemDiskDriver(blocks * 4096), 4096, true);
+    }
+
+    /** @return the device */
+    public BlockDriver driver() {
+        return driver;
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public long blocks() {
+        return blocks;
+    }
+
+    private void check(long block, byte[] buf) throws IOException {
+        if (block < 0 || block >= blocks) {
+            throw new IOException(driver.describe() + ": block " + block + " outside device of " + blocks + " blocks");
+        }
+        if (buf.length != blockSize) {
+            throw new IllegalArgumentException("buffer of " + buf.length + " bytes, block size " + blockSize);
+        }
+    }
+
+    @Override
+    public void read(long block, byte[] dst) throws IOException {
+        check(block, dst);
+        driver.rawTransfer(false, block * blockSize, bounce, blockSize);
+        bounce.get(0, dst, 0, blockSize);
+        reads++;
+    }
+
+    @Override
+    public void write(long block, byte[] src) throws IOException {
+        check(block, src);
+        bounce.put(0, src, 0, blockSize);
+        driver.rawTransfer(true, block * blockSize, bounce, blockSize);
+        writes++;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        driver.rawFlush();
+        flushes++;
+    }
+
+    /** @return blocks read so far */
+    public long reads() {
+        return reads;
+    }
+
+    /** @return blocks written so far */
+    public long writes() {
+        return writes;
+    }
+
+    /** @return flushes so far */
+    public long flushes() {
+        return flushes;
+    }
+
+    /**
+     * @return a copy of the whole device (a RAM disk's bytes, or an image read back block by block)
+     * @throws IOException on a device error
+     */
+    public byte[] snapshot() throws IOException {
+        if (blocks * blockSize > Integer.MAX_VALUE - 8) {
+            throw new IOException(driver.describe() + ": too large to copy into memory");
+        }
+        byte[] out = new byte[(int) (blocks * blockSize)];
+        byte[] b = new byte[blockSize];
+        for (long i = 0; i < blocks; i++) {
+            read(i, b);
+            System.arraycopy(b, 0, out, (int) (i * blockSize), blockSize);
+        }
+        reads -= blocks;
+        return out;
+    }
+
+    /** Frees the bounce block and closes the driver if this object owns it. */
+    @Override
+    public void close() {
+        bounce.close();
+        if (owns) {
+            driver.close();
+        }
+    }
+}
