@@ -112,10 +112,6 @@ public final class Bio implements WaitTarget {
         this.endIo = f;
     }
 
-    public void setPrivate(Object o) {
-        privateData = o;
-    }
-
     public Object getPrivate() {
         return privateData;
     }
@@ -142,10 +138,6 @@ public final class Bio implements WaitTarget {
 
     public Op op() {
         return op;
-    }
-
-    public int opFlags() {
-        return opFlags;
     }
 
     public long sector() {

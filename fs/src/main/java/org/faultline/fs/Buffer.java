@@ -459,11 +459,6 @@ public final class Buffer {
         cur().bitWait.lockBit(bh, BufferHead.BH_LOCK);
     }
 
-    /** trylock_buffer(). */
-    public static boolean trylockBuffer(BufferHead bh) {
-        return cur().bitWait.trylockBit(bh, BufferHead.BH_LOCK);
-    }
-
     /** unlock_buffer(). */
     public static void unlockBuffer(BufferHead bh) {
         cur().bitWait.unlockBit(bh, BufferHead.BH_LOCK);

@@ -51,15 +51,6 @@ public final class File {
         return (flags & O_ACCMODE) != O_RDONLY;
     }
 
-    /** The file's errseq cursor (f_wb_err), for file_check_and_advance_wb_err. */
-    public int[] wbErrCursor() {
-        return fWbErr;
-    }
-
-    public long pos() {
-        return pos;
-    }
-
     /** get_file(): another reference (a mapping's). */
     File getFile() {
         fCount.incrementAndGet();

@@ -60,11 +60,6 @@ public record BootParams(Strategy strategy, KernelProfile profile, long seed, lo
                 logCapacity, debugVm);
     }
 
-    public BootParams withPanicOnWarn(boolean b) {
-        return new BootParams(strategy, profile, seed, maxDecisions, hungTaskTimeoutMs, b, traceCapacity,
-                logCapacity, debugVm);
-    }
-
     public BootParams withDebugVm(boolean b) {
         return new BootParams(strategy, profile, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
                 logCapacity, b);

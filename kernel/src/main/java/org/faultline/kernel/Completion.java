@@ -62,15 +62,6 @@ public final class Completion implements WaitTarget {
         k.sched().point("complete");
     }
 
-    /** complete_all(): every waiter, now and later, may proceed. */
-    public void completeAll() {
-        synchronized (wait) {
-            done = COMPLETE_ALL;
-            wait.wakeUpLocked(0, null);
-        }
-        k.sched().point("complete_all");
-    }
-
     /** completion_done(). */
     public boolean completionDone() {
         synchronized (wait) {

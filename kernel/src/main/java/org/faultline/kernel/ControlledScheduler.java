@@ -129,11 +129,6 @@ public final class ControlledScheduler extends Scheduler {
         return v;
     }
 
-    /** The schedule recorded so far. */
-    public Schedule schedule0() {
-        return recorder.build(strategy.seed());
-    }
-
     private List<Task> runnable() {
         scratch.clear();
         synchronized (this) {

@@ -73,21 +73,6 @@ public final class Mutex implements WaitTarget {
         wait.finishWait(e);
     }
 
-    /** mutex_trylock(). */
-    public boolean mutexTrylock() {
-        Scheduler s = k.sched();
-        if (s.bootContext()) {
-            return true;
-        }
-        s.point("mutex_trylock");
-        Task cur = s.current();
-        if (!tryAcquire(cur)) {
-            return false;
-        }
-        cur.held.add(this);
-        return true;
-    }
-
     /** mutex_unlock(): releases and wakes the first waiter. */
     public void mutexUnlock() {
         Scheduler s = k.sched();
@@ -105,11 +90,6 @@ public final class Mutex implements WaitTarget {
             k.trace("mutex_unlock " + name);
         }
         s.point("mutex_unlock");
-    }
-
-    /** mutex_is_locked(). */
-    public boolean isLocked() {
-        return owner != null;
     }
 
     public Task owner() {

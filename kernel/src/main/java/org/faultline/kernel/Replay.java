@@ -42,11 +42,6 @@ public final class Replay implements Strategy {
         return 0;
     }
 
-    /** True once every recorded choice has been used. */
-    public boolean exhausted() {
-        return nextChoice >= schedule.choiceCount();
-    }
-
     @Override
     public long seed() {
         return schedule.seed();

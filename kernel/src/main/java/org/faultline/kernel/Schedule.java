@@ -50,11 +50,6 @@ public final class Schedule {
         return seed;
     }
 
-    /** Pids chosen at each decision point, in order. */
-    public int[] choices() {
-        return choices.clone();
-    }
-
     int choice(int i) {
         return choices[i];
     }

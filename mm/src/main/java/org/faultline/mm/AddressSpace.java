@@ -121,12 +121,6 @@ public final class AddressSpace {
         pages.clearMark(index, tag);
     }
 
-    /** radix_tree_tag_get(). Context: iPages held. */
-    public boolean tagGetLocked(long index, int tag) {
-        iPages.assertHeld();
-        return pages.getMark(index, tag);
-    }
-
     /** mapping_tagged(): any page carries the tag. */
     public boolean tagged(int tag) {
         iPages.spinLock();

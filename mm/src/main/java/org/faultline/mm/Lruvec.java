@@ -37,10 +37,6 @@ public final class Lruvec {
         return base + (p.testBit(Page.PG_ACTIVE) ? 1 : 0);
     }
 
-    public static boolean isFileLru(int lru) {
-        return lru >= LRU_INACTIVE_FILE;
-    }
-
     public static String name(int lru) {
         return NAMES[lru];
     }
@@ -114,7 +110,4 @@ public final class Lruvec {
         return size[LRU_INACTIVE_FILE] + size[LRU_ACTIVE_FILE];
     }
 
-    public int totalSize() {
-        return size[0] + size[1] + size[2] + size[3];
-    }
 }

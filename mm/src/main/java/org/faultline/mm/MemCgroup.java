@@ -59,11 +59,6 @@ public final class MemCgroup {
         return limitPages;
     }
 
-    /** memory.limit_in_bytes, in pages. */
-    public void setLimitPages(long pages) {
-        limitPages = pages;
-    }
-
     public long failcnt() {
         return failcnt.get();
     }

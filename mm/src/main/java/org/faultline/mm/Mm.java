@@ -48,10 +48,6 @@ public final class Mm {
             return new Params(ramPages, minFreePages, on, dirtyRatio, dirtyBackgroundRatio);
         }
 
-        public Params withMinFreePages(int n) {
-            return new Params(ramPages, n, kswapd, dirtyRatio, dirtyBackgroundRatio);
-        }
-
         public Params withDirtyRatios(int ratio, int background) {
             return new Params(ramPages, minFreePages, kswapd, ratio, background);
         }

@@ -73,10 +73,6 @@ public final class MmStruct {
         return tables.remove(pmd);
     }
 
-    List<Long> tableIndices() {
-        return new ArrayList<>(tables.keySet());
-    }
-
     /** The PTE mapping {@code addr}, or null. Context: ptl held. */
     PteTable.Pte pteLocked(long addr) {
         ptl.assertHeld();

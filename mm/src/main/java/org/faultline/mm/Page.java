@@ -281,10 +281,6 @@ public class Page extends BitWord {
         setFlag(PG_UPTODATE);
     }
 
-    public final void clearUptodate() {
-        clearFlag(PG_UPTODATE);
-    }
-
     /** TestClearPageDirty(). */
     public final boolean testClearDirty() {
         return testClearFlag(PG_DIRTY);

@@ -93,19 +93,4 @@ public final class Bitmap {
         return n;
     }
 
-    /** @return the number of clear bits in {@code [from, to)} */
-    public static int countZeros(byte[] map, int from, int to) {
-        int n = 0;
-        for (int i = from; i < to; i++) {
-            if ((i & 7) == 0 && i + 8 <= to) {
-                n += 8 - Integer.bitCount(map[i >>> 3] & 0xff);
-                i += 7;
-                continue;
-            }
-            if (!test(map, i)) {
-                n++;
-            }
-        }
-        return n;
-    }
 }

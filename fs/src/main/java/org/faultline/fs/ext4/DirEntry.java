@@ -20,11 +20,6 @@ public record DirEntry(long ino, byte[] name, int fileType) {
         return new String(name, StandardCharsets.UTF_8);
     }
 
-    /** @return whether this is {@code .} or {@code ..} */
-    public boolean isDot() {
-        return (name.length == 1 && name[0] == '.') || (name.length == 2 && name[0] == '.' && name[1] == '.');
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof DirEntry d && d.ino == ino && d.fileType == fileType && Arrays.equals(d.name, name);

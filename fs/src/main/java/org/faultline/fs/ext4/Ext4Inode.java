@@ -809,7 +809,4 @@ final class Ext4Inode implements VmOperations, IomapOps {
         return getBlock(inode, iblock, bh, create);
     }
 
-    static int vmFaultOk() {
-        return Memory.VM_FAULT_LOCKED;
-    }
 }

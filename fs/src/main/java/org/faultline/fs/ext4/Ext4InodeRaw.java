@@ -66,19 +66,9 @@ public final class Ext4InodeRaw {
         return LittleEndian.u16(raw, I_UID) | (LittleEndian.u16(raw, L_I_UID_HIGH) << 16);
     }
 
-    public void setUid(int uid) {
-        LittleEndian.putU16(raw, I_UID, uid);
-        LittleEndian.putU16(raw, L_I_UID_HIGH, uid >>> 16);
-    }
-
     /** @return the gid, low and high halves combined */
     public int gid() {
         return LittleEndian.u16(raw, I_GID) | (LittleEndian.u16(raw, L_I_GID_HIGH) << 16);
-    }
-
-    public void setGid(int gid) {
-        LittleEndian.putU16(raw, I_GID, gid);
-        LittleEndian.putU16(raw, L_I_GID_HIGH, gid >>> 16);
     }
 
     /** @return {@code i_size_lo | i_size_high << 32} */
@@ -168,10 +158,6 @@ public final class Ext4InodeRaw {
     public void setFileAcl(long b) {
         LittleEndian.putU32(raw, I_FILE_ACL_LO, b);
         LittleEndian.putU16(raw, L_I_FILE_ACL_HIGH, (int) (b >>> 32));
-    }
-
-    public int extraIsize() {
-        return LittleEndian.u16(raw, I_EXTRA_ISIZE);
     }
 
     public boolean isDir() {

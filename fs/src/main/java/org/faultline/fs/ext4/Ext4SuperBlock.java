@@ -54,11 +54,6 @@ public final class Ext4SuperBlock {
         return new Ext4SuperBlock(new byte[SUPERBLOCK_SIZE]);
     }
 
-    /** @return a copy of the 1024 raw bytes */
-    public byte[] toBytes() {
-        return raw.clone();
-    }
-
     /** Copies the raw bytes into {@code dst} at {@code off}. */
     public void writeTo(byte[] dst, int off) {
         System.arraycopy(raw, 0, dst, off, SUPERBLOCK_SIZE);
@@ -374,10 +369,6 @@ public final class Ext4SuperBlock {
         return u16(S_STATE);
     }
 
-    public void setState(int v) {
-        setU16(S_STATE, v);
-    }
-
     public int errors() {
         return u16(S_ERRORS);
     }
@@ -423,11 +414,6 @@ public final class Ext4SuperBlock {
         setU32(S_FEATURE_RO_COMPAT, featureRoCompat() | bits);
     }
 
-    /** @return the names of all set features, in {@code dumpe2fs} order */
-    public List<String> featureNames() {
-        return Ext4Features.names(featureCompat(), featureIncompat(), featureRoCompat());
-    }
-
     /** @return a copy of {@code s_uuid} */
     public byte[] uuid() {
         return Arrays.copyOfRange(raw, S_UUID, S_UUID + UUID_LEN);
@@ -465,10 +451,6 @@ public final class Ext4SuperBlock {
 
     public long mkfsTime() {
         return u32(S_MKFS_TIME);
-    }
-
-    public long wtime() {
-        return u32(S_WTIME);
     }
 
     public void setWtime(long t) {

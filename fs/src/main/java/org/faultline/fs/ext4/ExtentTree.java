@@ -160,10 +160,6 @@ public final class ExtentTree {
             return LittleEndian.u32(b, o + EI_LEAF_LO) | ((long) LittleEndian.u16(b, o + EI_LEAF_HI) << 32);
         }
 
-        int rawLen(int i) {
-            return LittleEndian.u16(b, entry(base, i) + EE_LEN);
-        }
-
         Extent extent(int i) {
             int o = entry(base, i);
             int raw = LittleEndian.u16(b, o + EE_LEN);

@@ -53,13 +53,4 @@ public final class LittleEndian {
         LE32.set(b, off, (int) v);
     }
 
-    /** @return the {@code __le64} at {@code off} */
-    public static long u64(byte[] b, int off) {
-        return (long) LE64.get(b, off);
-    }
-
-    /** Stores {@code v} as {@code __le64} at {@code off}. */
-    public static void putU64(byte[] b, int off, long v) {
-        LE64.set(b, off, v);
-    }
 }

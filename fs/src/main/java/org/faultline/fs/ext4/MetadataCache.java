@@ -219,18 +219,4 @@ public final class MetadataCache {
         return map.size();
     }
 
-    /** @return number of dirty cached blocks */
-    public int dirtyCount() {
-        return dirtyBlocks;
-    }
-
-    /** @return cache hits so far */
-    public long hits() {
-        return hits;
-    }
-
-    /** @return cache misses so far */
-    public long misses() {
-        return misses;
-    }
 }

@@ -385,8 +385,4 @@ public final class BufferedIo {
         }
     }
 
-    /** iomap_file_buffered_write() through the generic write path is the caller's; reads use the cache. */
-    public static long iomapFileBufferedWrite(AddressSpace m, long pos, IovIter from) {
-        return Filemap.genericPerformWrite(m, pos, from);
-    }
 }

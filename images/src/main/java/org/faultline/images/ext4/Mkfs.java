@@ -66,16 +66,8 @@ public final class Mkfs {
             return new Options(seed, epoch, l, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables);
         }
 
-        public Options withInodeRatio(long r) {
-            return new Options(seed, epoch, label, r, blocksPerGroup, reservedPercent, zeroInodeTables);
-        }
-
         public Options withBlocksPerGroup(int b) {
             return new Options(seed, epoch, label, inodeRatio, b, reservedPercent, zeroInodeTables);
-        }
-
-        public Options withEpoch(long e) {
-            return new Options(seed, e, label, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables);
         }
 
         public Options withZeroInodeTables(boolean z) {

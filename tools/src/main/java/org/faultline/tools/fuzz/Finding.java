@@ -41,14 +41,6 @@ public record Finding(Kind kind, String title, String details) {
             this.label = label;
         }
 
-        public static Kind byLabel(String s) {
-            for (Kind k : values()) {
-                if (k.label.equals(s) || k.name().equalsIgnoreCase(s)) {
-                    return k;
-                }
-            }
-            throw new IllegalArgumentException("unknown mismatch kind '" + s + "'");
-        }
     }
 
     /**

@@ -74,15 +74,6 @@ public record Op(Kind kind, String h, String m, String path, String path2, long 
         return new Op(kind, null, null, null, null, 0, 0, -1, 0, null, null);
     }
 
-    Op withExpect(String e) {
-        return new Op(kind, h, m, path, path2, off, len, moff, bits, data, e, task);
-    }
-
-    /** True for kinds that make a system call and so may be wrapped in expect-error. */
-    boolean wrappable() {
-        return kind != Kind.WRITE_UNCHECKED && kind != Kind.DROP_CACHES && kind != Kind.BARRIER;
-    }
-
     /** The statement, as a workload line (without indentation). */
     public String text() {
         String s = bare();

@@ -72,10 +72,6 @@ public final class SequenceChecker {
         this.opts = opts;
     }
 
-    public Options options() {
-        return opts;
-    }
-
     /** Every check; all findings. */
     public Result check(OpsSequence seq) {
         return check(seq, null);

@@ -53,13 +53,6 @@ public final class WorkloadRunner {
             return new Options(w.boolSetting("final-check", true), true);
         }
 
-        public Options withFinalCheck(boolean b) {
-            return new Options(b, umount);
-        }
-
-        public Options withUmount(boolean b) {
-            return new Options(finalCheck, b);
-        }
     }
 
     private final Kernel k;
