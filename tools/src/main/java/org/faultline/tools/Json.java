@@ -1,79 +1,66 @@
 package org.faultline.tools;
 
-import java.util.Locale;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Map;
 
 /**
- * A hand-written, flat JSON object for {@code --json} output: keys in insertion order, strings
- * escaped per RFC 8259, doubles with a fixed number of decimals (never NaN or Infinity: those print
- * as {@code null}). One object per line, so scripts can {@code jq} it.
+ * The {@code --json} result object of a command, built on Gson: keys in insertion order, strings
+ * escaped by Gson, doubles with a fixed number of decimals (NaN and infinities as {@code null}),
+ * nested objects for tallies. One object per line, so scripts can {@code jq} it.
  */
-final class Json {
-    private final StringBuilder sb = new StringBuilder("{");
+public final class Json {
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+    private final JsonObject o = new JsonObject();
 
-    private Json key(String k) {
-        if (sb.length() > 1) {
-            sb.append(", ");
-        }
-        quote(k);
-        sb.append(": ");
+    /** @return this, with {@code k} a string (or null) */
+    public Json put(String k, String v) {
+        o.add(k, v == null ? JsonNull.INSTANCE : new com.google.gson.JsonPrimitive(v));
         return this;
     }
 
-    Json put(String k, String v) {
-        key(k);
-        if (v == null) {
-            sb.append("null");
-        } else {
-            quote(v);
-        }
+    /** @return this, with {@code k} an integer */
+    public Json put(String k, long v) {
+        o.addProperty(k, v);
         return this;
     }
 
-    Json put(String k, long v) {
-        key(k).sb.append(v);
+    /** @return this, with {@code k} a boolean */
+    public Json put(String k, boolean v) {
+        o.addProperty(k, v);
         return this;
     }
 
-    Json put(String k, boolean v) {
-        key(k).sb.append(v);
-        return this;
-    }
-
-    /** A double with {@code decimals} digits after the point. */
-    Json put(String k, double v, int decimals) {
-        key(k);
+    /** @return this, with {@code k} a double with {@code decimals} digits after the point */
+    public Json put(String k, double v, int decimals) {
         if (Double.isNaN(v) || Double.isInfinite(v)) {
-            sb.append("null");
+            o.add(k, JsonNull.INSTANCE);
         } else {
-            sb.append(String.format(Locale.ROOT, "%." + decimals + "f", v));
+            o.addProperty(k, BigDecimal.valueOf(v).setScale(decimals, RoundingMode.HALF_EVEN));
         }
         return this;
     }
 
-    private void quote(String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
+    /** @return this, with {@code k} a nested object */
+    public Json put(String k, Json v) {
+        o.add(k, v.o);
+        return this;
+    }
+
+    /** @return this, with {@code k} an object of the counts in {@code m} (its order kept) */
+    public Json putCounts(String k, Map<String, ? extends Number> m) {
+        JsonObject c = new JsonObject();
+        m.forEach(c::addProperty);
+        o.add(k, c);
+        return this;
     }
 
     @Override
     public String toString() {
-        return sb + "}";
+        return GSON.toJson(o);
     }
 }

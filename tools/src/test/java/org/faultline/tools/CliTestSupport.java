@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -70,13 +69,18 @@ final class CliTestSupport {
         return p;
     }
 
-    /** A numeric field of a flat JSON object. */
-    static double jsonNumber(String json, String key) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*(-?[0-9.eE+]+)").matcher(json);
-        if (!m.find()) {
+    /** A field of a command's one-line JSON result. */
+    static com.google.gson.JsonPrimitive jsonField(String json, String key) {
+        com.google.gson.JsonElement e = com.google.gson.JsonParser.parseString(json.strip()).getAsJsonObject().get(key);
+        if (e == null || !e.isJsonPrimitive()) {
             throw new AssertionError("no \"" + key + "\" in " + json);
         }
-        return Double.parseDouble(m.group(1));
+        return e.getAsJsonPrimitive();
+    }
+
+    /** A numeric field of a command's one-line JSON result. */
+    static double jsonNumber(String json, String key) {
+        return jsonField(json, key).getAsDouble();
     }
 
     /** Lines of text, without a trailing empty one. */

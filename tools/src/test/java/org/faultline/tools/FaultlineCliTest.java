@@ -1,6 +1,7 @@
 package org.faultline.tools;
 
 import static org.faultline.tools.CliTestSupport.image;
+import static org.faultline.tools.CliTestSupport.jsonField;
 import static org.faultline.tools.CliTestSupport.jsonNumber;
 import static org.faultline.tools.CliTestSupport.lines;
 import static org.faultline.tools.CliTestSupport.run;
@@ -106,7 +107,8 @@ class FaultlineCliTest {
         assertEquals(128, (long) jsonNumber(w.out(), "bios"), w::toString);
         assertTrue(jsonNumber(w.out(), "requests") > 0, w::toString);
         assertTrue(jsonNumber(w.out(), "mb_per_s") > 0 && jsonNumber(w.out(), "iops") > 0, w::toString);
-        assertTrue(w.out().contains("\"pattern\": \"write\"") && w.out().contains("\"direct\": false"), w::toString);
+        assertTrue(jsonField(w.out(), "pattern").getAsString().equals("write")
+                && !jsonField(w.out(), "direct").getAsBoolean(), w::toString);
 
         Run rd = run("bench", "block", "--image", img.toString(), "--size", "8M", "--bs", "64k",
                 "--pattern", "read", "--jobs", "2", "--json");
@@ -194,7 +196,7 @@ class FaultlineCliTest {
         assertTrue(jsonNumber(r.out(), "fio_mb_per_s") > 0 && jsonNumber(r.out(), "fio_iops") > 0, r::toString);
         double ratio = jsonNumber(r.out(), "ratio");
         assertEquals(jsonNumber(r.out(), "mb_per_s") / jsonNumber(r.out(), "fio_mb_per_s"), ratio, 0.01, r::toString);
-        assertTrue(r.out().contains("\"image_was_sparse\": true"), "a freshly created image is sparse\n" + r);
+        assertTrue(jsonField(r.out(), "image_was_sparse").getAsBoolean(), "a freshly created image is sparse\n" + r);
         assertEquals(4 * MIB, Files.size(img), "fio must not grow the image");
     }
 

@@ -25,10 +25,11 @@ class UnitsTest {
     }
 
     @Test
-    void jsonIsEscapedAndFlat() {
+    void jsonIsEscapedOrderedAndNested() {
         String j = new Json().put("a", "x\"y\\z\n").put("n", 3).put("d", 1.23456, 2).put("b", true)
-                .put("nan", Double.NaN, 1).toString();
-        assertEquals("{\"a\": \"x\\\"y\\\\z\\n\", \"n\": 3, \"d\": 1.23, \"b\": true, \"nan\": null}", j);
+                .put("nan", Double.NaN, 1).putCounts("c", new java.util.LinkedHashMap<>(java.util.Map.of("k", 2)))
+                .toString();
+        assertEquals("{\"a\":\"x\\\"y\\\\z\\n\",\"n\":3,\"d\":1.23,\"b\":true,\"nan\":null,\"c\":{\"k\":2}}", j);
     }
 
     @Test

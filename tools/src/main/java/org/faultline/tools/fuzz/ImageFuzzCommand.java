@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.faultline.kernel.Stopwatch;
+import org.faultline.tools.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -75,6 +76,9 @@ public final class ImageFuzzCommand implements Callable<Integer> {
         "(default: OUT/work). A tmpfs (/dev/shm) spares the writers' fdatasync on a loaded disk."})
     Path work;
 
+    @Option(names = "--json", description = "Print the summary as one JSON object (progress goes to stderr).")
+    boolean json;
+
     @Option(names = "--no-cds", description = "Do not give the child JVMs a class-data-sharing archive made for the campaign.")
     boolean noCds;
 
@@ -88,7 +92,7 @@ public final class ImageFuzzCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--only " + only + ": one of "
                     + java.util.Arrays.toString(Mutation.values()));
         }
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
         Stopwatch sw = new Stopwatch();
         Files.createDirectories(out);
         e2fsck = onPath("e2fsck");
@@ -103,9 +107,15 @@ public final class ImageFuzzCommand implements Callable<Integer> {
         double secs = sw.elapsedNs() / 1e9;
         String summary = c.summary(secs);
         Files.writeString(out.resolve("summary.txt"), summary, StandardCharsets.UTF_8);
-        o.print(summary);
-        o.println("summary: " + out.resolve("summary.txt"));
-        o.flush();
+        if (json) {
+            PrintWriter w = spec.commandLine().getOut();
+            w.println(c.json(secs));
+            w.flush();
+        } else {
+            o.print(summary);
+            o.println("summary: " + out.resolve("summary.txt"));
+            o.flush();
+        }
         return failures.isEmpty() ? 0 : 4;
     }
 
@@ -441,6 +451,21 @@ public final class ImageFuzzCommand implements Callable<Integer> {
                 failures.add(String.format(Locale.ROOT, "%05d %-15s %s | %s%s", cs.index(), cs.mutationName(), cs.what(),
                         String.join("; ", d.failures()), same));
             }
+        }
+
+        /** The summary as one JSON object: counts, tallies per command and class, the failing cases. */
+        Json json(double secs) {
+            Json j = new Json().put("images", count).put("seed", seed).put("first", first)
+                    .put("mutation_classes", ImageFuzz.classes()).put("seconds", secs, 1)
+                    .put("images_failing", failures.size()).put("duplicates", duplicates);
+            Json ex = new Json();
+            exits.forEach((k, v) -> ex.putCounts(k, v));
+            j.put("exits", ex).putCounts("failures_by_class", byClass).putCounts("failures_by_mutation", byMutation)
+                    .putCounts("slow", slow);
+            if (e2fsckOn) {
+                j.putCounts("fsck_vs_e2fsck", agreement).put("disagreements", disagreements.size());
+            }
+            return j.put("summary", out.resolve("summary.txt").toString());
         }
 
         String summary(double secs) {
