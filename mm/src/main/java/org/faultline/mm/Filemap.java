@@ -15,7 +15,7 @@ import org.faultline.kernel.Task;
  *
  * <p>Era-selected behaviour, at the places upstream changed it:
  * <ul>
- *   <li>{@link #waitOnPageBitCommon}: pre-5.9 recheck-and-loop vs 5.9–5.10 woken-without-recheck
+ *   <li>{@link #waitOnPageBit} (wait_on_page_bit_common): pre-5.9 recheck-and-loop vs 5.9–5.10 woken-without-recheck
  *       ({@link KernelPatch#PAGE_WAIT_RECHECK}; the mechanism is {@link org.faultline.kernel.BitWait});</li>
  *   <li>{@link #waitOnPageWriteback}: {@code if} vs {@code while} ({@link MmPatch#WAIT_ON_PAGE_WRITEBACK_LOOPS});</li>
  *   <li>{@link #endPageWriteback}: clear then wake; with {@code get_page} around it

@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /**
  * The block device under the ext4 format layer: whole-block reads and writes by block number.
- * Offline tools use {@link HostFileBlockIo} (a disk image) or {@link MemBlockIo} (tests); the in-kernel
+ * The image tools use {@code images.ext4.DriverBlockIo} (an image file or a RAM disk); the in-kernel
  * ext4 will implement it through the emulated block layer.
  *
  * <p>Kept deliberately small. Implementations need not be thread-safe: the format layer is

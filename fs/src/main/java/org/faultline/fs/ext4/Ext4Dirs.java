@@ -342,7 +342,7 @@ public final class Ext4Dirs {
     /**
      * Drops one link of a non-directory without freeing it ({@code drop_nlink} in {@code ext4_unlink}
      * / {@code ext4_rename}); at 0 the inode goes on the orphan list ({@code ext4_orphan_add}) until
-     * {@link #evictInode} frees it.
+     * {@link Ext4Inodes#ext4EvictInode} frees it.
      */
     private void decLink(long ino) throws IOException {
         Ext4InodeRaw in = readInode(ino);

@@ -115,7 +115,7 @@ public final class Ext4Features {
             | EXT4_FEATURE_RO_COMPAT_METADATA_CSUM | EXT4_FEATURE_RO_COMPAT_READONLY | EXT4_FEATURE_RO_COMPAT_PROJECT
             | EXT4_FEATURE_RO_COMPAT_SHARED_BLOCKS | EXT4_FEATURE_RO_COMPAT_VERITY | EXT4_FEATURE_RO_COMPAT_ORPHAN_PRESENT;
 
-    /** The features {@link Mkfs} sets, as {@code dumpe2fs} lists them. */
+    /** The features mkfs ({@code images.ext4.Mkfs}) sets, as {@code dumpe2fs} lists them. */
     public static final String MKFS_FEATURES = "ext_attr filetype extent sparse_super large_file";
 
     /** Which of the three feature words a bit belongs to. */

@@ -86,7 +86,7 @@ final class Ext4Namei implements InodeOperations {
         }
     }
 
-    /** ext4_setattr(ATTR_SIZE): see {@link Ext4Inode#setSize}. */
+    /** ext4_setattr(ATTR_SIZE): see {@link Ext4Truncate#setSize}. */
     @Override
     public void setSize(Inode inode, long size) {
         Ext4Truncate.setSize(es, inode, size);
@@ -95,7 +95,7 @@ final class Ext4Namei implements InodeOperations {
     /**
      * ext4_get_link() (fs/ext4/symlink.c): a fast symlink's target is in {@code i_block}
      * ({@code simple_get_link} on {@code i_link}); a slow one's is the first data block
-     * ({@code page_get_link}). See {@link Ext4Volume#readlink(long)}.
+     * ({@code page_get_link}). See {@link Ext4Dirs#ext4GetLink(long)}.
      */
     @Override
     public String getLink(Inode inode) {

@@ -320,7 +320,7 @@ public final class Ext4Super implements SuperOperations {
     @Override
     public void evictInode(Inode inode) {
         if (inode.isDir()) {
-            return; // ext4_rmdir already freed it (Ext4Volume.rmdirIn)
+            return; // ext4_rmdir already freed it (Ext4Dirs.ext4Rmdir)
         }
         vol(() -> {
             vol.inodes().ext4EvictInode(inode.ino());

@@ -37,7 +37,7 @@ public final class Ext4SuperBlock {
     }
 
     /**
-     * Wraps a 1024-byte superblock without validating it (for {@link Mkfs}, tests and {@link Fsck}).
+     * Wraps a 1024-byte superblock without validating it (for the image tools' mkfs and fsck, and tests).
      *
      * @param raw 1024 bytes; copied
      * @return the superblock
@@ -89,7 +89,7 @@ public final class Ext4SuperBlock {
         /** A read-only mount: features that do not change how files read back are fine. */
         READ_ONLY,
         /**
-         * A read-only check ({@link Fsck}), as e2fsck's {@code ext2fs_open2} and {@code check_super_block}
+         * A read-only check ({@code images.ext4.Fsck}), as e2fsck's {@code ext2fs_open2} and {@code check_super_block}
          * accept a superblock: every feature e2fsck knows is accepted unless it changes the layout this
          * checker reads ({@code 64bit}, {@code bigalloc} with clusters, {@code metadata_csum}, a real
          * journal: "cannot check"); {@code extent} and {@code filetype} are not required; a device
@@ -100,7 +100,7 @@ public final class Ext4SuperBlock {
     }
 
     /**
-     * Reads the primary superblock as {@link Fsck} needs it ({@link Policy#CHECK}).
+     * Reads the primary superblock as fsck needs it ({@link Policy#CHECK}).
      *
      * @throws Ext4Exception as {@link #read(BlockIo, String, boolean)}
      */

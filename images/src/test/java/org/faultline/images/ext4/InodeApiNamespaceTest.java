@@ -15,8 +15,8 @@ import org.faultline.kernel.Errno;
 import org.junit.jupiter.api.Test;
 
 /**
- * The inode-number namespace API the in-kernel ext4 uses: lookupIn, createIn, mkdirIn, unlinkIn (with
- * evictInode afterwards), rmdirIn and renameIn keep entries, link counts, the orphan list and the free
+ * The inode-number namespace API the in-kernel ext4 uses (Ext4Dirs): ext4Lookup, ext4Create, ext4Mkdir, ext4Unlink (with
+ * ext4EvictInode afterwards), ext4Rmdir and ext4Rename keep entries, link counts, the orphan list and the free
  * counts right, and the result passes e2fsck.
  */
 class InodeApiNamespaceTest {
@@ -110,8 +110,8 @@ class InodeApiNamespaceTest {
             assertEquals(f, v.volume().dirs().ext4Unlink(d, "f"));
             assertEquals(0, v.volume().dirs().ext4Lookup(d, "f"));
             assertEquals(0, v.stat(f).links());
-            assertEquals(freeBlocks, v.freeBlocks(), "unlinkIn frees nothing");
-            assertEquals(freeInodes, v.freeInodes(), "unlinkIn frees nothing");
+            assertEquals(freeBlocks, v.freeBlocks(), "ext4_unlink frees nothing");
+            assertEquals(freeInodes, v.freeInodes(), "ext4_unlink frees nothing");
             assertEquals(64, v.volume().inodes().iBlocks(f));
             assertEquals(f, v.superBlock().lastOrphan(), "on the orphan list");
             // still usable while held

@@ -17,8 +17,8 @@ import org.faultline.kernel.Errno;
 import org.junit.jupiter.api.Test;
 
 /**
- * The block-mapping half of the inode-number API (mapBlocks, convertUnwritten, removeBlocks,
- * allocateUnwritten, setSize, iBlocks) with the data written straight to the device, as the kernel's
+ * The block-mapping half of the inode-number API (Ext4Extents: ext4ExtMapBlocks, ext4ConvertUnwrittenExtents, ext4ExtRemoveSpace,
+ * ext4AllocFileBlocks; Ext4Inodes: setSize, iBlocks) with the data written straight to the device, as the kernel's
  * page cache and block layer do; e2fsck and debugfs judge the result.
  */
 class MapBlocksTest {
@@ -287,7 +287,7 @@ class MapBlocksTest {
     }
 
     @Test
-    void allocateUnwrittenWithAndWithoutKeepSize() throws Exception {
+    void allocFileBlocksWithAndWithoutKeepSize() throws Exception {
         DriverBlockIo io = fresh(4096, 35);
         try (Ext4Image v = Ext4Image.open(io, "mem", false)) {
             long f = v.volume().dirs().ext4Create(ROOT, "fa", REG);
