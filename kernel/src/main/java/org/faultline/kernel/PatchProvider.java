@@ -14,6 +14,14 @@ public interface PatchProvider {
         return constantsOf(getClass());
     }
 
+    /**
+     * This layer's configuration options that are not patches (as Kconfig is not a commit), by name,
+     * each with where to set it instead; {@link Patches#byId} refuses them as patches with that advice.
+     */
+    default java.util.Map<String, String> configuration() {
+        return java.util.Map.of();
+    }
+
     /** The {@code public static final Patch} constants of {@code holder}. */
     static List<Patch> constantsOf(Class<?> holder) {
         List<Patch> out = new java.util.ArrayList<>();

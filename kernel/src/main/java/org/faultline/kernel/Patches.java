@@ -12,17 +12,21 @@ import java.util.ServiceLoader;
  * the check of a set's requirements and conflicts.
  */
 public final class Patches {
-    /** Configuration that is not a patch (as Kconfig is not a commit), with where to set it instead. */
-    private static final List<String[]> NOT_PATCHES = List.of(
-            new String[] {"memcg-v2", "'memcg NAME LIMIT v2' in the workload (the cgroup on the unified hierarchy)"},
-            new String[] {"iomap", "'set iomap on' in the workload (ext4 mounted -o iomap)"},
-            new String[] {"debug-vm", "'set debug-vm on' in the workload, or --debug-vm"});
-
     private Patches() {
     }
 
     private static final class Holder { // loaded once, on first use (class initialisation is thread-safe)
         static final List<Patch> ALL = load();
+        /** Configuration that is not a patch, by name, with where to set it instead (from the providers). */
+        static final java.util.Map<String, String> NOT_PATCHES = configuration();
+
+        private static java.util.Map<String, String> configuration() {
+            java.util.Map<String, String> all = new java.util.TreeMap<>();
+            for (PatchProvider p : ServiceLoader.load(PatchProvider.class, Patches.class.getClassLoader())) {
+                all.putAll(p.configuration());
+            }
+            return java.util.Collections.unmodifiableMap(all);
+        }
 
         private static List<Patch> load() {
             List<Patch> all = new ArrayList<>();
@@ -57,10 +61,9 @@ public final class Patches {
                 return p;
             }
         }
-        for (String[] c : NOT_PATCHES) {
-            if (c[0].equals(want)) {
-                throw new IllegalArgumentException("'" + id + "' is configuration, not a patch: use " + c[1]);
-            }
+        String instead = Holder.NOT_PATCHES.get(want);
+        if (instead != null) {
+            throw new IllegalArgumentException("'" + id + "' is configuration, not a patch: use " + instead);
         }
         StringBuilder known = new StringBuilder();
         for (Patch p : all()) {

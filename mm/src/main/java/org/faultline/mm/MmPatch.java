@@ -53,4 +53,10 @@ public final class MmPatch implements PatchProvider {
     /** A provider instance, for {@link java.util.ServiceLoader}; the constants are what count. */
     public MmPatch() {
     }
+
+    /** mm's configuration: the cgroup hierarchy and CONFIG_DEBUG_VM. */
+    @Override
+    public java.util.Map<String, String> configuration() {
+        return java.util.Map.of("memcg-v2", "'memcg NAME LIMIT v2' in the workload (the cgroup on the unified hierarchy)", "debug-vm", "'set debug-vm on' in the workload, or --debug-vm");
+    }
 }

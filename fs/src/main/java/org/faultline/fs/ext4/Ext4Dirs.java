@@ -148,7 +148,11 @@ public final class Ext4Dirs {
         }
     }
 
-    private Slot findEntry(long ino, Ext4InodeRaw dir, byte[] name) throws IOException {
+    /**
+     * {@code ext4_search_dir} over every block ({@code __ext4_find_entry} without htree): the live
+     * entry named {@code name}, or null.
+     */
+    private Slot ext4SearchDir(long ino, Ext4InodeRaw dir, byte[] name) throws IOException {
         Slot[] found = new Slot[1];
         forEachEntry(ino, dir, (lblk, pblk, b, off, prev) -> {
             if (DirEntry.inodeAt(b, off) != 0 && DirEntry.nameEquals(b, off, name)) {
@@ -160,8 +164,11 @@ public final class Ext4Dirs {
         return found[0];
     }
 
-    /** Adds an entry (the name must not exist), growing the directory by a block if no slot fits. */
-    private void addEntry(long dirIno, byte[] name, long ino, int fileType) throws IOException {
+    /**
+     * {@code ext4_add_entry} (linear: {@code add_dirent_to_buf}, else {@code ext4_append}): adds an entry
+     * (the name must not exist), growing the directory by a block if no slot fits.
+     */
+    private void ext4AddEntry(long dirIno, byte[] name, long ino, int fileType) throws IOException {
         int need = recLen(name.length);
         Ext4InodeRaw dir = readInode(dirIno);
         boolean[] done = new boolean[1];
@@ -204,7 +211,7 @@ public final class Ext4Dirs {
     }
 
     /** Removes the entry at {@code s} ({@code ext4_generic_delete_entry}). */
-    private void removeEntry(Slot s) throws IOException {
+    private void ext4GenericDeleteEntry(Slot s) throws IOException {
         byte[] b = cache.get(s.pblk);
         int rl = DirEntry.recLenAt(b, s.off);
         if (s.prevOff >= 0) {
@@ -225,14 +232,15 @@ public final class Ext4Dirs {
         writeInode(dirIno, d);
     }
 
-    /** Writes a new directory's first block: "." and "..". */
-    private void initDirBlock(byte[] b, long self, long parent) {
+    /** {@code ext4_init_new_dir}: a new directory's first block, "." and "..". */
+    private void ext4InitNewDir(byte[] b, long self, long parent) {
         Arrays.fill(b, (byte) 0);
         DirEntry.put(b, 0, self, recLen(1), DOT, EXT4_FT_DIR);
         DirEntry.put(b, recLen(1), parent, bs - recLen(1), DOTDOT, EXT4_FT_DIR);
     }
 
-    private boolean isEmptyDir(long ino, Ext4InodeRaw dir) throws IOException {
+    /** {@code ext4_empty_dir}: only "." and ".." in the first block, nothing live elsewhere. */
+    private boolean ext4EmptyDir(long ino, Ext4InodeRaw dir) throws IOException {
         boolean[] other = new boolean[1];
         forEachEntry(ino, dir, (lblk, pblk, b, off, prev) -> {
             if (DirEntry.inodeAt(b, off) != 0) {
@@ -270,10 +278,10 @@ public final class Ext4Dirs {
         tree(ino, in).insert(0, pblk, 1, false);
         in.setBlocks512(bs / 512);
         in.setSize(bs);
-        initDirBlock(cache.getNew(pblk), ino, parentIno);
+        ext4InitNewDir(cache.getNew(pblk), ino, parentIno);
         writeInode(ino, in);
         try {
-            addEntry(parentIno, name, ino, EXT4_FT_DIR);
+            ext4AddEntry(parentIno, name, ino, EXT4_FT_DIR);
         } catch (IOException e) {
             evict(ino, in);
             throw e;
@@ -283,7 +291,7 @@ public final class Ext4Dirs {
     }
 
     private void checkNew(long dir, byte[] name, String what) throws IOException {
-        if (isDotName(name) || findEntry(dir, readInode(dir), name) != null) {
+        if (isDotName(name) || ext4SearchDir(dir, readInode(dir), name) != null) {
             throw Ext4Exception.of(Errno.EEXIST, dev, what);
         }
     }
@@ -295,7 +303,7 @@ public final class Ext4Dirs {
         Ext4InodeRaw in = newInode(ino, mode, 1);
         writeInode(ino, in);
         try {
-            addEntry(dir, name, ino, EXT4_FT_REG_FILE);
+            ext4AddEntry(dir, name, ino, EXT4_FT_REG_FILE);
         } catch (IOException e) {
             evict(ino, in);
             throw e;
@@ -326,7 +334,7 @@ public final class Ext4Dirs {
         if (isDotName(name)) {
             throw Ext4Exception.of(Errno.EISDIR, dev, what);
         }
-        Slot s = findEntry(dir, readInode(dir), name);
+        Slot s = ext4SearchDir(dir, readInode(dir), name);
         if (s == null) {
             throw Ext4Exception.of(Errno.ENOENT, dev, what);
         }
@@ -334,7 +342,7 @@ public final class Ext4Dirs {
         if (in.isDir()) {
             throw Ext4Exception.of(Errno.EISDIR, dev, what);
         }
-        removeEntry(s);
+        ext4GenericDeleteEntry(s);
         touchDir(dir, 0);
         return s.ino;
     }
@@ -344,7 +352,7 @@ public final class Ext4Dirs {
      * / {@code ext4_rename}); at 0 the inode goes on the orphan list ({@code ext4_orphan_add}) until
      * {@link Ext4Inodes#ext4EvictInode} frees it.
      */
-    private void decLink(long ino) throws IOException {
+    private void dropNlink(long ino) throws IOException {
         Ext4InodeRaw in = readInode(ino);
         in.setLinksCount(in.linksCount() - 1);
         in.setCtime(now());
@@ -359,7 +367,7 @@ public final class Ext4Dirs {
         if (isDotName(name)) {
             throw Ext4Exception.of(Errno.EINVAL, dev, what);
         }
-        Slot s = findEntry(dir, readInode(dir), name);
+        Slot s = ext4SearchDir(dir, readInode(dir), name);
         if (s == null) {
             throw Ext4Exception.of(Errno.ENOENT, dev, what);
         }
@@ -367,10 +375,10 @@ public final class Ext4Dirs {
         if (!in.isDir()) {
             throw Ext4Exception.of(Errno.ENOTDIR, dev, what);
         }
-        if (!isEmptyDir(s.ino, in)) {
+        if (!ext4EmptyDir(s.ino, in)) {
             throw Ext4Exception.of(Errno.ENOTEMPTY, dev, what);
         }
-        removeEntry(s);
+        ext4GenericDeleteEntry(s);
         touchDir(dir, -1);
         evict(s.ino, readInode(s.ino));
     }
@@ -387,7 +395,7 @@ public final class Ext4Dirs {
         if (isDotName(fp.name) || isDotName(tp.name)) {
             throw Ext4Exception.of(Errno.EINVAL, dev, from);
         }
-        Slot src = findEntry(fp.dir, readInode(fp.dir), fp.name);
+        Slot src = ext4SearchDir(fp.dir, readInode(fp.dir), fp.name);
         if (src == null) {
             throw Ext4Exception.of(Errno.ENOENT, dev, from);
         }
@@ -404,14 +412,14 @@ public final class Ext4Dirs {
                 if (d == EXT4_ROOT_INO) {
                     break;
                 }
-                Slot up = findEntry(d, readInode(d), DOTDOT);
+                Slot up = ext4SearchDir(d, readInode(d), DOTDOT);
                 if (up == null) {
                     throw Ext4Exception.corrupt(dev, "directory inode " + d + " has no '..' entry");
                 }
                 d = up.ino;
             }
         }
-        Slot dst = findEntry(tp.dir, readInode(tp.dir), tp.name);
+        Slot dst = ext4SearchDir(tp.dir, readInode(tp.dir), tp.name);
         boolean replacedDir = false;
         int ftype = DirEntryDescriptor.fileType(srcIn.mode());
         long replaced = 0;
@@ -426,7 +434,7 @@ public final class Ext4Dirs {
             if (!isDir && dstIn.isDir()) {
                 throw Ext4Exception.of(Errno.EISDIR, dev, to);
             }
-            if (dstIn.isDir() && !isEmptyDir(dst.ino, dstIn)) {
+            if (dstIn.isDir() && !ext4EmptyDir(dst.ino, dstIn)) {
                 throw Ext4Exception.of(Errno.ENOTEMPTY, dev, to);
             }
             byte[] b = cache.get(dst.pblk);
@@ -438,25 +446,25 @@ public final class Ext4Dirs {
             if (replacedDir) {
                 evict(dst.ino, readInode(dst.ino));
             } else {
-                decLink(dst.ino);
+                dropNlink(dst.ino);
             }
         } else {
             if (isDir && tp.dir != fp.dir && readInode(tp.dir).linksCount() >= Ext4Volume.EXT4_LINK_MAX) {
                 throw Ext4Exception.of(Errno.EMLINK, dev, to);
             }
-            addEntry(tp.dir, tp.name, src.ino, ftype);
+            ext4AddEntry(tp.dir, tp.name, src.ino, ftype);
         }
         // the source slot may have moved if the entry was added to the same directory: look it up again
-        Slot again = findEntry(fp.dir, readInode(fp.dir), fp.name);
+        Slot again = ext4SearchDir(fp.dir, readInode(fp.dir), fp.name);
         if (again == null || again.ino != src.ino) {
             throw Ext4Exception.corrupt(dev, "rename: source entry vanished from directory inode " + fp.dir);
         }
-        removeEntry(again);
+        ext4GenericDeleteEntry(again);
         touchDir(fp.dir, 0);
         if (isDir) {
             if (fp.dir != tp.dir) {
                 Ext4InodeRaw moved = readInode(src.ino);
-                Slot dd = findEntry(src.ino, moved, DOTDOT);
+                Slot dd = ext4SearchDir(src.ino, moved, DOTDOT);
                 if (dd == null) {
                     throw Ext4Exception.corrupt(dev, "directory inode " + src.ino + " has no '..' entry");
                 }
@@ -514,7 +522,7 @@ public final class Ext4Dirs {
      */
     public long ext4FindEntry(long dir, Ext4InodeRaw dirInode, String name) throws IOException {
         v.begin(false);
-        Slot s = findEntry(dir, dirInode, nameBytes(name));
+        Slot s = ext4SearchDir(dir, dirInode, nameBytes(name));
         return s == null ? 0 : s.ino;
     }
 
@@ -530,7 +538,7 @@ public final class Ext4Dirs {
     public long ext4Lookup(long dir, String name) throws IOException {
         v.begin(false);
         Ext4InodeRaw d = v.inodes().heldDir(dir);
-        Slot s = findEntry(dir, d, entryName(dir, name));
+        Slot s = ext4SearchDir(dir, d, entryName(dir, name));
         return s == null ? 0 : s.ino;
     }
 
@@ -591,7 +599,7 @@ public final class Ext4Dirs {
             throw Ext4Exception.of(Errno.EMLINK, dev, "inode " + ino);
         }
         checkNew(dir, n, entryWhat(dir, name));
-        addEntry(dir, n, ino, DirEntryDescriptor.fileType(in.mode()));
+        ext4AddEntry(dir, n, ino, DirEntryDescriptor.fileType(in.mode()));
         in = readInode(ino);
         in.setLinksCount(in.linksCount() + 1);
         in.setCtime(now());
@@ -638,7 +646,7 @@ public final class Ext4Dirs {
         in.setSize(t.length);
         writeInode(ino, in);
         try {
-            addEntry(dir, n, ino, EXT4_FT_SYMLINK);
+            ext4AddEntry(dir, n, ino, EXT4_FT_SYMLINK);
         } catch (IOException e) {
             evict(ino, in);
             throw e;
@@ -660,7 +668,7 @@ public final class Ext4Dirs {
         byte[] n = entryName(dir, name);
         v.inodes().heldDir(dir);
         long victim = unlinkEntry(dir, n, entryWhat(dir, name));
-        decLink(victim);
+        dropNlink(victim);
         return victim;
     }
 
@@ -751,7 +759,7 @@ public final class Ext4Dirs {
         tree(root, in).insert(0, pblk, 1, false);
         in.setBlocks512(bs / 512);
         in.setSize(bs);
-        initDirBlock(cache.getNew(pblk), root, root);
+        ext4InitNewDir(cache.getNew(pblk), root, root);
         writeInode(root, in);
         GroupDesc g0 = v.gds[0];
         g0.setUsedDirsCount(g0.usedDirsCount() + 1);

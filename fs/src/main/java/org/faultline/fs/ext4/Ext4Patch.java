@@ -30,4 +30,10 @@ public final class Ext4Patch implements PatchProvider {
     /** A provider instance, for {@link java.util.ServiceLoader}; the constants are what count. */
     public Ext4Patch() {
     }
+
+    /** ext4's configuration: the buffered path through iomap is a mount option here. */
+    @Override
+    public java.util.Map<String, String> configuration() {
+        return java.util.Map.of("iomap", "'set iomap on' in the workload (ext4 mounted -o iomap)");
+    }
 }
