@@ -10,4 +10,12 @@ public final class Stopwatch {
     public long elapsedNs() {
         return System.nanoTime() - start;
     }
+
+    /**
+     * The host's wall clock, milliseconds since the epoch: for metadata kept outside any run (when a
+     * failure was captured), never for a run itself.
+     */
+    public static long wallClockMs() {
+        return System.currentTimeMillis();
+    }
 }

@@ -69,6 +69,13 @@ final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "J", defaultValue = "1", description = "parallel executions (default: ${DEFAULT-VALUE})")
     int jobs;
 
+    @Option(names = "--store", paramLabel = "DIR",
+            description = "capture store for a failure (default: $FAULTLINE_STORE, else ~/.faultline/store)")
+    Path store;
+
+    @Option(names = "--no-capture", description = "do not capture a failure (only its schedule file is written)")
+    boolean noCapture;
+
     @Option(names = "--shard", paramLabel = "K/N", description = "explore only seeds seed+K, seed+K+N, ... (K from 0)")
     String shard;
 
@@ -123,6 +130,9 @@ final class ExploreCommand implements Callable<Integer> {
             throw new CliError("--out " + out + ": not a writable directory (the schedule of a failure is saved there); "
                     + "create it or name another");
         }
+        if (!noCapture) {
+            Captures.open(store).close(); // a store that cannot take the capture is refused before the search
+        }
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "explore %s: kernel %s, strategy %s%s, %d seeds from %d%s, %d job%s%n", sc.name(), prof.name(),
                 strategy, strategy.equals("pct") ? " depth " + depth : "", iterations, seed,
@@ -167,6 +177,17 @@ final class ExploreCommand implements Callable<Integer> {
         Path p = file.writeNew(out, fileStem(sc) + "-seed" + f.seed());
         o.println("schedule saved to " + p);
         o.println("replay with: faultline replay " + p);
+        if (!noCapture) {
+            Strategy again = strategies.apply(f.seed());
+            try (var st = Captures.open(store)) { // opened before the search too: a bad store fails fast
+                String id = Captures.capture(st, sc, new Captures.How("explore", prof.name(),
+                        Captures.patches(patches), strategy, f.seed(), strategy.equals("pct") ? depth : 0), ex.record(again));
+                o.println(Captures.capturedLine(id));
+            } catch (org.faultline.images.capture.CaptureStoreException e) {
+                o.flush();
+                throw new CliError("the failure was found but not captured: " + e.getMessage());
+            }
+        }
         o.flush();
         return f.result().exitCode();
     }

@@ -34,8 +34,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCHEDULE-FILE|SCENARIO",
-            description = "a file written by 'faultline explore', or with --schedule a scenario's name or workload file")
+    @Parameters(index = "0", paramLabel = "CAPTURE-ID|SCHEDULE-FILE|SCENARIO",
+            description = "a capture id (faultline captures), a file written by 'faultline explore', or with --schedule a "
+                    + "scenario's name or workload file")
     String target;
 
     @picocli.CommandLine.Option(names = "--schedule", paramLabel = "STRING",
@@ -51,8 +52,20 @@ final class ReplayCommand implements Callable<Integer> {
                     + "repeatable")
     java.util.List<String> patches = new java.util.ArrayList<>();
 
+    @picocli.CommandLine.Option(names = "--store", paramLabel = "DIR",
+            description = "capture store to find a capture ID in (default: $FAULTLINE_STORE, else ~/.faultline/store)")
+    Path store;
+
+    /** A capture id (or prefix) rather than a file: 4 to 64 hex digits naming no file. */
+    private boolean isCaptureId() {
+        return scheduleText == null && target.matches("[0-9a-fA-F]{4,64}") && !java.nio.file.Files.exists(Path.of(target));
+    }
+
     @Override
     public Integer call() throws IOException {
+        if (isCaptureId()) {
+            return replayCapture();
+        }
         ScheduleFile sf;
         Scenario sc;
         KernelProfile prof;
@@ -138,6 +151,79 @@ final class ReplayCommand implements Callable<Integer> {
             return r.exitCode();
         }
         o.println(same ? "same failure as recorded" : "DIFFERENT failure: the recording expected " + sf.failureKind() + " " + sf.failureTitle());
+        o.flush();
+        return same ? r.exitCode() : Faultline.EXIT_USAGE;
+    }
+
+    /**
+     * {@code replay ID}: the captured workload, kernel and schedule, from the store; the report must be
+     * the captured one, to the byte. With {@code --kernel}/{@code --patch}: the captured schedule on the
+     * changed kernel, saying whether the failure stays, changes or goes, or where the schedule diverged.
+     */
+    private int replayCapture() throws IOException {
+        org.faultline.images.capture.CaptureStore.Stored s;
+        Scenario sc;
+        KernelProfile prof;
+        String captured;
+        org.faultline.kernel.Schedule sched;
+        try (var st = Captures.open(store)) {
+            s = CapturesCommand.find(st, target);
+            var m = s.manifest();
+            captured = st.text(m.report());
+            sc = Scenarios.fromText(m.scenario(), st.text(m.workload()));
+            java.util.List<String> all = new java.util.ArrayList<>(m.patches());
+            all.addAll(patches);
+            prof = sc.kernel(kernel == null ? m.profile() : kernel, all);
+            sched = org.faultline.kernel.Schedule.decode(m.schedule());
+        } catch (IllegalArgumentException e) {
+            throw new CliError("capture " + target + ": " + e.getMessage());
+        }
+        BootCommand.checkRam(sc.ramPages() * 4096L, sc.workload());
+        boolean changed = !patches.isEmpty() || kernel != null;
+        String change = (kernel == null ? "" : "--kernel " + kernel) + (kernel != null && !patches.isEmpty() ? " " : "")
+                + (patches.isEmpty() ? "" : "--patch " + String.join(",", patches));
+        RunResult r = new Explorer(sc, prof, 10_000_000).run(new Replay(sched));
+        PrintWriter o = spec.commandLine().getOut();
+        Failure f = r.fatal();
+        var m = s.manifest();
+        if (f != null && f.kind() == Failure.Kind.NONDETERMINISM) {
+            if (changed) {
+                o.println("replay of " + s.shortId() + " diverged with " + change + " at " + stepOf(f) + ": the change "
+                        + "altered the interleaving, so the captured schedule no longer applies (this says nothing about "
+                        + "the fix); explore the changed kernel: faultline explore " + sc.name() + " " + change);
+                o.flush();
+                return Faultline.EXIT_USAGE;
+            }
+            o.println(f.report());
+            o.flush();
+            throw new CliError("replay of capture " + s.shortId() + " diverged at " + stepOf(f) + " (captured by faultline "
+                    + m.faultline() + ", this is " + Faultline.Version.version() + "): " + f.title());
+        }
+        if (f == null) {
+            o.println(changed ? "the failure did not reproduce with " + change + ": the captured schedule ran to its end "
+                    + "without the captured " + m.kind() + " " + m.title()
+                    : "the replay of " + s.shortId() + " ended without a failure; the capture has " + m.kind() + " " + m.title());
+            o.flush();
+            return changed ? 0 : Faultline.EXIT_USAGE;
+        }
+        StringBuilder report = new StringBuilder(f.report()).append('\n');
+        for (Failure w : r.others()) {
+            if (w != f) {
+                report.append(w.report()).append('\n');
+            }
+        }
+        o.printf("replayed capture %s (%s) on kernel %s: %s at step %d%n", s.shortId(), sc.name(), prof.name(), f.kind(), f.step());
+        o.print(report);
+        boolean same = report.toString().equals(captured);
+        boolean sameKind = f.kind().name().equals(m.kind()) && f.title().equals(m.title());
+        if (changed) {
+            o.println(sameKind ? "same failure as captured, with " + change + ": it does not remove the failure on this schedule"
+                    : "a different failure with " + change + "; the capture has " + m.kind() + " " + m.title());
+            o.flush();
+            return r.exitCode();
+        }
+        o.println(same ? "identical report to the capture's" : "DIFFERENT report from the capture's (" + m.kind() + " "
+                + m.title() + ")");
         o.flush();
         return same ? r.exitCode() : Faultline.EXIT_USAGE;
     }

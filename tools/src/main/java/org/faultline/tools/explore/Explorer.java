@@ -1,6 +1,9 @@
 package org.faultline.tools.explore;
 
 import java.util.function.LongFunction;
+import java.util.List;
+import org.faultline.block.BlockDriver;
+import org.faultline.block.WriteLogDriver;
 import org.faultline.fs.Machine;
 import org.faultline.fs.ext4.Ext4Exception;
 import org.faultline.fs.ext4.Ext4Super;
@@ -9,6 +12,8 @@ import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.ParallelRuns;
 import org.faultline.kernel.RunResult;
 import org.faultline.kernel.Strategy;
+import org.faultline.kernel.Trace;
+import org.faultline.nativeio.AlignedMemory;
 import org.faultline.tools.workload.Oracle;
 import org.faultline.tools.workload.WorkloadRunner;
 
@@ -36,20 +41,62 @@ public final class Explorer {
      * {@code strategy}.
      */
     public RunResult run(Strategy strategy) {
-        BootParams bp = BootParams.controlled(strategy).withProfile(profile).withMaxDecisions(maxDecisions)
-                .withDebugVm(scenario.workload().boolSetting("debug-vm", true));
-        Machine.Spec spec = new Machine.Spec(bp, scenario.ramPages(), image.fresh(),
-                (int) scenario.workload().longSetting("hw-queues", 2), false, scenario.iomap());
-        Machine m;
-        try {
-            m = Machine.boot(spec);
-        } catch (Ext4Exception e) {
-            throw new IllegalStateException("scenario image does not mount: " + e.getMessage(), e);
-        }
-        try (m) {
+        try (Machine m = boot(strategy, BootParams.TRACE_CAPACITY, image.fresh())) {
             WorkloadRunner.spawn(m.kernel(), scenario.workload(), new Oracle());
             return m.run();
         }
+    }
+
+    private Machine boot(Strategy strategy, int traceCapacity, BlockDriver disk) {
+        BootParams bp = BootParams.controlled(strategy).withProfile(profile).withMaxDecisions(maxDecisions)
+                .withDebugVm(scenario.workload().boolSetting("debug-vm", true)).withTraceCapacity(traceCapacity);
+        Machine.Spec spec = new Machine.Spec(bp, scenario.ramPages(), disk,
+                (int) scenario.workload().longSetting("hw-queues", 2), false, scenario.iomap());
+        try {
+            return Machine.boot(spec);
+        } catch (Ext4Exception e) {
+            throw new IllegalStateException("scenario image does not mount: " + e.getMessage(), e);
+        }
+    }
+
+    /** Trace events a capture keeps: the whole trace of any run the schedule budget allows. */
+    public static final int CAPTURE_TRACE_EVENTS = 4_000_000;
+
+    /**
+     * The run of {@link #run} again, recorded for a capture: the whole trace and kernel log, the
+     * disk at boot and at the end (the failure), and the block write log in between.
+     */
+    public Recorded record(Strategy strategy) {
+        WriteLogDriver disk = new WriteLogDriver(image.fresh());
+        try (Machine m = boot(strategy, CAPTURE_TRACE_EVENTS, disk)) {
+            WorkloadRunner.spawn(m.kernel(), scenario.workload(), new Oracle());
+            RunResult r = m.run();
+            byte[] after = new byte[(int) scenario.imageBytes()];
+            try (AlignedMemory buf = AlignedMemory.allocate(after.length)) {
+                disk.rawTransfer(false, 0, buf, after.length);
+                buf.get(0, after, 0, after.length);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            Trace t = m.kernel().trace();
+            return new Recorded(r, image.template(), after, disk.entries(), m.kernel().log().dmesg(),
+                    t.last(CAPTURE_TRACE_EVENTS), t.count());
+        }
+    }
+
+    /**
+     * A recorded run.
+     *
+     * @param result      its result
+     * @param diskAtBoot  the disk it booted on
+     * @param diskAtEnd   the disk when it stopped (at the failure)
+     * @param writes      the completed writes and flushes, in completion order
+     * @param log         the whole kernel log
+     * @param trace       the trace, one event per line ({@code #step task event})
+     * @param traceEvents events recorded (more than {@code trace.size()} only past the capture limit)
+     */
+    public record Recorded(RunResult result, byte[] diskAtBoot, byte[] diskAtEnd, List<WriteLogDriver.Entry> writes,
+                           String log, List<String> trace, long traceEvents) {
     }
 
     /** The first failing execution among seeds [seed0, seed0 + iterations), or null. */

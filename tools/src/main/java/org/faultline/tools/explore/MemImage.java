@@ -20,6 +20,11 @@ public final class MemImage {
         this.template = build(bytes);
     }
 
+    /** @return a copy of the template: the disk every execution boots on */
+    public byte[] template() {
+        return template.clone();
+    }
+
     /** A RAM disk holding a fresh copy of the template. */
     public MemDiskDriver fresh() {
         MemDiskDriver d = new MemDiskDriver(bytes);

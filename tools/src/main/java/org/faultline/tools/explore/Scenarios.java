@@ -107,6 +107,23 @@ public final class Scenarios {
         }
     }
 
+    /**
+     * A scenario from its workload text, as a capture keeps it: the built-in of that name if its text
+     * is the same, else a workload named {@code name}.
+     *
+     * @throws IllegalArgumentException if the text does not parse
+     */
+    public static Scenario fromText(String name, String text) {
+        if (names().contains(name) && byName(name).text().equals(text)) {
+            return byName(name);
+        }
+        try {
+            return new Scenario(name, "captured workload " + name, 0, Workload.parse(text, name), text);
+        } catch (WorkloadException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
     private static Scenario load(Entry e) {
         String res = "/scenarios/" + e.name() + ".wl";
         String text;

@@ -1,0 +1,336 @@
+package org.faultline.images.capture;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
+import org.lmdbjava.ByteArrayProxy;
+import org.lmdbjava.CursorIterable;
+import org.lmdbjava.Dbi;
+import org.lmdbjava.DbiFlags;
+import org.lmdbjava.Env;
+import org.lmdbjava.EnvFlags;
+import org.lmdbjava.LmdbException;
+import org.lmdbjava.Txn;
+
+/**
+ * The capture store: one LMDB environment (a directory holding {@code data.mdb} and {@code lock.mdb})
+ * with four databases, all keyed by SHA-256 digests (see docs/captures.md):
+ * <ul>
+ * <li>{@code meta}: {@code format} → {@value #FORMAT}; a store without it is refused.</li>
+ * <li>{@code blocks}: digest of a disk block's bytes (a 4 KiB block, or a write's shorter tail) →
+ *     those bytes, deflated. An all-zero block is never stored: its digest reads as zeros.</li>
+ * <li>{@code objects}: digest → deflated bytes: workload text, report, kernel log, trace, disk maps,
+ *     write logs. Each is stored once however many captures share it.</li>
+ * <li>{@code captures}: capture id (digest of the manifest) → the manifest (JSON, {@link Manifest}).</li>
+ * </ul>
+ * LMDB's transactions make every put atomic and durable at commit: a process killed at any moment
+ * leaves the store as of its last committed capture. Several processes and threads may write at once
+ * (LMDB serialises write transactions); a capture's blocks and objects are committed before its
+ * manifest, so a listed capture is always complete.
+ *
+ * <p>Thread-safe (LMDB's, {@link EnvFlags#MDB_NOTLS}).
+ */
+public final class CaptureStore implements AutoCloseable {
+    /** The {@code meta} database's {@code format} value. */
+    public static final String FORMAT = "faultline-capture-store 1";
+    /** Most a store may grow to (LMDB's map size; the file grows as it fills). */
+    static final long MAP_SIZE = 1L << 38;
+    static final int BLOCK = 4096;
+    /** Digest of an all-zero 4 KiB block (never stored). */
+    static final byte[] ZERO_BLOCK_DIGEST = sha256(new byte[BLOCK]);
+
+    private final Path dir;
+    private final Env<byte[]> env;
+    private final Dbi<byte[]> meta;
+    private final Dbi<byte[]> blocks;
+    private final Dbi<byte[]> objects;
+    private final Dbi<byte[]> captures;
+
+    private CaptureStore(Path dir, Env<byte[]> env) {
+        this.dir = dir;
+        this.env = env;
+        this.meta = env.openDbi("meta", DbiFlags.MDB_CREATE);
+        this.blocks = env.openDbi("blocks", DbiFlags.MDB_CREATE);
+        this.objects = env.openDbi("objects", DbiFlags.MDB_CREATE);
+        this.captures = env.openDbi("captures", DbiFlags.MDB_CREATE);
+    }
+
+    /**
+     * Opens (creating it if {@code dir} does not exist or is empty) the store in {@code dir}.
+     *
+     * @throws CaptureStoreException one line: not a directory, not a Faultline store, corrupt, no
+     *                               permission
+     */
+    public static CaptureStore open(Path dir) throws CaptureStoreException {
+        boolean fresh;
+        try {
+            if (Files.exists(dir) && !Files.isDirectory(dir)) {
+                throw new CaptureStoreException(dir + ": not a directory (a capture store is a directory)");
+            }
+            fresh = !Files.exists(dir.resolve("data.mdb"));
+            if (fresh && Files.isDirectory(dir)) {
+                try (var s = Files.list(dir)) {
+                    if (s.anyMatch(p -> !p.getFileName().toString().equals("lock.mdb"))) {
+                        throw new CaptureStoreException(dir + ": not a capture store (the directory holds other files)");
+                    }
+                }
+            }
+            Files.createDirectories(dir);
+        } catch (CaptureStoreException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CaptureStoreException(dir + ": cannot open the capture store: " + e.getMessage(), e);
+        }
+        Env<byte[]> env;
+        try {
+            env = Env.create(ByteArrayProxy.PROXY_BA).setMapSize(MAP_SIZE).setMaxDbs(8).setMaxReaders(256)
+                    .open(dir.toFile(), EnvFlags.MDB_NOTLS);
+        } catch (LmdbException | IllegalArgumentException e) {
+            throw new CaptureStoreException(dir + ": not a readable capture store (" + e.getMessage() + ")", e);
+        }
+        try {
+            CaptureStore s = new CaptureStore(dir, env);
+            s.checkFormat(fresh);
+            return s;
+        } catch (CaptureStoreException | RuntimeException e) {
+            env.close();
+            if (e instanceof CaptureStoreException c) {
+                throw c;
+            }
+            throw new CaptureStoreException(dir + ": not a readable capture store (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private void checkFormat(boolean fresh) throws CaptureStoreException {
+        byte[] key = "format".getBytes(StandardCharsets.UTF_8);
+        try (Txn<byte[]> txn = env.txnWrite()) {
+            byte[] v = meta.get(txn, key);
+            if (v == null) {
+                if (!fresh && count(txn) > 0) {
+                    throw new CaptureStoreException(dir + ": not a Faultline capture store (no format record)");
+                }
+                meta.put(txn, key, FORMAT.getBytes(StandardCharsets.UTF_8));
+                txn.commit();
+                return;
+            }
+            String f = new String(v, StandardCharsets.UTF_8);
+            if (!f.equals(FORMAT)) {
+                throw new CaptureStoreException(dir + ": a capture store of another format ('" + f + "', this Faultline reads '"
+                        + FORMAT + "')");
+            }
+        }
+    }
+
+    private long count(Txn<byte[]> txn) {
+        return captures.stat(txn).entries + blocks.stat(txn).entries + objects.stat(txn).entries;
+    }
+
+    /** @return the store's directory */
+    public Path dir() {
+        return dir;
+    }
+
+    // ------------------------------------------------------------------ content
+
+    static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return {@code d} in lower-case hex */
+    public static String hex(byte[] d) {
+        return HexFormat.of().formatHex(d);
+    }
+
+    static byte[] unhex(String h) {
+        return HexFormat.of().parseHex(h);
+    }
+
+    static byte[] deflate(byte[] b) {
+        Deflater d = new Deflater(Deflater.BEST_SPEED);
+        d.setInput(b);
+        d.finish();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, b.length / 4));
+        byte[] buf = new byte[8192];
+        while (!d.finished()) {
+            out.write(buf, 0, d.deflate(buf));
+        }
+        d.end();
+        return out.toByteArray();
+    }
+
+    static byte[] inflate(byte[] b) throws CaptureStoreException {
+        Inflater i = new Inflater();
+        i.setInput(b);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(b.length * 4);
+        byte[] buf = new byte[8192];
+        try {
+            while (!i.finished()) {
+                int n = i.inflate(buf);
+                if (n == 0 && (i.needsInput() || i.needsDictionary())) {
+                    throw new CaptureStoreException("capture store: a stored value is truncated");
+                }
+                out.write(buf, 0, n);
+            }
+        } catch (DataFormatException e) {
+            throw new CaptureStoreException("capture store: a stored value is corrupt (" + e.getMessage() + ")", e);
+        } finally {
+            i.end();
+        }
+        return out.toByteArray();
+    }
+
+    /** A batch of puts in one write transaction: committed together, or not at all. */
+    public final class Batch implements AutoCloseable {
+        private final Txn<byte[]> txn = env.txnWrite();
+
+        /** Stores a block (or a write's tail piece) once; an all-zero 4 KiB block is not stored. */
+        public byte[] putBlock(byte[] data) {
+            byte[] d = sha256(data);
+            if (data.length == BLOCK && java.util.Arrays.equals(d, ZERO_BLOCK_DIGEST)) {
+                return d;
+            }
+            if (blocks.get(txn, d) == null) {
+                blocks.put(txn, d, deflate(data));
+            }
+            return d;
+        }
+
+        /** Stores an object once. */
+        public byte[] putObject(byte[] data) {
+            byte[] d = sha256(data);
+            if (objects.get(txn, d) == null) {
+                objects.put(txn, d, deflate(data));
+            }
+            return d;
+        }
+
+        /** Stores a text object (UTF-8). */
+        public String putText(String text) {
+            return hex(putObject(text.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        /** Stores the manifest under its id (its digest). */
+        public String putCapture(Manifest m) {
+            byte[] id = sha256(m.idJson().getBytes(StandardCharsets.UTF_8));
+            captures.put(txn, id, m.toJson().getBytes(StandardCharsets.UTF_8));
+            return hex(id);
+        }
+
+        public void commit() {
+            txn.commit();
+        }
+
+        @Override
+        public void close() {
+            txn.close();
+        }
+    }
+
+    /** @return a new write batch; commit it, then close it */
+    public Batch batch() {
+        return new Batch();
+    }
+
+    /** @return the bytes of a stored block (zeros for the zero digest) */
+    public byte[] block(byte[] digest) throws CaptureStoreException {
+        if (java.util.Arrays.equals(digest, ZERO_BLOCK_DIGEST)) {
+            return new byte[BLOCK];
+        }
+        try (Txn<byte[]> txn = env.txnRead()) {
+            byte[] v = blocks.get(txn, digest);
+            if (v == null) {
+                throw new CaptureStoreException(dir + ": block " + hex(digest) + " is missing from the store");
+            }
+            return inflate(v);
+        }
+    }
+
+    /** @return a stored object */
+    public byte[] object(String digestHex) throws CaptureStoreException {
+        try (Txn<byte[]> txn = env.txnRead()) {
+            byte[] v = objects.get(txn, unhex(digestHex));
+            if (v == null) {
+                throw new CaptureStoreException(dir + ": object " + digestHex + " is missing from the store");
+            }
+            return inflate(v);
+        }
+    }
+
+    /** @return a stored text object */
+    public String text(String digestHex) throws CaptureStoreException {
+        return new String(object(digestHex), StandardCharsets.UTF_8);
+    }
+
+    /** A capture as listed: its id and manifest. */
+    public record Stored(String id, Manifest manifest) {
+        /** @return the short id shown to users (8 hex digits, like git's) */
+        public String shortId() {
+            return id.substring(0, 8);
+        }
+    }
+
+    /** @return every capture, ordered by capture time, then id */
+    public List<Stored> list() throws CaptureStoreException {
+        List<Stored> out = new ArrayList<>();
+        try (Txn<byte[]> txn = env.txnRead(); CursorIterable<byte[]> it = captures.iterate(txn)) {
+            for (CursorIterable.KeyVal<byte[]> kv : it) {
+                out.add(new Stored(hex(kv.key()), Manifest.fromJson(new String(kv.val(), StandardCharsets.UTF_8))));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong((Stored s) -> s.manifest().capturedAtMs()).thenComparing(Stored::id));
+        return out;
+    }
+
+    /**
+     * The capture whose id starts with {@code prefix} (at least 4 hex digits).
+     *
+     * @throws CaptureStoreException none, or more than one
+     */
+    public Stored find(String prefix) throws CaptureStoreException {
+        String p = prefix.toLowerCase(java.util.Locale.ROOT);
+        if (p.length() < 4 || !p.matches("[0-9a-f]+")) {
+            throw new CaptureStoreException("'" + prefix + "': a capture id is 4 to 64 hex digits (see 'faultline captures')");
+        }
+        List<Stored> hits = list().stream().filter(s -> s.id().startsWith(p)).toList();
+        if (hits.isEmpty()) {
+            throw new CaptureStoreException("no capture " + prefix + " in " + dir + " (see 'faultline captures')");
+        }
+        if (hits.size() > 1) {
+            throw new CaptureStoreException("capture id " + prefix + " is ambiguous: "
+                    + hits.stream().map(Stored::shortId).toList() + "; give more digits");
+        }
+        return hits.get(0);
+    }
+
+    /** Removes a capture's manifest (its blocks and objects stay until {@code gc}). */
+    public void remove(String id) {
+        try (Txn<byte[]> txn = env.txnWrite()) {
+            captures.delete(txn, unhex(id));
+            txn.commit();
+        }
+    }
+
+    /** @return the size of the store's data file, in bytes */
+    public long bytes() throws IOException {
+        return Files.size(dir.resolve("data.mdb"));
+    }
+
+    @Override
+    public void close() {
+        env.close();
+    }
+}

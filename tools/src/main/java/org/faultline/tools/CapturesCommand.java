@@ -1,0 +1,238 @@
+package org.faultline.tools;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.faultline.images.capture.CaptureStore;
+import org.faultline.images.capture.CaptureStoreException;
+import org.faultline.images.capture.CapturedDisk;
+import org.faultline.images.capture.Manifest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code faultline captures}: the failures in the capture store (docs/captures.md) — list them, show
+ * one (report, workload, schedule, kernel log, the whole trace), export its disk as an image file,
+ * remove captures.
+ */
+@Command(name = "captures", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"List the captured failures in the store (newest last); subcommands show, export and rm one.",
+            "The store: --store DIR, else $FAULTLINE_STORE, else ~/.faultline/store."},
+        subcommands = {CapturesCommand.Show.class, CapturesCommand.Export.class, CapturesCommand.Rm.class})
+final class CapturesCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    StoreOption store;
+
+    @Option(names = "--json", description = "one JSON object per capture, a line each")
+    boolean json;
+
+    /** {@code --store DIR}, shared by the subcommands. */
+    static final class StoreOption {
+        @Option(names = "--store", paramLabel = "DIR", description = "capture store (default: $FAULTLINE_STORE, else ~/.faultline/store)")
+        Path dir;
+    }
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+
+    static String time(long ms) {
+        return TIME.format(Instant.ofEpochMilli(ms));
+    }
+
+    static String patchText(Manifest m) {
+        return m.patches().isEmpty() ? "" : " " + String.join(",", m.patches());
+    }
+
+    @Override
+    public Integer call() throws CaptureStoreException {
+        PrintWriter o = spec.commandLine().getOut();
+        try (CaptureStore st = Captures.open(store.dir)) {
+            List<CaptureStore.Stored> all = st.list();
+            if (json) {
+                for (CaptureStore.Stored s : all) {
+                    Manifest m = s.manifest();
+                    o.println(new Json().put("id", s.id()).put("short_id", s.shortId()).put("time", time(m.capturedAtMs()))
+                            .put("kind", m.kind()).put("exit", m.exitCode()).put("scenario", m.scenario())
+                            .put("kernel", m.profile()).put("patches", String.join(",", m.patches()))
+                            .put("command", m.command()).put("strategy", m.strategy()).put("seed", m.seed())
+                            .put("title", m.title()));
+                }
+            } else if (all.isEmpty()) {
+                o.println("no captures in " + st.dir());
+            } else {
+                Table t = new Table("ID", "TIME", "KIND", "SCENARIO", "KERNEL", "SIGNATURE");
+                for (CaptureStore.Stored s : all) {
+                    Manifest m = s.manifest();
+                    t.row(s.shortId(), time(m.capturedAtMs()), m.kind(), m.scenario(), m.profile() + patchText(m), m.title());
+                }
+                t.print(o, "");
+            }
+        }
+        o.flush();
+        return 0;
+    }
+
+    /** {@code captures show ID}: what failed, how, and what the kernel said. */
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "The report, workload, schedule and kernel "
+            + "log tail of a capture; --trace for the whole trace (one event per line: step, task, event), --log for the "
+            + "whole kernel log.")
+    static final class Show implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        StoreOption store;
+
+        @Parameters(paramLabel = "ID", description = "a capture id or a unique prefix of it (4+ hex digits)")
+        String id;
+
+        @Option(names = "--trace", description = "print the whole trace instead")
+        boolean trace;
+
+        @Option(names = "--log", description = "print the whole kernel log instead")
+        boolean log;
+
+        @Override
+        public Integer call() throws CaptureStoreException {
+            PrintWriter o = spec.commandLine().getOut();
+            try (CaptureStore st = Captures.open(store.dir)) {
+                CaptureStore.Stored s = find(st, id);
+                Manifest m = s.manifest();
+                if (trace || log) {
+                    o.print(st.text(trace ? m.trace() : m.log()));
+                    o.flush();
+                    return 0;
+                }
+                o.printf(Locale.ROOT, "capture %s (%s), %s by %s %s%n", s.shortId(), s.id(), time(m.capturedAtMs()),
+                        m.command(), "faultline " + m.faultline());
+                o.printf(Locale.ROOT, "failure   %s at step %d, exit %d: %s%n", m.kind(), m.step(), m.exitCode(), m.title());
+                o.printf(Locale.ROOT, "workload  %s; kernel %s%s; %s seed %d%s%n", m.scenario(), m.profile(), patchText(m),
+                        m.strategy(), m.seed(), m.depth() > 0 ? " depth " + m.depth() : "");
+                o.printf(Locale.ROOT, "disk      %d bytes, %d writes logged since boot%s%n", m.diskBytes(), m.writes(),
+                        m.logComplete() ? "" : " (the log does not rebuild the final disk: export without --at-write)");
+                o.printf(Locale.ROOT, "trace     %d events (captures show %s --trace)%n", m.traceEvents(), s.shortId());
+                o.println();
+                o.print(st.text(m.report()));
+                o.println();
+                o.println("--- workload ---");
+                o.print(st.text(m.workload()));
+                o.println("--- schedule ---");
+                o.println(m.schedule());
+                o.println("--- kernel log (last 20 lines; --log for all) ---");
+                List<String> lines = st.text(m.log()).lines().toList();
+                lines.subList(Math.max(0, lines.size() - 20), lines.size()).forEach(o::println);
+                o.println("--- replay: faultline replay " + s.shortId() + "; the disk: faultline captures export "
+                        + s.shortId() + " --image FILE");
+            }
+            o.flush();
+            return 0;
+        }
+    }
+
+    /** {@code captures export ID --image FILE}: the disk at the failure, or after write N of the log. */
+    @Command(name = "export", mixinStandardHelpOptions = true, description = "Write the captured disk to a new image "
+            + "file (never overwriting one): as it was at the failure, or --at-write N after write N of the block "
+            + "write log (0: at boot). e2fsck -fn, debugfs and a loop mount open it.")
+    static final class Export implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        StoreOption store;
+
+        @Parameters(paramLabel = "ID", description = "a capture id or a unique prefix of it")
+        String id;
+
+        @Option(names = "--image", paramLabel = "FILE", required = true, description = "the image file to create")
+        Path image;
+
+        @Option(names = "--at-write", paramLabel = "N", description = "the disk after write N of the log instead (0: at boot)")
+        Long atWrite;
+
+        @Option(names = "--writes", description = "list the block write log instead (one entry a line)")
+        boolean writes;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter o = spec.commandLine().getOut();
+            try (CaptureStore st = Captures.open(store.dir)) {
+                Manifest m = find(st, id).manifest();
+                if (writes) {
+                    for (CapturedDisk.Write w : CapturedDisk.writeLog(st, m.writeLog())) {
+                        o.println(w.describe());
+                    }
+                    o.flush();
+                    return 0;
+                }
+                if (atWrite != null && (atWrite < 0 || atWrite > m.writes())) {
+                    throw new CliError("--at-write " + atWrite + ": the log has writes 1.." + m.writes() + " (0: the disk at boot)");
+                }
+                if (atWrite != null && !m.logComplete()) {
+                    throw new CliError("capture " + id + ": its write log does not rebuild the disk; export it at the failure "
+                            + "(without --at-write)");
+                }
+                try {
+                    CapturedDisk.export(st, m, atWrite == null ? -1 : atWrite, image);
+                } catch (CaptureStoreException e) {
+                    throw new CliError(e.getMessage());
+                } catch (IOException e) {
+                    throw new CliError(HostErrors.of(image, e));
+                }
+                o.printf(Locale.ROOT, "%s: the disk of capture %s %s (%d bytes)%n", image, id,
+                        atWrite == null ? "at the failure (" + m.kind() + ", step " + m.step() + ")"
+                                : atWrite == 0 ? "at boot" : "after write " + atWrite + " of " + m.writes(), m.diskBytes());
+            }
+            o.flush();
+            return 0;
+        }
+    }
+
+    /** {@code captures rm ID...}. */
+    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove captures (their blocks stay shared "
+            + "with the others).")
+    static final class Rm implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        StoreOption store;
+
+        @Parameters(paramLabel = "ID", arity = "1..*", description = "capture ids or unique prefixes")
+        List<String> ids;
+
+        @Override
+        public Integer call() throws CaptureStoreException {
+            PrintWriter o = spec.commandLine().getOut();
+            try (CaptureStore st = Captures.open(store.dir)) {
+                for (String i : ids) {
+                    CaptureStore.Stored s = find(st, i);
+                    st.remove(s.id());
+                    o.println("removed " + s.shortId());
+                }
+            }
+            o.flush();
+            return 0;
+        }
+    }
+
+    static CaptureStore.Stored find(CaptureStore st, String id) {
+        try {
+            return st.find(id);
+        } catch (CaptureStoreException e) {
+            throw new CliError(e.getMessage());
+        }
+    }
+}
