@@ -3,6 +3,7 @@ package org.faultline.tools;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.faultline.images.capture.CaptureStore;
 import org.faultline.images.capture.CaptureStoreException;
 import org.faultline.images.capture.CapturedDisk;
@@ -12,6 +13,7 @@ import org.faultline.kernel.RunResult;
 import org.faultline.kernel.Stopwatch;
 import org.faultline.tools.explore.Explorer;
 import org.faultline.tools.explore.Scenario;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Failing runs into the capture store (docs/captures.md): where the store is ({@code --store},
@@ -24,22 +26,31 @@ final class Captures {
     private Captures() {
     }
 
-    /** The store's directory: {@code --store}, else {@code $FAULTLINE_STORE}, else {@code ~/.faultline/store}. */
-    static Path storeDir(Path option) {
+    /**
+     * The store's directory: {@code --store}, else {@code $FAULTLINE_STORE}, else
+     * {@code $FAULTLINE_HOME/store}, else {@code ~/.faultline/store}.
+     */
+    static Path storeDir(Path option, Map<String, String> env) {
         if (option != null) {
             return option;
         }
-        String env = System.getenv(ENV);
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
+        String dir = env.get(ENV);
+        if (dir != null && !dir.isBlank()) {
+            return Path.of(dir);
+        }
+        String home = env.get("FAULTLINE_HOME");
+        if (home != null && !home.isBlank()) {
+            return Path.of(home, "store");
         }
         return Path.of(System.getProperty("user.home"), ".faultline", "store");
     }
 
-    /** Opens the store, or a one-line CLI error (exit 2). */
-    static CaptureStore open(Path option) {
+    /** Opens the store the command names, or a one-line CLI error (exit 2). */
+    static CaptureStore open(Path option, CommandSpec spec) {
+        Object root = spec.root().userObject();
+        Map<String, String> env = root instanceof Faultline f ? f.env() : System.getenv();
         try {
-            return CaptureStore.open(storeDir(option));
+            return CaptureStore.open(storeDir(option, env));
         } catch (CaptureStoreException e) {
             throw new CliError(e.getMessage());
         }

@@ -59,7 +59,7 @@ final class CapturesCommand implements Callable<Integer> {
     @Override
     public Integer call() throws CaptureStoreException {
         PrintWriter o = spec.commandLine().getOut();
-        try (CaptureStore st = Captures.open(store.dir)) {
+        try (CaptureStore st = Captures.open(store.dir, spec)) {
             List<CaptureStore.Stored> all = st.list();
             if (json) {
                 for (CaptureStore.Stored s : all) {
@@ -108,7 +108,7 @@ final class CapturesCommand implements Callable<Integer> {
         @Override
         public Integer call() throws CaptureStoreException {
             PrintWriter o = spec.commandLine().getOut();
-            try (CaptureStore st = Captures.open(store.dir)) {
+            try (CaptureStore st = Captures.open(store.dir, spec)) {
                 CaptureStore.Stored s = find(st, id);
                 Manifest m = s.manifest();
                 if (trace || log) {
@@ -168,7 +168,7 @@ final class CapturesCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             PrintWriter o = spec.commandLine().getOut();
-            try (CaptureStore st = Captures.open(store.dir)) {
+            try (CaptureStore st = Captures.open(store.dir, spec)) {
                 Manifest m = find(st, id).manifest();
                 if (writes) {
                     for (CapturedDisk.Write w : CapturedDisk.writeLog(st, m.writeLog())) {
@@ -216,7 +216,7 @@ final class CapturesCommand implements Callable<Integer> {
         @Override
         public Integer call() throws CaptureStoreException {
             PrintWriter o = spec.commandLine().getOut();
-            try (CaptureStore st = Captures.open(store.dir)) {
+            try (CaptureStore st = Captures.open(store.dir, spec)) {
                 for (String i : ids) {
                     CaptureStore.Stored s = find(st, i);
                     st.remove(s.id());

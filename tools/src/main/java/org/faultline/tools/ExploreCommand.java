@@ -131,7 +131,7 @@ final class ExploreCommand implements Callable<Integer> {
                     + "create it or name another");
         }
         if (!noCapture) {
-            Captures.open(store).close(); // a store that cannot take the capture is refused before the search
+            Captures.open(store, spec).close(); // a store that cannot take the capture is refused before the search
         }
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "explore %s: kernel %s, strategy %s%s, %d seeds from %d%s, %d job%s%n", sc.name(), prof.name(),
@@ -179,7 +179,7 @@ final class ExploreCommand implements Callable<Integer> {
         o.println("replay with: faultline replay " + p);
         if (!noCapture) {
             Strategy again = strategies.apply(f.seed());
-            try (var st = Captures.open(store)) { // opened before the search too: a bad store fails fast
+            try (var st = Captures.open(store, spec)) { // opened before the search too: a bad store fails fast
                 String id = Captures.capture(st, sc, new Captures.How("explore", prof.name(),
                         Captures.patches(patches), strategy, f.seed(), strategy.equals("pct") ? depth : 0), ex.record(again));
                 o.println(Captures.capturedLine(id));

@@ -166,7 +166,7 @@ final class ReplayCommand implements Callable<Integer> {
         KernelProfile prof;
         String captured;
         org.faultline.kernel.Schedule sched;
-        try (var st = Captures.open(store)) {
+        try (var st = Captures.open(store, spec)) {
             s = CapturesCommand.find(st, target);
             var m = s.manifest();
             captured = st.text(m.report());

@@ -23,8 +23,11 @@ final class CliTestSupport {
         }
     }
 
+    /** The command line with the process environment, its capture store under target/ (never ~/.faultline). */
     static Run run(String... args) {
-        return run(System.getenv(), args);
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.putIfAbsent("FAULTLINE_STORE", Path.of("target", "test-scratch", "default-store").toAbsolutePath().toString());
+        return run(env, args);
     }
 
     static Run run(Map<String, String> env, String... args) {

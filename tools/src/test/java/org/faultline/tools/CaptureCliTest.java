@@ -1,0 +1,116 @@
+package org.faultline.tools;
+
+import static org.faultline.tools.CliTestSupport.jsonField;
+import static org.faultline.tools.CliTestSupport.lines;
+import static org.faultline.tools.CliTestSupport.run;
+import static org.faultline.tools.CliTestSupport.scratch;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.faultline.tools.CliTestSupport.Run;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A failure found by explore is captured, listed, replayed from the store with the identical report,
+ * and its disk exported as an image that e2fsck and debugfs open: for bug 2, debugfs shows the stale
+ * bytes the oracle reported.
+ */
+class CaptureCliTest {
+    private static final Pattern CAPTURED = Pattern.compile("captured ([0-9a-f]{8}): faultline captures show \\1");
+
+    private static String capturedId(Run r) {
+        Matcher m = CAPTURED.matcher(r.out());
+        assertTrue(m.find(), "the report ends with the capture line\n" + r);
+        return m.group(1);
+    }
+
+    private static boolean onPath(String tool) {
+        for (String d : (System.getenv("PATH") + ":/usr/sbin:/sbin").split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String host(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ":\n" + out);
+        return out;
+    }
+
+    @Test
+    void bug2IsCapturedReplayedIdenticallyAndItsDiskShowsTheStaleBytes() throws Exception {
+        Path d = scratch("capture-bug2");
+        String store = d.resolve("store").toString();
+        Run found = run("explore", "mkwrite-not-uptodate-after-eio", "--iterations", "100", "--out", d.toString(),
+                "--store", store);
+        assertEquals(4, found.code(), found::toString);
+        String id = capturedId(found);
+
+        Run list = run("captures", "--store", store, "--json");
+        assertEquals(0, list.code(), list::toString);
+        assertEquals(1, lines(list.out()).length, list::toString);
+        assertEquals("CORRUPTION", jsonField(list.out(), "kind").getAsString());
+        assertEquals("mkwrite-not-uptodate-after-eio", jsonField(list.out(), "scenario").getAsString());
+        String title = jsonField(list.out(), "title").getAsString();
+
+        for (int i = 0; i < 2; i++) {
+            Run replay = run("replay", id, "--store", store);
+            assertEquals(4, replay.code(), replay::toString);
+            assertTrue(replay.out().contains("identical report to the capture's"), replay::toString);
+        }
+
+        Run show = run("captures", "show", id.substring(0, 5), "--store", store);
+        assertEquals(0, show.code(), show::toString);
+        assertTrue(show.out().contains(title) && show.out().contains("--- workload ---"), show::toString);
+        Run trace = run("captures", "show", id, "--store", store, "--trace");
+        assertTrue(lines(trace.out()).length > 20 && lines(trace.out())[0].startsWith("#"), "one event a line, step first");
+        assertTrue(trace.out().contains("failure CORRUPTION"), "the whole trace, to the failure");
+
+        Path img = d.resolve("at-failure.img");
+        Run export = run("captures", "export", id, "--store", store, "--image", img.toString());
+        assertEquals(0, export.code(), export::toString);
+        Path boot = d.resolve("at-boot.img");
+        assertEquals(0, run("captures", "export", id, "--store", store, "--image", boot.toString(), "--at-write", "0").code());
+        assertEquals(2, run("captures", "export", id, "--store", store, "--image", img.toString()).code(),
+                "an existing file is never overwritten");
+        Assumptions.assumeTrue(onPath("e2fsck") && onPath("debugfs"), "e2fsprogs not installed");
+        host("e2fsck", "-fn", img.toString());
+        host("e2fsck", "-fn", boot.toString());
+        // the oracle's "expected 0xEE got 0xGG" at offset 0: the stale byte is on the captured disk
+        Matcher m = Pattern.compile("offset (\\d+): expected 0x([0-9a-f]{2}) got 0x([0-9a-f]{2})").matcher(title);
+        assertTrue(m.find(), title);
+        Path dumped = d.resolve("f.dump");
+        host("debugfs", "-R", "dump /f " + dumped, img.toString());
+        byte[] f = Files.readAllBytes(dumped);
+        int off = Integer.parseInt(m.group(1));
+        assertEquals(Integer.parseInt(m.group(3), 16), f[off] & 0xff, "debugfs reads the stale byte the oracle saw");
+        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(boot), Files.readAllBytes(img)), "writes happened");
+    }
+
+    @Test
+    void aStoreThatCannotBeOpenedIsRefusedInOneLineBeforeTheSearch() throws Exception {
+        Path d = scratch("capture-bad-store");
+        Path notDir = Files.writeString(d.resolve("store"), "not a store");
+        Run r = run("explore", "mkwrite-not-uptodate-after-eio", "--iterations", "5", "--out", d.toString(),
+                "--store", notDir.toString());
+        assertEquals(2, r.code(), r::toString);
+        assertEquals(1, lines(r.err()).length, r::toString);
+        assertTrue(r.err().contains("not a directory") && r.out().isEmpty(), r::toString);
+        assertArrayEquals("not a store".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(notDir));
+        Run ls = run("captures", "--store", notDir.toString());
+        assertEquals(2, ls.code(), ls::toString);
+        Run none = run("replay", "abcd1234", "--store", d.resolve("empty").toString());
+        assertEquals(2, none.code(), none::toString);
+        assertTrue(none.err().contains("no capture abcd1234"), none::toString);
+    }
+}
