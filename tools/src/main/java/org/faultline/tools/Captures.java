@@ -57,7 +57,7 @@ final class Captures {
     }
 
     /** How a failing run was found: the runner and its strategy. */
-    record How(String command, String profile, List<String> patches, String strategy, long seed, int depth) {
+    record How(String command, String profile, List<String> patches, String kernel, String strategy, long seed, int depth) {
     }
 
     /**
@@ -83,7 +83,7 @@ final class Captures {
             boolean complete = replayed(rec);
             Manifest m = new Manifest(Manifest.FORMAT, Faultline.Version.version(), Stopwatch.wallClockMs(), how.command(),
                     f.kind().name(), r.exitCode(), f.title(), sc.name(), workload, how.profile(), how.patches(),
-                    how.strategy(), how.seed(), how.depth(), r.schedule().encode(), f.step(), b.putText(report.toString()),
+                    how.kernel(), how.strategy(), how.seed(), how.depth(), r.schedule().encode(), f.step(), b.putText(report.toString()),
                     b.putText(rec.log()), b.putText(String.join("\n", rec.trace()) + "\n"), rec.traceEvents(),
                     rec.diskAtEnd().length, base, fin, log, rec.writes().size(), complete);
             id = b.putCapture(m);

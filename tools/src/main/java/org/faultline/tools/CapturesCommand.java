@@ -52,9 +52,6 @@ final class CapturesCommand implements Callable<Integer> {
         return TIME.format(Instant.ofEpochMilli(ms));
     }
 
-    static String patchText(Manifest m) {
-        return m.patches().isEmpty() ? "" : " " + String.join(",", m.patches());
-    }
 
     @Override
     public Integer call() throws CaptureStoreException {
@@ -66,7 +63,7 @@ final class CapturesCommand implements Callable<Integer> {
                     Manifest m = s.manifest();
                     o.println(new Json().put("id", s.id()).put("short_id", s.shortId()).put("time", time(m.capturedAtMs()))
                             .put("kind", m.kind()).put("exit", m.exitCode()).put("scenario", m.scenario())
-                            .put("kernel", m.profile()).put("patches", String.join(",", m.patches()))
+                            .put("kernel", m.kernel()).put("profile", m.profile()).put("patches", String.join(",", m.patches()))
                             .put("command", m.command()).put("strategy", m.strategy()).put("seed", m.seed())
                             .put("title", m.title()));
                 }
@@ -76,7 +73,7 @@ final class CapturesCommand implements Callable<Integer> {
                 Table t = new Table("ID", "TIME", "KIND", "SCENARIO", "KERNEL", "SIGNATURE");
                 for (CaptureStore.Stored s : all) {
                     Manifest m = s.manifest();
-                    t.row(s.shortId(), time(m.capturedAtMs()), m.kind(), m.scenario(), m.profile() + patchText(m), m.title());
+                    t.row(s.shortId(), time(m.capturedAtMs()), m.kind(), m.scenario(), m.kernel(), m.title());
                 }
                 t.print(o, "");
             }
@@ -119,7 +116,7 @@ final class CapturesCommand implements Callable<Integer> {
                 o.printf(Locale.ROOT, "capture %s (%s), %s by %s %s%n", s.shortId(), s.id(), time(m.capturedAtMs()),
                         m.command(), "faultline " + m.faultline());
                 o.printf(Locale.ROOT, "failure   %s at step %d, exit %d: %s%n", m.kind(), m.step(), m.exitCode(), m.title());
-                o.printf(Locale.ROOT, "workload  %s; kernel %s%s; %s seed %d%s%n", m.scenario(), m.profile(), patchText(m),
+                o.printf(Locale.ROOT, "workload  %s; kernel %s; %s seed %d%s%n", m.scenario(), m.kernel(),
                         m.strategy(), m.seed(), m.depth() > 0 ? " depth " + m.depth() : "");
                 o.printf(Locale.ROOT, "disk      %d bytes, %d writes logged since boot%s%n", m.diskBytes(), m.writes(),
                         m.logComplete() ? "" : " (the log does not rebuild the final disk: export without --at-write)");

@@ -180,8 +180,8 @@ final class ExploreCommand implements Callable<Integer> {
         if (!noCapture) {
             Strategy again = strategies.apply(f.seed());
             try (var st = Captures.open(store, spec)) { // opened before the search too: a bad store fails fast
-                String id = Captures.capture(st, sc, new Captures.How("explore", prof.name(),
-                        Captures.patches(patches), strategy, f.seed(), strategy.equals("pct") ? depth : 0), ex.record(again));
+                String id = Captures.capture(st, sc, new Captures.How("explore", kernel == null ? sc.profile() : kernel,
+                        Captures.patches(patches), prof.name(), strategy, f.seed(), strategy.equals("pct") ? depth : 0), ex.record(again));
                 o.println(Captures.capturedLine(id));
             } catch (org.faultline.images.capture.CaptureStoreException e) {
                 o.flush();

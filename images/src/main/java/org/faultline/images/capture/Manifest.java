@@ -20,8 +20,9 @@ import java.util.List;
  * @param title        the signature line (the report's first line)
  * @param scenario     the built-in scenario's name, or the workload file's name
  * @param workload     digest of the workload's text
- * @param profile      the kernel profile
- * @param patches      the patch overrides on top of the profile ({@code +id}/{@code -id})
+ * @param profile      the kernel profile asked for (the scenario's, or {@code --kernel})
+ * @param patches      the patch overrides asked for on top of it and the scenario's ({@code +id}/{@code -id})
+ * @param kernel       the effective kernel, as reports name it (profile and every patch change)
  * @param strategy     {@code random} or {@code pct}
  * @param seed         the strategy's seed
  * @param depth        PCT depth (0 for random)
@@ -40,7 +41,7 @@ import java.util.List;
  */
 public record Manifest(int format, String faultline, long capturedAtMs, String command, String kind, int exitCode,
                        String title, String scenario, String workload, String profile, List<String> patches,
-                       String strategy, long seed, int depth, String schedule, long step, String report, String log,
+                       String kernel, String strategy, long seed, int depth, String schedule, long step, String report, String log,
                        String trace, long traceEvents, long diskBytes, String baseMap, String finalMap,
                        String writeLog, long writes, boolean logComplete) {
     /** The manifest format. */
@@ -64,7 +65,7 @@ public record Manifest(int format, String faultline, long capturedAtMs, String c
     /** @return this manifest captured at {@code ms} */
     public Manifest withCapturedAt(long ms) {
         return new Manifest(format, faultline, ms, command, kind, exitCode, title, scenario, workload, profile, patches,
-                strategy, seed, depth, schedule, step, report, log, trace, traceEvents, diskBytes, baseMap, finalMap,
+                kernel, strategy, seed, depth, schedule, step, report, log, trace, traceEvents, diskBytes, baseMap, finalMap,
                 writeLog, writes, logComplete);
     }
 
