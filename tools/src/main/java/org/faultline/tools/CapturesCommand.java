@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "captures", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"List the captured failures in the store (newest last); subcommands show, export and rm one.",
             "The store: --store DIR, else $FAULTLINE_STORE, else ~/.faultline/store."},
-        subcommands = {CapturesCommand.Show.class, CapturesCommand.Export.class, CapturesCommand.Rm.class})
+        subcommands = {CapturesCommand.Show.class, CapturesCommand.Export.class, CapturesCommand.Pack.class,
+            CapturesCommand.Unpack.class, CapturesCommand.Rm.class})
 final class CapturesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -194,6 +195,85 @@ final class CapturesCommand implements Callable<Integer> {
             }
             o.flush();
             return 0;
+        }
+    }
+
+    /** {@code captures pack ID -o FILE}: one file to send; {@code replay FILE} or {@code captures unpack} take it. */
+    @Command(name = "pack", mixinStandardHelpOptions = true, description = "Write a capture with its disk blocks, texts "
+            + "and write log to one file (never overwriting one), for another machine: 'faultline replay FILE' replays it, "
+            + "'faultline captures unpack FILE' stores it.")
+    static final class Pack implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        StoreOption store;
+
+        @Parameters(paramLabel = "ID", description = "a capture id or a unique prefix of it")
+        String id;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "the pack file to create")
+        Path output;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter o = spec.commandLine().getOut();
+            if (java.nio.file.Files.exists(output, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new CliError(output + ": exists; a pack never overwrites a file (remove it or name another)");
+            }
+            try (CaptureStore st = Captures.open(store.dir, spec)) {
+                CaptureStore.Stored s = find(st, id);
+                long blocks;
+                try {
+                    blocks = org.faultline.images.capture.CapturePack.pack(st, s, output);
+                } catch (CaptureStoreException e) {
+                    throw new CliError(e.getMessage());
+                } catch (IOException e) {
+                    throw new CliError(HostErrors.of(output, e));
+                }
+                o.printf(Locale.ROOT, "%s: capture %s with %d disk blocks, %d bytes; replay it with: faultline replay %s%n",
+                        output, s.shortId(), blocks, java.nio.file.Files.size(output), output);
+            }
+            o.flush();
+            return 0;
+        }
+    }
+
+    /** {@code captures unpack FILE}. */
+    @Command(name = "unpack", mixinStandardHelpOptions = true, description = "Store the capture packed in FILE "
+            + "(same id as where it was packed).")
+    static final class Unpack implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        StoreOption store;
+
+        @Parameters(paramLabel = "FILE", description = "a file written by 'faultline captures pack'")
+        Path file;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter o = spec.commandLine().getOut();
+            try (CaptureStore st = Captures.open(store.dir, spec)) {
+                CaptureStore.Stored s = unpack(st, file);
+                o.println("unpacked capture " + s.shortId() + " (" + s.manifest().kind() + " " + s.manifest().title()
+                        + ") into " + st.dir());
+            }
+            o.flush();
+            return 0;
+        }
+    }
+
+    /** Unpacks {@code file} into {@code st}, or a one-line CLI error. */
+    static CaptureStore.Stored unpack(CaptureStore st, Path file) {
+        try {
+            HostErrors.requireRegularFile(file, "a capture pack written by 'faultline captures pack'");
+            return org.faultline.images.capture.CapturePack.unpack(st, file);
+        } catch (CaptureStoreException e) {
+            throw new CliError(e.getMessage());
+        } catch (IOException e) {
+            throw new CliError(HostErrors.of(file, e));
         }
     }
 

@@ -61,8 +61,27 @@ final class ReplayCommand implements Callable<Integer> {
         return scheduleText == null && target.matches("[0-9a-fA-F]{4,64}") && !java.nio.file.Files.exists(Path.of(target));
     }
 
+    /** A capture pack: a file starting with the pack magic. */
+    private boolean isPack() {
+        Path p = Path.of(target);
+        if (scheduleText != null || !java.nio.file.Files.isRegularFile(p)) {
+            return false;
+        }
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(p)) {
+            return new String(in.readNBytes(8), java.nio.charset.StandardCharsets.US_ASCII).equals("FLPACK1\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
+        if (isPack()) {
+            try (var st = Captures.open(store, spec)) {
+                target = CapturesCommand.unpack(st, Path.of(target)).id();
+            }
+            return replayCapture();
+        }
         if (isCaptureId()) {
             return replayCapture();
         }

@@ -76,6 +76,25 @@ class CaptureCliTest {
         assertTrue(lines(trace.out()).length > 20 && lines(trace.out())[0].startsWith("#"), "one event a line, step first");
         assertTrue(trace.out().contains("failure CORRUPTION"), "the whole trace, to the failure");
 
+        Path pack = d.resolve("bug2.flpack");
+        assertEquals(0, run("captures", "pack", id, "--store", store, "-o", pack.toString()).code());
+        String elsewhere = d.resolve("elsewhere").toString(); // another machine's empty store
+        for (int i = 0; i < 2; i++) {
+            Run replay = run("replay", pack.toString(), "--store", elsewhere);
+            assertEquals(4, replay.code(), replay::toString);
+            assertTrue(replay.out().contains("identical report to the capture's"), replay::toString);
+        }
+        assertTrue(run("captures", "--store", elsewhere).out().contains(id), "the pack keeps the capture's id");
+        byte[] p = Files.readAllBytes(pack);
+        Path damaged = d.resolve("damaged.flpack");
+        p[p.length / 2] ^= 0x40;
+        Files.write(damaged, p);
+        String fresh = d.resolve("fresh").toString();
+        Run bad = run("captures", "unpack", damaged.toString(), "--store", fresh);
+        assertEquals(2, bad.code(), bad::toString);
+        assertEquals(1, lines(bad.err()).length, bad::toString);
+        assertTrue(run("captures", "--store", fresh).out().contains("no captures"), "a damaged pack stores nothing");
+
         Path img = d.resolve("at-failure.img");
         Run export = run("captures", "export", id, "--store", store, "--image", img.toString());
         assertEquals(0, export.code(), export::toString);

@@ -156,6 +156,11 @@ public final class CapturedDisk {
         }
     }
 
+    /** @return the digests of the non-zero blocks of disk map {@code digestHex} */
+    static byte[][] mapDigests(CaptureStore s, String digestHex) throws CaptureStoreException {
+        return map(s, digestHex).digests();
+    }
+
     /**
      * The disk in memory: at the failure ({@code atWrite < 0}), or at boot with the write log applied
      * up to entry {@code atWrite} (0: the disk at boot).

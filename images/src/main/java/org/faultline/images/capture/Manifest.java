@@ -49,7 +49,8 @@ public record Manifest(int format, String faultline, long capturedAtMs, String c
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
     public Manifest {
-        patches = List.copyOf(patches);
+        patches = patches == null ? List.of() : List.copyOf(patches);
+        kernel = kernel == null ? profile : kernel;
     }
 
     /** @return the JSON stored */
