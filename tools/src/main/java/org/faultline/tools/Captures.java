@@ -12,7 +12,10 @@ import org.faultline.kernel.Failure;
 import org.faultline.kernel.RunResult;
 import org.faultline.kernel.Stopwatch;
 import org.faultline.tools.explore.Explorer;
+import org.faultline.kernel.Replay;
+import org.faultline.kernel.Schedule;
 import org.faultline.tools.explore.Scenario;
+import org.faultline.tools.explore.Scenarios;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -57,7 +60,8 @@ final class Captures {
     }
 
     /** How a failing run was found: the runner and its strategy. */
-    record How(String command, String profile, List<String> patches, String kernel, String strategy, long seed, int depth) {
+    record How(String command, String profile, List<String> patches, String kernel, String strategy, long seed, int depth,
+               long maxSteps) {
     }
 
     /**
@@ -78,13 +82,13 @@ final class Captures {
         try (CaptureStore.Batch b = store.batch()) {
             String workload = b.putText(sc.text());
             String base = CapturedDisk.putDisk(b, rec.diskAtBoot());
-            String fin = CapturedDisk.putDisk(b, rec.diskAtEnd());
             String log = CapturedDisk.putWriteLog(b, rec.writes());
             boolean complete = replayed(rec);
+            String fin = complete ? null : CapturedDisk.putDisk(b, rec.diskAtEnd()); // else: the boot disk plus the log
             Manifest m = new Manifest(Manifest.FORMAT, Faultline.Version.version(), Stopwatch.wallClockMs(), how.command(),
                     f.kind().name(), r.exitCode(), f.title(), sc.name(), workload, how.profile(), how.patches(),
-                    how.kernel(), how.strategy(), how.seed(), how.depth(), r.schedule().encode(), f.step(), b.putText(report.toString()),
-                    b.putText(rec.log()), b.putText(String.join("\n", rec.trace()) + "\n"), rec.traceEvents(),
+                    how.kernel(), how.strategy(), how.seed(), how.depth(), r.schedule().encode(), how.maxSteps(), f.step(), b.putText(report.toString()),
+                    b.putText(rec.log()), Long.toHexString(r.traceDigest()), rec.traceEvents(),
                     rec.diskAtEnd().length, base, fin, log, rec.writes().size(), complete);
             id = b.putCapture(m);
             b.commit();
@@ -101,6 +105,13 @@ final class Captures {
             }
         }
         return java.util.Arrays.equals(d, rec.diskAtEnd());
+    }
+
+    /** The capture's run again, recorded: for its whole trace, which the store does not keep. */
+    static Explorer.Recorded rerun(CaptureStore st, Manifest m) throws CaptureStoreException {
+        Scenario sc = Scenarios.fromText(m.scenario(), st.text(m.workload()));
+        return new Explorer(sc, sc.kernel(m.profile(), m.patches()), m.maxSteps())
+                .record(new Replay(Schedule.decode(m.schedule())));
     }
 
     /** The line every captured failure report ends with. */

@@ -109,8 +109,24 @@ final class CapturesCommand implements Callable<Integer> {
             try (CaptureStore st = Captures.open(store.dir, spec)) {
                 CaptureStore.Stored s = find(st, id);
                 Manifest m = s.manifest();
-                if (trace || log) {
-                    o.print(st.text(trace ? m.trace() : m.log()));
+                if (log) {
+                    o.print(st.text(m.log()));
+                    o.flush();
+                    return 0;
+                }
+                if (trace) { // made again by the replay, and checked against the captured digest
+                    org.faultline.tools.explore.Explorer.Recorded rec;
+                    try {
+                        rec = Captures.rerun(st, m);
+                    } catch (IllegalArgumentException e) {
+                        throw new CliError("capture " + s.shortId() + ": " + e.getMessage());
+                    }
+                    if (!Long.toHexString(rec.result().traceDigest()).equals(m.traceDigest())) {
+                        throw new CliError("capture " + s.shortId() + ": its trace cannot be made again here: the replay "
+                                + "diverges (captured by faultline " + m.faultline() + ", this is "
+                                + Faultline.Version.version() + ")");
+                    }
+                    rec.trace().forEach(o::println);
                     o.flush();
                     return 0;
                 }
@@ -154,8 +170,16 @@ final class CapturesCommand implements Callable<Integer> {
         @Parameters(paramLabel = "ID", description = "a capture id or a unique prefix of it")
         String id;
 
-        @Option(names = "--image", paramLabel = "FILE", required = true, description = "the image file to create")
+        @Option(names = "--image", paramLabel = "FILE", description = "the image file to create")
         Path image;
+
+        @Option(names = "--junit", paramLabel = "DIR", description = "write a JUnit 5 test that replays the capture "
+                + "and asserts its signature (workload and schedule in its source) into DIR instead")
+        Path junit;
+
+        @Option(names = "--package", paramLabel = "NAME", defaultValue = "faultline.captured",
+                description = "the exported test's package (default: ${DEFAULT-VALUE})")
+        String pkg;
 
         @Option(names = "--at-write", paramLabel = "N", description = "the disk after write N of the log instead (0: at boot)")
         Long atWrite;
@@ -167,7 +191,17 @@ final class CapturesCommand implements Callable<Integer> {
         public Integer call() throws IOException {
             PrintWriter o = spec.commandLine().getOut();
             try (CaptureStore st = Captures.open(store.dir, spec)) {
-                Manifest m = find(st, id).manifest();
+                CaptureStore.Stored stored = find(st, id);
+                Manifest m = stored.manifest();
+                if (junit != null) {
+                    Path f = JunitExport.write(junit, pkg, stored, st.text(m.workload()));
+                    o.println(f + ": replays capture " + stored.shortId() + " and asserts " + m.kind() + " " + m.title());
+                    o.flush();
+                    return 0;
+                }
+                if (image == null && !writes) {
+                    throw new CliError("export needs --image FILE, --junit DIR or --writes");
+                }
                 if (writes) {
                     for (CapturedDisk.Write w : CapturedDisk.writeLog(st, m.writeLog())) {
                         o.println(w.describe());

@@ -76,6 +76,10 @@ final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--no-capture", description = "do not capture a failure (only its schedule file is written)")
     boolean noCapture;
 
+    @Option(names = "--keep-going", description = "explore every seed and capture each failing one (a line each), "
+            + "instead of stopping at the first failure")
+    boolean keepGoing;
+
     @Option(names = "--shard", paramLabel = "K/N", description = "explore only seeds seed+K, seed+K+N, ... (K from 0)")
     String shard;
 
@@ -146,6 +150,9 @@ final class ExploreCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "  PCT over k = %d scheduling decisions (a probe execution's length)%n", k);
         }
         Stopwatch sw = new Stopwatch();
+        if (keepGoing) {
+            return keepGoing(o, sc, prof, ex, strategies, sw, shardK, shardN);
+        }
         Explorer.Found f = ex.explore(seed, iterations, jobs, shardK, shardN, strategies, n -> {
             if (n % 100 == 0) {
                 o.printf(Locale.ROOT, "  %d schedules, %.1f schedules/s%n", n, n / (sw.elapsedNs() / 1e9));
@@ -181,7 +188,7 @@ final class ExploreCommand implements Callable<Integer> {
             Strategy again = strategies.apply(f.seed());
             try (var st = Captures.open(store, spec)) { // opened before the search too: a bad store fails fast
                 String id = Captures.capture(st, sc, new Captures.How("explore", kernel == null ? sc.profile() : kernel,
-                        Captures.patches(patches), prof.name(), strategy, f.seed(), strategy.equals("pct") ? depth : 0), ex.record(again));
+                        Captures.patches(patches), prof.name(), strategy, f.seed(), strategy.equals("pct") ? depth : 0, maxSteps), ex.record(again));
                 o.println(Captures.capturedLine(id));
             } catch (org.faultline.images.capture.CaptureStoreException e) {
                 o.flush();
@@ -190,5 +197,56 @@ final class ExploreCommand implements Callable<Integer> {
         }
         o.flush();
         return f.result().exitCode();
+    }
+
+    /**
+     * {@code --keep-going}: every seed of the range, each failing one captured (the same failure twice
+     * is one capture); the failures are summarised by signature at the end.
+     */
+    private int keepGoing(PrintWriter o, Scenario sc, KernelProfile prof, Explorer ex, LongFunction<Strategy> strategies,
+                          Stopwatch sw, int shardK, int shardN) {
+        if (noCapture) {
+            throw new CliError("--keep-going captures every failure: it cannot go with --no-capture");
+        }
+        java.util.Map<Long, String> found = new java.util.concurrent.ConcurrentSkipListMap<>();
+        java.util.concurrent.atomic.AtomicInteger worst = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong ran = new java.util.concurrent.atomic.AtomicLong();
+        try (var st = Captures.open(store, spec)) {
+            org.faultline.kernel.ParallelRuns.firstFailure(jobs, iterations, i -> {
+                long s = seed + shardK + i * shardN;
+                var r = ex.run(strategies.apply(s));
+                long n = ran.incrementAndGet();
+                if (n % 100 == 0) {
+                    o.printf(Locale.ROOT, "  %d schedules, %.1f schedules/s%n", n, n / (sw.elapsedNs() / 1e9));
+                    o.flush();
+                }
+                if (!r.ok()) {
+                    String id;
+                    try {
+                        id = Captures.capture(st, sc, new Captures.How("explore", kernel == null ? sc.profile() : kernel,
+                                Captures.patches(patches), prof.name(), strategy, s, strategy.equals("pct") ? depth : 0, maxSteps),
+                                ex.record(strategies.apply(s)));
+                    } catch (org.faultline.images.capture.CaptureStoreException e) {
+                        throw new CliError("seed " + s + " failed but was not captured: " + e.getMessage());
+                    }
+                    found.put(s, r.fatal().kind() + " " + r.fatal().title());
+                    worst.accumulateAndGet(r.exitCode(), Math::max);
+                    o.printf(Locale.ROOT, "seed %d: %s %s at step %d: captured %s%n", s, r.fatal().kind(), r.fatal().title(),
+                            r.fatal().step(), id.substring(0, 8));
+                    o.flush();
+                }
+                return false; // keep going
+            });
+        }
+        double secs = sw.elapsedNs() / 1e9;
+        o.printf(Locale.ROOT, "%d schedules (%.1f schedules/s), %d failing%n", iterations, iterations / secs, found.size());
+        java.util.Map<String, Integer> bySignature = new java.util.TreeMap<>();
+        found.values().forEach(t -> bySignature.merge(t, 1, Integer::sum));
+        bySignature.forEach((t, n) -> o.printf(Locale.ROOT, "  %5d  %s%n", n, t));
+        if (!found.isEmpty()) {
+            o.println("list them: faultline captures");
+        }
+        o.flush();
+        return worst.get();
     }
 }

@@ -201,10 +201,10 @@ final class ReplayCommand implements Callable<Integer> {
         boolean changed = !patches.isEmpty() || kernel != null;
         String change = (kernel == null ? "" : "--kernel " + kernel) + (kernel != null && !patches.isEmpty() ? " " : "")
                 + (patches.isEmpty() ? "" : "--patch " + String.join(",", patches));
-        RunResult r = new Explorer(sc, prof, 10_000_000).run(new Replay(sched));
+        var m = s.manifest();
+        RunResult r = new Explorer(sc, prof, m.maxSteps()).run(new Replay(sched));
         PrintWriter o = spec.commandLine().getOut();
         Failure f = r.fatal();
-        var m = s.manifest();
         if (f != null && f.kind() == Failure.Kind.NONDETERMINISM) {
             if (changed) {
                 o.println("replay of " + s.shortId() + " diverged with " + change + " at " + stepOf(f) + ": the change "

@@ -56,10 +56,13 @@ public final class CapturePack {
      */
     public static long pack(CaptureStore store, CaptureStore.Stored s, Path out) throws IOException {
         Manifest m = s.manifest();
-        Set<String> objects = new LinkedHashSet<>(Arrays.asList(m.workload(), m.report(), m.log(), m.trace(),
-                m.baseMap(), m.finalMap(), m.writeLog()));
+        Set<String> objects = new LinkedHashSet<>(Arrays.asList(m.workload(), m.report(), m.log(), m.baseMap(),
+                m.writeLog()));
+        if (m.finalMap() != null) {
+            objects.add(m.finalMap());
+        }
         Set<String> blocks = new LinkedHashSet<>();
-        for (String map : new String[] {m.baseMap(), m.finalMap()}) {
+        for (String map : objects.contains(m.finalMap()) ? new String[] {m.baseMap(), m.finalMap()} : new String[] {m.baseMap()}) {
             for (byte[] d : CapturedDisk.mapDigests(store, map)) {
                 blocks.add(CaptureStore.hex(d));
             }

@@ -31,7 +31,8 @@ import org.lmdbjava.Txn;
  *     those bytes, deflated. An all-zero block is never stored: its digest reads as zeros.</li>
  * <li>{@code objects}: digest → deflated bytes: workload text, report, kernel log, trace, disk maps,
  *     write logs. Each is stored once however many captures share it.</li>
- * <li>{@code captures}: capture id (digest of the manifest) → the manifest (JSON, {@link Manifest}).</li>
+ * <li>{@code captures}: capture id (digest of the manifest) → the manifest (JSON, {@link Manifest}),
+ *     deflated.</li>
  * </ul>
  * LMDB's transactions make every put atomic and durable at commit: a process killed at any moment
  * leaves the store as of its last committed capture. Several processes and threads may write at once
@@ -42,7 +43,7 @@ import org.lmdbjava.Txn;
  */
 public final class CaptureStore implements AutoCloseable {
     /** The {@code meta} database's {@code format} value. */
-    public static final String FORMAT = "faultline-capture-store 1";
+    public static final String FORMAT = "faultline-capture-store 2";
     /** Most a store may grow to (LMDB's map size; the file grows as it fills). */
     static final long MAP_SIZE = 1L << 38;
     static final int BLOCK = 4096;
@@ -226,7 +227,7 @@ public final class CaptureStore implements AutoCloseable {
         /** Stores the manifest under its id (its digest). */
         public String putCapture(Manifest m) {
             byte[] id = sha256(m.idJson().getBytes(StandardCharsets.UTF_8));
-            captures.put(txn, id, m.toJson().getBytes(StandardCharsets.UTF_8));
+            captures.put(txn, id, deflate(m.toJson().getBytes(StandardCharsets.UTF_8)));
             return hex(id);
         }
 
@@ -288,7 +289,7 @@ public final class CaptureStore implements AutoCloseable {
         List<Stored> out = new ArrayList<>();
         try (Txn<byte[]> txn = env.txnRead(); CursorIterable<byte[]> it = captures.iterate(txn)) {
             for (CursorIterable.KeyVal<byte[]> kv : it) {
-                out.add(new Stored(hex(kv.key()), Manifest.fromJson(new String(kv.val(), StandardCharsets.UTF_8))));
+                out.add(new Stored(hex(kv.key()), Manifest.fromJson(new String(inflate(kv.val()), StandardCharsets.UTF_8))));
             }
         }
         out.sort(java.util.Comparator.comparingLong((Stored s) -> s.manifest().capturedAtMs()).thenComparing(Stored::id));

@@ -170,9 +170,13 @@ public final class CapturedDisk {
             throw new CaptureStoreException("capture " + m.title() + ": disk too large to rebuild in memory");
         }
         byte[] disk = new byte[(int) m.diskBytes()];
-        DiskMap map = map(s, atWrite < 0 ? m.finalMap() : m.baseMap());
+        boolean stored = atWrite < 0 && m.finalMap() != null;
+        DiskMap map = map(s, stored ? m.finalMap() : m.baseMap());
         for (int i = 0; i < map.blocks().length; i++) {
             System.arraycopy(s.block(map.digests()[i]), 0, disk, (int) (map.blocks()[i] * BLOCK), BLOCK);
+        }
+        if (atWrite < 0 && !stored) {
+            atWrite = Long.MAX_VALUE; // the disk at the failure: every write of the log
         }
         if (atWrite > 0) {
             for (Write w : writeLog(s, m.writeLog())) {

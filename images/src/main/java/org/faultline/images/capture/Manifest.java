@@ -27,22 +27,25 @@ import java.util.List;
  * @param seed         the strategy's seed
  * @param depth        PCT depth (0 for random)
  * @param schedule     the recorded schedule ({@code fl2:...})
+ * @param maxSteps     the scheduling decisions a run was allowed before a livelock is reported
  * @param step         the scheduler step of the failure
  * @param report       digest of the failure report (and the other failures' reports after it)
  * @param log          digest of the whole kernel log
- * @param trace        digest of the whole trace, one event per line
+ * @param traceDigest  the run's trace digest (64-bit FNV-1a of every event, hex): the whole trace is
+ *                     not stored but made again by replaying the schedule, and must have this digest
  * @param traceEvents  events in the trace
  * @param diskBytes    the disk's size
  * @param baseMap      digest of the disk map at boot
- * @param finalMap     digest of the disk map at the failure
+ * @param finalMap     digest of the disk map at the failure, or null when the boot map plus the write log
+ *                     gives it ({@code logComplete})
  * @param writeLog     digest of the block write log since boot
  * @param writes       entries in the write log
  * @param logComplete  whether the base plus the log rebuilds the final disk (checked at capture)
  */
 public record Manifest(int format, String faultline, long capturedAtMs, String command, String kind, int exitCode,
                        String title, String scenario, String workload, String profile, List<String> patches,
-                       String kernel, String strategy, long seed, int depth, String schedule, long step, String report, String log,
-                       String trace, long traceEvents, long diskBytes, String baseMap, String finalMap,
+                       String kernel, String strategy, long seed, int depth, String schedule, long maxSteps, long step, String report, String log,
+                       String traceDigest, long traceEvents, long diskBytes, String baseMap, String finalMap,
                        String writeLog, long writes, boolean logComplete) {
     /** The manifest format. */
     public static final int FORMAT = 1;
@@ -66,7 +69,7 @@ public record Manifest(int format, String faultline, long capturedAtMs, String c
     /** @return this manifest captured at {@code ms} */
     public Manifest withCapturedAt(long ms) {
         return new Manifest(format, faultline, ms, command, kind, exitCode, title, scenario, workload, profile, patches,
-                kernel, strategy, seed, depth, schedule, step, report, log, trace, traceEvents, diskBytes, baseMap, finalMap,
+                kernel, strategy, seed, depth, schedule, maxSteps, step, report, log, traceDigest, traceEvents, diskBytes, baseMap, finalMap,
                 writeLog, writes, logComplete);
     }
 

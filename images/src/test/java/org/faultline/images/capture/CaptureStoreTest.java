@@ -22,7 +22,7 @@ class CaptureStoreTest {
 
     private static Manifest manifest(String title, String base, String fin, String log, long writes, long size) {
         return new Manifest(Manifest.FORMAT, "test", 1000, "explore", "BUG", 1, title, "sc", "00", "5.10", List.of(),
-                "5.10", "pct", 7, 3, "fl2:x", 42, "00", "00", "00", 0, size, base, fin, log, writes, true);
+                "5.10", "pct", 7, 3, "fl2:x", 200_000, 42, "00", "00", "0", 0, size, base, fin, log, writes, true);
     }
 
     /** A disk of {@code blocks} blocks: every third written with seeded bytes, the rest zero. */
