@@ -1,0 +1,54 @@
+package org.faultline.tools.captured;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.faultline.tools.Reproducer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Capture 7c5279b2 (explore, pct seed 96 depth 3, faultline 0.1.0-SNAPSHOT): BUG kernel BUG at mm/page-writeback.c!
+ * on writeback-stale-wake-bug-on, kernel 5.10.
+ *
+ * <p>Exported by {@code faultline captures export 7c5279b2 --junit}: replays the captured schedule
+ * and asserts the captured signature. A change to the emulator's preemption points makes the
+ * schedule diverge; export the capture again then.
+ */
+class Capture7c5279b2Test {
+    static final String NAME = "writeback-stale-wake-bug-on";
+    static final String KERNEL = "5.10";
+    static final List<String> PATCHES = List.of();
+    static final String WORKLOAD = String.join("",
+            "# Bug 4 (Linus, 2021): BUG_ON(PageWriteback) in write_cache_pages after wait_on_page_writeback.\n",
+            "#\n",
+            "# Two tasks rewrite the first page of /f and fsync it, six times each. One writeback's\n",
+            "# end_page_writeback clears PG_writeback, and before its wake-up another task starts a new writeback\n",
+            "# of the page; an fsync (write_cache_pages, WB_SYNC_ALL) waiting on the page is then woken by the\n",
+            "# stale wake-up and, on 5.10, does not recheck the bit: kernel BUG at mm/page-writeback.c.\n",
+            "set kernel 5.10\n",
+            "set iomap on\n",
+            "set ram 4M\n",
+            "set image-size 8M\n",
+            "task fsync0\n",
+            "  open f /f create rdwr\n",
+            "  barrier created\n",
+            "  loop 6\n",
+            "    write f 0 4k seed=$i\n",
+            "    fsync f\n",
+            "  end\n",
+            "task fsync1\n",
+            "  barrier created\n",
+            "  open f /f rdwr\n",
+            "  loop 6\n",
+            "    write f 0 4k seed=16+$i\n",
+            "    fsync f\n",
+            "  end\n");
+    static final String SCHEDULE = "fl2:96:0:af44916b8deecf12:6.3.7.4.5*11.3*5.5*12.3*5.5*18.6*65.5*3.1.6*26.5*25.6*24.3*9.6*16.5*4.6*149.5*11.6*62.5*29.6*19.5*8.3*8.5*4.6*9.5*56.6*29.5*14.6*2::196ca600";
+
+    @Test
+    void replaysToTheCapturedFailure() {
+        Reproducer.Result r = Reproducer.replay(NAME, WORKLOAD, KERNEL, PATCHES, SCHEDULE, 200000L);
+        assertEquals("BUG", r.kind(), r::report);
+        assertEquals("kernel BUG at mm/page-writeback.c!", r.title(), r::report);
+    }
+}
