@@ -95,6 +95,25 @@ class CaptureCliTest {
         assertEquals(1, lines(bad.err()).length, bad::toString);
         assertTrue(run("captures", "--store", fresh).out().contains("no captures"), "a damaged pack stores nothing");
 
+        Path src = d.resolve("exported");
+        Run junit = run("captures", "export", id, "--store", store, "--junit", src.toString(), "--package", "t.captured");
+        assertEquals(0, junit.code(), junit::toString);
+        Path source = src.resolve("t/captured/Capture" + id + "Test.java");
+        assertTrue(Files.isRegularFile(source), junit::toString);
+        javax.tools.JavaCompiler jc = javax.tools.ToolProvider.getSystemJavaCompiler();
+        Path classes = Files.createDirectories(d.resolve("exported-classes"));
+        assertEquals(0, jc.run(null, null, null, "-d", classes.toString(), "-cp", System.getProperty("java.class.path"),
+                source.toString()), "the exported test compiles");
+        try (java.net.URLClassLoader l = new java.net.URLClassLoader(new java.net.URL[] {classes.toUri().toURL()},
+                getClass().getClassLoader())) {
+            Class<?> t = l.loadClass("t.captured.Capture" + id + "Test");
+            var ctor = t.getDeclaredConstructor();
+            ctor.setAccessible(true);
+            var test = t.getDeclaredMethod("replaysToTheCapturedFailure");
+            test.setAccessible(true);
+            test.invoke(ctor.newInstance()); // passes: the failure reproduces with its signature
+        }
+
         Path img = d.resolve("at-failure.img");
         Run export = run("captures", "export", id, "--store", store, "--image", img.toString());
         assertEquals(0, export.code(), export::toString);
