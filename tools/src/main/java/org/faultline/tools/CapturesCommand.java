@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         description = {"List the captured failures in the store (newest last); subcommands show, export and rm one.",
             "The store: --store DIR, else $FAULTLINE_STORE, else ~/.faultline/store."},
         subcommands = {CapturesCommand.Show.class, CapturesCommand.Export.class, CapturesCommand.Pack.class,
-            CapturesCommand.Unpack.class, CapturesCommand.Rm.class})
+            CapturesCommand.Unpack.class, CapturesCommand.Rm.class, CapturesCommand.Gc.class})
 final class CapturesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -312,8 +312,8 @@ final class CapturesCommand implements Callable<Integer> {
     }
 
     /** {@code captures rm ID...}. */
-    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove captures (their blocks stay shared "
-            + "with the others).")
+    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove captures (their blocks stay until "
+            + "'captures gc'; blocks other captures share always stay).")
     static final class Rm implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -333,6 +333,27 @@ final class CapturesCommand implements Callable<Integer> {
                     st.remove(s.id());
                     o.println("removed " + s.shortId());
                 }
+            }
+            o.flush();
+            return 0;
+        }
+    }
+
+    /** {@code captures gc}: drop the blocks and objects no capture names. */
+    @Command(name = "gc", mixinStandardHelpOptions = true, description = "Remove the disk blocks and texts no capture "
+            + "references any more (after rm).")
+    static final class Gc implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        StoreOption store;
+
+        @Override
+        public Integer call() throws CaptureStoreException {
+            PrintWriter o = spec.commandLine().getOut();
+            try (CaptureStore st = Captures.open(store.dir, spec)) {
+                o.println("removed " + st.gc() + " unreferenced blocks and objects from " + st.dir());
             }
             o.flush();
             return 0;

@@ -35,8 +35,9 @@ final class ExploreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO|WORKLOAD-FILE",
-            description = "a built-in scenario (see 'faultline scenarios') or a workload file (docs/workloads.md)")
+    @Parameters(index = "0", paramLabel = "SCENARIO|WORKLOAD-FILE|CAPTURE-ID",
+            description = "a built-in scenario (see 'faultline scenarios'), a workload file (docs/workloads.md), or a "
+                    + "capture (its workload on its disk and kernel; with --patch +FIX, to test a fix)")
     String scenarioName;
 
     @Option(names = "--kernel", paramLabel = "PROFILE", description = "kernel profile (default: the scenario's)")
@@ -61,6 +62,8 @@ final class ExploreCommand implements Callable<Integer> {
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "first seed (default: ${DEFAULT-VALUE})")
     long seed;
+
+    static final long DEFAULT_MAX_STEPS = 200_000;
 
     @Option(names = "--max-steps", paramLabel = "N", defaultValue = "200000",
             description = "scheduling decisions per execution before a livelock is reported (default: ${DEFAULT-VALUE})")
@@ -92,12 +95,40 @@ final class ExploreCommand implements Callable<Integer> {
         return n.endsWith(".wl") ? n.substring(0, n.length() - 3) : n;
     }
 
+    /** A capture's boot disk when exploring a capture ({@code explore ID}), else null. */
+    private byte[] capturedDisk;
+
+    /** {@code explore ID}: the captured workload, on its captured disk, on the captured kernel plus --patch. */
+    private Scenario fromCapture() throws IOException {
+        try (var st = Captures.open(store, spec)) {
+            var s = CapturesCommand.find(st, scenarioName);
+            var m = s.manifest();
+            capturedDisk = org.faultline.images.capture.CapturedDisk.rebuild(st, m, 0);
+            if (kernel == null) {
+                kernel = m.profile();
+            }
+            java.util.List<String> all = new java.util.ArrayList<>(m.patches());
+            all.addAll(patches);
+            patches = all;
+            if (maxSteps == DEFAULT_MAX_STEPS) {
+                maxSteps = m.maxSteps();
+            }
+            return Scenarios.fromText(m.scenario(), st.text(m.workload()));
+        }
+    }
+
+    /** A capture id rather than a scenario or file: 4 to 64 hex digits naming neither. */
+    private boolean isCaptureId() {
+        return scenarioName.matches("[0-9a-fA-F]{4,64}") && !Scenarios.names().contains(scenarioName)
+                && !Files.exists(Path.of(scenarioName));
+    }
+
     @Override
     public Integer call() throws IOException {
         Scenario sc;
         KernelProfile prof;
         try {
-            sc = Scenarios.resolve(scenarioName);
+            sc = isCaptureId() ? fromCapture() : Scenarios.resolve(scenarioName);
             prof = sc.kernel(kernel, patches);
         } catch (IllegalArgumentException e) {
             throw new CliError(e.getMessage());
@@ -142,7 +173,7 @@ final class ExploreCommand implements Callable<Integer> {
                 strategy, strategy.equals("pct") ? " depth " + depth : "", iterations, seed,
                 shard == null ? "" : " (shard " + shard + ")", jobs, jobs == 1 ? "" : "s");
         o.flush();
-        Explorer ex = new Explorer(sc, prof, maxSteps);
+        Explorer ex = capturedDisk == null ? new Explorer(sc, prof, maxSteps) : new Explorer(sc, prof, maxSteps, capturedDisk);
         // PCT draws its change points over k decisions: use the length of a probe execution (Burckhardt et al.)
         long k = strategy.equals("pct") ? Math.max(100, ex.run(new RandomWalk(seed)).decisions()) : 0;
         LongFunction<Strategy> strategies = strategy.equals("pct") ? s -> new Pct(s, depth, k) : RandomWalk::new;

@@ -52,6 +52,9 @@ final class ReplayCommand implements Callable<Integer> {
                     + "repeatable")
     java.util.List<String> patches = new java.util.ArrayList<>();
 
+    @picocli.CommandLine.Option(names = "--no-capture", description = "do not capture a schedule file's failure")
+    boolean noCapture;
+
     @picocli.CommandLine.Option(names = "--store", paramLabel = "DIR",
             description = "capture store to find a capture ID in (default: $FAULTLINE_STORE, else ~/.faultline/store)")
     Path store;
@@ -170,6 +173,21 @@ final class ReplayCommand implements Callable<Integer> {
             return r.exitCode();
         }
         o.println(same ? "same failure as recorded" : "DIFFERENT failure: the recording expected " + sf.failureKind() + " " + sf.failureTitle());
+        if (!noCapture) { // a schedule file's failure joins the store like any other
+            java.util.regex.Matcher sm = java.util.regex.Pattern.compile("^(\\w+)(?:.*\\bseed=(-?\\d+))?(?:.*\\bdepth=(\\d+))?")
+                    .matcher(sf.strategy());
+            boolean parsed = sm.find();
+            try (var st = Captures.open(store, spec)) {
+                String id = Captures.capture(st, sc, new Captures.How("replay", sf.kernel(), Captures.patches(sf.patches()),
+                        prof.name(), parsed ? sm.group(1) : "replay", parsed && sm.group(2) != null ? Long.parseLong(sm.group(2)) : 0,
+                        parsed && sm.group(3) != null ? Integer.parseInt(sm.group(3)) : 0, 10_000_000),
+                        new Explorer(sc, prof, 10_000_000).record(new Replay(sf.schedule())));
+                o.println(Captures.capturedLine(id));
+            } catch (org.faultline.images.capture.CaptureStoreException e) {
+                o.flush();
+                throw new CliError("the failure replayed but was not captured: " + e.getMessage());
+            }
+        }
         o.flush();
         return same ? r.exitCode() : Faultline.EXIT_USAGE;
     }

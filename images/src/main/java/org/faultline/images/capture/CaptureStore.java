@@ -325,6 +325,59 @@ public final class CaptureStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes the blocks and objects no capture references any more ({@code captures gc}), in one
+     * write transaction: a capture committed meanwhile by another process is never left without its
+     * content, since LMDB serialises the two.
+     *
+     * @return blocks and objects removed
+     */
+    public long gc() throws CaptureStoreException {
+        long removed = 0;
+        try (Txn<byte[]> txn = env.txnWrite()) {
+            java.util.Set<String> liveObjects = new java.util.HashSet<>();
+            java.util.Set<String> liveBlocks = new java.util.HashSet<>();
+            try (CursorIterable<byte[]> it = captures.iterate(txn)) {
+                for (CursorIterable.KeyVal<byte[]> kv : it) {
+                    Manifest m = Manifest.fromJson(new String(inflate(kv.val()), StandardCharsets.UTF_8));
+                    for (String o : new String[] {m.workload(), m.report(), m.log(), m.baseMap(), m.finalMap(), m.writeLog()}) {
+                        if (o != null) {
+                            liveObjects.add(o);
+                        }
+                    }
+                    for (String map : m.finalMap() == null ? new String[] {m.baseMap()} : new String[] {m.baseMap(), m.finalMap()}) {
+                        for (byte[] d : CapturedDisk.mapDigests(inflate(objects.get(txn, unhex(map))), map)) {
+                            liveBlocks.add(hex(d));
+                        }
+                    }
+                    for (CapturedDisk.Write w : CapturedDisk.writeLog(inflate(objects.get(txn, unhex(m.writeLog()))),
+                            m.writeLog())) {
+                        w.pieces().forEach(d -> liveBlocks.add(hex(d)));
+                    }
+                }
+            }
+            removed += sweep(txn, objects, liveObjects);
+            removed += sweep(txn, blocks, liveBlocks);
+            txn.commit();
+        }
+        return removed;
+    }
+
+    private static long sweep(Txn<byte[]> txn, Dbi<byte[]> db, java.util.Set<String> live) {
+        List<byte[]> dead = new ArrayList<>();
+        try (CursorIterable<byte[]> it = db.iterate(txn)) {
+            for (CursorIterable.KeyVal<byte[]> kv : it) {
+                if (!live.contains(hex(kv.key()))) {
+                    dead.add(kv.key().clone());
+                }
+            }
+        }
+        for (byte[] k : dead) {
+            db.delete(txn, k);
+        }
+        return dead.size();
+    }
+
     /** @return the size of the store's data file, in bytes */
     public long bytes() throws IOException {
         return Files.size(dir.resolve("data.mdb"));

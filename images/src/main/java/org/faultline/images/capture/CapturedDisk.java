@@ -106,7 +106,11 @@ public final class CapturedDisk {
 
     /** @return the write log stored as {@code digestHex} */
     public static List<Write> writeLog(CaptureStore s, String digestHex) throws CaptureStoreException {
-        byte[] raw = s.object(digestHex);
+        return writeLog(s.object(digestHex), digestHex);
+    }
+
+    /** @return the write log {@code raw} (stored as {@code digestHex}, for messages) */
+    static List<Write> writeLog(byte[] raw, String digestHex) throws CaptureStoreException {
         List<Write> out = new ArrayList<>();
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw))) {
             expect(in, LOG_MAGIC, "write log");
@@ -140,7 +144,11 @@ public final class CapturedDisk {
     }
 
     private static DiskMap map(CaptureStore s, String digestHex) throws CaptureStoreException {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(s.object(digestHex)))) {
+        return map(s.object(digestHex), digestHex);
+    }
+
+    private static DiskMap map(byte[] raw, String digestHex) throws CaptureStoreException {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw))) {
             expect(in, MAP_MAGIC, "disk map");
             long bytes = in.readLong();
             int n = in.readInt();
@@ -158,7 +166,12 @@ public final class CapturedDisk {
 
     /** @return the digests of the non-zero blocks of disk map {@code digestHex} */
     static byte[][] mapDigests(CaptureStore s, String digestHex) throws CaptureStoreException {
-        return map(s, digestHex).digests();
+        return map(s.object(digestHex), digestHex).digests();
+    }
+
+    /** @return the digests of the non-zero blocks of the disk map {@code raw} */
+    static byte[][] mapDigests(byte[] raw, String digestHex) throws CaptureStoreException {
+        return map(raw, digestHex).digests();
     }
 
     /**

@@ -155,4 +155,31 @@ class CaptureStoreTest {
             assertThrows(CaptureStoreException.class, () -> s.find(ids.get(0)));
         }
     }
+
+    @Test
+    void gcKeepsWhatLiveCapturesNameAndDropsTheRest() throws Exception {
+        try (CaptureStore s = CaptureStore.open(tmp.resolve("store"))) {
+            byte[] a = disk(32, 5);
+            byte[] b = disk(32, 6); // every written block differs from a's
+            String keep;
+            String drop;
+            Manifest ma;
+            try (CaptureStore.Batch t = s.batch()) {
+                String map = CapturedDisk.putDisk(t, a);
+                ma = manifest("a", map, null, CapturedDisk.putWriteLog(t, List.of(new WriteLogDriver.Entry(1, Bio.Op.WRITE,
+                        0, 0, java.util.Arrays.copyOf(a, 4096)))), 1, a.length);
+                keep = t.putCapture(ma);
+                String mb = CapturedDisk.putDisk(t, b);
+                drop = t.putCapture(manifest("b", mb, null, CapturedDisk.putWriteLog(t, List.of()), 0, b.length));
+                t.commit();
+            }
+            s.remove(drop);
+            long before = s.list().size();
+            assertTrue(s.gc() > 0, "b's blocks and map go");
+            assertEquals(0, s.gc(), "nothing more to collect");
+            assertEquals(before, s.list().size());
+            assertArrayEquals(a, CapturedDisk.rebuild(s, s.find(keep).manifest(), -1), "a is whole");
+            assertEquals(keep, s.find(keep).id());
+        }
+    }
 }

@@ -29,10 +29,19 @@ public final class Explorer {
     private final MemImage image;
 
     public Explorer(Scenario scenario, KernelProfile profile, long maxDecisions) {
+        this(scenario, profile, maxDecisions, new MemImage(scenario.imageBytes()));
+    }
+
+    /** Executions booting on {@code disk} (a captured disk at boot) instead of a fresh filesystem. */
+    public Explorer(Scenario scenario, KernelProfile profile, long maxDecisions, byte[] disk) {
+        this(scenario, profile, maxDecisions, new MemImage(disk));
+    }
+
+    private Explorer(Scenario scenario, KernelProfile profile, long maxDecisions, MemImage image) {
         this.scenario = scenario;
         this.profile = profile;
         this.maxDecisions = maxDecisions;
-        this.image = new MemImage(scenario.imageBytes());
+        this.image = image;
     }
 
     /**
@@ -71,7 +80,7 @@ public final class Explorer {
         try (Machine m = boot(strategy, CAPTURE_TRACE_EVENTS, disk)) {
             WorkloadRunner.spawn(m.kernel(), scenario.workload(), new Oracle());
             RunResult r = m.run();
-            byte[] after = new byte[(int) scenario.imageBytes()];
+            byte[] after = new byte[(int) (disk.capacitySectors() << 9)];
             try (AlignedMemory buf = AlignedMemory.allocate(after.length)) {
                 disk.rawTransfer(false, 0, buf, after.length);
                 buf.get(0, after, 0, after.length);

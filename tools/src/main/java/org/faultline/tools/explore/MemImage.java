@@ -20,6 +20,12 @@ public final class MemImage {
         this.template = build(bytes);
     }
 
+    /** A given template: a captured disk at boot. */
+    public MemImage(byte[] template) {
+        this.bytes = template.length;
+        this.template = template.clone();
+    }
+
     /** @return a copy of the template: the disk every execution boots on */
     public byte[] template() {
         return template.clone();
