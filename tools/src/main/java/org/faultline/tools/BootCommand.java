@@ -103,6 +103,15 @@ final class BootCommand implements Callable<Integer> {
             + "--ram and --memcg-limit filled in) and exit.")
     boolean show;
 
+    @Option(names = "--store", paramLabel = "DIR",
+            description = "Capture store for a failing run (default: $FAULTLINE_STORE, else $FAULTLINE_HOME/store, else "
+                    + "~/.faultline/store).")
+    Path store;
+
+    @Option(names = "--no-capture", description = "Do not capture a failing run (nor keep the image's old blocks as the "
+            + "run overwrites them, which a capture needs).")
+    boolean noCapture;
+
     @Option(names = "--dmesg", description = "Print the kernel log after the summary even when the run is clean.")
     boolean dmesg;
 
@@ -229,15 +238,22 @@ final class BootCommand implements Callable<Integer> {
         Kernel k;
         Mm mm;
         Oracle oracle = new Oracle();
-        Machine.Spec spec = Machine.Spec.of(bp, ram, driver).withIomap(iomap)
+        BootCapture cap = noCapture ? null : BootCapture.start(Captures.open(store, this.spec), driver);
+        Machine.Spec spec = Machine.Spec.of(bp, ram, cap == null ? driver : cap.disk()).withIomap(iomap)
                 .withHwQueues((int) workload.longSetting("hw-queues", 2));
-        try (Machine m = boot(spec)) {
+        String capturedLine = null;
+        try (cap; Machine m = boot(spec)) {
             k = m.kernel();
             mm = m.mm();
             sb = m.root();
             WorkloadRunner.spawn(k, workload, oracle);
             r = m.run();
             st = m.bdev().stats();
+            if (cap != null && !r.ok() && Images.hostError(img, driver) == null) { // the disk as it is at the failure
+                String text = workloadFile == null ? DefaultWorkload.text(size, ram, memcgLimit) : workloadText();
+                String name = workloadFile == null ? "default workload" : workloadFile.toString();
+                capturedLine = Captures.capturedLine(cap.capture(name, text, kernel, patches, profile.name(), seed, r));
+            }
         }
         out.printf(Locale.ROOT, "faultline boot: kernel %s, image %s (%s), RAM %s%s, seed %d%n", profile.name(), img,
                 direct ? "O_DIRECT" : "buffered", Sizes.format(ram),
@@ -266,6 +282,9 @@ final class BootCommand implements Callable<Integer> {
         }
         if (!r.ok()) {
             RunReport.printFailure(out, r);
+            if (capturedLine != null) {
+                out.println(capturedLine);
+            }
             out.flush();
             return r.exitCode();
         }

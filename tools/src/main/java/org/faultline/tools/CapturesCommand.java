@@ -115,6 +115,7 @@ final class CapturesCommand implements Callable<Integer> {
                     return 0;
                 }
                 if (trace) { // made again by the replay, and checked against the captured digest
+                    requireSchedule(s);
                     org.faultline.tools.explore.Explorer.Recorded rec;
                     try {
                         rec = Captures.rerun(st, m);
@@ -194,6 +195,7 @@ final class CapturesCommand implements Callable<Integer> {
                 CaptureStore.Stored stored = find(st, id);
                 Manifest m = stored.manifest();
                 if (junit != null) {
+                    requireSchedule(stored);
                     Path f = JunitExport.write(junit, pkg, stored, st.text(m.workload()));
                     o.println(f + ": replays capture " + stored.shortId() + " and asserts " + m.kind() + " " + m.title());
                     o.flush();
@@ -212,7 +214,9 @@ final class CapturesCommand implements Callable<Integer> {
                 if (atWrite != null && (atWrite < 0 || atWrite > m.writes())) {
                     throw new CliError("--at-write " + atWrite + ": the log has writes 1.." + m.writes() + " (0: the disk at boot)");
                 }
-                if (atWrite != null && !m.logComplete()) {
+                if (atWrite != null && m.writes() == 0 && atWrite == 0) {
+                    // the disk at boot: the base map, whatever the log holds
+                } else if (atWrite != null && !m.logComplete()) {
                     throw new CliError("capture " + id + ": its write log does not rebuild the disk; export it at the failure "
                             + "(without --at-write)");
                 }
@@ -357,6 +361,15 @@ final class CapturesCommand implements Callable<Integer> {
             }
             o.flush();
             return 0;
+        }
+    }
+
+    /** Refuses a capture of a free-running boot where a schedule is needed. */
+    static void requireSchedule(CaptureStore.Stored s) {
+        if (s.manifest().schedule().isEmpty()) {
+            throw new CliError("capture " + s.shortId() + " comes from a free-running " + s.manifest().command()
+                    + ": it has no schedule to replay; search its workload on its captured disk: faultline explore "
+                    + s.shortId());
         }
     }
 

@@ -110,7 +110,7 @@ final class ExploreCommand implements Callable<Integer> {
             java.util.List<String> all = new java.util.ArrayList<>(m.patches());
             all.addAll(patches);
             patches = all;
-            if (maxSteps == DEFAULT_MAX_STEPS) {
+            if (maxSteps == DEFAULT_MAX_STEPS && m.maxSteps() > 0) {
                 maxSteps = m.maxSteps();
             }
             return Scenarios.fromText(m.scenario(), st.text(m.workload()));

@@ -206,6 +206,7 @@ final class ReplayCommand implements Callable<Integer> {
         try (var st = Captures.open(store, spec)) {
             s = CapturesCommand.find(st, target);
             var m = s.manifest();
+            CapturesCommand.requireSchedule(s);
             captured = st.text(m.report());
             sc = Scenarios.fromText(m.scenario(), st.text(m.workload()));
             java.util.List<String> all = new java.util.ArrayList<>(m.patches());

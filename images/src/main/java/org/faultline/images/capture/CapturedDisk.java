@@ -38,6 +38,41 @@ public final class CapturedDisk {
     private CapturedDisk() {
     }
 
+    /** Reads block {@code i} (4 KiB) of a disk too large to hold in memory. */
+    @FunctionalInterface
+    public interface BlockReader {
+        void read(long i, byte[] dst) throws IOException;
+    }
+
+    /**
+     * Stores the non-zero blocks of a disk of {@code bytes} read block by block, and its map.
+     *
+     * @return the map's digest (hex)
+     */
+    public static String putDisk(CaptureStore.Batch b, long bytes, BlockReader reader) throws IOException {
+        ByteArrayOutputStream entries = new ByteArrayOutputStream();
+        int n = 0;
+        byte[] blk = new byte[BLOCK];
+        try (DataOutputStream e = new DataOutputStream(entries)) {
+            for (long i = 0; i < bytes / BLOCK; i++) {
+                reader.read(i, blk);
+                if (!isZero(blk, 0)) {
+                    e.writeLong(i);
+                    e.write(b.putBlock(blk.clone()));
+                    n++;
+                }
+            }
+        }
+        ByteArrayOutputStream bo = new ByteArrayOutputStream();
+        try (DataOutputStream o = new DataOutputStream(bo)) {
+            o.write(MAP_MAGIC);
+            o.writeLong(bytes);
+            o.writeInt(n);
+            entries.writeTo(o);
+        }
+        return CaptureStore.hex(b.putObject(bo.toByteArray()));
+    }
+
     /** Stores {@code disk}'s non-zero blocks and its map; @return the map's digest (hex). */
     public static String putDisk(CaptureStore.Batch b, byte[] disk) {
         ByteArrayOutputStream bo = new ByteArrayOutputStream();
@@ -210,12 +245,41 @@ public final class CapturedDisk {
         return disk;
     }
 
+    /** A disk map written block by block to a new sparse file (a disk larger than memory allows). */
+    private static void exportLarge(CaptureStore s, String mapHex, long bytes, Path image) throws IOException {
+        DiskMap map = map(s, mapHex);
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (int i = 0; i < map.blocks().length; i++) {
+                ByteBuffer bb = ByteBuffer.wrap(s.block(map.digests()[i]));
+                long off = map.blocks()[i] * BLOCK;
+                while (bb.hasRemaining()) {
+                    ch.write(bb, off + bb.position());
+                }
+            }
+            ch.truncate(bytes);
+            if (ch.size() < bytes) {
+                ch.write(ByteBuffer.allocate(1), bytes - 1);
+            }
+            ch.force(true);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new CaptureStoreException(image + ": exists; the export never overwrites a file (remove it or name another)");
+        }
+    }
+
     /**
      * Writes the disk ({@link #rebuild}) to a new image file, sparse: zero blocks are not written.
      *
      * @throws IOException if {@code image} exists (it is never overwritten) or cannot be written
      */
     public static void export(CaptureStore s, Manifest m, long atWrite, Path image) throws IOException {
+        if (m.diskBytes() > Integer.MAX_VALUE - 8 && atWrite < 0 && m.finalMap() != null) {
+            exportLarge(s, m.finalMap(), m.diskBytes(), image);
+            return;
+        }
+        if (m.diskBytes() > Integer.MAX_VALUE - 8 && atWrite == 0) {
+            exportLarge(s, m.baseMap(), m.diskBytes(), image);
+            return;
+        }
         byte[] disk = rebuild(s, m, atWrite);
         try (FileChannel ch = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             for (int off = 0; off < disk.length; off += BLOCK) {

@@ -324,7 +324,7 @@ public final class ImageFuzzCommand implements Callable<Integer> {
         Files.write(img, base.bytes());
         try {
             List<String> dump = javaCommand(List.of("-XX:ArchiveClassesAtExit=" + jsa, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
-            dump.addAll(List.of("boot", "--image", img.toString(), "--size", "256k", "--ram", "16M"));
+            dump.addAll(List.of("boot", "--image", img.toString(), "--size", "256k", "--ram", "16M", "--no-capture"));
             if (ImageFuzz.exec(dump) != 0 || !Files.exists(jsa)) {
                 return null;
             }

@@ -1,0 +1,116 @@
+package org.faultline.block;
+
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.faultline.nativeio.AlignedMemory;
+import org.faultline.nativeio.HostFile;
+
+/**
+ * A driver decorator that keeps the disk as it was when it was attached: before the first write to a
+ * 4 KiB block, the block's old contents are copied into a sparse undo file at the same offset (the
+ * copy-on-write of dm-snapshot, kept the other way round). {@link #readAtAttach} then reads any block
+ * as it was, without a copy of the whole disk being made up front — so a failing boot on a large
+ * image can be captured with the image as it was at boot.
+ *
+ * <p>Context: the driver's (several host threads at once). A block is claimed with a CAS on its bit
+ * before its old contents are saved; two writes racing to the same block's first write are not
+ * ordered against that save (the block layer does not send overlapping writes at once).
+ */
+public final class UndoLogDriver implements BlockDriver {
+    private static final int BLOCK = 4096;
+    private final BlockDriver inner;
+    private final HostFile undo;
+    private final AtomicLongArray saved;
+
+    /**
+     * @param inner the disk
+     * @param undo  an empty file, opened read-write, that takes the old contents (sparse)
+     */
+    public UndoLogDriver(BlockDriver inner, HostFile undo) {
+        this.inner = inner;
+        this.undo = undo;
+        long blocks = (inner.capacitySectors() << 9) / BLOCK;
+        this.saved = new AtomicLongArray((int) ((blocks + 63) / 64));
+    }
+
+    @Override
+    public long capacitySectors() {
+        return inner.capacitySectors();
+    }
+
+    @Override
+    public BlkStatus execute(Request rq) {
+        if (rq.op == Bio.Op.WRITE && rq.bytes > 0) {
+            long first = (rq.sector << 9) / BLOCK;
+            long last = ((rq.sector << 9) + rq.bytes - 1) / BLOCK;
+            for (long b = first; b <= last; b++) {
+                if (claim(b) && !save(b)) {
+                    return BlkStatus.IOERR; // the old contents could not be kept: fail the write, change nothing
+                }
+            }
+        }
+        return inner.execute(rq);
+    }
+
+    private boolean claim(long block) {
+        int i = (int) (block >>> 6);
+        long bit = 1L << (block & 63);
+        return (saved.getAndUpdate(i, w -> w | bit) & bit) == 0;
+    }
+
+    /** @return whether block {@code b} has been written since the driver was attached */
+    public boolean written(long b) {
+        return (saved.get((int) (b >>> 6)) & (1L << (b & 63))) != 0;
+    }
+
+    private boolean save(long block) {
+        try (AlignedMemory buf = AlignedMemory.allocate(BLOCK)) {
+            inner.rawTransfer(false, block * BLOCK, buf, BLOCK);
+            undo.pwrite(buf, 0, BLOCK, block * BLOCK);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Reads block {@code b} as it was when the driver was attached (offline access; after the run).
+     *
+     * @param buf at least 4 KiB
+     */
+    public void readAtAttach(long b, AlignedMemory buf) throws IOException {
+        if (written(b)) {
+            int n = undo.pread(buf, 0, BLOCK, b * BLOCK);
+            if (n < BLOCK) {
+                buf.fill(n, BLOCK - n, (byte) 0);
+            }
+        } else {
+            inner.rawTransfer(false, b * BLOCK, buf, BLOCK);
+        }
+    }
+
+    /** @return blocks on the disk */
+    public long blocks() {
+        return (inner.capacitySectors() << 9) / BLOCK;
+    }
+
+    @Override
+    public String describe() {
+        return inner.describe() + " + undo log";
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+
+    @Override
+    public void rawTransfer(boolean write, long offset, AlignedMemory buf, int len) throws IOException {
+        inner.rawTransfer(write, offset, buf, len);
+    }
+
+    @Override
+    public void rawFlush() throws IOException {
+        inner.rawFlush();
+    }
+}
