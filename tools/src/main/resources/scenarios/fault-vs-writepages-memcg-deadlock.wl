@@ -10,6 +10,9 @@
 set kernel 4.20
 set ram 8M
 set image-size 8M
+set strategy pct
+set depth 3
+set iterations 2000
 memcg app 160k v1
 task faulter in memcg app
   open f /data create rdwr

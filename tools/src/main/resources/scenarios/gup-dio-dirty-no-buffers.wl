@@ -15,6 +15,9 @@ set kernel 4.16
 set debug-vm off
 set ram 4M
 set image-size 8M
+set strategy pct
+set depth 3
+set iterations 2000
 task dio
   open f1 /file1 create rdwr
   write f1 0 16k zero

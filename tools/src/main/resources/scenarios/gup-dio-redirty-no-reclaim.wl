@@ -10,6 +10,9 @@ set kernel 4.16
 set debug-vm on
 set ram 16M
 set image-size 8M
+set strategy pct
+set depth 3
+set iterations 2000
 task dio
   open f1 /file1 create rdwr
   write f1 0 16k zero

@@ -11,6 +11,9 @@ set iomap on
 set ram 16M
 set image-size 8M
 set fail-write /f nth=2 EIO
+set strategy pct
+set depth 3
+set iterations 2000
 task mapper
   open f /f create rdwr
   write f 0 4k seed=1

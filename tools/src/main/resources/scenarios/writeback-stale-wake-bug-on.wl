@@ -8,6 +8,9 @@ set kernel 5.10
 set iomap on
 set ram 4M
 set image-size 8M
+set strategy pct
+set depth 3
+set iterations 2000
 task fsync0
   open f /f create rdwr
   barrier created

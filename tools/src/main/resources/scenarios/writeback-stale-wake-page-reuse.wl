@@ -18,6 +18,9 @@ set patch -end-page-writeback-get-page
 set iomap on
 set ram 4M
 set image-size 8M
+set strategy pct
+set depth 3
+set iterations 2000
 task truncator
   open a /a create rdwr
   open b /b create rdwr

@@ -46,7 +46,9 @@ final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--patch", paramLabel = "+ID|-ID", split = ",", description = "patch overrides; repeatable")
     List<String> patches = new ArrayList<>();
 
-    @Option(names = "--strategy", paramLabel = "random|pct", defaultValue = "random", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--strategy", paramLabel = "random|pct", defaultValue = "pct",
+            description = "default: the workload's 'set strategy', else ${DEFAULT-VALUE} (docs/reproducing.md: it finds "
+                    + "all six reference scenarios; random finds two)")
     String strategy;
 
     /** The deepest PCT bug depth accepted (PCT keeps depth - 1 change points). */
@@ -54,10 +56,12 @@ final class ExploreCommand implements Callable<Integer> {
     /** The most scheduling decisions per execution accepted. */
     static final long MAX_STEPS = 1_000_000_000L;
 
-    @Option(names = "--depth", paramLabel = "D", defaultValue = "3", description = "PCT bug depth (default: ${DEFAULT-VALUE})")
+    @Option(names = "--depth", paramLabel = "D", defaultValue = "3",
+            description = "PCT bug depth (default: the workload's 'set depth', else ${DEFAULT-VALUE})")
     int depth;
 
-    @Option(names = "--iterations", paramLabel = "N", defaultValue = "1000", description = "schedules to try (default: ${DEFAULT-VALUE})")
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = "2000",
+            description = "schedules to try (default: the workload's 'set iterations', else ${DEFAULT-VALUE})")
     long iterations;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "first seed (default: ${DEFAULT-VALUE})")
@@ -93,6 +97,24 @@ final class ExploreCommand implements Callable<Integer> {
     private static String fileStem(Scenario sc) {
         String n = Path.of(sc.name()).getFileName().toString();
         return n.endsWith(".wl") ? n.substring(0, n.length() - 3) : n;
+    }
+
+    /**
+     * The search the workload carries ({@code set strategy}, {@code set depth}, {@code set iterations})
+     * where the command line does not give one.
+     */
+    private void searchFromWorkload(Scenario sc) {
+        var parsed = spec.commandLine().getParseResult();
+        var w = sc.workload();
+        if (!parsed.hasMatchedOption("--strategy") && w.settings().containsKey("strategy")) {
+            strategy = w.stringSetting("strategy", strategy);
+        }
+        if (!parsed.hasMatchedOption("--depth") && w.settings().containsKey("depth")) {
+            depth = (int) w.longSetting("depth", depth);
+        }
+        if (!parsed.hasMatchedOption("--iterations") && w.settings().containsKey("iterations")) {
+            iterations = w.longSetting("iterations", iterations);
+        }
     }
 
     /** A capture's boot disk when exploring a capture ({@code explore ID}), else null. */
@@ -134,6 +156,7 @@ final class ExploreCommand implements Callable<Integer> {
             throw new CliError(e.getMessage());
         }
         BootCommand.checkRam(sc.ramPages() * 4096L, sc.workload());
+        searchFromWorkload(sc);
         if (!strategy.equals("random") && !strategy.equals("pct")) {
             throw new CliError("--strategy " + strategy + ": expected random or pct");
         }

@@ -21,6 +21,14 @@ final class ScenariosCommand implements Callable<Integer> {
     @picocli.CommandLine.Option(names = "--show", paramLabel = "NAME", description = "print this scenario's workload file")
     String show;
 
+    /** The search the scenario carries, as explore will run it: {@code pct d3 x2000}. */
+    static String search(Scenario s) {
+        var w = s.workload();
+        String strategy = w.stringSetting("strategy", "pct");
+        return strategy + (strategy.equals("pct") ? " d" + w.longSetting("depth", 3) : "") + " x"
+                + w.longSetting("iterations", 2000);
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -33,10 +41,10 @@ final class ScenariosCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        Table t = new Table("SCENARIO", "BUG", "KERNEL", "DESCRIPTION");
+        Table t = new Table("SCENARIO", "BUG", "KERNEL", "SEARCH", "DESCRIPTION");
         for (Scenario s : Scenarios.all()) {
             t.row(s.name(), s.bug() == 0 ? "-" : String.valueOf(s.bug()), s.kernel(null, java.util.List.of()).name(),
-                    s.description());
+                    search(s), s.description());
         }
         t.print(out, "");
         out.flush();

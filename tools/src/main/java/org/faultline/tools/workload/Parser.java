@@ -180,6 +180,22 @@ final class Parser {
                     }
                 }
                 case "iomap", "final-check", "debug-vm" -> bool(value);
+                case "strategy" -> {
+                    if (!value.equals("random") && !value.equals("pct")) {
+                        throw new IllegalArgumentException("expected random or pct");
+                    }
+                }
+                case "depth" -> {
+                    long n = size(value);
+                    if (n < 1 || n > 64) {
+                        throw new IllegalArgumentException("must be between 1 and 64");
+                    }
+                }
+                case "iterations" -> {
+                    if (size(value) < 1) {
+                        throw new IllegalArgumentException("must be positive");
+                    }
+                }
                 case "fail-write" -> FailWrite.parse(value, ERRNOS);
                 default -> {
                 }

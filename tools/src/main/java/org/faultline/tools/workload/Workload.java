@@ -171,6 +171,9 @@ public final class Workload {
         m.put("hw-queues", "N: hardware queues of the disk, each completing requests in its own IRQ task (default 2)");
         m.put("debug-vm", "on|off: CONFIG_DEBUG_VM invariant checks (default: on when explored, off when booted)");
         m.put("final-check", "on|off: read every file back before unmounting (default on)");
+        m.put("strategy", "random|pct: how explore searches this workload's interleavings (the command line overrides)");
+        m.put("depth", "D: PCT bug depth explore uses (1..64; the command line overrides)");
+        m.put("iterations", "N: schedules explore tries (the command line overrides)");
         return Collections.unmodifiableMap(m);
     }
 

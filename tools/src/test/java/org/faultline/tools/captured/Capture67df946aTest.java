@@ -7,14 +7,14 @@ import org.faultline.tools.Reproducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Capture 2df36843 (explore, pct seed 529 depth 2, faultline 0.1.0-SNAPSHOT): BUG kernel BUG at mm/page-writeback.c!
+ * Capture 67df946a (explore, pct seed 1162 depth 3, faultline 0.1.0-SNAPSHOT): BUG kernel BUG at mm/page-writeback.c!
  * on writeback-stale-wake-page-reuse, kernel 5.10 -end-page-writeback-get-page.
  *
- * <p>Exported by {@code faultline captures export 2df36843 --junit}: replays the captured schedule
+ * <p>Exported by {@code faultline captures export 67df946a --junit}: replays the captured schedule
  * and asserts the captured signature. A change to the emulator's preemption points makes the
  * schedule diverge; export the capture again then.
  */
-class Capture2df36843Test {
+class Capture67df946aTest {
     static final String NAME = "writeback-stale-wake-page-reuse";
     static final String KERNEL = "5.10";
     static final List<String> PATCHES = List.of();
@@ -39,6 +39,9 @@ class Capture2df36843Test {
             "set iomap on\n",
             "set ram 4M\n",
             "set image-size 8M\n",
+            "set strategy pct\n",
+            "set depth 3\n",
+            "set iterations 2000\n",
             "task truncator\n",
             "  open a /a create rdwr\n",
             "  open b /b create rdwr\n",
@@ -61,7 +64,7 @@ class Capture2df36843Test {
             "task syncer2\n",
             "  barrier dirty\n",
             "  sync\n");
-    static final String SCHEDULE = "fl2:529:0:19a669064c28a74e:5*13.2.9.1.4.3*4.5*13.3*4.5*63.3.8.6.5.4*27.2*5.4*22.2*7.4*13.7*11.3*5.7*12.3*5.7*12.3*5.7*12.3*5.7*12.3*5.7*12.3*5.7*12.3*5.7*9.3*5.7*5.4*8.7*5.5*31.9.6*39.8*4.4*61.8*15.6*31.7.9.7.6*2::c19b737a";
+    static final String SCHEDULE = "fl2:1162:0:dacd6b8a37e177d1:9.5*13.2.3*4.5*13.3*4.5*63.3.8.4.1.7.5.7*4.4*27.2*5.4*22.2*7.4*13.7*11.3*5.7*12.3*5.7*12.3*5.7*12.3*5.7*12.3*5.7*12.3*5.7*12.3*5.7*9.3*5.7*5.4*8.7*5.5*29.7.9.7.6.5.9.5.6*39.8*6.4*58.8*14.4*3.6*33::7e551c06";
 
     @Test
     void replaysToTheCapturedFailure() {

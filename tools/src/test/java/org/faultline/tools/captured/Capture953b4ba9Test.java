@@ -7,14 +7,14 @@ import org.faultline.tools.Reproducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Capture ddbc5395 (explore, random seed 0, faultline 0.1.0-SNAPSHOT): CORRUPTION data corruption: /f offset 0: expected 0x4f got 0xaf
+ * Capture 953b4ba9 (explore, pct seed 0 depth 3, faultline 0.1.0-SNAPSHOT): CORRUPTION data corruption: /f offset 0: expected 0x4f got 0xaf
  * on mkwrite-not-uptodate-after-eio, kernel 5.8.
  *
- * <p>Exported by {@code faultline captures export ddbc5395 --junit}: replays the captured schedule
+ * <p>Exported by {@code faultline captures export 953b4ba9 --junit}: replays the captured schedule
  * and asserts the captured signature. A change to the emulator's preemption points makes the
  * schedule diverge; export the capture again then.
  */
-class Captureddbc5395Test {
+class Capture953b4ba9Test {
     static final String NAME = "mkwrite-not-uptodate-after-eio";
     static final String KERNEL = "5.8";
     static final List<String> PATCHES = List.of();
@@ -32,6 +32,9 @@ class Captureddbc5395Test {
             "set ram 16M\n",
             "set image-size 8M\n",
             "set fail-write /f nth=2 EIO\n",
+            "set strategy pct\n",
+            "set depth 3\n",
+            "set iterations 2000\n",
             "task mapper\n",
             "  open f /f create rdwr\n",
             "  write f 0 4k seed=1\n",
@@ -41,7 +44,7 @@ class Captureddbc5395Test {
             "  expect-error fsync f EIO\n",
             "  expect-error store m 0 4 seed=3 EFAULT|ok\n",
             "  read f 0 4\n");
-    static final String SCHEDULE = "fl2:0:0:d41662495eb0d2ce:2.1.6.4.5.3.5.3.5.3.5.3.5*5.3*3.5*2.3*2.5*2.3*4.5*2.3.5*7.3*3.5.3.5*4.3.5.3.5*2.3.5*2.3*2.5*2.3.5*2.3.5.3.5.3*3.5.3*2.5*2.3.5*2::fd411e9d";
+    static final String SCHEDULE = "fl2:0:0:871a5c8d8a4f1f82:4.2.1.3.6.3*30.5*194::73fac075";
 
     @Test
     void replaysToTheCapturedFailure() {

@@ -7,14 +7,14 @@ import org.faultline.tools.Reproducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Capture 5494e77d (explore, pct seed 1691 depth 2, faultline 0.1.0-SNAPSHOT): DEADLOCK deadlock: wait-for cycle between kworker/u8:sda:4, faulter:5
+ * Capture b90af1b2 (explore, pct seed 34 depth 3, faultline 0.1.0-SNAPSHOT): DEADLOCK deadlock: wait-for cycle between kworker/u8:sda:4, faulter:5
  * on fault-vs-writepages-memcg-deadlock, kernel 4.20.
  *
- * <p>Exported by {@code faultline captures export 5494e77d --junit}: replays the captured schedule
+ * <p>Exported by {@code faultline captures export b90af1b2 --junit}: replays the captured schedule
  * and asserts the captured signature. A change to the emulator's preemption points makes the
  * schedule diverge; export the capture again then.
  */
-class Capture5494e77dTest {
+class Captureb90af1b2Test {
     static final String NAME = "fault-vs-writepages-memcg-deadlock";
     static final String KERNEL = "4.20";
     static final List<String> PATCHES = List.of();
@@ -31,6 +31,9 @@ class Capture5494e77dTest {
             "set kernel 4.20\n",
             "set ram 8M\n",
             "set image-size 8M\n",
+            "set strategy pct\n",
+            "set depth 3\n",
+            "set iterations 2000\n",
             "memcg app 160k v1\n",
             "task faulter in memcg app\n",
             "  open f /data create rdwr\n",
@@ -56,7 +59,7 @@ class Capture5494e77dTest {
             "  barrier ready\n",
             "  expect-error anon a 120k EFAULT|ok\n",
             "  barrier done\n");
-    static final String SCHEDULE = "fl2:1691:0:b59302bc8c8c5553:6.8.2.5*13.7.1.3*4.5*13.3*4.5*1000.3*4.5*287.3*9.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*7.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*4.3*5.5*23.3*4.5*13.3*4.5*13.3*4.5*13.3*4.5*13.3*4.5*13.3*4.5*13.3*4.5*10.3*4.5*353.6*6.5*15.7*13428.3.4*362::b312459d";
+    static final String SCHEDULE = "fl2:34:0:c0a536b8b6717ab7:2.6.7.8.3.4.1.3*179.6*6.7*926.4*339.5*49.7*74::69566bb9";
 
     @Test
     void replaysToTheCapturedFailure() {

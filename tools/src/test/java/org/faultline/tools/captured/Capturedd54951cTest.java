@@ -7,14 +7,14 @@ import org.faultline.tools.Reproducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Capture 7c5279b2 (explore, pct seed 96 depth 3, faultline 0.1.0-SNAPSHOT): BUG kernel BUG at mm/page-writeback.c!
+ * Capture dd54951c (explore, pct seed 96 depth 3, faultline 0.1.0-SNAPSHOT): BUG kernel BUG at mm/page-writeback.c!
  * on writeback-stale-wake-bug-on, kernel 5.10.
  *
- * <p>Exported by {@code faultline captures export 7c5279b2 --junit}: replays the captured schedule
+ * <p>Exported by {@code faultline captures export dd54951c --junit}: replays the captured schedule
  * and asserts the captured signature. A change to the emulator's preemption points makes the
  * schedule diverge; export the capture again then.
  */
-class Capture7c5279b2Test {
+class Capturedd54951cTest {
     static final String NAME = "writeback-stale-wake-bug-on";
     static final String KERNEL = "5.10";
     static final List<String> PATCHES = List.of();
@@ -29,6 +29,9 @@ class Capture7c5279b2Test {
             "set iomap on\n",
             "set ram 4M\n",
             "set image-size 8M\n",
+            "set strategy pct\n",
+            "set depth 3\n",
+            "set iterations 2000\n",
             "task fsync0\n",
             "  open f /f create rdwr\n",
             "  barrier created\n",

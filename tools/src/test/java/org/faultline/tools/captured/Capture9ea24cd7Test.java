@@ -7,14 +7,14 @@ import org.faultline.tools.Reproducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Capture ba8ff176 (explore, pct seed 4 depth 3, faultline 0.1.0-SNAPSHOT): BUG kernel BUG at fs/ext4/inode.c!
+ * Capture 9ea24cd7 (explore, pct seed 4 depth 3, faultline 0.1.0-SNAPSHOT): BUG kernel BUG at fs/ext4/inode.c!
  * on gup-dio-dirty-no-buffers, kernel 4.16.
  *
- * <p>Exported by {@code faultline captures export ba8ff176 --junit}: replays the captured schedule
+ * <p>Exported by {@code faultline captures export 9ea24cd7 --junit}: replays the captured schedule
  * and asserts the captured signature. A change to the emulator's preemption points makes the
  * schedule diverge; export the capture again then.
  */
-class Captureba8ff176Test {
+class Capture9ea24cd7Test {
     static final String NAME = "gup-dio-dirty-no-buffers";
     static final String KERNEL = "4.16";
     static final List<String> PATCHES = List.of();
@@ -36,6 +36,9 @@ class Captureba8ff176Test {
             "set debug-vm off\n",
             "set ram 4M\n",
             "set image-size 8M\n",
+            "set strategy pct\n",
+            "set depth 3\n",
+            "set iterations 2000\n",
             "task dio\n",
             "  open f1 /file1 create rdwr\n",
             "  write f1 0 16k zero\n",

@@ -7,14 +7,14 @@ import org.faultline.tools.Reproducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Capture bbf19025 (explore, pct seed 50 depth 3, faultline 0.1.0-SNAPSHOT): INVARIANT page dirtied without page_mkwrite since it was cleaned: page pfn 0 (index 0 of ino 12 (sda)), flags 0x2029(locked|uptodate|lru|private)
+ * Capture 4d0de736 (explore, pct seed 50 depth 3, faultline 0.1.0-SNAPSHOT): INVARIANT page dirtied without page_mkwrite since it was cleaned: page pfn 0 (index 0 of ino 12 (sda)), flags 0x2029(locked|uptodate|lru|private)
  * on gup-dio-redirty-no-reclaim, kernel 4.16.
  *
- * <p>Exported by {@code faultline captures export bbf19025 --junit}: replays the captured schedule
+ * <p>Exported by {@code faultline captures export 4d0de736 --junit}: replays the captured schedule
  * and asserts the captured signature. A change to the emulator's preemption points makes the
  * schedule diverge; export the capture again then.
  */
-class Capturebbf19025Test {
+class Capture4d0de736Test {
     static final String NAME = "gup-dio-redirty-no-reclaim";
     static final String KERNEL = "4.16";
     static final List<String> PATCHES = List.of();
@@ -31,6 +31,9 @@ class Capturebbf19025Test {
             "set debug-vm on\n",
             "set ram 16M\n",
             "set image-size 8M\n",
+            "set strategy pct\n",
+            "set depth 3\n",
+            "set iterations 2000\n",
             "task dio\n",
             "  open f1 /file1 create rdwr\n",
             "  write f1 0 16k zero\n",
