@@ -117,6 +117,34 @@ final class ExploreCommand implements Callable<Integer> {
         }
     }
 
+    /** Progress on stderr: refreshed in place on a terminal, plain lines otherwise. */
+    private ProgressLine progressLine() {
+        return new ProgressLine(spec.commandLine().getErr(), System.console() != null, iterations);
+    }
+
+    /**
+     * Ctrl-C or SIGTERM during a search: where it stopped, and the command that resumes from there
+     * (the same options, the seed of the first schedule not run, the rest of the budget).
+     */
+    private void interrupted(ProgressLine pl, int shardK, int shardN) {
+        long from = pl.resumeFrom();
+        List<String> all = spec.commandLine().getParseResult().originalArgs();
+        List<String> args = new ArrayList<>(all.subList(all.indexOf("explore") + 1, all.size()));
+        for (String opt : List.of("--seed", "--iterations")) {
+            int i = args.indexOf(opt);
+            if (i >= 0) {
+                args.subList(i, Math.min(args.size(), i + 2)).clear();
+            }
+            args.removeIf(a -> a.startsWith(opt + "="));
+        }
+        args.addAll(List.of("--seed", String.valueOf(seed + from * shardN), "--iterations", String.valueOf(iterations - from)));
+        PrintWriter err = new PrintWriter(System.err, true); // the signal handler's stream
+        err.printf(Locale.ROOT, "interrupted after %d schedules; every seed before %d%s was explored%n", pl.ran(),
+                seed + shardK + from * shardN, shardN > 1 ? " in this shard" : "");
+        err.println("resume with: faultline explore " + String.join(" ", args));
+        err.flush();
+    }
+
     /** A capture's boot disk when exploring a capture ({@code explore ID}), else null. */
     private byte[] capturedDisk;
 
@@ -207,12 +235,17 @@ final class ExploreCommand implements Callable<Integer> {
         if (keepGoing) {
             return keepGoing(o, sc, prof, ex, strategies, sw, shardK, shardN);
         }
-        Explorer.Found f = ex.explore(seed, iterations, jobs, shardK, shardN, strategies, n -> {
-            if (n % 100 == 0) {
-                o.printf(Locale.ROOT, "  %d schedules, %.1f schedules/s%n", n, n / (sw.elapsedNs() / 1e9));
-                o.flush();
-            }
-        });
+        ProgressLine pl = progressLine();
+        int sk = shardK;
+        int sn = shardN;
+        Explorer.Found f;
+        try (AutoCloseable hook = Faultline.whenInterrupted(() -> interrupted(pl, sk, sn))) {
+            f = ex.explore(seed, iterations, jobs, shardK, shardN, strategies, pl::finished);
+        } catch (Exception e) {
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        } finally {
+            pl.close();
+        }
         double secs = sw.elapsedNs() / 1e9;
         if (f == null) {
             o.printf(Locale.ROOT, "no failure in %d schedules (%.1f schedules/s)%n", iterations, iterations / secs);
@@ -262,18 +295,24 @@ final class ExploreCommand implements Callable<Integer> {
         if (noCapture) {
             throw new CliError("--keep-going captures every failure: it cannot go with --no-capture");
         }
+        ProgressLine pl = progressLine();
+        try (AutoCloseable hook = Faultline.whenInterrupted(() -> interrupted(pl, shardK, shardN))) {
+            return keepGoing(o, sc, prof, ex, strategies, sw, shardK, shardN, pl);
+        } catch (Exception e) {
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        } finally {
+            pl.close();
+        }
+    }
+
+    private int keepGoing(PrintWriter o, Scenario sc, KernelProfile prof, Explorer ex, LongFunction<Strategy> strategies,
+                          Stopwatch sw, int shardK, int shardN, ProgressLine pl) {
         java.util.Map<Long, String> found = new java.util.concurrent.ConcurrentSkipListMap<>();
         java.util.concurrent.atomic.AtomicInteger worst = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.atomic.AtomicLong ran = new java.util.concurrent.atomic.AtomicLong();
         try (var st = Captures.open(store, spec)) {
             org.faultline.kernel.ParallelRuns.firstFailure(jobs, iterations, i -> {
                 long s = seed + shardK + i * shardN;
                 var r = ex.run(strategies.apply(s));
-                long n = ran.incrementAndGet();
-                if (n % 100 == 0) {
-                    o.printf(Locale.ROOT, "  %d schedules, %.1f schedules/s%n", n, n / (sw.elapsedNs() / 1e9));
-                    o.flush();
-                }
                 if (!r.ok()) {
                     String id;
                     try {
@@ -289,6 +328,7 @@ final class ExploreCommand implements Callable<Integer> {
                             r.fatal().step(), id.substring(0, 8));
                     o.flush();
                 }
+                pl.finished(i, !r.ok());
                 return false; // keep going
             });
         }

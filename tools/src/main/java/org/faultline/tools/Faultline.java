@@ -173,6 +173,19 @@ public final class Faultline implements Callable<Integer> {
         }
     }
 
+    /** What a running command says when interrupted instead of the default line, or null. */
+    private static final java.util.concurrent.atomic.AtomicReference<Runnable> INTERRUPT_REPORT =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Sets what an interrupt reports (on stderr) before the process stops, until the returned handle
+     * is closed: a long search says where it stopped and the command that resumes it.
+     */
+    static AutoCloseable whenInterrupted(Runnable report) {
+        INTERRUPT_REPORT.set(report);
+        return () -> INTERRUPT_REPORT.compareAndSet(report, null);
+    }
+
     /**
      * Ctrl-C (SIGINT) or SIGTERM: one line saying what stopped, then exit 128+signal at once. The
      * image lock is released with the process; an image being written is left as a power cut leaves
@@ -182,8 +195,15 @@ public final class Faultline implements Callable<Integer> {
     private static void onInterrupt(String signal, int code) {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal(signal), sig -> {
-                System.err.println("faultline: interrupted by SIG" + signal + "; stopped (an image being written "
-                        + "may be left as after a power cut: check it with 'faultline fsck')");
+                Runnable report = INTERRUPT_REPORT.get();
+                if (report != null) { // a search says where it stopped and how to resume
+                    System.err.println();
+                    System.err.println("faultline: interrupted by SIG" + signal);
+                    report.run();
+                } else {
+                    System.err.println("faultline: interrupted by SIG" + signal + "; stopped (an image being written "
+                            + "may be left as after a power cut: check it with 'faultline fsck')");
+                }
                 System.err.flush();
                 Runtime.getRuntime().halt(code);
             });

@@ -120,10 +120,9 @@ public final class Explorer {
      */
     public Found explore(long seed0, long iterations, int jobs, int shard, int shards, LongFunction<Strategy> strategies,
                          Progress progress) {
-        java.util.concurrent.atomic.AtomicLong ran = new java.util.concurrent.atomic.AtomicLong();
         long first = ParallelRuns.firstFailure(jobs, iterations, i -> {
             RunResult r = run(strategies.apply(seed0 + shard + i * shards));
-            progress.ran(ran.incrementAndGet());
+            progress.ran(i, !r.ok());
             return !r.ok();
         });
         if (first < 0) {
@@ -137,9 +136,9 @@ public final class Explorer {
     public record Found(long seed, long schedules, RunResult result) {
     }
 
-    /** Progress callback. */
+    /** Progress callback: work item {@code i} (seed {@code seed0 + shard + i * shards}) has run. */
     @FunctionalInterface
     public interface Progress {
-        void ran(long executions);
+        void ran(long i, boolean failed);
     }
 }

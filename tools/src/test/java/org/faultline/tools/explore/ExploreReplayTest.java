@@ -18,7 +18,7 @@ class ExploreReplayTest {
     static Explorer.Found explore(String profile, List<String> patches, long n) {
         Scenario sc = Scenarios.byName("mkwrite-not-uptodate-after-eio");
         Explorer ex = new Explorer(sc, KernelProfile.byName(profile).with(patches), 200_000);
-        return ex.explore(0, n, RandomWalk::new, i -> { });
+        return ex.explore(0, n, RandomWalk::new, (i, failed) -> { });
     }
 
     @Test

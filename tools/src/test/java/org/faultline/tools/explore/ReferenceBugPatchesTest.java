@@ -32,7 +32,7 @@ class ReferenceBugPatchesTest {
     static Explorer.Found window(Scenario sc, List<String> patches, int depth, long from, long n) {
         Explorer ex = new Explorer(sc, sc.kernel(null, patches), 200_000);
         long k = Math.max(100, ex.run(new RandomWalk(0)).decisions());
-        return ex.explore(from, n, s -> new Pct(s, depth, k), i -> { });
+        return ex.explore(from, n, s -> new Pct(s, depth, k), (i, failed) -> { });
     }
 
     private static void assertKind(Failure.Kind kind, Explorer.Found f, String what) {
