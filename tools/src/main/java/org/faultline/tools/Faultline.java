@@ -53,9 +53,9 @@ public final class Faultline implements Callable<Integer> {
      */
     static final List<Class<?>> SUBCOMMANDS = List.of(BootCommand.class, BenchCommand.class, MkfsCommand.class,
             FsckCommand.class, ScenariosCommand.class, ExploreCommand.class, ReplayCommand.class, CapturesCommand.class,
-            FuzzCommand.class, PatchesCommand.class, ProfilesCommand.class, ImageCommands.Ls.class, ImageCommands.Cat.class,
-            ImageCommands.Stat.class, ImageCommands.Cp.class, ImageCommands.Mkdir.class, ImageCommands.Rm.class,
-            CommandLine.HelpCommand.class);
+            BisectCommand.class, FuzzCommand.class, PatchesCommand.class, ProfilesCommand.class, ImageCommands.Ls.class,
+            ImageCommands.Cat.class, ImageCommands.Stat.class, ImageCommands.Cp.class, ImageCommands.Mkdir.class,
+            ImageCommands.Rm.class, CommandLine.HelpCommand.class);
 
     /**
      * Adds the subcommand {@code args[0]} names, or every subcommand when it names none (no
