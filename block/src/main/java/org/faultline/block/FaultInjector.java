@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Fault budget: unlimited by default; a rule with {@code nth > 0} fires once.
  */
-public final class FaultInjector implements BlockDriver {
+public final class FaultInjector extends DriverDecorator {
     /**
      * One injection rule.
      *
@@ -28,23 +28,17 @@ public final class FaultInjector implements BlockDriver {
         }
     }
 
-    private final BlockDriver inner;
     private final List<Rule> rules;
     private final AtomicInteger[] seen; // per rule: matching requests so far
 
     /** Decorates {@code inner} with a fixed list of rules, checked in order. */
     public FaultInjector(BlockDriver inner, List<Rule> rules) {
-        this.inner = inner;
+        super(inner);
         this.rules = List.copyOf(rules);
         this.seen = new AtomicInteger[this.rules.size()];
         for (int i = 0; i < seen.length; i++) {
             seen[i] = new AtomicInteger();
         }
-    }
-
-    @Override
-    public long capacitySectors() {
-        return inner.capacitySectors();
     }
 
     @Override
@@ -64,21 +58,5 @@ public final class FaultInjector implements BlockDriver {
     @Override
     public String describe() {
         return inner.describe() + " + fault injection";
-    }
-
-    @Override
-    public void close() {
-        inner.close();
-    }
-
-    /** Offline access is not injected: it reaches the decorated driver as it is. */
-    @Override
-    public void rawTransfer(boolean write, long offset, AlignedMemory buf, int len) throws java.io.IOException {
-        inner.rawTransfer(write, offset, buf, len);
-    }
-
-    @Override
-    public void rawFlush() throws java.io.IOException {
-        inner.rawFlush();
     }
 }

@@ -16,9 +16,8 @@ import org.faultline.nativeio.HostFile;
  * before its old contents are saved; two writes racing to the same block's first write are not
  * ordered against that save (the block layer does not send overlapping writes at once).
  */
-public final class UndoLogDriver implements BlockDriver {
+public final class UndoLogDriver extends DriverDecorator {
     private static final int BLOCK = 4096;
-    private final BlockDriver inner;
     private final HostFile undo;
     private final AtomicLongArray saved;
 
@@ -27,15 +26,10 @@ public final class UndoLogDriver implements BlockDriver {
      * @param undo  an empty file, opened read-write, that takes the old contents (sparse)
      */
     public UndoLogDriver(BlockDriver inner, HostFile undo) {
-        this.inner = inner;
+        super(inner);
         this.undo = undo;
         long blocks = (inner.capacitySectors() << 9) / BLOCK;
         this.saved = new AtomicLongArray((int) ((blocks + 63) / 64));
-    }
-
-    @Override
-    public long capacitySectors() {
-        return inner.capacitySectors();
     }
 
     @Override
@@ -97,20 +91,5 @@ public final class UndoLogDriver implements BlockDriver {
     @Override
     public String describe() {
         return inner.describe() + " + undo log";
-    }
-
-    @Override
-    public void close() {
-        inner.close();
-    }
-
-    @Override
-    public void rawTransfer(boolean write, long offset, AlignedMemory buf, int len) throws IOException {
-        inner.rawTransfer(write, offset, buf, len);
-    }
-
-    @Override
-    public void rawFlush() throws IOException {
-        inner.rawFlush();
     }
 }

@@ -18,7 +18,7 @@ import org.faultline.nativeio.LibC;
  * <p>Context: the driver's (any host thread); the log is a lock-free queue, read once the run is
  * over ({@link #entries}).
  */
-public final class WriteLogDriver implements BlockDriver {
+public final class WriteLogDriver extends DriverDecorator {
     /**
      * One completed request.
      *
@@ -31,17 +31,11 @@ public final class WriteLogDriver implements BlockDriver {
     public record Entry(long seq, Bio.Op op, long sector, int flags, byte[] data) {
     }
 
-    private final BlockDriver inner;
     private final ConcurrentLinkedQueue<Entry> log = new ConcurrentLinkedQueue<>();
     private final AtomicLong seq = new AtomicLong();
 
     public WriteLogDriver(BlockDriver inner) {
-        this.inner = inner;
-    }
-
-    @Override
-    public long capacitySectors() {
-        return inner.capacitySectors();
+        super(inner);
     }
 
     @Override
@@ -80,28 +74,8 @@ public final class WriteLogDriver implements BlockDriver {
         return out;
     }
 
-    /** @return the decorated driver */
-    public BlockDriver inner() {
-        return inner;
-    }
-
     @Override
     public String describe() {
         return inner.describe() + " + write log";
-    }
-
-    @Override
-    public void close() {
-        inner.close();
-    }
-
-    @Override
-    public void rawTransfer(boolean write, long offset, AlignedMemory buf, int len) throws IOException {
-        inner.rawTransfer(write, offset, buf, len);
-    }
-
-    @Override
-    public void rawFlush() throws IOException {
-        inner.rawFlush();
     }
 }

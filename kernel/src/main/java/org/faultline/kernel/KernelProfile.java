@@ -62,7 +62,7 @@ public final class KernelProfile {
     }
 
     /** Compares two release numbers ("5.10" after "5.9"). */
-    static int compare(String a, String b) {
+    public static int compare(String a, String b) {
         String[] x = a.split("\\.");
         String[] y = b.split("\\.");
         for (int i = 0; i < Math.max(x.length, y.length); i++) {

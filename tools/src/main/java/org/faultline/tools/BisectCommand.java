@@ -103,6 +103,7 @@ final class BisectCommand implements Callable<Integer> {
         return out;
     }
 
+    /** Release order, a proposal (never merged) last. */
     private static int compareRelease(String a, String b) {
         if (a.equals(b)) {
             return 0;
@@ -110,16 +111,7 @@ final class BisectCommand implements Callable<Integer> {
         if (a.equals("proposed") || b.equals("proposed")) {
             return a.equals("proposed") ? 1 : -1;
         }
-        String[] x = a.split("\\.");
-        String[] y = b.split("\\.");
-        for (int i = 0; i < Math.max(x.length, y.length); i++) {
-            int u = i < x.length ? Integer.parseInt(x[i]) : 0;
-            int v = i < y.length ? Integer.parseInt(y[i]) : 0;
-            if (u != v) {
-                return Integer.compare(u, v);
-            }
-        }
-        return 0;
+        return KernelProfile.compare(a, b);
     }
 
     /** The good kernel with the first {@code k} changes, or null if that set is impossible. */

@@ -40,6 +40,24 @@ final class CapturesCommand implements Callable<Integer> {
     @Option(names = "--json", description = "one JSON object per capture, a line each")
     boolean json;
 
+    /** A subcommand on the store: {@code --store DIR} and the command's output. */
+    abstract static class OnStore implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        StoreOption store;
+
+        /** @return the store, opened (one line and exit 2 if it cannot be) */
+        CaptureStore open() {
+            return Captures.open(store.dir, spec);
+        }
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+    }
+
     /** {@code --store DIR}, shared by the subcommands. */
     static final class StoreOption {
         @Option(names = "--store", paramLabel = "DIR", description = "capture store (default: $FAULTLINE_STORE, else ~/.faultline/store)")
@@ -87,13 +105,7 @@ final class CapturesCommand implements Callable<Integer> {
     @Command(name = "show", mixinStandardHelpOptions = true, description = "The report, workload, schedule and kernel "
             + "log tail of a capture; --trace for the whole trace (one event per line: step, task, event), --log for the "
             + "whole kernel log.")
-    static final class Show implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        StoreOption store;
-
+    static final class Show extends OnStore {
         @Parameters(paramLabel = "ID", description = "a capture id or a unique prefix of it (4+ hex digits)")
         String id;
 
@@ -105,8 +117,8 @@ final class CapturesCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws CaptureStoreException {
-            PrintWriter o = spec.commandLine().getOut();
-            try (CaptureStore st = Captures.open(store.dir, spec)) {
+            PrintWriter o = out();
+            try (CaptureStore st = open()) {
                 CaptureStore.Stored s = find(st, id);
                 Manifest m = s.manifest();
                 if (log) {
@@ -161,13 +173,7 @@ final class CapturesCommand implements Callable<Integer> {
     @Command(name = "export", mixinStandardHelpOptions = true, description = "Write the captured disk to a new image "
             + "file (never overwriting one): as it was at the failure, or --at-write N after write N of the block "
             + "write log (0: at boot). e2fsck -fn, debugfs and a loop mount open it.")
-    static final class Export implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        StoreOption store;
-
+    static final class Export extends OnStore {
         @Parameters(paramLabel = "ID", description = "a capture id or a unique prefix of it")
         String id;
 
@@ -190,8 +196,8 @@ final class CapturesCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException {
-            PrintWriter o = spec.commandLine().getOut();
-            try (CaptureStore st = Captures.open(store.dir, spec)) {
+            PrintWriter o = out();
+            try (CaptureStore st = open()) {
                 CaptureStore.Stored stored = find(st, id);
                 Manifest m = stored.manifest();
                 if (junit != null) {
@@ -240,13 +246,7 @@ final class CapturesCommand implements Callable<Integer> {
     @Command(name = "pack", mixinStandardHelpOptions = true, description = "Write a capture with its disk blocks, texts "
             + "and write log to one file (never overwriting one), for another machine: 'faultline replay FILE' replays it, "
             + "'faultline captures unpack FILE' stores it.")
-    static final class Pack implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        StoreOption store;
-
+    static final class Pack extends OnStore {
         @Parameters(paramLabel = "ID", description = "a capture id or a unique prefix of it")
         String id;
 
@@ -259,7 +259,7 @@ final class CapturesCommand implements Callable<Integer> {
             if (java.nio.file.Files.exists(output, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 throw new CliError(output + ": exists; a pack never overwrites a file (remove it or name another)");
             }
-            try (CaptureStore st = Captures.open(store.dir, spec)) {
+            try (CaptureStore st = open()) {
                 CaptureStore.Stored s = find(st, id);
                 long blocks;
                 try {
@@ -280,20 +280,14 @@ final class CapturesCommand implements Callable<Integer> {
     /** {@code captures unpack FILE}. */
     @Command(name = "unpack", mixinStandardHelpOptions = true, description = "Store the capture packed in FILE "
             + "(same id as where it was packed).")
-    static final class Unpack implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        StoreOption store;
-
+    static final class Unpack extends OnStore {
         @Parameters(paramLabel = "FILE", description = "a file written by 'faultline captures pack'")
         Path file;
 
         @Override
         public Integer call() throws IOException {
-            PrintWriter o = spec.commandLine().getOut();
-            try (CaptureStore st = Captures.open(store.dir, spec)) {
+            PrintWriter o = out();
+            try (CaptureStore st = open()) {
                 CaptureStore.Stored s = unpack(st, file);
                 o.println("unpacked capture " + s.shortId() + " (" + s.manifest().kind() + " " + s.manifest().title()
                         + ") into " + st.dir());
@@ -318,20 +312,14 @@ final class CapturesCommand implements Callable<Integer> {
     /** {@code captures rm ID...}. */
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove captures (their blocks stay until "
             + "'captures gc'; blocks other captures share always stay).")
-    static final class Rm implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        StoreOption store;
-
+    static final class Rm extends OnStore {
         @Parameters(paramLabel = "ID", arity = "1..*", description = "capture ids or unique prefixes")
         List<String> ids;
 
         @Override
         public Integer call() throws CaptureStoreException {
-            PrintWriter o = spec.commandLine().getOut();
-            try (CaptureStore st = Captures.open(store.dir, spec)) {
+            PrintWriter o = out();
+            try (CaptureStore st = open()) {
                 for (String i : ids) {
                     CaptureStore.Stored s = find(st, i);
                     st.remove(s.id());
@@ -346,17 +334,11 @@ final class CapturesCommand implements Callable<Integer> {
     /** {@code captures gc}: drop the blocks and objects no capture names. */
     @Command(name = "gc", mixinStandardHelpOptions = true, description = "Remove the disk blocks and texts no capture "
             + "references any more (after rm).")
-    static final class Gc implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        StoreOption store;
-
+    static final class Gc extends OnStore {
         @Override
         public Integer call() throws CaptureStoreException {
-            PrintWriter o = spec.commandLine().getOut();
-            try (CaptureStore st = Captures.open(store.dir, spec)) {
+            PrintWriter o = out();
+            try (CaptureStore st = open()) {
                 o.println("removed " + st.gc() + " unreferenced blocks and objects from " + st.dir());
             }
             o.flush();
