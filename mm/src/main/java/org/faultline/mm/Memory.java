@@ -15,7 +15,12 @@ import org.faultline.kernel.Task;
  * <p>Bug 3 lives here: {@code alloc_set_pte} allocates the page table ({@code pte_alloc_one},
  * {@code GFP_KERNEL_ACCOUNT}, so a memcg charge that may reclaim and wait on writeback) while the
  * faulted page is locked — unless {@link MmPatch#MEMCG_PREALLOC_PTE} (63f3655f9501) preallocated it in
- * {@code __do_fault} before any page lock.
+ * {@code __do_fault} before any page lock. And comes back in 5.12: {@link MmPatch#FINISH_FAULT_PTE_ALLOC}
+ * (f9ce0be71d1f) makes {@code finish_fault} allocate the table itself, ignoring the preallocated one,
+ * until {@link MmPatch#FINISH_FAULT_USES_PREALLOC} (e4dc3489143f, 5.14) installs it again.
+ *
+ * <p>Deviation: the code keeps the 4.16–5.11 shape ({@code alloc_set_pte}); the 5.12 patches act at
+ * the point where {@code finish_fault} takes the page table.
  *
  * <p>Deviations: one page-table lock per mm; no THP, no fault-around, no swap (anonymous pages are
  * never reclaimed), no zero page (read faults on anonymous memory allocate).
@@ -239,7 +244,11 @@ public final class Memory {
         MmStruct mm = vmf.vma.mm;
         if (pmdNone(vmf)) {
             PteTable t = vmf.preallocPte;
-            vmf.preallocPte = null;
+            if (k().has(MmPatch.FINISH_FAULT_PTE_ALLOC) && !k().has(MmPatch.FINISH_FAULT_USES_PREALLOC)) {
+                t = null; // 5.12-5.13 finish_fault(): pte_alloc(), the preallocated table left for the caller to free
+            } else {
+                vmf.preallocPte = null;
+            }
             if (pteAllocInstall(vmf, t) != 0) { // without a preallocated table: GFP_KERNEL_ACCOUNT under the page lock
                 return VM_FAULT_OOM;
             }

@@ -26,6 +26,16 @@ public final class MmPatch implements PatchProvider {
             "the fault path preallocates the page table before it locks the page (no memcg reclaim under it)",
             Ref.commit("63f3655f9501", "mm, memcg: fix reclaim deadlock with writeback"), "mm/memory.c", "5.0"));
 
+    public static final Patch FINISH_FAULT_PTE_ALLOC = Patch.of(Def.merged("finish-fault-pte-alloc",
+            "finish_fault() allocates the page table itself (pte_alloc) when the PMD is empty, leaving what "
+                    + "__do_fault preallocated unused: memcg reclaim under the page lock again",
+            Ref.commit("f9ce0be71d1f", "mm: Cleanup faultaround and finish_fault() codepaths"), "mm/memory.c", "5.12"));
+
+    public static final Patch FINISH_FAULT_USES_PREALLOC = Patch.of(Def.merged("finish-fault-uses-prealloc",
+            "finish_fault() installs the page table __do_fault preallocated before it would allocate one",
+            Ref.commit("e4dc3489143f", "mm: fix the deadlock in finish_fault()"), "mm/memory.c", "5.14")
+            .requires("finish-fault-pte-alloc"));
+
     public static final Patch VMSCAN_NO_WRITEBACK_WAIT_LEGACY_MEMCG = Patch.of(Def.proposed("vmscan-no-writeback-wait-legacy-memcg",
             "reclaim in a legacy (v1) memcg does not wait on PG_writeback",
             Ref.thread("2018-12 Dave Chinner", "[RFC] Ext4: fix deadlock on dirty pages between fault and writeback"),

@@ -22,6 +22,16 @@ class BisectTest {
     }
 
     @Test
+    void bug3sRegressionIn512IsNamed() {
+        // 63f3655f9501's fix undone by f9ce0be71d1f (5.12), restored by e4dc3489143f (5.14)
+        Run r = run("bisect", "fault-vs-writepages-memcg-deadlock", "--good", "5.10", "--bad", "5.12", "--budget", "1000",
+                "--jobs", "2", "--json");
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("+finish-fault-pte-alloc", CliTestSupport.jsonField(r.out(), "change").getAsString(), r::toString);
+        assertTrue(CliTestSupport.jsonField(r.out(), "upstream").getAsString().startsWith("f9ce0be71d1f"), r::toString);
+    }
+
+    @Test
     void theChangesComeInUpstreamOrderAndProfilesParse() {
         List<BisectCommand.Change> c = BisectCommand.changes(KernelProfile.byName("4.20"), KernelProfile.byName("6.6"));
         for (int i = 1; i < c.size(); i++) {
