@@ -450,6 +450,12 @@ public final class LibC {
      */
     public static native long memmove(long dest, long src, long n);
 
+    /** Copies {@code len} bytes of {@code src} from {@code off} to native memory at {@code dest}. */
+    public static void copyIn(long dest, byte[] src, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, src.length);
+        new com.sun.jna.Pointer(dest).write(0, src, off, len);
+    }
+
     /**
      * {@code void *memset(void *s, int c, size_t n)} — memset(3): fills {@code n} bytes with the
      * byte {@code c}. Returns {@code s}.

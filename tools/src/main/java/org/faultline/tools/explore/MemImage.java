@@ -1,28 +1,28 @@
 package org.faultline.tools.explore;
 
+import org.faultline.block.BlockDriver;
+import org.faultline.block.CowMemDisk;
 import org.faultline.block.MemDiskDriver;
 import org.faultline.fs.ext4.Ext4Exception;
 import org.faultline.images.ext4.DriverBlockIo;
 import org.faultline.images.ext4.Mkfs;
 
 /**
- * The disk of an exploration: an ext4 image made once by our mkfs in memory, then copied into a fresh
- * RAM disk for every execution, so thousands of executions start from the same bytes and no image
- * file is ever written. One instance serves one exploration.
+ * The disk of an exploration: an ext4 image made once by our mkfs in memory, the template of a
+ * copy-on-write RAM disk for every execution ({@link CowMemDisk}), so thousands of executions start from
+ * the same bytes, none pays for a copy of the image, and no image file is ever written. One instance
+ * serves one exploration (its executions may run on several threads: the template is never written).
  */
 public final class MemImage {
-    private final long bytes;
     private final byte[] template;
 
     /** Makes the template: an empty ext4 filesystem of {@code bytes}. */
     public MemImage(long bytes) {
-        this.bytes = bytes;
         this.template = build(bytes);
     }
 
     /** A given template: a captured disk at boot. */
     public MemImage(byte[] template) {
-        this.bytes = template.length;
         this.template = template.clone();
     }
 
@@ -31,11 +31,9 @@ public final class MemImage {
         return template.clone();
     }
 
-    /** A RAM disk holding a fresh copy of the template. */
-    public MemDiskDriver fresh() {
-        MemDiskDriver d = new MemDiskDriver(bytes);
-        d.bytes().put(0, template, 0, template.length);
-        return d;
+    /** A RAM disk reading as the template, copy-on-write: nothing is copied until written. */
+    public BlockDriver fresh() {
+        return new CowMemDisk(template);
     }
 
     private static byte[] build(long bytes) {
