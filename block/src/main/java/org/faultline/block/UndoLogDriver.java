@@ -2,6 +2,7 @@ package org.faultline.block;
 
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 import org.faultline.nativeio.AlignedMemory;
 import org.faultline.nativeio.HostFile;
 
@@ -12,6 +13,9 @@ import org.faultline.nativeio.HostFile;
  * as it was, without a copy of the whole disk being made up front — so a failing boot on a large
  * image can be captured with the image as it was at boot.
  *
+ * <p>Keeping the old blocks never fails a write: if the undo file cannot take one (the host's disk is
+ * full), the driver stops keeping them and {@link #lost} says why.
+ *
  * <p>Context: the driver's (several host threads at once). A block is claimed with a CAS on its bit
  * before its old contents are saved; two writes racing to the same block's first write are not
  * ordered against that save (the block layer does not send overlapping writes at once).
@@ -20,6 +24,7 @@ public final class UndoLogDriver extends DriverDecorator {
     private static final int BLOCK = 4096;
     private final HostFile undo;
     private final AtomicLongArray saved;
+    private final AtomicReference<String> lost = new AtomicReference<>();
 
     /**
      * @param inner the disk
@@ -37,9 +42,9 @@ public final class UndoLogDriver extends DriverDecorator {
         if (rq.op == Bio.Op.WRITE && rq.bytes > 0) {
             long first = (rq.sector << 9) / BLOCK;
             long last = ((rq.sector << 9) + rq.bytes - 1) / BLOCK;
-            for (long b = first; b <= last; b++) {
+            for (long b = first; b <= last && lost.get() == null; b++) {
                 if (claim(b) && !save(b)) {
-                    return BlkStatus.IOERR; // the old contents could not be kept: fail the write, change nothing
+                    break; // the undo file could not take it (host disk full...): stop keeping, never fail the run
                 }
             }
         }
@@ -63,8 +68,17 @@ public final class UndoLogDriver extends DriverDecorator {
             undo.pwrite(buf, 0, BLOCK, block * BLOCK);
             return true;
         } catch (IOException e) {
+            lost.compareAndSet(null, e.getMessage());
             return false;
         }
+    }
+
+    /**
+     * @return why the disk as it was at attach can no longer be read (the undo file could not take an
+     *         old block), or null if it can
+     */
+    public String lost() {
+        return lost.get();
     }
 
     /**

@@ -61,6 +61,10 @@ final class BootCapture implements AutoCloseable {
     String capture(String name, String workloadText, String profile, List<String> patches, String kernel, long seed,
                    RunResult r) {
         Failure f = r.fatal();
+        if (disk.lost() != null) {
+            throw new CliError("the failure was not captured: the image as it was at boot could not be kept ("
+                    + disk.lost() + ")");
+        }
         StringBuilder report = new StringBuilder(f.report()).append('\n');
         for (Failure w : r.others()) {
             if (w != f) {

@@ -252,7 +252,11 @@ final class BootCommand implements Callable<Integer> {
             if (cap != null && !r.ok() && Images.hostError(img, driver) == null) { // the disk as it is at the failure
                 String text = workloadFile == null ? DefaultWorkload.text(size, ram, memcgLimit) : workloadText();
                 String name = workloadFile == null ? "default workload" : workloadFile.toString();
-                capturedLine = Captures.capturedLine(cap.capture(name, text, kernel, patches, profile.name(), seed, r));
+                try {
+                    capturedLine = Captures.capturedLine(cap.capture(name, text, kernel, patches, profile.name(), seed, r));
+                } catch (CliError e) { // the run's own result stands; the capture is secondary
+                    this.spec.commandLine().getErr().println("faultline: " + e.getMessage());
+                }
             }
         }
         out.printf(Locale.ROOT, "faultline boot: kernel %s, image %s (%s), RAM %s%s, seed %d%n", profile.name(), img,

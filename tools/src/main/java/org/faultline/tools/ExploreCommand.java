@@ -277,9 +277,10 @@ final class ExploreCommand implements Callable<Integer> {
                 String id = Captures.capture(st, sc, new Captures.How("explore", kernel == null ? sc.profile() : kernel,
                         Captures.patches(patches), prof.name(), strategy, f.seed(), strategy.equals("pct") ? depth : 0, maxSteps), ex.record(again));
                 o.println(Captures.capturedLine(id));
-            } catch (org.faultline.images.capture.CaptureStoreException e) {
-                o.flush();
-                throw new CliError("the failure was found but not captured: " + e.getMessage());
+            } catch (org.faultline.images.capture.CaptureStoreException | CliError e) {
+                // the failure's own exit code stands; the capture is secondary
+                spec.commandLine().getErr().println("faultline: the failure was found but not captured: "
+                        + e.getMessage());
             }
         }
         o.flush();

@@ -183,9 +183,9 @@ final class ReplayCommand implements Callable<Integer> {
                         parsed && sm.group(3) != null ? Integer.parseInt(sm.group(3)) : 0, 10_000_000),
                         new Explorer(sc, prof, 10_000_000).record(new Replay(sf.schedule())));
                 o.println(Captures.capturedLine(id));
-            } catch (org.faultline.images.capture.CaptureStoreException e) {
-                o.flush();
-                throw new CliError("the failure replayed but was not captured: " + e.getMessage());
+            } catch (org.faultline.images.capture.CaptureStoreException | CliError e) {
+                spec.commandLine().getErr().println("faultline: the failure replayed but was not captured: "
+                        + e.getMessage());
             }
         }
         o.flush();

@@ -90,7 +90,8 @@ final class Ext4Inode implements VmOperations, IomapOps {
                 return new Ext4Extents.BlockMap(lblk, pblk, len, hit.kind() == ExtentStatus.Kind.UNWRITTEN, false);
             }
             int ask = create ? maxLen : Integer.MAX_VALUE; // a lookup learns the whole extent or gap
-            Ext4Extents.BlockMap m = es.vol(() -> es.vol.extents().ext4ExtMapBlocks(inode.ino(), lblk, ask, create, unwritten, reserved));
+            Ext4Extents.BlockMap m = es.vol(() -> es.vol.extents().ext4ExtMapBlocks(inode.ino(), lblk, ask, create,
+                    unwritten, reserved));
             ei.esTree.insertExtent(m.lblk(), m.len(), m.pblk(), m.hole() ? ExtentStatus.Kind.HOLE
                     : m.unwritten() ? ExtentStatus.Kind.UNWRITTEN : ExtentStatus.Kind.WRITTEN);
             return m.len() <= maxLen ? m

@@ -122,7 +122,8 @@ final class Ext4Truncate {
      */
     @KernelFunction("ext4_block_zero_page_range")
     static void ext4BlockZeroPageRange(Ext4Super es, Inode inode, long from, long length) {
-        Ext4Extents.BlockMap m = es.vol(() -> es.vol.extents().ext4ExtMapBlocks(inode.ino(), from >> Page.PAGE_SHIFT, 1, false, false));
+        Ext4Extents.BlockMap m = es.vol(() -> es.vol.extents().ext4ExtMapBlocks(inode.ino(), from >> Page.PAGE_SHIFT, 1,
+                false, false));
         boolean onDisk = m.pblk() != 0 && !m.unwritten();
         AddressSpace mapping = inode.mapping();
         int[] err = {0};

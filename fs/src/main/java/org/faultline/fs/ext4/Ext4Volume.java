@@ -194,7 +194,8 @@ public final class Ext4Volume implements AutoCloseable {
      * bitmaps and inode table may lie anywhere in the filesystem, as ext4_check_descriptors allows
      * with flex_bg.
      */
-    public static GroupDesc[] readGroupDescs(Ext4SuperBlock sb, MetadataCache cache, String dev, boolean flexBg)
+    public static GroupDesc[] readGroupDescs(Ext4SuperBlock sb, MetadataCache cache, String dev,
+                                             boolean flexBg)
             throws Ext4Exception {
         int groups = sb.groupCount();
         int bsz = sb.blockSize();
