@@ -60,7 +60,7 @@ final class CapturesCommand implements Callable<Integer> {
 
     /** {@code --store DIR}, shared by the subcommands. */
     static final class StoreOption {
-        @Option(names = "--store", paramLabel = "DIR", description = "capture store (default: $FAULTLINE_STORE, else ~/.faultline/store)")
+        @Option(names = "--store", paramLabel = "DIR", description = "capture store (default: $FAULTLINE_STORE, else $FAULTLINE_HOME/store, else ~/.faultline/store)")
         Path dir;
     }
 

@@ -77,7 +77,7 @@ final class ExploreCommand implements Callable<Integer> {
     int jobs;
 
     @Option(names = "--store", paramLabel = "DIR",
-            description = "capture store for a failure (default: $FAULTLINE_STORE, else ~/.faultline/store)")
+            description = "capture store for a failure (default: $FAULTLINE_STORE, else $FAULTLINE_HOME/store, else ~/.faultline/store)")
     Path store;
 
     @Option(names = "--no-capture", description = "do not capture a failure (only its schedule file is written)")
@@ -137,7 +137,8 @@ final class ExploreCommand implements Callable<Integer> {
             }
             args.removeIf(a -> a.startsWith(opt + "="));
         }
-        args.addAll(List.of("--seed", String.valueOf(seed + from * shardN), "--iterations", String.valueOf(iterations - from)));
+        args.addAll(List.of("--seed", String.valueOf(seed + from * shardN), "--iterations",
+                String.valueOf(iterations - from)));
         PrintWriter err = new PrintWriter(System.err, true); // the signal handler's stream
         err.printf(Locale.ROOT, "interrupted after %d schedules; every seed before %d%s was explored%n", pl.ran(),
                 seed + shardK + from * shardN, shardN > 1 ? " in this shard" : "");
@@ -153,7 +154,11 @@ final class ExploreCommand implements Callable<Integer> {
         try (var st = Captures.open(store, spec)) {
             var s = CapturesCommand.find(st, scenarioName);
             var m = s.manifest();
-            capturedDisk = org.faultline.images.capture.CapturedDisk.rebuild(st, m, 0);
+            try {
+                capturedDisk = org.faultline.images.capture.CapturedDisk.rebuild(st, m, 0);
+            } catch (org.faultline.images.capture.CaptureStoreException e) {
+                throw new CliError("capture " + s.shortId() + ": " + e.getMessage());
+            }
             if (kernel == null) {
                 kernel = m.profile();
             }

@@ -56,7 +56,7 @@ final class ReplayCommand implements Callable<Integer> {
     boolean noCapture;
 
     @picocli.CommandLine.Option(names = "--store", paramLabel = "DIR",
-            description = "capture store to find a capture ID in (default: $FAULTLINE_STORE, else ~/.faultline/store)")
+            description = "capture store to find a capture ID in (default: $FAULTLINE_STORE, else $FAULTLINE_HOME/store, else ~/.faultline/store)")
     Path store;
 
     /** A capture id (or prefix) rather than a file: 4 to 64 hex digits naming no file. */
