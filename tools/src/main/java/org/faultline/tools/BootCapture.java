@@ -81,10 +81,12 @@ final class BootCapture implements AutoCloseable {
                 image.rawTransfer(false, i * 4096, buf, 4096);
                 buf.get(0, dst, 0, 4096);
             });
+            String wl = b.putText(workloadText);
             Manifest m = new Manifest(Manifest.FORMAT, Faultline.Version.version(), Stopwatch.wallClockMs(), "boot",
-                    f.kind().name(), r.exitCode(), f.title(), name, b.putText(workloadText), profile,
-                    Captures.patches(patches), kernel, "free", seed, 0, "", 0, f.step(), b.putText(report.toString()),
-                    b.putText(r.dmesg()), Long.toHexString(r.traceDigest()), 0, bytes, base, fin,
+                    f.kind().name(), r.exitCode(), f.title(), name, wl, profile,
+                    Captures.patches(patches), kernel, "free", seed, 0, "", 0, f.step(),
+                    b.putText(report.toString(), wl + "/report"), b.putText(r.dmesg(), wl + "/log"),
+                    Long.toHexString(r.traceDigest()), 0, bytes, base, fin,
                     CapturedDisk.putWriteLog(b, List.of()), 0, false);
             String id = b.putCapture(m);
             b.commit();

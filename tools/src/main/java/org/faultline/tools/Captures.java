@@ -82,13 +82,14 @@ final class Captures {
         try (CaptureStore.Batch b = store.batch()) {
             String workload = b.putText(sc.text());
             String base = CapturedDisk.putDisk(b, rec.diskAtBoot());
-            String log = CapturedDisk.putWriteLog(b, rec.writes());
+            String log = CapturedDisk.putWriteLog(b, rec.writes(), workload + "/writelog");
             boolean complete = replayed(rec);
             String fin = complete ? null : CapturedDisk.putDisk(b, rec.diskAtEnd()); // else: the boot disk plus the log
             Manifest m = new Manifest(Manifest.FORMAT, Faultline.Version.version(), Stopwatch.wallClockMs(), how.command(),
                     f.kind().name(), r.exitCode(), f.title(), sc.name(), workload, how.profile(), how.patches(),
-                    how.kernel(), how.strategy(), how.seed(), how.depth(), r.schedule().encode(), how.maxSteps(), f.step(), b.putText(report.toString()),
-                    b.putText(rec.log()), Long.toHexString(r.traceDigest()), rec.traceEvents(),
+                    how.kernel(), how.strategy(), how.seed(), how.depth(), r.schedule().encode(), how.maxSteps(), f.step(),
+                    b.putText(report.toString(), workload + "/report"),
+                    b.putText(rec.log(), workload + "/log"), Long.toHexString(r.traceDigest()), rec.traceEvents(),
                     rec.diskAtEnd().length, base, fin, log, rec.writes().size(), complete);
             id = b.putCapture(m);
             b.commit();

@@ -29,10 +29,14 @@ import org.lmdbjava.Txn;
  * <li>{@code meta}: {@code format} → {@value #FORMAT}; a store without it is refused.</li>
  * <li>{@code blocks}: digest of a disk block's bytes (a 4 KiB block, or a write's shorter tail) →
  *     those bytes, deflated. An all-zero block is never stored: its digest reads as zeros.</li>
- * <li>{@code objects}: digest → deflated bytes: workload text, report, kernel log, trace, disk maps,
- *     write logs. Each is stored once however many captures share it.</li>
- * <li>{@code captures}: capture id (digest of the manifest) → the manifest (JSON, {@link Manifest}),
- *     deflated.</li>
+ * <li>{@code objects}: digest → the content (workload text, report, kernel log, disk maps, write
+ *     logs), stored once however many captures share it, as the digest of its dictionary object
+ *     (zeros: none) followed by the content deflated against it.</li>
+ * <li>{@code captures}: capture id (digest of the manifest) → the manifest (JSON, {@link Manifest}).</li>
+ * <li>{@code dicts}: {@code WORKLOAD/KIND} → the digest of the first object of that kind stored for
+ *     that workload (report, log, write log, manifest), the preset dictionary the later ones are
+ *     deflated against: captures of one workload are alike, so each costs little more than what
+ *     differs.</li>
  * </ul>
  * LMDB's transactions make every put atomic and durable at commit: a process killed at any moment
  * leaves the store as of its last committed capture. Several processes and threads may write at once
@@ -43,7 +47,7 @@ import org.lmdbjava.Txn;
  */
 public final class CaptureStore implements AutoCloseable {
     /** The {@code meta} database's {@code format} value. */
-    public static final String FORMAT = "faultline-capture-store 2";
+    public static final String FORMAT = "faultline-capture-store 3";
     /** Most a store may grow to (LMDB's map size; the file grows as it fills). */
     static final long MAP_SIZE = 1L << 38;
     static final int BLOCK = 4096;
@@ -56,6 +60,7 @@ public final class CaptureStore implements AutoCloseable {
     private final Dbi<byte[]> blocks;
     private final Dbi<byte[]> objects;
     private final Dbi<byte[]> captures;
+    private final Dbi<byte[]> dicts;
 
     private CaptureStore(Path dir, Env<byte[]> env) {
         this.dir = dir;
@@ -64,6 +69,7 @@ public final class CaptureStore implements AutoCloseable {
         this.blocks = env.openDbi("blocks", DbiFlags.MDB_CREATE);
         this.objects = env.openDbi("objects", DbiFlags.MDB_CREATE);
         this.captures = env.openDbi("captures", DbiFlags.MDB_CREATE);
+        this.dicts = env.openDbi("dicts", DbiFlags.MDB_CREATE);
     }
 
     /**
@@ -161,7 +167,15 @@ public final class CaptureStore implements AutoCloseable {
     }
 
     static byte[] deflate(byte[] b) {
-        Deflater d = new Deflater(Deflater.BEST_SPEED);
+        return deflate(b, null);
+    }
+
+    /** Deflates {@code b}, with a preset dictionary (similar content stored before) if not null. */
+    static byte[] deflate(byte[] b, byte[] dict) {
+        Deflater d = new Deflater(dict == null ? Deflater.BEST_SPEED : Deflater.BEST_COMPRESSION);
+        if (dict != null) {
+            d.setDictionary(dict);
+        }
         d.setInput(b);
         d.finish();
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, b.length / 4));
@@ -174,6 +188,10 @@ public final class CaptureStore implements AutoCloseable {
     }
 
     static byte[] inflate(byte[] b) throws CaptureStoreException {
+        return inflate(b, null);
+    }
+
+    static byte[] inflate(byte[] b, byte[] dict) throws CaptureStoreException {
         Inflater i = new Inflater();
         i.setInput(b);
         ByteArrayOutputStream out = new ByteArrayOutputStream(b.length * 4);
@@ -181,6 +199,10 @@ public final class CaptureStore implements AutoCloseable {
         try {
             while (!i.finished()) {
                 int n = i.inflate(buf);
+                if (n == 0 && i.needsDictionary() && dict != null) {
+                    i.setDictionary(dict);
+                    continue;
+                }
                 if (n == 0 && (i.needsInput() || i.needsDictionary())) {
                     throw new CaptureStoreException("capture store: a stored value is truncated");
                 }
@@ -212,22 +234,43 @@ public final class CaptureStore implements AutoCloseable {
 
         /** Stores an object once. */
         public byte[] putObject(byte[] data) {
+            return putObject(data, null);
+        }
+
+        /**
+         * Stores an object once, deflated against the dictionary of {@code family} (the first object
+         * stored in that family becomes its dictionary): the report, log and write log of one workload's
+         * captures are alike, so each costs little more than what differs.
+         *
+         * @param family e.g. {@code WORKLOAD-DIGEST/report}, or null for no dictionary
+         */
+        public byte[] putObject(byte[] data, String family) {
             byte[] d = sha256(data);
             if (objects.get(txn, d) == null) {
-                objects.put(txn, d, deflate(data));
+                objects.put(txn, d, encode(txn, data, family, d));
             }
             return d;
         }
 
         /** Stores a text object (UTF-8). */
         public String putText(String text) {
-            return hex(putObject(text.getBytes(StandardCharsets.UTF_8)));
+            return putText(text, null);
         }
 
-        /** Stores the manifest under its id (its digest). */
+        /** Stores a text object (UTF-8) in a dictionary family. */
+        public String putText(String text, String family) {
+            return hex(putObject(text.getBytes(StandardCharsets.UTF_8), family));
+        }
+
+        /** Stores the manifest under its id (its digest), deflated against its workload's first manifest. */
         public String putCapture(Manifest m) {
             byte[] id = sha256(m.idJson().getBytes(StandardCharsets.UTF_8));
-            captures.put(txn, id, deflate(m.toJson().getBytes(StandardCharsets.UTF_8)));
+            byte[] json = m.toJson().getBytes(StandardCharsets.UTF_8);
+            String family = m.workload() + "/manifest";
+            if (dicts.get(txn, family.getBytes(StandardCharsets.UTF_8)) == null) {
+                putObject(json, family); // the first manifest of a workload: its family's dictionary
+            }
+            captures.put(txn, id, encode(txn, json, family, null));
             return hex(id);
         }
 
@@ -239,6 +282,54 @@ public final class CaptureStore implements AutoCloseable {
         public void close() {
             txn.close();
         }
+    }
+
+    private static final byte[] NO_DICT = new byte[32];
+
+    /**
+     * A stored value: the digest of the dictionary object it was deflated against (zeros: none), then
+     * the deflated bytes. The first object of a family is stored without one and becomes the
+     * family's dictionary ({@code digest} given: it is that object).
+     */
+    private byte[] encode(Txn<byte[]> txn, byte[] data, String family, byte[] digest) {
+        byte[] dictDigest = null;
+        if (family != null) {
+            byte[] key = family.getBytes(StandardCharsets.UTF_8);
+            dictDigest = dicts.get(txn, key);
+            if (dictDigest == null && digest != null) {
+                dicts.put(txn, key, digest);
+            }
+        }
+        byte[] dict = null;
+        if (dictDigest != null) {
+            try {
+                dict = decode(txn, objects.get(txn, dictDigest));
+            } catch (CaptureStoreException e) {
+                dict = null;
+            }
+        }
+        byte[] z = deflate(data, dict);
+        byte[] out = new byte[32 + z.length];
+        System.arraycopy(dict == null ? NO_DICT : dictDigest, 0, out, 0, 32);
+        System.arraycopy(z, 0, out, 32, z.length);
+        return out;
+    }
+
+    /** The content of a stored value ({@link #encode}). */
+    private byte[] decode(Txn<byte[]> txn, byte[] v) throws CaptureStoreException {
+        if (v == null || v.length < 32) {
+            throw new CaptureStoreException(dir + ": a stored value is damaged");
+        }
+        byte[] dictDigest = java.util.Arrays.copyOf(v, 32);
+        byte[] z = java.util.Arrays.copyOfRange(v, 32, v.length);
+        if (java.util.Arrays.equals(dictDigest, NO_DICT)) {
+            return inflate(z);
+        }
+        byte[] d = objects.get(txn, dictDigest);
+        if (d == null || d.length < 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(d, 32), NO_DICT)) {
+            throw new CaptureStoreException(dir + ": dictionary " + hex(dictDigest) + " is missing or damaged");
+        }
+        return inflate(z, inflate(java.util.Arrays.copyOfRange(d, 32, d.length)));
     }
 
     /** @return a new write batch; commit it, then close it */
@@ -267,7 +358,7 @@ public final class CaptureStore implements AutoCloseable {
             if (v == null) {
                 throw new CaptureStoreException(dir + ": object " + digestHex + " is missing from the store");
             }
-            return inflate(v);
+            return decode(txn, v);
         }
     }
 
@@ -289,7 +380,7 @@ public final class CaptureStore implements AutoCloseable {
         List<Stored> out = new ArrayList<>();
         try (Txn<byte[]> txn = env.txnRead(); CursorIterable<byte[]> it = captures.iterate(txn)) {
             for (CursorIterable.KeyVal<byte[]> kv : it) {
-                out.add(new Stored(hex(kv.key()), Manifest.fromJson(new String(inflate(kv.val()), StandardCharsets.UTF_8))));
+                out.add(new Stored(hex(kv.key()), Manifest.fromJson(new String(decode(txn, kv.val()), StandardCharsets.UTF_8))));
             }
         }
         out.sort(java.util.Comparator.comparingLong((Stored s) -> s.manifest().capturedAtMs()).thenComparing(Stored::id));
@@ -337,24 +428,47 @@ public final class CaptureStore implements AutoCloseable {
         try (Txn<byte[]> txn = env.txnWrite()) {
             java.util.Set<String> liveObjects = new java.util.HashSet<>();
             java.util.Set<String> liveBlocks = new java.util.HashSet<>();
+            java.util.Set<String> liveWorkloads = new java.util.HashSet<>();
             try (CursorIterable<byte[]> it = captures.iterate(txn)) {
                 for (CursorIterable.KeyVal<byte[]> kv : it) {
-                    Manifest m = Manifest.fromJson(new String(inflate(kv.val()), StandardCharsets.UTF_8));
+                    Manifest m = Manifest.fromJson(new String(decode(txn, kv.val()), StandardCharsets.UTF_8));
+                    liveWorkloads.add(m.workload());
                     for (String o : new String[] {m.workload(), m.report(), m.log(), m.baseMap(), m.finalMap(), m.writeLog()}) {
                         if (o != null) {
                             liveObjects.add(o);
                         }
                     }
                     for (String map : m.finalMap() == null ? new String[] {m.baseMap()} : new String[] {m.baseMap(), m.finalMap()}) {
-                        for (byte[] d : CapturedDisk.mapDigests(inflate(objects.get(txn, unhex(map))), map)) {
+                        byte[] raw = objects.get(txn, unhex(map));
+                        if (raw == null) {
+                            continue; // a capture missing its map keeps what it has; gc never fails on it
+                        }
+                        for (byte[] d : CapturedDisk.mapDigests(decode(txn, raw), map)) {
                             liveBlocks.add(hex(d));
                         }
                     }
-                    for (CapturedDisk.Write w : CapturedDisk.writeLog(inflate(objects.get(txn, unhex(m.writeLog()))),
-                            m.writeLog())) {
-                        w.pieces().forEach(d -> liveBlocks.add(hex(d)));
+                    byte[] wlog = objects.get(txn, unhex(m.writeLog()));
+                    if (wlog != null) {
+                        for (CapturedDisk.Write w : CapturedDisk.writeLog(decode(txn, wlog), m.writeLog())) {
+                            w.pieces().forEach(d -> liveBlocks.add(hex(d)));
+                        }
                     }
                 }
+            }
+            // a live workload's dictionaries stay (its objects were deflated against them); a dead one's go
+            List<byte[]> deadFamilies = new ArrayList<>();
+            try (CursorIterable<byte[]> it = dicts.iterate(txn)) {
+                for (CursorIterable.KeyVal<byte[]> kv : it) {
+                    String family = new String(kv.key(), StandardCharsets.UTF_8);
+                    if (liveWorkloads.contains(family.substring(0, family.indexOf('/')))) {
+                        liveObjects.add(hex(kv.val()));
+                    } else {
+                        deadFamilies.add(kv.key().clone());
+                    }
+                }
+            }
+            for (byte[] k : deadFamilies) {
+                dicts.delete(txn, k);
             }
             removed += sweep(txn, objects, liveObjects);
             removed += sweep(txn, blocks, liveBlocks);

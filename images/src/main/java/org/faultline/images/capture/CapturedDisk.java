@@ -109,6 +109,14 @@ public final class CapturedDisk {
 
     /** Stores the write log's data blocks and the log; @return the log's digest (hex). */
     public static String putWriteLog(CaptureStore.Batch b, List<WriteLogDriver.Entry> log) {
+        return putWriteLog(b, log, null);
+    }
+
+    /**
+     * {@link #putWriteLog(CaptureStore.Batch, List)}, the log deflated in dictionary {@code family}
+     * (its workload's write logs are alike: the same data blocks, mostly in the same order).
+     */
+    public static String putWriteLog(CaptureStore.Batch b, List<WriteLogDriver.Entry> log, String family) {
         ByteArrayOutputStream bo = new ByteArrayOutputStream();
         try (DataOutputStream o = new DataOutputStream(bo)) {
             o.write(LOG_MAGIC);
@@ -126,7 +134,7 @@ public final class CapturedDisk {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return CaptureStore.hex(b.putObject(bo.toByteArray()));
+        return CaptureStore.hex(b.putObject(bo.toByteArray(), family));
     }
 
     /** One write-log entry as stored: its data as digests of pieces. */

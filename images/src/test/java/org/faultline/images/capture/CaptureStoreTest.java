@@ -182,4 +182,41 @@ class CaptureStoreTest {
             assertEquals(keep, s.find(keep).id());
         }
     }
+
+    @Test
+    void alikeTextsOfOneWorkloadCostLittleEachAndSurviveGc() throws Exception {
+        StringBuilder base = new StringBuilder();
+        Random r = new Random(11);
+        for (int i = 0; i < 200; i++) {
+            base.append("task:t").append(i % 9).append(" state:D waiting for PG_writeback of page pfn ").append(i).append('\n');
+        }
+        try (CaptureStore s = CaptureStore.open(tmp.resolve("store"))) {
+            List<String> digests = new ArrayList<>();
+            List<String> texts = new ArrayList<>();
+            try (CaptureStore.Batch b = s.batch()) {
+                for (int i = 0; i < 50; i++) {
+                    String t = base + "seed " + i + " step " + r.nextInt(100000) + "\n";
+                    texts.add(t);
+                    digests.add(b.putText(t, "wl/report"));
+                }
+                b.putCapture(manifest("keep", "00", null, "00", 0, 0)); // workload "00": its family is live
+                b.commit();
+            }
+            for (int i = 0; i < 50; i++) {
+                assertEquals(texts.get(i), s.text(digests.get(i)), "text " + i + " comes back");
+            }
+            long plain = CaptureStore.deflate(texts.get(1).getBytes(java.nio.charset.StandardCharsets.UTF_8)).length;
+            long before = s.bytes();
+            try (CaptureStore.Batch b = s.batch()) {
+                for (int i = 50; i < 250; i++) {
+                    b.putText(base + "seed " + i + " step " + r.nextInt(100000) + "\n", "wl/report");
+                }
+                b.commit();
+            }
+            assertTrue(s.bytes() - before < 200 * plain * 6 / 10, "200 alike texts: " + (s.bytes() - before)
+                    + " bytes, against " + plain + " each alone");
+            s.gc(); // no live capture of workload "wl": its texts and dictionary go
+            assertThrows(CaptureStoreException.class, () -> s.text(digests.get(3)));
+        }
+    }
 }
