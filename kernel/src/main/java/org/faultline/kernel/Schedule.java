@@ -50,11 +50,11 @@ public final class Schedule {
         return seed;
     }
 
-    int choice(int i) {
+    public int choice(int i) {
         return choices[i];
     }
 
-    int choiceCount() {
+    public int choiceCount() {
         return choices.length;
     }
 

@@ -238,7 +238,7 @@ final class BootCommand implements Callable<Integer> {
         Kernel k;
         Mm mm;
         Oracle oracle = new Oracle();
-        BootCapture cap = noCapture ? null : BootCapture.start(Captures.open(store, this.spec), driver);
+        BootCapture cap = noCapture ? null : startCapture(driver);
         Machine.Spec spec = Machine.Spec.of(bp, ram, cap == null ? driver : cap.disk()).withIomap(iomap)
                 .withHwQueues((int) workload.longSetting("hw-queues", 2));
         String capturedLine = null;
@@ -317,6 +317,16 @@ final class BootCommand implements Callable<Integer> {
         }
         out.flush();
         return bad ? 4 : 0;
+    }
+
+    /** The capture of this boot's failure, or null if the store cannot be opened (said once, on stderr). */
+    private BootCapture startCapture(HostFileDriver driver) {
+        try { // a store that cannot be opened costs the capture, never the boot
+            return BootCapture.start(Captures.open(store, spec), driver);
+        } catch (CliError e) {
+            spec.commandLine().getErr().println("faultline: not capturing a failure: " + e.getMessage());
+            return null;
+        }
     }
 
     private boolean iomap;

@@ -83,6 +83,10 @@ final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--no-capture", description = "do not capture a failure (only its schedule file is written)")
     boolean noCapture;
 
+    @Option(names = "--minimize", description = "shrink a found schedule to the fewest preemptions that still give "
+            + "the same failure (saved and captured instead of the found one)")
+    boolean minimize;
+
     @Option(names = "--keep-going", description = "explore every seed and capture each failing one (a line each), "
             + "instead of stopping at the first failure")
     boolean keepGoing;
@@ -271,13 +275,22 @@ final class ExploreCommand implements Callable<Integer> {
             o.println("  " + e);
         }
         String strat = strategy + " seed=" + f.seed() + (strategy.equals("pct") ? " depth=" + depth : "");
+        org.faultline.kernel.Schedule kept = f.result().schedule();
+        Strategy again = strategies.apply(f.seed());
+        if (minimize) {
+            var min = org.faultline.tools.explore.Minimizer.minimize(ex, kept, 5000);
+            o.printf(Locale.ROOT, "minimized: %d preemptions -> %d (%d executions); the same %s%n", min.before(), min.after(),
+                    min.runs(), fatal.kind());
+            kept = min.schedule();
+            again = new org.faultline.kernel.Replay(kept);
+            strat += " minimized";
+        }
         ScheduleFile file = new ScheduleFile(sc.name(), kernel == null ? sc.profile() : kernel, patches, strat,
-                fatal.kind().name(), fatal.title(), sc.digest(), f.result().schedule().withTag(sc.digestValue()));
+                fatal.kind().name(), fatal.title(), sc.digest(), kept.withTag(sc.digestValue()));
         Path p = file.writeNew(out, fileStem(sc) + "-seed" + f.seed());
         o.println("schedule saved to " + p);
         o.println("replay with: faultline replay " + p);
         if (!noCapture) {
-            Strategy again = strategies.apply(f.seed());
             try (var st = Captures.open(store, spec)) { // opened before the search too: a bad store fails fast
                 String id = Captures.capture(st, sc, new Captures.How("explore", kernel == null ? sc.profile() : kernel,
                         Captures.patches(patches), prof.name(), strategy, f.seed(), strategy.equals("pct") ? depth : 0, maxSteps), ex.record(again));

@@ -133,7 +133,7 @@ public final class CaptureStore implements AutoCloseable {
             String f = new String(v, StandardCharsets.UTF_8);
             if (!f.equals(FORMAT)) {
                 throw new CaptureStoreException(dir + ": a capture store of another format ('" + f + "', this Faultline reads '"
-                        + FORMAT + "')");
+                        + FORMAT + "'): move it away, or name another with --store");
             }
         }
     }

@@ -1,0 +1,32 @@
+package org.faultline.tools.explore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.faultline.kernel.Pct;
+import org.faultline.kernel.RandomWalk;
+import org.faultline.kernel.Replay;
+import org.faultline.kernel.RunResult;
+import org.junit.jupiter.api.Test;
+
+/** A minimised schedule has no more preemptions than the one found, and replays to the same failure. */
+class MinimizerTest {
+    @Test
+    void theMinimalScheduleReplaysToTheSameFailureWithNoMorePreemptions() {
+        for (String name : List.of("mkwrite-not-uptodate-after-eio", "writeback-stale-wake-page-reuse")) {
+            Scenario sc = Scenarios.byName(name);
+            Explorer ex = new Explorer(sc, sc.kernel(null, List.of()), 200_000);
+            long k = Math.max(100, ex.run(new RandomWalk(0)).decisions());
+            Explorer.Found f = ex.explore(0, 3000, s -> new Pct(s, 3, k), (i, failed) -> { });
+            assertNotNull(f, name + " is found within 3000 schedules");
+            Minimizer.Result m = Minimizer.minimize(ex, f.result().schedule(), 200);
+            assertTrue(m.after() <= m.before() && m.runs() <= 200, name + ": " + m.before() + " -> " + m.after());
+            RunResult again = ex.run(new Replay(m.schedule()));
+            assertNotNull(again.fatal(), name);
+            assertEquals(f.result().fatal().kind(), again.fatal().kind(), name);
+            assertEquals(f.result().fatal().title(), again.fatal().title(), name);
+        }
+    }
+}
