@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
         description = {"List the captured failures in the store (newest last); subcommands show, export and rm one.",
             "The store: --store DIR, else $FAULTLINE_STORE, else ~/.faultline/store."},
         subcommands = {CapturesCommand.Show.class, CapturesCommand.Export.class, CapturesCommand.Pack.class,
-            CapturesCommand.Unpack.class, CapturesCommand.Rm.class, CapturesCommand.Gc.class})
+            CapturesCommand.Unpack.class, CapturesCommand.Minimize.class, CapturesCommand.Rm.class,
+            CapturesCommand.Gc.class})
 final class CapturesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -325,6 +326,44 @@ final class CapturesCommand implements Callable<Integer> {
                     st.remove(s.id());
                     o.println("removed " + s.shortId());
                 }
+            }
+            o.flush();
+            return 0;
+        }
+    }
+
+    /** {@code captures minimize ID}: the capture's schedule with fewer preemptions, captured anew. */
+    @Command(name = "minimize", mixinStandardHelpOptions = true, description = "Shrink a capture's schedule to the "
+            + "fewest preemptions that still give the same failure, and capture that (a new id).")
+    static final class Minimize extends OnStore {
+        @Parameters(paramLabel = "ID", description = "a capture id or a unique prefix of it")
+        String id;
+
+        @Option(names = "--budget", paramLabel = "N", defaultValue = "5000",
+                description = "most executions to try (default: ${DEFAULT-VALUE})")
+        int budget;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter o = out();
+            try (CaptureStore st = open()) {
+                CaptureStore.Stored s = find(st, id);
+                requireSchedule(s);
+                Manifest m = s.manifest();
+                var sc = org.faultline.tools.explore.Scenarios.fromText(m.scenario(), st.text(m.workload()));
+                var prof = sc.kernel(m.profile(), m.patches());
+                var ex = new org.faultline.tools.explore.Explorer(sc, prof, m.maxSteps(),
+                        CapturedDisk.rebuild(st, m, 0));
+                var min = org.faultline.tools.explore.Minimizer.minimize(ex,
+                        org.faultline.kernel.Schedule.decode(m.schedule()), budget);
+                String newId = Captures.capture(st, sc, new Captures.How("minimize", m.profile(), m.patches(), prof.name(),
+                        m.strategy() + " minimized", m.seed(), m.depth(), m.maxSteps()),
+                        ex.record(new org.faultline.kernel.Replay(min.schedule())));
+                o.printf(Locale.ROOT, "capture %s: %d preemptions -> %d (%d executions), the same %s%n", s.shortId(),
+                        min.before(), min.after(), min.runs(), m.kind());
+                o.println(Captures.capturedLine(newId));
+            } catch (IllegalArgumentException e) {
+                throw new CliError("capture " + id + ": " + e.getMessage());
             }
             o.flush();
             return 0;
