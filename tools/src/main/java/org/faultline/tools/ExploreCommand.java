@@ -121,6 +121,34 @@ final class ExploreCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * {@code --minimize}'s second half: the smallest workload that still fails the same way within a
+     * budget of three times the schedules the search took (at least 100, at most --iterations), saved
+     * next to the schedule as {@code NAME-min.wl}.
+     */
+    private void reduceWorkload(PrintWriter o, Scenario sc, KernelProfile prof, LongFunction<Strategy> strategies,
+                                long took, String signature) {
+        long budget = Math.min(iterations, Math.max(100, 3 * took));
+        PrintWriter err = spec.commandLine().getErr();
+        var r = org.faultline.tools.explore.WorkloadReducer.reduce(sc, prof, maxSteps, strategies, budget, signature,
+                300, line -> {
+                    err.println(line);
+                    err.flush();
+                });
+        Path file = out.resolve(fileStem(sc) + "-min.wl");
+        for (int i = 2; Files.exists(file); i++) {
+            file = out.resolve(fileStem(sc) + "-min-" + i + ".wl");
+        }
+        try {
+            Files.writeString(file, r.text());
+        } catch (IOException e) {
+            throw new CliError(HostErrors.of(file, e));
+        }
+        o.printf(Locale.ROOT, "minimal workload: %d lines -> %d (%d candidates, %d schedules each), saved to %s%n",
+                r.before(), r.after(), r.candidates(), budget, file);
+        o.print(r.text());
+    }
+
     /** Progress on stderr: refreshed in place on a terminal, plain lines otherwise. */
     private ProgressLine progressLine() {
         return new ProgressLine(spec.commandLine().getErr(), System.console() != null, iterations);
@@ -284,6 +312,7 @@ final class ExploreCommand implements Callable<Integer> {
             kept = min.schedule();
             again = new org.faultline.kernel.Replay(kept);
             strat += " minimized";
+            reduceWorkload(o, sc, prof, strategies, f.schedules(), fatal.kind() + " " + fatal.title());
         }
         ScheduleFile file = new ScheduleFile(sc.name(), kernel == null ? sc.profile() : kernel, patches, strat,
                 fatal.kind().name(), fatal.title(), sc.digest(), kept.withTag(sc.digestValue()));

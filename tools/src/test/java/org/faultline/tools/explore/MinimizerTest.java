@@ -29,4 +29,22 @@ class MinimizerTest {
             assertEquals(f.result().fatal().title(), again.fatal().title(), name);
         }
     }
+
+    @Test
+    void theReducedWorkloadIsNoLongerAndFailsTheSameWay() {
+        Scenario sc = Scenarios.byName("mkwrite-not-uptodate-after-eio");
+        var prof = sc.kernel(null, List.of());
+        Explorer ex = new Explorer(sc, prof, 200_000);
+        long k = Math.max(100, ex.run(new RandomWalk(0)).decisions());
+        java.util.function.LongFunction<org.faultline.kernel.Strategy> strategies = s -> new Pct(s, 3, k);
+        Explorer.Found f = ex.explore(0, 200, strategies, (i, failed) -> { });
+        assertNotNull(f);
+        String sig = f.result().fatal().kind() + " " + f.result().fatal().title();
+        WorkloadReducer.Result r = WorkloadReducer.reduce(sc, prof, 200_000, strategies, 100, sig, 60, line -> { });
+        assertTrue(r.after() <= r.before(), r.before() + " -> " + r.after());
+        Scenario min = Scenarios.fromText("min", r.text());
+        Explorer.Found again = new Explorer(min, prof, 200_000).explore(0, 100, strategies, (i, failed) -> { });
+        assertNotNull(again, r.text());
+        assertEquals(sig, again.result().fatal().kind() + " " + again.result().fatal().title(), r.text());
+    }
 }
