@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
  * good", and the answer says so.
  */
 @Command(name = "bisect", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Find the patch between two kernels that brings a failure (or, with --fixed, removes it):",
-            "the changes between --good and --bad in upstream order, bisected; each step explores --budget schedules."})
+        description = {"Find the patch between two kernels that brings a failure (or with --fixed removes it).",
+            "The changes between --good and --bad in upstream order, bisected; each step explores --budget schedules."})
 final class BisectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

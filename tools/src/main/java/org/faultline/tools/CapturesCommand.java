@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
  * remove captures.
  */
 @Command(name = "captures", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"List the captured failures in the store (newest last); subcommands show, export and rm one.",
+        description = {"List the captured failures (newest last); show, export (image, JUnit test), pack, minimize, rm.",
             "The store: --store DIR, else $FAULTLINE_STORE, else ~/.faultline/store."},
         subcommands = {CapturesCommand.Show.class, CapturesCommand.Export.class, CapturesCommand.Pack.class,
             CapturesCommand.Unpack.class, CapturesCommand.Minimize.class, CapturesCommand.Rm.class,
