@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,18 +29,9 @@ class LayoutRulesTest {
 
     static List<String> violations(Path root) throws IOException {
         List<String> out = new ArrayList<>();
-        try (Stream<Path> modules = Files.list(root)) {
-            for (Path mod : modules.sorted().toList()) {
-                String name = mod.getFileName().toString();
-                Path src = mod.resolve("src/main/java");
-                if (!Files.isDirectory(src)) {
-                    continue;
-                }
-                try (Stream<Path> files = Files.walk(src)) {
-                    for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
-                        check(out, name, f);
-                    }
-                }
+        for (var e : SourceRulesTest.mainSources(root).entrySet()) {
+            for (Path f : e.getValue()) {
+                check(out, e.getKey(), f);
             }
         }
         return out;
@@ -54,7 +44,7 @@ class LayoutRulesTest {
         }
         boolean offline = module.equals("images") || module.equals("tools");
         for (int i = 0; i < lines.size(); i++) {
-            String code = lines.get(i).replaceAll("//.*|^\\s*\\*.*|/\\*.*?\\*/", "");
+            String code = SourceRulesTest.code(lines.get(i));
             if (module.equals("kernel") && UPWARD_IN_KERNEL.matcher(code).find()) {
                 out.add(f + ":" + (i + 1) + ": kernel/ names a layer above it or a filesystem: " + code.strip());
             }

@@ -28,25 +28,42 @@ class SourceRulesTest {
             Pattern.compile("Math\\.random|ThreadLocalRandom|new Random\\(\\)|new SplittableRandom\\(\\)"),
             Pattern.compile("identityHashCode"));
 
-    static List<String> violations(Path root) throws IOException {
-        List<String> out = new ArrayList<>();
+    /** Every module's main Java sources below {@code root}, by module name, modules and files sorted. */
+    static java.util.Map<String, List<Path>> mainSources(Path root) throws IOException {
+        java.util.Map<String, List<Path>> out = new java.util.LinkedHashMap<>();
         try (Stream<Path> modules = Files.list(root)) {
             for (Path mod : modules.sorted().toList()) {
                 Path src = mod.resolve("src/main/java");
-                if (!Files.isDirectory(src) || mod.getFileName().toString().equals("native")) {
-                    continue; // native/ wraps host calls; it has no emulated state
+                if (Files.isDirectory(src)) {
+                    try (Stream<Path> files = Files.walk(src)) {
+                        out.put(mod.getFileName().toString(),
+                                files.filter(p -> p.toString().endsWith(".java")).sorted().toList());
+                    }
                 }
-                boolean kernel = mod.getFileName().toString().equals("kernel");
-                try (Stream<Path> files = Files.walk(src)) {
-                    for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
-                        List<String> lines = Files.readAllLines(f);
-                        for (int i = 0; i < lines.size(); i++) {
-                            String code = lines.get(i).replaceAll("//.*|^\\s*\\*.*|/\\*.*?\\*/", "");
-                            check(out, f, i, code, BANNED_EVERYWHERE);
-                            if (!kernel) {
-                                check(out, f, i, code, BANNED_OUTSIDE_KERNEL);
-                            }
-                        }
+            }
+        }
+        return out;
+    }
+
+    /** A source line without its comments (line, block and Javadoc continuation lines). */
+    static String code(String line) {
+        return line.replaceAll("//.*|^\\s*\\*.*|/\\*.*?\\*/", "");
+    }
+
+    static List<String> violations(Path root) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (var e : mainSources(root).entrySet()) {
+            if (e.getKey().equals("native")) {
+                continue; // native/ wraps host calls; it has no emulated state
+            }
+            boolean kernel = e.getKey().equals("kernel");
+            for (Path f : e.getValue()) {
+                List<String> lines = Files.readAllLines(f);
+                for (int i = 0; i < lines.size(); i++) {
+                    String code = code(lines.get(i));
+                    check(out, f, i, code, BANNED_EVERYWHERE);
+                    if (!kernel) {
+                        check(out, f, i, code, BANNED_OUTSIDE_KERNEL);
                     }
                 }
             }
