@@ -75,27 +75,11 @@ public final class CapturedDisk {
 
     /** Stores {@code disk}'s non-zero blocks and its map; @return the map's digest (hex). */
     public static String putDisk(CaptureStore.Batch b, byte[] disk) {
-        ByteArrayOutputStream bo = new ByteArrayOutputStream();
-        try (DataOutputStream o = new DataOutputStream(bo)) {
-            o.write(MAP_MAGIC);
-            o.writeLong(disk.length);
-            List<long[]> idx = new ArrayList<>();
-            List<byte[]> digests = new ArrayList<>();
-            for (int off = 0; off + BLOCK <= disk.length; off += BLOCK) {
-                if (!isZero(disk, off)) {
-                    idx.add(new long[] {off / BLOCK});
-                    digests.add(b.putBlock(Arrays.copyOfRange(disk, off, off + BLOCK)));
-                }
-            }
-            o.writeInt(idx.size());
-            for (int i = 0; i < idx.size(); i++) {
-                o.writeLong(idx.get(i)[0]);
-                o.write(digests.get(i));
-            }
+        try {
+            return putDisk(b, disk.length, (i, dst) -> System.arraycopy(disk, (int) (i * BLOCK), dst, 0, BLOCK));
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException(e); // an array is never short
         }
-        return CaptureStore.hex(b.putObject(bo.toByteArray()));
     }
 
     private static boolean isZero(byte[] d, int off) {
