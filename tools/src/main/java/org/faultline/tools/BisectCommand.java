@@ -6,14 +6,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.Patch;
-import org.faultline.kernel.Pct;
-import org.faultline.kernel.RandomWalk;
-import org.faultline.kernel.Strategy;
 import org.faultline.tools.explore.Explorer;
 import org.faultline.tools.explore.Scenario;
 import org.faultline.tools.explore.Scenarios;
@@ -143,12 +139,12 @@ final class BisectCommand implements Callable<Integer> {
             throw new CliError("--jobs " + jobs + ": between 1 and 64");
         }
         var w = sc.workload();
-        long n = budget != null ? budget : w.longSetting("iterations", 2000);
+        long n = budget != null ? budget : sc.iterations();
         if (n < 1) {
             throw new CliError("--budget " + n + ": must be positive");
         }
-        String strategy = w.stringSetting("strategy", "pct");
-        int depth = (int) w.longSetting("depth", 3);
+        String strategy = sc.strategy();
+        int depth = sc.depth();
         List<Change> changes = changes(g, b);
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -220,9 +216,8 @@ final class BisectCommand implements Callable<Integer> {
     private static Explorer.Found explore(Scenario sc, KernelProfile p, long n, String strategy, int depth, int jobs,
                                           PrintWriter err, String label) {
         Explorer ex = new Explorer(sc, p, ExploreCommand.DEFAULT_MAX_STEPS);
-        long k = strategy.equals("pct") ? Math.max(100, ex.run(new RandomWalk(0)).decisions()) : 0;
-        LongFunction<Strategy> strategies = strategy.equals("pct") ? s -> new Pct(s, depth, k) : RandomWalk::new;
-        Explorer.Found f = ex.explore(0, n, jobs, 0, 1, strategies, (i, failed) -> { });
+        long k = strategy.equals("pct") ? ex.pctLength(0) : 0;
+        Explorer.Found f = ex.explore(0, n, jobs, 0, 1, Explorer.strategies(strategy, depth, k), (i, failed) -> { });
         err.printf(Locale.ROOT, "  %-12s %s: %s%n", label, p.name(), f == null ? "no failure in " + n + " schedules"
                 : f.result().fatal().kind() + " after " + f.schedules() + " schedules (seed " + f.seed() + ")");
         err.flush();

@@ -65,12 +65,7 @@ final class BootCapture implements AutoCloseable {
             throw new CliError("the failure was not captured: the image as it was at boot could not be kept ("
                     + disk.lost() + ")");
         }
-        StringBuilder report = new StringBuilder(f.report()).append('\n');
-        for (Failure w : r.others()) {
-            if (w != f) {
-                report.append(w.report()).append('\n');
-            }
-        }
+        String report = RunReport.reports(r);
         try (CaptureStore.Batch b = store.batch(); AlignedMemory buf = AlignedMemory.allocate(4096)) {
             long bytes = disk.blocks() * 4096;
             String base = CapturedDisk.putDisk(b, bytes, (i, dst) -> {
@@ -85,7 +80,7 @@ final class BootCapture implements AutoCloseable {
             Manifest m = new Manifest(Manifest.FORMAT, Faultline.Version.version(), Stopwatch.wallClockMs(), "boot",
                     f.kind().name(), r.exitCode(), f.title(), name, wl, profile,
                     Captures.patches(patches), kernel, "free", seed, 0, "", 0, f.step(),
-                    b.putText(report.toString(), wl + "/report"), b.putText(r.dmesg(), wl + "/log"),
+                    b.putText(report, wl + "/report"), b.putText(r.dmesg(), wl + "/log"),
                     Long.toHexString(r.traceDigest()), 0, bytes, base, fin,
                     CapturedDisk.putWriteLog(b, List.of()), 0, false);
             String id = b.putCapture(m);

@@ -72,12 +72,7 @@ final class Captures {
     static String capture(CaptureStore store, Scenario sc, How how, Explorer.Recorded rec) throws CaptureStoreException {
         RunResult r = rec.result();
         Failure f = r.fatal();
-        StringBuilder report = new StringBuilder(f.report()).append('\n');
-        for (Failure w : r.others()) {
-            if (w != f) {
-                report.append(w.report()).append('\n');
-            }
-        }
+        String report = RunReport.reports(r);
         String id;
         try (CaptureStore.Batch b = store.batch()) {
             String workload = b.putText(sc.text());
@@ -88,7 +83,7 @@ final class Captures {
             Manifest m = new Manifest(Manifest.FORMAT, Faultline.Version.version(), Stopwatch.wallClockMs(), how.command(),
                     f.kind().name(), r.exitCode(), f.title(), sc.name(), workload, how.profile(), how.patches(),
                     how.kernel(), how.strategy(), how.seed(), how.depth(), r.schedule().encode(), how.maxSteps(), f.step(),
-                    b.putText(report.toString(), workload + "/report"),
+                    b.putText(report, workload + "/report"),
                     b.putText(rec.log(), workload + "/log"), Long.toHexString(r.traceDigest()), rec.traceEvents(),
                     rec.diskAtEnd().length, base, fin, log, rec.writes().size(), complete);
             id = b.putCapture(m);

@@ -10,8 +10,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.LongFunction;
 import org.faultline.kernel.KernelProfile;
-import org.faultline.kernel.Pct;
-import org.faultline.kernel.RandomWalk;
 import org.faultline.kernel.Stopwatch;
 import org.faultline.kernel.Strategy;
 import org.faultline.tools.explore.Explorer;
@@ -46,7 +44,7 @@ final class ExploreCommand implements Callable<Integer> {
     @Option(names = "--patch", paramLabel = "+ID|-ID", split = ",", description = "patch overrides; repeatable")
     List<String> patches = new ArrayList<>();
 
-    @Option(names = "--strategy", paramLabel = "random|pct", defaultValue = "pct",
+    @Option(names = "--strategy", paramLabel = "random|pct", defaultValue = Scenario.DEFAULT_STRATEGY,
             description = "default: the workload's 'set strategy', else ${DEFAULT-VALUE} (docs/reproducing.md: it finds "
                     + "all six reference scenarios; random finds two)")
     String strategy;
@@ -56,11 +54,11 @@ final class ExploreCommand implements Callable<Integer> {
     /** The most scheduling decisions per execution accepted. */
     static final long MAX_STEPS = 1_000_000_000L;
 
-    @Option(names = "--depth", paramLabel = "D", defaultValue = "3",
+    @Option(names = "--depth", paramLabel = "D", defaultValue = Scenario.DEFAULT_DEPTH,
             description = "PCT bug depth (default: the workload's 'set depth', else ${DEFAULT-VALUE})")
     int depth;
 
-    @Option(names = "--iterations", paramLabel = "N", defaultValue = "2000",
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = Scenario.DEFAULT_ITERATIONS,
             description = "schedules to try (default: the workload's 'set iterations', else ${DEFAULT-VALUE})")
     long iterations;
 
@@ -109,15 +107,14 @@ final class ExploreCommand implements Callable<Integer> {
      */
     private void searchFromWorkload(Scenario sc) {
         var parsed = spec.commandLine().getParseResult();
-        var w = sc.workload();
-        if (!parsed.hasMatchedOption("--strategy") && w.settings().containsKey("strategy")) {
-            strategy = w.stringSetting("strategy", strategy);
+        if (!parsed.hasMatchedOption("--strategy")) {
+            strategy = sc.strategy();
         }
-        if (!parsed.hasMatchedOption("--depth") && w.settings().containsKey("depth")) {
-            depth = (int) w.longSetting("depth", depth);
+        if (!parsed.hasMatchedOption("--depth")) {
+            depth = sc.depth();
         }
-        if (!parsed.hasMatchedOption("--iterations") && w.settings().containsKey("iterations")) {
-            iterations = w.longSetting("iterations", iterations);
+        if (!parsed.hasMatchedOption("--iterations")) {
+            iterations = sc.iterations();
         }
     }
 
@@ -262,9 +259,8 @@ final class ExploreCommand implements Callable<Integer> {
                 shard == null ? "" : " (shard " + shard + ")", jobs, jobs == 1 ? "" : "s");
         o.flush();
         Explorer ex = capturedDisk == null ? new Explorer(sc, prof, maxSteps) : new Explorer(sc, prof, maxSteps, capturedDisk);
-        // PCT draws its change points over k decisions: use the length of a probe execution (Burckhardt et al.)
-        long k = strategy.equals("pct") ? Math.max(100, ex.run(new RandomWalk(seed)).decisions()) : 0;
-        LongFunction<Strategy> strategies = strategy.equals("pct") ? s -> new Pct(s, depth, k) : RandomWalk::new;
+        long k = strategy.equals("pct") ? ex.pctLength(seed) : 0;
+        LongFunction<Strategy> strategies = Explorer.strategies(strategy, depth, k);
         if (strategy.equals("pct")) {
             o.printf(Locale.ROOT, "  PCT over k = %d scheduling decisions (a probe execution's length)%n", k);
         }
@@ -292,12 +288,7 @@ final class ExploreCommand implements Callable<Integer> {
         var fatal = f.result().fatal();
         o.printf(Locale.ROOT, "FOUND after %d schedules (%.1f schedules/s): seed %d, step %d%n", f.schedules(),
                 f.schedules() / secs, f.seed(), fatal.step());
-        o.println(fatal.report());
-        for (var w : f.result().others()) {
-            if (w != fatal) {
-                o.println(w.report());
-            }
-        }
+        o.print(RunReport.reports(f.result()));
         o.println("last trace events:");
         for (String e : f.result().lastEvents().subList(Math.max(0, f.result().lastEvents().size() - 20), f.result().lastEvents().size())) {
             o.println("  " + e);

@@ -154,12 +154,7 @@ final class ReplayCommand implements Callable<Integer> {
             return Faultline.EXIT_USAGE;
         }
         o.printf("replayed %s on kernel %s: %s at step %d%n", sc.name(), prof.name(), f.kind(), f.step());
-        o.println(f.report());
-        for (Failure w : r.others()) {
-            if (w != f) {
-                o.println(w.report());
-            }
-        }
+        o.print(RunReport.reports(r));
         if (scheduleText != null) {
             o.flush();
             return r.exitCode(); // nothing recorded to compare with
@@ -244,15 +239,10 @@ final class ReplayCommand implements Callable<Integer> {
             o.flush();
             return changed ? 0 : Faultline.EXIT_USAGE;
         }
-        StringBuilder report = new StringBuilder(f.report()).append('\n');
-        for (Failure w : r.others()) {
-            if (w != f) {
-                report.append(w.report()).append('\n');
-            }
-        }
+        String report = RunReport.reports(r);
         o.printf("replayed capture %s (%s) on kernel %s: %s at step %d%n", s.shortId(), sc.name(), prof.name(), f.kind(), f.step());
         o.print(report);
-        boolean same = report.toString().equals(captured);
+        boolean same = report.equals(captured);
         boolean sameKind = f.kind().name().equals(m.kind()) && f.title().equals(m.title());
         if (changed) {
             o.println(sameKind ? "same failure as captured, with " + change + ": it does not remove the failure on this schedule"

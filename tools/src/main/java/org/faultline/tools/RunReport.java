@@ -26,6 +26,21 @@ final class RunReport {
         out.flush();
     }
 
+    /**
+     * The reports of a failed run: the fatal failure's, then every other failure's (warnings
+     * included), each ending in a newline — as a capture keeps them and a replay compares them.
+     */
+    static String reports(RunResult r) {
+        Failure f = r.fatal();
+        StringBuilder s = new StringBuilder(f.report()).append('\n');
+        for (Failure w : r.others()) {
+            if (w != f) {
+                s.append(w.report()).append('\n');
+            }
+        }
+        return s.toString();
+    }
+
     /** MiB per second. */
     static double mibPerS(long bytes, long ns) {
         return ns <= 0 ? 0 : bytes / 1048576.0 / (ns / 1e9);

@@ -23,10 +23,7 @@ final class ScenariosCommand implements Callable<Integer> {
 
     /** The search the scenario carries, as explore will run it: {@code pct d3 x2000}. */
     static String search(Scenario s) {
-        var w = s.workload();
-        String strategy = w.stringSetting("strategy", "pct");
-        return strategy + (strategy.equals("pct") ? " d" + w.longSetting("depth", 3) : "") + " x"
-                + w.longSetting("iterations", 2000);
+        return s.strategy() + (s.strategy().equals("pct") ? " d" + s.depth() : "") + " x" + s.iterations();
     }
 
     @Override

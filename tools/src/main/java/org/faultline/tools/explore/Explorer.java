@@ -10,6 +10,8 @@ import org.faultline.fs.ext4.Ext4Super;
 import org.faultline.kernel.BootParams;
 import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.ParallelRuns;
+import org.faultline.kernel.Pct;
+import org.faultline.kernel.RandomWalk;
 import org.faultline.kernel.RunResult;
 import org.faultline.kernel.Strategy;
 import org.faultline.kernel.Trace;
@@ -106,6 +108,22 @@ public final class Explorer {
      */
     public record Recorded(RunResult result, byte[] diskAtBoot, byte[] diskAtEnd, List<WriteLogDriver.Entry> writes,
                            String log, List<String> trace, long traceEvents) {
+    }
+
+    /**
+     * PCT's k: the decisions of a probe execution under the random walk of {@code seed} (at least
+     * 100), over which PCT draws its change points (Burckhardt et al.).
+     */
+    public long pctLength(long seed) {
+        return Math.max(100, run(new RandomWalk(seed)).decisions());
+    }
+
+    /**
+     * The strategy of each seed, as {@code explore --strategy S --depth D} runs it: PCT over {@code k}
+     * decisions ({@link #pctLength}), or the random walk.
+     */
+    public static LongFunction<Strategy> strategies(String strategy, int depth, long k) {
+        return strategy.equals("pct") ? s -> new Pct(s, depth, k) : RandomWalk::new;
     }
 
     /** The first failing execution among seeds [seed0, seed0 + iterations), or null. */

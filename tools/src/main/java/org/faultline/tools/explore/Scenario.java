@@ -24,6 +24,10 @@ public record Scenario(String name, String description, int bug, Workload worklo
     public static final long DEFAULT_RAM = 4L << 20;
     /** Default image size of a scenario that does not set it. */
     public static final long DEFAULT_IMAGE = 8L << 20;
+    /** The search of a workload that sets none (docs/reproducing.md: it finds all six reference bugs). */
+    public static final String DEFAULT_STRATEGY = "pct";
+    public static final String DEFAULT_DEPTH = "3";
+    public static final String DEFAULT_ITERATIONS = "2000";
 
     /** FNV-1a of the workload's text: a saved schedule replays only on the same text. */
     public String digest() {
@@ -56,6 +60,21 @@ public record Scenario(String name, String description, int bug, Workload worklo
     /** The profile a run boots: {@code kernel} (or the scenario's), the scenario's patches, then {@code extra}. */
     public KernelProfile kernel(String kernel, List<String> extra) {
         return KernelProfile.byName(kernel == null ? profile() : kernel).with(patches()).with(extra);
+    }
+
+    /** How {@code explore} searches it: {@code set strategy}, else {@link #DEFAULT_STRATEGY}. */
+    public String strategy() {
+        return workload.stringSetting("strategy", DEFAULT_STRATEGY);
+    }
+
+    /** The PCT depth: {@code set depth}, else {@link #DEFAULT_DEPTH}. */
+    public int depth() {
+        return (int) workload.longSetting("depth", Long.parseLong(DEFAULT_DEPTH));
+    }
+
+    /** The schedules {@code explore} tries: {@code set iterations}, else {@link #DEFAULT_ITERATIONS}. */
+    public long iterations() {
+        return workload.longSetting("iterations", Long.parseLong(DEFAULT_ITERATIONS));
     }
 
     public int ramPages() {

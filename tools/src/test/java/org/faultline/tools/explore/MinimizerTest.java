@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import org.faultline.kernel.Pct;
-import org.faultline.kernel.RandomWalk;
 import org.faultline.kernel.Replay;
 import org.faultline.kernel.RunResult;
 import org.junit.jupiter.api.Test;
@@ -18,8 +16,7 @@ class MinimizerTest {
         for (String name : List.of("mkwrite-not-uptodate-after-eio", "writeback-stale-wake-page-reuse")) {
             Scenario sc = Scenarios.byName(name);
             Explorer ex = new Explorer(sc, sc.kernel(null, List.of()), 200_000);
-            long k = Math.max(100, ex.run(new RandomWalk(0)).decisions());
-            Explorer.Found f = ex.explore(0, 3000, s -> new Pct(s, 3, k), (i, failed) -> { });
+            Explorer.Found f = ex.explore(0, 3000, Explorer.strategies("pct", 3, ex.pctLength(0)), (i, failed) -> { });
             assertNotNull(f, name + " is found within 3000 schedules");
             Minimizer.Result m = Minimizer.minimize(ex, f.result().schedule(), 200);
             assertTrue(m.after() <= m.before() && m.runs() <= 200, name + ": " + m.before() + " -> " + m.after());
@@ -35,8 +32,7 @@ class MinimizerTest {
         Scenario sc = Scenarios.byName("mkwrite-not-uptodate-after-eio");
         var prof = sc.kernel(null, List.of());
         Explorer ex = new Explorer(sc, prof, 200_000);
-        long k = Math.max(100, ex.run(new RandomWalk(0)).decisions());
-        java.util.function.LongFunction<org.faultline.kernel.Strategy> strategies = s -> new Pct(s, 3, k);
+        java.util.function.LongFunction<org.faultline.kernel.Strategy> strategies = Explorer.strategies("pct", 3, ex.pctLength(0));
         Explorer.Found f = ex.explore(0, 200, strategies, (i, failed) -> { });
         assertNotNull(f);
         String sig = f.result().fatal().kind() + " " + f.result().fatal().title();

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.faultline.kernel.Failure;
-import org.faultline.kernel.Pct;
-import org.faultline.kernel.RandomWalk;
 import org.faultline.mm.MmPatch;
 import org.junit.jupiter.api.Test;
 
@@ -29,9 +27,7 @@ class ReferenceBugPatchesTest {
 
     static Explorer.Found within(Scenario sc, List<String> patches, long n) {
         Explorer ex = new Explorer(sc, sc.kernel(null, patches), 200_000);
-        long k = Math.max(100, ex.run(new RandomWalk(0)).decisions());
-        int depth = (int) sc.workload().longSetting("depth", 3);
-        return ex.explore(0, n, 2, 0, 1, s -> new Pct(s, depth, k), (i, failed) -> { });
+        return ex.explore(0, n, 2, 0, 1, Explorer.strategies(sc.strategy(), sc.depth(), ex.pctLength(0)), (i, failed) -> { });
     }
 
     static final long BUG1_BUDGET = 50;
