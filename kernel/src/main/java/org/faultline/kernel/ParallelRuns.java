@@ -1,6 +1,7 @@
 package org.faultline.kernel;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongPredicate;
 
 /**
@@ -19,6 +20,8 @@ public final class ParallelRuns {
      * @param n      work items
      * @param failed runs item i; true if it failed
      * @return the smallest failing item, or -1
+     * @throws RuntimeException the first one {@code failed} threw, on any thread (rethrown here once
+     *                          every thread has stopped, so nothing runs on after the caller returns)
      */
     public static long firstFailure(int jobs, long n, LongPredicate failed) {
         if (jobs <= 1) {
@@ -31,17 +34,22 @@ public final class ParallelRuns {
         }
         AtomicLong next = new AtomicLong();
         AtomicLong best = new AtomicLong(Long.MAX_VALUE);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread[] ts = new Thread[jobs];
         for (int j = 0; j < jobs; j++) {
             ts[j] = new Thread(() -> {
-                for (;;) {
-                    long i = next.getAndIncrement();
-                    if (i >= n || i > best.get()) {
-                        return; // items beyond a known failure need not run
+                try {
+                    for (;;) {
+                        long i = next.getAndIncrement();
+                        if (i >= n || i > best.get() || thrown.get() != null) {
+                            return; // items beyond a known failure need not run
+                        }
+                        if (failed.test(i)) {
+                            best.accumulateAndGet(i, Math::min);
+                        }
                     }
-                    if (failed.test(i)) {
-                        best.accumulateAndGet(i, Math::min);
-                    }
+                } catch (RuntimeException | Error e) {
+                    thrown.compareAndSet(null, e); // the others stop at their next item
                 }
             }, "explore-" + j);
             ts[j].start();
@@ -52,6 +60,13 @@ public final class ParallelRuns {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        Throwable t = thrown.get();
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
         }
         long b = best.get();
         return b == Long.MAX_VALUE ? -1 : b;

@@ -1,6 +1,9 @@
 package org.faultline.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,5 +23,23 @@ class ParallelRunsTest {
             }
         }
         assertEquals(-1, ParallelRuns.firstFailure(3, 50, i -> false));
+    }
+
+    @Test
+    void anExceptionOnAWorkerReachesTheCallerAfterEveryWorkerStopped() {
+        AtomicLong running = new AtomicLong();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ParallelRuns.firstFailure(2, 1000, i -> {
+            running.incrementAndGet();
+            try {
+                if (i == 5) {
+                    throw new IllegalStateException("item 5");
+                }
+                return false;
+            } finally {
+                running.decrementAndGet();
+            }
+        }));
+        assertEquals("item 5", e.getMessage());
+        assertEquals(0, running.get(), "no item still runs once the caller has the exception");
     }
 }

@@ -30,8 +30,7 @@ class CaptureKillTest {
         Path store = d.resolve("store");
         List<String> printed = new ArrayList<>();
         for (int kill : new int[] {3, 7, 12}) { // kill after this many more captures were reported
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), Faultline.class.getName(), "explore",
+            Process p = CliTestSupport.process("explore",
                     "fault-vs-writepages-memcg-deadlock", "--keep-going", "--iterations", "100000", "--max-steps", "1500",
                     "--jobs", "2", "--seed", String.valueOf(kill * 1000), "--store", store.toString(), "--out", d.toString())
                     .redirectErrorStream(true).start();

@@ -42,6 +42,19 @@ final class CliTestSupport {
     }
 
     /** A fresh directory under target/test-scratch/. */
+    /**
+     * A {@code faultline} command line run in a new JVM, as the launcher runs it (with the module
+     * opens lmdbjava's buffers need), for tests that signal or kill the process.
+     */
+    static ProcessBuilder process(String... args) {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), Faultline.class.getName()));
+        cmd.addAll(java.util.List.of(args));
+        return new ProcessBuilder(cmd);
+    }
+
     static Path scratch(String name) throws IOException {
         Path d = Path.of("target", "test-scratch", name).toAbsolutePath();
         deleteTree(d);

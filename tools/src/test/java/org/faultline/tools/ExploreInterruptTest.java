@@ -15,8 +15,7 @@ class ExploreInterruptTest {
     @Test
     void anInterruptedSearchSaysHowToResume() throws Exception {
         Path d = CliTestSupport.scratch("explore-interrupt");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Faultline.class.getName(), "explore",
+        Process p = CliTestSupport.process("explore",
                 "fault-vs-writepages-memcg-deadlock", "--patch", "+memcg-prealloc-pte", "--iterations", "1000000",
                 "--seed", "7", "--jobs", "2", "--no-capture", "--out", d.toString())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(d.resolve("stderr").toFile()).start();

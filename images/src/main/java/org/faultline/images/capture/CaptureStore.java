@@ -13,9 +13,7 @@ import java.util.List;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
-import org.lmdbjava.ByteArrayProxy;
-import org.lmdbjava.CursorIterable;
-import org.lmdbjava.Dbi;
+import java.nio.ByteBuffer;
 import org.lmdbjava.DbiFlags;
 import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
@@ -43,7 +41,10 @@ import org.lmdbjava.Txn;
  * (LMDB serialises write transactions); a capture's blocks and objects are committed before its
  * manifest, so a listed capture is always complete.
  *
- * <p>Thread-safe (LMDB's, {@link EnvFlags#MDB_NOTLS}).
+ * <p>Thread-safe (LMDB's, {@link EnvFlags#MDB_NOTLS}). Keys and values cross into LMDB through
+ * {@link Table}'s direct buffers, kept reachable until each call returns: lmdbjava 0.9.1's
+ * {@code ByteArrayProxy} lets the native copy of a value be freed by the garbage collector before
+ * {@code mdb_put} reads it (lmdbjava issue #252), which stored corrupt values under load.
  */
 public final class CaptureStore implements AutoCloseable {
     /** The {@code meta} database's {@code format} value. */
@@ -55,21 +56,21 @@ public final class CaptureStore implements AutoCloseable {
     static final byte[] ZERO_BLOCK_DIGEST = sha256(new byte[BLOCK]);
 
     private final Path dir;
-    private final Env<byte[]> env;
-    private final Dbi<byte[]> meta;
-    private final Dbi<byte[]> blocks;
-    private final Dbi<byte[]> objects;
-    private final Dbi<byte[]> captures;
-    private final Dbi<byte[]> dicts;
+    private final Env<ByteBuffer> env;
+    private final Table meta;
+    private final Table blocks;
+    private final Table objects;
+    private final Table captures;
+    private final Table dicts;
 
-    private CaptureStore(Path dir, Env<byte[]> env) {
+    private CaptureStore(Path dir, Env<ByteBuffer> env) {
         this.dir = dir;
         this.env = env;
-        this.meta = env.openDbi("meta", DbiFlags.MDB_CREATE);
-        this.blocks = env.openDbi("blocks", DbiFlags.MDB_CREATE);
-        this.objects = env.openDbi("objects", DbiFlags.MDB_CREATE);
-        this.captures = env.openDbi("captures", DbiFlags.MDB_CREATE);
-        this.dicts = env.openDbi("dicts", DbiFlags.MDB_CREATE);
+        this.meta = new Table(env.openDbi("meta", DbiFlags.MDB_CREATE));
+        this.blocks = new Table(env.openDbi("blocks", DbiFlags.MDB_CREATE));
+        this.objects = new Table(env.openDbi("objects", DbiFlags.MDB_CREATE));
+        this.captures = new Table(env.openDbi("captures", DbiFlags.MDB_CREATE));
+        this.dicts = new Table(env.openDbi("dicts", DbiFlags.MDB_CREATE));
     }
 
     /**
@@ -98,9 +99,9 @@ public final class CaptureStore implements AutoCloseable {
         } catch (IOException e) {
             throw new CaptureStoreException(dir + ": cannot open the capture store: " + e.getMessage(), e);
         }
-        Env<byte[]> env;
+        Env<ByteBuffer> env;
         try {
-            env = Env.create(ByteArrayProxy.PROXY_BA).setMapSize(MAP_SIZE).setMaxDbs(8).setMaxReaders(256)
+            env = Env.create().setMapSize(MAP_SIZE).setMaxDbs(8).setMaxReaders(256)
                     .open(dir.toFile(), EnvFlags.MDB_NOTLS);
         } catch (LmdbException | IllegalArgumentException e) {
             throw new CaptureStoreException(dir + ": not a readable capture store (" + e.getMessage() + ")", e);
@@ -120,7 +121,7 @@ public final class CaptureStore implements AutoCloseable {
 
     private void checkFormat(boolean fresh) throws CaptureStoreException {
         byte[] key = "format".getBytes(StandardCharsets.UTF_8);
-        try (Txn<byte[]> txn = env.txnWrite()) {
+        try (Txn<ByteBuffer> txn = env.txnWrite()) {
             byte[] v = meta.get(txn, key);
             if (v == null) {
                 if (!fresh && count(txn) > 0) {
@@ -138,8 +139,8 @@ public final class CaptureStore implements AutoCloseable {
         }
     }
 
-    private long count(Txn<byte[]> txn) {
-        return captures.stat(txn).entries + blocks.stat(txn).entries + objects.stat(txn).entries;
+    private long count(Txn<ByteBuffer> txn) {
+        return captures.entries(txn) + blocks.entries(txn) + objects.entries(txn);
     }
 
     /** @return the store's directory */
@@ -218,7 +219,7 @@ public final class CaptureStore implements AutoCloseable {
 
     /** A batch of puts in one write transaction: committed together, or not at all. */
     public final class Batch implements AutoCloseable {
-        private final Txn<byte[]> txn = env.txnWrite();
+        private final Txn<ByteBuffer> txn = env.txnWrite();
 
         /** Stores a block (or a write's tail piece) once; an all-zero 4 KiB block is not stored. */
         public byte[] putBlock(byte[] data) {
@@ -291,7 +292,7 @@ public final class CaptureStore implements AutoCloseable {
      * the deflated bytes. The first object of a family is stored without one and becomes the
      * family's dictionary ({@code digest} given: it is that object).
      */
-    private byte[] encode(Txn<byte[]> txn, byte[] data, String family, byte[] digest) {
+    private byte[] encode(Txn<ByteBuffer> txn, byte[] data, String family, byte[] digest) {
         byte[] dictDigest = null;
         if (family != null) {
             byte[] key = family.getBytes(StandardCharsets.UTF_8);
@@ -316,7 +317,7 @@ public final class CaptureStore implements AutoCloseable {
     }
 
     /** The content of a stored value ({@link #encode}). */
-    private byte[] decode(Txn<byte[]> txn, byte[] v) throws CaptureStoreException {
+    private byte[] decode(Txn<ByteBuffer> txn, byte[] v) throws CaptureStoreException {
         if (v == null || v.length < 32) {
             throw new CaptureStoreException(dir + ": a stored value is damaged");
         }
@@ -342,7 +343,7 @@ public final class CaptureStore implements AutoCloseable {
         if (java.util.Arrays.equals(digest, ZERO_BLOCK_DIGEST)) {
             return new byte[BLOCK];
         }
-        try (Txn<byte[]> txn = env.txnRead()) {
+        try (Txn<ByteBuffer> txn = env.txnRead()) {
             byte[] v = blocks.get(txn, digest);
             if (v == null) {
                 throw new CaptureStoreException(dir + ": block " + hex(digest) + " is missing from the store");
@@ -353,7 +354,7 @@ public final class CaptureStore implements AutoCloseable {
 
     /** @return a stored object */
     public byte[] object(String digestHex) throws CaptureStoreException {
-        try (Txn<byte[]> txn = env.txnRead()) {
+        try (Txn<ByteBuffer> txn = env.txnRead()) {
             byte[] v = objects.get(txn, unhex(digestHex));
             if (v == null) {
                 throw new CaptureStoreException(dir + ": object " + digestHex + " is missing from the store");
@@ -378,8 +379,8 @@ public final class CaptureStore implements AutoCloseable {
     /** @return every capture, ordered by capture time, then id */
     public List<Stored> list() throws CaptureStoreException {
         List<Stored> out = new ArrayList<>();
-        try (Txn<byte[]> txn = env.txnRead(); CursorIterable<byte[]> it = captures.iterate(txn)) {
-            for (CursorIterable.KeyVal<byte[]> kv : it) {
+        try (Txn<ByteBuffer> txn = env.txnRead()) {
+            for (Table.Entry kv : captures.all(txn)) {
                 out.add(new Stored(hex(kv.key()), Manifest.fromJson(new String(decode(txn, kv.val()), StandardCharsets.UTF_8))));
             }
         }
@@ -410,7 +411,7 @@ public final class CaptureStore implements AutoCloseable {
 
     /** Removes a capture's manifest (its blocks and objects stay until {@code gc}). */
     public void remove(String id) {
-        try (Txn<byte[]> txn = env.txnWrite()) {
+        try (Txn<ByteBuffer> txn = env.txnWrite()) {
             captures.delete(txn, unhex(id));
             txn.commit();
         }
@@ -425,46 +426,42 @@ public final class CaptureStore implements AutoCloseable {
      */
     public long gc() throws CaptureStoreException {
         long removed = 0;
-        try (Txn<byte[]> txn = env.txnWrite()) {
+        try (Txn<ByteBuffer> txn = env.txnWrite()) {
             java.util.Set<String> liveObjects = new java.util.HashSet<>();
             java.util.Set<String> liveBlocks = new java.util.HashSet<>();
             java.util.Set<String> liveWorkloads = new java.util.HashSet<>();
-            try (CursorIterable<byte[]> it = captures.iterate(txn)) {
-                for (CursorIterable.KeyVal<byte[]> kv : it) {
-                    Manifest m = Manifest.fromJson(new String(decode(txn, kv.val()), StandardCharsets.UTF_8));
-                    liveWorkloads.add(m.workload());
-                    for (String o : new String[] {m.workload(), m.report(), m.log(), m.baseMap(), m.finalMap(), m.writeLog()}) {
-                        if (o != null) {
-                            liveObjects.add(o);
-                        }
+            for (Table.Entry kv : captures.all(txn)) {
+                Manifest m = Manifest.fromJson(new String(decode(txn, kv.val()), StandardCharsets.UTF_8));
+                liveWorkloads.add(m.workload());
+                for (String o : new String[] {m.workload(), m.report(), m.log(), m.baseMap(), m.finalMap(), m.writeLog()}) {
+                    if (o != null) {
+                        liveObjects.add(o);
                     }
-                    for (String map : m.finalMap() == null ? new String[] {m.baseMap()} : new String[] {m.baseMap(), m.finalMap()}) {
-                        byte[] raw = objects.get(txn, unhex(map));
-                        if (raw == null) {
-                            continue; // a capture missing its map keeps what it has; gc never fails on it
-                        }
-                        for (byte[] d : CapturedDisk.mapDigests(decode(txn, raw), map)) {
-                            liveBlocks.add(hex(d));
-                        }
+                }
+                for (String map : m.finalMap() == null ? new String[] {m.baseMap()} : new String[] {m.baseMap(), m.finalMap()}) {
+                    byte[] raw = objects.get(txn, unhex(map));
+                    if (raw == null) {
+                        continue; // a capture missing its map keeps what it has; gc never fails on it
                     }
-                    byte[] wlog = objects.get(txn, unhex(m.writeLog()));
-                    if (wlog != null) {
-                        for (CapturedDisk.Write w : CapturedDisk.writeLog(decode(txn, wlog), m.writeLog())) {
-                            w.pieces().forEach(d -> liveBlocks.add(hex(d)));
-                        }
+                    for (byte[] d : CapturedDisk.mapDigests(decode(txn, raw), map)) {
+                        liveBlocks.add(hex(d));
+                    }
+                }
+                byte[] wlog = objects.get(txn, unhex(m.writeLog()));
+                if (wlog != null) {
+                    for (CapturedDisk.Write w : CapturedDisk.writeLog(decode(txn, wlog), m.writeLog())) {
+                        w.pieces().forEach(d -> liveBlocks.add(hex(d)));
                     }
                 }
             }
             // a live workload's dictionaries stay (its objects were deflated against them); a dead one's go
             List<byte[]> deadFamilies = new ArrayList<>();
-            try (CursorIterable<byte[]> it = dicts.iterate(txn)) {
-                for (CursorIterable.KeyVal<byte[]> kv : it) {
-                    String family = new String(kv.key(), StandardCharsets.UTF_8);
-                    if (liveWorkloads.contains(family.substring(0, family.indexOf('/')))) {
-                        liveObjects.add(hex(kv.val()));
-                    } else {
-                        deadFamilies.add(kv.key().clone());
-                    }
+            for (Table.Entry kv : dicts.all(txn)) {
+                String family = new String(kv.key(), StandardCharsets.UTF_8);
+                if (liveWorkloads.contains(family.substring(0, family.indexOf('/')))) {
+                    liveObjects.add(hex(kv.val()));
+                } else {
+                    deadFamilies.add(kv.key());
                 }
             }
             for (byte[] k : deadFamilies) {
@@ -477,13 +474,11 @@ public final class CaptureStore implements AutoCloseable {
         return removed;
     }
 
-    private static long sweep(Txn<byte[]> txn, Dbi<byte[]> db, java.util.Set<String> live) {
+    private static long sweep(Txn<ByteBuffer> txn, Table db, java.util.Set<String> live) {
         List<byte[]> dead = new ArrayList<>();
-        try (CursorIterable<byte[]> it = db.iterate(txn)) {
-            for (CursorIterable.KeyVal<byte[]> kv : it) {
-                if (!live.contains(hex(kv.key()))) {
-                    dead.add(kv.key().clone());
-                }
+        for (byte[] k : db.keys(txn)) {
+            if (!live.contains(hex(k))) {
+                dead.add(k);
             }
         }
         for (byte[] k : dead) {
@@ -500,5 +495,91 @@ public final class CaptureStore implements AutoCloseable {
     @Override
     public void close() {
         env.close();
+    }
+
+    /**
+     * One LMDB database seen as byte arrays: each key and value is copied into a direct buffer that
+     * stays reachable until LMDB has returned, and each value read is copied out before the
+     * transaction moves on (LMDB's own pointer is valid only until then).
+     */
+    private static final class Table {
+        private final org.lmdbjava.Dbi<ByteBuffer> dbi;
+
+        Table(org.lmdbjava.Dbi<ByteBuffer> dbi) {
+            this.dbi = dbi;
+        }
+
+        /** A key and its value, copied out. */
+        record Entry(byte[] key, byte[] val) {
+        }
+
+        private static ByteBuffer direct(byte[] b) {
+            ByteBuffer d = ByteBuffer.allocateDirect(b.length);
+            d.put(b).flip();
+            return d;
+        }
+
+        private static byte[] copy(ByteBuffer b) {
+            byte[] out = new byte[b.remaining()];
+            b.duplicate().get(out);
+            return out;
+        }
+
+        /** @return the value of {@code key}, or null */
+        byte[] get(Txn<ByteBuffer> txn, byte[] key) {
+            ByteBuffer k = direct(key);
+            try {
+                ByteBuffer v = dbi.get(txn, k);
+                return v == null ? null : copy(v);
+            } finally {
+                java.lang.ref.Reference.reachabilityFence(k);
+            }
+        }
+
+        void put(Txn<ByteBuffer> txn, byte[] key, byte[] val) {
+            ByteBuffer k = direct(key);
+            ByteBuffer v = direct(val);
+            try {
+                dbi.put(txn, k, v);
+            } finally {
+                java.lang.ref.Reference.reachabilityFence(k);
+                java.lang.ref.Reference.reachabilityFence(v);
+            }
+        }
+
+        void delete(Txn<ByteBuffer> txn, byte[] key) {
+            ByteBuffer k = direct(key);
+            try {
+                dbi.delete(txn, k);
+            } finally {
+                java.lang.ref.Reference.reachabilityFence(k);
+            }
+        }
+
+        long entries(Txn<ByteBuffer> txn) {
+            return dbi.stat(txn).entries;
+        }
+
+        /** @return every entry, in key order */
+        List<Entry> all(Txn<ByteBuffer> txn) {
+            List<Entry> out = new ArrayList<>();
+            try (org.lmdbjava.CursorIterable<ByteBuffer> it = dbi.iterate(txn)) {
+                for (org.lmdbjava.CursorIterable.KeyVal<ByteBuffer> kv : it) {
+                    out.add(new Entry(copy(kv.key()), copy(kv.val())));
+                }
+            }
+            return out;
+        }
+
+        /** @return every key, in order */
+        List<byte[]> keys(Txn<ByteBuffer> txn) {
+            List<byte[]> out = new ArrayList<>();
+            try (org.lmdbjava.CursorIterable<ByteBuffer> it = dbi.iterate(txn)) {
+                for (org.lmdbjava.CursorIterable.KeyVal<ByteBuffer> kv : it) {
+                    out.add(copy(kv.key()));
+                }
+            }
+            return out;
+        }
     }
 }

@@ -219,4 +219,52 @@ class CaptureStoreTest {
             assertThrows(CaptureStoreException.class, () -> s.text(digests.get(3)));
         }
     }
+
+    /**
+     * Two writer threads under garbage-collection pressure: every value stored reads back whole
+     * (lmdbjava's byte-array proxy let a value's native copy be freed before LMDB read it, lmdbjava
+     * issue #252, and a capture stored then failed to inflate).
+     */
+    @Test
+    void valuesStoredByTwoThreadsUnderCollectionPressureReadBackWhole() throws Exception {
+        try (CaptureStore s = CaptureStore.open(tmp.resolve("store"))) {
+            List<List<byte[]>> stored = List.of(new ArrayList<>(), new ArrayList<>());
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread gc = new Thread(() -> {
+                while (!done.get()) {
+                    System.gc();
+                }
+            });
+            gc.start();
+            Thread[] ws = new Thread[2];
+            for (int w = 0; w < 2; w++) {
+                int me = w;
+                ws[w] = new Thread(() -> {
+                    Random r = new Random(me);
+                    for (int batch = 0; batch < 15; batch++) {
+                        try (CaptureStore.Batch b = s.batch()) {
+                            for (int i = 0; i < 25; i++) {
+                                byte[] data = new byte[1 + r.nextInt(6000)];
+                                r.nextBytes(data);
+                                b.putObject(data);
+                                stored.get(me).add(data);
+                            }
+                            b.commit();
+                        }
+                    }
+                });
+                ws[w].start();
+            }
+            for (Thread t : ws) {
+                t.join();
+            }
+            done.set(true);
+            gc.join();
+            for (List<byte[]> l : stored) {
+                for (byte[] data : l) {
+                    assertArrayEquals(data, s.object(CaptureStore.hex(CaptureStore.sha256(data))));
+                }
+            }
+        }
+    }
 }
