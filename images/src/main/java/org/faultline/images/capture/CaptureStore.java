@@ -105,6 +105,9 @@ public final class CaptureStore implements AutoCloseable {
                     .open(dir.toFile(), EnvFlags.MDB_NOTLS);
         } catch (LmdbException | IllegalArgumentException e) {
             throw new CaptureStoreException(dir + ": not a readable capture store (" + e.getMessage() + ")", e);
+        } catch (LinkageError | RuntimeException e) { // lmdbjava's buffers need java.nio opened to it
+            throw new CaptureStoreException(dir + ": cannot open the capture store in this JVM (" + e
+                    + "); run Faultline with its launcher, or pass --add-opens java.base/java.nio=ALL-UNNAMED", e);
         }
         try {
             CaptureStore s = new CaptureStore(dir, env);
