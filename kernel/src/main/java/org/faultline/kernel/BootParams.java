@@ -13,7 +13,9 @@ package org.faultline.kernel;
  * @param traceCapacity     trace events kept as text (all are digested). A controlled kernel always
  *                          traces (the digest is its determinism check); a free-running one traces
  *                          only when this is above 0 — like ftrace, off unless asked, because
- *                          formatting every event costs more than the work it records
+ *                          formatting every event costs more than the work it records. {@link #NO_TRACE}
+ *                          turns a controlled kernel's tracing off too: an exploration's search runs,
+ *                          whose traces nobody reads (a failing one is run again, traced)
  * @param logCapacity       kernel log lines kept
  * @param debugVm           CONFIG_DEBUG_VM: the invariant checks of {@link Kernel#vmWarnInvariant} run. On
  *                          for controlled runs (exploration, tests), off by default when free-running
@@ -21,6 +23,9 @@ package org.faultline.kernel;
 public record BootParams(Strategy strategy, KernelProfile profile, long seed, long maxDecisions,
                          long hungTaskTimeoutMs, boolean panicOnWarn, int traceCapacity, int logCapacity,
                          boolean debugVm) {
+
+    /** {@code traceCapacity} of a kernel that records no trace at all, not even a digest. */
+    public static final int NO_TRACE = -1;
 
     /** Events a controlled kernel keeps as text. */
     public static final int TRACE_CAPACITY = 256;
@@ -76,6 +81,6 @@ public record BootParams(Strategy strategy, KernelProfile profile, long seed, lo
 
     /** Whether the kernel records trace events: always under control, on request when free. */
     public boolean tracing() {
-        return controlled() || traceCapacity > 0;
+        return traceCapacity != NO_TRACE && (controlled() || traceCapacity > 0);
     }
 }

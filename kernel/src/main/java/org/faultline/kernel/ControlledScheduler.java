@@ -11,9 +11,11 @@ import java.util.concurrent.locks.LockSupport;
  * every preemption point the {@link Strategy} picks the next runnable task, and the choice is
  * recorded. Time is virtual: it advances only when no task is runnable and some sleep on a timer.
  *
- * <p>Overview (for maintainers). Each task still has its own host thread, parked while it does not
- * hold the baton. A switch stores the next task in {@code current} (volatile) and unparks its
- * thread; the old thread parks until {@code current} names it again. So all kernel state is touched
+ * <p>Overview (for maintainers). Each task has its own thread, parked while it does not hold the
+ * baton: a virtual thread on the execution's {@link Cpu} (all of them run by the thread in
+ * {@link #run}), or a platform thread where the JDK does not allow that. A switch stores the next
+ * task in {@code current} (volatile) and unparks its thread; the old thread parks until
+ * {@code current} names it again. So all kernel state is touched
  * by one thread at a time, with a happens-before edge at every switch. When no task is runnable:
  * fire due timers (advancing the clock), else ask kthreads to stop if user tasks are all done, else
  * the execution is over — normally if every task exited, as a deadlock otherwise.
@@ -41,8 +43,14 @@ public final class ControlledScheduler extends Scheduler {
     private long clockNs;                // virtual time
     private boolean stopRequested;       // kthreads were asked to stop
     private boolean started;
-    private final List<Task> scratch = new ArrayList<>();
+    private final RunQueue runQueue = new RunQueue();
+    // every task spawned, pid order: written by the spawner, read by the baton holder (the baton's
+    // volatile hand-over orders the two), so the hot path scans it without the scheduler's monitor
+    private Task[] all = new Task[0];
     private final int[] pidScratch = new int[256];
+    private final Cpu cpu = new Cpu();
+    /** Host time a run may make no progress before it is reported as an emulator stall. */
+    private static final long STALL_NS = TimeUnit.MINUTES.toNanos(30);
 
     ControlledScheduler(Kernel k, Strategy strategy, long maxDecisions) {
         super(k);
@@ -56,7 +64,15 @@ public final class ControlledScheduler extends Scheduler {
     }
 
     @Override
+    protected Thread newThread(Task t, Runnable body) {
+        return cpu.newThread(t, body);
+    }
+
+    @Override
     protected void onSpawn(Task t) {
+        Task[] more = java.util.Arrays.copyOf(all, all.length + 1);
+        more[all.length] = t;
+        all = more;
         strategy.onSpawn(t);
         if (started) {
             t.thread.start();
@@ -96,8 +112,10 @@ public final class ControlledScheduler extends Scheduler {
             throw new ExecutionAborted(); // the execution ended (deadlock reported)
         }
         if (next != cur) {
-            k.trace("sched_switch " + cur + " => " + next + " sleeping on "
-                    + (cur.waitingOn == null ? "?" : cur.waitingOn.describe()));
+            if (k.tracing()) {
+                k.trace("sched_switch " + cur + " => " + next + " sleeping on "
+                        + (cur.waitingOn == null ? "?" : cur.waitingOn.describe()));
+            }
             switchTo(cur, next);
         }
     }
@@ -130,15 +148,44 @@ public final class ControlledScheduler extends Scheduler {
     }
 
     private List<Task> runnable() {
-        scratch.clear();
-        synchronized (this) {
-            for (Task t : tasks) {
-                if (t.onRq && !t.exited) {
-                    scratch.add(t);
-                }
+        RunQueue q = runQueue;
+        q.size = 0;
+        Task[] a = all;
+        if (q.tasks.length < a.length) {
+            q.tasks = new Task[a.length];
+        }
+        for (Task t : a) {
+            if (t.onRq && !t.exited) {
+                q.tasks[q.size++] = t;
             }
         }
-        return scratch;
+        return q;
+    }
+
+    /** The runnable tasks at a point, in pid order: a read-only list over an array refilled each time. */
+    private static final class RunQueue extends java.util.AbstractList<Task> implements java.util.RandomAccess {
+        Task[] tasks = new Task[8];
+        int size;
+
+        @Override
+        public Task get(int i) {
+            if (i >= size) {
+                throw new IndexOutOfBoundsException(i);
+            }
+            return tasks[i];
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+    }
+
+    /** The baton holder, if the calling thread is its thread: no thread-local lookup on the hot path. */
+    @Override
+    public Task current() {
+        Task c = current;
+        return c != null && c.thread == Thread.currentThread() ? c : Task.current();
     }
 
     /** Picks the next task among the runnable ones (cur is runnable). */
@@ -161,7 +208,7 @@ public final class ControlledScheduler extends Scheduler {
         recorder.runnableSet(pidScratch, n);
         Task next;
         try {
-            next = strategy.nextTask(List.copyOf(r), cur != null && cur.onRq ? cur : null, decisions);
+            next = strategy.nextTask(r, cur != null && cur.onRq ? cur : null, decisions);
         } catch (Replay.NondeterminismException e) {
             k.report(new Failure(Failure.Kind.NONDETERMINISM, e.getMessage(), e.getMessage() + "\n"
                     + WaitForGraph.taskStates(this), decisions, cur == null ? 0 : cur.pid), true);
@@ -204,7 +251,7 @@ public final class ControlledScheduler extends Scheduler {
 
     private boolean fireTimers() {
         long earliest = Long.MAX_VALUE;
-        for (Task t : tasks()) {
+        for (Task t : all) {
             if (!t.exited && !t.onRq && t.sleepDeadlineNs >= 0) {
                 earliest = Math.min(earliest, t.sleepDeadlineNs);
             }
@@ -213,7 +260,7 @@ public final class ControlledScheduler extends Scheduler {
             return false;
         }
         clockNs = Math.max(clockNs, earliest);
-        for (Task t : tasks()) {
+        for (Task t : all) {
             if (!t.exited && !t.onRq && t.sleepDeadlineNs >= 0 && t.sleepDeadlineNs <= clockNs && expireTimer(t)) {
                 t.onRq = true;
             }
@@ -222,7 +269,7 @@ public final class ControlledScheduler extends Scheduler {
     }
 
     private boolean userTasksLive() {
-        for (Task t : tasks()) {
+        for (Task t : all) {
             if (!t.exited && t.kind == TaskKind.USER) {
                 return true;
             }
@@ -232,7 +279,7 @@ public final class ControlledScheduler extends Scheduler {
 
     private int liveTasks() {
         int n = 0;
-        for (Task t : tasks()) {
+        for (Task t : all) {
             n += t.exited ? 0 : 1;
         }
         return n;
@@ -300,7 +347,6 @@ public final class ControlledScheduler extends Scheduler {
     @Override
     RunResult run() {
         running = true;
-        List<Task> all = tasks();
         started = true;
         for (Task t : all) {
             t.thread.start();
@@ -319,23 +365,44 @@ public final class ControlledScheduler extends Scheduler {
         for (Task t : tasks()) {
             LockSupport.unpark(t.thread);
         }
-        for (Task t : tasks()) {
-            joinQuietly(t.thread);
+        if (Cpu.virtual()) {
+            cpu.runUntil(this::allThreadsGone, STALL_NS); // they unwind with ExecutionAborted
+        } else {
+            for (Task t : tasks()) {
+                joinQuietly(t.thread);
+            }
         }
         return k.result(recorder.build(strategy.seed()), decisions, points);
     }
 
-    private void awaitDone() {
-        try {
-            // Safety net against a bug in the emulator itself (a task blocked on a host lock): the
-            // controlled run is a pure function of its schedule, so a real-time limit never changes it.
-            if (!done.await(30, TimeUnit.MINUTES)) {
-                k.report(new Failure(Failure.Kind.HANG, "emulator stall: controlled run made no progress",
-                        "controlled run made no progress for 30 minutes of host time\n"
-                                + WaitForGraph.taskStates(this), decisions, 0), true);
+    private boolean allThreadsGone() {
+        for (Task t : tasks()) {
+            if (t.thread.isAlive()) {
+                return false;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        }
+        return true;
+    }
+
+    /** Until the execution ends: virtual task threads run here, platform ones run by themselves. */
+    private void awaitDone() {
+        // Safety net against a bug in the emulator itself (a task blocked on a host lock): the
+        // controlled run is a pure function of its schedule, so a real-time limit never changes it.
+        boolean progressed;
+        if (Cpu.virtual()) {
+            progressed = cpu.runUntil(() -> ended, STALL_NS);
+        } else {
+            try {
+                progressed = done.await(STALL_NS, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                progressed = true;
+            }
+        }
+        if (!progressed) {
+            k.report(new Failure(Failure.Kind.HANG, "emulator stall: controlled run made no progress",
+                    "controlled run made no progress for 30 minutes of host time\n"
+                            + WaitForGraph.taskStates(this), decisions, 0), true);
         }
     }
 

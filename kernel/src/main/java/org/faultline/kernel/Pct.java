@@ -1,9 +1,7 @@
 package org.faultline.kernel;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Probabilistic Concurrency Testing: Burckhardt, Kothari, Musuvathi, Nagarakatte, "A Randomized
@@ -21,7 +19,7 @@ public final class Pct implements Strategy {
     private final Prng rng;
     // invariant: length is depth - 1, sorted ascending
     private final long[] changePoints;
-    private final Map<Integer, Integer> priority = new HashMap<>(); // pid -> priority; looked up, never iterated
+    private int[] priority = new int[16]; // by pid; 0 for a task spawned before this strategy
     private final List<Integer> used = new ArrayList<>();
 
     /**
@@ -51,26 +49,33 @@ public final class Pct implements Strategy {
             p = depth + rng.nextInt(1 << 20);
         } while (used.contains(p));
         used.add(p);
-        priority.put(t.pid(), p);
+        setPriority(t.pid(), p);
     }
 
     @Override
     public Task nextTask(List<Task> runnable, Task current, long step) {
         for (int i = 0; i < changePoints.length; i++) {
             if (changePoints[i] == step && current != null) {
-                priority.put(current.pid(), depth - 1 - i);
+                setPriority(current.pid(), depth - 1 - i);
             }
         }
         Task best = null;
         int bestPrio = Integer.MIN_VALUE;
         for (Task t : runnable) {
-            int p = priority.getOrDefault(t.pid(), 0);
+            int p = t.pid() < priority.length ? priority[t.pid()] : 0;
             if (p > bestPrio) {
                 best = t;
                 bestPrio = p;
             }
         }
         return best;
+    }
+
+    private void setPriority(int pid, int p) {
+        if (pid >= priority.length) {
+            priority = java.util.Arrays.copyOf(priority, Math.max(pid + 1, priority.length * 2));
+        }
+        priority[pid] = p;
     }
 
     @Override

@@ -60,9 +60,14 @@ public abstract class Scheduler {
             t = new Task(k, nextPid++, comm, kind, body);
             tasks.add(t);
         }
-        t.thread = new Task.TaskThread(t, () -> taskMain(t));
+        t.thread = newThread(t, () -> taskMain(t));
         onSpawn(t);
         return t;
+    }
+
+    /** The host thread a task runs on: by default a platform {@link Task.TaskThread}. */
+    protected Thread newThread(Task t, Runnable body) {
+        return new Task.TaskThread(t, body);
     }
 
     /**
@@ -250,6 +255,9 @@ public abstract class Scheduler {
     }
 
     private void taskMain(Task t) {
+        if (!(Thread.currentThread() instanceof Task.TaskThread)) {
+            Task.VIRTUAL_CURRENT.set(t);
+        }
         try {
             awaitFirstTurn(t);
             t.body.run();

@@ -12,7 +12,8 @@ public interface Strategy {
     /**
      * Picks the next task to run at a decision point.
      *
-     * @param runnable the runnable tasks, in ascending pid order; at least two
+     * @param runnable the runnable tasks, in ascending pid order; at least two. A read-only view valid
+     *                 only during the call: a strategy that keeps it must copy it
      * @param current  the task that reached the point, or null if it can no longer run
      * @param step     the number of decisions taken before this one in this execution
      * @return one of {@code runnable}

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * An emulated thread of execution ({@code struct task_struct}): a user task, a kthread, or softirq
- * context. Each runs on its own host thread, but under the controlled scheduler only one at a time.
+ * context. Each runs on its own host thread — under the controlled scheduler a virtual thread on the
+ * execution's {@link Cpu} where the JDK allows, and only one at a time.
  *
  * <p>Fields and who writes them:
  * <ul>
@@ -47,7 +48,7 @@ public final class Task {
     TaskPlug plug;                          // current->plug
     int preemptCount;                       // spin locks held (atomic context)
     final List<Object> held = new ArrayList<>(); // locks held, in acquisition order, for reports
-    TaskThread thread;
+    Thread thread;                          // a TaskThread, or a virtual thread on the execution's Cpu
     volatile boolean exited;
     // per-task state of higher layers: key class, value, key class, value... (a few, searched by identity)
     private volatile Object[] ext = new Object[0];
@@ -63,10 +64,13 @@ public final class Task {
         }
     }
 
+    /** The task of a virtual task thread (a platform one is a {@link TaskThread}). */
+    static final ThreadLocal<Task> VIRTUAL_CURRENT = new ThreadLocal<>();
+
     /** The task running on this host thread, or null outside any task. */
     public static Task current() {
         Thread t = Thread.currentThread();
-        return t instanceof TaskThread ? ((TaskThread) t).task : null;
+        return t instanceof TaskThread tt ? tt.task : VIRTUAL_CURRENT.get();
     }
 
     public int pid() {

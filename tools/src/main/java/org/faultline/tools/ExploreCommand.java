@@ -351,7 +351,7 @@ final class ExploreCommand implements Callable<Integer> {
         try (var st = Captures.open(store, spec)) {
             org.faultline.kernel.ParallelRuns.firstFailure(jobs, iterations, i -> {
                 long s = seed + shardK + i * shardN;
-                var r = ex.run(strategies.apply(s));
+                var r = ex.search(strategies.apply(s));
                 if (!r.ok()) {
                     String id;
                     try {

@@ -208,8 +208,11 @@ final class Interp {
 
     private static byte[] fill(Data d, long pos, int len) {
         byte[] b = new byte[len];
-        for (int i = 0; i < len; i++) {
-            b[i] = (byte) d.at(pos + i);
+        java.util.BitSet unknown = new java.util.BitSet();
+        if (!d.get(pos, len, b, 0, unknown, 0)) {
+            for (int i = unknown.nextSetBit(0); i >= 0; i = unknown.nextSetBit(i + 1)) {
+                b[i] = (byte) 0xff; // an unknown byte is written as at() gives it: -1
+            }
         }
         return b;
     }

@@ -49,12 +49,39 @@ final class Shadow {
     /** Expected bytes by position: a value 0..255, or -1 when unknown. */
     interface Data {
         int at(long pos);
+
+        /**
+         * The bytes of [pos, pos+len) into {@code out[off..]}, each unknown one flagged in
+         * {@code unknown} at {@code unknownOff + i} instead (no bit is cleared): {@link #at} over a
+         * range, which the oracle asks for every read and store.
+         *
+         * @return true if every byte was known
+         */
+        default boolean get(long pos, int len, byte[] out, int off, BitSet unknown, int unknownOff) {
+            boolean all = true;
+            for (int i = 0; i < len; i++) {
+                int b = at(pos + i);
+                if (b < 0) {
+                    unknown.set(unknownOff + i);
+                    all = false;
+                } else {
+                    out[off + i] = (byte) b;
+                }
+            }
+            return all;
+        }
     }
 
     static final Data UNKNOWN = new Data() {
         @Override
         public int at(long pos) {
             return -1;
+        }
+
+        @Override
+        public boolean get(long pos, int len, byte[] out, int off, BitSet unknown, int unknownOff) {
+            unknown.set(unknownOff, unknownOff + len);
+            return len == 0;
         }
 
         @Override
@@ -68,12 +95,39 @@ final class Shadow {
         public int at(long pos) {
             return patternByte(seed, pos);
         }
+
+        /** {@link #patternByte} eight bytes at a time: one mix per aligned 8-byte word. */
+        @Override
+        public boolean get(long pos, int len, byte[] out, int off, BitSet unknown, int unknownOff) {
+            int i = 0;
+            while (i < len) {
+                long p = pos + i;
+                long w = mix(seed * 0x9e3779b97f4a7c15L + (p >>> 3));
+                int shift = (int) (p & 7);
+                int n = Math.min(8 - shift, len - i);
+                for (int j = 0; j < n; j++) {
+                    out[off + i + j] = (byte) (w >>> ((shift + j) * 8));
+                }
+                i += n;
+            }
+            return true;
+        }
     }
 
     record Fill(int value) implements Data {
         @Override
         public int at(long pos) {
             return value;
+        }
+
+        @Override
+        public boolean get(long pos, int len, byte[] out, int off, BitSet unknown, int unknownOff) {
+            if (value < 0) {
+                unknown.set(unknownOff, unknownOff + len);
+                return len == 0;
+            }
+            java.util.Arrays.fill(out, off, off + len, (byte) value);
+            return true;
         }
     }
 
@@ -87,6 +141,33 @@ final class Shadow {
             }
             return bytes[(int) i] & 0xff;
         }
+
+        @Override
+        public boolean get(long pos, int len, byte[] out, int off, BitSet unk, int unkOff) {
+            long from = Math.max(pos, base);
+            long to = Math.min(pos + len, base + bytes.length);
+            if (from >= to) {
+                unk.set(unkOff, unkOff + len);
+                return len == 0;
+            }
+            int head = (int) (from - pos);
+            int n = (int) (to - from);
+            unk.set(unkOff, unkOff + head);
+            unk.set(unkOff + head + n, unkOff + len);
+            int src = (int) (from - base);
+            boolean all = head == 0 && n == len;
+            for (int b = src; b < src + n; ) { // the known runs between the holes
+                int hole = unknown.nextSetBit(b);
+                int end = hole < 0 ? src + n : Math.min(hole, src + n);
+                System.arraycopy(bytes, b, out, off + head + (b - src), end - b);
+                if (end < src + n) {
+                    unk.set(unkOff + head + (end - src));
+                    all = false;
+                }
+                b = end + 1;
+            }
+            return all;
+        }
     }
 
     /** {@code data} known only in [from, to): a short write, or a store partly beyond EOF. */
@@ -94,6 +175,21 @@ final class Shadow {
         @Override
         public int at(long pos) {
             return pos >= from && pos < to ? data.at(pos) : -1;
+        }
+
+        @Override
+        public boolean get(long pos, int len, byte[] out, int off, BitSet unknown, int unknownOff) {
+            long a = Math.max(pos, from);
+            long b = Math.min(pos + len, to);
+            if (a >= b) {
+                unknown.set(unknownOff, unknownOff + len);
+                return len == 0;
+            }
+            int head = (int) (a - pos);
+            int n = (int) (b - a);
+            unknown.set(unknownOff, unknownOff + head);
+            unknown.set(unknownOff + head + n, unknownOff + len);
+            return data.get(a, n, out, off + head, unknown, unknownOff + head) && head == 0 && n == len;
         }
     }
 
@@ -281,15 +377,17 @@ final class Shadow {
                       Entry[] originOut) {
             forEach(start, start + len, (s, t, f) -> {
                 Entry e = known(f, a);
-                for (long p = s; p < t; p++) {
-                    int i = (int) (p - start);
-                    int b = e == null ? -1 : e.data.at(p);
-                    if (b < 0) {
-                        unknown.set(unknownOff + i);
-                    } else {
-                        out[outOff + i] = (byte) b;
-                        if (originOut != null) {
-                            originOut[i] = e;
+                int i = (int) (s - start);
+                int n = (int) (t - s);
+                if (e == null) {
+                    unknown.set(unknownOff + i, unknownOff + i + n);
+                    return;
+                }
+                boolean all = e.data.get(s, n, out, outOff + i, unknown, unknownOff + i);
+                if (originOut != null) {
+                    for (int j = 0; j < n; j++) {
+                        if (all || e.data.at(s + j) >= 0) {
+                            originOut[i + j] = e;
                         }
                     }
                 }

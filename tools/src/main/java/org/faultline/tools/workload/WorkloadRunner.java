@@ -249,13 +249,15 @@ public final class WorkloadRunner {
         long end = Math.max(st[0].size(), 1);
         int chunk = 1 << 20;
         for (long off = 0; off < end; off += chunk) {
-            byte[] buf = new byte[chunk];
-            long n = Syscalls.pread(fd, buf, 0, chunk, off);
+            // a page past the expected end too, so a file longer than its shadow shows
+            int len = (int) Math.min(chunk, end - off + 4096);
+            byte[] buf = new byte[len];
+            long n = Syscalls.pread(fd, buf, 0, len, off);
             if (n < 0) {
                 k.corruption("workload error: final check: read of " + path + " at " + off + " failed with "
                         + org.faultline.kernel.Errno.name(n), "epilogue");
             }
-            m = o.verifyRead(me, f, off, chunk, buf, n, false);
+            m = o.verifyRead(me, f, off, len, buf, n, false);
             if (m != null) {
                 k.corruption(m.title(), "final check (after every task)\n" + m.details());
             }
