@@ -85,9 +85,13 @@ final class ExploreCommand implements Callable<Integer> {
             + "the same failure (saved and captured instead of the found one)")
     boolean minimize;
 
-    @Option(names = "--keep-going", description = "explore every seed and capture each failing one (a line each), "
-            + "instead of stopping at the first failure")
+    @Option(names = "--keep-going", description = "explore every seed instead of stopping at the first failure; "
+            + "failures are bucketed by signature (kind and title), the first of each bucket captured, the rest counted")
     boolean keepGoing;
+
+    @Option(names = "--captures-per-bucket", paramLabel = "N", defaultValue = "1",
+            description = "with --keep-going, capture the first N failures of each bucket (default: ${DEFAULT-VALUE})")
+    int capturesPerBucket;
 
     @Option(names = "--shard", paramLabel = "K/N", description = "explore only seeds seed+K, seed+K+N, ... (K from 0)")
     String shard;
@@ -326,13 +330,17 @@ final class ExploreCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code --keep-going}: every seed of the range, each failing one captured (the same failure twice
-     * is one capture); the failures are summarised by signature at the end.
+     * {@code --keep-going}: every seed of the range; failures are bucketed by signature (kind and
+     * title, as syzkaller buckets crashes by title), the first {@code --captures-per-bucket} of each
+     * captured (a line each), all counted; the buckets are summarised at the end.
      */
     private int keepGoing(PrintWriter o, Scenario sc, KernelProfile prof, Explorer ex, LongFunction<Strategy> strategies,
                           Stopwatch sw, int shardK, int shardN) {
         if (noCapture) {
-            throw new CliError("--keep-going captures every failure: it cannot go with --no-capture");
+            throw new CliError("--keep-going captures a failure of each bucket: it cannot go with --no-capture");
+        }
+        if (capturesPerBucket < 1) {
+            throw new CliError("--captures-per-bucket: at least 1 (got " + capturesPerBucket + ")");
         }
         ProgressLine pl = progressLine();
         try (AutoCloseable hook = Faultline.whenInterrupted(() -> interrupted(pl, shardK, shardN))) {
@@ -346,40 +354,74 @@ final class ExploreCommand implements Callable<Integer> {
 
     private int keepGoing(PrintWriter o, Scenario sc, KernelProfile prof, Explorer ex, LongFunction<Strategy> strategies,
                           Stopwatch sw, int shardK, int shardN, ProgressLine pl) {
-        java.util.Map<Long, String> found = new java.util.concurrent.ConcurrentSkipListMap<>();
+        java.util.Map<String, Bucket> buckets = new java.util.concurrent.ConcurrentHashMap<>(); // never iterated unsorted
         java.util.concurrent.atomic.AtomicInteger worst = new java.util.concurrent.atomic.AtomicInteger();
         try (var st = Captures.open(store, spec)) {
             org.faultline.kernel.ParallelRuns.firstFailure(jobs, iterations, i -> {
                 long s = seed + shardK + i * shardN;
                 var r = ex.search(strategies.apply(s));
                 if (!r.ok()) {
-                    String id;
-                    try {
-                        id = Captures.capture(st, sc, new Captures.How("explore", kernel == null ? sc.profile() : kernel,
-                                Captures.patches(patches), prof.name(), strategy, s, strategy.equals("pct") ? depth : 0, maxSteps),
-                                ex.record(strategies.apply(s)));
-                    } catch (org.faultline.images.capture.CaptureStoreException e) {
-                        throw new CliError("seed " + s + " failed but was not captured: " + e.getMessage());
-                    }
-                    found.put(s, r.fatal().kind() + " " + r.fatal().title());
+                    String signature = r.fatal().kind() + " " + r.fatal().title();
+                    Bucket b = buckets.computeIfAbsent(signature, t -> new Bucket());
                     worst.accumulateAndGet(r.exitCode(), Math::max);
-                    o.printf(Locale.ROOT, "seed %d: %s %s at step %d: captured %s%n", s, r.fatal().kind(), r.fatal().title(),
-                            r.fatal().step(), id.substring(0, 8));
-                    o.flush();
+                    if (b.found(s) <= capturesPerBucket) {
+                        String id;
+                        try {
+                            id = Captures.capture(st, sc, new Captures.How("explore", kernel == null ? sc.profile() : kernel,
+                                    Captures.patches(patches), prof.name(), strategy, s, strategy.equals("pct") ? depth : 0,
+                                    maxSteps), ex.record(strategies.apply(s)));
+                        } catch (org.faultline.images.capture.CaptureStoreException e) {
+                            throw new CliError("seed " + s + " failed but was not captured: " + e.getMessage());
+                        }
+                        b.captured(id);
+                        o.printf(Locale.ROOT, "seed %d: %s at step %d: captured %s%n", s, signature, r.fatal().step(),
+                                id.substring(0, 8)); // one printf: PrintWriter keeps a line whole across jobs
+                        o.flush();
+                    }
                 }
                 pl.finished(i, !r.ok());
                 return false; // keep going
             });
         }
         double secs = sw.elapsedNs() / 1e9;
-        o.printf(Locale.ROOT, "%d schedules (%.1f schedules/s), %d failing%n", iterations, iterations / secs, found.size());
-        java.util.Map<String, Integer> bySignature = new java.util.TreeMap<>();
-        found.values().forEach(t -> bySignature.merge(t, 1, Integer::sum));
-        bySignature.forEach((t, n) -> o.printf(Locale.ROOT, "  %5d  %s%n", n, t));
-        if (!found.isEmpty()) {
+        long failing = buckets.values().stream().mapToLong(Bucket::count).sum();
+        o.printf(Locale.ROOT, "%d schedules (%.1f schedules/s), %d failing in %d bucket%s%n", iterations, iterations / secs,
+                failing, buckets.size(), buckets.size() == 1 ? "" : "s");
+        new java.util.TreeMap<>(buckets).forEach((t, b) -> o.printf(Locale.ROOT, "  %5d  %s  (first: seed %d, captured %s)%n",
+                b.count(), t, b.firstSeed(), String.join(" ", b.ids())));
+        if (failing > 0) {
             o.println("list them: faultline captures");
         }
         o.flush();
         return worst.get();
+    }
+
+    /** Failures of one signature under {@code --keep-going}: how many, the smallest seed, the captures. */
+    private static final class Bucket {
+        private final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong firstSeed = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+        private final java.util.Queue<String> ids = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        /** One more failure of this bucket, at {@code seed}; @return how many so far. */
+        long found(long seed) {
+            firstSeed.accumulateAndGet(seed, Math::min);
+            return count.incrementAndGet();
+        }
+
+        void captured(String id) {
+            ids.add(id.substring(0, 8));
+        }
+
+        long count() {
+            return count.get();
+        }
+
+        long firstSeed() {
+            return firstSeed.get();
+        }
+
+        List<String> ids() {
+            return List.copyOf(ids);
+        }
     }
 }

@@ -31,7 +31,8 @@ class CaptureKillTest {
         List<String> printed = new ArrayList<>();
         for (int kill : new int[] {3, 7, 12}) { // kill after this many more captures were reported
             Process p = CliTestSupport.process("explore",
-                    "fault-vs-writepages-memcg-deadlock", "--keep-going", "--iterations", "100000", "--max-steps", "1500",
+                    "fault-vs-writepages-memcg-deadlock", "--keep-going", "--captures-per-bucket", "100000", "--iterations", "100000",
+                    "--max-steps", "1500",
                     "--jobs", "2", "--seed", String.valueOf(kill * 1000), "--store", store.toString(), "--out", d.toString())
                     .redirectErrorStream(true).start();
             int seen = 0;
