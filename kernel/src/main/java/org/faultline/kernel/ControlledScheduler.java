@@ -82,7 +82,7 @@ public final class ControlledScheduler extends Scheduler {
     @Override
     public void point(String site) {
         checkEnded();
-        Task cur = Task.current();
+        Task cur = current();
         points++;
         if (cur == null || cur != current) {
             return; // host thread (boot, tests) outside any task: nothing to schedule

@@ -6,7 +6,9 @@
  * <ul>
  *   <li>{@link org.faultline.kernel.Kernel} — one booted kernel: scheduler, profile, log, trace, failures.</li>
  *   <li>{@link org.faultline.kernel.Scheduler}, {@link org.faultline.kernel.ControlledScheduler},
- *       {@link org.faultline.kernel.FreeScheduler} — kernel/sched/core.c: tasks, sleep/wake, points.</li>
+ *       {@link org.faultline.kernel.FreeScheduler} — kernel/sched/core.c: tasks, sleep/wake, points.
+ *       {@code Cpu} (host-side) runs a controlled execution's tasks as virtual threads on the one
+ *       host thread in {@code ControlledScheduler.run} (Java 21+; platform threads otherwise).</li>
  *   <li>{@link org.faultline.kernel.Strategy} and {@link org.faultline.kernel.RandomWalk},
  *       {@link org.faultline.kernel.Pct}, {@link org.faultline.kernel.Replay},
  *       {@link org.faultline.kernel.NondeterminismCheck}; {@link org.faultline.kernel.Schedule}.</li>
@@ -25,6 +27,7 @@
  *     BitWord owners             (per-bit owner table)
  *   Kernel.failures              (report)
  *     KernelLog ring, Trace ring
+ *   Cpu queue                    (continuations waiting for the carrier; taken alone)
  * </pre>
  *
  * <p>Emulated locks ({@link org.faultline.kernel.Mutex} and friends) are ordered by their users;

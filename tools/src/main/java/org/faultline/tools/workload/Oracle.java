@@ -831,7 +831,11 @@ public final class Oracle {
         }
         byte[] exp = new byte[n];
         BitSet unknown = new BitSet();
-        Entry[] origins = new Entry[n];
+        c.snapshot(pos, n, a, exp, 0, unknown, 0, null);
+        if (agrees(buf, bufOff, n, exp, unknown)) {
+            return null;
+        }
+        Entry[] origins = new Entry[n]; // for the report: the same snapshot, with where each byte came from
         c.snapshot(pos, n, a, exp, 0, unknown, 0, origins);
         return diff(path, pos, buf, bufOff, n, exp, unknown, origins);
     }
@@ -842,6 +846,10 @@ public final class Oracle {
         }
         byte[] exp = new byte[n];
         BitSet unknown = new BitSet();
+        view(a, m, off, n, exp, unknown, null);
+        if (agrees(buf, 0, n, exp, unknown)) {
+            return null;
+        }
         Entry[] origins = new Entry[n];
         view(a, m, off, n, exp, unknown, origins);
         Mismatch r = diff(m.file != null && m.shared ? m.file.path : m.describe(), m.fileOff + off, buf, 0, n, exp,
@@ -850,6 +858,24 @@ public final class Oracle {
             return null;
         }
         return new Mismatch(r.title(), "read through " + m.describe() + " at mapping offset " + off + "\n" + r.details());
+    }
+
+    /**
+     * The common case, fast: whether every checkable byte read equals the expected one (compared a
+     * run of checkable bytes at a time); counts them as {@link #diff} does when they agree.
+     */
+    private boolean agrees(byte[] buf, int bufOff, int n, byte[] exp, BitSet unknown) {
+        for (int i = unknown.nextClearBit(0); i < n; ) {
+            int end = Math.min(n, unknown.nextSetBit(i) < 0 ? n : unknown.nextSetBit(i));
+            if (java.util.Arrays.mismatch(buf, bufOff + i, bufOff + end, exp, i, end) >= 0) {
+                return false;
+            }
+            i = end >= n ? n : unknown.nextClearBit(end);
+        }
+        int unk = unknown.cardinality();
+        verified += n - unk;
+        unchecked += unk;
+        return true;
     }
 
     /** Compares; counts; builds the report of the first difference. Context: lock held. */
