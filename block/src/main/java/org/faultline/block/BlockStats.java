@@ -1,5 +1,6 @@
 package org.faultline.block;
 
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
@@ -17,8 +18,10 @@ public final class BlockStats {
     final LongAdder bytesWritten = new LongAdder();
     final LongAdder flushes = new LongAdder();
     final LongAdder errors = new LongAdder();
-    private final Histogram readLat = new ConcurrentHistogram(3);
-    private final Histogram writeLat = new ConcurrentHistogram(3);
+    // made on the first request: an exploration boots a queue per execution and reads neither
+    private final AtomicReference<Histogram> readLat = new AtomicReference<>();
+    private final AtomicReference<Histogram> writeLat = new AtomicReference<>();
+    private static final Histogram NONE = new Histogram(3);
 
     public long bios() {
         return bios.sum();
@@ -48,18 +51,26 @@ public final class BlockStats {
         return errors.sum();
     }
 
-    /** Request latency histogram for reads (ns). */
+    /** Request latency histogram for reads (ns); empty before the first read. */
     public Histogram readLatency() {
-        return readLat;
+        Histogram h = readLat.get();
+        return h == null ? NONE.copy() : h;
     }
 
-    /** Request latency histogram for writes and flushes (ns). */
+    /** Request latency histogram for writes and flushes (ns); empty before the first write. */
     public Histogram writeLatency() {
-        return writeLat;
+        Histogram h = writeLat.get();
+        return h == null ? NONE.copy() : h;
     }
 
     void recordLatency(Bio.Op op, long ns) {
-        (op == Bio.Op.READ ? readLat : writeLat).recordValue(Math.max(0, ns));
+        AtomicReference<Histogram> r = op == Bio.Op.READ ? readLat : writeLat;
+        Histogram h = r.get();
+        if (h == null) {
+            r.compareAndSet(null, new ConcurrentHistogram(3));
+            h = r.get();
+        }
+        h.recordValue(Math.max(0, ns));
     }
 
     @Override

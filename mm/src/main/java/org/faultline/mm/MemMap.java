@@ -13,22 +13,23 @@ import org.faultline.nativeio.AlignedMemory;
  */
 public final class MemMap implements AutoCloseable {
     private final AlignedMemory ram;
-    private final Page[] pages;
+    private final Page[] pages;           // made on first use: an execution touches few of its frames
+    private final Kernel k;
+    private Mm mm;
 
     /** Memory for a booted kernel: page flag operations are preemption points of {@code k}. */
     public MemMap(Kernel k, int nrPages) {
         if (nrPages <= 0) {
             throw new IllegalArgumentException("RAM must hold at least one page");
         }
+        AlignedMemory pooled = RamPool.take((long) nrPages * Page.PAGE_SIZE);
         try {
-            this.ram = AlignedMemory.allocate((long) nrPages * Page.PAGE_SIZE, Page.PAGE_SIZE);
+            this.ram = pooled != null ? pooled : AlignedMemory.allocate((long) nrPages * Page.PAGE_SIZE, Page.PAGE_SIZE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot allocate " + nrPages + " pages of RAM: " + e.getMessage(), e);
         }
         this.pages = new Page[nrPages];
-        for (int i = 0; i < nrPages; i++) {
-            pages[i] = new Page(k, i, ram.address((long) i * Page.PAGE_SIZE, Page.PAGE_SIZE));
-        }
+        this.k = k;
     }
 
     /** Memory whose page flag operations are not preemption points (block-layer tools and tests). */
@@ -38,14 +39,28 @@ public final class MemMap implements AutoCloseable {
 
     /** Ties every frame to its {@link Mm}, so hot paths need not look it up. Context: boot. */
     void attach(Mm mm) {
+        this.mm = mm;
         for (Page p : pages) {
-            p.mm = mm;
+            if (p != null) {
+                p.mm = mm;
+            }
         }
     }
 
-    /** pfn_to_page(). */
+    /**
+     * pfn_to_page(). Deviation: the {@link Page} is made the first time its frame is asked for (the
+     * allocator hands frames out in pfn order), not all at boot: an exploration boots thousands of
+     * times and most frames of its RAM are never used. Context: the frame's first user is its
+     * allocator, under the zone lock, or a host thread before or after the run.
+     */
     public Page pfnToPage(long pfn) {
-        return pages[(int) pfn];
+        Page p = pages[(int) pfn];
+        if (p == null) {
+            p = new Page(k, pfn, ram.address(pfn * Page.PAGE_SIZE, Page.PAGE_SIZE));
+            p.mm = mm;
+            pages[(int) pfn] = p;
+        }
+        return p;
     }
 
     public int nrPages() {
@@ -79,6 +94,48 @@ public final class MemMap implements AutoCloseable {
 
     @Override
     public void close() {
-        ram.close();
+        for (int pfn = 0; pfn < pages.length; pfn++) {
+            if (pages[pfn] != null) { // a frame ever handed out: zeroed, so the next kernel boots on zeroed RAM
+                ram.fill((long) pfn * Page.PAGE_SIZE, Page.PAGE_SIZE, (byte) 0);
+            }
+        }
+        RamPool.give(ram);
+    }
+
+    /**
+     * RAM regions of closed kernels, zeroed, for the next boot of the same size (host-side, no kernel
+     * counterpart): an exploration boots a kernel per execution, and mapping, faulting in and unmapping
+     * its RAM each time cost more than the frames it uses — and on a virtual machine each unmap's TLB
+     * shootdown stalls the other CPUs, so {@code --jobs} did not scale. A few regions of up to
+     * {@link #MAX_BYTES} are kept (an exploration's RAM is a few MiB; a boot's larger RAM is unmapped).
+     */
+    static final class RamPool {
+        private static final int KEEP = 4;
+        private static final long MAX_BYTES = 32L << 20;
+        private static final java.util.concurrent.ConcurrentLinkedDeque<AlignedMemory> FREE =
+                new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+        private RamPool() {
+        }
+
+        /** @return a zeroed region of exactly {@code bytes}, or null */
+        static AlignedMemory take(long bytes) {
+            for (java.util.Iterator<AlignedMemory> it = FREE.iterator(); it.hasNext(); ) {
+                AlignedMemory m = it.next();
+                if (m.size() == bytes && FREE.remove(m)) {
+                    return m;
+                }
+            }
+            return null;
+        }
+
+        /** Keeps a zeroed region, or frees it if enough are kept. */
+        static void give(AlignedMemory m) {
+            if (m.size() <= MAX_BYTES && FREE.size() < KEEP) {
+                FREE.addFirst(m);
+            } else {
+                m.close();
+            }
+        }
     }
 }

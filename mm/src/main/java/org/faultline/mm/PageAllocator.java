@@ -27,7 +27,8 @@ public final class PageAllocator {
     private final Mm mm;
     private final Kernel k;
     private final SpinLock zoneLock;
-    private final ArrayDeque<Page> free = new ArrayDeque<>(); // protected by zoneLock
+    private final ArrayDeque<Page> free = new ArrayDeque<>(); // frames freed, newest first; protected by zoneLock
+    private int neverAllocated;                               // frames [this, nrPages) follow them; zoneLock
     private final AtomicInteger nrFree = new AtomicInteger();
     private final int min;
     private final int low;
@@ -42,10 +43,20 @@ public final class PageAllocator {
         this.min = p.minFreePages() > 0 ? p.minFreePages() : Math.max(4, mem.nrPages() / 64);
         this.low = min + min / 4;
         this.high = min + min / 2;
-        for (int i = mem.nrPages() - 1; i >= 0; i--) {
-            free.addFirst(mem.pfnToPage(i));
+        nrFree.set(mem.nrPages()); // every frame is free: those never allocated are the tail of the list
+    }
+
+    /**
+     * The head of the free list: the last frame freed, else the lowest frame never allocated (the
+     * list at boot holds every frame in pfn order; the never-allocated tail is not materialised).
+     * Context: zoneLock held.
+     */
+    private Page pollFree() {
+        Page p = free.pollFirst();
+        if (p == null && neverAllocated < mm.memMap().nrPages()) {
+            p = mm.memMap().pfnToPage(neverAllocated++);
         }
-        nrFree.set(mem.nrPages());
+        return p;
     }
 
     public int nrFree() {
@@ -102,8 +113,8 @@ public final class PageAllocator {
         int mark = (gfp & Gfp.__GFP_HIGH) != 0 ? watermark / 2 : watermark;
         zoneLock.spinLock();
         Page p = null;
-        if (nrFree.get() - 1 >= mark && !free.isEmpty()) {
-            p = free.pollFirst();
+        if (nrFree.get() - 1 >= mark && nrFree.get() > 0) {
+            p = pollFree();
             nrFree.decrementAndGet();
         }
         zoneLock.spinUnlock();
@@ -116,7 +127,7 @@ public final class PageAllocator {
     /** ALLOC_NO_WATERMARKS: for tasks already reclaiming (PF_MEMALLOC). */
     private Page getPageNoWatermarks(int gfp) {
         zoneLock.spinLock();
-        Page p = free.pollFirst();
+        Page p = pollFree();
         if (p != null) {
             nrFree.decrementAndGet();
         }

@@ -206,8 +206,17 @@ final class Interp {
         return new Shadow.Fill((int) b);
     }
 
-    private static byte[] fill(Data d, long pos, int len) {
-        byte[] b = new byte[len];
+    private byte[] scratch = new byte[0];
+
+    /**
+     * The bytes of {@code d} at [pos, pos+len), in a buffer this task reuses (a write or store copies
+     * them into the kernel and keeps nothing): valid until the next call.
+     */
+    private byte[] fill(Data d, long pos, int len) {
+        if (scratch.length < len) {
+            scratch = new byte[Math.max(len, 2 * scratch.length)];
+        }
+        byte[] b = scratch;
         java.util.BitSet unknown = new java.util.BitSet();
         if (!d.get(pos, len, b, 0, unknown, 0)) {
             for (int i = unknown.nextSetBit(0); i >= 0; i = unknown.nextSetBit(i + 1)) {
