@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.faultline.kernel.Kernel;
 import org.faultline.nativeio.AlignedMemory;
+import org.faultline.nativeio.RegionPool;
 
 /**
  * Physical memory and its {@code mem_map}: one aligned off-heap arena holding every page frame's
@@ -12,7 +13,13 @@ import org.faultline.nativeio.AlignedMemory;
  * page memory to the device without a copy.
  */
 public final class MemMap implements AutoCloseable {
+    /**
+     * RAM of closed kernels, zeroed, for the next boot of the same size: an exploration boots a
+     * kernel per execution, and its RAM is a few MiB (a boot's larger RAM is unmapped).
+     */
+    private static final RegionPool RAM_POOL = new RegionPool(4, 32L << 20);
     private final AlignedMemory ram;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final Page[] pages;           // made on first use: an execution touches few of its frames
     private final Kernel k;
     private Mm mm;
@@ -22,9 +29,8 @@ public final class MemMap implements AutoCloseable {
         if (nrPages <= 0) {
             throw new IllegalArgumentException("RAM must hold at least one page");
         }
-        AlignedMemory pooled = RamPool.take((long) nrPages * Page.PAGE_SIZE);
         try {
-            this.ram = pooled != null ? pooled : AlignedMemory.allocate((long) nrPages * Page.PAGE_SIZE, Page.PAGE_SIZE);
+            this.ram = RAM_POOL.takeOrAllocate((long) nrPages * Page.PAGE_SIZE, Page.PAGE_SIZE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot allocate " + nrPages + " pages of RAM: " + e.getMessage(), e);
         }
@@ -94,48 +100,14 @@ public final class MemMap implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return; // given back once: a second close must not hand it out twice
+        }
         for (int pfn = 0; pfn < pages.length; pfn++) {
             if (pages[pfn] != null) { // a frame ever handed out: zeroed, so the next kernel boots on zeroed RAM
                 ram.fill((long) pfn * Page.PAGE_SIZE, Page.PAGE_SIZE, (byte) 0);
             }
         }
-        RamPool.give(ram);
-    }
-
-    /**
-     * RAM regions of closed kernels, zeroed, for the next boot of the same size (host-side, no kernel
-     * counterpart): an exploration boots a kernel per execution, and mapping, faulting in and unmapping
-     * its RAM each time cost more than the frames it uses — and on a virtual machine each unmap's TLB
-     * shootdown stalls the other CPUs, so {@code --jobs} did not scale. A few regions of up to
-     * {@link #MAX_BYTES} are kept (an exploration's RAM is a few MiB; a boot's larger RAM is unmapped).
-     */
-    static final class RamPool {
-        private static final int KEEP = 4;
-        private static final long MAX_BYTES = 32L << 20;
-        private static final java.util.concurrent.ConcurrentLinkedDeque<AlignedMemory> FREE =
-                new java.util.concurrent.ConcurrentLinkedDeque<>();
-
-        private RamPool() {
-        }
-
-        /** @return a zeroed region of exactly {@code bytes}, or null */
-        static AlignedMemory take(long bytes) {
-            for (java.util.Iterator<AlignedMemory> it = FREE.iterator(); it.hasNext(); ) {
-                AlignedMemory m = it.next();
-                if (m.size() == bytes && FREE.remove(m)) {
-                    return m;
-                }
-            }
-            return null;
-        }
-
-        /** Keeps a zeroed region, or frees it if enough are kept. */
-        static void give(AlignedMemory m) {
-            if (m.size() <= MAX_BYTES && FREE.size() < KEEP) {
-                FREE.addFirst(m);
-            } else {
-                m.close();
-            }
-        }
+        RAM_POOL.give(ram);
     }
 }
