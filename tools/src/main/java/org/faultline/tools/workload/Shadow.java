@@ -144,16 +144,12 @@ final class Shadow {
 
         @Override
         public boolean get(long pos, int len, byte[] out, int off, BitSet unk, int unkOff) {
-            long from = Math.max(pos, base);
-            long to = Math.min(pos + len, base + bytes.length);
-            if (from >= to) {
-                unk.set(unkOff, unkOff + len);
+            long from = overlap(pos, len, base, base + bytes.length, unk, unkOff);
+            if (from < 0) {
                 return len == 0;
             }
             int head = (int) (from - pos);
-            int n = (int) (to - from);
-            unk.set(unkOff, unkOff + head);
-            unk.set(unkOff + head + n, unkOff + len);
+            int n = (int) (Math.min(pos + len, base + bytes.length) - from);
             int src = (int) (from - base);
             boolean all = head == 0 && n == len;
             for (int b = src; b < src + n; ) { // the known runs between the holes
@@ -179,18 +175,31 @@ final class Shadow {
 
         @Override
         public boolean get(long pos, int len, byte[] out, int off, BitSet unknown, int unknownOff) {
-            long a = Math.max(pos, from);
-            long b = Math.min(pos + len, to);
-            if (a >= b) {
-                unknown.set(unknownOff, unknownOff + len);
+            long a = overlap(pos, len, from, to, unknown, unknownOff);
+            if (a < 0) {
                 return len == 0;
             }
             int head = (int) (a - pos);
-            int n = (int) (b - a);
-            unknown.set(unknownOff, unknownOff + head);
-            unknown.set(unknownOff + head + n, unknownOff + len);
+            int n = (int) (Math.min(pos + len, to) - a);
             return data.get(a, n, out, off + head, unknown, unknownOff + head) && head == 0 && n == len;
         }
+    }
+
+    /**
+     * Flags the bytes of [pos, pos+len) outside [from, to) unknown (at {@code unknownOff + i}).
+     *
+     * @return where the overlap starts, or -1 if there is none
+     */
+    private static long overlap(long pos, int len, long from, long to, BitSet unknown, int unknownOff) {
+        long a = Math.max(pos, from);
+        long b = Math.min(pos + len, to);
+        if (a >= b) {
+            unknown.set(unknownOff, unknownOff + len);
+            return -1;
+        }
+        unknown.set(unknownOff, unknownOff + (int) (a - pos));
+        unknown.set(unknownOff + (int) (b - pos), unknownOff + len);
+        return a;
     }
 
     /** Where an entry's bytes came from, for reports. */
