@@ -44,6 +44,7 @@ public final class ControlledScheduler extends Scheduler {
     private boolean stopRequested;       // kthreads were asked to stop
     private boolean started;
     private final RunQueue runQueue = new RunQueue();
+    private long rqChanges;              // bumped whenever a task's onRq or exited changes, or one is spawned
     // every task spawned, pid order: written by the spawner, read by the baton holder (the baton's
     // volatile hand-over orders the two), so the hot path scans it without the scheduler's monitor
     private Task[] all = new Task[0];
@@ -73,6 +74,7 @@ public final class ControlledScheduler extends Scheduler {
         Task[] more = java.util.Arrays.copyOf(all, all.length + 1);
         more[all.length] = t;
         all = more;
+        rqChanges++;
         strategy.onSpawn(t);
         if (started) {
             t.thread.start();
@@ -107,6 +109,7 @@ public final class ControlledScheduler extends Scheduler {
     @Override
     protected void block(Task cur) {
         cur.onRq = false;
+        rqChanges++;
         Task next = pickOrIdle(cur);
         if (next == null) {
             throw new ExecutionAborted(); // the execution ended (deadlock reported)
@@ -123,6 +126,7 @@ public final class ControlledScheduler extends Scheduler {
     @Override
     protected void onWake(Task t) {
         t.onRq = true;
+        rqChanges++;
     }
 
     @Override
@@ -149,6 +153,10 @@ public final class ControlledScheduler extends Scheduler {
 
     private List<Task> runnable() {
         RunQueue q = runQueue;
+        if (q.version == rqChanges) {
+            return q; // nothing woke, slept, exited or was spawned since the last scan
+        }
+        q.version = rqChanges;
         q.size = 0;
         Task[] a = all;
         if (q.tasks.length < a.length) {
@@ -166,6 +174,7 @@ public final class ControlledScheduler extends Scheduler {
     private static final class RunQueue extends java.util.AbstractList<Task> implements java.util.RandomAccess {
         Task[] tasks = new Task[8];
         int size;
+        long version = -1;   // the rqChanges its contents were scanned at
 
         @Override
         public Task get(int i) {
@@ -263,6 +272,7 @@ public final class ControlledScheduler extends Scheduler {
         for (Task t : all) {
             if (!t.exited && !t.onRq && t.sleepDeadlineNs >= 0 && t.sleepDeadlineNs <= clockNs && expireTimer(t)) {
                 t.onRq = true;
+                rqChanges++;
             }
         }
         return true;
@@ -319,6 +329,7 @@ public final class ControlledScheduler extends Scheduler {
     protected void exit(Task t) {
         t.exited = true;
         t.onRq = false;
+        rqChanges++;
         t.state = Task.TASK_DEAD;
         if (ended || current != t) {
             return;

@@ -359,14 +359,14 @@ final class Shadow {
                 return;
             }
             Long k = map.floorKey(start);
-            for (Map.Entry<Long, Entry[]> e : map.tailMap(k, true).entrySet()) {
-                if (e.getKey() >= end) {
-                    break;
-                }
-                Long next = map.higherKey(e.getKey());
+            java.util.Iterator<Map.Entry<Long, Entry[]>> it = map.tailMap(k, true).entrySet().iterator();
+            Map.Entry<Long, Entry[]> e = it.next();
+            while (e != null && e.getKey() < end) { // each extent ends where the next starts: one walk, no lookups
+                Map.Entry<Long, Entry[]> next = it.hasNext() ? it.next() : null;
                 long s = Math.max(start, e.getKey());
-                long t = Math.min(end, next == null ? Long.MAX_VALUE : next);
+                long t = Math.min(end, next == null ? Long.MAX_VALUE : next.getKey());
                 v.visit(s, t, e.getValue());
+                e = next;
             }
         }
 
