@@ -188,7 +188,7 @@ final class Interp {
     }
 
     private Origin origin(Stmt s, Expr.Env env) {
-        return new Origin(me.name, where(s), s.text() + env.describe());
+        return new Origin(me.name, () -> where(s) + " (" + s.text() + env.describe() + ")");
     }
 
     private Handle handle(String name) {

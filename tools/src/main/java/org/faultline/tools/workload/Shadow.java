@@ -202,15 +202,27 @@ final class Shadow {
         return a;
     }
 
-    /** Where an entry's bytes came from, for reports. */
-    record Origin(String task, String where, String stmt) {
+    /**
+     * Where an entry's bytes came from, for reports: the task, and its statement's place and text,
+     * formatted only when a report prints it (every write and store makes one).
+     */
+    static final class Origin {
+        private final String task;
+        private final java.util.function.Supplier<String> statement;
+
+        /** @param task null for the initial contents */
+        Origin(String task, java.util.function.Supplier<String> statement) {
+            this.task = task;
+            this.statement = statement;
+        }
+
         @Override
         public String toString() {
-            return task == null ? "the initial contents" : task + " at " + where + " (" + stmt + ")";
+            return task == null ? "the initial contents" : task + " at " + statement.get();
         }
     }
 
-    static final Origin INITIAL_ORIGIN = new Origin(null, null, null);
+    static final Origin INITIAL_ORIGIN = new Origin(null, null);
 
     /** One write (or size change) by one task. Mutable fields guarded by the oracle's lock. */
     static final class Entry {
@@ -483,7 +495,7 @@ final class Shadow {
             this.content = new Content(new Entry(INITIAL, 0, INITIAL_ORIGIN, new Fill(0), false));
             this.size = new Size(size);
             if (size > 0) {
-                content.replace(0, size, new Entry(INITIAL, 0, new Origin(null, null, "existing contents"), UNKNOWN, false));
+                content.replace(0, size, new Entry(INITIAL, 0, INITIAL_ORIGIN, UNKNOWN, false));
             }
         }
     }

@@ -27,7 +27,7 @@ class OracleTest {
     private final Actor c = t[2];
 
     private static Origin at(int line) {
-        return new Origin("x", "t.wl:" + line, "stmt " + line);
+        return new Origin("x", () -> "t.wl:" + line + " (stmt " + line + ")");
     }
 
     /** Every actor passes one barrier together. */
