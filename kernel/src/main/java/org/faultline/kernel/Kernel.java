@@ -50,6 +50,14 @@ public final class Kernel {
     }
 
     /** Boots a kernel: nothing runs until tasks are spawned and {@link #run} is called. */
+    /**
+     * What a controlled execution's tasks run on in this JVM: "virtual threads" (one host thread per
+     * execution), or "platform threads (why)" — the same schedules, several times slower.
+     */
+    public static String controlledTaskThreads() {
+        return Cpu.mode();
+    }
+
     public static Kernel boot(BootParams p) {
         Kernel k = new Kernel(p);
         k.printk("Linux version " + p.profile().name() + "-faultline (" + (p.controlled()

@@ -262,6 +262,13 @@ final class ExploreCommand implements Callable<Integer> {
                 strategy, strategy.equals("pct") ? " depth " + depth : "", iterations, seed,
                 shard == null ? "" : " (shard " + shard + ")", jobs, jobs == 1 ? "" : "s");
         o.flush();
+        String threads = org.faultline.kernel.Kernel.controlledTaskThreads();
+        if (!threads.startsWith("virtual")) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("faultline: note: tasks run on " + threads + "; Java 21 or later with the launcher's flags "
+                    + "explores several times faster");
+            err.flush();
+        }
         Explorer ex = capturedDisk == null ? new Explorer(sc, prof, maxSteps) : new Explorer(sc, prof, maxSteps, capturedDisk);
         long k = strategy.equals("pct") ? ex.pctLength(seed) : 0;
         LongFunction<Strategy> strategies = Explorer.strategies(strategy, depth, k);
