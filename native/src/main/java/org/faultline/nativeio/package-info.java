@@ -15,7 +15,9 @@
  * writes on one {@code HostFile} from several threads are safe, as are accessors on one
  * {@code AlignedMemory}; ordering between overlapping accesses is the caller's business (the
  * emulated kernel above provides it). Closing a file or a region while other threads still use it
- * is not allowed; {@code close()} itself is idempotent.
+ * is not allowed; {@code close()} itself is idempotent. {@link org.faultline.nativeio.RegionPool}
+ * keeps regions for reuse (an exploration's RAM and disks, one set per execution) in a concurrent
+ * deque; a region given back must not be used by its giver again.
  *
  * <p><strong>Platforms.</strong> Linux on x86_64 and aarch64 (glibc). Elsewhere the entry points
  * throw {@link java.lang.UnsupportedOperationException} with a one-line reason.
