@@ -10,7 +10,9 @@ import org.faultline.nativeio.RegionPool;
  * Physical memory and its {@code mem_map}: one aligned off-heap arena holding every page frame's
  * bytes, and the {@link Page} array describing it (mm/page_alloc.c, mm/memory_model.h). Page data
  * really lives here, so a bio's vectors point into this arena and an {@code O_DIRECT} write goes from
- * page memory to the device without a copy.
+ * page memory to the device without a copy. RAM starts zeroed (a new region, or a reused one whose
+ * used frames were zeroed when its kernel closed), so the allocator need not clear a frame's first
+ * {@code __GFP_ZERO} allocation.
  */
 public final class MemMap implements AutoCloseable {
     /**
@@ -23,6 +25,7 @@ public final class MemMap implements AutoCloseable {
     private final Page[] pages;           // made on first use: an execution touches few of its frames
     private final Kernel k;
     private Mm mm;
+    private int touchedEnd;               // frames [0, this) may have been written: zeroed before reuse
 
     /** Memory for a booted kernel: page flag operations are preemption points of {@code k}. */
     public MemMap(Kernel k, int nrPages) {
@@ -65,6 +68,7 @@ public final class MemMap implements AutoCloseable {
             p = new Page(k, pfn, ram.address(pfn * Page.PAGE_SIZE, Page.PAGE_SIZE));
             p.mm = mm;
             pages[(int) pfn] = p;
+            touchedEnd = Math.max(touchedEnd, (int) pfn + 1);
         }
         return p;
     }
@@ -103,10 +107,8 @@ public final class MemMap implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return; // given back once: a second close must not hand it out twice
         }
-        for (int pfn = 0; pfn < pages.length; pfn++) {
-            if (pages[pfn] != null) { // a frame ever handed out: zeroed, so the next kernel boots on zeroed RAM
-                ram.fill((long) pfn * Page.PAGE_SIZE, Page.PAGE_SIZE, (byte) 0);
-            }
+        if (touchedEnd > 0) { // the frames ever handed out (a prefix, the allocator goes in pfn order): zeroed
+            ram.fill(0, (long) touchedEnd * Page.PAGE_SIZE, (byte) 0);
         }
         RAM_POOL.give(ram);
     }

@@ -29,6 +29,7 @@ public final class PageAllocator {
     private final SpinLock zoneLock;
     private final ArrayDeque<Page> free = new ArrayDeque<>(); // frames freed, newest first; protected by zoneLock
     private int neverAllocated;                               // frames [this, nrPages) follow them; zoneLock
+    private boolean tookUnused;                               // pollFree's page was never allocated before; zoneLock
     private final AtomicInteger nrFree = new AtomicInteger();
     private final int min;
     private final int low;
@@ -53,8 +54,10 @@ public final class PageAllocator {
      */
     private Page pollFree() {
         Page p = free.pollFirst();
+        tookUnused = false;
         if (p == null && neverAllocated < mm.memMap().nrPages()) {
             p = mm.memMap().pfnToPage(neverAllocated++);
+            tookUnused = true;
         }
         return p;
     }
@@ -117,9 +120,10 @@ public final class PageAllocator {
             p = pollFree();
             nrFree.decrementAndGet();
         }
+        boolean unused = tookUnused;
         zoneLock.spinUnlock();
         if (p != null) {
-            prepNewPage(p, gfp);
+            prepNewPage(p, gfp, unused);
         }
         return p;
     }
@@ -131,14 +135,19 @@ public final class PageAllocator {
         if (p != null) {
             nrFree.decrementAndGet();
         }
+        boolean unused = tookUnused;
         zoneLock.spinUnlock();
         if (p != null) {
-            prepNewPage(p, gfp);
+            prepNewPage(p, gfp, unused);
         }
         return p;
     }
 
-    private void prepNewPage(Page p, int gfp) {
+    /**
+     * prep_new_page(): a new page's state; its bytes zeroed for {@code __GFP_ZERO} unless the frame was
+     * never allocated since boot (RAM starts zeroed: {@link MemMap}).
+     */
+    private void prepNewPage(Page p, int gfp, boolean neverUsed) {
         p.resetFlags(0);
         p.setCount(1);
         p.mapping = null;
@@ -146,7 +155,7 @@ public final class PageAllocator {
         p.anon = false;
         p.memcg = null;
         p.cleanedSinceMkwrite = false;
-        if ((gfp & Gfp.__GFP_ZERO) != 0) {
+        if ((gfp & Gfp.__GFP_ZERO) != 0 && !neverUsed) {
             mm.memMap().zero(p, 0, Page.PAGE_SIZE);
         }
     }
