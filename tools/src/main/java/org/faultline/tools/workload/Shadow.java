@@ -96,7 +96,10 @@ final class Shadow {
             return patternByte(seed, pos);
         }
 
-        /** {@link #patternByte} eight bytes at a time: one mix per aligned 8-byte word. */
+        /**
+         * {@link #patternByte} eight bytes at a time: one mix per aligned 8-byte word, stored whole
+         * (little-endian: byte k of the word is bits 8k..8k+7, as patternByte takes them).
+         */
         @Override
         public boolean get(long pos, int len, byte[] out, int off, BitSet unknown, int unknownOff) {
             int i = 0;
@@ -105,13 +108,20 @@ final class Shadow {
                 long w = mix(seed * 0x9e3779b97f4a7c15L + (p >>> 3));
                 int shift = (int) (p & 7);
                 int n = Math.min(8 - shift, len - i);
-                for (int j = 0; j < n; j++) {
-                    out[off + i + j] = (byte) (w >>> ((shift + j) * 8));
+                if (n == 8) {
+                    LONG_LE.set(out, off + i, w);
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        out[off + i + j] = (byte) (w >>> ((shift + j) * 8));
+                    }
                 }
                 i += n;
             }
             return true;
         }
+
+        private static final java.lang.invoke.VarHandle LONG_LE =
+                java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
     }
 
     record Fill(int value) implements Data {
