@@ -61,7 +61,8 @@ public final class Pct implements Strategy {
         }
         Task best = null;
         int bestPrio = Integer.MIN_VALUE;
-        for (Task t : runnable) {
+        for (int i = 0, n = runnable.size(); i < n; i++) { // indexed: no iterator per decision
+            Task t = runnable.get(i);
             int p = t.pid() < priority.length ? priority[t.pid()] : 0;
             if (p > bestPrio) {
                 best = t;
