@@ -1,6 +1,5 @@
 package org.faultline.kernel;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

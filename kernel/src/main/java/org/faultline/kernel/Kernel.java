@@ -49,7 +49,6 @@ public final class Kernel {
                 : new FreeScheduler(this, p.seed(), p.hungTaskTimeoutMs());
     }
 
-    /** Boots a kernel: nothing runs until tasks are spawned and {@link #run} is called. */
     /**
      * What a controlled execution's tasks run on in this JVM: "virtual threads" (one host thread per
      * execution), or "platform threads (why)" — the same schedules, several times slower.
@@ -58,6 +57,7 @@ public final class Kernel {
         return Cpu.mode();
     }
 
+    /** Boots a kernel: nothing runs until tasks are spawned and {@link #run} is called. */
     public static Kernel boot(BootParams p) {
         Kernel k = new Kernel(p);
         k.printk("Linux version " + p.profile().name() + "-faultline (" + (p.controlled()
