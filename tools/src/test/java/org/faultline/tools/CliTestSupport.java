@@ -46,12 +46,11 @@ final class CliTestSupport {
      * A {@code faultline} command line run in a new JVM, as the launcher runs it (with its flags), for tests that signal or kill the process.
      */
     static ProcessBuilder process(String... args) {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-                "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED"));
-        if (Runtime.version().feature() >= 23) {
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String f : System.getProperty("faultline.jvm.flags", "").trim().split("\\s+")) { // the pom's, as surefire's argLine
+            if (!f.isEmpty()) {
+                cmd.add(f);
+            }
         }
         cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), Faultline.class.getName()));
         cmd.addAll(java.util.List.of(args));

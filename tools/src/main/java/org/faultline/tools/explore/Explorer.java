@@ -52,19 +52,21 @@ public final class Explorer {
      * {@code strategy}.
      */
     public RunResult run(Strategy strategy) {
-        try (Machine m = boot(strategy, BootParams.TRACE_CAPACITY, image.fresh())) {
-            WorkloadRunner.spawn(m.kernel(), scenario.workload(), new Oracle());
-            return m.run();
-        }
+        return execute(strategy, BootParams.TRACE_CAPACITY);
     }
 
     /**
      * One execution of a search: {@link #run} without a trace (not even its digest). Formatting the
      * events cost a sixth of an execution, and a search reads none of them: the failing execution
-     * it finds is run again, traced ({@link Found}, {@link #record}).
+     * it finds is run again, traced ({@link Found}, {@link #record}). The schedule it records is the
+     * same (the recorder does not depend on the trace), so minimisation and probes use it too.
      */
     public RunResult search(Strategy strategy) {
-        try (Machine m = boot(strategy, BootParams.NO_TRACE, image.fresh())) {
+        return execute(strategy, BootParams.NO_TRACE);
+    }
+
+    private RunResult execute(Strategy strategy, int traceCapacity) {
+        try (Machine m = boot(strategy, traceCapacity, image.fresh())) {
             WorkloadRunner.spawn(m.kernel(), scenario.workload(), new Oracle());
             return m.run();
         }
@@ -127,7 +129,7 @@ public final class Explorer {
      * 100), over which PCT draws its change points (Burckhardt et al.).
      */
     public long pctLength(long seed) {
-        return Math.max(100, run(new RandomWalk(seed)).decisions());
+        return Math.max(100, search(new RandomWalk(seed)).decisions());
     }
 
     /**

@@ -32,9 +32,8 @@ public final class Minimizer {
      * @param before   preemptions in the schedule given
      * @param after    preemptions in the minimal one
      * @param runs     executions tried
-     * @param result   the minimal schedule's run
      */
-    public record Result(Schedule schedule, int before, int after, int runs, RunResult result) {
+    public record Result(Schedule schedule, int before, int after, int runs) {
     }
 
     /** Follows recorded choices, keeping the running task at the decisions where a preemption was dropped. */
@@ -101,14 +100,13 @@ public final class Minimizer {
      */
     public static Result minimize(Explorer ex, Schedule failing, int budget) {
         Guided all = new Guided(failing, java.util.Set.of());
-        RunResult first = ex.run(all);
+        RunResult first = ex.search(all); // untraced: only the signature and the schedule are read
         String want = signature(first);
         if (want == null) {
             throw new IllegalArgumentException("the schedule does not fail when replayed");
         }
         int before = all.preemptions.size();
         Schedule best = first.schedule();
-        RunResult bestRun = first;
         int after = before;
         int runs = 1;
         // to a fixpoint: drop one preemption of the current best (from the last); on success, start over
@@ -117,24 +115,23 @@ public final class Minimizer {
         while (progress && runs < budget) {
             progress = false;
             Guided probe = new Guided(best, java.util.Set.of());
-            ex.run(probe);
+            ex.search(probe);
             runs++;
             for (long s : new ArrayList<>(probe.preemptions.descendingKeySet())) {
                 if (runs >= budget) {
                     break;
                 }
                 Guided g = new Guided(best, java.util.Set.of(s));
-                RunResult r = ex.run(g);
+                RunResult r = ex.search(g);
                 runs++;
                 if (want.equals(signature(r)) && g.preemptions.size() < after) {
                     best = r.schedule();
-                    bestRun = r;
                     after = g.preemptions.size();
                     progress = true;
                     break;
                 }
             }
         }
-        return new Result(best, before, after, runs, bestRun);
+        return new Result(best, before, after, runs);
     }
 }

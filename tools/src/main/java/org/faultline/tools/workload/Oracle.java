@@ -866,7 +866,8 @@ public final class Oracle {
      */
     private boolean agrees(byte[] buf, int bufOff, int n, byte[] exp, BitSet unknown) {
         for (int i = unknown.nextClearBit(0); i < n; ) {
-            int end = Math.min(n, unknown.nextSetBit(i) < 0 ? n : unknown.nextSetBit(i));
+            int hole = unknown.nextSetBit(i);
+            int end = hole < 0 ? n : Math.min(n, hole);
             if (java.util.Arrays.mismatch(buf, bufOff + i, bufOff + end, exp, i, end) >= 0) {
                 return false;
             }
