@@ -20,6 +20,8 @@ public final class MmStruct {
     final SpinLock ptl;
     final List<VmArea> vmas = new ArrayList<>();               // sorted by start; mmapSem
     private final TreeMap<Long, PteTable> tables = new TreeMap<>(); // pmd index -> table; ptl
+    private long lastPmd = -1;       // the last table looked up, as a TLB would keep it; ptl
+    private PteTable lastTable;
     private long nextMmapBase = 0x7f00_0000_0000L;
 
     public MmStruct(Mm mm, String owner) {
@@ -60,29 +62,40 @@ public final class MmStruct {
     /** The table covering {@code addr}, or null (pmd_none). Context: ptl held. */
     PteTable tableLocked(long addr) {
         ptl.assertHeld();
-        return tables.get(pmdIndex(addr));
+        return table(pmdIndex(addr));
+    }
+
+    /** The table of one pmd index: most lookups repeat the last one (a fault, then the access). */
+    private PteTable table(long pmd) {
+        if (pmd != lastPmd) {
+            lastTable = tables.get(pmd);
+            lastPmd = pmd;
+        }
+        return lastTable;
     }
 
     void installTableLocked(long addr, PteTable t) {
         ptl.assertHeld();
         tables.put(pmdIndex(addr), t);
+        lastPmd = -1;
     }
 
     PteTable removeTableLocked(long pmd) {
         ptl.assertHeld();
+        lastPmd = -1;
         return tables.remove(pmd);
     }
 
     /** The PTE mapping {@code addr}, or null. Context: ptl held. */
     PteTable.Pte pteLocked(long addr) {
         ptl.assertHeld();
-        PteTable t = tables.get(pmdIndex(addr));
+        PteTable t = table(pmdIndex(addr));
         return t == null ? null : t.ptes[pteIndex(addr)];
     }
 
     void setPteLocked(long addr, PteTable.Pte pte) {
         ptl.assertHeld();
-        tables.get(pmdIndex(addr)).ptes[pteIndex(addr)] = pte;
+        table(pmdIndex(addr)).ptes[pteIndex(addr)] = pte;
     }
 
     /** A consistent view of one PTE, for tests and reports. */

@@ -40,6 +40,7 @@ public final class BlockAllocator {
     private final MetadataCache cache;
     private final BitSet dirtyGroups;
     private final String dev;
+    private final Ext4Csum csum;
     private LongSupplier dataReserve = () -> 0L;
 
     /**
@@ -48,13 +49,100 @@ public final class BlockAllocator {
      * @param cache       the metadata cache holding the bitmaps
      * @param dirtyGroups groups whose descriptor changed (bits set here)
      * @param dev         device name for messages
+     * @param csum        the volume's checksums (bitmap checksums in the descriptors)
      */
-    public BlockAllocator(Ext4SuperBlock sb, GroupDesc[] gds, MetadataCache cache, BitSet dirtyGroups, String dev) {
+    public BlockAllocator(Ext4SuperBlock sb, GroupDesc[] gds, MetadataCache cache, BitSet dirtyGroups, String dev,
+                          Ext4Csum csum) {
         this.sb = sb;
         this.gds = gds;
         this.cache = cache;
         this.dirtyGroups = dirtyGroups;
         this.dev = dev;
+        this.csum = csum;
+    }
+
+    /** Bytes of a block bitmap the checksum covers ({@code EXT4_CLUSTERS_PER_GROUP / 8}). */
+    private int bitmapBytes() {
+        return (int) (sb.blocksPerGroup() / 8);
+    }
+
+    /**
+     * {@code ext4_read_block_bitmap}: group {@code g}'s block bitmap, made by
+     * {@code ext4_init_block_bitmap} for a group still {@code EXT4_BG_BLOCK_UNINIT} (nothing read), else
+     * read and checked once ({@code ext4_validate_block_bitmap}: a bad checksum fails with
+     * {@code EFSBADCRC}).
+     *
+     * @throws IOException a bad checksum, a device error
+     */
+    public byte[] bitmap(int g) throws IOException {
+        GroupDesc d = gds[g];
+        long bb = d.blockBitmap();
+        if (sb.hasGroupDescCsum() && d.hasFlag(GroupDescDescriptor.EXT4_BG_BLOCK_UNINIT)) {
+            return cache.getMade(bb, b -> ext4InitBlockBitmap(g, b));
+        }
+        return cache.getVerified(bb, b -> {
+            if (!csum.blockBitmapCsumValid(d, b, bitmapBytes())) {
+                throw Ext4Exception.badCrc(dev, "ext4_validate_block_bitmap: bg " + g + ": bad block bitmap checksum");
+            }
+        });
+    }
+
+    /**
+     * {@code ext4_init_block_bitmap}: the bitmap of a group never allocated from: its superblock copy,
+     * descriptors and reserved descriptors, and those of its bitmaps and inode table that lie inside
+     * it (all of them without flex_bg), in use; the bits past the group's end set
+     * ({@code ext4_mark_bitmap_end}).
+     */
+    void ext4InitBlockBitmap(int g, byte[] b) {
+        java.util.Arrays.fill(b, (byte) 0);
+        long first = sb.groupFirstBlock(g);
+        long n = sb.groupBlocks(g);
+        Bitmap.setRange(b, 0, sb.groupSuperOverhead(g));
+        GroupDesc d = gds[g];
+        markIfInGroup(b, first, n, d.blockBitmap(), 1);
+        markIfInGroup(b, first, n, d.inodeBitmap(), 1);
+        markIfInGroup(b, first, n, d.inodeTable(), sb.inodeTableBlocks());
+        Bitmap.setRange(b, (int) n, b.length * 8);
+    }
+
+    private static void markIfInGroup(byte[] b, long first, long n, long start, long len) {
+        for (long x = start; x < start + len; x++) {
+            if (x >= first && x < first + n) {
+                Bitmap.set(b, (int) (x - first));
+            }
+        }
+    }
+
+    /**
+     * {@code __ext4_new_inode}'s "we may have to initialize the block bitmap": a group whose first
+     * inode is being allocated gets a real block bitmap if it had none.
+     *
+     * @throws IOException a device error
+     */
+    void initializeBitmap(int g) throws IOException {
+        if (sb.hasGroupDescCsum() && gds[g].hasFlag(GroupDescDescriptor.EXT4_BG_BLOCK_UNINIT)) {
+            bitmapChanged(g, bitmap(g));
+        }
+    }
+
+    /**
+     * The first allocation from a group still {@code EXT4_BG_BLOCK_UNINIT} ({@code ext4_mb_mark_diskspace_used}
+     * with a descriptor checksum): its bitmap, made in memory, becomes a real one to be written.
+     */
+    private void initializeGroup(int g) {
+        GroupDesc d = gds[g];
+        if (sb.hasGroupDescCsum() && d.hasFlag(GroupDescDescriptor.EXT4_BG_BLOCK_UNINIT)) {
+            d.setFlags(d.flags() & ~GroupDescDescriptor.EXT4_BG_BLOCK_UNINIT);
+            dirtyGroups.set(g);
+        }
+    }
+
+    /** After a change to group {@code g}'s bitmap {@code map}: dirty it, and its checksum in the descriptor. */
+    private void bitmapChanged(int g, byte[] map) {
+        initializeGroup(g);
+        cache.markDirty(gds[g].blockBitmap());
+        csum.setBlockBitmapCsum(gds[g], map, bitmapBytes());
+        dirtyGroups.set(g);
     }
 
     /**
@@ -123,15 +211,14 @@ public final class BlockAllocator {
             if (from >= limit) {
                 continue;
             }
-            long bb = gds[g].blockBitmap();
-            byte[] map = cache.get(bb);
+            byte[] map = bitmap(g);
             int i = Bitmap.findNextZero(map, from, limit);
             if (i < 0) {
                 continue;
             }
             int len = Bitmap.zeroRun(map, i, (int) sb.groupBlocks(g), Math.min(max, gds[g].freeBlocksCount()));
             Bitmap.setRange(map, i, i + len);
-            cache.markDirty(bb);
+            bitmapChanged(g, map);
             gds[g].setFreeBlocksCount(gds[g].freeBlocksCount() - len);
             sb.setFreeBlocksCount(sb.freeBlocksCount() - len);
             dirtyGroups.set(g);
@@ -183,7 +270,7 @@ public final class BlockAllocator {
                 throw Ext4Exception.corrupt(dev, "ext4_free_blocks: Freeing blocks in system zone - Block = " + start
                         + ", count = " + count);
             }
-            byte[] map = cache.get(gds[g].blockBitmap());
+            byte[] map = bitmap(g);
             for (long x = b; x < gEnd; x++) {
                 if (!Bitmap.test(map, (int) (x - sb.groupFirstBlock(g)))) {
                     throw Ext4Exception.corrupt(dev, "freeing already free block " + x + " (group " + g + ")");
@@ -195,13 +282,12 @@ public final class BlockAllocator {
             int g = sb.groupOfBlock(b);
             long first = sb.groupFirstBlock(g);
             long gEnd = Math.min(start + count, first + sb.groupBlocks(g));
-            long bb = gds[g].blockBitmap();
-            byte[] map = cache.get(bb);
+            byte[] map = bitmap(g);
             for (long x = b; x < gEnd; x++) {
                 Bitmap.clear(map, (int) (x - first));
             }
             cache.forgetRange(b, gEnd - b);
-            cache.markDirty(bb);
+            bitmapChanged(g, map);
             int n = (int) (gEnd - b);
             gds[g].setFreeBlocksCount(gds[g].freeBlocksCount() + n);
             sb.setFreeBlocksCount(sb.freeBlocksCount() + n);
@@ -220,6 +306,6 @@ public final class BlockAllocator {
      */
     public boolean inUse(long block) throws IOException {
         int g = sb.groupOfBlock(block);
-        return Bitmap.test(cache.get(gds[g].blockBitmap()), (int) (block - sb.groupFirstBlock(g)));
+        return Bitmap.test(bitmap(g), (int) (block - sb.groupFirstBlock(g)));
     }
 }

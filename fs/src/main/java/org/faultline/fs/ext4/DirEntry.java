@@ -99,7 +99,12 @@ public record DirEntry(long ino, byte[] name, int fileType) {
      * @return null if fine, else what is wrong (e.g. {@code "rec_len is smaller than minimal"})
      */
     public static String check(byte[] b, int off, long inodesCount) {
-        if (off + NAME > b.length) {
+        return check(b, off, b.length, inodesCount);
+    }
+
+    /** {@link #check(byte[], int, long)} for a block whose entries end at {@code end} (before a checksum tail). */
+    public static String check(byte[] b, int off, int end, long inodesCount) {
+        if (off + NAME > end) {
             return "directory entry overrun";
         }
         int rl = recLenAt(b, off);
@@ -113,7 +118,7 @@ public record DirEntry(long ino, byte[] name, int fileType) {
         if (rl < recLen(nl)) {
             return "rec_len is too small for name_len";
         }
-        if (off + rl > b.length) {
+        if (off + rl > end) {
             return "directory entry overrun";
         }
         if (inodeAt(b, off) > inodesCount) {

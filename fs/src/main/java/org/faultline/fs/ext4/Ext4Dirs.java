@@ -95,7 +95,62 @@ public final class Ext4Dirs {
     }
 
     /** Where a directory entry lives. */
-    record Slot(long ino, int fileType, long pblk, int off, int prevOff) {
+    record Slot(long ino, int fileType, long pblk, int off, int prevOff, int iseed) {
+    }
+
+    /** The directory's checksum seed ({@code ei->i_csum_seed}). */
+    private int iseed(long dirIno, Ext4InodeRaw dir) {
+        return v.csum.inodeSeed(dirIno, dir.generation());
+    }
+
+    /** Marks a directory leaf block dirty, its tail checksum to be set from {@code iseed}. */
+    private void dirtyLeaf(long pblk, int iseed) {
+        cache.markDirty(pblk, b -> v.csum.setDirBlockCsum(iseed, b));
+    }
+
+    /** Where the entries of a new leaf block end: before the checksum tail with metadata_csum. */
+    private int leafEnd() {
+        return bs - v.csum.dirTailSpace();
+    }
+
+    /** A new, empty leaf block: one unused entry up to {@link #leafEnd}, then the tail. */
+    private void initEmptyLeaf(byte[] b) {
+        DirEntry.initEmptyBlock(b);
+        DirEntry.setRecLen(b, 0, leafEnd());
+        if (v.csum.on()) {
+            Ext4Csum.initDirTail(b);
+        }
+    }
+
+    /**
+     * {@code __ext4_read_dirblock}: block {@code lblk} of a directory, and where its entries end. A leaf
+     * with metadata_csum must end in a tail whose checksum holds (checked once); an htree index block
+     * (the root, block 0 of an indexed directory, or a node: one empty entry over the whole block) has
+     * none and reads as entries to the block's end.
+     *
+     * @return the end offset of the entries in {@code b}
+     */
+    private int readDirBlock(long dirIno, Ext4InodeRaw dir, int iseed, long lblk, long pblk, byte[][] out)
+            throws IOException {
+        if (!v.csum.on()) {
+            out[0] = cache.get(pblk);
+            return bs;
+        }
+        byte[] raw = cache.get(pblk);
+        boolean dx = dir.hasFlag(EXT4_INDEX_FL) && (lblk == 0
+                || (DirEntry.inodeAt(raw, 0) == 0 && DirEntry.recLenAt(raw, 0) == bs));
+        if (dx) {
+            out[0] = raw;
+            return bs;
+        }
+        out[0] = cache.getVerified(pblk, b -> {
+            if (!v.csum.dirBlockCsumValid(iseed, b)) {
+                throw Ext4Exception.badCrc(dev, "__ext4_read_dirblock: inode #" + dirIno + ": lblock " + lblk
+                        + ": comm faultline: " + (Ext4Csum.hasDirTail(b) ? "Directory block failed checksum"
+                        : "No space for directory leaf checksum. Please run e2fsck -D."));
+            }
+        });
+        return bs - Ext4Csum.DIR_TAIL_SIZE;
     }
 
     /** Visitor over the entries of a directory: return true to stop. */
@@ -128,13 +183,16 @@ public final class Ext4Dirs {
         }
         long n = dirBlocks(ino, dir);
         ExtentTree t = tree(ino, dir);
+        int iseed = iseed(ino, dir);
+        byte[][] blk = new byte[1][];
         for (long lblk = 0; lblk < n; lblk++) {
             long pblk = dirBlock(ino, t, lblk);
-            byte[] b = cache.get(pblk);
+            int end = readDirBlock(ino, dir, iseed, lblk, pblk, blk);
+            byte[] b = blk[0];
             int off = 0;
             int prev = -1;
-            while (off < bs) {
-                String bad = DirEntry.check(b, off, sb.inodesCount());
+            while (off < end) {
+                String bad = DirEntry.check(b, off, end, sb.inodesCount());
                 if (bad != null) {
                     throw Ext4Exception.corrupt(dev, "directory inode " + ino + ", block " + lblk + ", offset "
                             + off + ": " + bad);
@@ -156,7 +214,8 @@ public final class Ext4Dirs {
         Slot[] found = new Slot[1];
         forEachEntry(ino, dir, (lblk, pblk, b, off, prev) -> {
             if (DirEntry.inodeAt(b, off) != 0 && DirEntry.nameEquals(b, off, name)) {
-                found[0] = new Slot(DirEntry.inodeAt(b, off), DirEntry.fileTypeAt(b, off), pblk, off, prev);
+                found[0] = new Slot(DirEntry.inodeAt(b, off), DirEntry.fileTypeAt(b, off), pblk, off, prev,
+                        iseed(ino, dir));
                 return true;
             }
             return false;
@@ -171,6 +230,12 @@ public final class Ext4Dirs {
     private void ext4AddEntry(long dirIno, byte[] name, long ino, int fileType) throws IOException {
         int need = recLen(name.length);
         Ext4InodeRaw dir = readInode(dirIno);
+        if (dir.hasFlag(EXT4_INDEX_FL)) {
+            // deviation until the htree is modelled (dx_add_entry): an indexed directory is not grown
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": directory inode " + dirIno
+                    + " is hash-indexed (htree): adding entries to it is not supported yet");
+        }
+        int iseed = iseed(dirIno, dir);
         boolean[] done = new boolean[1];
         forEachEntry(dirIno, dir, (lblk, pblk, b, off, prev) -> {
             long e = DirEntry.inodeAt(b, off);
@@ -185,7 +250,7 @@ public final class Ext4Dirs {
                 DirEntry.setRecLen(b, off, used);
                 DirEntry.put(b, off + used, ino, rl - used, name, fileType);
             }
-            cache.markDirty(pblk);
+            dirtyLeaf(pblk, iseed);
             done[0] = true;
             return true;
         });
@@ -201,7 +266,9 @@ public final class Ext4Dirs {
                 throw ex;
             }
             byte[] b = cache.getNew(pblk);
-            DirEntry.put(b, 0, ino, bs, name, fileType);
+            initEmptyLeaf(b);
+            DirEntry.put(b, 0, ino, leafEnd(), name, fileType);
+            dirtyLeaf(pblk, iseed);
             dir.setBlocks512(dir.blocks512() + bs / 512);
             dir.setSize(dir.size() + bs);
         }
@@ -220,7 +287,7 @@ public final class Ext4Dirs {
         } else {
             DirEntry.setInode(b, s.off, 0, 0);
         }
-        cache.markDirty(s.pblk);
+        dirtyLeaf(s.pblk, s.iseed);
     }
 
     private void touchDir(long dirIno, int linkDelta) throws IOException {
@@ -232,11 +299,12 @@ public final class Ext4Dirs {
         writeInode(dirIno, d);
     }
 
-    /** {@code ext4_init_new_dir}: a new directory's first block, "." and "..". */
-    private void ext4InitNewDir(byte[] b, long self, long parent) {
-        Arrays.fill(b, (byte) 0);
+    /** {@code ext4_init_new_dir}: a new directory's first block, "." and "..", and its tail. */
+    private void ext4InitNewDir(long pblk, byte[] b, long self, Ext4InodeRaw selfInode, long parent) {
+        initEmptyLeaf(b);
         DirEntry.put(b, 0, self, recLen(1), DOT, EXT4_FT_DIR);
-        DirEntry.put(b, recLen(1), parent, bs - recLen(1), DOTDOT, EXT4_FT_DIR);
+        DirEntry.put(b, recLen(1), parent, leafEnd() - recLen(1), DOTDOT, EXT4_FT_DIR);
+        dirtyLeaf(pblk, iseed(self, selfInode));
     }
 
     /** {@code ext4_empty_dir}: only "." and ".." in the first block, nothing live elsewhere. */
@@ -278,7 +346,7 @@ public final class Ext4Dirs {
         tree(ino, in).insert(0, pblk, 1, false);
         in.setBlocks512(bs / 512);
         in.setSize(bs);
-        ext4InitNewDir(cache.getNew(pblk), ino, parentIno);
+        ext4InitNewDir(pblk, cache.getNew(pblk), ino, in, parentIno);
         writeInode(ino, in);
         try {
             ext4AddEntry(parentIno, name, ino, EXT4_FT_DIR);
@@ -439,7 +507,7 @@ public final class Ext4Dirs {
             }
             byte[] b = cache.get(dst.pblk);
             DirEntry.setInode(b, dst.off, src.ino, ftype);
-            cache.markDirty(dst.pblk);
+            dirtyLeaf(dst.pblk, dst.iseed);
             touchDir(tp.dir, 0);
             replacedDir = dstIn.isDir();
             replaced = dst.ino;
@@ -470,7 +538,7 @@ public final class Ext4Dirs {
                 }
                 byte[] b = cache.get(dd.pblk);
                 DirEntry.setInode(b, dd.off, tp.dir, EXT4_FT_DIR);
-                cache.markDirty(dd.pblk);
+                dirtyLeaf(dd.pblk, dd.iseed);
                 touchDir(fp.dir, -1);
                 touchDir(tp.dir, +1);
             }
@@ -759,7 +827,7 @@ public final class Ext4Dirs {
         tree(root, in).insert(0, pblk, 1, false);
         in.setBlocks512(bs / 512);
         in.setSize(bs);
-        ext4InitNewDir(cache.getNew(pblk), root, root);
+        ext4InitNewDir(pblk, cache.getNew(pblk), root, in, root);
         writeInode(root, in);
         GroupDesc g0 = v.gds[0];
         g0.setUsedDirsCount(g0.usedDirsCount() + 1);
@@ -770,7 +838,8 @@ public final class Ext4Dirs {
         for (int i = 1; i < lpfBlocks; i++) {
             long b = balloc.allocateOne(goalFor(lpf, t, i));
             t.insert(i, b, 1, false);
-            DirEntry.initEmptyBlock(cache.getNew(b));
+            initEmptyLeaf(cache.getNew(b));
+            dirtyLeaf(b, iseed(lpf, l));
             l.setBlocks512(l.blocks512() + bs / 512);
             l.setSize(l.size() + bs);
         }

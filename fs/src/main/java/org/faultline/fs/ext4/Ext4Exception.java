@@ -55,6 +55,14 @@ public class Ext4Exception extends IOException {
         return new Ext4Exception(Errno.EUCLEAN, dev + ": ext4 corruption: " + what);
     }
 
+    /**
+     * A metadata block whose checksum does not match ({@code EFSBADCRC}, which the kernel defines as
+     * {@code EBADMSG}): {@code dev: ext4 checksum error: what}.
+     */
+    public static Ext4Exception badCrc(String dev, String what) {
+        return new Ext4Exception(Errno.EBADMSG, dev + ": ext4 checksum error: " + what);
+    }
+
     /** A path operation failing with {@code errno}: {@code dev: path: strerror}. */
     public static Ext4Exception of(int errno, String dev, String path) {
         return new Ext4Exception(errno, dev + ": " + path + ": " + Errno.text(errno));

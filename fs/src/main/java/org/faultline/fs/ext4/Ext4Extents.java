@@ -19,7 +19,6 @@ import org.faultline.kernel.KernelSource;
 @KernelSource("fs/ext4/extents.c")
 public final class Ext4Extents {
     private final Ext4Volume v;
-    private final ExtentTree.Store store = new TreeStore();
 
     Ext4Extents(Ext4Volume v) {
         this.v = v;
@@ -44,11 +43,24 @@ public final class Ext4Extents {
     }
 
     ExtentTree tree(long ino, Ext4InodeRaw in) {
-        return new ExtentTree(in, ino, store);
+        return new ExtentTree(in, ino, new TreeStore(ino, v.csum.inodeSeed(ino, in.generation())));
     }
 
-    /** The extent tree's view of the volume: nodes through the cache, blocks from the allocator. */
+    /**
+     * One inode's extent tree's view of the volume: nodes through the cache (checked against their
+     * tail checksum when read, the checksum set when written), blocks from the allocator.
+     */
     private final class TreeStore implements ExtentTree.Store {
+        private final long ino;
+        private final int iseed;
+        private final MetadataCache.Csum setCsum;
+
+        TreeStore(long ino, int iseed) {
+            this.ino = ino;
+            this.iseed = iseed;
+            this.setCsum = b -> v.csum.setExtentBlockCsum(iseed, b);
+        }
+
         @Override
         public int blockSize() {
             return v.bs;
@@ -71,12 +83,19 @@ public final class Ext4Extents {
 
         @Override
         public byte[] readNode(long pblk) throws IOException {
-            return v.cache.get(pblk);
+            return v.cache.getVerified(pblk, b -> {
+                if (!v.csum.extentBlockCsumValid(iseed, b)) {
+                    throw Ext4Exception.badCrc(v.dev, "ext4_ext_check_inode: inode #" + ino + ": pblk " + pblk
+                            + " bad header/extent: extent tree corrupted - magic " + Integer.toHexString(LittleEndian.u16(b, 0))
+                            + ", entries " + LittleEndian.u16(b, 2) + ", max " + LittleEndian.u16(b, 4)
+                            + ", depth " + LittleEndian.u16(b, 6));
+                }
+            });
         }
 
         @Override
         public void dirtyNode(long pblk) {
-            v.cache.markDirty(pblk);
+            v.cache.markDirty(pblk, setCsum);
         }
 
         @Override
@@ -86,7 +105,9 @@ public final class Ext4Extents {
 
         @Override
         public byte[] newNode(long pblk) {
-            return v.cache.getNew(pblk);
+            byte[] b = v.cache.getNew(pblk);
+            v.cache.markDirty(pblk, setCsum);
+            return b;
         }
 
         @Override

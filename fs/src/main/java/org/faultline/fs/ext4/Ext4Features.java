@@ -12,20 +12,33 @@ import java.util.List;
  * <caption>what {@link Ext4Volume#open} does with each feature</caption>
  * <tr><th>feature</th><th>read-write</th><th>read-only</th></tr>
  * <tr><td>{@code filetype}, {@code extent} (incompat)</td><td>required</td><td>required</td></tr>
- * <tr><td>{@code sparse_super}, {@code large_file} (ro_compat)</td><td>supported</td><td>supported</td></tr>
+ * <tr><td>{@code 64bit}, {@code flex_bg}, {@code metadata_csum_seed} (incompat)</td><td>supported</td>
+ *     <td>supported</td></tr>
+ * <tr><td>{@code sparse_super}, {@code large_file}, {@code huge_file}, {@code dir_nlink},
+ *     {@code extra_isize}, {@code metadata_csum}, {@code uninit_bg} (ro_compat)</td><td>supported</td>
+ *     <td>supported</td></tr>
+ * <tr><td>{@code resize_inode} (compat)</td><td>supported: the reserved GDT blocks are never
+ *     allocated; the filesystem is never resized</td><td>yes</td></tr>
+ * <tr><td>{@code has_journal} (compat)</td><td>supported while the journal is clean (a journal
+ *     needing recovery sets {@code needs_recovery}, refused: run e2fsck). Deviation until fs/jbd2
+ *     exists: metadata is written in place, not through the journal, which stays empty</td><td>yes</td></tr>
+ * <tr><td>{@code dir_index} (compat)</td><td>supported. Deviation until the htree is modelled: an
+ *     indexed directory is read linearly (its index blocks read as empty entries), and the first
+ *     entry added to one clears its {@code EXT4_INDEX_FL}, the fallback {@code ext4_add_entry} takes on a
+ *     bad index; new directories stay linear</td><td>yes</td></tr>
+ * <tr><td>{@code orphan_file} (compat)</td><td>supported. Deviation: orphans go on the
+ *     {@code s_last_orphan} list, which the kernel also processes at mount; the orphan file is left
+ *     empty. {@code orphan_present} (ro_compat, entries in the file) is refused: run e2fsck</td><td>yes</td></tr>
  * <tr><td>{@code ext_attr} (compat)</td><td>tolerated: external EA blocks are counted and released,
  *     never created</td><td>yes</td></tr>
- * <tr><td>any other incompat bit ({@code needs_recovery}, {@code 64bit}, {@code flex_bg},
- *     {@code meta_bg}, {@code inline_data}, {@code encrypt}, {@code casefold}, ...)</td>
+ * <tr><td>any other incompat bit ({@code needs_recovery}, {@code meta_bg}, {@code inline_data},
+ *     {@code encrypt}, {@code casefold}, ...)</td>
  *     <td>refused</td><td>refused: the on-disk layout would be misread</td></tr>
  * <tr><td>{@code bigalloc} (ro_compat)</td><td>refused</td><td>refused: extents count clusters</td></tr>
- * <tr><td>any other compat or ro_compat bit ({@code has_journal}, {@code resize_inode},
- *     {@code dir_index}, {@code orphan_file}, {@code metadata_csum}, {@code huge_file},
- *     {@code dir_nlink}, {@code extra_isize}, {@code uninit_bg}, {@code quota}, ...)</td>
- *     <td>refused: writing would leave the journal, checksums, reserved GDT blocks, htree indexes
- *     or quota files stale</td>
- *     <td>allowed: files and directories read back correctly without them (an htree directory reads
- *     as a linear one; checksums are not verified)</td></tr>
+ * <tr><td>any other compat or ro_compat bit ({@code quota}, {@code project}, {@code fast_commit},
+ *     {@code sparse_super2}, ...)</td>
+ *     <td>refused: writing would leave quota files or the fast-commit area stale</td>
+ *     <td>allowed: files and directories read back correctly without them</td></tr>
  * </table>
  */
 public final class Ext4Features {
@@ -85,12 +98,15 @@ public final class Ext4Features {
     public static final int EXT4_FEATURE_RO_COMPAT_ORPHAN_PRESENT = 0x10000;
 
     /** Compat bits this layer writes correctly. */
-    public static final int SUPPORTED_COMPAT = EXT4_FEATURE_COMPAT_EXT_ATTR;
-    /** Incompat bits this layer understands (and requires). */
-    public static final int SUPPORTED_INCOMPAT = EXT4_FEATURE_INCOMPAT_FILETYPE | EXT4_FEATURE_INCOMPAT_EXTENTS;
+    public static final int SUPPORTED_COMPAT = EXT4_FEATURE_COMPAT_EXT_ATTR | EXT4_FEATURE_COMPAT_HAS_JOURNAL
+            | EXT4_FEATURE_COMPAT_RESIZE_INODE | EXT4_FEATURE_COMPAT_DIR_INDEX | EXT4_FEATURE_COMPAT_ORPHAN_FILE;
+    /** Incompat bits this layer understands ({@code filetype} and {@code extent} also required). */
+    public static final int SUPPORTED_INCOMPAT = EXT4_FEATURE_INCOMPAT_FILETYPE | EXT4_FEATURE_INCOMPAT_EXTENTS
+            | EXT4_FEATURE_INCOMPAT_64BIT | EXT4_FEATURE_INCOMPAT_FLEX_BG | EXT4_FEATURE_INCOMPAT_CSUM_SEED;
     /** Ro_compat bits this layer writes correctly. */
-    public static final int SUPPORTED_RO_COMPAT =
-            EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT4_FEATURE_RO_COMPAT_LARGE_FILE;
+    public static final int SUPPORTED_RO_COMPAT = EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT4_FEATURE_RO_COMPAT_LARGE_FILE
+            | EXT4_FEATURE_RO_COMPAT_HUGE_FILE | EXT4_FEATURE_RO_COMPAT_DIR_NLINK | EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE
+            | EXT4_FEATURE_RO_COMPAT_METADATA_CSUM | EXT4_FEATURE_RO_COMPAT_GDT_CSUM;
     /** Ro_compat bits that cannot even be read correctly. */
     public static final int UNREADABLE_RO_COMPAT = EXT4_FEATURE_RO_COMPAT_BIGALLOC;
 

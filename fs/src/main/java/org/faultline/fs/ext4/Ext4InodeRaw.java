@@ -7,8 +7,8 @@ import static org.faultline.fs.ext4.InodeDescriptor.*;
  * bytes with typed accessors. Bytes this layer does not interpret (the {@code i_extra_isize} area of
  * inodes written by other tools, in-inode extended attributes) are written back unchanged.
  *
- * <p>New inodes made here have {@code i_extra_isize = 0}: the {@code extra_isize} feature is off, so
- * only the 128-byte base is meaningful and timestamps are 32-bit seconds.
+ * <p>New inodes made here have {@code i_extra_isize = 32} (the kernel's {@code s_want_extra_isize}) and
+ * a creation time; timestamps are whole seconds (the {@code _extra} nanosecond fields stay 0).
  *
  * <p>The extent tree root lives in {@link #raw()} at {@link InodeDescriptor#I_BLOCK}; {@link ExtentTree}
  * edits it in place.
@@ -140,6 +140,24 @@ public final class Ext4InodeRaw {
 
     public boolean hasFlag(int f) {
         return (flags() & f) != 0;
+    }
+
+    /** {@code i_extra_isize}. */
+    public int extraIsize() {
+        return LittleEndian.u16(raw, I_EXTRA_ISIZE);
+    }
+
+    public void setExtraIsize(int n) {
+        LittleEndian.putU16(raw, I_EXTRA_ISIZE, n);
+    }
+
+    /** {@code i_crtime} (only meaningful when {@code i_extra_isize} covers it). */
+    public long crtime() {
+        return LittleEndian.u32(raw, I_CRTIME);
+    }
+
+    public void setCrtime(long t) {
+        LittleEndian.putU32(raw, I_CRTIME, t);
     }
 
     public long generation() {

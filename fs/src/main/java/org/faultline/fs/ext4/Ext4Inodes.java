@@ -40,6 +40,16 @@ public final class Ext4Inodes {
         if (ino < 1 || ino > sb.inodesCount()) {
             throw Ext4Exception.corrupt(v.dev, "inode number " + ino + " out of range 1.." + sb.inodesCount());
         }
+        byte[] b = v.cache.get(inodeBlock(ino));
+        int off = inodeOffset(ino);
+        if (!v.csum.inodeCsumValid(ino, b, off, sb.inodeSize())) {
+            throw Ext4Exception.badCrc(v.dev, "__ext4_iget: inode #" + ino + ": comm faultline: iget: checksum invalid");
+        }
+        return Ext4InodeRaw.read(b, off);
+    }
+
+    /** The inode table's bytes for {@code ino} without the checksum check: a free slot being reused. */
+    private Ext4InodeRaw readFreeSlot(long ino) throws IOException {
         return Ext4InodeRaw.read(v.cache.get(inodeBlock(ino)), inodeOffset(ino));
     }
 
@@ -49,7 +59,10 @@ public final class Ext4Inodes {
      */
     public void writeInode(long ino, Ext4InodeRaw in) throws IOException {
         long block = inodeBlock(ino);
-        in.writeTo(v.cache.get(block), inodeOffset(ino));
+        byte[] b = v.cache.get(block);
+        int off = inodeOffset(ino);
+        in.writeTo(b, off);
+        v.csum.setInodeCsum(ino, b, off, v.sb.inodeSize());
         v.cache.markDirty(block);
         if (in.isReg()) {
             v.noteLargeFile(in.size());
@@ -188,7 +201,7 @@ public final class Ext4Inodes {
      * bumped, times set, extent root initialized (all but fast symlinks).
      */
     Ext4InodeRaw newInode(long ino, int mode, int links) throws IOException {
-        Ext4InodeRaw old = readInode(ino);
+        Ext4InodeRaw old = readFreeSlot(ino);
         long gen = old.generation() + 1;
         Ext4InodeRaw in = new Ext4InodeRaw();
         in.setMode(mode);
@@ -197,6 +210,12 @@ public final class Ext4Inodes {
         in.setAtime(t);
         in.setCtime(t);
         in.setMtime(t);
+        if (v.sb.inodeSize() > EXT4_GOOD_OLD_INODE_SIZE) {
+            // ext4_fill_super's s_want_extra_isize: the extra fields of struct ext4_inode, or more if the
+            // superblock asks; the creation time in i_crtime
+            in.setExtraIsize(Math.max(EXT4_WANT_EXTRA_ISIZE, v.sb.wantExtraIsize()));
+            in.setCrtime(t);
+        }
         in.setGeneration(gen & 0xFFFFFFFFL);
         if (!isLnk(mode)) {
             ExtentTree.init(in);

@@ -162,6 +162,21 @@ public final class Ext4SuperBlock {
                 throw new Ext4Exception(Errno.EOPNOTSUPP, Ext4Features.refusal(dev, bad, readOnly));
             }
         }
+        if (!check && hasMetadataCsum()) {
+            if (getU8(S_CHECKSUM_TYPE) != EXT4_CRC32C_CHKSUM) {
+                throw new Ext4Exception(Errno.EINVAL, dev + ": VFS: Found ext4 filesystem with unknown checksum algorithm.");
+            }
+            if (!checksumValid()) {
+                throw Ext4Exception.badCrc(dev, "VFS: Found ext4 filesystem with invalid superblock checksum.  Run e2fsck?");
+            }
+        }
+        if (is64Bit() && !check) {
+            int ds = u16(S_DESC_SIZE);
+            if (ds < GroupDescDescriptor.EXT4_MIN_DESC_SIZE_64BIT || ds > GroupDescDescriptor.EXT4_MAX_DESC_SIZE
+                    || Integer.bitCount(ds) != 1) {
+                throw Ext4Exception.corrupt(dev, "unsupported descriptor size " + ds);
+            }
+        }
         long logBs = u32(S_LOG_BLOCK_SIZE);
         if (logBs != 2) {
             String size = logBs <= 6 ? String.valueOf(1024L << logBs) : "2^(10+" + logBs + ")";
@@ -214,7 +229,7 @@ public final class Ext4SuperBlock {
                     + " groups * " + ipg + " inodes per group");
         }
         long meta0 = 1 + gdtBlocks() + reservedGdtBlocks() + 2 + inodeTableBlocks();
-        if (meta0 > groupBlocks(0)) {
+        if (meta0 > groupBlocks(0) && !hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_FLEX_BG)) {
             throw Ext4Exception.corrupt(dev, "group 0 (" + groupBlocks(0) + " blocks) cannot hold its " + meta0 + " metadata blocks");
         }
         // The free totals are not checked: ext4_fill_super recomputes them from the group descriptors
@@ -318,21 +333,107 @@ public final class Ext4SuperBlock {
         return u32(S_INODES_COUNT);
     }
 
-    /** {@code s_blocks_count_lo} ({@code _hi} is meaningful only with 64bit, which is refused). */
+    /** @return whether the {@code 64bit} feature is on (block numbers and counts have high halves) */
+    public boolean is64Bit() {
+        return hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_64BIT);
+    }
+
+    private long lohi(int lo, int hi) {
+        return u32(lo) | (is64Bit() ? u32(hi) << 32 : 0);
+    }
+
+    private void setLohi(int lo, int hi, long v) {
+        setU32(lo, v & 0xFFFFFFFFL);
+        if (is64Bit()) {
+            setU32(hi, v >>> 32);
+        }
+    }
+
+    /** {@code ext4_blocks_count}: {@code s_blocks_count_lo}, and {@code _hi} with 64bit. */
     public long blocksCount() {
-        return u32(S_BLOCKS_COUNT_LO);
+        return lohi(S_BLOCKS_COUNT_LO, S_BLOCKS_COUNT_HI);
     }
 
+    /** {@code ext4_r_blocks_count}. */
     public long rBlocksCount() {
-        return u32(S_R_BLOCKS_COUNT_LO);
+        return lohi(S_R_BLOCKS_COUNT_LO, S_R_BLOCKS_COUNT_HI);
     }
 
+    /** {@code ext4_free_blocks_count}. */
     public long freeBlocksCount() {
-        return u32(S_FREE_BLOCKS_COUNT_LO);
+        return lohi(S_FREE_BLOCKS_COUNT_LO, S_FREE_BLOCKS_COUNT_HI);
     }
 
     public void setFreeBlocksCount(long v) {
-        setU32(S_FREE_BLOCKS_COUNT_LO, v);
+        setLohi(S_FREE_BLOCKS_COUNT_LO, S_FREE_BLOCKS_COUNT_HI, v);
+    }
+
+    /** {@code EXT4_DESC_SIZE}: {@code s_desc_size} with 64bit, else 32. */
+    public int descSize() {
+        return is64Bit() ? u16(S_DESC_SIZE) : GroupDescDescriptor.EXT4_MIN_DESC_SIZE;
+    }
+
+    /** {@code s_want_extra_isize}: the {@code i_extra_isize} the kernel gives new inodes. */
+    public int wantExtraIsize() {
+        return u16(S_WANT_EXTRA_ISIZE);
+    }
+
+    /** {@code s_min_extra_isize}. */
+    public int minExtraIsize() {
+        return u16(S_MIN_EXTRA_ISIZE);
+    }
+
+    /** {@code s_log_groups_per_flex}: log2 of the groups of one flex group (flex_bg). */
+    public int logGroupsPerFlex() {
+        return getU8(S_LOG_GROUPS_PER_FLEX);
+    }
+
+    /** {@code s_journal_inum}. */
+    public long journalInum() {
+        return u32(S_JOURNAL_INUM);
+    }
+
+    /** @return whether {@code metadata_csum} is on */
+    public boolean hasMetadataCsum() {
+        return hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_METADATA_CSUM);
+    }
+
+    /** {@code ext4_has_group_desc_csum}: metadata_csum or uninit_bg (gdt_csum). */
+    public boolean hasGroupDescCsum() {
+        return hasMetadataCsum() || hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_GDT_CSUM);
+    }
+
+    /** {@code s_checksum}. */
+    public long checksum() {
+        return u32(S_CHECKSUM);
+    }
+
+    /** {@code ext4_superblock_csum}: crc32c from ~0 over the superblock up to {@code s_checksum}. */
+    public int computeChecksum() {
+        return org.faultline.kernel.Crc32c.crc32c(~0, raw, 0, S_CHECKSUM);
+    }
+
+    /** {@code ext4_superblock_csum_set}: stores the checksum when metadata_csum is on. */
+    public void setChecksum() {
+        if (hasMetadataCsum()) {
+            setU32(S_CHECKSUM, computeChecksum() & 0xFFFFFFFFL);
+        }
+    }
+
+    /** {@code ext4_superblock_csum_verify}: true without metadata_csum. */
+    public boolean checksumValid() {
+        return !hasMetadataCsum() || checksum() == (computeChecksum() & 0xFFFFFFFFL);
+    }
+
+    /**
+     * {@code s_csum_seed} of {@code ext4_fill_super}: {@code s_checksum_seed} with
+     * {@code metadata_csum_seed}, else crc32c from ~0 over {@code s_uuid}.
+     */
+    public int csumSeed() {
+        if (hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_CSUM_SEED)) {
+            return (int) u32(S_CHECKSUM_SEED);
+        }
+        return org.faultline.kernel.Crc32c.crc32c(~0, raw, S_UUID, UUID_LEN);
     }
 
     public long freeInodesCount() {
@@ -459,9 +560,9 @@ public final class Ext4SuperBlock {
 
     // ---------------------------------------------------------------- geometry
 
-    /** @return {@code blocksize / 32}: group descriptors per GDT block (no 64bit) */
+    /** {@code EXT4_DESC_PER_BLOCK}: group descriptors per GDT block. */
     public int descPerBlock() {
-        return blockSize() / GroupDescDescriptor.EXT4_MIN_DESC_SIZE;
+        return blockSize() / descSize();
     }
 
     /** @return number of block groups */

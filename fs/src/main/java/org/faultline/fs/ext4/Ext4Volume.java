@@ -107,6 +107,7 @@ public final class Ext4Volume implements AutoCloseable {
     final GroupDesc[] gds;
     final MetadataCache cache;
     final BitSet dirtyGroups = new BitSet();
+    final Ext4Csum csum;
     final BlockAllocator balloc;
     final InodeAllocator ialloc;
     final int bs;
@@ -129,8 +130,9 @@ public final class Ext4Volume implements AutoCloseable {
         this.gds = gds;
         this.cache = cache;
         this.bs = sb.blockSize();
-        this.balloc = new BlockAllocator(sb, gds, cache, dirtyGroups, dev);
-        this.ialloc = new InodeAllocator(sb, gds, cache, dirtyGroups, dev);
+        this.csum = new Ext4Csum(sb);
+        this.balloc = new BlockAllocator(sb, gds, cache, dirtyGroups, dev, csum);
+        this.ialloc = new InodeAllocator(sb, gds, cache, dirtyGroups, dev, csum, balloc);
         this.inodes = new Ext4Inodes(this);
         this.extents = new Ext4Extents(this);
         this.orphan = new Ext4Orphan(this);
@@ -163,8 +165,12 @@ public final class Ext4Volume implements AutoCloseable {
                         + "); run e2fsck, or open read-only");
             }
         }
+        if (!o.readOnly() && sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_ORPHAN_PRESENT)) {
+            throw Ext4Exception.corrupt(dev, "orphan file not empty (orphan_present); run e2fsck, or open read-only");
+        }
         MetadataCache cache = new MetadataCache(io, o.cacheBlocks());
-        GroupDesc[] gds = readGroupDescs(sb, cache, dev);
+        GroupDesc[] gds = readGroupDescs(sb, cache, dev, sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_FLEX_BG),
+                o.readOnly());
         long freeBlocks = 0;
         long freeInodes = 0;
         for (GroupDesc g : gds) {
@@ -187,30 +193,37 @@ public final class Ext4Volume implements AutoCloseable {
      * @throws Ext4Exception one line naming the first bad descriptor
      */
     public static GroupDesc[] readGroupDescs(Ext4SuperBlock sb, MetadataCache cache, String dev) throws Ext4Exception {
-        return readGroupDescs(sb, cache, dev, false);
+        return readGroupDescs(sb, cache, dev, sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_FLEX_BG), true);
     }
     /**
      * {@link #readGroupDescs(Ext4SuperBlock, MetadataCache, String)}; with {@code flexBg} a group's
      * bitmaps and inode table may lie anywhere in the filesystem, as ext4_check_descriptors allows
-     * with flex_bg.
+     * with flex_bg. A descriptor whose checksum fails is reported as ext4_check_descriptors does and
+     * refused unless {@code readOnly}.
      */
     public static GroupDesc[] readGroupDescs(Ext4SuperBlock sb, MetadataCache cache, String dev,
-                                             boolean flexBg)
+                                             boolean flexBg, boolean readOnly)
             throws Ext4Exception {
         int groups = sb.groupCount();
         int bsz = sb.blockSize();
+        int ds = sb.descSize();
+        Ext4Csum csum = new Ext4Csum(sb);
         GroupDesc[] gds = new GroupDesc[groups];
         long ipg = sb.inodesPerGroup();
         int itb = sb.inodeTableBlocks();
         for (int g = 0; g < groups; g++) {
-            long gdtBlock = sb.firstDataBlock() + 1 + GroupDescDescriptor.gdtBlockIndex(g, bsz);
+            long gdtBlock = sb.firstDataBlock() + 1 + GroupDescDescriptor.gdtBlockIndex(g, bsz, ds);
             byte[] b;
             try {
                 b = cache.get(gdtBlock);
             } catch (IOException e) {
                 throw new Ext4Exception(Errno.EIO, dev + ": cannot read group descriptors: " + e.getMessage(), e);
             }
-            GroupDesc d = GroupDesc.read(b, GroupDescDescriptor.offsetInBlock(g, bsz));
+            GroupDesc d = GroupDesc.read(b, GroupDescDescriptor.offsetInBlock(g, bsz, ds), ds);
+            if (!readOnly && !csum.groupDescCsumValid(g, d)) {
+                throw Ext4Exception.badCrc(dev, "ext4_check_descriptors: Checksum for group " + g + " failed ("
+                        + d.checksum() + "!=" + csum.groupDescCsum(g, d) + ")");
+            }
             long first = flexBg ? sb.firstDataBlock() + sb.groupSuperOverhead(0) : sb.groupFirstBlock(g) + sb.groupSuperOverhead(g);
             long end = flexBg ? sb.blocksCount() : sb.groupFirstBlock(g) + sb.groupBlocks(g);
             String where = "group " + g + " descriptor: ";
@@ -277,9 +290,7 @@ public final class Ext4Volume implements AutoCloseable {
 
     /** @return a copy of group {@code g}'s descriptor as it is in memory */
     public GroupDesc groupDesc(int g) {
-        byte[] b = new byte[GroupDescDescriptor.EXT4_MIN_DESC_SIZE];
-        gds[g].writeTo(b, 0);
-        return GroupDesc.read(b, 0);
+        return gds[g].copy();
     }
 
     /** @return the block size (4096) */
@@ -378,22 +389,27 @@ public final class Ext4Volume implements AutoCloseable {
             }
             return;
         }
+        int ds = sb.descSize();
         for (int g = dirtyGroups.nextSetBit(0); g >= 0; g = dirtyGroups.nextSetBit(g + 1)) {
-            long gdtBlock = sb.firstDataBlock() + 1 + GroupDescDescriptor.gdtBlockIndex(g, bs);
-            gds[g].writeTo(cache.get(gdtBlock), GroupDescDescriptor.offsetInBlock(g, bs));
+            csum.setGroupDescCsum(g, gds[g]);
+            long gdtBlock = sb.firstDataBlock() + 1 + GroupDescDescriptor.gdtBlockIndex(g, bs, ds);
+            gds[g].writeTo(cache.get(gdtBlock), GroupDescDescriptor.offsetInBlock(g, bs, ds));
             cache.markDirty(gdtBlock);
         }
         dirtyGroups.clear();
         sb.setWtime(now());
-        byte[] b0 = cache.get(0);
-        sb.writeTo(b0, SuperBlockDescriptor.SUPERBLOCK_OFFSET);
-        cache.markDirty(0);
+        sb.setChecksum();
+        long sbBlock = SuperBlockDescriptor.SUPERBLOCK_OFFSET / bs;
+        byte[] b0 = cache.get(sbBlock);
+        sb.writeTo(b0, SuperBlockDescriptor.SUPERBLOCK_OFFSET % bs);
+        cache.markDirty(sbBlock);
         if (backupsStale) {
             // a static field (a feature bit) changed: refresh the backup superblocks too
             for (int g = 1; g < sb.groupCount(); g++) {
                 if (sb.groupHasSuper(g)) {
                     Ext4SuperBlock copy = sb.copy();
                     copy.setU16(SuperBlockDescriptor.S_BLOCK_GROUP_NR, g);
+                    copy.setChecksum();
                     byte[] b = cache.get(sb.groupFirstBlock(g));
                     copy.writeTo(b, 0);
                     cache.markDirty(sb.groupFirstBlock(g));

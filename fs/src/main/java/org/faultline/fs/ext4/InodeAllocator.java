@@ -21,6 +21,8 @@ public final class InodeAllocator {
     private final MetadataCache cache;
     private final BitSet dirtyGroups;
     private final String dev;
+    private final Ext4Csum csum;
+    private final BlockAllocator balloc;
 
     /**
      * @param sb          the superblock
@@ -28,13 +30,52 @@ public final class InodeAllocator {
      * @param cache       the metadata cache holding the bitmaps
      * @param dirtyGroups groups whose descriptor changed
      * @param dev         device name for messages
+     * @param csum        the volume's checksums
+     * @param balloc      the block allocator (a group's first inode initializes its block bitmap)
      */
-    public InodeAllocator(Ext4SuperBlock sb, GroupDesc[] gds, MetadataCache cache, BitSet dirtyGroups, String dev) {
+    public InodeAllocator(Ext4SuperBlock sb, GroupDesc[] gds, MetadataCache cache, BitSet dirtyGroups, String dev,
+                          Ext4Csum csum, BlockAllocator balloc) {
         this.sb = sb;
         this.gds = gds;
         this.cache = cache;
         this.dirtyGroups = dirtyGroups;
         this.dev = dev;
+        this.csum = csum;
+        this.balloc = balloc;
+    }
+
+    private int bitmapBytes() {
+        return (int) (sb.inodesPerGroup() / 8);
+    }
+
+    /**
+     * {@code ext4_read_inode_bitmap}: group {@code g}'s inode bitmap, all free (and the bits past
+     * {@code s_inodes_per_group} set) for a group still {@code EXT4_BG_INODE_UNINIT}, else read and
+     * checked once (a bad checksum fails with {@code EFSBADCRC}).
+     *
+     * @throws IOException a bad checksum, a device error
+     */
+    public byte[] bitmap(int g) throws IOException {
+        GroupDesc d = gds[g];
+        long ib = d.inodeBitmap();
+        if (sb.hasGroupDescCsum() && d.hasFlag(GroupDescDescriptor.EXT4_BG_INODE_UNINIT)) {
+            return cache.getMade(ib, b -> {
+                java.util.Arrays.fill(b, (byte) 0);
+                Bitmap.setRange(b, (int) sb.inodesPerGroup(), b.length * 8);
+            });
+        }
+        return cache.getVerified(ib, b -> {
+            if (!csum.inodeBitmapCsumValid(d, b, bitmapBytes())) {
+                throw Ext4Exception.badCrc(dev, "ext4_read_inode_bitmap: Corrupt inode bitmap - block_group = " + g
+                        + ", inode_bitmap = " + ib);
+            }
+        });
+    }
+
+    private void bitmapChanged(int g, byte[] map) {
+        cache.markDirty(gds[g].inodeBitmap());
+        csum.setInodeBitmapCsum(gds[g], map, bitmapBytes());
+        dirtyGroups.set(g);
     }
 
     /**
@@ -72,8 +113,7 @@ public final class InodeAllocator {
             if (gds[g].freeInodesCount() == 0) {
                 continue;
             }
-            long ib = gds[g].inodeBitmap();
-            byte[] map = cache.get(ib);
+            byte[] map = bitmap(g);
             long firstIndex = Math.max(0, sb.firstIno() - 1 - g * ipg);
             if (firstIndex >= ipg) {
                 continue;
@@ -83,7 +123,8 @@ public final class InodeAllocator {
                 continue;
             }
             Bitmap.set(map, i);
-            cache.markDirty(ib);
+            claimInUninitGroup(g, i);
+            bitmapChanged(g, map);
             gds[g].setFreeInodesCount(gds[g].freeInodesCount() - 1);
             if (isDir) {
                 gds[g].setUsedDirsCount(gds[g].usedDirsCount() + 1);
@@ -93,6 +134,27 @@ public final class InodeAllocator {
             return g * ipg + i + 1;
         }
         throw noSpace();
+    }
+
+    /**
+     * {@code __ext4_new_inode} with a descriptor checksum: the group stops being
+     * {@code EXT4_BG_INODE_UNINIT}, gets a block bitmap if it had none, and {@code bg_itable_unused}
+     * shrinks to leave inode {@code index} (0-based in the group) inside the used part of the table.
+     */
+    private void claimInUninitGroup(int g, int index) throws IOException {
+        if (!sb.hasGroupDescCsum()) {
+            return;
+        }
+        GroupDesc d = gds[g];
+        if (d.hasFlag(GroupDescDescriptor.EXT4_BG_INODE_UNINIT)) {
+            d.setFlags(d.flags() & ~GroupDescDescriptor.EXT4_BG_INODE_UNINIT);
+        }
+        balloc.initializeBitmap(g);
+        int ipg = (int) sb.inodesPerGroup();
+        if (index + 1 > ipg - d.itableUnused()) {
+            d.setItableUnused(ipg - (index + 1));
+        }
+        dirtyGroups.set(g);
     }
 
     private int pickDirGroup() {
@@ -131,13 +193,12 @@ public final class InodeAllocator {
         }
         int g = sb.groupOfInode(ino);
         int i = (int) ((ino - 1) % sb.inodesPerGroup());
-        long ib = gds[g].inodeBitmap();
-        byte[] map = cache.get(ib);
+        byte[] map = bitmap(g);
         if (!Bitmap.test(map, i)) {
             throw Ext4Exception.corrupt(dev, "freeing already free inode " + ino);
         }
         Bitmap.clear(map, i);
-        cache.markDirty(ib);
+        bitmapChanged(g, map);
         gds[g].setFreeInodesCount(gds[g].freeInodesCount() + 1);
         if (isDir && gds[g].usedDirsCount() > 0) {
             gds[g].setUsedDirsCount(gds[g].usedDirsCount() - 1);
@@ -152,6 +213,6 @@ public final class InodeAllocator {
      */
     public boolean inUse(long ino) throws IOException {
         int g = sb.groupOfInode(ino);
-        return Bitmap.test(cache.get(gds[g].inodeBitmap()), (int) ((ino - 1) % sb.inodesPerGroup()));
+        return Bitmap.test(bitmap(g), (int) ((ino - 1) % sb.inodesPerGroup()));
     }
 }

@@ -69,6 +69,9 @@ public final class InodeDescriptor {
     public static final int I_CRTIME = 0x90;
     public static final int I_CRTIME_EXTRA = 0x94;
 
+    /** {@code sizeof(struct ext4_inode) - EXT4_GOOD_OLD_INODE_SIZE}: the i_extra_isize new inodes get. */
+    public static final int EXT4_WANT_EXTRA_ISIZE = 32;
+
     /** {@code EXT4_N_BLOCKS}: entries of {@code i_block}. */
     public static final int EXT4_N_BLOCKS = 15;
     /** Bytes of {@code i_block}. */

@@ -27,10 +27,29 @@ public final class MetadataCache {
     private static final class Buf {
         final byte[] data;
         boolean dirty;
+        boolean verified;   // buffer_verified(): checked once after it was read, or made here
+        Csum csum;          // sets the block's checksum before it is written (null: none)
 
         Buf(byte[] data) {
             this.data = data;
         }
+    }
+
+    /**
+     * Sets a block's checksum in place just before it leaves the cache for the device (metadata_csum:
+     * the directory leaf tail, the extent block tail). Deviation: the kernel sets these when it
+     * dirties the buffer; setting them at write-back gives the same bytes on disk and cannot miss an
+     * edit made after the dirtying.
+     */
+    @FunctionalInterface
+    public interface Csum {
+        void set(byte[] data);
+    }
+
+    /** Checks a block read from the device once ({@code buffer_verified}); throws what the kernel reports. */
+    @FunctionalInterface
+    public interface Verifier {
+        void verify(byte[] data) throws Ext4Exception;
     }
 
     private final BlockIo io;
@@ -76,6 +95,52 @@ public final class MetadataCache {
     }
 
     /**
+     * {@link #get}, the block checked by {@code v} the first time it is seen since it was read from the
+     * device: a block that fails is dropped from the cache and the failure thrown, every time.
+     *
+     * @throws IOException the verifier's failure (a bad checksum: {@code EFSBADCRC}), or a device error
+     */
+    public byte[] getVerified(long block, Verifier v) throws IOException {
+        byte[] data = get(block);
+        Buf b = map.get(block);
+        if (!b.verified) {
+            try {
+                v.verify(data);
+            } catch (Ext4Exception e) {
+                if (!b.dirty) {
+                    map.remove(block);
+                }
+                throw e;
+            }
+            b.verified = true;
+        }
+        return data;
+    }
+
+    /** Fills a block made in memory instead of read ({@link #getMade}). */
+    @FunctionalInterface
+    public interface Maker {
+        void make(byte[] data);
+    }
+
+    /**
+     * A block whose contents are made, not read (a bitmap of a group still flagged uninitialized:
+     * {@code ext4_init_block_bitmap}): cached clean and verified; written only once marked dirty.
+     */
+    public byte[] getMade(long block, Maker maker) {
+        Buf b = map.get(block);
+        if (b != null) {
+            hits++;
+            return b.data;
+        }
+        b = new Buf(new byte[io.blockSize()]);
+        maker.make(b.data);
+        b.verified = true;
+        map.put(block, b);
+        return b.data;
+    }
+
+    /**
      * A freshly allocated metadata block: zeroed, not read from the device, already dirty.
      *
      * @param block the block number
@@ -89,6 +154,8 @@ public final class MetadataCache {
         } else {
             java.util.Arrays.fill(b.data, (byte) 0);
         }
+        b.verified = true;
+        b.csum = null;
         setDirty(b);
         return b.data;
     }
@@ -102,6 +169,12 @@ public final class MetadataCache {
         setDirty(b);
     }
 
+    /** Marks a cached block dirty, with what sets its checksum at write-back. */
+    public void markDirty(long block, Csum csum) {
+        markDirty(block);
+        map.get(block).csum = csum;
+    }
+
     private void setDirty(Buf b) {
         if (!b.dirty) {
             b.dirty = true;
@@ -110,6 +183,9 @@ public final class MetadataCache {
     }
 
     private void writeBack(long block, Buf b) throws IOException {
+        if (b.csum != null) {
+            b.csum.set(b.data);
+        }
         io.write(block, b.data);
         b.dirty = false;
         dirtyBlocks--;

@@ -126,9 +126,13 @@ public final class SuperBlockDescriptor {
     public static final int S_MTIME_HI = 0x275;
     public static final int S_MKFS_TIME_HI = 0x276;
     public static final int S_LASTCHECK_HI = 0x277;
+    public static final int S_CHECKSUM_SEED = 0x270;
     public static final int S_ENCODING = 0x27C;
     public static final int S_ORPHAN_FILE_INUM = 0x280;
     public static final int S_CHECKSUM = 0x3FC;
+
+    /** {@code s_checksum_type}: the only one defined, crc32c ({@code EXT4_CRC32C_CHKSUM}). */
+    public static final int EXT4_CRC32C_CHKSUM = 1;
 
     /** {@code s_volume_name} length. */
     public static final int VOLUME_NAME_LEN = 16;

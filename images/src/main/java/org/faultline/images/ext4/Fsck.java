@@ -214,7 +214,7 @@ public final class Fsck {
                     + blocks + " blocks, " + inodes + " inodes; the limit is 2^31 of each)");
         }
         gds = Ext4Volume.readGroupDescs(sb, new MetadataCache(io, 64), dev,
-                sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_FLEX_BG));
+                sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_FLEX_BG), true);
         meta = new BitSet();
         used = new BitSet();
         dup = new BitSet();

@@ -36,38 +36,40 @@ class RefusalTest {
     }
 
     @Test
-    void defaultMkfsExt4ImageWithJournal() throws Exception {
+    void smallDefaultMkfsExt4ImageHasOneKilobyteBlocks() throws Exception {
         E2fs.assumeInstalled();
-        Path img = E2fs.scratch("refuse-journal").resolve("img");
+        Path img = E2fs.scratch("refuse-small").resolve("img");
         E2fs.Run r = E2fs.run("mkfs.ext4", "-F", "-q", img.toString(), "16M");
         assertEquals(0, r.exit(), r.out());
         Ext4Exception e = refused(img, false);
-        assertTrue(e.getMessage().contains("'has_journal'"), e.getMessage());
-        assertTrue(e.getMessage().contains("-O ^has_journal"), e.getMessage());
+        assertTrue(e.getMessage().contains("block size 1024 not supported"), e.getMessage());
         assertEquals(Errno.EOPNOTSUPP, e.errno());
-        // read-only is refused too, for the layout-changing incompat features (not for the journal)
-        Ext4Exception ro = refused(img, true);
-        assertFalse(ro.getMessage().contains("has_journal"), ro.getMessage());
-        assertTrue(ro.getMessage().contains("'64bit'") || ro.getMessage().contains("'flex_bg'"), ro.getMessage());
-        assertEquals(Fsck.FSCK_ERROR, Fsck.checkImage(img).exitCode());
+        refused(img, true);
     }
 
     @Test
-    void journalOnlyIsReadableReadOnly() throws Exception {
+    void aJournalNeedingRecoveryIsRefusedForWritingAndReadableReadOnly() throws Exception {
         E2fs.assumeInstalled();
-        Path dir = E2fs.scratch("refuse-journal-only");
+        Path dir = E2fs.scratch("refuse-recovery");
         Path img = dir.resolve("img");
         HostMkfs.supported(img, "16M", "has_journal");
         Path host = dir.resolve("hello");
         Files.writeString(host, "hello, journal\n");
         E2fs.debugfsW(img, "write " + host + " hello");
-        Ext4Exception e = refused(img, false);
-        assertEquals("img: ext4 feature 'has_journal' is not supported for writing (mkfs with -O ^has_journal)", e.getMessage());
-        String before = E2fs.sha256(img);
-        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readWrite())) {
             assertArrayEquals("hello, journal\n".getBytes(), v.readAll("/hello"));
-            assertThrows(Ext4Exception.class, () -> v.create("/x", 0644));
         }
+        byte[] incompat = new byte[4];
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
+            f.seek(1024 + SuperBlockDescriptor.S_FEATURE_INCOMPAT);
+            f.readFully(incompat);
+        }
+        incompat[0] |= Ext4Features.EXT4_FEATURE_INCOMPAT_RECOVER;
+        poke(img, 1024 + SuperBlockDescriptor.S_FEATURE_INCOMPAT, incompat);
+        Ext4Exception e = refused(img, false);
+        assertTrue(e.getMessage().contains("'needs_recovery'") && e.getMessage().contains("run e2fsck first"), e.getMessage());
+        String before = E2fs.sha256(img);
+        refused(img, true);
         assertEquals(before, E2fs.sha256(img));
     }
 
@@ -139,9 +141,9 @@ class RefusalTest {
         assertTrue(gd.getMessage().contains("group 0 descriptor: inode table at 65536"), gd.getMessage());
 
         Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
-        poke(img, 1024 + SuperBlockDescriptor.S_FEATURE_INCOMPAT, new byte[] {0x42, 0x02, 0, 0});
+        poke(img, 1024 + SuperBlockDescriptor.S_FEATURE_INCOMPAT, new byte[] {0x52, 0x00, 0, 0});
         Ext4Exception fb = refused(img, true);
-        assertTrue(fb.getMessage().contains("'flex_bg'"), fb.getMessage());
+        assertTrue(fb.getMessage().contains("'meta_bg'"), fb.getMessage());
 
         Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
         poke(img, 1024 + SuperBlockDescriptor.S_STATE, new byte[] {0, 0});

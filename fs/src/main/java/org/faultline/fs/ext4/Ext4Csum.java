@@ -1,0 +1,274 @@
+package org.faultline.fs.ext4;
+
+import static org.faultline.kernel.Crc32c.crc32c;
+import static org.faultline.kernel.Crc32c.crc32cLe32;
+
+import org.faultline.kernel.Crc16;
+import org.faultline.kernel.KernelSource;
+
+/**
+ * The metadata checksums of a volume ({@code metadata_csum}, and the crc16 group descriptor checksum
+ * of {@code uninit_bg}), as the kernel computes them in the file of each structure:
+ * {@code ext4_superblock_csum} and {@code ext4_group_desc_csum} (super.c), the bitmaps' (bitmap.c),
+ * {@code ext4_inode_csum} (inode.c), {@code ext4_extent_block_csum} (extents.c) and
+ * {@code ext4_dirblock_csum} (namei.c). Every value is crc32c ({@link org.faultline.kernel.Crc32c})
+ * chained from {@code s_csum_seed}; the per-inode structures first fold in the inode number and
+ * {@code i_generation} ({@code ei->i_csum_seed}).
+ *
+ * <p>With {@code metadata_csum} off every setter does nothing and every check passes, as the kernel's
+ * do.
+ */
+@KernelSource("fs/ext4/super.c")
+public final class Ext4Csum {
+    /** {@code sizeof(struct ext4_dir_entry_tail)}. */
+    public static final int DIR_TAIL_SIZE = 12;
+    /** {@code EXT4_DIR_NAME_LEN_CSUM}: the tail's name_len/file_type word, 0xDE00. */
+    public static final int EXT4_DIR_NAME_LEN_CSUM = 0xDE00;
+    /** {@code sizeof(struct ext4_extent_tail)}. */
+    public static final int EXTENT_TAIL_SIZE = 4;
+
+    private final boolean on;
+    private final boolean gdtCsum;
+    private final int seed;
+    private final byte[] uuid;
+    private final int descSize;
+
+    /** The checksums of the filesystem {@code sb} describes. */
+    public Ext4Csum(Ext4SuperBlock sb) {
+        this.on = sb.hasMetadataCsum();
+        this.gdtCsum = sb.hasGroupDescCsum();
+        this.seed = on ? sb.csumSeed() : 0;
+        this.uuid = sb.uuid();
+        this.descSize = sb.descSize();
+    }
+
+    /** @return whether {@code metadata_csum} is on */
+    public boolean on() {
+        return on;
+    }
+
+    /** {@code ei->i_csum_seed}: the volume seed, then the inode number and generation, little-endian. */
+    public int inodeSeed(long ino, long generation) {
+        return crc32cLe32(crc32cLe32(seed, (int) ino), (int) generation);
+    }
+
+    // ---------------------------------------------------------------- group descriptors (super.c)
+
+    /**
+     * {@code ext4_group_desc_csum}: with metadata_csum the low 16 bits of crc32c over the group number
+     * and the descriptor with {@code bg_checksum} taken as zero; with only uninit_bg, crc16 over the
+     * uuid, the group number and the descriptor without its checksum field.
+     */
+    public int groupDescCsum(int group, GroupDesc gd) {
+        byte[] d = gd.raw();
+        int off = GroupDescDescriptor.BG_CHECKSUM;
+        if (on) {
+            int c = crc32cLe32(seed, group);
+            c = crc32c(c, d, 0, off);
+            c = crc32c(c, new byte[2], 0, 2);
+            c = crc32c(c, d, off + 2, d.length - off - 2);
+            return c & 0xFFFF;
+        }
+        int c = Crc16.crc16(0xFFFF, uuid, 0, uuid.length);
+        byte[] g = {(byte) group, (byte) (group >>> 8), (byte) (group >>> 16), (byte) (group >>> 24)};
+        c = Crc16.crc16(c, g, 0, 4);
+        c = Crc16.crc16(c, d, 0, off);
+        if (off + 2 < descSize) {
+            c = Crc16.crc16(c, d, off + 2, descSize - off - 2);
+        }
+        return c & 0xFFFF;
+    }
+
+    /** {@code ext4_group_desc_csum_set}. */
+    public void setGroupDescCsum(int group, GroupDesc gd) {
+        if (gdtCsum) {
+            gd.setChecksum(groupDescCsum(group, gd));
+        }
+    }
+
+    /** {@code ext4_group_desc_csum_verify}. */
+    public boolean groupDescCsumValid(int group, GroupDesc gd) {
+        return !gdtCsum || gd.checksum() == groupDescCsum(group, gd);
+    }
+
+    // ---------------------------------------------------------------- bitmaps (bitmap.c)
+
+    /** {@code ext4_block_bitmap_csum_set}: over {@code EXT4_CLUSTERS_PER_GROUP / 8} bytes. */
+    public void setBlockBitmapCsum(GroupDesc gd, byte[] bitmap, int bytes) {
+        if (on) {
+            gd.setBlockBitmapCsum(crc32c(seed, bitmap, 0, bytes));
+        }
+    }
+
+    /** {@code ext4_block_bitmap_csum_verify}: 16 bits compared with a 32-byte descriptor. */
+    public boolean blockBitmapCsumValid(GroupDesc gd, byte[] bitmap, int bytes) {
+        if (!on) {
+            return true;
+        }
+        long c = crc32c(seed, bitmap, 0, bytes) & 0xFFFFFFFFL;
+        if (descSize < GroupDescDescriptor.EXT4_BG_BLOCK_BITMAP_CSUM_HI_END) {
+            c &= 0xFFFF;
+        }
+        return gd.blockBitmapCsum() == c;
+    }
+
+    /** {@code ext4_inode_bitmap_csum_set}: over {@code EXT4_INODES_PER_GROUP / 8} bytes. */
+    public void setInodeBitmapCsum(GroupDesc gd, byte[] bitmap, int bytes) {
+        if (on) {
+            gd.setInodeBitmapCsum(crc32c(seed, bitmap, 0, bytes));
+        }
+    }
+
+    /** {@code ext4_inode_bitmap_csum_verify}. */
+    public boolean inodeBitmapCsumValid(GroupDesc gd, byte[] bitmap, int bytes) {
+        if (!on) {
+            return true;
+        }
+        long c = crc32c(seed, bitmap, 0, bytes) & 0xFFFFFFFFL;
+        if (descSize < GroupDescDescriptor.EXT4_BG_INODE_BITMAP_CSUM_HI_END) {
+            c &= 0xFFFF;
+        }
+        return gd.inodeBitmapCsum() == c;
+    }
+
+    // ---------------------------------------------------------------- inodes (inode.c)
+
+    private static boolean hasHi(byte[] b, int off, int inodeSize) {
+        return inodeSize > InodeDescriptor.EXT4_GOOD_OLD_INODE_SIZE
+                && LittleEndian.u16(b, off + InodeDescriptor.I_EXTRA_ISIZE) >= 4; // EXT4_INODE_CSUM_HI_EXTRA_END
+    }
+
+    /**
+     * {@code ext4_inode_csum}: crc32c from the inode's seed over the whole on-disk inode, its
+     * {@code i_checksum_lo} (and {@code i_checksum_hi} where {@code i_extra_isize} reaches it) taken as
+     * zero.
+     */
+    public int inodeCsum(long ino, byte[] b, int off, int inodeSize) {
+        int gen = (int) LittleEndian.u32(b, off + InodeDescriptor.I_GENERATION);
+        int c = inodeSeed(ino, gen & 0xFFFFFFFFL);
+        int lo = off + InodeDescriptor.L_I_CHECKSUM_LO;
+        c = crc32c(c, b, off, lo - off);
+        c = crc32c(c, ZERO4, 0, 2);
+        int end = off + inodeSize;
+        if (hasHi(b, off, inodeSize)) {
+            int hi = off + InodeDescriptor.I_CHECKSUM_HI;
+            c = crc32c(c, b, lo + 2, hi - lo - 2);
+            c = crc32c(c, ZERO4, 0, 2);
+            c = crc32c(c, b, hi + 2, end - hi - 2);
+        } else {
+            c = crc32c(c, b, lo + 2, end - lo - 2);
+        }
+        return c;
+    }
+
+    private static final byte[] ZERO4 = new byte[4];
+
+    /** {@code ext4_inode_csum_set}. */
+    public void setInodeCsum(long ino, byte[] b, int off, int inodeSize) {
+        if (!on) {
+            return;
+        }
+        int c = inodeCsum(ino, b, off, inodeSize);
+        LittleEndian.putU16(b, off + InodeDescriptor.L_I_CHECKSUM_LO, c & 0xFFFF);
+        if (hasHi(b, off, inodeSize)) {
+            LittleEndian.putU16(b, off + InodeDescriptor.I_CHECKSUM_HI, c >>> 16);
+        }
+    }
+
+    /**
+     * {@code ext4_inode_csum_verify}: true without metadata_csum, and for an inode never written (all
+     * of its base zero, as mkfs leaves the table with lazy_itable_init).
+     */
+    public boolean inodeCsumValid(long ino, byte[] b, int off, int inodeSize) {
+        if (!on) {
+            return true;
+        }
+        long provided = LittleEndian.u16(b, off + InodeDescriptor.L_I_CHECKSUM_LO);
+        long calc = inodeCsum(ino, b, off, inodeSize) & 0xFFFFFFFFL;
+        if (hasHi(b, off, inodeSize)) {
+            provided |= (long) LittleEndian.u16(b, off + InodeDescriptor.I_CHECKSUM_HI) << 16;
+        } else {
+            calc &= 0xFFFF;
+        }
+        if (provided == calc) {
+            return true;
+        }
+        for (int i = 0; i < InodeDescriptor.EXT4_GOOD_OLD_INODE_SIZE; i++) {
+            if (b[off + i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- extent blocks (extents.c)
+
+    /** {@code EXT4_EXTENT_TAIL_OFFSET}: the tail follows {@code eh_max} entries. */
+    private static int extentTailOffset(byte[] b) {
+        return ExtentDescriptor.HEADER_SIZE + ExtentDescriptor.ENTRY_SIZE * LittleEndian.u16(b, ExtentDescriptor.EH_MAX);
+    }
+
+    /** {@code ext4_extent_block_csum_set}. */
+    public void setExtentBlockCsum(int iseed, byte[] b) {
+        if (on) {
+            int t = extentTailOffset(b);
+            if (t + EXTENT_TAIL_SIZE <= b.length) {
+                LittleEndian.putU32(b, t, crc32c(iseed, b, 0, t) & 0xFFFFFFFFL);
+            }
+        }
+    }
+
+    /** {@code ext4_extent_block_csum_verify}. */
+    public boolean extentBlockCsumValid(int iseed, byte[] b) {
+        if (!on) {
+            return true;
+        }
+        int t = extentTailOffset(b);
+        return t + EXTENT_TAIL_SIZE <= b.length && LittleEndian.u32(b, t) == (crc32c(iseed, b, 0, t) & 0xFFFFFFFFL);
+    }
+
+    // ---------------------------------------------------------------- directory leaf blocks (namei.c)
+
+    /**
+     * {@code get_dirent_tail}'s test: whether the last 12 bytes of {@code b} are a
+     * {@code struct ext4_dir_entry_tail} (inode 0, rec_len 12, name_len 0, file_type 0xDE).
+     */
+    public static boolean hasDirTail(byte[] b) {
+        int t = b.length - DIR_TAIL_SIZE;
+        return LittleEndian.u32(b, t) == 0 && LittleEndian.u16(b, t + 4) == DIR_TAIL_SIZE
+                && LittleEndian.u16(b, t + 6) == EXT4_DIR_NAME_LEN_CSUM;
+    }
+
+    /** {@code ext4_initialize_dirent_tail}: the tail at the end of a new leaf block. */
+    public static void initDirTail(byte[] b) {
+        int t = b.length - DIR_TAIL_SIZE;
+        java.util.Arrays.fill(b, t, b.length, (byte) 0);
+        LittleEndian.putU16(b, t + 4, DIR_TAIL_SIZE);
+        LittleEndian.putU16(b, t + 6, EXT4_DIR_NAME_LEN_CSUM);
+    }
+
+    /** {@code ext4_dirblock_csum_set}: crc32c from the directory's seed over the block before its tail. */
+    public void setDirBlockCsum(int iseed, byte[] b) {
+        if (on && hasDirTail(b)) {
+            int t = b.length - DIR_TAIL_SIZE;
+            LittleEndian.putU32(b, t + 8, crc32c(iseed, b, 0, t) & 0xFFFFFFFFL);
+        }
+    }
+
+    /** {@code ext4_dirblock_csum_verify}: false for a leaf with no room for its tail, as the kernel's. */
+    public boolean dirBlockCsumValid(int iseed, byte[] b) {
+        if (!on) {
+            return true;
+        }
+        if (!hasDirTail(b)) {
+            return false;
+        }
+        int t = b.length - DIR_TAIL_SIZE;
+        return LittleEndian.u32(b, t + 8) == (crc32c(iseed, b, 0, t) & 0xFFFFFFFFL);
+    }
+
+    /** Bytes at the end of a directory leaf block reserved for the tail: 12 with metadata_csum, else 0. */
+    public int dirTailSpace() {
+        return on ? DIR_TAIL_SIZE : 0;
+    }
+}
