@@ -55,12 +55,21 @@ public final class AlignedMemory implements AutoCloseable {
     private final long mappedLength; // 0: from posix_memalign; else the munmap length
     @SuppressWarnings("unused") // accessed through ADDRESS
     private volatile long address;
+    /**
+     * The whole region as a direct buffer (null past 2 GiB): byte copies through it are the JDK's own
+     * intrinsic copies, where a JNA call per copy costs a JNI transition — most copies here are a few
+     * bytes to a page. Used only after {@link #base()} has checked the region is open.
+     */
+    private final ByteBuffer view;
+
+    private static final byte[] ZEROS = new byte[4096];
 
     private AlignedMemory(long address, long size, long alignment, long mappedLength) {
         this.address = address;
         this.size = size;
         this.alignment = alignment;
         this.mappedLength = mappedLength;
+        this.view = size <= Integer.MAX_VALUE ? new Pointer(address).getByteBuffer(0, size) : null;
     }
 
     /**
@@ -221,7 +230,11 @@ public final class AlignedMemory implements AutoCloseable {
     public void get(long off, byte[] dst, int dstOff, int len) {
         Objects.checkFromIndexSize(dstOff, len, dst.length);
         long a = checked(off, len);
-        new Pointer(a).read(0, dst, dstOff, len);
+        if (view != null) {
+            view.get((int) off, dst, dstOff, len);
+        } else {
+            new Pointer(a).read(0, dst, dstOff, len);
+        }
     }
 
     /**
@@ -237,7 +250,11 @@ public final class AlignedMemory implements AutoCloseable {
     public void put(long off, byte[] src, int srcOff, int len) {
         Objects.checkFromIndexSize(srcOff, len, src.length);
         long a = checked(off, len);
-        new Pointer(a).write(0, src, srcOff, len);
+        if (view != null) {
+            view.put((int) off, src, srcOff, len);
+        } else {
+            new Pointer(a).write(0, src, srcOff, len);
+        }
     }
 
     /**
@@ -249,7 +266,8 @@ public final class AlignedMemory implements AutoCloseable {
      * @throws IllegalStateException     after close
      */
     public byte getByte(long off) {
-        return new Pointer(checked(off, 1)).getByte(0);
+        long a = checked(off, 1);
+        return view != null ? view.get((int) off) : new Pointer(a).getByte(0);
     }
 
     /**
@@ -261,7 +279,12 @@ public final class AlignedMemory implements AutoCloseable {
      * @throws IllegalStateException     after close
      */
     public void putByte(long off, byte value) {
-        new Pointer(checked(off, 1)).setByte(0, value);
+        long a = checked(off, 1);
+        if (view != null) {
+            view.put((int) off, value);
+        } else {
+            new Pointer(a).setByte(0, value);
+        }
     }
 
     /**
@@ -275,7 +298,9 @@ public final class AlignedMemory implements AutoCloseable {
      */
     public void fill(long off, long len, byte value) {
         long a = checked(off, len);
-        if (len > 0) {
+        if (value == 0 && len <= ZEROS.length && view != null) {
+            view.put((int) off, ZEROS, 0, (int) len); // a page or less: a copy, not a native call
+        } else if (len > 0) {
             LibC.memset(a, value & 0xFF, len);
         }
     }

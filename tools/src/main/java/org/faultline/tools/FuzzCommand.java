@@ -120,6 +120,11 @@ final class FuzzCommand implements Callable<Integer> {
                 description = "directory for the images and mount points (default: a fresh temporary directory)")
         Path scratch;
 
+        @Option(names = "--mkfs", paramLabel = "faultline|host", defaultValue = "faultline",
+                description = "who makes each sequence's image: Faultline's mkfs (no journal, no checksums), or the "
+                        + "host's mkfs.ext4 with its default features and 4 KiB blocks (default: ${DEFAULT-VALUE})")
+        String mkfs;
+
         @Option(names = "--replay", paramLabel = "FILE", arity = "1..*",
                 description = "check these workload files (e.g. minimal ones written by an earlier campaign) instead of generating")
         List<Path> replay;
@@ -139,6 +144,9 @@ final class FuzzCommand implements Callable<Integer> {
             }
             if (imageSize < (16L << 20) || imageSize > (1L << 30)) {
                 throw new CliError("--image-size " + Sizes.format(imageSize) + ": must be between 16M and 1G");
+            }
+            if (!mkfs.equals("faultline") && !mkfs.equals("host")) {
+                throw new CliError("--mkfs " + mkfs + ": faultline or host");
             }
             if (noHost && (requireHost || vsHost)) {
                 throw new CliError("--no-host contradicts --require-host and --vs-host");
@@ -184,7 +192,7 @@ final class FuzzCommand implements Callable<Integer> {
                     }
                 }
                 SequenceChecker checker = new SequenceChecker(new SequenceChecker.Options(profile, host, e2fsck,
-                        vsHost && host, dir, hungTaskTimeoutMs));
+                        vsHost && host, dir, hungTaskTimeoutMs, mkfs.equals("host")));
                 if (replay != null) {
                     return replay(checker, pw);
                 }

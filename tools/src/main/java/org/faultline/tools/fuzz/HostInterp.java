@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.faultline.images.ext4.Ext4Image;
 import org.faultline.fs.ext4.Ext4Volume;
-import org.faultline.images.ext4.Mkfs;
 import org.faultline.kernel.Errno;
 import org.faultline.tools.workload.Oracle;
 import org.faultline.tools.workload.StepResult;
@@ -45,8 +44,9 @@ final class HostInterp {
      * the oracle), nor their sizes, and their final bytes only outside the ranges such statements
      * wrote or allocated.
      */
-    static Comparison compare(Workload w, SequenceChecker.Input in, Path faultlineImage, Path scratch,
+    static Comparison compare(Workload w, SequenceChecker.Input in, Path faultlineImage, SequenceChecker.Options opts,
                               List<StepResult> ours, Map<String, Oracle.ExpectedFile> expected) throws IOException {
+        Path scratch = opts.scratch();
         if (w.tasks().size() != 1) {
             return new Comparison(null, 0); // single-task workloads only
         }
@@ -54,7 +54,7 @@ final class HostInterp {
         Files.delete(img);
         org.faultline.tools.workload.HostInterp.Result[] res = new org.faultline.tools.workload.HostInterp.Result[1];
         try {
-            Mkfs.createImage(img, in.imageBytes(), Mkfs.Options.seeded(in.seed()));
+            opts.makeImage(img, in.imageBytes(), in.seed());
             HostChecks.withMount(img, false, scratch, dir -> res[0] = org.faultline.tools.workload.HostInterp.run(w, dir));
         } finally {
             Files.deleteIfExists(img);

@@ -36,14 +36,25 @@ public final class SequenceChecker {
      * @param vsHost     run the same system calls on the host kernel and compare
      * @param scratch    directory for images and mount points
      * @param hungTaskTimeoutMs a task blocked this long (host time) is reported hung (a DEADLOCK finding)
+     * @param hostMkfs   make each image with the host's mkfs.ext4 and its default features instead of
+     *                   Faultline's mkfs
      */
     public record Options(KernelProfile profile, boolean hostMount, boolean e2fsck, boolean vsHost, Path scratch,
-                          long hungTaskTimeoutMs) {
+                          long hungTaskTimeoutMs, boolean hostMkfs) {
         /** The default hung-task timeout: a sequence runs well under a second, a task blocked this long is hung. */
         public static final long HUNG_TASK_TIMEOUT_MS = 10_000;
 
         public Options(KernelProfile profile, boolean hostMount, boolean e2fsck, boolean vsHost, Path scratch) {
-            this(profile, hostMount, e2fsck, vsHost, scratch, HUNG_TASK_TIMEOUT_MS);
+            this(profile, hostMount, e2fsck, vsHost, scratch, HUNG_TASK_TIMEOUT_MS, false);
+        }
+
+        /** Makes the image of a sequence, as {@link #hostMkfs} says. */
+        void makeImage(Path img, long bytes, long seed) throws IOException {
+            if (hostMkfs) {
+                HostChecks.mkfsExt4(img, bytes, seed);
+            } else {
+                Mkfs.createImage(img, bytes, Mkfs.Options.seeded(seed));
+            }
         }
     }
 
@@ -137,7 +148,7 @@ public final class SequenceChecker {
             out.add(new Finding(Finding.Kind.INTERNAL, "generated workload does not parse: " + e.getMessage(), seq.text()));
             return;
         }
-        Mkfs.createImage(img, seq.imageBytes(), Mkfs.Options.seeded(seq.seed()));
+        opts.makeImage(img, seq.imageBytes(), seq.seed());
         Oracle oracle = new Oracle();
         List<StepResult> steps = HostInterp.list();
         RunResult r;
@@ -198,7 +209,7 @@ public final class SequenceChecker {
         if (stop(out, until) || !opts.vsHost()) {
             return;
         }
-        HostInterp.Comparison v = HostInterp.compare(w, seq, img, opts.scratch(), List.copyOf(steps), expected);
+        HostInterp.Comparison v = HostInterp.compare(w, seq, img, opts, List.copyOf(steps), expected);
         stmts[1] = v.tolerated();
         if (v.finding() != null) {
             out.add(v.finding());
