@@ -554,6 +554,30 @@ public final class Ext4SuperBlock {
         return u32(S_MKFS_TIME);
     }
 
+    /** @return {@code s_hash_seed} as the four little-endian words {@code ext4fs_dirhash} takes */
+    public int[] hashSeed() {
+        int[] s = new int[4];
+        for (int i = 0; i < 4; i++) {
+            s[i] = (int) u32(S_HASH_SEED + 4 * i);
+        }
+        return s;
+    }
+
+    /** @return {@code s_def_hash_version}: the hash a new htree root gets ({@code DX_HASH_*}) */
+    public int defHashVersion() {
+        return getU8(S_DEF_HASH_VERSION);
+    }
+
+    /** @return {@code s_flags} ({@code EXT2_FLAGS_SIGNED_HASH}, {@code EXT2_FLAGS_UNSIGNED_HASH}, ...) */
+    public int flags() {
+        return (int) u32(S_FLAGS);
+    }
+
+    /** Sets {@code s_flags}. */
+    public void setFlags(int f) {
+        setU32(S_FLAGS, f & 0xFFFFFFFFL);
+    }
+
     public void setWtime(long t) {
         setU32(S_WTIME, t);
     }
