@@ -10,8 +10,8 @@ import org.faultline.kernel.KernelSource;
  * The metadata checksums of a volume ({@code metadata_csum}, and the crc16 group descriptor checksum
  * of {@code uninit_bg}), as the kernel computes them in the file of each structure:
  * {@code ext4_superblock_csum} and {@code ext4_group_desc_csum} (super.c), the bitmaps' (bitmap.c),
- * {@code ext4_inode_csum} (inode.c), {@code ext4_extent_block_csum} (extents.c) and
- * {@code ext4_dirblock_csum} (namei.c). Every value is crc32c ({@link org.faultline.kernel.Crc32c})
+ * {@code ext4_inode_csum} (inode.c), {@code ext4_extent_block_csum} (extents.c),
+ * {@code ext4_dirblock_csum} and {@code ext4_dx_csum} (namei.c). Every value is crc32c ({@link org.faultline.kernel.Crc32c})
  * chained from {@code s_csum_seed}; the per-inode structures first fold in the inode number and
  * {@code i_generation} ({@code ei->i_csum_seed}).
  *
@@ -270,5 +270,85 @@ public final class Ext4Csum {
     /** Bytes at the end of a directory leaf block reserved for the tail: 12 with metadata_csum, else 0. */
     public int dirTailSpace() {
         return on ? DIR_TAIL_SIZE : 0;
+    }
+
+    // ---------------------------------------------------------------- htree index blocks (namei.c)
+
+    /**
+     * {@code get_dx_countlimit}: where the {@code dx_countlimit} of an index block is — 8 in a node (its
+     * first entry spans the block), 32 in a root ("." of 12 bytes, ".." over the rest, then a
+     * {@code dx_root_info} with {@code reserved_zero} 0 and {@code info_length} 8) — or -1 if
+     * {@code b} is neither.
+     */
+    public static int dxCountOffset(byte[] b) {
+        int rl = DirEntry.recLenAt(b, 0);
+        if (rl == b.length) {
+            return DxDescriptor.NODE_ENTRIES;
+        }
+        if (rl != DirEntryDescriptor.recLen(1) || DirEntry.recLenAt(b, DxDescriptor.DOTDOT) != b.length - rl
+                || LittleEndian.u32(b, DxDescriptor.INFO_RESERVED_ZERO) != 0
+                || LittleEndian.u8(b, DxDescriptor.INFO_INFO_LENGTH) != DxDescriptor.DX_ROOT_INFO_SIZE) {
+            return -1;
+        }
+        return DxDescriptor.ROOT_ENTRIES;
+    }
+
+    /** Where the {@code dx_tail} of an index block with its countlimit at {@code countOffset} is, or -1 if it does not fit. */
+    private static int dxTailOffset(byte[] b, int countOffset) {
+        int limit = LittleEndian.u16(b, countOffset + DxDescriptor.LIMIT);
+        int t = countOffset + limit * DxDescriptor.DX_ENTRY_SIZE;
+        return t > b.length - DxDescriptor.DX_TAIL_SIZE ? -1 : t;
+    }
+
+    /**
+     * {@code ext4_dx_csum}: crc32c from the directory's seed over the block up to the last entry in use
+     * ({@code count_offset + count * 8}), then the tail's {@code dt_reserved}, then a zero checksum.
+     * A {@code count} reaching past the block (corrupt) makes the block unverifiable: null.
+     */
+    private static Long dxCsum(int iseed, byte[] b, int countOffset, int tail) {
+        int count = LittleEndian.u16(b, countOffset + DxDescriptor.COUNT);
+        int size = countOffset + count * DxDescriptor.DX_ENTRY_SIZE;
+        if (size > b.length) {
+            return null;
+        }
+        int c = crc32c(iseed, b, 0, size);
+        c = crc32c(c, b, tail + DxDescriptor.DT_RESERVED, 4);
+        return crc32c(c, ZERO4, 0, 4) & 0xFFFFFFFFL;
+    }
+
+    /**
+     * {@code ext4_dx_csum_set}: stores the checksum in the {@code dx_tail} after {@code limit} entries of
+     * a root or node. Does nothing without metadata_csum, or for a block that is not an index block or
+     * has no room for the tail (the kernel logs "dir seems corrupt?  Run e2fsck -D." and leaves it).
+     */
+    public void setDxCsum(int iseed, byte[] b) {
+        if (!on) {
+            return;
+        }
+        int co = dxCountOffset(b);
+        int t = co < 0 ? -1 : dxTailOffset(b, co);
+        Long c = t < 0 ? null : dxCsum(iseed, b, co, t);
+        if (c != null) {
+            LittleEndian.putU32(b, t + DxDescriptor.DT_CHECKSUM, c);
+        }
+    }
+
+    /**
+     * {@code ext4_dx_csum_verify}: true without metadata_csum; false for a block that is not an index
+     * block or has no room for its tail.
+     */
+    public boolean dxCsumValid(int iseed, byte[] b) {
+        if (!on) {
+            return true;
+        }
+        int co = dxCountOffset(b);
+        int t = co < 0 ? -1 : dxTailOffset(b, co);
+        Long c = t < 0 ? null : dxCsum(iseed, b, co, t);
+        return c != null && LittleEndian.u32(b, t + DxDescriptor.DT_CHECKSUM) == c;
+    }
+
+    /** Bytes an index block reserves for its {@code dx_tail}: 8 with metadata_csum, else 0. */
+    public int dxTailSpace() {
+        return on ? DxDescriptor.DX_TAIL_SIZE : 0;
     }
 }

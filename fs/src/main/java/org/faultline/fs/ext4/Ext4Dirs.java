@@ -13,12 +13,18 @@ import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 
 /**
- * The on-disk half of fs/ext4/namei.c and fs/ext4/dir.c: linear directories (no htree) — finding,
- * adding and deleting entries ({@code ext4_find_entry}, {@code ext4_add_entry},
- * {@code ext4_generic_delete_entry}), listing them ({@code ext4_readdir}) — and the namespace
- * operations by inode number, each the counterpart of one kernel function: {@link #ext4Lookup},
- * {@link #ext4Create}, {@link #ext4Mkdir}, {@link #ext4Link}, {@link #ext4Symlink}, {@link #ext4Unlink},
- * {@link #ext4Rmdir}, {@link #ext4Rename}, and {@link #ext4GetLink} (symlink.c).
+ * The on-disk half of fs/ext4/namei.c and fs/ext4/dir.c: directories — finding, adding and deleting
+ * entries ({@code ext4_find_entry}, {@code ext4_add_entry}, {@code ext4_generic_delete_entry}),
+ * listing them ({@code ext4_readdir}) — and the namespace operations by inode number, each the
+ * counterpart of one kernel function: {@link #ext4Lookup}, {@link #ext4Create}, {@link #ext4Mkdir},
+ * {@link #ext4Link}, {@link #ext4Symlink}, {@link #ext4Unlink}, {@link #ext4Rmdir}, {@link #ext4Rename},
+ * and {@link #ext4GetLink} (symlink.c).
+ *
+ * <p>A directory is linear (entries packed in its blocks, searched block by block) until, on a
+ * filesystem with {@code dir_index}, its single block is full: {@code make_indexed_dir} then makes it a
+ * hash tree ({@code EXT4_INDEX_FL}), which {@link Ext4Htree} searches and grows. Deleting an entry edits
+ * its block only, in both kinds. Directory link counts follow {@code dir_nlink}: an indexed directory
+ * with more than {@code EXT4_LINK_MAX} links counts 1 ({@code ext4_inc_count}, {@code ext4_dec_count}).
  *
  * <p>An inode whose last link goes stays allocated, on the orphan list ({@link Ext4Orphan}), until
  * the caller {@link Ext4Inodes#ext4EvictInode evicts} it, as the VFS does on its last reference; a
@@ -36,6 +42,7 @@ public final class Ext4Dirs {
     private final InodeAllocator ialloc;
     private final String dev;
     private final int bs;
+    private final Ext4Htree htree;
 
     Ext4Dirs(Ext4Volume v) {
         this.v = v;
@@ -45,6 +52,7 @@ public final class Ext4Dirs {
         this.ialloc = v.ialloc;
         this.dev = v.dev;
         this.bs = v.bs;
+        this.htree = new Ext4Htree(v, this);
     }
 
     private Ext4InodeRaw readInode(long ino) throws IOException {
@@ -99,13 +107,29 @@ public final class Ext4Dirs {
     }
 
     /** The directory's checksum seed ({@code ei->i_csum_seed}). */
-    private int iseed(long dirIno, Ext4InodeRaw dir) {
+    int iseed(long dirIno, Ext4InodeRaw dir) {
         return v.csum.inodeSeed(dirIno, dir.generation());
     }
 
-    /** Marks a directory leaf block dirty, its tail checksum to be set from {@code iseed}. */
-    private void dirtyLeaf(long pblk, int iseed) {
+    /**
+     * Marks a directory leaf block dirty, its tail checksum to be set from {@code iseed}
+     * ({@code ext4_handle_dirty_dirblock}).
+     */
+    void dirtyLeaf(long pblk, int iseed) {
         cache.markDirty(pblk, b -> v.csum.setDirBlockCsum(iseed, b));
+    }
+
+    /**
+     * Marks an htree index block (root or node) dirty, its {@code dx_tail} checksum to be set from
+     * {@code iseed} ({@code ext4_handle_dirty_dx_node}).
+     */
+    void dirtyDx(long pblk, int iseed) {
+        cache.markDirty(pblk, b -> v.csum.setDxCsum(iseed, b));
+    }
+
+    /** {@code is_dx}: an indexed directory ({@code EXT4_INDEX_FL}) on a filesystem with {@code dir_index}. */
+    boolean isDx(Ext4InodeRaw dir) {
+        return sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_DIR_INDEX) && dir.hasFlag(EXT4_INDEX_FL);
     }
 
     /** Where the entries of a new leaf block end: before the checksum tail with metadata_csum. */
@@ -123,34 +147,86 @@ public final class Ext4Dirs {
     }
 
     /**
-     * {@code __ext4_read_dirblock}: block {@code lblk} of a directory, and where its entries end. A leaf
-     * with metadata_csum must end in a tail whose checksum holds (checked once); an htree index block
-     * (the root, block 0 of an indexed directory, or a node: one empty entry over the whole block) has
-     * none and reads as entries to the block's end.
-     *
-     * @return the end offset of the entries in {@code b}
+     * {@code dirblock_type_t}: what the caller of {@code __ext4_read_dirblock} expects — an htree index
+     * block, a leaf of a linear directory or of the htree, or either (then an index block is not
+     * checked).
      */
-    private int readDirBlock(long dirIno, Ext4InodeRaw dir, int iseed, long lblk, long pblk, byte[][] out)
+    enum DirblockType {
+        EITHER, INDEX, DIRENT, DIRENT_HTREE
+    }
+
+    /**
+     * A directory block as read for one operation: its logical and physical numbers, its cached bytes
+     * (valid until the operation ends) and where its entries end (before a leaf's checksum tail).
+     */
+    record DirBlock(long lblk, long pblk, byte[] b, int end) {
+    }
+
+    private String readWhere(long ino, long lblk) {
+        return "__ext4_read_dirblock: inode #" + ino + ": lblock " + lblk + ": comm faultline: ";
+    }
+
+    /**
+     * {@code ext4_read_dirblock}: maps block {@code lblk} of directory {@code ino} and reads it as
+     * {@link #readDirBlockAt} does.
+     *
+     * @throws Ext4Exception EUCLEAN for a block past {@code i_size} ("Attempting to read directory block
+     *                       ... past i_size") or a hole (for an htree block "Directory hole found for
+     *                       htree index/leaf block"; a hole in a linear directory is refused too, a
+     *                       deviation), and as {@link #readDirBlockAt}
+     */
+    DirBlock ext4ReadDirblock(long ino, Ext4InodeRaw dir, long lblk, DirblockType type) throws IOException {
+        if (lblk >= dir.size() / bs) {
+            throw Ext4Exception.corrupt(dev, readWhere(ino, lblk) + "Attempting to read directory block (" + lblk
+                    + ") that is past i_size (" + dir.size() + ")");
+        }
+        Extent e = tree(ino, dir).findExtent(lblk);
+        if (e == null || e.unwritten()) {
+            if (type == DirblockType.INDEX || type == DirblockType.DIRENT_HTREE) {
+                throw Ext4Exception.corrupt(dev, readWhere(ino, lblk) + "Directory hole found for htree "
+                        + (type == DirblockType.INDEX ? "index" : "leaf") + " block");
+            }
+            throw Ext4Exception.corrupt(dev, "directory inode " + ino + " has a hole at block " + lblk);
+        }
+        return readDirBlockAt(ino, dir, iseed(ino, dir), lblk, e.pblk() + (lblk - e.lblk()), type);
+    }
+
+    /**
+     * {@code __ext4_read_dirblock} of a mapped block. In an indexed directory block 0 and any block whose
+     * first entry spans it are index blocks: one read as {@link DirblockType#INDEX} has its
+     * {@code dx_tail} checksum verified (once); otherwise its entries reach the end of the block. A leaf
+     * with metadata_csum must end in a tail whose checksum holds (checked once).
+     *
+     * @throws Ext4Exception EUCLEAN for a leaf read as an index block ("directory leaf block found
+     *                       instead of index block"), EBADMSG for a bad checksum
+     */
+    private DirBlock readDirBlockAt(long ino, Ext4InodeRaw dir, int iseed, long lblk, long pblk, DirblockType type)
             throws IOException {
-        if (!v.csum.on()) {
-            out[0] = cache.get(pblk);
-            return bs;
-        }
         byte[] raw = cache.get(pblk);
-        boolean dx = dir.hasFlag(EXT4_INDEX_FL) && (lblk == 0
-                || (DirEntry.inodeAt(raw, 0) == 0 && DirEntry.recLenAt(raw, 0) == bs));
-        if (dx) {
-            out[0] = raw;
-            return bs;
+        boolean dx = isDx(dir) && (lblk == 0 || DirEntry.recLenAt(raw, 0) == bs);
+        if (!dx && type == DirblockType.INDEX) {
+            throw Ext4Exception.corrupt(dev, readWhere(ino, lblk) + "directory leaf block found instead of index block");
         }
-        out[0] = cache.getVerified(pblk, b -> {
+        if (!v.csum.on()) {
+            return new DirBlock(lblk, pblk, raw, bs);
+        }
+        if (dx) {
+            if (type == DirblockType.INDEX) {
+                raw = cache.getVerified(pblk, b -> {
+                    if (!v.csum.dxCsumValid(iseed, b)) {
+                        throw Ext4Exception.badCrc(dev, readWhere(ino, lblk) + "Directory index failed checksum");
+                    }
+                });
+            }
+            return new DirBlock(lblk, pblk, raw, bs);
+        }
+        raw = cache.getVerified(pblk, b -> {
             if (!v.csum.dirBlockCsumValid(iseed, b)) {
-                throw Ext4Exception.badCrc(dev, "__ext4_read_dirblock: inode #" + dirIno + ": lblock " + lblk
-                        + ": comm faultline: " + (Ext4Csum.hasDirTail(b) ? "Directory block failed checksum"
-                        : "No space for directory leaf checksum. Please run e2fsck -D."));
+                throw Ext4Exception.badCrc(dev, readWhere(ino, lblk) + (Ext4Csum.hasDirTail(b)
+                        ? "Directory block failed checksum" : "No space for directory leaf checksum. Please run e2fsck -D."));
             }
         });
-        return bs - Ext4Csum.DIR_TAIL_SIZE;
+        return new DirBlock(lblk, pblk, raw, bs - Ext4Csum.DIR_TAIL_SIZE);
     }
 
     /** Visitor over the entries of a directory: return true to stop. */
@@ -175,20 +251,28 @@ public final class Ext4Dirs {
         return e.pblk() + (lblk - e.lblk());
     }
 
-    /** Walks every entry (used or not) of every block, checking each as {@code ext4_check_dir_entry}. */
-    private void forEachEntry(long ino, Ext4InodeRaw dir, EntryVisitor v) throws IOException {
+    private void checkExtentMapped(long ino, Ext4InodeRaw dir) throws Ext4Exception {
         if (dir.hasFlag(EXT4_INLINE_DATA_FL) || !dir.hasFlag(EXT4_EXTENTS_FL)) {
             throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": directory inode " + ino
                     + " is not extent-mapped (not supported)");
         }
-        long n = dirBlocks(ino, dir);
+    }
+
+    /**
+     * Walks every entry (used or not) of blocks 0..{@code nblocks}-1 (all of them if negative), checking
+     * each as {@code ext4_check_dir_entry}. Index blocks read as entries: the root as "." and "..", a
+     * node as one unused entry.
+     */
+    private void forEachEntry(long ino, Ext4InodeRaw dir, long nblocks, EntryVisitor v) throws IOException {
+        checkExtentMapped(ino, dir);
+        long n = nblocks < 0 ? dirBlocks(ino, dir) : Math.min(nblocks, dirBlocks(ino, dir));
         ExtentTree t = tree(ino, dir);
         int iseed = iseed(ino, dir);
-        byte[][] blk = new byte[1][];
         for (long lblk = 0; lblk < n; lblk++) {
             long pblk = dirBlock(ino, t, lblk);
-            int end = readDirBlock(ino, dir, iseed, lblk, pblk, blk);
-            byte[] b = blk[0];
+            DirBlock db = readDirBlockAt(ino, dir, iseed, lblk, pblk, DirblockType.EITHER);
+            int end = db.end();
+            byte[] b = db.b();
             int off = 0;
             int prev = -1;
             while (off < end) {
@@ -207,15 +291,33 @@ public final class Ext4Dirs {
     }
 
     /**
-     * {@code ext4_search_dir} over every block ({@code __ext4_find_entry} without htree): the live
-     * entry named {@code name}, or null.
+     * {@code __ext4_find_entry}: the live entry named {@code name}, or null. "." and ".." are looked for
+     * in block 0 only; an indexed directory is searched through its index
+     * ({@link Ext4Htree#ext4DxFindEntry}), or block by block if the index is malformed, as the kernel
+     * falls back; a linear directory block by block ({@code ext4_search_dir} on each).
      */
     private Slot ext4SearchDir(long ino, Ext4InodeRaw dir, byte[] name) throws IOException {
+        checkExtentMapped(ino, dir);
+        if (isDotName(name)) {
+            return linearSearch(ino, dir, name, 1);
+        }
+        if (isDx(dir)) {
+            try {
+                return htree.ext4DxFindEntry(ino, dir, name);
+            } catch (Ext4Htree.BadDxDir e) {
+                // ERR_BAD_DX_DIR: search the directory the old-fashioned way
+            }
+        }
+        return linearSearch(ino, dir, name, -1);
+    }
+
+    /** The linear part of {@code __ext4_find_entry} over blocks 0..{@code nblocks}-1 (all if negative). */
+    private Slot linearSearch(long ino, Ext4InodeRaw dir, byte[] name, long nblocks) throws IOException {
         Slot[] found = new Slot[1];
-        forEachEntry(ino, dir, (lblk, pblk, b, off, prev) -> {
+        int iseed = iseed(ino, dir);
+        forEachEntry(ino, dir, nblocks, (lblk, pblk, b, off, prev) -> {
             if (DirEntry.inodeAt(b, off) != 0 && DirEntry.nameEquals(b, off, name)) {
-                found[0] = new Slot(DirEntry.inodeAt(b, off), DirEntry.fileTypeAt(b, off), pblk, off, prev,
-                        iseed(ino, dir));
+                found[0] = new Slot(DirEntry.inodeAt(b, off), DirEntry.fileTypeAt(b, off), pblk, off, prev, iseed);
                 return true;
             }
             return false;
@@ -224,57 +326,180 @@ public final class Ext4Dirs {
     }
 
     /**
-     * {@code ext4_add_entry} (linear: {@code add_dirent_to_buf}, else {@code ext4_append}): adds an entry
-     * (the name must not exist), growing the directory by a block if no slot fits.
+     * {@code search_dirblock} of one htree leaf: the live entry named {@code name}, or null; every entry
+     * on the way checked as {@code ext4_check_dir_entry}.
+     */
+    Slot searchDirblock(long ino, Ext4InodeRaw dir, DirBlock db, byte[] name) throws Ext4Exception {
+        byte[] b = db.b();
+        int prev = -1;
+        for (int off = 0; off < db.end(); off += DirEntry.recLenAt(b, off)) {
+            String bad = DirEntry.check(b, off, db.end(), sb.inodesCount());
+            if (bad != null) {
+                throw Ext4Exception.corrupt(dev, "directory inode " + ino + ", block " + db.lblk() + ", offset "
+                        + off + ": " + bad);
+            }
+            if (DirEntry.inodeAt(b, off) != 0 && DirEntry.nameEquals(b, off, name)) {
+                return new Slot(DirEntry.inodeAt(b, off), DirEntry.fileTypeAt(b, off), db.pblk(), off, prev,
+                        iseed(ino, dir));
+            }
+            prev = off;
+        }
+        return null;
+    }
+
+    /**
+     * {@code ext4_add_entry}: adds an entry (the name must not exist). An indexed directory adds it
+     * through its index ({@link Ext4Htree#ext4DxAddEntry}); if that index is malformed the directory
+     * loses {@code EXT4_INDEX_FL} and is treated as linear, or, with metadata_csum, the add fails. A
+     * linear directory takes the first block with room ({@code add_dirent_to_buf}); when its only
+     * block is full on a {@code dir_index} filesystem it becomes indexed ({@code make_indexed_dir}),
+     * else a block is appended ({@code ext4_append}).
+     *
+     * @throws Ext4Exception EUCLEAN "Directory has corrupted htree index.", ENOSPC, EEXIST, corruption
      */
     private void ext4AddEntry(long dirIno, byte[] name, long ino, int fileType) throws IOException {
-        int need = recLen(name.length);
         Ext4InodeRaw dir = readInode(dirIno);
-        if (dir.hasFlag(EXT4_INDEX_FL)) {
-            // deviation until the htree is modelled (dx_add_entry): an indexed directory is not grown
-            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": directory inode " + dirIno
-                    + " is hash-indexed (htree): adding entries to it is not supported yet");
-        }
-        int iseed = iseed(dirIno, dir);
-        boolean[] done = new boolean[1];
-        forEachEntry(dirIno, dir, (lblk, pblk, b, off, prev) -> {
-            long e = DirEntry.inodeAt(b, off);
-            int rl = DirEntry.recLenAt(b, off);
-            if (e == 0 && rl >= need) {
-                DirEntry.put(b, off, ino, rl, name, fileType);
-            } else {
-                int used = recLen(DirEntry.nameLenAt(b, off));
-                if (e == 0 || rl - used < need) {
-                    return false;
-                }
-                DirEntry.setRecLen(b, off, used);
-                DirEntry.put(b, off + used, ino, rl - used, name, fileType);
-            }
-            dirtyLeaf(pblk, iseed);
-            done[0] = true;
-            return true;
-        });
-        long t = now();
-        if (!done[0]) {
-            ExtentTree tr = tree(dirIno, dir);
-            long n = dirBlocks(dirIno, dir);
-            long pblk = balloc.allocateOne(goalFor(dirIno, tr, n));
+        checkExtentMapped(dirIno, dir);
+        boolean dxFallback = false;
+        if (isDx(dir)) {
             try {
-                tr.insert(n, pblk, 1, false);
-            } catch (IOException | RuntimeException ex) {
-                balloc.free(pblk, 1);
-                throw ex;
+                htree.ext4DxAddEntry(dirIno, dir, name, ino, fileType);
+                finishAdd(dirIno, dir);
+                return;
+            } catch (Ext4Htree.BadDxDir e) {
+                if (v.csum.on()) {
+                    throw Ext4Exception.corrupt(dev, "ext4_add_entry: inode #" + dirIno
+                            + ": Directory has corrupted htree index. (" + e.getMessage() + ")");
+                }
+                dir.setFlags(dir.flags() & ~EXT4_INDEX_FL);
+                dxFallback = true;
+                writeInode(dirIno, dir);
             }
-            byte[] b = cache.getNew(pblk);
-            initEmptyLeaf(b);
-            DirEntry.put(b, 0, ino, leafEnd(), name, fileType);
-            dirtyLeaf(pblk, iseed);
-            dir.setBlocks512(dir.blocks512() + bs / 512);
-            dir.setSize(dir.size() + bs);
         }
+        long blocks = dirBlocks(dirIno, dir);
+        for (long lblk = 0; lblk < blocks; lblk++) {
+            DirBlock db = ext4ReadDirblock(dirIno, dir, lblk, DirblockType.DIRENT);
+            int de = ext4FindDestDe(dirIno, db, name);
+            if (de >= 0) {
+                addDirentToBuf(dirIno, dir, db.pblk(), db.b(), de, name, ino, fileType);
+                finishAdd(dirIno, dir);
+                return;
+            }
+            if (blocks == 1 && !dxFallback && sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_DIR_INDEX)) {
+                htree.makeIndexedDir(dirIno, dir, db, name, ino, fileType);
+                finishAdd(dirIno, dir);
+                return;
+            }
+        }
+        Appended a = ext4Append(dirIno, dir);
+        initEmptyLeaf(a.b());
+        addDirentToBuf(dirIno, dir, a.pblk(), a.b(), 0, name, ino, fileType);
+        finishAdd(dirIno, dir);
+    }
+
+    /**
+     * The end of {@code add_dirent_to_buf} for the directory inode: {@code ext4_update_dx_flag} (an
+     * indexed directory on a filesystem without {@code dir_index} loses its flag), the times, and
+     * {@code ext4_mark_inode_dirty}.
+     */
+    private void finishAdd(long dirIno, Ext4InodeRaw dir) throws IOException {
+        ext4UpdateDxFlag(dir);
+        long t = now();
         dir.setMtime(t);
         dir.setCtime(t);
         writeInode(dirIno, dir);
+    }
+
+    /** {@code ext4_update_dx_flag}: clears {@code EXT4_INDEX_FL} when the filesystem has no {@code dir_index}. */
+    private void ext4UpdateDxFlag(Ext4InodeRaw dir) {
+        if (!sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_DIR_INDEX) && dir.hasFlag(EXT4_INDEX_FL)) {
+            dir.setFlags(dir.flags() & ~EXT4_INDEX_FL);
+        }
+    }
+
+    /**
+     * {@code ext4_find_dest_de}: the first entry of a leaf with room for {@code name} — unused and long
+     * enough, or used with enough slack after its name — among the entries before the checksum tail.
+     *
+     * @return its offset, or -1 if none has room ({@code -ENOSPC})
+     * @throws Ext4Exception EEXIST if an entry passed on the way has the name; EUCLEAN for a bad entry
+     */
+    int ext4FindDestDe(long dirIno, DirBlock db, byte[] name) throws Ext4Exception {
+        byte[] b = db.b();
+        int bufSize = leafEnd();
+        int reclen = recLen(name.length);
+        int top = bufSize - reclen;
+        int off = 0;
+        while (off <= top) {
+            String bad = DirEntry.check(b, off, bufSize, sb.inodesCount());
+            if (bad != null) {
+                throw Ext4Exception.corrupt(dev, "directory inode " + dirIno + ", block " + db.lblk() + ", offset "
+                        + off + ": " + bad);
+            }
+            long e = DirEntry.inodeAt(b, off);
+            if (e != 0 && DirEntry.nameEquals(b, off, name)) {
+                throw Ext4Exception.of(Errno.EEXIST, dev, entryWhat(dirIno, new String(name, StandardCharsets.UTF_8)));
+            }
+            int rlen = DirEntry.recLenAt(b, off);
+            if ((e != 0 ? rlen - recLen(DirEntry.nameLenAt(b, off)) : rlen) >= reclen) {
+                return off;
+            }
+            off += rlen;
+        }
+        return -1;
+    }
+
+    /**
+     * {@code add_dirent_to_buf} with its entry found ({@code ext4_insert_dentry}): an unused entry at
+     * {@code de} takes the name; a used one is cut to its own length and the name goes in the rest.
+     * The leaf is marked dirty; the caller updates the directory inode ({@link #finishAdd}).
+     */
+    void addDirentToBuf(long dirIno, Ext4InodeRaw dir, long pblk, byte[] b, int de, byte[] name, long ino,
+                        int fileType) throws Ext4Exception {
+        int rlen = DirEntry.recLenAt(b, de);
+        if (DirEntry.inodeAt(b, de) != 0) {
+            int nlen = recLen(DirEntry.nameLenAt(b, de));
+            DirEntry.setRecLen(b, de, nlen);
+            de += nlen;
+            rlen -= nlen;
+        }
+        if (rlen < recLen(name.length)) {
+            throw Ext4Exception.corrupt(dev, "add_dirent_to_buf: directory inode " + dirIno + ": no room for '"
+                    + new String(name, StandardCharsets.UTF_8) + "' in the entry chosen");
+        }
+        DirEntry.put(b, de, ino, rlen, name, fileType);
+        dirtyLeaf(pblk, iseed(dirIno, dir));
+    }
+
+    /** A block {@link #ext4Append} added to a directory: its logical and physical numbers, its zeroed bytes. */
+    record Appended(long lblk, long pblk, byte[] b) {
+    }
+
+    /**
+     * {@code ext4_append}: allocates block {@code i_size / blocksize} of directory {@code dirIno}, maps it,
+     * grows {@code i_size} and writes the inode ({@code ext4_mark_inode_dirty}). The block is zeroed
+     * and cached dirty; the caller fills it.
+     *
+     * @throws Ext4Exception ENOSPC; EUCLEAN "Logical block already allocated"
+     */
+    Appended ext4Append(long dirIno, Ext4InodeRaw dir) throws IOException {
+        ExtentTree t = tree(dirIno, dir);
+        long lblk = dirBlocks(dirIno, dir);
+        if (t.findExtent(lblk) != null) {
+            throw Ext4Exception.corrupt(dev, "ext4_append: inode #" + dirIno + ": Logical block already allocated");
+        }
+        long pblk = balloc.allocateOne(goalFor(dirIno, t, lblk));
+        try {
+            t.insert(lblk, pblk, 1, false);
+        } catch (IOException | RuntimeException ex) {
+            balloc.free(pblk, 1);
+            throw ex;
+        }
+        byte[] b = cache.getNew(pblk);
+        dir.setBlocks512(dir.blocks512() + bs / 512);
+        dir.setSize(dir.size() + bs);
+        writeInode(dirIno, dir);
+        return new Appended(lblk, pblk, b);
     }
 
     /** Removes the entry at {@code s} ({@code ext4_generic_delete_entry}). */
@@ -290,13 +515,51 @@ public final class Ext4Dirs {
         dirtyLeaf(s.pblk, s.iseed);
     }
 
+    /**
+     * Sets a directory's mtime and ctime, and with {@code linkDelta} +1 or -1 counts a subdirectory
+     * gained or lost ({@link #ext4IncCount}, {@link #ext4DecCount}); {@code ext4_update_dx_flag} as the
+     * kernel's unlink, rmdir and rename do.
+     */
     private void touchDir(long dirIno, int linkDelta) throws IOException {
         Ext4InodeRaw d = readInode(dirIno);
-        d.setLinksCount(d.linksCount() + linkDelta);
+        if (linkDelta > 0) {
+            ext4IncCount(d);
+        } else if (linkDelta < 0) {
+            ext4DecCount(d);
+        }
+        ext4UpdateDxFlag(d);
         long t = now();
         d.setMtime(t);
         d.setCtime(t);
         writeInode(dirIno, d);
+    }
+
+    /**
+     * {@code ext4_inc_count} of a directory gaining a subdirectory: an indexed directory whose count
+     * passes {@code EXT4_LINK_MAX}, or was 1, counts 1 ("many": {@code dir_nlink}).
+     */
+    private void ext4IncCount(Ext4InodeRaw d) {
+        int n = d.linksCount() + 1;
+        if (isDx(d) && (n > Ext4Volume.EXT4_LINK_MAX || n == 2)) {
+            n = 1;
+        }
+        d.setLinksCount(n);
+    }
+
+    /** {@code ext4_dec_count}: a directory at 2 links, or at 1 ("many"), keeps its count. */
+    private void ext4DecCount(Ext4InodeRaw d) {
+        if (!d.isDir() || d.linksCount() > 2) {
+            d.setLinksCount(d.linksCount() - 1);
+        }
+    }
+
+    /**
+     * {@code EXT4_DIR_LINK_MAX}: whether directory {@code d} can take no more subdirectories — it has
+     * {@code EXT4_LINK_MAX} links and is not an indexed directory on a {@code dir_nlink} filesystem.
+     */
+    private boolean ext4DirLinkMax(Ext4InodeRaw d) {
+        return d.linksCount() >= Ext4Volume.EXT4_LINK_MAX
+                && !(sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_DIR_NLINK) && isDx(d));
     }
 
     /** {@code ext4_init_new_dir}: a new directory's first block, "." and "..", and its tail. */
@@ -310,7 +573,7 @@ public final class Ext4Dirs {
     /** {@code ext4_empty_dir}: only "." and ".." in the first block, nothing live elsewhere. */
     private boolean ext4EmptyDir(long ino, Ext4InodeRaw dir) throws IOException {
         boolean[] other = new boolean[1];
-        forEachEntry(ino, dir, (lblk, pblk, b, off, prev) -> {
+        forEachEntry(ino, dir, -1, (lblk, pblk, b, off, prev) -> {
             if (DirEntry.inodeAt(b, off) != 0) {
                 byte[] n = DirEntry.nameAt(b, off);
                 if (!(lblk == 0 && isDotName(n))) {
@@ -327,7 +590,7 @@ public final class Ext4Dirs {
     private long mkdirEntry(long dir, byte[] name, int perm, String what) throws IOException {
         checkNew(dir, name, what);
         Ext4InodeRaw parent = readInode(dir);
-        if (parent.linksCount() >= Ext4Volume.EXT4_LINK_MAX) {
+        if (ext4DirLinkMax(parent)) {
             throw Ext4Exception.of(Errno.EMLINK, dev, what);
         }
         return makeDir(dir, name, perm, true);
@@ -517,7 +780,7 @@ public final class Ext4Dirs {
                 dropNlink(dst.ino);
             }
         } else {
-            if (isDir && tp.dir != fp.dir && readInode(tp.dir).linksCount() >= Ext4Volume.EXT4_LINK_MAX) {
+            if (isDir && tp.dir != fp.dir && ext4DirLinkMax(readInode(tp.dir))) {
                 throw Ext4Exception.of(Errno.EMLINK, dev, to);
             }
             ext4AddEntry(tp.dir, tp.name, src.ino, ftype);
@@ -538,12 +801,17 @@ public final class Ext4Dirs {
                 }
                 byte[] b = cache.get(dd.pblk);
                 DirEntry.setInode(b, dd.off, tp.dir, EXT4_FT_DIR);
-                dirtyLeaf(dd.pblk, dd.iseed);
-                touchDir(fp.dir, -1);
-                touchDir(tp.dir, +1);
+                if (isDx(moved)) {
+                    dirtyDx(dd.pblk, dd.iseed);     // ext4_rename_dir_finish: ".." is in the htree root
+                } else {
+                    dirtyLeaf(dd.pblk, dd.iseed);
+                }
             }
-            if (replacedDir) {
-                touchDir(tp.dir, -1);
+            // ext4_rename: the old parent loses the moved directory's "..", the new one gains it unless
+            // it replaced a directory (whose ".." it loses)
+            touchDir(fp.dir, -1);
+            if (!replacedDir) {
+                touchDir(tp.dir, +1);
             }
         }
         Ext4InodeRaw moved = readInode(src.ino);
@@ -777,8 +1045,10 @@ public final class Ext4Dirs {
     }
 
     /**
-     * {@code ext4_readdir}: every live entry of directory {@code ino} in on-disk order, {@code .} and
-     * {@code ..} included.
+     * {@code ext4_readdir}: every live entry of directory {@code ino} once, in on-disk order, {@code .}
+     * and {@code ..} included. Deviation: an indexed directory is listed block by block (its index
+     * blocks read as "." and ".." and as unused entries), not in hash order as {@code ext4_dx_readdir}
+     * returns it.
      *
      * @throws IOException ENOTDIR, corruption
      */
@@ -789,7 +1059,7 @@ public final class Ext4Dirs {
             throw new Ext4Exception(Errno.ENOTDIR, dev + ": inode " + ino + ": " + Errno.text(Errno.ENOTDIR));
         }
         List<DirEntry> out = new ArrayList<>();
-        forEachEntry(ino, dir, (lblk, pblk, b, off, prev) -> {
+        forEachEntry(ino, dir, -1, (lblk, pblk, b, off, prev) -> {
             long e = DirEntry.inodeAt(b, off);
             if (e != 0) {
                 out.add(new DirEntry(e, DirEntry.nameAt(b, off), DirEntry.fileTypeAt(b, off)));

@@ -14,6 +14,9 @@ import java.util.List;
  * <tr><td>{@code filetype}, {@code extent} (incompat)</td><td>required</td><td>required</td></tr>
  * <tr><td>{@code 64bit}, {@code flex_bg}, {@code metadata_csum_seed} (incompat)</td><td>supported</td>
  *     <td>supported</td></tr>
+ * <tr><td>{@code large_dir} (incompat)</td><td>supported: htrees of three index levels instead of two
+ *     ({@code ext4_dir_htree_level}); directories larger than 4 GiB are not otherwise special here</td>
+ *     <td>supported</td></tr>
  * <tr><td>{@code sparse_super}, {@code large_file}, {@code huge_file}, {@code dir_nlink},
  *     {@code extra_isize}, {@code metadata_csum}, {@code uninit_bg} (ro_compat)</td><td>supported</td>
  *     <td>supported</td></tr>
@@ -22,10 +25,14 @@ import java.util.List;
  * <tr><td>{@code has_journal} (compat)</td><td>supported while the journal is clean (a journal
  *     needing recovery sets {@code needs_recovery}, refused: run e2fsck). Deviation until fs/jbd2
  *     exists: metadata is written in place, not through the journal, which stays empty</td><td>yes</td></tr>
- * <tr><td>{@code dir_index} (compat)</td><td>supported. Deviation until the htree is modelled: an
- *     indexed directory is read linearly (its index blocks read as empty entries), and the first
- *     entry added to one clears its {@code EXT4_INDEX_FL}, the fallback {@code ext4_add_entry} takes on a
- *     bad index; new directories stay linear</td><td>yes</td></tr>
+ * <tr><td>{@code dir_index} (compat)</td><td>supported: hash tree directories as fs/ext4/namei.c
+ *     keeps them ({@link Ext4Htree}) — lookups through the index ({@code dx_probe}), entries added to
+ *     the leaf of their hash, full leaves and index blocks split, a level added when the root is full,
+ *     a one-block directory indexed when it needs a second block ({@code make_indexed_dir}), the
+ *     legacy, half_md4 and tea hashes signed or unsigned ({@link Ext4Hash}), {@code dx_tail}
+ *     checksums with metadata_csum; a malformed index makes lookups fall back to a linear search, as
+ *     the kernel's do. Deviation: readdir lists an indexed directory in block order, not hash order</td>
+ *     <td>yes</td></tr>
  * <tr><td>{@code orphan_file} (compat)</td><td>supported. Deviation: orphans go on the
  *     {@code s_last_orphan} list, which the kernel also processes at mount; the orphan file is left
  *     empty. {@code orphan_present} (ro_compat, entries in the file) is refused: run e2fsck</td><td>yes</td></tr>
@@ -102,7 +109,8 @@ public final class Ext4Features {
             | EXT4_FEATURE_COMPAT_RESIZE_INODE | EXT4_FEATURE_COMPAT_DIR_INDEX | EXT4_FEATURE_COMPAT_ORPHAN_FILE;
     /** Incompat bits this layer understands ({@code filetype} and {@code extent} also required). */
     public static final int SUPPORTED_INCOMPAT = EXT4_FEATURE_INCOMPAT_FILETYPE | EXT4_FEATURE_INCOMPAT_EXTENTS
-            | EXT4_FEATURE_INCOMPAT_64BIT | EXT4_FEATURE_INCOMPAT_FLEX_BG | EXT4_FEATURE_INCOMPAT_CSUM_SEED;
+            | EXT4_FEATURE_INCOMPAT_64BIT | EXT4_FEATURE_INCOMPAT_FLEX_BG | EXT4_FEATURE_INCOMPAT_CSUM_SEED
+            | EXT4_FEATURE_INCOMPAT_LARGEDIR;
     /** Ro_compat bits this layer writes correctly. */
     public static final int SUPPORTED_RO_COMPAT = EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT4_FEATURE_RO_COMPAT_LARGE_FILE
             | EXT4_FEATURE_RO_COMPAT_HUGE_FILE | EXT4_FEATURE_RO_COMPAT_DIR_NLINK | EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE

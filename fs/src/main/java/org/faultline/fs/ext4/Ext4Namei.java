@@ -40,8 +40,17 @@ final class Ext4Namei implements InodeOperations {
     @Override
     public Inode mkdir(Inode dir, String name, int mode) {
         long ino = es.vol(() -> es.vol.dirs().ext4Mkdir(dir.ino(), name, mode & 07777));
-        dir.incNlink();
+        syncDirNlink(dir);
         return es.iget(ino);
+    }
+
+    /**
+     * The in-memory link count of a directory after it gained or lost a subdirectory, as
+     * {@code ext4_inc_count} / {@code ext4_dec_count} left it on disk (with {@code dir_nlink} an indexed
+     * directory past {@code EXT4_LINK_MAX} counts 1).
+     */
+    private void syncDirNlink(Inode dir) {
+        dir.setNlink(es.vol(() -> es.vol.inodes().readInode(dir.ino()).linksCount()));
     }
 
     /** ext4_unlink(): the inode lives on (orphan-like) until the VFS evicts it. */
@@ -60,7 +69,7 @@ final class Ext4Namei implements InodeOperations {
             return null;
         });
         victim.setNlink(0);
-        dir.dropNlink();
+        syncDirNlink(dir);
         es.sb.icacheRemove(victim);
     }
 
@@ -75,14 +84,15 @@ final class Ext4Namei implements InodeOperations {
                 r.dropNlink();
                 if (r.isDir()) {
                     r.setNlink(0);
-                    newDir.dropNlink();
                     es.sb.icacheRemove(r);
                 }
             }
         }
-        if (src != null && src.isDir() && oldDir != newDir) {
-            oldDir.dropNlink();
-            newDir.incNlink();
+        if (src != null && src.isDir()) {
+            syncDirNlink(oldDir);
+            if (newDir != oldDir) {
+                syncDirNlink(newDir);
+            }
         }
     }
 

@@ -23,7 +23,8 @@ import org.faultline.kernel.KernelSource;
  * <p><strong>What it supports</strong>: the feature set of {@link Ext4Features} (4 KiB blocks,
  * 256-byte inodes, {@code filetype}, {@code extent}, {@code sparse_super}, {@code large_file},
  * {@code ext_attr} tolerated, no journal). Regular files (extent-mapped, sparse, with unwritten
- * extents), linear directories (no htree), hard links and symbolic links. Files are at most
+ * extents), directories linear or hash-indexed ({@code dir_index}: {@link Ext4Htree}), hard links and
+ * symbolic links. Files are at most
  * {@link #MAX_FILE_SIZE} bytes (2 TiB - 4 KiB: without {@code huge_file}, {@code i_blocks} counts
  * 512-byte units in 32 bits).
  *
@@ -120,6 +121,15 @@ public final class Ext4Volume implements AutoCloseable {
     boolean backupsStale;
     /** A superblock field other than the free counts changed ({@code s_last_orphan}): sync must write it. */
     boolean sbDirty;
+    /**
+     * {@code sbi->s_hash_unsigned}: 3 when directory names hash as unsigned chars
+     * ({@code EXT2_FLAGS_UNSIGNED_HASH}), else 0; added to a root's {@code DX_HASH_*} version.
+     */
+    final int sHashUnsigned;
+    /** {@code sbi->s_hash_seed}. */
+    final int[] sHashSeed;
+    /** {@code sbi->s_def_hash_version}: the hash version of new htree roots. */
+    final int sDefHashVersion;
 
     private Ext4Volume(BlockIo io, String dev, Options o, Ext4SuperBlock sb, GroupDesc[] gds, MetadataCache cache) {
         this.io = io;
@@ -136,7 +146,33 @@ public final class Ext4Volume implements AutoCloseable {
         this.inodes = new Ext4Inodes(this);
         this.extents = new Ext4Extents(this);
         this.orphan = new Ext4Orphan(this);
+        this.sHashUnsigned = hashSignedness(sb, readOnly);
+        this.sHashSeed = sb.hashSeed();
+        this.sDefHashVersion = sb.defHashVersion();
         this.dirs = new Ext4Dirs(this);
+    }
+
+    /**
+     * {@code ext4_fill_super}'s choice of directory hash signedness with {@code dir_index}: unsigned if
+     * {@code s_flags} says so, else signed; a filesystem that says neither is marked signed (the
+     * kernel's choice on x86, where {@code char} is signed) when opened read-write, written at the
+     * next sync.
+     *
+     * @return {@code s_hash_unsigned}: 3 or 0
+     */
+    private int hashSignedness(Ext4SuperBlock sb, boolean readOnly) {
+        if (!sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_DIR_INDEX)) {
+            return 0;
+        }
+        int f = sb.flags();
+        if ((f & SuperBlockDescriptor.EXT2_FLAGS_UNSIGNED_HASH) != 0) {
+            return 3;
+        }
+        if ((f & SuperBlockDescriptor.EXT2_FLAGS_SIGNED_HASH) == 0 && !readOnly) {
+            sb.setFlags(f | SuperBlockDescriptor.EXT2_FLAGS_SIGNED_HASH);
+            sbDirty = true;
+        }
+        return 0;
     }
 
     // ================================================================ opening

@@ -295,4 +295,14 @@ public final class MetadataCache {
         return map.size();
     }
 
+    /** @return blocks read from the device so far (misses of {@link #get}) */
+    public long misses() {
+        return misses;
+    }
+
+    /** @return lookups {@link #get} answered from the cache so far */
+    public long hits() {
+        return hits;
+    }
+
 }

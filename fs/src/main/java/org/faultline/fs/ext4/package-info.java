@@ -2,10 +2,13 @@
  * ext4, split as fs/ext4 is. The on-disk format: descriptors of the structures
  * ({@link org.faultline.fs.ext4.SuperBlockDescriptor}, {@link org.faultline.fs.ext4.GroupDescDescriptor},
  * {@link org.faultline.fs.ext4.InodeDescriptor}, {@link org.faultline.fs.ext4.ExtentDescriptor},
- * {@link org.faultline.fs.ext4.DirEntryDescriptor}) and typed views over them. The filesystem
- * instance {@link org.faultline.fs.ext4.Ext4Volume} (super.c) and its parts, each the on-disk half of
- * the kernel functions of one file, by inode number: {@link org.faultline.fs.ext4.Ext4Inodes}
- * (inode.c, ialloc.c), {@link org.faultline.fs.ext4.Ext4Dirs} (namei.c, dir.c),
+ * {@link org.faultline.fs.ext4.DirEntryDescriptor}, {@link org.faultline.fs.ext4.DxDescriptor}) and typed
+ * views over them. The filesystem instance {@link org.faultline.fs.ext4.Ext4Volume} (super.c) and its
+ * parts, each the on-disk half of the kernel functions of one file, by inode number:
+ * {@link org.faultline.fs.ext4.Ext4Inodes} (inode.c, ialloc.c), {@link org.faultline.fs.ext4.Ext4Dirs} (namei.c, dir.c) with
+ * {@link org.faultline.fs.ext4.Ext4Htree} (namei.c's hash tree directories: {@code dx_probe},
+ * {@code ext4_dx_add_entry}, {@code do_split}, {@code make_indexed_dir}) and
+ * {@link org.faultline.fs.ext4.Ext4Hash} (hash.c: the legacy, half_md4 and tea name hashes),
  * {@link org.faultline.fs.ext4.Ext4Extents} over {@link org.faultline.fs.ext4.ExtentTree} (extents.c),
  * {@link org.faultline.fs.ext4.Ext4Orphan} (orphan.c), {@link org.faultline.fs.ext4.BlockAllocator}
  * (mballoc.c) and {@link org.faultline.fs.ext4.InodeAllocator} (ialloc.c's bitmaps). Over them the
