@@ -21,34 +21,57 @@ import java.util.TreeMap;
 import org.faultline.kernel.Errno;
 
 /**
- * A read-only consistency checker for the supported ext4 feature set, in the spirit of
- * {@code e2fsck -fn}: it never writes, and reports each problem as one line worded like e2fsck's.
+ * A read-only consistency checker for ext4 with 4 KiB blocks, in the spirit of {@code e2fsck -fn}: it
+ * never writes, and reports each problem as one line worded like e2fsck's. It checks the images the
+ * host's {@code mkfs.ext4} makes by default ({@code 64bit}, {@code flex_bg}, {@code metadata_csum},
+ * {@code resize_inode}, a journal, {@code dir_index}, {@code extra_isize}...) and those of
+ * {@link Mkfs}.
  *
  * <ol>
- * <li>Before pass 1: the group descriptors are validated as {@link Ext4Volume#open} does, and every
- *     backup superblock must agree with the primary on geometry, UUID and its own group number.</li>
- * <li>Pass 1 (inodes): every in-use inode's extent tree is walked from the raw blocks (independently
- *     of {@link ExtentTree}): header magic, entry counts, depth, key order, index keys equal to their
- *     child's first key, extents inside their parent's key range; blocks inside the device, not
+ * <li>Before pass 1 ({@link FsckSuper}): the superblock as {@code ext2fs_open2} reads it (with
+ *     {@code metadata_csum}, its checksum), the group descriptors as {@link Ext4Volume#readGroupDescs}
+ *     reads them (32 or {@code s_desc_size} bytes; with {@code flex_bg} a group's bitmaps and inode table
+ *     may lie anywhere), {@code check_super_block}'s descriptor findings (checksums, uninit flags,
+ *     {@code bg_itable_unused}) and {@code check_resize_inode}'s as notes, the journal
+ *     ({@link FsckJournal}), and every backup superblock agreeing with the primary on geometry, UUID and
+ *     its own group number.</li>
+ * <li>Pass 1 (inodes): the inodes e2fsck's scan returns (with a descriptor checksum feature, none of an
+ *     {@code INODE_UNINIT} group and none past {@code s_inodes_per_group - bg_itable_unused}); each
+ *     inode's checksum ("passes checks, but checksum does not match inode") and whole inode-table blocks
+ *     of garbage ({@code check_inode_block_sanity}); {@code i_extra_isize}; every in-use inode's extent
+ *     tree walked from the raw blocks (header magic, entry counts, depth, key order, index keys equal to
+ *     their child's first key, extents inside their parent's key range, each tree block's checksum) or
+ *     its block map (direct, indirect, double and triple indirect blocks); blocks inside the device, not
  *     filesystem metadata, not claimed twice (pass 1B then names every owner of a multiply-claimed
- *     block). {@code i_blocks} must equal the blocks found (data, unwritten and tree blocks, the
- *     extended attribute block) in 512-byte units; {@code i_size} must be a whole number of blocks
- *     covering every block for a directory, and must not end before the last written block of a file
- *     (e2fsck's rule). In-use inodes must not have {@code i_dtime}; deleted ones must.</li>
- * <li>Pass 2 (directories): every entry's {@code rec_len} and {@code name_len}, {@code .} and
- *     {@code ..} first in block 0, inode numbers in range and in use, {@code file_type} matching the
- *     inode's mode, no duplicate names, no hard links to directories.</li>
+ *     block). {@code i_blocks} must equal the blocks found (data, unwritten and tree blocks, the extended
+ *     attribute block) in 512-byte units, or in blocks for a {@code huge_file} inode; {@code i_size} must
+ *     be a whole number of blocks covering every block for a directory, and must not end before the last
+ *     written block of a file (e2fsck's rule). In-use inodes must not have {@code i_dtime}; deleted ones
+ *     must. The resize inode's double indirect block is in use and all its blocks count in its
+ *     {@code i_blocks}; the journal inode is walked as a file.</li>
+ * <li>Pass 2 (directories): every block's checksum (a leaf's 12-byte tail, an index block's
+ *     {@code dx_tail}), every entry's {@code rec_len} and {@code name_len}, {@code .} and {@code ..}
+ *     first in block 0, inode numbers in range, in use and not in an uninitialized part of an inode
+ *     table, {@code file_type} matching the inode's mode, no duplicate names, no hard links to
+ *     directories; an indexed directory's root, internal nodes and leaf hash ranges
+ *     ({@link FsckHtree}).</li>
  * <li>Pass 3 (connectivity): every directory reachable, {@code ..} naming the real parent (no
  *     {@code /lost+found} is not a problem: e2fsck -n does not look for it).</li>
  * <li>Pass 4 (reference counts): {@code i_links_count} equals the number of entries naming the inode
- *     (a directory: its entry, its {@code .}, and each subdirectory's {@code ..}); no unattached
- *     inodes.</li>
- * <li>Pass 5 (summary): block and inode bitmaps equal what passes 1-4 found, with the padding past the
- *     last block set; per-group and superblock free counts and per-group directory counts match.</li>
+ *     (a directory: its entry, its {@code .}, and each subdirectory's {@code ..}; with {@code dir_nlink}
+ *     a directory of more than 65000 links may say 1); no unattached inodes.</li>
+ * <li>Pass 5 (summary): block and inode bitmaps, as e2fsck loads them ({@link FsckBitmaps}:
+ *     uninitialized groups' bitmaps computed, not read), equal what passes 1-4 found, with the padding
+ *     set; with {@code metadata_csum} each initialized bitmap matches its checksum; per-group free counts
+ *     and directory counts match.</li>
  * </ol>
  *
  * <p>Exit codes, as e2fsck's: 0 clean, 4 inconsistencies found (left uncorrected), 8 could not check
  * (unreadable or unsupported superblock or group descriptors).
+ *
+ * <p>Not checked: journal contents (a journal holding transactions is itself reported: this checker
+ * does not replay it), extended attributes inside inodes, inline data, casefolded or encrypted
+ * names, quota files, {@code bigalloc} clusters, {@code meta_bg}.
  *
  * <p>Memory: a few bits per block and a few words per inode, plus the extents of directories; up to
  * 2^31 blocks and inodes (8 TiB). Single-threaded.
@@ -124,7 +147,12 @@ public final class Fsck {
     private int[] refs;
     private long[] parentByEntry;
     private long[] dotdot;
-    private final TreeMap<Long, List<Extent>> dirExtents = new TreeMap<>();
+    /** Every directory pass 1 found, by inode number. */
+    private final TreeMap<Long, Dir> dirs = new TreeMap<>();
+    /** The volume's checksums ({@code metadata_csum}, or the {@code uninit_bg} descriptor crc16). */
+    private Ext4Csum csum;
+    /** {@code ext2fs_has_group_desc_csum}: {@code uninit_bg} or {@code metadata_csum}. */
+    private boolean gdtCsum;
     private final Map<Long, List<long[]>> claims = new HashMap<>();
     private final TreeMap<Long, Integer> eaRefs = new TreeMap<>();
 
@@ -197,7 +225,9 @@ public final class Fsck {
     }
 
     private Report run() throws IOException {
-        sb = Ext4SuperBlock.readForCheck(io, dev);
+        sb = FsckSuper.read(io, dev, problems, notes);
+        csum = new Ext4Csum(sb);
+        gdtCsum = sb.hasGroupDescCsum();
         bs = sb.blockSize();
         blocks = sb.blocksCount();
         inodes = sb.inodesCount();
@@ -230,17 +260,9 @@ public final class Fsck {
             problem("Group descriptors overlap each other or the superblock/GDT at block " + dup.nextSetBit(0));
             dup.clear();
         }
-        boolean csum = sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_GDT_CSUM);
-        for (int g = 0; g < gds.length; g++) {
-            // e2fsck's check_super_block: BLOCK_UNINIT/INODE_UNINIT need uninit_bg or metadata_csum
-            // (PR_0_GDT_UNINIT); like all of check_super_block's findings it is not counted (unix.c
-            // marks the filesystem valid again before pass 1), and without the feature the flags are
-            // ignored when the bitmaps are read
-            if (!csum && (gds[g].flags() & 0x3) != 0) {
-                notes.add("Group descriptor " + g + " marked uninitialized without feature set.  Fix? no");
-            }
-        }
+        FsckSuper.checkGroupDescs(sb, gds, csum, notes);
         checkJournalAndMmp();
+        FsckSuper.checkResizeInode(sb, readInodeRaw(EXT4_RESIZE_INO), this::readBlock, notes);
         checkBackups();
         int n = (int) inodes;
         inodeUsed = new BitSet(n + 1);
@@ -275,10 +297,10 @@ public final class Fsck {
 
     /**
      * The checks e2fsck makes before pass 1 that it cannot go past ({@code e2fsck_check_ext3_journal},
-     * {@code e2fsck_check_mmp}, the orphan file's): a journal named but invalid, an external journal,
-     * {@code needs_recovery} or an orphan file without a journal, an invalid MMP block, each a problem
-     * that ends the check (e2fsck -n: "Cannot proceed with file system check", exit 12). A valid
-     * internal journal cannot be checked here (this checker does not read journals).
+     * {@code e2fsck_check_mmp}, the orphan file's): a journal named but invalid ({@link FsckJournal}), an
+     * external journal, {@code needs_recovery} or an orphan file without a journal, an invalid MMP block,
+     * each a problem that ends the check (e2fsck -n: "Cannot proceed with file system check", exit 12).
+     * A valid internal journal holding transactions is a problem that does not end the check.
      */
     private void checkJournalAndMmp() throws IOException {
         boolean hasJournal = sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_HAS_JOURNAL);
@@ -294,21 +316,12 @@ public final class Fsck {
                 throw new Abort();
             }
             Ext4InodeRaw j = jino >= 1 && jino <= inodes ? readInodeRaw(jino) : null;
-            if (j == null || !hasJournal || (j.mode() & S_IFMT) != S_IFREG || j.linksCount() == 0 || j.size() < 1024 * bs) {
-                problem("Superblock has an invalid journal (inode " + jino + ").  Clear? no");
-                problem("The journal superblock is corrupt while checking journal for " + dev);
+            FsckJournal.Fs fs = new FsckJournal.Fs(dev, bs, blocks, hasJournal, recover);
+            if (FsckJournal.check(fs, jino, j, this::readBlock, problems, notes) == FsckJournal.Verdict.FATAL) {
                 throw new Abort();
             }
-            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": has a journal (inode " + jino
-                    + "): this checker does not read journals");
-        }
-        if (recover) {
-            problem("Superblock needs_recovery flag is set, but no journal is present.  Clear? no");
-            throw new Abort();
-        }
-        if (sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_ORPHAN_FILE)) {
-            problem("Superblock has orphan file without journal.  Clear? no");
-            throw new Abort();
+        } else {
+            checkNoJournal(recover);
         }
         if (sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_ORPHAN_PRESENT)) {
             problem("Feature orphan_present is set but feature orphan_file is not.  Clear? no");
@@ -325,6 +338,18 @@ public final class Fsck {
                 problem("Superblock has invalid MMP magic.  Clear? no");
                 throw new Abort();
             }
+        }
+    }
+
+    /** Without a journal: {@code needs_recovery} or an orphan file cannot be handled (fatal). */
+    private void checkNoJournal(boolean recover) {
+        if (recover) {
+            problem("Superblock needs_recovery flag is set, but no journal is present.  Clear? no");
+            throw new Abort();
+        }
+        if (sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_ORPHAN_FILE)) {
+            problem("Superblock has orphan file without journal.  Clear? no");
+            throw new Abort();
         }
     }
 
@@ -380,6 +405,10 @@ public final class Fsck {
     private final class Walk {
         final long ino;
         final boolean dir;
+        /** {@code ei->i_csum_seed}: extent blocks' checksums start from it. */
+        final int seed;
+        /** The resize inode: only its double indirect block is claimed, the rest are metadata already. */
+        boolean resize;
         long count;
         long lastInit = -1;
         long lastLblk = -1;
@@ -387,9 +416,25 @@ public final class Fsck {
         final List<Extent> ext = new ArrayList<>();
         final List<long[]> claimed = new ArrayList<>();
 
-        Walk(long ino, boolean dir) {
+        Walk(long ino, boolean dir, Ext4InodeRaw in) {
             this.ino = ino;
             this.dir = dir;
+            this.seed = csum.inodeSeed(ino, in.generation());
+        }
+
+        /** A data block of a block-mapped inode at logical block {@code l}. */
+        void mapped(long l, long pblk) {
+            lastInit = Math.max(lastInit, l);
+            lastLblk = Math.max(lastLblk, l);
+            if (!dir) {
+                return;
+            }
+            Extent last = ext.isEmpty() ? null : ext.get(ext.size() - 1);
+            if (last != null && last.lend() == l && last.pblk() + last.len() == pblk) {
+                ext.set(ext.size() - 1, new Extent(last.lblk(), last.pblk(), last.len() + 1, false));
+            } else {
+                ext.add(new Extent(l, pblk, 1, false));
+            }
         }
 
         /** Claims blocks; returns false (and reports) if they are not claimable. */
@@ -425,17 +470,26 @@ public final class Fsck {
         lowDtime = lowDtimeCheck();
         prjQuotaIno = sb.getU32(S_PRJ_QUOTA_INUM);
         orphanFileIno = sb.getU32(SuperBlockDescriptor.S_ORPHAN_FILE_INUM);
+        boolean[] badCsum = new boolean[ipb];
         for (int g = 0; g < gds.length; g++) {
-            for (int tb = 0; tb < sb.inodeTableBlocks(); tb++) {
+            long scan = inodesToScan(g);
+            for (int tb = 0; (long) tb * ipb < scan; tb++) {
                 readBlock(gds[g].inodeTable() + tb, buf, "reading the inode table of group " + g);
-                for (int k = 0; k < ipb; k++) {
-                    long index = (long) tb * ipb + k;
-                    if (index >= ipg) {
-                        break;
-                    }
-                    long ino = g * ipg + index + 1;
+                int n = (int) Math.min(ipb, scan - (long) tb * ipb);
+                long first = g * ipg + (long) tb * ipb + 1;
+                for (int k = 0; k < n; k++) {
+                    badCsum[k] = !csum.inodeCsumValid(first + k, buf, k * sb.inodeSize(), sb.inodeSize());
+                }
+                boolean garbage = garbageBlock(buf, n, badCsum);
+                for (int k = 0; k < n; k++) {
                     Ext4InodeRaw in = Ext4InodeRaw.read(buf, k * sb.inodeSize());
-                    checkInode(ino, in, firstIno);
+                    if (garbage && in.linksCount() > 0) {
+                        problem("Inode " + (first + k) + " seems to contain garbage.  Clear? no");
+                    }
+                    checkInode(first + k, in, firstIno);
+                    if (badCsum[k]) {
+                        problem("Inode " + (first + k) + " passes checks, but checksum does not match inode.  Fix? no");
+                    }
                 }
             }
         }
@@ -450,6 +504,70 @@ public final class Fsck {
                 problem("Extended attribute block " + e.getKey() + " has reference count " + rc + ", should be " + e.getValue() + ".");
             }
         }
+    }
+
+    /**
+     * The inodes of group {@code g} e2fsck's inode scan returns ({@code ext2fs_get_next_inode_full}): all
+     * of them, but with a descriptor checksum feature ({@code EXT2_SF_DO_LAZY}) none of an
+     * {@code INODE_UNINIT} group and none past {@code s_inodes_per_group - bg_itable_unused}. The others
+     * are not in use, whatever their bytes.
+     */
+    private long inodesToScan(int g) {
+        long ipg = sb.inodesPerGroup();
+        if (!gdtCsum) {
+            return ipg;
+        }
+        if (gds[g].hasFlag(GroupDescDescriptor.EXT4_BG_INODE_UNINIT)) {
+            return 0;
+        }
+        return Math.max(0, ipg - gds[g].itableUnused());
+    }
+
+    /**
+     * {@code check_inode_block_sanity}: an inode-table block is garbage when more than half of its
+     * inodes fail their checksum or look insane (an extent header {@code ext2fs_extent_header_verify}
+     * refuses, or a block map with more than half of its words outside the filesystem).
+     */
+    private boolean garbageBlock(byte[] buf, int n, boolean[] badCsum) {
+        int ipb = sb.inodesPerBlock();
+        if (ipb < 2) {
+            return false;
+        }
+        int badness = 0;
+        for (int k = 0; k < n; k++) {
+            Ext4InodeRaw in = Ext4InodeRaw.read(buf, k * sb.inodeSize());
+            if (badCsum[k] || extentHeadLooksInsane(in) || blockMapLooksInsane(in)) {
+                badness++;
+            }
+            if (badness > ipb / 2) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean extentHeadLooksInsane(Ext4InodeRaw in) {
+        if (!in.hasFlag(EXT4_EXTENTS_FL)) {
+            return false;
+        }
+        byte[] raw = in.raw();
+        int max = LittleEndian.u16(raw, I_BLOCK + EH_MAX);
+        return LittleEndian.u16(raw, I_BLOCK + EH_MAGIC) != EXT4_EXT_MAGIC
+                || LittleEndian.u16(raw, I_BLOCK + EH_ENTRIES) > max || max > ROOT_MAX || max < ROOT_MAX - 2;
+    }
+
+    private boolean blockMapLooksInsane(Ext4InodeRaw in) {
+        int type = in.mode() & S_IFMT;
+        if (in.hasFlag(EXT4_INLINE_DATA_FL) || in.hasFlag(EXT4_EXTENTS_FL) || in.linksCount() == 0
+                || (type != S_IFREG && type != S_IFLNK && type != S_IFDIR) || (type == S_IFLNK && in.size() <= I_BLOCK_SIZE)) {
+            return false;
+        }
+        int bad = 0;
+        for (int k = 0; k < EXT4_N_BLOCKS; k++) {
+            long w = LittleEndian.u32(in.raw(), I_BLOCK + 4 * k);
+            bad += w != 0 && (w < sb.firstDataBlock() || w >= blocks) ? 1 : 0;
+        }
+        return bad > EXT4_N_BLOCKS / 2;
     }
 
     /**
@@ -485,9 +603,10 @@ public final class Fsck {
      * (PR_1_RESERVED_BAD_MODE); then check_blocks, which walks blocks only of a directory, regular file
      * or symlink ({@code ext2fs_inode_has_valid_blocks2}: junk in a mode-0 inode's {@code i_block} is
      * not looked at), and wants {@code i_blocks} to count them and no extended attribute block. With
-     * {@code resize_inode} the resize inode is check_resize_inode's, whose findings are not counted.
+     * {@code resize_inode} the resize inode's block map is walked ({@link #checkResizeInodeBlocks}); the
+     * journal inode is {@link #checkJournalInode}'s.
      */
-    private void checkReservedInode(long ino, Ext4InodeRaw in) {
+    private void checkReservedInode(long ino, Ext4InodeRaw in) throws IOException {
         if (ino == EXT4_BAD_INO) {
             if (in.mode() != 0 || in.uid() != 0 || in.gid() != 0 || in.linksCount() != 0
                     || in.hasFlag(EXT4_INLINE_DATA_FL) || in.fileAcl() != 0) {
@@ -498,14 +617,16 @@ public final class Fsck {
             }
             return;
         }
-        if (ino == 3 || ino == 4) {
-            if ((in.linksCount() != 0 || in.blocks512() != 0 || LittleEndian.u32(in.raw(), I_BLOCK) != 0)
-                    && !sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_QUOTA)) {
-                problem("Quota inode is not in use, but contains data.  Clear? no");
-            }
+        if (ino == EXT4_USR_QUOTA_INO || ino == EXT4_GRP_QUOTA_INO) {
+            checkSuperFileInode(ino, in, quotaInUse(ino), "Quota inode");
             return;
         }
-        if (ino == 7 && sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_RESIZE_INODE)) {
+        if (ino == EXT4_RESIZE_INO && sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_RESIZE_INODE)) {
+            checkResizeInodeBlocks(in);
+            return;
+        }
+        if (ino == EXT4_JOURNAL_INO) {
+            checkJournalInode(in);
             return;
         }
         int type = in.mode() & S_IFMT;
@@ -521,6 +642,125 @@ public final class Fsck {
         }
         if (in.fileAcl() != 0) {
             problem("Inode " + ino + " has a bad extended attribute block " + in.fileAcl() + ".  Clear? no");
+        }
+    }
+
+    /** {@code s_usr_quota_inum} and {@code s_grp_quota_inum}. */
+    private static final int S_USR_QUOTA_INUM = 0x240;
+    private static final int S_GRP_QUOTA_INUM = 0x244;
+
+    /** {@code quota_inum_is_super} under the {@code quota} feature: a quota file the superblock names. */
+    private boolean quotaInUse(long ino) {
+        return sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_QUOTA) && ino != 0
+                && (ino == sb.getU32(S_USR_QUOTA_INUM) || ino == sb.getU32(S_GRP_QUOTA_INUM) || ino == prjQuotaIno);
+    }
+
+    /**
+     * e2fsck pass 1 on a quota inode or the orphan file: in use (its feature on and the superblock
+     * naming it) it must be a regular file ({@code PR_1_QUOTA_BAD_MODE}, {@code PR_1_ORPHAN_FILE_BAD_MODE})
+     * and check_blocks walks its blocks; otherwise it must be clear ({@code PR_1_QUOTA_INODE_NOT_CLEAR},
+     * {@code PR_1_ORPHAN_FILE_NOT_CLEAR}). The content of quota and orphan blocks is not checked here.
+     */
+    private void checkSuperFileInode(long ino, Ext4InodeRaw in, boolean inUse, String what) throws IOException {
+        if (!inUse) {
+            if (in.linksCount() != 0 || in.blocks512() != 0 || LittleEndian.u32(in.raw(), I_BLOCK) != 0) {
+                problem(what + " is not in use, but contains data.  Clear? no");
+            }
+            return;
+        }
+        if ((in.mode() & S_IFMT) != S_IFREG) {
+            problem(what + " is not a regular file.  Clear? no");
+        }
+        Walk w = new Walk(ino, false, in);
+        walkBlocks(w, in);
+        if (!w.claimed.isEmpty()) {
+            claims.put(ino, w.claimed);
+        }
+        checkIBlocks(w, in);
+    }
+
+    /**
+     * Pass 1 on the resize inode with {@code resize_inode} (check_super_block's check_resize_inode has
+     * judged its layout): a regular file or mode 0 ({@code PR_1_RESERVED_BAD_MODE}), then check_blocks
+     * over its block map, where process_block claims only the double indirect block (the indirect
+     * blocks and their entries are the reserved descriptor blocks, metadata already) but counts every
+     * block in {@code i_blocks}.
+     */
+    private void checkResizeInodeBlocks(Ext4InodeRaw in) throws IOException {
+        if (in.mode() != 0 && (in.mode() & S_IFMT) != S_IFREG) {
+            problem(String.format("Reserved inode %d (%s) has invalid mode.  Clear? no", EXT4_RESIZE_INO,
+                    reservedName(EXT4_RESIZE_INO)));
+        }
+        Walk w = new Walk(EXT4_RESIZE_INO, false, in);
+        w.resize = true;
+        walkBlockMap(w, in);
+        checkIBlocks(w, in);
+    }
+
+    /**
+     * Pass 1 on inode 8: with {@code s_journal_inum} 8 it must be a regular file
+     * ({@code PR_1_JOURNAL_BAD_MODE}) and its blocks are walked as a file's (check_blocks); otherwise it
+     * must be clear ({@code PR_1_JOURNAL_INODE_NOT_CLEAR}).
+     */
+    private void checkJournalInode(Ext4InodeRaw in) throws IOException {
+        if (sb.getU32(SuperBlockDescriptor.S_JOURNAL_INUM) != EXT4_JOURNAL_INO) {
+            if (in.linksCount() != 0 || in.blocks512() != 0 || LittleEndian.u32(in.raw(), I_BLOCK) != 0) {
+                problem("Journal inode is not in use, but contains data.  Clear? no");
+            }
+            return;
+        }
+        if ((in.mode() & S_IFMT) != S_IFREG) {
+            problem("Journal is not regular file.  Fix? no");
+        }
+        Walk w = new Walk(EXT4_JOURNAL_INO, false, in);
+        walkBlocks(w, in);
+        if (!w.claimed.isEmpty()) {
+            claims.put((long) EXT4_JOURNAL_INO, w.claimed);
+        }
+        checkIBlocks(w, in);
+        checkFileSize(w, in);
+    }
+
+    /**
+     * check_blocks' {@code i_blocks} rule: the blocks found, in 512-byte units, or in blocks for an
+     * inode with {@code EXT4_HUGE_FILE_FL} under {@code huge_file}; {@code i_blocks} is 48 bits with
+     * {@code huge_file} ({@code ext2fs_inode_i_blocks}).
+     */
+    private void checkIBlocks(Walk w, Ext4InodeRaw in) {
+        boolean huge = sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_HUGE_FILE);
+        long iblocks = in.blocks512() | (huge ? (long) LittleEndian.u16(in.raw(), L_I_BLOCKS_HIGH) << 32 : 0);
+        long expect = huge && in.hasFlag(EXT4_HUGE_FILE_FL) ? w.count : w.count * (bs / 512);
+        if (!w.bad && iblocks != expect) {
+            problem("Inode " + w.ino + ", i_blocks is " + iblocks + ", should be " + expect + ".");
+        }
+    }
+
+    /** check_blocks' size rule for a regular file. */
+    private void checkFileSize(Walk w, Ext4InodeRaw in) {
+        long size = in.size();
+        if (size < 0 || size > Ext4Volume.MAX_FILE_SIZE) { // e2fsck pass 1: larger than the format allows
+            long want = w.lastInit >= 0 ? (w.lastInit + 1) * bs : 0;
+            problem("Inode " + w.ino + ", i_size is " + size + ", should be " + want + ".");
+        } else if (w.lastInit >= 0 && size < w.lastInit * bs) {
+            problem("Inode " + w.ino + ", i_size is " + size + ", should be " + (w.lastInit + 1) * bs + ".");
+        }
+        if (size > Integer.MAX_VALUE && !sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_LARGE_FILE)) {
+            problem("Filesystem contains large files, but lacks LARGE_FILE flag in superblock.");
+        }
+    }
+
+    /**
+     * check_inode_extra_space's first test: {@code i_extra_isize} 0, or a multiple of 4 from 4 (it must
+     * cover itself and {@code i_checksum_hi}) to the inode size less 128 ({@code PR_1_EXTRA_ISIZE}).
+     * The nanosecond and creation times it covers need nothing here.
+     */
+    private void checkExtraIsize(long ino, Ext4InodeRaw in) {
+        if (sb.inodeSize() <= EXT4_GOOD_OLD_INODE_SIZE) {
+            return;
+        }
+        int x = in.extraIsize();
+        if (x != 0 && (x < 4 || x > sb.inodeSize() - EXT4_GOOD_OLD_INODE_SIZE || (x & 3) != 0)) {
+            problem("Inode " + ino + " has a extra size (" + x + ") which is invalid.  Fix? no");
         }
     }
 
@@ -549,10 +789,11 @@ public final class Fsck {
             // file inode are in use whatever they hold; without their feature they must be clear
             inodeUsed.set(i);
             superInodes.set(i);
-            boolean feature = ino == prjQuotaIno ? sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_QUOTA)
-                    : sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_ORPHAN_FILE);
-            if (!feature && (in.linksCount() != 0 || in.blocks512() != 0 || LittleEndian.u32(in.raw(), I_BLOCK) != 0)) {
-                problem((ino == prjQuotaIno ? "Quota inode" : "Orphan file inode " + ino) + " is not in use, but contains data.  Clear? no");
+            if (ino == prjQuotaIno) {
+                checkSuperFileInode(ino, in, quotaInUse(ino), "Quota inode");
+            } else {
+                checkSuperFileInode(ino, in, sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_ORPHAN_FILE),
+                        "Orphan file inode " + ino);
             }
             return;
         }
@@ -575,6 +816,7 @@ public final class Fsck {
         if (in.dtime() != 0 && !(lowDtime && in.dtime() < sb.inodesCount())) {
             problem("Inode " + ino + " is in use, but has dtime set.");
         }
+        checkExtraIsize(ino, in);
         int type = in.mode() & S_IFMT;
         if (in.hasFlag(EXT4_CASEFOLD_FL)) { // e2fsck pass 1: PR_1_CASEFOLD_NONDIR, PR_1_CASEFOLD_FEATURE
             if (type != S_IFDIR) {
@@ -599,7 +841,7 @@ public final class Fsck {
         if (type == S_IFDIR) {
             isDirIno.set(i);
         }
-        Walk w = new Walk(ino, type == S_IFDIR);
+        Walk w = new Walk(ino, type == S_IFDIR, in);
         if (in.fileAcl() != 0) {
             long acl = in.fileAcl();
             if (acl <= sb.firstDataBlock() || acl >= blocks || meta.get((int) acl)) {
@@ -636,57 +878,140 @@ public final class Fsck {
             problem("Inode " + ino + " has INDEX_FL flag set " + (type != S_IFDIR ? "but is not a directory."
                     : "on filesystem without htree support."));
         }
-        if (special || in.isFastSymlink()) {
-            // checked above
-        } else if (!in.hasFlag(EXT4_EXTENTS_FL)) {
-            if (in.size() != 0 || in.blocks512() != 0) {
-                problem("Inode " + ino + " is not extent-mapped (block maps are not supported).");
-            }
-        } else {
-            walkRoot(w, in);
+        if (!special && !in.isFastSymlink()) {
+            walkBlocks(w, in);
         }
         if (!w.claimed.isEmpty()) {
             claims.put(ino, w.claimed);
         }
-        long expect = w.count * (bs / 512);
-        if (!w.bad && in.blocks512() != expect) {
-            problem("Inode " + ino + ", i_blocks is " + in.blocks512() + ", should be " + expect + ".");
-        }
+        checkIBlocks(w, in);
         long size = in.size();
         if (w.dir) {
-            dirExtents.put(ino, w.ext);
-            long want = (w.lastLblk + 1) * bs;
-            if (size % bs != 0 || size != want) {
-                problem("Inode " + ino + ", i_size is " + size + ", should be " + want + ".");
-            }
-            long expectLblk = 0;
-            for (Extent e : w.ext) {
-                if (e.lblk() != expectLblk) {
-                    problem("Directory inode " + ino + " has an unallocated block #" + expectLblk + ".");
-                }
-                if (e.unwritten()) {
-                    problem("Directory inode " + ino + " has an unwritten extent at block #" + e.lblk() + ".");
-                }
-                expectLblk = e.lend();
-            }
-            if (w.ext.isEmpty()) {
-                problem("Directory inode " + ino + " has no blocks.");
-            }
+            dirs.put(ino, new Dir(w.ext, w.seed, in.flags(), w.lastLblk + 1));
+            checkDirSize(w, size);
         } else if (type == S_IFREG) {
-            if (size < 0 || size > Ext4Volume.MAX_FILE_SIZE) { // e2fsck pass 1: larger than the format allows
-                long want = w.lastInit >= 0 ? (w.lastInit + 1) * bs : 0;
-                problem("Inode " + ino + ", i_size is " + size + ", should be " + want + ".");
-            } else if (w.lastInit >= 0 && size < w.lastInit * bs) {
-                problem("Inode " + ino + ", i_size is " + size + ", should be " + (w.lastInit + 1) * bs + ".");
-            }
-            if (size > Integer.MAX_VALUE && !sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_LARGE_FILE)) {
-                problem("Filesystem contains large files, but lacks LARGE_FILE flag in superblock.");
-            }
+            checkFileSize(w, in);
         } else if (type == S_IFLNK && !in.isFastSymlink()) {
             if (size >= bs || w.count != 1 + (in.fileAcl() != 0 ? 1 : 0)) {
                 problem("Symlink inode " + ino + " is invalid (i_size " + size + ", " + w.count + " blocks).");
             }
         }
+    }
+
+    /** An in-use directory as pass 2 needs it. */
+    private record Dir(List<Extent> ext, int seed, int flags, long numBlocks) {
+    }
+
+    /** check_blocks for a directory: {@code i_size} a whole number of blocks covering them, no holes. */
+    private void checkDirSize(Walk w, long size) {
+        long want = (w.lastLblk + 1) * bs;
+        if (size % bs != 0 || size != want) {
+            problem("Inode " + w.ino + ", i_size is " + size + ", should be " + want + ".");
+        }
+        long expectLblk = 0;
+        for (Extent e : w.ext) {
+            if (e.lblk() != expectLblk) {
+                problem("Directory inode " + w.ino + " has an unallocated block #" + expectLblk + ".");
+            }
+            if (e.unwritten()) {
+                problem("Directory inode " + w.ino + " has an unwritten extent at block #" + e.lblk() + ".");
+            }
+            expectLblk = e.lend();
+        }
+        if (w.ext.isEmpty()) {
+            problem("Directory inode " + w.ino + " has no blocks.");
+        }
+    }
+
+    /** check_blocks' walk: the extent tree, or the block map of an inode without {@code EXT4_EXTENTS_FL}. */
+    private void walkBlocks(Walk w, Ext4InodeRaw in) throws IOException {
+        if (in.hasFlag(EXT4_EXTENTS_FL)) {
+            walkRoot(w, in);
+        } else {
+            walkBlockMap(w, in);
+        }
+    }
+
+    /**
+     * {@code ext2fs_block_iterate3} over a block map as check_blocks uses it: the twelve direct blocks,
+     * then the indirect, double and triple indirect trees; every non-zero word must be a block of the
+     * filesystem ({@code PR_1_ILLEGAL_BLOCK_NUM}); every block, data or map, is claimed and counted.
+     */
+    private void walkBlockMap(Walk w, Ext4InodeRaw in) throws IOException {
+        byte[] raw = in.raw();
+        for (int k = 0; k < EXT4_NDIR_BLOCKS; k++) {
+            long p = LittleEndian.u32(raw, I_BLOCK + 4 * k);
+            if (p != 0 && mapClaim(w, p, k, 0)) {
+                w.mapped(k, p);
+            }
+        }
+        long per = bs / 4;
+        long l = EXT4_NDIR_BLOCKS;
+        long span = per;
+        for (int level = 1; level <= 3; level++) {
+            long p = LittleEndian.u32(raw, I_BLOCK + 4 * (EXT4_NDIR_BLOCKS + level - 1));
+            if (p != 0) {
+                walkIndirect(w, p, level, l, 0);
+            }
+            l += span;
+            span *= per;
+        }
+    }
+
+    /** {@code EXT4_NDIR_BLOCKS}: the direct block words of {@code i_block}. */
+    private static final int EXT4_NDIR_BLOCKS = 12;
+
+    /** One indirect block of {@code level} (1 indirect, 2 double, 3 triple) mapping from {@code firstLblk}. */
+    private void walkIndirect(Walk w, long blk, int level, long firstLblk, int depth) throws IOException {
+        if (!mapClaim(w, blk, -level, level) || depth > 3) {
+            return;
+        }
+        byte[] b = new byte[bs];
+        readBlock(blk, b, "reading indirect block of inode " + w.ino);
+        long span = 1;
+        for (int k = 1; k < level; k++) {
+            span *= bs / 4;
+        }
+        for (int i = 0; i < bs / 4; i++) {
+            long p = LittleEndian.u32(b, 4 * i);
+            long l = firstLblk + i * span;
+            if (p == 0) {
+                continue;
+            }
+            if (level == 1) {
+                if (mapClaim(w, p, l, 0)) {
+                    w.mapped(l, p);
+                }
+            } else {
+                walkIndirect(w, p, level - 1, l, depth + 1);
+            }
+        }
+    }
+
+    /**
+     * process_block on one block of a block map: an illegal number is reported and skipped; the resize
+     * inode claims only its double indirect block and counts the others.
+     *
+     * @param l     the logical block, or minus the level of a map block
+     * @param level 0 for a data block, else the map block's level
+     */
+    private boolean mapClaim(Walk w, long p, long l, int level) {
+        if (p < sb.firstDataBlock() || p >= blocks) {
+            String what = switch (level) {
+                case 0 -> "block #" + l;
+                case 1 -> "indirect block";
+                case 2 -> "double indirect block";
+                default -> "triple indirect block";
+            };
+            problem("Illegal " + what + " (" + p + ") in inode " + w.ino + ".  Clear? no");
+            w.bad = true;
+            return false;
+        }
+        if (w.resize && level != 2) {
+            w.count++;
+            return true;
+        }
+        return w.claim(p, 1, level == 0 ? "block (logical block " + l + ")" : "map block");
     }
 
     private static int extentEntries(Ext4InodeRaw in) {
@@ -785,9 +1110,37 @@ public final class Fsck {
                     }
                 }
                 walkNode(w, cb, 0, depth - 1, key, nextKey, child);
+                if (!csum.extentBlockCsumValid(w.seed, cb)) {
+                    problem("Inode " + w.ino + " extent block passes checks, but checksum does not match extent "
+                            + lastEntry(cb, nextKey) + ".  Fix? no");
+                }
                 prevEnd = key + 1;
             }
         }
+    }
+
+    /**
+     * The "(logical block L, physical block P, len N)" e2fsck prints with a tree block's checksum
+     * failure: the node's last entry (an index's length runs to {@code hi}).
+     */
+    private static String lastEntry(byte[] b, long hi) {
+        int n = LittleEndian.u16(b, EH_ENTRIES);
+        if (n == 0) {
+            return "(no entries)";
+        }
+        int o = entry(0, n - 1);
+        long lblk = LittleEndian.u32(b, o);
+        long pblk;
+        long len;
+        if (LittleEndian.u16(b, EH_DEPTH) == 0) {
+            int raw = LittleEndian.u16(b, o + EE_LEN);
+            len = raw > EXT_INIT_MAX_LEN ? raw - EXT_INIT_MAX_LEN : raw;
+            pblk = LittleEndian.u32(b, o + EE_START_LO) | ((long) LittleEndian.u16(b, o + EE_START_HI) << 32);
+        } else {
+            pblk = LittleEndian.u32(b, o + EI_LEAF_LO) | ((long) LittleEndian.u16(b, o + EI_LEAF_HI) << 32);
+            len = Math.max(0, hi - lblk);
+        }
+        return "(logical block " + lblk + ", physical block " + pblk + ", len " + len + ")";
     }
 
     private void pass1b() {
@@ -821,60 +1174,170 @@ public final class Fsck {
         return ino == EXT4_ROOT_INO ? "/" : "???";
     }
 
+    /** One directory's pass 2 state. */
+    private static final class DirCheck {
+        final long ino;
+        final Dir dir;
+        final FsckHtree htree;
+        final Set<String> names = new HashSet<>();
+        boolean sawDot;
+        boolean sawDotDot;
+
+        DirCheck(long ino, Dir dir, FsckHtree htree) {
+            this.ino = ino;
+            this.dir = dir;
+            this.htree = htree;
+        }
+    }
+
     private void pass2() throws IOException {
         byte[] b = new byte[bs];
-        for (Map.Entry<Long, List<Extent>> de : dirExtents.entrySet()) {
+        for (Map.Entry<Long, Dir> de : dirs.entrySet()) {
             long dir = de.getKey();
-            Set<String> names = new HashSet<>();
-            boolean sawDot = false;
-            boolean sawDotDot = false;
-            for (Extent e : de.getValue()) {
+            DirCheck st = new DirCheck(dir, de.getValue(), htreeOf(dir, de.getValue()));
+            for (Extent e : st.dir.ext()) {
                 for (long l = e.lblk(); l < e.lend(); l++) {
                     readBlock(e.pblk() + (l - e.lblk()), b, "reading directory block of inode " + dir);
-                    int off = 0;
-                    int idx = 0;
-                    while (off < bs) {
-                        String bad = DirEntry.check(b, off, inodes);
-                        if (bad != null && !bad.equals("inode out of bounds")) {
-                            problem("Directory inode " + dir + ", block #" + l + ", offset " + off + ": directory corrupted ("
-                                    + bad + ": rec_len " + (off + 8 <= bs ? DirEntry.recLenAt(b, off) : -1) + ", name_len "
-                                    + (off + 8 <= bs ? DirEntry.nameLenAt(b, off) : -1) + ").");
-                            break;
-                        }
-                        long ino = DirEntry.inodeAt(b, off);
-                        byte[] name = DirEntry.nameAt(b, off);
-                        String ns = new String(name, StandardCharsets.UTF_8);
-                        boolean isDot = Arrays.equals(name, new byte[] {'.'});
-                        boolean isDotDot = Arrays.equals(name, new byte[] {'.', '.'});
-                        if (l == 0 && idx == 0) {
-                            if (!isDot || ino != dir) {
-                                problem("Missing '.' in directory inode " + dir + ".");
-                            } else {
-                                sawDot = true;
-                            }
-                        } else if (l == 0 && idx == 1) {
-                            if (!isDotDot || ino == 0) {
-                                problem("Missing '..' in directory inode " + dir + ".");
-                            } else {
-                                sawDotDot = true;
-                                dotdot[(int) dir] = ino;
-                            }
-                        } else if (ino != 0 && (isDot || isDotDot)) {
-                            problem("Entry '" + ns + "' in " + dirName(dir) + " (" + dir + ") is a duplicate '" + ns + "' entry.");
-                            ino = 0;
-                        }
-                        if (ino != 0) {
-                            checkEntry(dir, ns, name, ino, DirEntry.fileTypeAt(b, off), isDot || isDotDot, names);
-                        }
-                        off += DirEntry.recLenAt(b, off);
-                        idx++;
-                    }
+                    checkDirBlock(st, l, b);
                 }
             }
-            if (!sawDot || !sawDotDot) {
-                dotdot[(int) dir] = sawDotDot ? dotdot[(int) dir] : 0;
+            if (st.htree != null) {
+                st.htree.finish();
+            }
+            if (!st.sawDot || !st.sawDotDot) {
+                dotdot[(int) dir] = st.sawDotDot ? dotdot[(int) dir] : 0;
             }
         }
+    }
+
+    /** {@code EXT4_ENCRYPT_FL}. */
+    private static final int EXT4_ENCRYPT_FL = 0x800;
+    /** {@code EXT2_FLAGS_UNSIGNED_HASH} in {@code s_flags}. */
+    private static final long EXT2_FLAGS_UNSIGNED_HASH = 0x2;
+
+    /** The htree state of a directory with {@code EXT4_INDEX_FL} (pass 1's e2fsck_add_dx_dir), else null. */
+    private FsckHtree htreeOf(long dir, Dir d) {
+        if ((d.flags() & EXT4_INDEX_FL) == 0) {
+            return null;
+        }
+        int[] seed = new int[4];
+        for (int k = 0; k < 4; k++) {
+            seed[k] = (int) sb.getU32(SuperBlockDescriptor.S_HASH_SEED + 4 * k);
+        }
+        boolean unsignedHash = (sb.getU32(SuperBlockDescriptor.S_FLAGS) & EXT2_FLAGS_UNSIGNED_HASH) != 0;
+        boolean hashable = (d.flags() & (EXT4_CASEFOLD_FL | EXT4_ENCRYPT_FL)) == 0;
+        return new FsckHtree(dir, dirName(dir), d.numBlocks(), bs, csum.on(), seed, unsignedHash, hashable,
+                sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_LARGEDIR), problems);
+    }
+
+    /**
+     * check_dir_block: the block's checksum, its kind in an indexed directory, its entries (a leaf's end
+     * before its checksum tail under {@code metadata_csum}), then an index block's index.
+     */
+    private void checkDirBlock(DirCheck st, long l, byte[] b) {
+        boolean failedCsum = csum.on() && !dirBlockCsumValid(st.dir.seed(), b);
+        int type = st.htree != null ? st.htree.classify(l, b) : FsckHtree.LEAF;
+        boolean leaf = type == FsckHtree.LEAF;
+        int end = bs;
+        if (csum.on() && leaf) {
+            if (failedCsum && direntTail(b) == TAIL_NO_SPACE) { // PR_2_LEAF_NODE_MISSING_CSUM
+                problem("Directory inode " + st.ino + ", block #" + l + ", offset 0: directory has no checksum.  Fix? no");
+            } else {
+                end = bs - Ext4Csum.DIR_TAIL_SIZE;
+            }
+        }
+        boolean complete = checkEntries(st, l, b, end, leaf);
+        if (!leaf) {
+            st.htree.parseIntNode(l, b, failedCsum);
+        } else if (failedCsum && complete) { // PR_2_LEAF_NODE_ONLY_CSUM_INVALID
+            problem("Directory inode " + st.ino + ", block #" + l + ": directory passes checks but fails checksum.  Fix? no");
+        }
+    }
+
+    /** check_dir_block's loop over the entries of a block; false if a corrupted entry stopped it. */
+    private boolean checkEntries(DirCheck st, long l, byte[] b, int end, boolean leaf) {
+        long dir = st.ino;
+        int off = 0;
+        int idx = 0;
+        while (off < end) {
+            String bad = DirEntry.check(b, off, end, inodes);
+            if (bad != null && !bad.equals("inode out of bounds")) {
+                problem("Directory inode " + dir + ", block #" + l + ", offset " + off + ": directory corrupted ("
+                        + bad + ": rec_len " + (off + 8 <= bs ? DirEntry.recLenAt(b, off) : -1) + ", name_len "
+                        + (off + 8 <= bs ? DirEntry.nameLenAt(b, off) : -1) + ").");
+                return false;
+            }
+            long ino = DirEntry.inodeAt(b, off);
+            byte[] name = DirEntry.nameAt(b, off);
+            String ns = new String(name, StandardCharsets.UTF_8);
+            boolean isDot = Arrays.equals(name, new byte[] {'.'});
+            boolean isDotDot = Arrays.equals(name, new byte[] {'.', '.'});
+            if (l == 0 && idx == 0) {
+                if (!isDot || ino != dir) {
+                    problem("Missing '.' in directory inode " + dir + ".");
+                } else {
+                    st.sawDot = true;
+                }
+            } else if (l == 0 && idx == 1) {
+                if (!isDotDot || ino == 0) {
+                    problem("Missing '..' in directory inode " + dir + ".");
+                } else {
+                    st.sawDotDot = true;
+                    dotdot[(int) dir] = ino;
+                }
+            } else if (ino != 0 && (isDot || isDotDot)) {
+                problem("Entry '" + ns + "' in " + dirName(dir) + " (" + dir + ") is a duplicate '" + ns + "' entry.");
+                ino = 0;
+            }
+            if (ino != 0) {
+                checkEntry(dir, ns, name, ino, DirEntry.fileTypeAt(b, off), isDot || isDotDot, st.names);
+                if (st.htree != null && leaf && ino <= inodes) {
+                    st.htree.leafHash(l, name);
+                }
+            }
+            off += DirEntry.recLenAt(b, off);
+            idx++;
+        }
+        return true;
+    }
+
+    private static final int TAIL_OK = 0;
+    private static final int TAIL_CORRUPTED = 1;
+    private static final int TAIL_NO_SPACE = 2;
+
+    /**
+     * {@code __get_dirent_tail}: follows the {@code rec_len} chain to the last 12 bytes, which must be a
+     * {@code struct ext4_dir_entry_tail}.
+     *
+     * @return {@link #TAIL_OK}, {@link #TAIL_CORRUPTED} (a bad {@code rec_len} on the way) or
+     *         {@link #TAIL_NO_SPACE} (the chain does not stop there, or no tail there)
+     */
+    private int direntTail(byte[] b) {
+        int top = bs - Ext4Csum.DIR_TAIL_SIZE;
+        int d = 0;
+        while (d < top) {
+            int rl = DirEntry.recLenAt(b, d);
+            if (rl < 8 || (rl & 3) != 0) {
+                return TAIL_CORRUPTED;
+            }
+            d += rl;
+        }
+        if (d > bs) {
+            return TAIL_CORRUPTED;
+        }
+        return d == top && Ext4Csum.hasDirTail(b) ? TAIL_OK : TAIL_NO_SPACE;
+    }
+
+    /**
+     * {@code ext2fs_dir_block_csum_verify}: a leaf's tail checksum, or an index block's
+     * {@code dx_tail}; a block that is neither fails.
+     */
+    private boolean dirBlockCsumValid(int seed, byte[] b) {
+        if (direntTail(b) == TAIL_OK) {
+            return csum.dirBlockCsumValid(seed, b);
+        }
+        int off = FsckHtree.countLimitOffset(b);
+        return off >= 0 && FsckHtree.dxCsumValid(seed, b, off);
     }
 
     private void checkEntry(long dir, String ns, byte[] name, long ino, int ftype, boolean dot, Set<String> names) {
@@ -933,7 +1396,7 @@ public final class Fsck {
     // ================================================================ pass 3
 
     private void pass3() throws IOException {
-        for (long dir : dirExtents.keySet()) {
+        for (long dir : dirs.keySet()) {
             int i = (int) dir;
             if (dir == EXT4_ROOT_INO) {
                 if (dotdot[i] != 0 && dotdot[i] != EXT4_ROOT_INO) {
@@ -963,28 +1426,81 @@ public final class Fsck {
             }
             if (refs[i] == 0) {
                 problem("Unattached inode " + i + " (i_links_count " + links[i] + ").");
-            } else if (refs[i] != links[i]) {
-                problem("Inode " + i + " ref count is " + links[i] + ", should be " + refs[i] + ".");
+                continue;
+            }
+            int counted = countedLinks(i);
+            if (counted != links[i] && !indexedDirOverflow(i, counted)) {
+                problem("Inode " + i + " ref count is " + links[i] + ", should be " + counted + ".");
             }
         }
     }
 
+    /**
+     * The links pass 4 counts: a directory's past {@code EXT4_LINK_MAX} (65000) count as 1, the
+     * {@code dir_nlink} way ({@code PR_4_DIR_NLINK_FEATURE} if the feature is off).
+     */
+    private int countedLinks(int i) {
+        if (!isDirIno.get(i) || refs[i] <= EXT4_LINK_MAX) {
+            return refs[i];
+        }
+        if (!sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_DIR_NLINK)) {
+            problem("Directory exceeds max links, but no DIR_NLINK feature in superblock.  Fix? no");
+        }
+        return 1;
+    }
+
+    /**
+     * {@code PR_4_DIR_OVERFLOW_REF_COUNT}: an indexed directory whose {@code i_links_count} is 1 from an
+     * earlier overflow is not an error (e2fsck -n says nothing).
+     */
+    private boolean indexedDirOverflow(int i, int counted) {
+        Dir d = dirs.get((long) i);
+        return d != null && counted > 1 && links[i] == 1 && (d.flags() & EXT4_INDEX_FL) != 0;
+    }
+
+    /** {@code EXT4_LINK_MAX}. */
+    private static final int EXT4_LINK_MAX = 65000;
+
     // ================================================================ pass 5
 
     private void pass5() throws IOException {
-        byte[] map = new byte[bs];
+        FsckBitmaps maps = FsckBitmaps.load(sb, gds, csum, this::readBlock);
+        checkBlockBitmaps(maps);
+        checkInodeBitmaps(maps);
+        if (maps.inodeTailProblem()) { // check_inode_end: PR_5_INODE_BMAP_PADDING
+            problem("Padding at end of inode bitmap is not set.  Fix? no");
+        }
+        if (csum.on()) {
+            checkBitmapChecksums(maps);
+        }
+    }
+
+    /**
+     * check_block_bitmaps against the bitmaps as loaded: differences as "+" (used, not marked) and "-"
+     * ranges, a used block in a {@code BLOCK_UNINIT} group ({@code PR_5_BLOCK_UNINIT}), the free count of
+     * each group (the blocks this check found free), and check_block_end's padding: the bits past the
+     * last block up to the group's end, and the bytes past {@code s_blocks_per_group} in each bitmap
+     * read from disk. The superblock's totals are not checked: the kernel keeps them in per-CPU
+     * counters and writes them back lazily, and e2fsck -n does not count a wrong total as an error
+     * ({@code PR_5_FREE_BLOCK_COUNT} is {@code PR_NO_OK}): only the group descriptors' counts are
+     * authoritative.
+     */
+    private void checkBlockBitmaps(FsckBitmaps maps) {
         List<String> plus = new ArrayList<>();
         List<String> minus = new ArrayList<>();
+        boolean padding = false;
         for (int g = 0; g < gds.length; g++) {
-            readBlock(gds[g].blockBitmap(), map, "reading block bitmap of group " + g);
+            byte[] map = maps.blockMap(g);
             long first = sb.groupFirstBlock(g);
             int n = (int) sb.groupBlocks(g);
             int counted = 0;
+            boolean uninitUsed = false;
             for (int k = 0; k < n; k++) {
                 boolean want = used.get((int) (first + k));
                 boolean have = Bitmap.test(map, k);
                 if (want && !have) {
                     addRange(plus, first + k);
+                    uninitUsed |= gds[g].hasFlag(GroupDescDescriptor.EXT4_BG_BLOCK_UNINIT);
                 } else if (!want && have) {
                     addRange(minus, first + k);
                 }
@@ -992,33 +1508,44 @@ public final class Fsck {
                     counted++;
                 }
             }
-            for (int k = n; k < sb.blocksPerGroup(); k++) {
-                if (!Bitmap.test(map, k)) {
-                    problem("Padding at end of block bitmap of group " + g + " is not set.");
-                    break;
-                }
+            if (uninitUsed) {
+                problem("Group " + g + " block(s) in use but group is marked BLOCK_UNINIT.  Fix? no");
+            }
+            for (int k = n; k < sb.blocksPerGroup() && !padding; k++) {
+                padding = !Bitmap.test(map, k);
             }
             if (gds[g].freeBlocksCount() != counted) {
                 problem("Free blocks count wrong for group #" + g + " (" + gds[g].freeBlocksCount() + ", counted=" + counted + ").");
             }
         }
         report("Block bitmap differences:", plus, minus);
-        // The superblock's totals are not checked: the kernel keeps them in per-CPU counters and writes
-        // them back lazily, and e2fsck -n does not count a wrong total as an error (PR_5_FREE_BLOCK_COUNT
-        // is PR_NO_OK): only the group descriptors' counts are authoritative.
-        plus.clear();
-        minus.clear();
+        if (padding || maps.blockTailProblem()) {
+            problem("Padding at end of block bitmap is not set.  Fix? no");
+        }
+    }
+
+    /**
+     * check_inode_bitmaps: with a descriptor checksum feature an {@code INODE_UNINIT} group's bitmap is
+     * taken as all free ("skip_group"); differences, and each group's free inodes and directories as
+     * found. The superblock's free inodes total is not checked, as for blocks.
+     */
+    private void checkInodeBitmaps(FsckBitmaps maps) {
+        List<String> plus = new ArrayList<>();
+        List<String> minus = new ArrayList<>();
         long ipg = sb.inodesPerGroup();
         for (int g = 0; g < gds.length; g++) {
-            readBlock(gds[g].inodeBitmap(), map, "reading inode bitmap of group " + g);
+            boolean skip = gdtCsum && gds[g].hasFlag(GroupDescDescriptor.EXT4_BG_INODE_UNINIT);
+            byte[] map = maps.inodeMap(g);
             int counted = 0;
-            int dirs = 0;
+            int dirCount = 0;
+            boolean uninitUsed = false;
             for (int k = 0; k < ipg; k++) {
                 long ino = g * ipg + k + 1;
                 boolean want = inodeUsed.get((int) ino);
-                boolean have = Bitmap.test(map, k);
+                boolean have = !skip && Bitmap.test(map, k);
                 if (want && !have) {
                     addRange(plus, ino);
+                    uninitUsed |= skip;
                 } else if (!want && have) {
                     addRange(minus, ino);
                 }
@@ -1026,29 +1553,42 @@ public final class Fsck {
                     counted++;
                 }
                 if (want && isDirIno.get((int) ino)) {
-                    dirs++;
+                    dirCount++;
                 }
+            }
+            if (uninitUsed) { // PR_5_INODE_UNINIT
+                problem("Group " + g + " inode(s) in use but group is marked INODE_UNINIT.  Fix? no");
             }
             if (gds[g].freeInodesCount() != counted) {
                 problem("Free inodes count wrong for group #" + g + " (" + gds[g].freeInodesCount() + ", counted=" + counted + ").");
             }
-            if (gds[g].usedDirsCount() != dirs) {
-                problem("Directories count wrong for group #" + g + " (" + gds[g].usedDirsCount() + ", counted=" + dirs + ").");
+            if (gds[g].usedDirsCount() != dirCount) {
+                problem("Directories count wrong for group #" + g + " (" + gds[g].usedDirsCount() + ", counted=" + dirCount + ").");
             }
         }
         report("Inode bitmap differences:", plus, minus);
-        for (int g = 0; g < gds.length; g++) { // e2fsck pass 5, check_inode_end: PR_5_INODE_BMAP_PADDING
-            readBlock(gds[g].inodeBitmap(), map, "reading inode bitmap of group " + g);
-            boolean unset = false;
-            for (long k = ipg; k < 8L * bs && !unset; k++) {
-                unset = !Bitmap.test(map, (int) k);
-            }
-            if (unset) {
-                problem("Padding at end of inode bitmap is not set.  Fix? no");
-                break;
+    }
+
+    /**
+     * check_inode_bitmap_checksum and check_block_bitmap_checksum ({@code metadata_csum}): every group
+     * not marked {@code INODE_UNINIT} (resp. {@code BLOCK_UNINIT}) has its bitmap, as loaded, match the
+     * checksum in its descriptor.
+     */
+    private void checkBitmapChecksums(FsckBitmaps maps) {
+        int inodeBytes = (int) (sb.inodesPerGroup() / 8);
+        int blockBytes = (int) (sb.blocksPerGroup() / 8);
+        for (int g = 0; g < gds.length; g++) {
+            if (!gds[g].hasFlag(GroupDescDescriptor.EXT4_BG_INODE_UNINIT)
+                    && !csum.inodeBitmapCsumValid(gds[g], maps.inodeMap(g), inodeBytes)) {
+                problem("Group " + g + " inode bitmap does not match checksum.  IGNORED.");
             }
         }
-        // the superblock's free inodes total: not checked, as for blocks above (PR_5_FREE_INODE_COUNT)
+        for (int g = 0; g < gds.length; g++) {
+            if (!gds[g].hasFlag(GroupDescDescriptor.EXT4_BG_BLOCK_UNINIT)
+                    && !csum.blockBitmapCsumValid(gds[g], maps.blockMap(g), blockBytes)) {
+                problem("Group " + g + " block bitmap does not match checksum.  IGNORED.");
+            }
+        }
     }
 
     /** Accumulates numbers into e2fsck-style ranges: "a" or "(a--b)". */
