@@ -91,8 +91,8 @@ public final class Ext4SuperBlock {
         /**
          * A read-only check ({@code images.ext4.Fsck}), as e2fsck's {@code ext2fs_open2} and {@code check_super_block}
          * accept a superblock: every feature e2fsck knows is accepted unless it changes the layout this
-         * checker reads ({@code 64bit}, {@code bigalloc} with clusters, {@code metadata_csum}, a real
-         * journal: "cannot check"); {@code extent} and {@code filetype} are not required; a device
+         * checker reads ({@code bigalloc} with clusters: "cannot check"; the checker verifies
+         * {@code metadata_csum} itself); {@code extent} and {@code filetype} are not required; a device
          * shorter than the filesystem is left to the checker (e2fsck -n goes on); the free counts are
          * not bounded (e2fsck recomputes them).
          */
@@ -265,17 +265,11 @@ public final class Ext4SuperBlock {
         if (ds != 0 && (Integer.bitCount(ds) != 1 || ds > 1024)) {
             throw Ext4Exception.corrupt(dev, "Corruption found in superblock.  (desc_size = " + ds + ")");
         }
-        if (hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_64BIT)) {
-            if (ds < 64) {
-                throw Ext4Exception.corrupt(dev, "Block group descriptor size incorrect (64bit, desc_size " + ds + ")");
-            }
-            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": cannot check 64bit group descriptors");
+        if (hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_64BIT) && ds < 64) {
+            throw Ext4Exception.corrupt(dev, "Block group descriptor size incorrect (64bit, desc_size " + ds + ")");
         }
         if (hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_CASEFOLD) && u16(S_ENCODING) != 1) {
             throw new Ext4Exception(Errno.EOPNOTSUPP, dev + " has unsupported encoding: " + u16(S_ENCODING));
-        }
-        if (hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_METADATA_CSUM)) {
-            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": cannot check metadata_csum (checksums are not verified here)");
         }
         if (hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_BIGALLOC) && u32(S_LOG_CLUSTER_SIZE) != u32(S_LOG_BLOCK_SIZE)) {
             throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": cannot check bigalloc with clusters of more than one block");

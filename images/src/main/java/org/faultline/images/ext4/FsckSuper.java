@@ -33,10 +33,9 @@ final class FsckSuper {
     private static final int EXT2_CRC32C_CHKSUM = 1;
 
     /**
-     * Reads the primary superblock as {@code ext2fs_open2} would for e2fsck. The checks of
-     * {@link Ext4SuperBlock#readForCheck} apply, except that {@code 64bit} and {@code metadata_csum},
-     * which that policy refuses on behalf of older checkers, are checked here: a descriptor size that is
-     * a power of two from 64 to 1024, the crc32c checksum type, and the superblock's own checksum. A bad
+     * Reads the primary superblock as {@code ext2fs_open2} would for e2fsck: the checks of
+     * {@link Ext4SuperBlock#readForCheck}, and here a {@code 64bit} descriptor size that is a power of
+     * two from 64 to 1024, the crc32c checksum type, and the superblock's own checksum. A bad
      * checksum is what e2fsck calls "Superblock checksum does not match superblock": it then falls back
      * to the backup at block 32768, which exists only past one 32768-block group. With a valid backup
      * this is a problem and the check goes on with the backup's superblock (but the primary group
@@ -76,15 +75,10 @@ final class FsckSuper {
                 throw Ext4Exception.corrupt(dev, "Block group descriptor size incorrect (64bit, desc_size " + ds + ")");
             }
         }
-        Ext4SuperBlock masked = sb.copy();
-        masked.setU32(SuperBlockDescriptor.S_FEATURE_INCOMPAT, sb.featureIncompat() & ~Ext4Features.EXT4_FEATURE_INCOMPAT_64BIT
-                & 0xFFFFFFFFL);
-        masked.setU32(SuperBlockDescriptor.S_FEATURE_RO_COMPAT, sb.featureRoCompat()
-                & ~Ext4Features.EXT4_FEATURE_RO_COMPAT_METADATA_CSUM & 0xFFFFFFFFL);
         if (sb.is64Bit() && sb.getU32(SuperBlockDescriptor.S_BLOCKS_COUNT_HI) != 0) {
             throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": too large to check here (" + sb.blocksCount() + " blocks)");
         }
-        masked.validate(dev, io.blocks(), Ext4SuperBlock.Policy.CHECK);
+        sb.validate(dev, io.blocks(), Ext4SuperBlock.Policy.CHECK);
         return sb;
     }
 
