@@ -42,6 +42,7 @@ public final class Ext4Dirs {
     private final InodeAllocator ialloc;
     private final String dev;
     private final int bs;
+    private final Ext4DirBlocks blocks;
     private final Ext4Htree htree;
 
     Ext4Dirs(Ext4Volume v) {
@@ -52,7 +53,8 @@ public final class Ext4Dirs {
         this.ialloc = v.ialloc;
         this.dev = v.dev;
         this.bs = v.bs;
-        this.htree = new Ext4Htree(v, this);
+        this.blocks = new Ext4DirBlocks(v);
+        this.htree = new Ext4Htree(v, blocks);
     }
 
     private Ext4InodeRaw readInode(long ino) throws IOException {
@@ -102,249 +104,25 @@ public final class Ext4Dirs {
         return Arrays.equals(n, DOT) || Arrays.equals(n, DOTDOT);
     }
 
-    /** Where a directory entry lives. */
-    record Slot(long ino, int fileType, long pblk, int off, int prevOff, int iseed) {
-    }
-
-    /** The directory's checksum seed ({@code ei->i_csum_seed}). */
-    int iseed(long dirIno, Ext4InodeRaw dir) {
-        return v.csum.inodeSeed(dirIno, dir.generation());
-    }
-
-    /**
-     * Marks a directory leaf block dirty, its tail checksum to be set from {@code iseed}
-     * ({@code ext4_handle_dirty_dirblock}).
-     */
-    void dirtyLeaf(long pblk, int iseed) {
-        cache.markDirty(pblk, b -> v.csum.setDirBlockCsum(iseed, b));
-    }
-
-    /**
-     * Marks an htree index block (root or node) dirty, its {@code dx_tail} checksum to be set from
-     * {@code iseed} ({@code ext4_handle_dirty_dx_node}).
-     */
-    void dirtyDx(long pblk, int iseed) {
-        cache.markDirty(pblk, b -> v.csum.setDxCsum(iseed, b));
-    }
-
-    /** {@code is_dx}: an indexed directory ({@code EXT4_INDEX_FL}) on a filesystem with {@code dir_index}. */
-    boolean isDx(Ext4InodeRaw dir) {
-        return sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_DIR_INDEX) && dir.hasFlag(EXT4_INDEX_FL);
-    }
-
-    /** Where the entries of a new leaf block end: before the checksum tail with metadata_csum. */
-    private int leafEnd() {
-        return bs - v.csum.dirTailSpace();
-    }
-
-    /** A new, empty leaf block: one unused entry up to {@link #leafEnd}, then the tail. */
-    private void initEmptyLeaf(byte[] b) {
-        DirEntry.initEmptyBlock(b);
-        DirEntry.setRecLen(b, 0, leafEnd());
-        if (v.csum.on()) {
-            Ext4Csum.initDirTail(b);
-        }
-    }
-
-    /**
-     * {@code dirblock_type_t}: what the caller of {@code __ext4_read_dirblock} expects — an htree index
-     * block, a leaf of a linear directory or of the htree, or either (then an index block is not
-     * checked).
-     */
-    enum DirblockType {
-        EITHER, INDEX, DIRENT, DIRENT_HTREE
-    }
-
-    /**
-     * A directory block as read for one operation: its logical and physical numbers, its cached bytes
-     * (valid until the operation ends) and where its entries end (before a leaf's checksum tail).
-     */
-    record DirBlock(long lblk, long pblk, byte[] b, int end) {
-    }
-
-    private String readWhere(long ino, long lblk) {
-        return "__ext4_read_dirblock: inode #" + ino + ": lblock " + lblk + ": comm faultline: ";
-    }
-
-    /**
-     * {@code ext4_read_dirblock}: maps block {@code lblk} of directory {@code ino} and reads it as
-     * {@link #readDirBlockAt} does.
-     *
-     * @throws Ext4Exception EUCLEAN for a block past {@code i_size} ("Attempting to read directory block
-     *                       ... past i_size") or a hole (for an htree block "Directory hole found for
-     *                       htree index/leaf block"; a hole in a linear directory is refused too, a
-     *                       deviation), and as {@link #readDirBlockAt}
-     */
-    DirBlock ext4ReadDirblock(long ino, Ext4InodeRaw dir, long lblk, DirblockType type) throws IOException {
-        if (lblk >= dir.size() / bs) {
-            throw Ext4Exception.corrupt(dev, readWhere(ino, lblk) + "Attempting to read directory block (" + lblk
-                    + ") that is past i_size (" + dir.size() + ")");
-        }
-        Extent e = tree(ino, dir).findExtent(lblk);
-        if (e == null || e.unwritten()) {
-            if (type == DirblockType.INDEX || type == DirblockType.DIRENT_HTREE) {
-                throw Ext4Exception.corrupt(dev, readWhere(ino, lblk) + "Directory hole found for htree "
-                        + (type == DirblockType.INDEX ? "index" : "leaf") + " block");
-            }
-            throw Ext4Exception.corrupt(dev, "directory inode " + ino + " has a hole at block " + lblk);
-        }
-        return readDirBlockAt(ino, dir, iseed(ino, dir), lblk, e.pblk() + (lblk - e.lblk()), type);
-    }
-
-    /**
-     * {@code __ext4_read_dirblock} of a mapped block. In an indexed directory block 0 and any block whose
-     * first entry spans it are index blocks: one read as {@link DirblockType#INDEX} has its
-     * {@code dx_tail} checksum verified (once); otherwise its entries reach the end of the block. A leaf
-     * with metadata_csum must end in a tail whose checksum holds (checked once).
-     *
-     * @throws Ext4Exception EUCLEAN for a leaf read as an index block ("directory leaf block found
-     *                       instead of index block"), EBADMSG for a bad checksum
-     */
-    private DirBlock readDirBlockAt(long ino, Ext4InodeRaw dir, int iseed, long lblk, long pblk, DirblockType type)
-            throws IOException {
-        byte[] raw = cache.get(pblk);
-        boolean dx = isDx(dir) && (lblk == 0 || DirEntry.recLenAt(raw, 0) == bs);
-        if (!dx && type == DirblockType.INDEX) {
-            throw Ext4Exception.corrupt(dev, readWhere(ino, lblk) + "directory leaf block found instead of index block");
-        }
-        if (!v.csum.on()) {
-            return new DirBlock(lblk, pblk, raw, bs);
-        }
-        if (dx) {
-            if (type == DirblockType.INDEX) {
-                raw = cache.getVerified(pblk, b -> {
-                    if (!v.csum.dxCsumValid(iseed, b)) {
-                        throw Ext4Exception.badCrc(dev, readWhere(ino, lblk) + "Directory index failed checksum");
-                    }
-                });
-            }
-            return new DirBlock(lblk, pblk, raw, bs);
-        }
-        raw = cache.getVerified(pblk, b -> {
-            if (!v.csum.dirBlockCsumValid(iseed, b)) {
-                throw Ext4Exception.badCrc(dev, readWhere(ino, lblk) + (Ext4Csum.hasDirTail(b)
-                        ? "Directory block failed checksum" : "No space for directory leaf checksum. Please run e2fsck -D."));
-            }
-        });
-        return new DirBlock(lblk, pblk, raw, bs - Ext4Csum.DIR_TAIL_SIZE);
-    }
-
-    /** Visitor over the entries of a directory: return true to stop. */
-    private interface EntryVisitor {
-        boolean visit(long lblk, long pblk, byte[] b, int off, int prevOff) throws IOException;
-    }
-
-    private long dirBlocks(long ino, Ext4InodeRaw dir) throws Ext4Exception {
-        long size = dir.size();
-        if (size % bs != 0) {
-            throw Ext4Exception.corrupt(dev, "directory inode " + ino + " has size " + size
-                    + ", not a multiple of the block size");
-        }
-        return size / bs;
-    }
-
-    private long dirBlock(long ino, ExtentTree t, long lblk) throws IOException {
-        Extent e = t.findExtent(lblk);
-        if (e == null || e.unwritten()) {
-            throw Ext4Exception.corrupt(dev, "directory inode " + ino + " has a hole at block " + lblk);
-        }
-        return e.pblk() + (lblk - e.lblk());
-    }
-
-    private void checkExtentMapped(long ino, Ext4InodeRaw dir) throws Ext4Exception {
-        if (dir.hasFlag(EXT4_INLINE_DATA_FL) || !dir.hasFlag(EXT4_EXTENTS_FL)) {
-            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": directory inode " + ino
-                    + " is not extent-mapped (not supported)");
-        }
-    }
-
-    /**
-     * Walks every entry (used or not) of blocks 0..{@code nblocks}-1 (all of them if negative), checking
-     * each as {@code ext4_check_dir_entry}. Index blocks read as entries: the root as "." and "..", a
-     * node as one unused entry.
-     */
-    private void forEachEntry(long ino, Ext4InodeRaw dir, long nblocks, EntryVisitor v) throws IOException {
-        checkExtentMapped(ino, dir);
-        long n = nblocks < 0 ? dirBlocks(ino, dir) : Math.min(nblocks, dirBlocks(ino, dir));
-        ExtentTree t = tree(ino, dir);
-        int iseed = iseed(ino, dir);
-        for (long lblk = 0; lblk < n; lblk++) {
-            long pblk = dirBlock(ino, t, lblk);
-            DirBlock db = readDirBlockAt(ino, dir, iseed, lblk, pblk, DirblockType.EITHER);
-            int end = db.end();
-            byte[] b = db.b();
-            int off = 0;
-            int prev = -1;
-            while (off < end) {
-                String bad = DirEntry.check(b, off, end, sb.inodesCount());
-                if (bad != null) {
-                    throw Ext4Exception.corrupt(dev, "directory inode " + ino + ", block " + lblk + ", offset "
-                            + off + ": " + bad);
-                }
-                if (v.visit(lblk, pblk, b, off, prev)) {
-                    return;
-                }
-                prev = off;
-                off += DirEntry.recLenAt(b, off);
-            }
-        }
-    }
-
     /**
      * {@code __ext4_find_entry}: the live entry named {@code name}, or null. "." and ".." are looked for
      * in block 0 only; an indexed directory is searched through its index
      * ({@link Ext4Htree#ext4DxFindEntry}), or block by block if the index is malformed, as the kernel
      * falls back; a linear directory block by block ({@code ext4_search_dir} on each).
      */
-    private Slot ext4SearchDir(long ino, Ext4InodeRaw dir, byte[] name) throws IOException {
-        checkExtentMapped(ino, dir);
+    private Ext4DirBlocks.Slot ext4SearchDir(long ino, Ext4InodeRaw dir, byte[] name) throws IOException {
+        blocks.checkExtentMapped(ino, dir);
         if (isDotName(name)) {
-            return linearSearch(ino, dir, name, 1);
+            return blocks.linearSearch(ino, dir, name, 1);
         }
-        if (isDx(dir)) {
+        if (blocks.isDx(dir)) {
             try {
                 return htree.ext4DxFindEntry(ino, dir, name);
             } catch (Ext4Htree.BadDxDir e) {
                 // ERR_BAD_DX_DIR: search the directory the old-fashioned way
             }
         }
-        return linearSearch(ino, dir, name, -1);
-    }
-
-    /** The linear part of {@code __ext4_find_entry} over blocks 0..{@code nblocks}-1 (all if negative). */
-    private Slot linearSearch(long ino, Ext4InodeRaw dir, byte[] name, long nblocks) throws IOException {
-        Slot[] found = new Slot[1];
-        int iseed = iseed(ino, dir);
-        forEachEntry(ino, dir, nblocks, (lblk, pblk, b, off, prev) -> {
-            if (DirEntry.inodeAt(b, off) != 0 && DirEntry.nameEquals(b, off, name)) {
-                found[0] = new Slot(DirEntry.inodeAt(b, off), DirEntry.fileTypeAt(b, off), pblk, off, prev, iseed);
-                return true;
-            }
-            return false;
-        });
-        return found[0];
-    }
-
-    /**
-     * {@code search_dirblock} of one htree leaf: the live entry named {@code name}, or null; every entry
-     * on the way checked as {@code ext4_check_dir_entry}.
-     */
-    Slot searchDirblock(long ino, Ext4InodeRaw dir, DirBlock db, byte[] name) throws Ext4Exception {
-        byte[] b = db.b();
-        int prev = -1;
-        for (int off = 0; off < db.end(); off += DirEntry.recLenAt(b, off)) {
-            String bad = DirEntry.check(b, off, db.end(), sb.inodesCount());
-            if (bad != null) {
-                throw Ext4Exception.corrupt(dev, "directory inode " + ino + ", block " + db.lblk() + ", offset "
-                        + off + ": " + bad);
-            }
-            if (DirEntry.inodeAt(b, off) != 0 && DirEntry.nameEquals(b, off, name)) {
-                return new Slot(DirEntry.inodeAt(b, off), DirEntry.fileTypeAt(b, off), db.pblk(), off, prev,
-                        iseed(ino, dir));
-            }
-            prev = off;
-        }
-        return null;
+        return blocks.linearSearch(ino, dir, name, -1);
     }
 
     /**
@@ -359,9 +137,9 @@ public final class Ext4Dirs {
      */
     private void ext4AddEntry(long dirIno, byte[] name, long ino, int fileType) throws IOException {
         Ext4InodeRaw dir = readInode(dirIno);
-        checkExtentMapped(dirIno, dir);
+        blocks.checkExtentMapped(dirIno, dir);
         boolean dxFallback = false;
-        if (isDx(dir)) {
+        if (blocks.isDx(dir)) {
             try {
                 htree.ext4DxAddEntry(dirIno, dir, name, ino, fileType);
                 finishAdd(dirIno, dir);
@@ -376,24 +154,24 @@ public final class Ext4Dirs {
                 writeInode(dirIno, dir);
             }
         }
-        long blocks = dirBlocks(dirIno, dir);
-        for (long lblk = 0; lblk < blocks; lblk++) {
-            DirBlock db = ext4ReadDirblock(dirIno, dir, lblk, DirblockType.DIRENT);
-            int de = ext4FindDestDe(dirIno, db, name);
+        long nblocks = blocks.dirBlocks(dirIno, dir);
+        for (long lblk = 0; lblk < nblocks; lblk++) {
+            Ext4DirBlocks.DirBlock db = blocks.ext4ReadDirblock(dirIno, dir, lblk, Ext4DirBlocks.DirblockType.DIRENT);
+            int de = blocks.ext4FindDestDe(dirIno, db, name);
             if (de >= 0) {
-                addDirentToBuf(dirIno, dir, db.pblk(), db.b(), de, name, ino, fileType);
+                blocks.addDirentToBuf(dirIno, dir, db.pblk(), db.b(), de, name, ino, fileType);
                 finishAdd(dirIno, dir);
                 return;
             }
-            if (blocks == 1 && !dxFallback && sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_DIR_INDEX)) {
+            if (nblocks == 1 && !dxFallback && sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_DIR_INDEX)) {
                 htree.makeIndexedDir(dirIno, dir, db, name, ino, fileType);
                 finishAdd(dirIno, dir);
                 return;
             }
         }
-        Appended a = ext4Append(dirIno, dir);
-        initEmptyLeaf(a.b());
-        addDirentToBuf(dirIno, dir, a.pblk(), a.b(), 0, name, ino, fileType);
+        Ext4DirBlocks.Appended a = blocks.ext4Append(dirIno, dir);
+        blocks.initEmptyLeaf(a.b());
+        blocks.addDirentToBuf(dirIno, dir, a.pblk(), a.b(), 0, name, ino, fileType);
         finishAdd(dirIno, dir);
     }
 
@@ -415,104 +193,6 @@ public final class Ext4Dirs {
         if (!sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_DIR_INDEX) && dir.hasFlag(EXT4_INDEX_FL)) {
             dir.setFlags(dir.flags() & ~EXT4_INDEX_FL);
         }
-    }
-
-    /**
-     * {@code ext4_find_dest_de}: the first entry of a leaf with room for {@code name} — unused and long
-     * enough, or used with enough slack after its name — among the entries before the checksum tail.
-     *
-     * @return its offset, or -1 if none has room ({@code -ENOSPC})
-     * @throws Ext4Exception EEXIST if an entry passed on the way has the name; EUCLEAN for a bad entry
-     */
-    int ext4FindDestDe(long dirIno, DirBlock db, byte[] name) throws Ext4Exception {
-        byte[] b = db.b();
-        int bufSize = leafEnd();
-        int reclen = recLen(name.length);
-        int top = bufSize - reclen;
-        int off = 0;
-        while (off <= top) {
-            String bad = DirEntry.check(b, off, bufSize, sb.inodesCount());
-            if (bad != null) {
-                throw Ext4Exception.corrupt(dev, "directory inode " + dirIno + ", block " + db.lblk() + ", offset "
-                        + off + ": " + bad);
-            }
-            long e = DirEntry.inodeAt(b, off);
-            if (e != 0 && DirEntry.nameEquals(b, off, name)) {
-                throw Ext4Exception.of(Errno.EEXIST, dev, entryWhat(dirIno, new String(name, StandardCharsets.UTF_8)));
-            }
-            int rlen = DirEntry.recLenAt(b, off);
-            if ((e != 0 ? rlen - recLen(DirEntry.nameLenAt(b, off)) : rlen) >= reclen) {
-                return off;
-            }
-            off += rlen;
-        }
-        return -1;
-    }
-
-    /**
-     * {@code add_dirent_to_buf} with its entry found ({@code ext4_insert_dentry}): an unused entry at
-     * {@code de} takes the name; a used one is cut to its own length and the name goes in the rest.
-     * The leaf is marked dirty; the caller updates the directory inode ({@link #finishAdd}).
-     */
-    void addDirentToBuf(long dirIno, Ext4InodeRaw dir, long pblk, byte[] b, int de, byte[] name, long ino,
-                        int fileType) throws Ext4Exception {
-        int rlen = DirEntry.recLenAt(b, de);
-        if (DirEntry.inodeAt(b, de) != 0) {
-            int nlen = recLen(DirEntry.nameLenAt(b, de));
-            DirEntry.setRecLen(b, de, nlen);
-            de += nlen;
-            rlen -= nlen;
-        }
-        if (rlen < recLen(name.length)) {
-            throw Ext4Exception.corrupt(dev, "add_dirent_to_buf: directory inode " + dirIno + ": no room for '"
-                    + new String(name, StandardCharsets.UTF_8) + "' in the entry chosen");
-        }
-        DirEntry.put(b, de, ino, rlen, name, fileType);
-        dirtyLeaf(pblk, iseed(dirIno, dir));
-    }
-
-    /** A block {@link #ext4Append} added to a directory: its logical and physical numbers, its zeroed bytes. */
-    record Appended(long lblk, long pblk, byte[] b) {
-    }
-
-    /**
-     * {@code ext4_append}: allocates block {@code i_size / blocksize} of directory {@code dirIno}, maps it,
-     * grows {@code i_size} and writes the inode ({@code ext4_mark_inode_dirty}). The block is zeroed
-     * and cached dirty; the caller fills it.
-     *
-     * @throws Ext4Exception ENOSPC; EUCLEAN "Logical block already allocated"
-     */
-    Appended ext4Append(long dirIno, Ext4InodeRaw dir) throws IOException {
-        ExtentTree t = tree(dirIno, dir);
-        long lblk = dirBlocks(dirIno, dir);
-        if (t.findExtent(lblk) != null) {
-            throw Ext4Exception.corrupt(dev, "ext4_append: inode #" + dirIno + ": Logical block already allocated");
-        }
-        long pblk = balloc.allocateOne(goalFor(dirIno, t, lblk));
-        try {
-            t.insert(lblk, pblk, 1, false);
-        } catch (IOException | RuntimeException ex) {
-            balloc.free(pblk, 1);
-            throw ex;
-        }
-        byte[] b = cache.getNew(pblk);
-        dir.setBlocks512(dir.blocks512() + bs / 512);
-        dir.setSize(dir.size() + bs);
-        writeInode(dirIno, dir);
-        return new Appended(lblk, pblk, b);
-    }
-
-    /** Removes the entry at {@code s} ({@code ext4_generic_delete_entry}). */
-    private void ext4GenericDeleteEntry(Slot s) throws IOException {
-        byte[] b = cache.get(s.pblk);
-        int rl = DirEntry.recLenAt(b, s.off);
-        if (s.prevOff >= 0) {
-            DirEntry.setRecLen(b, s.prevOff, DirEntry.recLenAt(b, s.prevOff) + rl);
-            Arrays.fill(b, s.off, s.off + rl, (byte) 0);
-        } else {
-            DirEntry.setInode(b, s.off, 0, 0);
-        }
-        dirtyLeaf(s.pblk, s.iseed);
     }
 
     /**
@@ -540,7 +220,7 @@ public final class Ext4Dirs {
      */
     private void ext4IncCount(Ext4InodeRaw d) {
         int n = d.linksCount() + 1;
-        if (isDx(d) && (n > Ext4Volume.EXT4_LINK_MAX || n == 2)) {
+        if (blocks.isDx(d) && (n > Ext4Volume.EXT4_LINK_MAX || n == 2)) {
             n = 1;
         }
         d.setLinksCount(n);
@@ -559,21 +239,21 @@ public final class Ext4Dirs {
      */
     private boolean ext4DirLinkMax(Ext4InodeRaw d) {
         return d.linksCount() >= Ext4Volume.EXT4_LINK_MAX
-                && !(sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_DIR_NLINK) && isDx(d));
+                && !(sb.hasRoCompat(Ext4Features.EXT4_FEATURE_RO_COMPAT_DIR_NLINK) && blocks.isDx(d));
     }
 
     /** {@code ext4_init_new_dir}: a new directory's first block, "." and "..", and its tail. */
     private void ext4InitNewDir(long pblk, byte[] b, long self, Ext4InodeRaw selfInode, long parent) {
-        initEmptyLeaf(b);
+        blocks.initEmptyLeaf(b);
         DirEntry.put(b, 0, self, recLen(1), DOT, EXT4_FT_DIR);
-        DirEntry.put(b, recLen(1), parent, leafEnd() - recLen(1), DOTDOT, EXT4_FT_DIR);
-        dirtyLeaf(pblk, iseed(self, selfInode));
+        DirEntry.put(b, recLen(1), parent, blocks.leafEnd() - recLen(1), DOTDOT, EXT4_FT_DIR);
+        blocks.dirtyLeaf(pblk, blocks.iseed(self, selfInode));
     }
 
     /** {@code ext4_empty_dir}: only "." and ".." in the first block, nothing live elsewhere. */
     private boolean ext4EmptyDir(long ino, Ext4InodeRaw dir) throws IOException {
         boolean[] other = new boolean[1];
-        forEachEntry(ino, dir, -1, (lblk, pblk, b, off, prev) -> {
+        blocks.forEachEntry(ino, dir, -1, (lblk, pblk, b, off, prev) -> {
             if (DirEntry.inodeAt(b, off) != 0) {
                 byte[] n = DirEntry.nameAt(b, off);
                 if (!(lblk == 0 && isDotName(n))) {
@@ -665,17 +345,17 @@ public final class Ext4Dirs {
         if (isDotName(name)) {
             throw Ext4Exception.of(Errno.EISDIR, dev, what);
         }
-        Slot s = ext4SearchDir(dir, readInode(dir), name);
+        Ext4DirBlocks.Slot s = ext4SearchDir(dir, readInode(dir), name);
         if (s == null) {
             throw Ext4Exception.of(Errno.ENOENT, dev, what);
         }
-        Ext4InodeRaw in = liveInode(s.ino);
+        Ext4InodeRaw in = liveInode(s.ino());
         if (in.isDir()) {
             throw Ext4Exception.of(Errno.EISDIR, dev, what);
         }
-        ext4GenericDeleteEntry(s);
+        blocks.ext4GenericDeleteEntry(s);
         touchDir(dir, 0);
-        return s.ino;
+        return s.ino();
     }
 
     /**
@@ -698,20 +378,20 @@ public final class Ext4Dirs {
         if (isDotName(name)) {
             throw Ext4Exception.of(Errno.EINVAL, dev, what);
         }
-        Slot s = ext4SearchDir(dir, readInode(dir), name);
+        Ext4DirBlocks.Slot s = ext4SearchDir(dir, readInode(dir), name);
         if (s == null) {
             throw Ext4Exception.of(Errno.ENOENT, dev, what);
         }
-        Ext4InodeRaw in = liveInode(s.ino);
+        Ext4InodeRaw in = liveInode(s.ino());
         if (!in.isDir()) {
             throw Ext4Exception.of(Errno.ENOTDIR, dev, what);
         }
-        if (!ext4EmptyDir(s.ino, in)) {
+        if (!ext4EmptyDir(s.ino(), in)) {
             throw Ext4Exception.of(Errno.ENOTEMPTY, dev, what);
         }
-        ext4GenericDeleteEntry(s);
+        blocks.ext4GenericDeleteEntry(s);
         touchDir(dir, -1);
-        evict(s.ino, readInode(s.ino));
+        evict(s.ino(), readInode(s.ino()));
     }
 
     /**
@@ -726,85 +406,85 @@ public final class Ext4Dirs {
         if (isDotName(fp.name) || isDotName(tp.name)) {
             throw Ext4Exception.of(Errno.EINVAL, dev, from);
         }
-        Slot src = ext4SearchDir(fp.dir, readInode(fp.dir), fp.name);
+        Ext4DirBlocks.Slot src = ext4SearchDir(fp.dir, readInode(fp.dir), fp.name);
         if (src == null) {
             throw Ext4Exception.of(Errno.ENOENT, dev, from);
         }
         if (fp.dir == tp.dir && Arrays.equals(fp.name, tp.name)) {
             return 0;
         }
-        Ext4InodeRaw srcIn = liveInode(src.ino);
+        Ext4InodeRaw srcIn = liveInode(src.ino());
         boolean isDir = srcIn.isDir();
         if (isDir) {
             for (long d = tp.dir; ; ) {
-                if (d == src.ino) {
+                if (d == src.ino()) {
                     throw Ext4Exception.of(Errno.EINVAL, dev, to);
                 }
                 if (d == EXT4_ROOT_INO) {
                     break;
                 }
-                Slot up = ext4SearchDir(d, readInode(d), DOTDOT);
+                Ext4DirBlocks.Slot up = ext4SearchDir(d, readInode(d), DOTDOT);
                 if (up == null) {
                     throw Ext4Exception.corrupt(dev, "directory inode " + d + " has no '..' entry");
                 }
-                d = up.ino;
+                d = up.ino();
             }
         }
-        Slot dst = ext4SearchDir(tp.dir, readInode(tp.dir), tp.name);
+        Ext4DirBlocks.Slot dst = ext4SearchDir(tp.dir, readInode(tp.dir), tp.name);
         boolean replacedDir = false;
         int ftype = DirEntryDescriptor.fileType(srcIn.mode());
         long replaced = 0;
         if (dst != null) {
-            if (dst.ino == src.ino) {
+            if (dst.ino() == src.ino()) {
                 return 0;
             }
-            Ext4InodeRaw dstIn = liveInode(dst.ino);
+            Ext4InodeRaw dstIn = liveInode(dst.ino());
             if (isDir && !dstIn.isDir()) {
                 throw Ext4Exception.of(Errno.ENOTDIR, dev, to);
             }
             if (!isDir && dstIn.isDir()) {
                 throw Ext4Exception.of(Errno.EISDIR, dev, to);
             }
-            if (dstIn.isDir() && !ext4EmptyDir(dst.ino, dstIn)) {
+            if (dstIn.isDir() && !ext4EmptyDir(dst.ino(), dstIn)) {
                 throw Ext4Exception.of(Errno.ENOTEMPTY, dev, to);
             }
-            byte[] b = cache.get(dst.pblk);
-            DirEntry.setInode(b, dst.off, src.ino, ftype);
-            dirtyLeaf(dst.pblk, dst.iseed);
+            byte[] b = cache.get(dst.pblk());
+            DirEntry.setInode(b, dst.off(), src.ino(), ftype);
+            blocks.dirtyLeaf(dst.pblk(), dst.iseed());
             touchDir(tp.dir, 0);
             replacedDir = dstIn.isDir();
-            replaced = dst.ino;
+            replaced = dst.ino();
             if (replacedDir) {
-                evict(dst.ino, readInode(dst.ino));
+                evict(dst.ino(), readInode(dst.ino()));
             } else {
-                dropNlink(dst.ino);
+                dropNlink(dst.ino());
             }
         } else {
             if (isDir && tp.dir != fp.dir && ext4DirLinkMax(readInode(tp.dir))) {
                 throw Ext4Exception.of(Errno.EMLINK, dev, to);
             }
-            ext4AddEntry(tp.dir, tp.name, src.ino, ftype);
+            ext4AddEntry(tp.dir, tp.name, src.ino(), ftype);
         }
         // the source slot may have moved if the entry was added to the same directory: look it up again
-        Slot again = ext4SearchDir(fp.dir, readInode(fp.dir), fp.name);
-        if (again == null || again.ino != src.ino) {
+        Ext4DirBlocks.Slot again = ext4SearchDir(fp.dir, readInode(fp.dir), fp.name);
+        if (again == null || again.ino() != src.ino()) {
             throw Ext4Exception.corrupt(dev, "rename: source entry vanished from directory inode " + fp.dir);
         }
-        ext4GenericDeleteEntry(again);
+        blocks.ext4GenericDeleteEntry(again);
         touchDir(fp.dir, 0);
         if (isDir) {
             if (fp.dir != tp.dir) {
-                Ext4InodeRaw moved = readInode(src.ino);
-                Slot dd = ext4SearchDir(src.ino, moved, DOTDOT);
+                Ext4InodeRaw moved = readInode(src.ino());
+                Ext4DirBlocks.Slot dd = ext4SearchDir(src.ino(), moved, DOTDOT);
                 if (dd == null) {
-                    throw Ext4Exception.corrupt(dev, "directory inode " + src.ino + " has no '..' entry");
+                    throw Ext4Exception.corrupt(dev, "directory inode " + src.ino() + " has no '..' entry");
                 }
-                byte[] b = cache.get(dd.pblk);
-                DirEntry.setInode(b, dd.off, tp.dir, EXT4_FT_DIR);
-                if (isDx(moved)) {
-                    dirtyDx(dd.pblk, dd.iseed);     // ext4_rename_dir_finish: ".." is in the htree root
+                byte[] b = cache.get(dd.pblk());
+                DirEntry.setInode(b, dd.off(), tp.dir, EXT4_FT_DIR);
+                if (blocks.isDx(moved)) {
+                    blocks.dirtyDx(dd.pblk(), dd.iseed());     // ext4_rename_dir_finish: ".." is in the htree root
                 } else {
-                    dirtyLeaf(dd.pblk, dd.iseed);
+                    blocks.dirtyLeaf(dd.pblk(), dd.iseed());
                 }
             }
             // ext4_rename: the old parent loses the moved directory's "..", the new one gains it unless
@@ -814,13 +494,13 @@ public final class Ext4Dirs {
                 touchDir(tp.dir, +1);
             }
         }
-        Ext4InodeRaw moved = readInode(src.ino);
+        Ext4InodeRaw moved = readInode(src.ino());
         moved.setCtime(now());
-        writeInode(src.ino, moved);
+        writeInode(src.ino(), moved);
         return replaced;
     }
 
-    private static String entryWhat(long dir, String name) {
+    static String entryWhat(long dir, String name) {
         return "inode " + dir + " entry '" + name + "'";
     }
 
@@ -858,8 +538,8 @@ public final class Ext4Dirs {
      */
     public long ext4FindEntry(long dir, Ext4InodeRaw dirInode, String name) throws IOException {
         v.begin(false);
-        Slot s = ext4SearchDir(dir, dirInode, nameBytes(name));
-        return s == null ? 0 : s.ino;
+        Ext4DirBlocks.Slot s = ext4SearchDir(dir, dirInode, nameBytes(name));
+        return s == null ? 0 : s.ino();
     }
 
     /**
@@ -874,8 +554,8 @@ public final class Ext4Dirs {
     public long ext4Lookup(long dir, String name) throws IOException {
         v.begin(false);
         Ext4InodeRaw d = v.inodes().heldDir(dir);
-        Slot s = ext4SearchDir(dir, d, entryName(dir, name));
-        return s == null ? 0 : s.ino;
+        Ext4DirBlocks.Slot s = ext4SearchDir(dir, d, entryName(dir, name));
+        return s == null ? 0 : s.ino();
     }
 
     /**
@@ -1059,7 +739,7 @@ public final class Ext4Dirs {
             throw new Ext4Exception(Errno.ENOTDIR, dev + ": inode " + ino + ": " + Errno.text(Errno.ENOTDIR));
         }
         List<DirEntry> out = new ArrayList<>();
-        forEachEntry(ino, dir, -1, (lblk, pblk, b, off, prev) -> {
+        blocks.forEachEntry(ino, dir, -1, (lblk, pblk, b, off, prev) -> {
             long e = DirEntry.inodeAt(b, off);
             if (e != 0) {
                 out.add(new DirEntry(e, DirEntry.nameAt(b, off), DirEntry.fileTypeAt(b, off)));
@@ -1108,8 +788,8 @@ public final class Ext4Dirs {
         for (int i = 1; i < lpfBlocks; i++) {
             long b = balloc.allocateOne(goalFor(lpf, t, i));
             t.insert(i, b, 1, false);
-            initEmptyLeaf(cache.getNew(b));
-            dirtyLeaf(b, iseed(lpf, l));
+            blocks.initEmptyLeaf(cache.getNew(b));
+            blocks.dirtyLeaf(b, blocks.iseed(lpf, l));
             l.setBlocks512(l.blocks512() + bs / 512);
             l.setSize(l.size() + bs);
         }

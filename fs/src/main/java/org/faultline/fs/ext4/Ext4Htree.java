@@ -31,13 +31,13 @@ import org.faultline.kernel.KernelSource;
 @KernelSource("fs/ext4/namei.c")
 final class Ext4Htree {
     private final Ext4Volume v;
-    private final Ext4Dirs dirs;
+    private final Ext4DirBlocks blocks;
     private final String dev;
     private final int bs;
 
-    Ext4Htree(Ext4Volume v, Ext4Dirs dirs) {
+    Ext4Htree(Ext4Volume v, Ext4DirBlocks blocks) {
         this.v = v;
-        this.dirs = dirs;
+        this.blocks = blocks;
         this.dev = v.dev;
         this.bs = v.bs;
     }
@@ -170,7 +170,7 @@ final class Ext4Htree {
      *                  {@code i_size}, a hole, a leaf where an index block should be, a bad checksum
      */
     DxFrame[] dxProbe(long ino, Ext4InodeRaw dir, byte[] name, DxHashInfo hinfo) throws IOException {
-        Ext4Dirs.DirBlock root = dirs.ext4ReadDirblock(ino, dir, 0, Ext4Dirs.DirblockType.INDEX);
+        Ext4DirBlocks.DirBlock root = blocks.ext4ReadDirblock(ino, dir, 0, Ext4DirBlocks.DirblockType.INDEX);
         byte[] b = root.b();
         int version = u8(b, INFO_HASH_VERSION);
         if (version != DX_HASH_TEA && version != DX_HASH_HALF_MD4 && version != DX_HASH_LEGACY
@@ -199,7 +199,7 @@ final class Ext4Htree {
             throw bad(ino, "dx entry: limit " + dxGetLimit(b, entries) + " != root limit " + rootLimit(infoLength));
         }
         DxFrame[] frames = new DxFrame[indirect + 1];
-        long[] blocks = new long[indirect + 1];
+        long[] path = new long[indirect + 1];
         long pblk = root.pblk();
         for (int level = 0; ; ) {
             int count = dxGetCount(b, entries);
@@ -210,15 +210,15 @@ final class Ext4Htree {
             frames[level] = new DxFrame(pblk, b, entries, at);
             long block = dxGetBlock(b, at);
             for (int i = 0; i <= level; i++) {
-                if (blocks[i] == block) {
-                    throw bad(ino, "dx entry: tree cycle block " + blocks[level] + " points back to block " + block);
+                if (path[i] == block) {
+                    throw bad(ino, "dx entry: tree cycle block " + path[level] + " points back to block " + block);
                 }
             }
             if (++level > indirect) {
                 return frames;
             }
-            blocks[level] = block;
-            Ext4Dirs.DirBlock node = dirs.ext4ReadDirblock(ino, dir, block, Ext4Dirs.DirblockType.INDEX);
+            path[level] = block;
+            Ext4DirBlocks.DirBlock node = blocks.ext4ReadDirblock(ino, dir, block, Ext4DirBlocks.DirblockType.INDEX);
             b = node.b();
             pblk = node.pblk();
             entries = NODE_ENTRIES;
@@ -270,8 +270,8 @@ final class Ext4Htree {
             return false;
         }
         while (up-- > 0) {
-            Ext4Dirs.DirBlock node = dirs.ext4ReadDirblock(ino, dir, dxGetBlock(frames[p].b, frames[p].at),
-                    Ext4Dirs.DirblockType.INDEX);
+            Ext4DirBlocks.DirBlock node = blocks.ext4ReadDirblock(ino, dir, dxGetBlock(frames[p].b, frames[p].at),
+                    Ext4DirBlocks.DirblockType.INDEX);
             p++;
             frames[p] = new DxFrame(node.pblk(), node.b(), NODE_ENTRIES, NODE_ENTRIES);
         }
@@ -285,14 +285,14 @@ final class Ext4Htree {
      * @return where the live entry {@code name} is, or null
      * @throws BadDxDir for a malformed index (the caller falls back to a linear search)
      */
-    Ext4Dirs.Slot ext4DxFindEntry(long ino, Ext4InodeRaw dir, byte[] name) throws IOException {
+    Ext4DirBlocks.Slot ext4DxFindEntry(long ino, Ext4InodeRaw dir, byte[] name) throws IOException {
         DxHashInfo h = new DxHashInfo();
         DxFrame[] frames = dxProbe(ino, dir, name, h);
         DxFrame leaf = frames[frames.length - 1];
         do {
-            Ext4Dirs.DirBlock db = dirs.ext4ReadDirblock(ino, dir, dxGetBlock(leaf.b, leaf.at),
-                    Ext4Dirs.DirblockType.DIRENT_HTREE);
-            Ext4Dirs.Slot s = dirs.searchDirblock(ino, dir, db, name);
+            Ext4DirBlocks.DirBlock db = blocks.ext4ReadDirblock(ino, dir, dxGetBlock(leaf.b, leaf.at),
+                    Ext4DirBlocks.DirblockType.DIRENT_HTREE);
+            Ext4DirBlocks.Slot s = blocks.searchDirblock(ino, dir, db, name);
             if (s != null) {
                 return s;
             }
@@ -318,18 +318,18 @@ final class Ext4Htree {
             DxHashInfo h = new DxHashInfo();
             DxFrame[] frames = dxProbe(dirIno, dir, name, h);
             DxFrame frame = frames[frames.length - 1];
-            Ext4Dirs.DirBlock leaf = dirs.ext4ReadDirblock(dirIno, dir, dxGetBlock(frame.b, frame.at),
-                    Ext4Dirs.DirblockType.DIRENT_HTREE);
-            int de = dirs.ext4FindDestDe(dirIno, leaf, name);
+            Ext4DirBlocks.DirBlock leaf = blocks.ext4ReadDirblock(dirIno, dir, dxGetBlock(frame.b, frame.at),
+                    Ext4DirBlocks.DirblockType.DIRENT_HTREE);
+            int de = blocks.ext4FindDestDe(dirIno, leaf, name);
             if (de >= 0) {
-                dirs.addDirentToBuf(dirIno, dir, leaf.pblk(), leaf.b(), de, name, ino, fileType);
+                blocks.addDirentToBuf(dirIno, dir, leaf.pblk(), leaf.b(), de, name, ino, fileType);
                 return;
             }
             if (count(frame) == limit(frame) && splitIndex(dirIno, dir, frames)) {
                 continue;
             }
             Split s = doSplit(dirIno, dir, leaf.pblk(), leaf.b(), frame, h);
-            dirs.addDirentToBuf(dirIno, dir, s.pblk(), s.b(), s.de(), name, ino, fileType);
+            blocks.addDirentToBuf(dirIno, dir, s.pblk(), s.b(), s.de(), name, ino, fileType);
             return;
         }
     }
@@ -362,10 +362,10 @@ final class Ext4Htree {
         }
         DxFrame frame = frames[fi];
         int icount = count(frame);
-        Ext4Dirs.Appended nb = dirs.ext4Append(dirIno, dir);
+        Ext4DirBlocks.Appended nb = blocks.ext4Append(dirIno, dir);
         byte[] b2 = nb.b();
         DirEntry.setRecLen(b2, 0, bs);     // the node's fake dirent: inode 0, spanning the block
-        int iseed = dirs.iseed(dirIno, dir);
+        int iseed = blocks.iseed(dirIno, dir);
         if (addLevel) {
             addLevel(frame, nb, icount, iseed);
             return true;
@@ -385,9 +385,9 @@ final class Ext4Htree {
             frame.pblk = nb.pblk();
         }
         dxInsertBlock(frames[fi - 1], hash2, nb.lblk());
-        dirs.dirtyDx(nb.pblk(), iseed);
-        dirs.dirtyDx(oldPblk, iseed);
-        dirs.dirtyDx(frames[fi - 1].pblk, iseed);
+        blocks.dirtyDx(nb.pblk(), iseed);
+        blocks.dirtyDx(oldPblk, iseed);
+        blocks.dirtyDx(frames[fi - 1].pblk, iseed);
         return restart;
     }
 
@@ -396,15 +396,15 @@ final class Ext4Htree {
      * the root's {@code icount} entries move to the new node {@code nb}, the root keeps one entry
      * pointing at it, and {@code indirect_levels} grows by one.
      */
-    private void addLevel(DxFrame root, Ext4Dirs.Appended nb, int icount, int iseed) {
+    private void addLevel(DxFrame root, Ext4DirBlocks.Appended nb, int icount, int iseed) {
         byte[] b2 = nb.b();
         System.arraycopy(root.b, root.entries, b2, NODE_ENTRIES, icount * DX_ENTRY_SIZE);
         dxSetLimit(b2, NODE_ENTRIES, nodeLimit());
         dxSetCount(root.b, root.entries, 1);
         dxSetBlock(root.b, root.entries, nb.lblk());
         putU8(root.b, INFO_INDIRECT_LEVELS, u8(root.b, INFO_INDIRECT_LEVELS) + 1);
-        dirs.dirtyDx(root.pblk, iseed);
-        dirs.dirtyDx(nb.pblk(), iseed);
+        blocks.dirtyDx(root.pblk, iseed);
+        blocks.dirtyDx(nb.pblk(), iseed);
     }
 
     /** {@code dx_insert_block}: a new entry ({@code hash}, {@code block}) right after {@code frame.at}. */
@@ -546,7 +546,7 @@ final class Ext4Htree {
     private Split doSplit(long ino, Ext4InodeRaw dir, long pblk, byte[] data1, DxFrame frame, DxHashInfo hinfo)
             throws IOException {
         int csumSize = v.csum.dirTailSpace();
-        Ext4Dirs.Appended nb = dirs.ext4Append(ino, dir);
+        Ext4DirBlocks.Appended nb = blocks.ext4Append(ino, dir);
         byte[] data2 = nb.b();
         MapEntry[] map = dxMakeMap(ino, data1, hinfo);
         int count = map.length;
@@ -576,11 +576,11 @@ final class Ext4Htree {
             Ext4Csum.initDirTail(data1);
             Ext4Csum.initDirTail(data2);
         }
-        int iseed = dirs.iseed(ino, dir);
-        dirs.dirtyLeaf(pblk, iseed);
-        dirs.dirtyLeaf(nb.pblk(), iseed);
+        int iseed = blocks.iseed(ino, dir);
+        blocks.dirtyLeaf(pblk, iseed);
+        blocks.dirtyLeaf(nb.pblk(), iseed);
         dxInsertBlock(frame, hash2 + continued, nb.lblk());
-        dirs.dirtyDx(frame.pblk, iseed);
+        blocks.dirtyDx(frame.pblk, iseed);
         return hinfo.hash >= hash2 ? new Split(nb.pblk(), data2, de2) : new Split(pblk, data1, de);
     }
 
@@ -597,7 +597,7 @@ final class Ext4Htree {
      * @param root block 0 as read for the failed linear insert
      * @throws Ext4Exception EUCLEAN ("invalid rec_len for '..'", a bad entry), ENOSPC
      */
-    void makeIndexedDir(long dirIno, Ext4InodeRaw dir, Ext4Dirs.DirBlock root, byte[] name, long ino, int fileType)
+    void makeIndexedDir(long dirIno, Ext4InodeRaw dir, Ext4DirBlocks.DirBlock root, byte[] name, long ino, int fileType)
             throws IOException {
         int csumSize = v.csum.dirTailSpace();
         DxHashInfo h = hashInfo(v.sDefHashVersion);
@@ -612,7 +612,7 @@ final class Ext4Htree {
             throw Ext4Exception.corrupt(dev, "make_indexed_dir: inode #" + dirIno + ": invalid rec_len for '..'");
         }
         int len = bs - csumSize - de;
-        Ext4Dirs.Appended nb = dirs.ext4Append(dirIno, dir);
+        Ext4DirBlocks.Appended nb = blocks.ext4Append(dirIno, dir);
         dir.setFlags(dir.flags() | InodeDescriptor.EXT4_INDEX_FL);
         byte[] data2 = nb.b();
         System.arraycopy(b, de, data2, 0, len);
@@ -624,11 +624,11 @@ final class Ext4Htree {
         }
         initRoot(b);
         DxFrame frame = new DxFrame(root.pblk(), b, ROOT_ENTRIES, ROOT_ENTRIES);
-        int iseed = dirs.iseed(dirIno, dir);
-        dirs.dirtyDx(root.pblk(), iseed);
-        dirs.dirtyLeaf(nb.pblk(), iseed);
+        int iseed = blocks.iseed(dirIno, dir);
+        blocks.dirtyDx(root.pblk(), iseed);
+        blocks.dirtyLeaf(nb.pblk(), iseed);
         Split s = doSplit(dirIno, dir, nb.pblk(), data2, frame, h);
-        dirs.addDirentToBuf(dirIno, dir, s.pblk(), s.b(), s.de(), name, ino, fileType);
+        blocks.addDirentToBuf(dirIno, dir, s.pblk(), s.b(), s.de(), name, ino, fileType);
     }
 
     /** The last entry of the {@code len} bytes of entries moved out of the root, each before it checked. */

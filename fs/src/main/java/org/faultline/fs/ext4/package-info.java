@@ -5,7 +5,7 @@
  * {@link org.faultline.fs.ext4.DirEntryDescriptor}, {@link org.faultline.fs.ext4.DxDescriptor}) and typed
  * views over them. The filesystem instance {@link org.faultline.fs.ext4.Ext4Volume} (super.c) and its
  * parts, each the on-disk half of the kernel functions of one file, by inode number:
- * {@link org.faultline.fs.ext4.Ext4Inodes} (inode.c, ialloc.c), {@link org.faultline.fs.ext4.Ext4Dirs} (namei.c, dir.c) with
+ * {@link org.faultline.fs.ext4.Ext4Inodes} (inode.c, ialloc.c), {@link org.faultline.fs.ext4.Ext4Dirs} (namei.c, dir.c) over {@link org.faultline.fs.ext4.Ext4DirBlocks} (namei.c's block level) and
  * {@link org.faultline.fs.ext4.Ext4Htree} (namei.c's hash tree directories: {@code dx_probe},
  * {@code ext4_dx_add_entry}, {@code do_split}, {@code make_indexed_dir}) and
  * {@link org.faultline.fs.ext4.Ext4Hash} (hash.c: the legacy, half_md4 and tea name hashes),
