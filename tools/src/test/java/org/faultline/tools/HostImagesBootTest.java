@@ -1,0 +1,80 @@
+package org.faultline.tools;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.faultline.fs.ext4.Ext4Volume;
+import org.faultline.images.ext4.Ext4Image;
+import org.faultline.tools.fuzz.HostChecks;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The images users make: {@code faultline boot} of the default workload on an image the host's
+ * {@code mkfs.ext4} made with its default features (4 KiB blocks), and with each feature turned off in
+ * turn. Each boot must end clean (its oracle read every file back, its fsck found nothing); then
+ * {@code e2fsck -fn} must pass and the host kernel's loop mount must read every file byte for byte as
+ * Faultline reads it (so as the oracle expects).
+ */
+class HostImagesBootTest {
+
+    @ParameterizedTest(name = "mkfs.ext4 -O {0}")
+    @ValueSource(strings = {"defaults", "^metadata_csum", "^64bit", "^flex_bg", "^has_journal", "^resize_inode",
+        "^dir_index", "^huge_file", "^dir_nlink", "^extra_isize"})
+    void bootOnAHostMadeImageIsCleanForE2fsckAndTheHostKernel(String features) throws Exception {
+        Path dir = CliTestSupport.scratch("host-images-" + features.replace("^", "no-"));
+        Assumptions.assumeTrue(HostChecks.probeE2fsck() == null, "e2fsprogs not installed");
+        Path img = dir.resolve("img");
+        List<String> mkfs = new ArrayList<>(List.of("mkfs.ext4", "-F", "-q", "-b", "4096"));
+        if (!features.equals("defaults")) {
+            mkfs.addAll(List.of("-O", features));
+        }
+        mkfs.addAll(List.of(img.toString(), "128M"));
+        assertEquals(0, exec(mkfs), "mkfs.ext4 " + mkfs);
+
+        CliTestSupport.Run r = CliTestSupport.run("boot", "--image", img.toString(), "--no-capture");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("fsck       clean"), r.out());
+        assertTrue(r.out().contains("every file read back from the image matches"), r.out());
+        assertEquals(0, exec(List.of("e2fsck", "-fn", img.toString())), "e2fsck -fn after boot");
+
+        String why = HostChecks.probeLoopMount(dir);
+        Assumptions.assumeTrue(why == null, why);
+        TreeMap<String, byte[]> host = new TreeMap<>();
+        Path mnt = Files.createDirectories(dir.resolve("mnt"));
+        assertEquals(0, exec(List.of("mount", "-t", "ext4", "-o", "loop,ro", img.toString(), mnt.toString())));
+        try (Stream<Path> files = Files.walk(mnt)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                host.put("/" + mnt.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
+            }
+        } finally {
+            exec(List.of("umount", mnt.toString()));
+        }
+        assertTrue(host.size() >= 7, "the default workload's files: " + host.keySet());
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+            for (var e : host.entrySet()) {
+                assertArrayEquals(v.readAll(e.getKey()), e.getValue(), e.getKey() + ": the host kernel reads other bytes");
+            }
+        }
+    }
+
+    private static int exec(List<String> argv) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        if (rc != 0) {
+            System.err.println(String.join(" ", argv) + ": exit " + rc + "\n" + out);
+        }
+        return rc;
+    }
+}
