@@ -185,7 +185,9 @@ final class ImageSession {
      * filesystem said about the corruption behind a tool's "Structure needs cleaning".
      */
     static void printExt4Errors(PrintWriter err, String dmesg) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
         dmesg.lines().filter(l -> l.contains("EXT4-fs error") || l.contains("EXT4-fs warning"))
-                .distinct().limit(20).forEach(err::println);
+                .filter(l -> seen.add(l.replaceFirst("^\\[[^]]*\\] ", "").replaceFirst("comm [^:]*: ", "")))
+                .limit(20).forEach(err::println); // a message repeated by each retry is shown once
     }
 }

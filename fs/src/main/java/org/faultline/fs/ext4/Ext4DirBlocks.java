@@ -111,7 +111,7 @@ final class Ext4DirBlocks {
     }
 
     private String readWhere(long ino, long lblk) {
-        return "__ext4_read_dirblock: inode #" + ino + ": lblock " + lblk + ": comm faultline: ";
+        return "__ext4_read_dirblock: inode #" + ino + ": block " + lblk + ": ";
     }
 
     /**

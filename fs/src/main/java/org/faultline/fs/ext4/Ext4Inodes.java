@@ -43,7 +43,7 @@ public final class Ext4Inodes {
         byte[] b = v.cache.get(inodeBlock(ino));
         int off = inodeOffset(ino);
         if (!v.csum.inodeCsumValid(ino, b, off, sb.inodeSize())) {
-            throw Ext4Exception.badCrc(v.dev, "__ext4_iget: inode #" + ino + ": comm faultline: iget: checksum invalid");
+            throw Ext4Exception.badCrc(v.dev, "__ext4_iget: inode #" + ino + ": iget: checksum invalid");
         }
         return Ext4InodeRaw.read(b, off);
     }

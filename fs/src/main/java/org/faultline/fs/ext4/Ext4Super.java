@@ -174,6 +174,9 @@ public final class Ext4Super implements SuperOperations {
             if (e.errno() == Errno.EUCLEAN) {
                 throw ext4Error(0, e.getMessage());
             }
+            if (e.errno() == Errno.EBADMSG) {
+                throw ext4BadCrc(e.getMessage());
+            }
             throw new FsError(e.errno(), e.getMessage());
         } catch (IOException e) {
             throw new FsError(Errno.EIO, bdev.name() + ": " + e.getMessage());
@@ -229,6 +232,31 @@ public final class Ext4Super implements SuperOperations {
         k.printk("EXT4-fs error (device " + bdev.name() + "): " + fn + ":" + (at == null ? 0 : at.getLineNumber()) + ": "
                 + (ino != 0 ? "inode #" + ino + ": " : "") + "comm " + (t == null ? "mount" : t.comm()) + ": " + msg);
         return new FsError(Errno.EUCLEAN, bdev.name() + ": " + msg);
+    }
+
+    /**
+     * A metadata checksum that failed ({@code EFSBADCRC}): the kernel reports it through
+     * {@code ext4_error_inode_err} as {@code EXT4-fs error (device sda): FUNCTION:LINE: inode #N: [block
+     * B: ]comm TASK: what}; the volume's message ({@link Ext4Exception#badCrc}) names FUNCTION and the
+     * inode. The call fails with {@code EBADMSG}. Deviation: LINE is 0 (the kernel's line is not
+     * modelled), and as for {@link #ext4Error} the error is not recorded in the superblock.
+     */
+    FsError ext4BadCrc(String message) {
+        String prefix = bdev.name() + ": ext4 checksum error: ";
+        String msg = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+        int colon = msg.indexOf(": ");
+        String fn = colon > 0 && msg.substring(0, colon).matches("[a-z_0-9]+") ? msg.substring(0, colon) : "ext4_error";
+        String rest = fn.equals("ext4_error") ? msg : msg.substring(colon + 2);
+        String inode = "";
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(inode #\\d+: (block \\d+: )?)").matcher(rest);
+        if (m.find()) {
+            inode = m.group(1);
+            rest = rest.substring(m.end());
+        }
+        org.faultline.kernel.Task t = org.faultline.kernel.Task.current();
+        k.printk("EXT4-fs error (device " + bdev.name() + "): " + fn + ":0: " + inode + "comm "
+                + (t == null ? "mount" : t.comm()) + ": " + rest);
+        return new FsError(Errno.EBADMSG, bdev.name() + ": " + msg);
     }
 
     /** The volume's classes: the kernel-side caller of one of them is the function a report names. */

@@ -1,0 +1,150 @@
+package org.faultline.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.faultline.tools.fuzz.HostChecks;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A byte flipped in a checksummed structure of a metadata_csum image (made by the host's mkfs.ext4):
+ * the operation that reads it fails with the kernel's {@code EXT4-fs error} line or mount message and
+ * {@code EBADMSG} (exit 2, bad input), and the image is left byte for byte as it was.
+ */
+class ChecksumErrorTest {
+    private Path dir;
+    private Path clean;
+
+    @BeforeEach
+    void image() throws Exception {
+        Assumptions.assumeTrue(HostChecks.probeE2fsck() == null, "e2fsprogs not installed");
+        dir = CliTestSupport.scratch("csum-errors");
+        clean = dir.resolve("clean.img");
+        assertEquals(0, exec("mkfs.ext4", "-F", "-q", "-b", "4096", clean.toString(), "64M").rc);
+        Path hello = Files.writeString(dir.resolve("hello"), "hello, checksums\n");
+        assertEquals(0, CliTestSupport.run("cp", hello.toString(), clean + ":/hello").code());
+        assertEquals(0, CliTestSupport.run("mkdir", clean + ":/d").code());
+        assertEquals(0, CliTestSupport.run("cp", hello.toString(), clean + ":/d/inner").code());
+    }
+
+    /** A copy of the clean image with one byte at {@code off} inverted. */
+    private Path flipped(String name, long off) throws IOException {
+        Path img = dir.resolve(name + ".img");
+        Files.copy(clean, img, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.seek(off);
+            int b = f.read();
+            f.seek(off);
+            f.write(~b);
+        }
+        return img;
+    }
+
+    private void failsUnchanged(Path img, String expect, String... args) throws Exception {
+        String before = sha(img);
+        CliTestSupport.Run r = CliTestSupport.run(args);
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains(expect), "expected '" + expect + "':\n" + r);
+        assertEquals(before, sha(img), "the image changed: " + String.join(" ", args));
+    }
+
+    @Test
+    void aFlippedInodeFailsItsIgetAndNothingElse() throws Exception {
+        long off = inodeOffset("/hello");
+        Path img = flipped("inode", off + 0x10); // i_mtime
+        failsUnchanged(img, "__ext4_iget:0: inode #12: comm cat: iget: checksum invalid", "cat", img + ":/hello");
+        failsUnchanged(img, "Bad message (EBADMSG)", "cp", dir.resolve("hello").toString(), img + ":/hello");
+        assertEquals(0, CliTestSupport.run("cat", img + ":/d/inner").code(), "other files still read");
+    }
+
+    @Test
+    void aFlippedDirectoryBlockFailsItsReadsAndAdds() throws Exception {
+        long blk = firstBlock("/d");
+        Path img = flipped("dirblock", blk * 4096 + 20);
+        failsUnchanged(img, "__ext4_read_dirblock:0: inode #13: block 0: comm ls: Directory block failed checksum",
+                "ls", img + ":/d");
+        failsUnchanged(img, "Directory block failed checksum", "cp", dir.resolve("hello").toString(), img + ":/d/new");
+    }
+
+    @Test
+    void aFlippedBlockBitmapFailsTheAllocationWhichWritesNothing() throws Exception {
+        long bb = blockBitmapOfGroup0();
+        Path img = flipped("bitmap", bb * 4096 + 100);
+        byte[] data = new byte[1 << 20];
+        new java.util.Random(1).nextBytes(data); // not zeros: cp leaves those as holes, allocating nothing
+        Path big = Files.write(dir.resolve("big"), data);
+        byte[] bitmapBefore = block(img, bb);
+        CliTestSupport.Run r = CliTestSupport.run("cp", big.toString(), img + ":/big");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("ext4_validate_block_bitmap:0: comm cp: bg 0: bad block bitmap checksum"), r.toString());
+        assertTrue(r.err().contains("'/big': Bad message (EBADMSG)"), r.toString());
+        assertEquals(1, r.err().lines().filter(l -> l.contains("bad block bitmap checksum") && l.contains("comm cp")).count(),
+                "a message repeated by writeback's retries shows once:\n" + r);
+        // the create before the allocation stands, as on the kernel; the allocation itself wrote nothing
+        assertTrue(java.util.Arrays.equals(bitmapBefore, block(img, bb)), "the damaged bitmap was rewritten");
+        String fsck = exec("e2fsck", "-fn", img.toString()).out;
+        assertTrue(fsck.contains("Block bitmap differences:  +(800--807)"), fsck);
+        assertTrue(!fsck.contains("Inode") && !fsck.contains("Entry"), "only the flipped bits are wrong:\n" + fsck);
+    }
+
+    private static byte[] block(Path img, long b) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
+            byte[] out = new byte[4096];
+            f.seek(b * 4096);
+            f.readFully(out);
+            return out;
+        }
+    }
+
+    @Test
+    void aFlippedGroupDescriptorOrSuperblockRefusesTheMount() throws Exception {
+        Path gd = flipped("gd", 4096 + 0x0C); // group 0's bg_free_blocks_count_lo
+        failsUnchanged(gd, "ext4_check_descriptors: Checksum for group 0 failed", "cp", dir.resolve("hello").toString(),
+                gd + ":/x");
+        Path sb = flipped("sb", 1024 + 0x78); // s_volume_name
+        failsUnchanged(sb, "invalid superblock checksum", "ls", sb + ":/");
+    }
+
+    private long inodeOffset(String path) throws Exception {
+        Matcher m = Pattern.compile("located at block (\\d+), offset 0x([0-9a-f]+)")
+                .matcher(exec("debugfs", "-R", "imap " + path, clean.toString()).out);
+        assertTrue(m.find());
+        return Long.parseLong(m.group(1)) * 4096 + Long.parseLong(m.group(2), 16);
+    }
+
+    private long firstBlock(String path) throws Exception {
+        String[] lines = exec("debugfs", "-R", "blocks " + path, clean.toString()).out.strip().split("\n");
+        return Long.parseLong(lines[lines.length - 1].strip().split("\\s+")[0]); // after debugfs's banner
+    }
+
+    private long blockBitmapOfGroup0() throws Exception {
+        Matcher m = Pattern.compile("Block bitmap at (\\d+)").matcher(exec("dumpe2fs", clean.toString()).out);
+        assertTrue(m.find());
+        return Long.parseLong(m.group(1));
+    }
+
+    private record Out(int rc, String out) {
+    }
+
+    private static Out exec(String... argv) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(List.of(argv)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Out(p.waitFor(), out);
+    }
+
+    private static String sha(Path p) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+    }
+}
