@@ -4,8 +4,9 @@
  * {@link org.faultline.fs.Buffer}), the flusher ({@code fs/fs-writeback.c}), direct I/O
  * ({@link org.faultline.fs.DirectIo}), the patches that act here ({@link org.faultline.fs.FsPatch}),
  * and {@link org.faultline.fs.Machine}, which boots a kernel on a disk in init/main.c's order. The
- * file systems are in {@link org.faultline.fs.ext4} (with its offline format layer), iomap's buffered
- * I/O in {@link org.faultline.fs.iomap}, and {@link org.faultline.fs.ramfs}.
+ * file systems are in {@link org.faultline.fs.ext4} (with its offline format layer; its journal's
+ * recovery in {@link org.faultline.fs.jbd2}), iomap's buffered I/O in {@link org.faultline.fs.iomap},
+ * and {@link org.faultline.fs.ramfs}.
  *
  * <p>Lock ordering: {@code i_rwsem} outermost (a directory's before the files in it, as the path
  * walk and namei take them), then the page-cache locks of {@link org.faultline.mm} (page locks, then

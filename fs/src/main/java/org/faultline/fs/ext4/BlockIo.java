@@ -36,6 +36,16 @@ public interface BlockIo {
     void write(long block, byte[] src) throws IOException;
 
     /**
+     * Whether the device refuses writes ({@code bdev_read_only}): a journal that needs recovery then
+     * cannot be replayed, and a read-only open is refused instead ("write access unavailable").
+     *
+     * @return false unless the device was opened read-only
+     */
+    default boolean readOnly() {
+        return false;
+    }
+
+    /**
      * Makes every completed write durable.
      *
      * @throws IOException on a device error

@@ -22,9 +22,13 @@ import java.util.List;
  *     <td>supported</td></tr>
  * <tr><td>{@code resize_inode} (compat)</td><td>supported: the reserved GDT blocks are never
  *     allocated; the filesystem is never resized</td><td>yes</td></tr>
- * <tr><td>{@code has_journal} (compat)</td><td>supported while the journal is clean (a journal
- *     needing recovery sets {@code needs_recovery}, refused: run e2fsck). Deviation until fs/jbd2
- *     exists: metadata is written in place, not through the journal, which stays empty</td><td>yes</td></tr>
+ * <tr><td>{@code has_journal} (compat)</td><td>supported. Deviation until jbd2's write side exists:
+ *     metadata is written in place, not through the journal, which stays empty</td><td>yes</td></tr>
+ * <tr><td>{@code needs_recovery} (incompat)</td><td>supported for a journal in an inode: the open
+ *     replays it first ({@link Ext4Journal}, {@code org.faultline.fs.jbd2.Recovery}); refused with an
+ *     external journal or without {@code has_journal} (run e2fsck)</td><td>the same, when the device is writable (as the kernel's
+ *     {@code ro} mount, which writes the replay); refused on a read-only device unless
+ *     {@code noload}</td></tr>
  * <tr><td>{@code dir_index} (compat)</td><td>supported: hash tree directories as fs/ext4/namei.c
  *     keeps them ({@link Ext4Htree}) — lookups through the index ({@code dx_probe}), entries added to
  *     the leaf of their hash, full leaves and index blocks split, a level added when the root is full,
@@ -38,7 +42,7 @@ import java.util.List;
  *     empty. {@code orphan_present} (ro_compat, entries in the file) is refused: run e2fsck</td><td>yes</td></tr>
  * <tr><td>{@code ext_attr} (compat)</td><td>tolerated: external EA blocks are counted and released,
  *     never created</td><td>yes</td></tr>
- * <tr><td>any other incompat bit ({@code needs_recovery}, {@code meta_bg}, {@code inline_data},
+ * <tr><td>any other incompat bit ({@code journal_dev}, {@code meta_bg}, {@code inline_data},
  *     {@code encrypt}, {@code casefold}, ...)</td>
  *     <td>refused</td><td>refused: the on-disk layout would be misread</td></tr>
  * <tr><td>{@code bigalloc} (ro_compat)</td><td>refused</td><td>refused: extents count clusters</td></tr>
@@ -110,7 +114,7 @@ public final class Ext4Features {
     /** Incompat bits this layer understands ({@code filetype} and {@code extent} also required). */
     public static final int SUPPORTED_INCOMPAT = EXT4_FEATURE_INCOMPAT_FILETYPE | EXT4_FEATURE_INCOMPAT_EXTENTS
             | EXT4_FEATURE_INCOMPAT_64BIT | EXT4_FEATURE_INCOMPAT_FLEX_BG | EXT4_FEATURE_INCOMPAT_CSUM_SEED
-            | EXT4_FEATURE_INCOMPAT_LARGEDIR;
+            | EXT4_FEATURE_INCOMPAT_LARGEDIR | EXT4_FEATURE_INCOMPAT_RECOVER;
     /** Ro_compat bits this layer writes correctly. */
     public static final int SUPPORTED_RO_COMPAT = EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT4_FEATURE_RO_COMPAT_LARGE_FILE
             | EXT4_FEATURE_RO_COMPAT_HUGE_FILE | EXT4_FEATURE_RO_COMPAT_DIR_NLINK | EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE
@@ -277,7 +281,7 @@ public final class Ext4Features {
         }
         String verb = features.size() == 1 ? "feature " + names + " is" : "features " + names + " are";
         String hint;
-        if (features.contains("needs_recovery")) {
+        if (features.contains("needs_recovery")) { // only refused with an external journal or none
             hint = "the journal needs recovery: run e2fsck first";
         } else {
             hint = "mkfs with -O " + off;

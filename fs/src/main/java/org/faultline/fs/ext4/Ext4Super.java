@@ -64,14 +64,16 @@ public final class Ext4Super implements SuperOperations {
     }
 
     /**
-     * ext4_fill_super(): opens the volume on {@code bdev} and builds the VFS superblock and root.
+     * ext4_fill_super(): opens the volume on {@code bdev} and builds the VFS superblock and root. A
+     * journal that needs recovery is replayed first ({@link Ext4Journal}), its messages printed
+     * ({@code EXT4-fs (sda): recovery complete}, {@code JBD2: ...}).
      * Context: boot (before the kernel runs) or a task.
      *
      * @throws Ext4Exception with a one-line message (unsupported feature, corruption)
      */
     public static SuperBlock mount(Kernel k, BlockDevice bdev, boolean readOnly, boolean iomap) throws Ext4Exception {
         Ext4Volume vol = Ext4Volume.open(new BdevBlockIo(bdev, Mm.of(k)), bdev.name(),
-                new Ext4Volume.Options(readOnly, () -> realtimeNs(k) / 1_000_000_000L, 4096));
+                new Ext4Volume.Options(readOnly, () -> realtimeNs(k) / 1_000_000_000L, 4096).withPrintk(k::printk));
         SuperBlock sb = new SuperBlock(k, bdev.name());
         sb.setBdev(bdev);
         sb.setBlockSize(vol.blockSize());

@@ -161,6 +161,12 @@ public final class Ext4SuperBlock {
             if (!bad.isEmpty()) {
                 throw new Ext4Exception(Errno.EOPNOTSUPP, Ext4Features.refusal(dev, bad, readOnly));
             }
+            if (hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_RECOVER)
+                    && (!hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_HAS_JOURNAL) || journalInum() == 0)) {
+                // Ext4Journal replays a journal kept in an inode; not an external journal device, and
+                // needs_recovery without a journal (the kernel's nojournal mode) is not modelled
+                throw new Ext4Exception(Errno.EOPNOTSUPP, Ext4Features.refusal(dev, List.of("needs_recovery"), readOnly));
+            }
         }
         if (!check && hasMetadataCsum()) {
             if (getU8(S_CHECKSUM_TYPE) != EXT4_CRC32C_CHKSUM) {
@@ -507,6 +513,21 @@ public final class Ext4SuperBlock {
     /** Sets ro_compat bit(s). */
     public void setRoCompat(int bits) {
         setU32(S_FEATURE_RO_COMPAT, featureRoCompat() | bits);
+    }
+
+    /** Clears incompat bit(s) ({@code ext4_clear_feature_journal_needs_recovery}...). */
+    public void clearIncompat(int bits) {
+        setU32(S_FEATURE_INCOMPAT, (featureIncompat() & ~bits) & 0xFFFFFFFFL);
+    }
+
+    /** Sets {@code s_state}. */
+    public void setState(int state) {
+        setU16(S_STATE, state);
+    }
+
+    /** {@code s_journal_dev}: the device number of an external journal, or 0. */
+    public long journalDev() {
+        return u32(S_JOURNAL_DEV);
     }
 
     /** @return a copy of {@code s_uuid} */

@@ -3,7 +3,9 @@ package org.faultline.fs.ext4;
 import java.io.IOException;
 import java.util.BitSet;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.faultline.fs.jbd2.Recovery;
 import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 
@@ -22,7 +24,7 @@ import org.faultline.kernel.KernelSource;
  *
  * <p><strong>What it supports</strong>: the feature set of {@link Ext4Features} (4 KiB blocks,
  * 256-byte inodes, {@code filetype}, {@code extent}, {@code sparse_super}, {@code large_file},
- * {@code ext_attr} tolerated, no journal). Regular files (extent-mapped, sparse, with unwritten
+ * {@code ext_attr} tolerated, a journal kept empty). Regular files (extent-mapped, sparse, with unwritten
  * extents), directories linear or hash-indexed ({@code dir_index}: {@link Ext4Htree}), hard links and
  * symbolic links. Files are at most
  * {@link #MAX_FILE_SIZE} bytes (2 TiB - 4 KiB: without {@code huge_file}, {@code i_blocks} counts
@@ -30,7 +32,10 @@ import org.faultline.kernel.KernelSource;
  *
  * <p><strong>Opening</strong> validates the superblock ({@link Ext4SuperBlock#validate}) and every
  * group descriptor (bitmaps and inode table inside their group, clear of the superblock and GDT) and
- * never writes. A read-write open additionally refuses a filesystem whose {@code s_state} is not
+ * writes nothing — unless the filesystem needs journal recovery ({@code needs_recovery}): then the
+ * journal is replayed first and emptied and the flag cleared ({@link Ext4Journal}, as the kernel's
+ * mount does, for a read-only open too when the device is writable), and the validation and checks
+ * below apply to the recovered filesystem. A read-write open additionally refuses a filesystem whose {@code s_state} is not
  * clean or has errors, or that has orphans ({@code s_last_orphan}): run {@code e2fsck} first. The
  * superblock's free counts are taken from the sum of the group descriptors, as the kernel's percpu
  * counters are. {@code s_state} is not changed by a read-write open (like {@code debugfs -w}).
@@ -41,8 +46,8 @@ import org.faultline.kernel.KernelSource;
  * them, except that the backup superblocks are refreshed when a feature bit changes ({@code large_file}
  * set by a file growing past 2 GiB). File data never goes through this class: the kernel's page cache
  * and block layer (or an offline tool) read and write the physical blocks
- * {@link Ext4Extents#ext4ExtMapBlocks} reports, on the same device. There is no journal: a crash
- * between writes leaves what {@code e2fsck} would repair.
+ * {@link Ext4Extents#ext4ExtMapBlocks} reports, on the same device. The journal is not written (jbd2's
+ * write side is to come): a crash between writes leaves what {@code e2fsck} would repair.
  *
  * <p>Deviation: the kernel keeps metadata in the block device's page cache through buffer heads; here
  * the private {@link MetadataCache} is that cache (the journal issue replaces it with buffer heads, one
@@ -78,10 +83,21 @@ public final class Ext4Volume implements AutoCloseable {
      * @param readOnly    refuse every change (and relax the feature policy)
      * @param clock       seconds since the epoch for timestamps
      * @param cacheBlocks metadata blocks kept cached between operations
+     * @param noload      the {@code noload} mount option: do not load the journal, so a journal needing
+     *                    recovery is not replayed (allowed read-only only, as the kernel allows it)
+     * @param printk      where the kernel's messages go ({@code EXT4-fs (sda): recovery complete},
+     *                    {@code JBD2: ...}), one line each; by default nowhere
      */
-    public record Options(boolean readOnly, LongSupplier clock, int cacheBlocks) {
+    public record Options(boolean readOnly, LongSupplier clock, int cacheBlocks, boolean noload,
+                          Consumer<String> printk) {
         public Options {
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(printk, "printk");
+        }
+
+        /** Options without {@code noload}, printing nowhere. */
+        public Options(boolean readOnly, LongSupplier clock, int cacheBlocks) {
+            this(readOnly, clock, cacheBlocks, false, line -> { });
         }
 
         /** @return read-write, fixed clock at {@link #DEFAULT_EPOCH} */
@@ -96,7 +112,17 @@ public final class Ext4Volume implements AutoCloseable {
 
         /** @return these options with another clock */
         public Options withClock(LongSupplier c) {
-            return new Options(readOnly, c, cacheBlocks);
+            return new Options(readOnly, c, cacheBlocks, noload, printk);
+        }
+
+        /** @return these options with {@code noload} set or not */
+        public Options withNoload(boolean n) {
+            return new Options(readOnly, clock, cacheBlocks, n, printk);
+        }
+
+        /** @return these options printing the kernel's messages to {@code p} */
+        public Options withPrintk(Consumer<String> p) {
+            return new Options(readOnly, clock, cacheBlocks, noload, p);
         }
     }
 
@@ -117,6 +143,8 @@ public final class Ext4Volume implements AutoCloseable {
     private final Ext4Extents extents;
     private final Ext4Orphan orphan;
     private boolean closed;
+    /** What replaying the journal at open did ({@link Ext4Journal}), or null if it needed no recovery. */
+    private Recovery.RecoveryInfo recovery;
     /** A static superblock field (a feature bit) changed: sync refreshes the backup superblocks. */
     boolean backupsStale;
     /** A superblock field other than the free counts changed ({@code s_last_orphan}): sync must write it. */
@@ -178,17 +206,41 @@ public final class Ext4Volume implements AutoCloseable {
     // ================================================================ opening
 
     /**
-     * Opens and validates the filesystem on {@code io}. Nothing is written by the open itself.
+     * Opens and validates the filesystem on {@code io}. Nothing is written by the open itself, except
+     * the replay of a journal that needs recovery ({@link Ext4Journal#ext4LoadJournal}; not with
+     * {@link Options#noload}).
      *
      * @param io  the device
      * @param dev its name for messages ({@code sda}, an image file name)
      * @param o   options
      * @return the volume; {@link #close()} it (which syncs a read-write volume)
      * @throws Ext4Exception one line: corruption (EUCLEAN), unsupported features (EOPNOTSUPP), a
-     *                       device error (EIO), an unclean filesystem opened read-write (EUCLEAN)
+     *                       device error (EIO), an unclean filesystem opened read-write (EUCLEAN), a
+     *                       journal that cannot be recovered (its errno and the kernel's words), a
+     *                       recovery needed on a read-only device (EROFS)
      */
     public static Ext4Volume open(BlockIo io, String dev, Options o) throws Ext4Exception {
         Ext4SuperBlock sb = Ext4SuperBlock.read(io, dev, o.readOnly());
+        Recovery.RecoveryInfo recovered = null;
+        if (sb.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_RECOVER)
+                && sb.hasCompat(Ext4Features.EXT4_FEATURE_COMPAT_HAS_JOURNAL)) {
+            // ext4_fill_super: the journal inode is the first inode looked at; the replay may change all
+            if (!o.noload()) {
+                Ext4Journal.Loaded l = Ext4Journal.ext4LoadJournal(io, dev, sb, o);
+                sb = l.sb();
+                recovered = l.recovery();
+            } else if (!o.readOnly()) {
+                o.printk().accept("EXT4-fs (" + dev + "): required journal recovery suppressed and not mounted read-only");
+                throw new Ext4Exception(Errno.EINVAL, dev + ": required journal recovery suppressed and not mounted read-only");
+            }
+        }
+        Ext4Volume v = openRecovered(io, dev, o, sb);
+        v.recovery = recovered;
+        return v;
+    }
+
+    /** The rest of {@link #open}: the state checks and the group descriptors, after any journal replay. */
+    private static Ext4Volume openRecovered(BlockIo io, String dev, Options o, Ext4SuperBlock sb) throws Ext4Exception {
         if (!o.readOnly()) {
             int st = sb.state();
             if ((st & SuperBlockDescriptor.EXT4_VALID_FS) == 0 || (st & SuperBlockDescriptor.EXT4_ERROR_FS) != 0) {
@@ -293,6 +345,14 @@ public final class Ext4Volume implements AutoCloseable {
 
 
     // ================================================================ accessors
+
+    /**
+     * @return what replaying the journal did when this volume was opened (transactions, blocks replayed
+     *         and revoked), or null if the filesystem did not need recovery
+     */
+    public Recovery.RecoveryInfo journalRecovery() {
+        return recovery;
+    }
 
     /** @return the device name used in messages */
     public String dev() {

@@ -96,6 +96,8 @@ public final class InodeDescriptor {
     public static final int EXT4_APPEND_FL = 0x00000020;
     /** {@code EXT4_NOATIME_FL}. */
     public static final int EXT4_NOATIME_FL = 0x00000080;
+    /** {@code EXT4_ENCRYPT_FL}: encrypted inode. */
+    public static final int EXT4_ENCRYPT_FL = 0x00000800;
     /** {@code EXT4_INDEX_FL}: hashed-indexed (htree) directory. */
     public static final int EXT4_INDEX_FL = 0x00001000;
     /** {@code EXT4_IMAGIC_FL}: AFS directory (needs the imagic_inodes feature). */

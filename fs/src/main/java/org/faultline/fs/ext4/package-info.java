@@ -11,7 +11,10 @@
  * {@link org.faultline.fs.ext4.Ext4Hash} (hash.c: the legacy, half_md4 and tea name hashes),
  * {@link org.faultline.fs.ext4.Ext4Extents} over {@link org.faultline.fs.ext4.ExtentTree} (extents.c),
  * {@link org.faultline.fs.ext4.Ext4Orphan} (orphan.c), {@link org.faultline.fs.ext4.BlockAllocator}
- * (mballoc.c) and {@link org.faultline.fs.ext4.InodeAllocator} (ialloc.c's bitmaps). Over them the
+ * (mballoc.c) and {@link org.faultline.fs.ext4.InodeAllocator} (ialloc.c's bitmaps). Loading the
+ * journal at open, and so replaying one that needs recovery, is {@link org.faultline.fs.ext4.Ext4Journal}
+ * (super.c's {@code ext4_load_journal}) with {@link org.faultline.fs.ext4.Ext4JournalBmap} over
+ * {@link org.faultline.fs.jbd2}. Over them the
  * in-kernel ext4: {@link org.faultline.fs.ext4.Ext4Super} (mount, the filesystem lock, error
  * reports), {@link org.faultline.fs.ext4.Ext4Namei}, {@link org.faultline.fs.ext4.Ext4Inode} (delalloc
  * write path, writepages, page_mkwrite, DIO), {@link org.faultline.fs.ext4.Ext4File},

@@ -26,6 +26,7 @@ public final class DriverBlockIo implements BlockIo, AutoCloseable {
     private final int blockSize;
     private final long blocks;
     private final boolean owns;
+    private boolean readOnly;
     private long reads;
     private long writes;
     private long flushes;
@@ -53,7 +54,15 @@ public final class DriverBlockIo implements BlockIo, AutoCloseable {
      * @throws ErrnoException if the file cannot be opened (one-line message)
      */
     public static DriverBlockIo openImage(Path image, boolean readOnly, boolean direct) throws ErrnoException {
-        return new DriverBlockIo(HostFileDriver.open(image, direct, readOnly), 4096, true);
+        DriverBlockIo io = new DriverBlockIo(HostFileDriver.open(image, direct, readOnly), 4096, true);
+        io.readOnly = readOnly;
+        return io;
+    }
+
+    /** @return whether the image was opened read-only ({@code bdev_read_only}) */
+    @Override
+    public boolean readOnly() {
+        return readOnly;
     }
 
     /**
