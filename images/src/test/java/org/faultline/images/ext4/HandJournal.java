@@ -72,6 +72,24 @@ final class HandJournal {
         seed = jsb.csumSeed();
     }
 
+    /**
+     * The journal of {@code img} mapped as {@code debugfs -R "stat <8>"} lists its blocks — for a
+     * block-mapped (ext3-style) journal inode, whose indirect blocks ({@code (IND)}, {@code (DIND)})
+     * are left out.
+     */
+    static HandJournal fromDebugfs(Path img) throws Exception {
+        E2fs.Run r = E2fs.debugfs(img, "stat <8>");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((\\d+)(?:-(\\d+))?\\):(\\d+)(?:-(\\d+))?")
+                .matcher(r.out().substring(r.out().indexOf("BLOCKS:")));
+        List<Extent> list = new ArrayList<>();
+        while (m.find()) {
+            long l0 = Long.parseLong(m.group(1));
+            long l1 = m.group(2) == null ? l0 : Long.parseLong(m.group(2));
+            list.add(new Extent(l0, Long.parseLong(m.group(3)), (int) (l1 - l0 + 1), false));
+        }
+        return new HandJournal(img, list);
+    }
+
     JournalSuperblock superblock() {
         return jsb;
     }

@@ -456,6 +456,60 @@ class JournalReplayCasesTest {
         }
     }
 
+    /**
+     * An ext3-style journal (made without extents, the filesystem converted with {@code tune2fs -O
+     * extent} and {@code e2fsck -E bmap2extent}, which leaves the journal inode block-mapped): its blocks are found through its indirect and double indirect blocks; a log written
+     * across journal block 1036, where the double indirect range begins.
+     */
+    @Test
+    void aBlockMappedJournalIsFollowedThroughItsIndirectBlocks() throws Exception {
+        Path dir = E2fs.scratch("jbd2-cases-ind");
+        Path img = dir.resolve("img");
+        E2fs.Run r = E2fs.run("mkfs.ext4", "-F", "-q", "-b", "4096", "-O", "^extent,^64bit,^metadata_csum",
+                "-J", "size=8", img.toString(), "64M");
+        assertEquals(0, r.exit(), r.out());
+        assertEquals(0, E2fs.run("tune2fs", "-O", "extent", img.toString()).exit());
+        // every file and directory converted to extents; e2fsck leaves the journal inode block-mapped
+        assertEquals(0, E2fs.run("e2fsck", "-fy", "-E", "bmap2extent", img.toString()).exit());
+        Path host = dir.resolve("target.host");
+        byte[] content = new byte[16 * BS];
+        Arrays.fill(content, (byte) 'o'); // not zeros: debugfs would leave holes
+        Files.write(host, content);
+        assertEquals(0, E2fs.debugfsW(img, "write " + host + " target").exit());
+        long[] t = new long[16];
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+            assertFalse(v.readInode(8).hasFlag(org.faultline.fs.ext4.InodeDescriptor.EXT4_EXTENTS_FL));
+            int k = 0;
+            for (Extent e : v.extents(v.lookup("/target"))) {
+                for (int i = 0; i < e.len(); i++) {
+                    t[k++] = e.pblk() + i;
+                }
+            }
+            assertEquals(16, k);
+        }
+        HandJournal hj = HandJournal.fromDebugfs(img);
+        List<HandJournal.Txn> txns = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            txns.add(txn(1000 + i).log(t[i], pattern("I" + i)).log(t[8 + i], pattern("J" + i)));
+        }
+        hj.write(TID, 1030, txns);
+        assertTrue(hj.commitBlocks.get(3) > 1036, "the log reaches the double indirect range");
+        HostMount.Result hostRun = host(img, "host");
+        Recovery.RecoveryInfo info = openRw(img, new ArrayList<>());
+        assertEquals(4, info.transactions());
+        for (int i = 0; i < 4; i++) {
+            assertArrayEquals(pattern("I" + i), block(img, t[i]));
+            assertArrayEquals(pattern("J" + i), block(img, t[8 + i]));
+        }
+        assertClean(img);
+        if (hostRun != null) {
+            assertTrue(hostRun.mounted(), hostRun.output());
+            for (long b : t) {
+                assertArrayEquals(block(hostRun.image(), b), block(img, b));
+            }
+        }
+    }
+
     @Test
     void crc32BeIsTheKernelsMsbFirstCrc() {
         assertEquals(0x0376E6E7, Crc32Be.crc32Be(~0, "123456789".getBytes(StandardCharsets.US_ASCII), 0, 9));

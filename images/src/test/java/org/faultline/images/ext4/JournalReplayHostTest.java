@@ -87,6 +87,11 @@ class JournalReplayHostTest {
         cmd.addAll(List.of(img.toString(), "64M"));
         E2fs.Run r = E2fs.run(cmd.toArray(new String[0]));
         assertEquals(0, r.exit(), r.out());
+        if (mkfsOpts.contains("^extent,^64bit,^metadata_csum")) {
+            // an ext3-style filesystem converted to extents: the journal inode stays block-mapped
+            assertEquals(0, E2fs.run("tune2fs", "-O", "extent", img.toString()).exit());
+            assertEquals(0, E2fs.run("e2fsck", "-fy", "-E", "bmap2extent", img.toString()).exit());
+        }
         Path mnt = Files.createDirectories(dir.resolve("live.mnt"));
         E2fs.Run m = E2fs.run("mount", "-t", "ext4", "-o", "loop" + (mountOpts.isEmpty() ? "" : "," + mountOpts),
                 img.toString(), mnt.toString());
@@ -268,8 +273,9 @@ class JournalReplayHostTest {
     private static Recovery.RecoveryInfo replayAndCheck(Crash c) throws Exception {
         Path copy = c.copy();
         assertNeedsRecovery(copy);
+        // how much of it only the journal holds depends on the host's writeback (the flusher may have
+        // written the committed metadata back already): measured, not asserted
         int stale = staleWithoutReplay(copy, c.expect());
-        assertTrue(stale > 0, "the synced files are on disk without the journal: the replay did nothing");
         Path byE2fsck = c.dir().resolve("e2fsck.img");
         Path byHost = c.dir().resolve("host.img");
         Files.copy(copy, byE2fsck, StandardCopyOption.REPLACE_EXISTING);
@@ -405,6 +411,20 @@ class JournalReplayHostTest {
     }
 
     /**
+     * An ext3-style journal, mapped by indirect blocks: the filesystem made without extents and
+     * converted ({@code tune2fs -O extent}, {@code e2fsck -E bmap2extent}, which leaves the journal alone).
+     */
+    @Test
+    void aBlockMappedJournal() throws Exception {
+        Crash c = crash("ind", List.of("-O", "^extent,^64bit,^metadata_csum", "-J", "size=8"), "",
+                (root, e, img, copy) -> mixed(root, e, 9));
+        try (Ext4Image v = Ext4Image.openImage(c.copy(), Ext4Volume.Options.readOnlyMode().withNoload(true))) {
+            assertFalse(v.readInode(8).hasFlag(org.faultline.fs.ext4.InodeDescriptor.EXT4_EXTENTS_FL));
+        }
+        System.out.println("jbd2 block-mapped journal: " + replayAndCheck(c));
+    }
+
+    /**
      * The smallest journal (1024 blocks) and many small synced transactions, until the log in the copy
      * runs past the journal's end and continues at its start.
      */
@@ -424,17 +444,19 @@ class JournalReplayHostTest {
                     rename(root, e, "r" + (round - 1) + "/f1", "moved/m" + round);
                 }
                 if (wrapped(img, copy)) {
-                    // one more round, made durable by fsync only, so that the replay matters
+                    // one more round, made durable by fsync only, so that the replay matters; its commit
+                    // may move the log's tail past the end again: then go on
                     List<String> last = new ArrayList<>();
                     for (int i = 0; i < 30; i++) {
-                        write(root, e, "last/f" + i, random(200 + rnd.nextInt(3000), 99_000L + i));
-                        last.add("last/f" + i);
+                        write(root, e, "last" + round + "/f" + i, random(200 + rnd.nextInt(3000), 99_000L * round + i));
+                        last.add("last" + round + "/f" + i);
                     }
                     fsync(root, last);
                     Files.copy(img, copy, StandardCopyOption.REPLACE_EXISTING);
-                    assertTrue(logWraps(copy));
-                    rounds[0] = round + 2;
-                    return;
+                    rounds[0] = round + 1;
+                    if (logWraps(copy)) {
+                        return;
+                    }
                 }
             }
             throw new AssertionError("the log never wrapped in 400 rounds");
