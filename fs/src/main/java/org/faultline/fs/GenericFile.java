@@ -64,7 +64,10 @@ public final class GenericFile {
         inode.iRwsem.downWrite();
         try {
             if ((inode.state & Inode.I_DIRTY_INODE) != 0 && inode.sb().sop() != null) {
+                // sync_inode_metadata(): nr_to_write 0, the inode only — the data outside [start, end]
+                // is not this fsync's to write (an msync of one mapping must not write the others')
                 org.faultline.mm.WritebackControl wbc = org.faultline.mm.WritebackControl.syncAll(0, Long.MAX_VALUE);
+                wbc.nrToWrite = 0;
                 inode.sb().writeback().writebackSingleInode(inode, wbc);
             }
         } finally {

@@ -493,7 +493,7 @@ public final class Syscalls {
             if (ops == null) {
                 return -Errno.EOPNOTSUPP;
             }
-            Runnable fsync = () -> f.inode().fop().fsync(f, 0, Long.MAX_VALUE, false);
+            VmArea.FsyncRange fsync = (start, end, datasync) -> f.inode().fop().fsync(f, start, end, datasync);
             File vmFile = f.getFile();
             return Mmap.doMmap(currentMm(), len, vmFlags, f.inode().mapping(), offset >> 12, ops, fsync, () -> fput(vmFile));
         } catch (FsError e) {

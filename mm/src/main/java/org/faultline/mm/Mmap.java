@@ -23,7 +23,7 @@ public final class Mmap {
      * @return the start address
      */
     public static long doMmap(MmStruct mm, long len, int vmFlags, AddressSpace file, long pgoff, VmOperations ops,
-                              Runnable fsync) {
+                              VmArea.FsyncRange fsync) {
         return doMmap(mm, len, vmFlags, file, pgoff, ops, fsync, null);
     }
 
@@ -34,7 +34,7 @@ public final class Mmap {
      * file stays until its last mapping, not its last descriptor, is gone.
      */
     public static long doMmap(MmStruct mm, long len, int vmFlags, AddressSpace file, long pgoff, VmOperations ops,
-                              Runnable fsync, Runnable fput) {
+                              VmArea.FsyncRange fsync, Runnable fput) {
         long size = (len + Page.PAGE_SIZE - 1) & ~(long) (Page.PAGE_SIZE - 1);
         mm.mmapSem.downWrite();
         long start = mm.unmappedArea(size);
@@ -147,8 +147,10 @@ public final class Mmap {
     }
 
     /**
-     * msync(): for MS_SYNC on a shared file mapping, vfs_fsync_range of the file — which writes back
-     * the pages the mapping dirtied (PTE dirtiness reaches the page at writeback via page_mkclean).
+     * msync(): for MS_SYNC on a shared file mapping, {@code vfs_fsync_range(file, fstart, fend, 1)} of
+     * the file range the mapping covers from {@code start} to its end — which writes back the pages
+     * the mapping dirtied there (PTE dirtiness reaches the page at writeback via page_mkclean), not
+     * the rest of the file.
      *
      * @return 0 or -ENOMEM if the range is not mapped
      */
@@ -160,7 +162,9 @@ public final class Mmap {
             return -Errno.ENOMEM;
         }
         if (sync && v.isShared() && v.fsync != null) {
-            v.fsync.run();
+            long fstart = (start - v.start) + (v.pgoff << Page.PAGE_SHIFT);
+            long fend = fstart + (v.end - start) - 1;
+            v.fsync.fsyncRange(fstart, fend, true);
         }
         return 0;
     }

@@ -4,6 +4,15 @@ package org.faultline.mm;
  * {@code struct vm_area_struct}: a range of a task's address space, anonymous or mapping a file.
  */
 public final class VmArea {
+    /**
+     * {@code vfs_fsync_range(file, start, end, datasync)} of a mapped file, as the filesystem's
+     * {@code ->fsync} does it: what msync(MS_SYNC) calls for the file range a mapping covers.
+     */
+    @FunctionalInterface
+    public interface FsyncRange {
+        void fsyncRange(long start, long end, boolean datasync);
+    }
+
     public static final int VM_READ = 0x1;
     public static final int VM_WRITE = 0x2;
     public static final int VM_EXEC = 0x4;
@@ -17,10 +26,10 @@ public final class VmArea {
     final AddressSpace file;   // vm_file->f_mapping, or null for anonymous memory
     final long pgoff;          // vm_pgoff: file page at vm_start
     final VmOperations ops;
-    final Runnable fsync;      // vfs_fsync_range of the file, for msync(MS_SYNC); may be null
+    final FsyncRange fsync;    // vfs_fsync_range of the file, for msync(MS_SYNC); may be null
     final Runnable fput;       // drops the mapping's reference on vm_file when it goes; may be null
 
-    VmArea(MmStruct mm, long start, long end, int flags, AddressSpace file, long pgoff, VmOperations ops, Runnable fsync,
+    VmArea(MmStruct mm, long start, long end, int flags, AddressSpace file, long pgoff, VmOperations ops, FsyncRange fsync,
            Runnable fput) {
         this.mm = mm;
         this.start = start;

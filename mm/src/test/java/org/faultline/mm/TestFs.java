@@ -234,7 +234,7 @@ final class TestFs {
         /** mmap(MAP_SHARED, PROT_READ|PROT_WRITE) of the whole file. */
         long mmapShared(MmStruct as, long len) {
             return Mmap.doMmap(as, len, VmArea.VM_READ | VmArea.VM_WRITE | VmArea.VM_SHARED | VmArea.VM_MAYWRITE,
-                    mapping, 0, this, this::fsync);
+                    mapping, 0, this, (start, end, datasync) -> fsync());
         }
 
         void fsync() {

@@ -110,7 +110,7 @@ class ReferenceBugPatchesTest {
         assertNull(g, () -> "memcg v2: " + g.result().fatal().report());
     }
 
-    // bug 4: found today after 97 schedules; the page-reuse variant after 1,163
+    // bug 4: found today after 50 schedules; the page-reuse variant after 1,163
 
     private static final String BUG4 = "writeback-stale-wake-bug-on";
     private static final String BUG4_REUSE = "writeback-stale-wake-page-reuse";

@@ -7,14 +7,14 @@ import org.faultline.tools.Reproducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Capture dd54951c (explore, pct seed 96 depth 3, faultline 0.1.0-SNAPSHOT): BUG kernel BUG at mm/page-writeback.c!
+ * Capture 9f9cfc90 (explore, pct seed 49 depth 3, faultline 0.1.0-SNAPSHOT): BUG kernel BUG at mm/page-writeback.c!
  * on writeback-stale-wake-bug-on, kernel 5.10.
  *
- * <p>Exported by {@code faultline captures export dd54951c --junit}: replays the captured schedule
+ * <p>Exported by {@code faultline captures export 9f9cfc90 --junit}: replays the captured schedule
  * and asserts the captured signature. A change to the emulator's preemption points makes the
  * schedule diverge; export the capture again then.
  */
-class Capturedd54951cTest {
+class Capture9f9cfc90Test {
     static final String NAME = "writeback-stale-wake-bug-on";
     static final String KERNEL = "5.10";
     static final List<String> PATCHES = List.of();
@@ -46,7 +46,7 @@ class Capturedd54951cTest {
             "    write f 0 4k seed=16+$i\n",
             "    fsync f\n",
             "  end\n");
-    static final String SCHEDULE = "fl2:96:0:af44916b8deecf12:6.3.7.4.5*11.3*5.5*12.3*5.5*18.6*65.5*3.1.6*26.5*25.6*24.3*9.6*16.5*4.6*149.5*11.6*62.5*29.6*19.5*8.3*8.5*4.6*9.5*56.6*29.5*14.6*2::196ca600";
+    static final String SCHEDULE = "fl2:49:0:9bcaef028255691a:2.7.3.4.1.5*11.3*5.5*12.3*5.5*73.3*5.5*22.3*9.5*17.3*5.5*12.3*5.5*12.3*5.5*12.3*5.5*12.3*5.5*12.3*5.5*12.3*5.5*9.3*5.5*57.3*9.5*64.3*9.5*64.3*8.5*67.6*35.3.6*2::f5caf84b";
 
     @Test
     void replaysToTheCapturedFailure() {
