@@ -6,7 +6,9 @@
  * (block/blk-core.c: submit_bio), {@link org.faultline.block.Plug} (blk_plug),
  * {@link org.faultline.block.Request}, {@link org.faultline.block.RequestQueue} (block/blk-mq.c),
  * {@link org.faultline.block.BlockDevice} (gendisk), {@link org.faultline.block.BlockDriver} and its
- * implementations, {@link org.faultline.block.BlockStats}.
+ * implementations, {@link org.faultline.block.BlockStats}. {@link org.faultline.block.WriteLogDriver} logs
+ * every completed write and flush (dm-log-writes); {@link org.faultline.block.CrashStates} builds from
+ * such a log what a power cut can leave on a disk with a volatile write cache.
  *
  * <p>Lock ordering:
  * <pre>
