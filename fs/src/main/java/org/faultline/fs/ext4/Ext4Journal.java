@@ -112,6 +112,29 @@ public final class Ext4Journal {
     }
 
     /**
+     * {@code ext4_load_and_init_journal} for a journal that is clean (no {@code needs_recovery}): opens
+     * the journal inode, loads it (an empty log: {@code journal_reset}) and sets the journal features
+     * ext4 wants, as a read-write mount does — the journal {@link org.faultline.fs.jbd2.Commit} then
+     * writes transactions to.
+     *
+     * @throws Ext4Exception as {@link #ext4LoadJournal}; EUCLEAN if the journal needs recovery
+     */
+    public static Journal ext4OpenCleanJournal(BlockIo io, String dev, Ext4SuperBlock es, Ext4Volume.Options o)
+            throws Ext4Exception {
+        Msg m = new Msg(dev, o.printk());
+        if (es.hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_RECOVER)) {
+            throw m.fail(Errno.EUCLEAN, "the journal needs recovery: load it with ext4LoadJournal", null);
+        }
+        Journal journal = ext4OpenInodeJournal(io, m, es, es.journalInum(), o);
+        int err = journal.jbd2JournalLoad();
+        if (err != 0) {
+            throw m.fail(-err, "error loading journal", String.join("; ", journal.messages()));
+        }
+        ext4InitJournalFeatures(m, journal, es);
+        return journal;
+    }
+
+    /**
      * What {@code ext4_load_and_init_journal} does to the journal's features once it is loaded, with
      * Faultline's mount options (the defaults: {@code journal_checksum} only with
      * {@code metadata_csum}, no {@code journal_async_commit}): {@code 64bit} on a 64bit filesystem,
