@@ -102,14 +102,19 @@ public final class Ext4Csum {
 
     /** {@code ext4_block_bitmap_csum_verify}: 16 bits compared with a 32-byte descriptor. */
     public boolean blockBitmapCsumValid(GroupDesc gd, byte[] bitmap, int bytes) {
+        return bitmapCsumValid(gd.blockBitmapCsum(), bitmap, bytes, GroupDescDescriptor.EXT4_BG_BLOCK_BITMAP_CSUM_HI_END);
+    }
+
+    /**
+     * The bitmaps' verify: crc32c from the seed over the bitmap, compared in full where the descriptor
+     * holds the high half ({@code hiEnd} bytes or more), else its low 16 bits.
+     */
+    private boolean bitmapCsumValid(long stored, byte[] bitmap, int bytes, int hiEnd) {
         if (!on) {
             return true;
         }
         long c = crc32c(seed, bitmap, 0, bytes) & 0xFFFFFFFFL;
-        if (descSize < GroupDescDescriptor.EXT4_BG_BLOCK_BITMAP_CSUM_HI_END) {
-            c &= 0xFFFF;
-        }
-        return gd.blockBitmapCsum() == c;
+        return stored == (descSize < hiEnd ? c & 0xFFFF : c);
     }
 
     /** {@code ext4_inode_bitmap_csum_set}: over {@code EXT4_INODES_PER_GROUP / 8} bytes. */
@@ -121,14 +126,7 @@ public final class Ext4Csum {
 
     /** {@code ext4_inode_bitmap_csum_verify}. */
     public boolean inodeBitmapCsumValid(GroupDesc gd, byte[] bitmap, int bytes) {
-        if (!on) {
-            return true;
-        }
-        long c = crc32c(seed, bitmap, 0, bytes) & 0xFFFFFFFFL;
-        if (descSize < GroupDescDescriptor.EXT4_BG_INODE_BITMAP_CSUM_HI_END) {
-            c &= 0xFFFF;
-        }
-        return gd.inodeBitmapCsum() == c;
+        return bitmapCsumValid(gd.inodeBitmapCsum(), bitmap, bytes, GroupDescDescriptor.EXT4_BG_INODE_BITMAP_CSUM_HI_END);
     }
 
     // ---------------------------------------------------------------- inodes (inode.c)
