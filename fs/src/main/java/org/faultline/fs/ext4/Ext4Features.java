@@ -22,8 +22,9 @@ import java.util.List;
  *     <td>supported</td></tr>
  * <tr><td>{@code resize_inode} (compat)</td><td>supported: the reserved GDT blocks are never
  *     allocated; the filesystem is never resized</td><td>yes</td></tr>
- * <tr><td>{@code has_journal} (compat)</td><td>supported. Deviation until jbd2's write side exists:
- *     metadata is written in place, not through the journal, which stays empty</td><td>yes</td></tr>
+ * <tr><td>{@code has_journal} (compat)</td><td>supported: metadata goes through the journal
+ *     ({@link Ext4Jbd2}: a transaction per sync, committed then checkpointed; no ordered data
+ *     yet)</td><td>yes (the journal is not written)</td></tr>
  * <tr><td>{@code needs_recovery} (incompat)</td><td>supported for a journal in an inode: the open
  *     replays it first ({@link Ext4Journal}, {@code org.faultline.fs.jbd2.Recovery}); refused with an
  *     external journal or without {@code has_journal} (run e2fsck)</td><td>the same, when the device is writable (as the kernel's

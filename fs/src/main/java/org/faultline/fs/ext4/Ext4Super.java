@@ -95,8 +95,8 @@ public final class Ext4Super implements SuperOperations {
             k.printk(msg);
             throw new Ext4Exception(Errno.EUCLEAN, bdev.name() + ": ext4 corruption: root inode is not a directory");
         }
-        k.printk("EXT4-fs (" + bdev.name() + "): mounted filesystem without journal. Opts: "
-                + (iomap ? "iomap" : "(null)") + (readOnly ? ", ro" : ""));
+        k.printk("EXT4-fs (" + bdev.name() + "): mounted filesystem " + (vol.journaled() ? "with ordered data mode"
+                : "without journal") + ". Opts: " + (iomap ? "iomap" : "(null)") + (readOnly ? ", ro" : ""));
         return sb;
     }
 

@@ -143,6 +143,8 @@ public final class Ext4Volume implements AutoCloseable {
     private final Ext4Extents extents;
     private final Ext4Orphan orphan;
     private boolean closed;
+    /** The journal while mounted read-write with one ({@code sbi->s_journal}), else null. */
+    private Ext4Jbd2 jbd2;
     /** What replaying the journal at open did ({@link Ext4Journal}), or null if it needed no recovery. */
     private Recovery.RecoveryInfo recovery;
     /** A static superblock field (a feature bit) changed: sync refreshes the backup superblocks. */
@@ -236,6 +238,7 @@ public final class Ext4Volume implements AutoCloseable {
         }
         Ext4Volume v = openRecovered(io, dev, o, sb);
         v.recovery = recovered;
+        v.jbd2 = Ext4Jbd2.start(v, o);
         return v;
     }
 
@@ -445,6 +448,9 @@ public final class Ext4Volume implements AutoCloseable {
         if (write && readOnly) {
             throw new Ext4Exception(Errno.EROFS, dev + ": " + Errno.text(Errno.EROFS));
         }
+        if (write && jbd2 != null && jbd2.transactionFull()) {
+            sync(); // start_this_handle: a full running transaction commits before the next handle
+        }
         cache.shrink();
     }
 
@@ -514,7 +520,16 @@ public final class Ext4Volume implements AutoCloseable {
             backupsStale = false;
         }
         sbDirty = false;
-        cache.flush();
+        if (jbd2 != null) {
+            jbd2.commitAndCheckpoint();
+        } else {
+            cache.flush();
+        }
+    }
+
+    /** @return whether the volume writes its metadata through its journal */
+    public boolean journaled() {
+        return jbd2 != null;
     }
 
     /**
@@ -531,6 +546,9 @@ public final class Ext4Volume implements AutoCloseable {
         try {
             if (!readOnly) {
                 sync();
+                if (jbd2 != null) {
+                    jbd2.stop();
+                }
             }
         } finally {
             closed = true;

@@ -61,6 +61,8 @@ public final class MetadataCache {
     private int dirtyBlocks;
     /** Whether a block was written to the device since the last {@link BlockIo#flush()}. */
     private boolean unflushed;
+    /** Dirty blocks belong to the journal's running transaction: never written back by {@link #shrink()}. */
+    private boolean journaled;
 
     /**
      * @param io       the device
@@ -233,6 +235,43 @@ public final class MetadataCache {
         unflushed = false;
     }
 
+    /**
+     * With a journal ({@link Ext4Jbd2}): a dirty block must not reach its place on the device before
+     * the transaction it belongs to commits (BH_JBDDirty), so {@link #shrink()} keeps dirty blocks.
+     */
+    public void setJournaled(boolean j) {
+        this.journaled = j;
+    }
+
+    /** @return how many cached blocks are dirty */
+    public int dirtyCount() {
+        return dirtyBlocks;
+    }
+
+    /**
+     * The dirty blocks, ascending, each with its checksum set and copied as it is now: the frozen
+     * contents a commit writes to the log ({@code jbd2_journal_write_metadata_buffer}'s copy). They
+     * stay dirty here, to be written in place by the checkpoint.
+     */
+    public List<org.faultline.fs.jbd2.Commit.LogBlock> frozenDirty() {
+        List<Long> dirty = new ArrayList<>();
+        for (Map.Entry<Long, Buf> e : map.entrySet()) {
+            if (e.getValue().dirty) {
+                dirty.add(e.getKey());
+            }
+        }
+        dirty.sort(null);
+        List<org.faultline.fs.jbd2.Commit.LogBlock> out = new ArrayList<>(dirty.size());
+        for (long blk : dirty) {
+            Buf b = map.get(blk);
+            if (b.csum != null) {
+                b.csum.set(b.data);
+            }
+            out.add(new org.faultline.fs.jbd2.Commit.LogBlock(blk, b.data.clone()));
+        }
+        return out;
+    }
+
     /** @return whether some cached block is dirty (O(1)) */
     public boolean hasDirty() {
         return dirtyBlocks > 0;
@@ -278,6 +317,9 @@ public final class MetadataCache {
         while (map.size() > capacity && it.hasNext()) {
             Map.Entry<Long, Buf> e = it.next();
             if (e.getValue().dirty) {
+                if (journaled) {
+                    continue; // uncommitted: it stays until the commit and checkpoint
+                }
                 writeBack(e.getKey(), e.getValue());
             }
             it.remove();

@@ -14,7 +14,10 @@
  * (mballoc.c) and {@link org.faultline.fs.ext4.InodeAllocator} (ialloc.c's bitmaps). Loading the
  * journal at open, and so replaying one that needs recovery, is {@link org.faultline.fs.ext4.Ext4Journal}
  * (super.c's {@code ext4_load_journal}) with {@link org.faultline.fs.ext4.Ext4JournalBmap} over
- * {@link org.faultline.fs.jbd2}. Over them the
+ * {@link org.faultline.fs.jbd2}; writing metadata through the journal while mounted read-write is
+ * {@link org.faultline.fs.ext4.Ext4Jbd2} (ext4_jbd2.c: each sync commits the dirty metadata as one
+ * transaction and checkpoints it; the metadata cache keeps uncommitted blocks from their places).
+ * Over them the
  * in-kernel ext4: {@link org.faultline.fs.ext4.Ext4Super} (mount, the filesystem lock, error
  * reports), {@link org.faultline.fs.ext4.Ext4Namei}, {@link org.faultline.fs.ext4.Ext4Inode} (delalloc
  * write path, writepages, page_mkwrite, DIO), {@link org.faultline.fs.ext4.Ext4File},

@@ -339,6 +339,23 @@ public final class Journal {
     }
 
     /**
+     * {@code jbd2_cleanup_journal_tail} once everything committed is checkpointed (written in place
+     * and flushed by the caller): the log's tail moves to its head, the next transaction's id with it
+     * ({@code __jbd2_update_log_tail}), so recovery finds nothing to replay. Nothing is written when
+     * the tail is already there.
+     *
+     * @return 0, or {@code -EIO} (aborted journal, device error)
+     */
+    public int jbd2CleanupJournalTail() {
+        if (tail == head && tailSequence == transactionSequence) {
+            return 0;
+        }
+        tail = head;
+        tailSequence = transactionSequence;
+        return jbd2JournalUpdateSbLogTail(tailSequence, tail, true);
+    }
+
+    /**
      * {@code jbd2_write_superblock}: the checksum (csum v2/v3), the block, and with FUA (and barriers)
      * a flush. A failed write aborts the journal.
      */
