@@ -12,12 +12,13 @@
  * <p>Of the write side, the log writing of a commit ({@link org.faultline.fs.jbd2.Commit}, commit.c:
  * descriptor blocks and tags with their checksums, escaped blocks, revoke records, the commit block
  * with PREFLUSH/FUA, the log's start recorded in the superblock when it was empty); a journal it writes
- * replays in the host kernel, e2fsck and {@link org.faultline.fs.jbd2.Recovery}. Still to come: handles
- * and transactions (transaction.c), the commit thread and ordered data, checkpoint (checkpoint.c),
- * fast commits; until then ext4 writes its metadata in place and keeps no live journal: a journal that
- * needs recovery is replayed and emptied when the filesystem is opened
- * ({@code org.faultline.fs.ext4.Ext4Journal}, super.c's {@code ext4_load_journal}), as the kernel's
- * mount and unmount leave it.
+ * replays in the host kernel, e2fsck and {@link org.faultline.fs.jbd2.Recovery}; ext4 commits its
+ * metadata through it at every sync and checkpoints at once
+ * ({@code org.faultline.fs.ext4.Ext4Jbd2}, with {@link org.faultline.fs.jbd2.Journal#jbd2CleanupJournalTail}).
+ * Still to come: handles and transactions (transaction.c: a commit waiting for the operations in its
+ * transaction), the commit thread and ordered data, deferred checkpoints (checkpoint.c), fast
+ * commits. A journal that needs recovery is replayed when the filesystem is opened
+ * ({@code org.faultline.fs.ext4.Ext4Journal}, super.c's {@code ext4_load_journal}).
 
  * <p>The journal lives in a file of the filesystem (ext4's inode 8) on the filesystem's own
  * {@link org.faultline.fs.ext4.BlockIo}; an external journal device is not supported. Messages go
