@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code faultline mkfs IMAGE --size S}: makes an ext4 image (filetype, extent, sparse_super,
- * large_file; 4 KiB blocks, 256-byte inodes, no journal) that e2fsck and debugfs accept. Like
+ * large_file; 4 KiB blocks and 256-byte inodes unless {@code --block-size} and {@code --inode-size}
+ * say otherwise, no journal) that e2fsck and debugfs accept. Like
  * mke2fs on a regular file it refuses to overwrite an existing non-empty file unless forced.
  */
 @Command(name = "mkfs", mixinStandardHelpOptions = true,
@@ -37,9 +38,23 @@ final class MkfsCommand implements Callable<Integer> {
     @Option(names = {"-F", "--force"}, description = "overwrite an existing non-empty file")
     boolean force;
 
+    @Option(names = {"-b", "--block-size"}, paramLabel = "BYTES", defaultValue = "4096",
+            description = "block size: 1024, 2048 or 4096 (default: ${DEFAULT-VALUE})")
+    int blockSize;
+
+    @Option(names = {"-I", "--inode-size"}, paramLabel = "BYTES", defaultValue = "256",
+            description = "inode size: 128, 256, or a larger power of two up to the block size (default: ${DEFAULT-VALUE})")
+    int inodeSize;
+
     @Override
     public Integer call() throws Exception {
         long bytes = size;
+        if (blockSize != 1024 && blockSize != 2048 && blockSize != 4096) {
+            throw new CliError("--block-size " + blockSize + ": 1024, 2048 or 4096");
+        }
+        if (inodeSize < 128 || inodeSize > blockSize || Integer.bitCount(inodeSize) != 1) {
+            throw new CliError("--inode-size " + inodeSize + ": a power of two from 128 to the block size (" + blockSize + ")");
+        }
         if (Files.isDirectory(image)) {
             throw new CliError(image + ": Is a directory (EISDIR); name the image file to create");
         }
@@ -62,10 +77,12 @@ final class MkfsCommand implements Callable<Integer> {
             }
         }
         try (ImageLock lock = ImageLock.acquire(image, true)) {
-            Mkfs.Result r = Mkfs.createImage(image, bytes, Mkfs.Options.seeded(seed));
+            Mkfs.Result r = Mkfs.createImage(image, bytes, Mkfs.Options.seeded(seed).withBlockSize(blockSize)
+                    .withInodeSize(inodeSize));
             PrintWriter out = spec.commandLine().getOut();
-            out.println("mkfs: " + image + ": ext4, " + r.superBlock().blocksCount() + " blocks of 4 KiB, "
-                    + r.superBlock().inodesCount() + " inodes, " + r.superBlock().groupCount() + " groups");
+            out.println("mkfs: " + image + ": ext4, " + r.superBlock().blocksCount() + " blocks of " + (blockSize >> 10)
+                    + " KiB, " + r.superBlock().inodesCount() + " inodes" + (inodeSize == 256 ? "" : " of " + inodeSize
+                    + " bytes") + ", " + r.superBlock().groupCount() + " groups");
             if (r.note() != null && !r.note().isEmpty()) {
                 out.println("mkfs: " + r.note());
             }

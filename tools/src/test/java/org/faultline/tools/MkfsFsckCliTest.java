@@ -24,6 +24,35 @@ class MkfsFsckCliTest {
     }
 
     @Test
+    void mkfsMakesSmallBlocksAndInodesOnRequest() throws Exception {
+        Path dir = CliTestSupport.scratch("mkfs-sizes");
+        for (String[] sizes : new String[][] {{"1024", "128"}, {"2048", "256"}, {"4096", "128"}}) {
+            Path img = dir.resolve("s" + sizes[0] + "-" + sizes[1] + ".img");
+            CliTestSupport.Run r = CliTestSupport.run("mkfs", img.toString(), "--size", "16M", "--block-size", sizes[0],
+                    "--inode-size", sizes[1]);
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains("blocks of " + Integer.parseInt(sizes[0]) / 1024 + " KiB"), r.out());
+            assertEquals(0, CliTestSupport.run("fsck", img.toString()).code());
+            Process p = new ProcessBuilder("dumpe2fs", "-h", img.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor(), out);
+            assertTrue(out.matches("(?s).*Block size:\\s+" + sizes[0] + "\\b.*"), out);
+            assertTrue(out.matches("(?s).*Inode size:\\s+" + sizes[1] + "\\b.*"), out);
+            Process e = new ProcessBuilder("e2fsck", "-fn", img.toString()).redirectErrorStream(true).start();
+            e.getInputStream().readAllBytes();
+            assertEquals(0, e.waitFor(), "the real e2fsck accepts it");
+        }
+        CliTestSupport.Run bad = CliTestSupport.run("mkfs", dir.resolve("bad.img").toString(), "--size", "16M",
+                "--block-size", "8192");
+        assertEquals(2, bad.code());
+        assertEquals("faultline: --block-size 8192: 1024, 2048 or 4096\n", bad.err());
+        CliTestSupport.Run badInode = CliTestSupport.run("mkfs", dir.resolve("bad.img").toString(), "--size", "16M",
+                "--block-size", "1024", "--inode-size", "2048");
+        assertEquals(2, badInode.code());
+        assertFalse(Files.exists(dir.resolve("bad.img")));
+    }
+
+    @Test
     void fsckReportsACorruptedBitmapWithExit4() throws Exception {
         Path dir = CliTestSupport.scratch("fsck-bad");
         Path img = dir.resolve("b.img");

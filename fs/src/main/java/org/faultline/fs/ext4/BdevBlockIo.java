@@ -11,8 +11,8 @@ import org.faultline.mm.Page;
 
 /**
  * Metadata block I/O of the in-kernel ext4 through the emulated block layer ({@code sb_bread} /
- * {@code sync_dirty_buffer} reduced to whole blocks): each read or write is a bio on a page from the
- * page allocator, submitted and waited for, so metadata I/O shares the device queue, its merging,
+ * {@code sync_dirty_buffer} reduced to whole blocks of the filesystem's size): each read or write is
+ * a bio on the first {@code blocksize} bytes of a page from the page allocator, submitted and waited for, so metadata I/O shares the device queue, its merging,
  * fault injection and statistics with data I/O.
  *
  * <p>Deviation: ext4 caches metadata in the block device's page cache through buffer heads; here the
@@ -22,7 +22,9 @@ import org.faultline.mm.Page;
 public final class BdevBlockIo implements BlockIo {
     private final BlockDevice bdev;
     private final Mm mm;
+    private int blockSize = 4096;
 
+    /** Blocks of 4 KiB until {@link #setBlockSize}. */
     public BdevBlockIo(BlockDevice bdev, Mm mm) {
         this.bdev = bdev;
         this.mm = mm;
@@ -30,22 +32,31 @@ public final class BdevBlockIo implements BlockIo {
 
     @Override
     public int blockSize() {
-        return 4096;
+        return blockSize;
+    }
+
+    @Override
+    public void setBlockSize(int size) {
+        blockSize = BlockIo.checkBlockSize(size);
     }
 
     @Override
     public long blocks() {
-        return bdev.capacitySectors() >> 3;
+        return bdev.capacitySectors() / sectorsPerBlock();
+    }
+
+    private int sectorsPerBlock() {
+        return blockSize >> Bio.SECTOR_SHIFT;
     }
 
     @Override
     public void read(long block, byte[] dst) throws IOException {
         Page p = page();
         try {
-            Bio bio = Bio.bioAlloc(bdev, Bio.Op.READ, Bio.REQ_META | Bio.REQ_SYNC, block << 3, 1);
-            bio.bioAddPage(p, Page.PAGE_SIZE, 0);
+            Bio bio = Bio.bioAlloc(bdev, Bio.Op.READ, Bio.REQ_META | Bio.REQ_SYNC, block * sectorsPerBlock(), 1);
+            bio.bioAddPage(p, blockSize, 0);
             check(BlkCore.submitBioWait(bio), "read", block);
-            mm.memMap().read(p, 0, dst, 0, Page.PAGE_SIZE);
+            mm.memMap().read(p, 0, dst, 0, blockSize);
         } finally {
             mm.allocator().putPage(p);
         }
@@ -55,9 +66,9 @@ public final class BdevBlockIo implements BlockIo {
     public void write(long block, byte[] src) throws IOException {
         Page p = page();
         try {
-            mm.memMap().write(p, 0, src, 0, Page.PAGE_SIZE);
-            Bio bio = Bio.bioAlloc(bdev, Bio.Op.WRITE, Bio.REQ_META | Bio.REQ_SYNC, block << 3, 1);
-            bio.bioAddPage(p, Page.PAGE_SIZE, 0);
+            mm.memMap().write(p, 0, src, 0, blockSize);
+            Bio bio = Bio.bioAlloc(bdev, Bio.Op.WRITE, Bio.REQ_META | Bio.REQ_SYNC, block * sectorsPerBlock(), 1);
+            bio.bioAddPage(p, blockSize, 0);
             check(BlkCore.submitBioWait(bio), "write", block);
         } finally {
             mm.allocator().putPage(p);

@@ -3,18 +3,45 @@ package org.faultline.fs.ext4;
 import java.io.IOException;
 
 /**
- * The block device under the ext4 format layer: whole-block reads and writes by block number.
- * The image tools use {@code images.ext4.DriverBlockIo} (an image file or a RAM disk); the in-kernel
- * ext4 will implement it through the emulated block layer.
+ * The block device under the ext4 format layer: whole-block reads and writes by block number, in
+ * blocks of the filesystem's size. The image tools use {@code images.ext4.DriverBlockIo} (an image
+ * file or a RAM disk); the in-kernel ext4 uses {@link BdevBlockIo} over the emulated block layer.
+ *
+ * <p>The block size is the device's until someone sets another, as the kernel's
+ * {@code sb_min_blocksize} and {@code sb_set_blocksize} do: {@link Ext4SuperBlock#read} reads the
+ * superblock at byte 1024 in 1 KiB blocks, then switches to {@code s_log_block_size}'s.
  *
  * <p>Kept deliberately small. Implementations need not be thread-safe: the format layer is
  * single-threaded.
  */
 public interface BlockIo {
-    /** @return the block size in bytes (4096 for ext4 here) */
+    /** @return the block size in bytes: 1024, 2048 or 4096 */
     int blockSize();
 
-    /** @return the device size in blocks */
+    /**
+     * {@code sb_set_blocksize()}: from now on blocks are {@code size} bytes and are numbered in that
+     * size; {@link #blocks()} changes with it.
+     *
+     * @param size 1024, 2048 or 4096
+     * @throws IllegalArgumentException for another size
+     */
+    void setBlockSize(int size);
+
+    /**
+     * The check of {@link #setBlockSize}: a power of two from {@code EXT4_MIN_BLOCK_SIZE} (1024) to the
+     * page size (4096), the sizes {@code sb_set_blocksize} accepts with 4 KiB pages.
+     *
+     * @return {@code size}
+     * @throws IllegalArgumentException otherwise
+     */
+    static int checkBlockSize(int size) {
+        if (size < 1024 || size > 4096 || Integer.bitCount(size) != 1) {
+            throw new IllegalArgumentException("block size " + size + ": 1024, 2048 or 4096");
+        }
+        return size;
+    }
+
+    /** @return the device size in blocks (whole blocks of the current size) */
     long blocks();
 
     /**

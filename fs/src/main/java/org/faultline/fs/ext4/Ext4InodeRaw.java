@@ -3,12 +3,16 @@ package org.faultline.fs.ext4;
 import static org.faultline.fs.ext4.InodeDescriptor.*;
 
 /**
- * One 256-byte {@code struct ext4_inode} (layout in {@link InodeDescriptor}): a copy of the on-disk
- * bytes with typed accessors. Bytes this layer does not interpret (the {@code i_extra_isize} area of
- * inodes written by other tools, in-inode extended attributes) are written back unchanged.
+ * One {@code struct ext4_inode} of {@code s_inode_size} bytes (layout in {@link InodeDescriptor}): a
+ * copy of the on-disk bytes with typed accessors. A 128-byte inode ({@code EXT4_GOOD_OLD_INODE_SIZE})
+ * has only the fixed part: no {@code i_extra_isize}, {@code i_checksum_hi}, nanoseconds or creation
+ * time; larger ones (256, 512, 1024) have the extra fields as far as {@code i_extra_isize} covers them
+ * ({@code EXT4_FITS_IN_INODE}). Bytes this layer does not interpret (the extra fields of inodes written by
+ * other tools, in-inode extended attributes) are written back unchanged.
  *
- * <p>New inodes made here have {@code i_extra_isize = 32} (the kernel's {@code s_want_extra_isize}) and
- * a creation time; timestamps are whole seconds (the {@code _extra} nanosecond fields stay 0).
+ * <p>New inodes made here with room for it have {@code i_extra_isize = 32} (the kernel's
+ * {@code s_want_extra_isize}) and a creation time; timestamps are whole seconds (the {@code _extra}
+ * nanosecond fields stay 0).
  *
  * <p>The extent tree root lives in {@link #raw()} at {@link InodeDescriptor#I_BLOCK}; {@link ExtentTree}
  * edits it in place.
@@ -18,34 +22,59 @@ import static org.faultline.fs.ext4.InodeDescriptor.*;
 public final class Ext4InodeRaw {
     private final byte[] raw;
 
-    /** A zeroed inode. */
-    public Ext4InodeRaw() {
-        this.raw = new byte[EXT4_INODE_SIZE];
+    /**
+     * A zeroed inode.
+     *
+     * @param inodeSize {@code s_inode_size}: 128, 256, 512 or 1024
+     */
+    public Ext4InodeRaw(int inodeSize) {
+        this.raw = new byte[checkSize(inodeSize)];
     }
 
     private Ext4InodeRaw(byte[] raw) {
         this.raw = raw;
     }
 
+    private static int checkSize(int inodeSize) {
+        if (inodeSize < EXT4_GOOD_OLD_INODE_SIZE || Integer.bitCount(inodeSize) != 1) {
+            throw new IllegalArgumentException("inode size " + inodeSize);
+        }
+        return inodeSize;
+    }
+
     /**
-     * @param src buffer holding the inode (an inode-table block)
-     * @param off its offset
-     * @return a copy
+     * @param src       buffer holding the inode (an inode-table block)
+     * @param off       its offset
+     * @param inodeSize {@code s_inode_size}
+     * @return a copy of its {@code inodeSize} bytes
      */
-    public static Ext4InodeRaw read(byte[] src, int off) {
-        byte[] r = new byte[EXT4_INODE_SIZE];
-        System.arraycopy(src, off, r, 0, EXT4_INODE_SIZE);
+    public static Ext4InodeRaw read(byte[] src, int off, int inodeSize) {
+        byte[] r = new byte[checkSize(inodeSize)];
+        System.arraycopy(src, off, r, 0, inodeSize);
         return new Ext4InodeRaw(r);
     }
 
-    /** Writes the 256 bytes into {@code dst} at {@code off}. */
+    /** Writes the inode's bytes ({@link #inodeSize()} of them) into {@code dst} at {@code off}. */
     public void writeTo(byte[] dst, int off) {
-        System.arraycopy(raw, 0, dst, off, EXT4_INODE_SIZE);
+        System.arraycopy(raw, 0, dst, off, raw.length);
     }
 
-    /** @return the backing array (256 bytes), for in-place edits of {@code i_block} */
+    /** @return the backing array ({@link #inodeSize()} bytes), for in-place edits of {@code i_block} */
     public byte[] raw() {
         return raw;
+    }
+
+    /** @return the on-disk size of this inode ({@code s_inode_size}) */
+    public int inodeSize() {
+        return raw.length;
+    }
+
+    /**
+     * {@code EXT4_FITS_IN_INODE}: whether the extra field ending at byte {@code end} lies inside
+     * {@code EXT4_GOOD_OLD_INODE_SIZE + i_extra_isize}.
+     */
+    public boolean fitsInInode(int end) {
+        return end <= EXT4_GOOD_OLD_INODE_SIZE + extraIsize();
     }
 
     /** Zeroes every byte. */
@@ -142,22 +171,33 @@ public final class Ext4InodeRaw {
         return (flags() & f) != 0;
     }
 
-    /** {@code i_extra_isize}. */
+    /** {@code i_extra_isize}; 0 for a 128-byte inode, which has none. */
     public int extraIsize() {
-        return LittleEndian.u16(raw, I_EXTRA_ISIZE);
+        return raw.length > EXT4_GOOD_OLD_INODE_SIZE ? LittleEndian.u16(raw, I_EXTRA_ISIZE) : 0;
     }
 
+    /**
+     * Sets {@code i_extra_isize}.
+     *
+     * @throws IllegalStateException on a 128-byte inode
+     */
     public void setExtraIsize(int n) {
+        if (raw.length <= EXT4_GOOD_OLD_INODE_SIZE) {
+            throw new IllegalStateException("a " + raw.length + "-byte inode has no i_extra_isize");
+        }
         LittleEndian.putU16(raw, I_EXTRA_ISIZE, n);
     }
 
-    /** {@code i_crtime} (only meaningful when {@code i_extra_isize} covers it). */
+    /** {@code i_crtime}, or 0 when {@code i_extra_isize} does not cover it. */
     public long crtime() {
-        return LittleEndian.u32(raw, I_CRTIME);
+        return fitsInInode(I_CRTIME + 4) ? LittleEndian.u32(raw, I_CRTIME) : 0;
     }
 
+    /** Sets {@code i_crtime} if {@code i_extra_isize} covers it (as {@code EXT4_EINODE_SET_XTIME}). */
     public void setCrtime(long t) {
-        LittleEndian.putU32(raw, I_CRTIME, t);
+        if (fitsInInode(I_CRTIME + 4)) {
+            LittleEndian.putU32(raw, I_CRTIME, t);
+        }
     }
 
     public long generation() {

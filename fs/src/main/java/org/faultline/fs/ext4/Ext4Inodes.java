@@ -45,12 +45,12 @@ public final class Ext4Inodes {
         if (!v.csum.inodeCsumValid(ino, b, off, sb.inodeSize())) {
             throw Ext4Exception.badCrc(v.dev, "__ext4_iget: inode #" + ino + ": iget: checksum invalid");
         }
-        return Ext4InodeRaw.read(b, off);
+        return Ext4InodeRaw.read(b, off, sb.inodeSize());
     }
 
     /** The inode table's bytes for {@code ino} without the checksum check: a free slot being reused. */
     private Ext4InodeRaw readFreeSlot(long ino) throws IOException {
-        return Ext4InodeRaw.read(v.cache.get(inodeBlock(ino)), inodeOffset(ino));
+        return Ext4InodeRaw.read(v.cache.get(inodeBlock(ino)), inodeOffset(ino), v.sb.inodeSize());
     }
 
     /**
@@ -203,7 +203,7 @@ public final class Ext4Inodes {
     Ext4InodeRaw newInode(long ino, int mode, int links) throws IOException {
         Ext4InodeRaw old = readFreeSlot(ino);
         long gen = old.generation() + 1;
-        Ext4InodeRaw in = new Ext4InodeRaw();
+        Ext4InodeRaw in = new Ext4InodeRaw(v.sb.inodeSize()); // the whole inode zeroed, as EXT4_STATE_NEW
         in.setMode(mode);
         in.setLinksCount(links);
         long t = v.now();
@@ -211,9 +211,11 @@ public final class Ext4Inodes {
         in.setCtime(t);
         in.setMtime(t);
         if (v.sb.inodeSize() > EXT4_GOOD_OLD_INODE_SIZE) {
-            // ext4_fill_super's s_want_extra_isize: the extra fields of struct ext4_inode, or more if the
-            // superblock asks; the creation time in i_crtime
-            in.setExtraIsize(Math.max(EXT4_WANT_EXTRA_ISIZE, v.sb.wantExtraIsize()));
+            // ext4_clamp_want_extra_isize's s_want_extra_isize: the extra fields of struct ext4_inode, or
+            // more if the superblock asks and the inode has room; the creation time in i_crtime. A
+            // 128-byte inode has neither.
+            int want = Math.max(EXT4_WANT_EXTRA_ISIZE, v.sb.wantExtraIsize());
+            in.setExtraIsize(want > v.sb.inodeSize() - EXT4_GOOD_OLD_INODE_SIZE ? EXT4_WANT_EXTRA_ISIZE : want);
             in.setCrtime(t);
         }
         in.setGeneration(gen & 0xFFFFFFFFL);

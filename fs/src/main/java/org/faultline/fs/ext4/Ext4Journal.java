@@ -182,9 +182,10 @@ public final class Ext4Journal {
             return;
         }
         try {
-            byte[] b0 = new byte[io.blockSize()];
-            io.read(0, b0);
-            int off = SuperBlockDescriptor.SUPERBLOCK_OFFSET;
+            int bs = io.blockSize();
+            byte[] b0 = new byte[bs];
+            io.read(Ext4SuperBlock.primaryBlock(bs), b0);
+            int off = Ext4SuperBlock.primaryOffset(bs);
             Ext4SuperBlock sb = Ext4SuperBlock.wrap(Arrays.copyOfRange(b0, off, off + SuperBlockDescriptor.SUPERBLOCK_SIZE));
             if (restoreErrorFields(es, sb)) {
                 ext4CommitSuper(io, dev, sb);
@@ -196,13 +197,14 @@ public final class Ext4Journal {
 
     /** The primary superblock as the replay left it, validated as at open. */
     private static Ext4SuperBlock reread(BlockIo io, String dev, boolean readOnly) throws Ext4Exception {
-        byte[] b0 = new byte[io.blockSize()];
+        int bs = io.blockSize();
+        byte[] b0 = new byte[bs];
         try {
-            io.read(0, b0);
+            io.read(Ext4SuperBlock.primaryBlock(bs), b0);
         } catch (IOException e) {
             throw new Ext4Exception(Errno.EIO, dev + ": cannot read superblock: " + e.getMessage(), e);
         }
-        int off = SuperBlockDescriptor.SUPERBLOCK_OFFSET;
+        int off = Ext4SuperBlock.primaryOffset(bs);
         Ext4SuperBlock sb = Ext4SuperBlock.wrap(Arrays.copyOfRange(b0, off, off + SuperBlockDescriptor.SUPERBLOCK_SIZE));
         sb.validate(dev, io.blocks(), readOnly);
         return sb;
@@ -248,12 +250,13 @@ public final class Ext4Journal {
 
     /** {@code ext4_commit_super}: the primary superblock with its checksum, written and flushed. */
     static void ext4CommitSuper(BlockIo io, String dev, Ext4SuperBlock sb) throws Ext4Exception {
-        byte[] b0 = new byte[io.blockSize()];
+        int bs = io.blockSize();
+        byte[] b0 = new byte[bs];
         try {
-            io.read(0, b0);
+            io.read(Ext4SuperBlock.primaryBlock(bs), b0);
             sb.setChecksum();
-            sb.writeTo(b0, SuperBlockDescriptor.SUPERBLOCK_OFFSET);
-            io.write(0, b0);
+            sb.writeTo(b0, Ext4SuperBlock.primaryOffset(bs));
+            io.write(Ext4SuperBlock.primaryBlock(bs), b0);
             io.flush();
         } catch (IOException e) {
             throw new Ext4Exception(Errno.EIO, dev + ": cannot write superblock: " + e.getMessage(), e);
@@ -326,7 +329,7 @@ public final class Ext4Journal {
         if (!new Ext4Csum(es).inodeCsumValid(inum, b, off, es.inodeSize())) {
             throw m.fail(Errno.EBADMSG, "no journal found", "__ext4_iget: inode #" + inum + ": iget: checksum invalid");
         }
-        return Ext4InodeRaw.read(b, off);
+        return Ext4InodeRaw.read(b, off, es.inodeSize());
     }
 
     /** One group descriptor, read straight from the device (the replay has not happened yet). */

@@ -74,6 +74,10 @@ public final class Ext4Super implements SuperOperations {
     public static SuperBlock mount(Kernel k, BlockDevice bdev, boolean readOnly, boolean iomap) throws Ext4Exception {
         Ext4Volume vol = Ext4Volume.open(new BdevBlockIo(bdev, Mm.of(k)), bdev.name(),
                 new Ext4Volume.Options(readOnly, () -> realtimeNs(k) / 1_000_000_000L, 4096).withPrintk(k::printk));
+        if (vol.blockSize() != org.faultline.mm.Page.PAGE_SIZE) { // the page cache paths map one block per page
+            throw new Ext4Exception(Errno.EOPNOTSUPP, bdev.name() + ": blocks of " + vol.blockSize()
+                    + " bytes, smaller than a page, are not supported by the in-kernel ext4 yet (mkfs with -b 4096)");
+        }
         SuperBlock sb = new SuperBlock(k, bdev.name());
         sb.setBdev(bdev);
         sb.setBlockSize(vol.blockSize());

@@ -14,16 +14,18 @@ import org.faultline.kernel.Errno;
  * <p>Fields this layer does not interpret (journal, hash seed, error tracking, mount options...) stay
  * in the raw copy and are written back unchanged.
  *
- * <p>Geometry, for the supported layout (4 KiB blocks, {@code s_first_data_block} 0, no
- * {@code meta_bg}, no {@code flex_bg}):
+ * <p>Geometry without {@code flex_bg} (with it, the bitmaps and inode tables of a flex group are packed
+ * together in its first group); blocks are 1024, 2048 or 4096 bytes, {@code s_first_data_block} is 1
+ * with 1 KiB blocks (block 0 holds the boot block, the superblock is block 1) and 0 otherwise:
  * <pre>
- *  group g starts at block g * s_blocks_per_group
+ *  group g starts at block s_first_data_block + g * s_blocks_per_group
  *  +------------+-----------+------------------+--------+--------+-------------+-------------+
  *  | superblock | GDT       | reserved GDT     | block  | inode  | inode table | data blocks |
- *  | (backup if | gdtBlocks | s_reserved_gdt_  | bitmap | bitmap | ipg*256/4096|             |
- *  |  g has one)| blocks    | blocks (0 here)  |        |        | blocks      |             |
+ *  | (backup if | gdtBlocks | s_reserved_gdt_  | bitmap | bitmap | ipg*isize/bs|             |
+ *  |  g has one)| blocks    | blocks           |        |        | blocks      |             |
  *  +------------+-----------+------------------+--------+--------+-------------+-------------+
- *  (group 0: the primary superblock is at byte 1024 of block 0; a backup is at byte 0 of its block)
+ *  (the primary superblock is at byte 1024 of the device: byte 1024 of block 0 with 2 and 4 KiB
+ *   blocks, block 1 with 1 KiB blocks; a backup is at byte 0 of its group's first block)
  * </pre>
  * With {@code sparse_super}, only groups 0, 1 and powers of 3, 5 and 7 carry a superblock and GDT copy.
  *
@@ -49,6 +51,19 @@ public final class Ext4SuperBlock {
         return new Ext4SuperBlock(raw.clone());
     }
 
+    /**
+     * @return the block of {@code bs} bytes holding the primary superblock, at byte 1024 of the
+     *         device: block 0, or block 1 with 1 KiB blocks
+     */
+    public static long primaryBlock(int bs) {
+        return SUPERBLOCK_OFFSET / bs;
+    }
+
+    /** @return where the primary superblock starts in {@link #primaryBlock}: 1024, or 0 with 1 KiB blocks */
+    public static int primaryOffset(int bs) {
+        return SUPERBLOCK_OFFSET % bs;
+    }
+
     /** @return a fresh all-zero superblock to fill in */
     public static Ext4SuperBlock blank() {
         return new Ext4SuperBlock(new byte[SUPERBLOCK_SIZE]);
@@ -67,8 +82,10 @@ public final class Ext4SuperBlock {
     // ---------------------------------------------------------------- reading and validation
 
     /**
-     * Reads the primary superblock from block 0 of {@code io} and validates it against the device and
-     * the {@link Ext4Features feature policy}. Nothing is written, whatever the outcome.
+     * Reads the primary superblock at byte 1024 of {@code io} and validates it against the device and
+     * the {@link Ext4Features feature policy}, as {@code ext4_fill_super} does: the device is read in
+     * 1 KiB blocks first ({@code sb_min_blocksize}), then set to the filesystem's block size
+     * ({@code sb_set_blocksize}), which it keeps. Nothing is written, whatever the outcome.
      *
      * @param io       the device
      * @param dev      device name for messages, e.g. {@code sda} or an image file name
@@ -109,27 +126,27 @@ public final class Ext4SuperBlock {
     }
 
     private static Ext4SuperBlock read(BlockIo io, String dev, Policy policy) throws Ext4Exception {
-        if (io.blockSize() != 4096) {
-            throw new Ext4Exception(Errno.EINVAL, dev + ": device block size " + io.blockSize()
-                    + " not supported (only 4096)");
-        }
-        if (io.blocks() < 1) {
+        io.setBlockSize(EXT4_MIN_BLOCK_SIZE); // sb_min_blocksize(sb, EXT4_MIN_BLOCK_SIZE)
+        long sbBlock = SUPERBLOCK_OFFSET / EXT4_MIN_BLOCK_SIZE;
+        if (io.blocks() <= sbBlock) {
             throw new Ext4Exception(Errno.EINVAL, dev + ": device too small to hold an ext4 superblock");
         }
-        byte[] b0 = new byte[io.blockSize()];
+        byte[] b = new byte[SUPERBLOCK_SIZE];
         try {
-            io.read(0, b0);
+            io.read(sbBlock, b);
         } catch (java.io.IOException e) {
             throw new Ext4Exception(Errno.EIO, dev + ": cannot read superblock: " + e.getMessage(), e);
         }
-        Ext4SuperBlock sb = new Ext4SuperBlock(Arrays.copyOfRange(b0, SUPERBLOCK_OFFSET, SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE));
-        sb.validate(dev, io.blocks(), policy);
+        Ext4SuperBlock sb = new Ext4SuperBlock(b);
+        int bsz = sb.blockSize();
+        sb.validate(dev, bsz > 0 ? io.blocks() * EXT4_MIN_BLOCK_SIZE / bsz : 0, policy);
+        io.setBlockSize(bsz); // sb_set_blocksize(sb, blocksize)
         return sb;
     }
 
     /**
      * Checks this superblock for consistency with itself, with a device of {@code deviceBlocks}
-     * 4 KiB blocks, and with the feature policy.
+     * blocks of the filesystem's size, and with the feature policy.
      *
      * @throws Ext4Exception one line naming the first problem found
      */
@@ -184,11 +201,7 @@ public final class Ext4SuperBlock {
             }
         }
         long logBs = u32(S_LOG_BLOCK_SIZE);
-        if (logBs != 2) {
-            String size = logBs <= 6 ? String.valueOf(1024L << logBs) : "2^(10+" + logBs + ")";
-            throw new Ext4Exception(logBs <= 6 ? Errno.EOPNOTSUPP : Errno.EUCLEAN,
-                    dev + ": ext4 block size " + size + " not supported (only 4096; mkfs with -b 4096)");
-        }
+        checkBlockSize(dev, logBs);
         if (!check && !hasIncompat(Ext4Features.EXT4_FEATURE_INCOMPAT_EXTENTS)) {
             throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": ext4 feature 'extent' is required (mkfs with -O extent)");
         }
@@ -199,12 +212,14 @@ public final class Ext4SuperBlock {
             throw Ext4Exception.corrupt(dev, "cluster size (log " + u32(S_LOG_CLUSTER_SIZE)
                     + ") differs from block size without bigalloc");
         }
-        if (inodeSize() != 256) {
-            throw new Ext4Exception(inodeSize() >= 128 && Integer.bitCount(inodeSize()) == 1 ? Errno.EOPNOTSUPP : Errno.EUCLEAN,
-                    dev + ": ext4 inode size " + inodeSize() + " not supported (only 256; mkfs with -I 256)");
+        int is = inodeSize();
+        if (is < InodeDescriptor.EXT4_GOOD_OLD_INODE_SIZE || Integer.bitCount(is) != 1 || is > blockSize()) {
+            throw Ext4Exception.corrupt(dev, "unsupported inode size: " + is);
         }
-        if (firstDataBlock() != 0) {
-            throw Ext4Exception.corrupt(dev, "s_first_data_block is " + firstDataBlock() + ", must be 0 with 4096-byte blocks");
+        long fdb = logBs == 0 ? 1 : 0; // e2fsck's check_super_block: 1 with 1 KiB blocks, else 0
+        if (firstDataBlock() != fdb) {
+            throw Ext4Exception.corrupt(dev, "bad geometry: s_first_data_block is " + firstDataBlock() + ", must be "
+                    + fdb + " with " + blockSize() + "-byte blocks");
         }
         long bpg = blocksPerGroup();
         if (bpg <= 0 || bpg > 8L * blockSize() || bpg % 8 != 0) {
@@ -245,6 +260,23 @@ public final class Ext4SuperBlock {
         }
         if (firstIno() < EXT4_GOOD_OLD_FIRST_INO || firstIno() >= inodesCount()) {
             throw Ext4Exception.corrupt(dev, "bad s_first_ino " + firstIno());
+        }
+    }
+
+    /**
+     * {@code ext4_fill_super}'s block size checks: {@code 1024 << s_log_block_size} from
+     * {@code EXT4_MIN_BLOCK_SIZE} to {@code EXT4_MAX_BLOCK_SIZE} (64 KiB), else "Unsupported filesystem
+     * blocksize" (corruption); and no larger than a page (4 KiB here), which {@code sb_set_blocksize}
+     * refuses ("bad block size", EOPNOTSUPP here: the filesystem is fine, this machine cannot mount it).
+     */
+    private static void checkBlockSize(String dev, long logBs) throws Ext4Exception {
+        if (logBs > EXT4_MAX_BLOCK_LOG_SIZE - EXT4_MIN_BLOCK_LOG_SIZE) {
+            throw Ext4Exception.corrupt(dev, "Invalid log block size: " + logBs);
+        }
+        int size = EXT4_MIN_BLOCK_SIZE << logBs;
+        if (size > org.faultline.mm.Page.PAGE_SIZE) {
+            throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": bad block size " + size
+                    + " (larger than the page size, " + org.faultline.mm.Page.PAGE_SIZE + ")");
         }
     }
 

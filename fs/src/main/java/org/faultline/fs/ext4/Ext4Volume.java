@@ -22,8 +22,8 @@ import org.faultline.kernel.KernelSource;
  * filesystem lock, and the offline image tools (module {@code images}: mkfs, fsck, the path API)
  * build on the same calls.
  *
- * <p><strong>What it supports</strong>: the feature set of {@link Ext4Features} (4 KiB blocks,
- * 256-byte inodes, {@code filetype}, {@code extent}, {@code sparse_super}, {@code large_file},
+ * <p><strong>What it supports</strong>: the feature set of {@link Ext4Features} (blocks of 1, 2 or
+ * 4 KiB, inodes of 128 bytes or more, {@code filetype}, {@code extent}, {@code sparse_super}, {@code large_file},
  * {@code ext_attr} tolerated, a journal kept empty). Regular files (extent-mapped, sparse, with unwritten
  * extents), directories linear or hash-indexed ({@code dir_index}: {@link Ext4Htree}), hard links and
  * symbolic links. Files are at most
@@ -392,7 +392,7 @@ public final class Ext4Volume implements AutoCloseable {
         return gds[g].copy();
     }
 
-    /** @return the block size (4096) */
+    /** @return the block size: 1024, 2048 or 4096 */
     public int blockSize() {
         return bs;
     }

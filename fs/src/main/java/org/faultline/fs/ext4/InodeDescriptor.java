@@ -1,7 +1,8 @@
 package org.faultline.fs.ext4;
 
 /**
- * Offsets of {@code struct ext4_inode}, 256 bytes on disk here ({@code s_inode_size}); inode
+ * Offsets of {@code struct ext4_inode}, {@code s_inode_size} bytes on disk (128: the fixed part
+ * only; 256, the default, and larger: the extra fields after it); inode
  * {@code n} (1-based) is entry {@code (n-1) % s_inodes_per_group} of the inode table of group
  * {@code (n-1) / s_inodes_per_group}.
  *
@@ -18,7 +19,7 @@ package org.faultline.fs.ext4;
  * 0x1A   2   i_links_count                 0x7A   2     l_i_gid_high
  * 0x1C   4   i_blocks_lo (512-byte units)  0x7C   2     l_i_checksum_lo
  * 0x20   4   i_flags                       0x7E   2     l_i_reserved
- * 0x24   4   osd1 (l_i_version)            0x80   2   i_extra_isize  (0 here: extra_isize is off;
+ * 0x24   4   osd1 (l_i_version)            0x80   2   i_extra_isize  (absent from 128-byte inodes;
  * 0x28  60   i_block[15]: the extent tree  0x82   2   i_checksum_hi   the fields below exist only
  *            root (ext4_extent_header +    0x84   4   i_ctime_extra   when i_extra_isize covers them)
  *            4 entries) or a fast symlink  0x88   4   i_mtime_extra
@@ -34,7 +35,7 @@ public final class InodeDescriptor {
     private InodeDescriptor() {
     }
 
-    /** The on-disk inode size this layer supports. */
+    /** The inode size Faultline's mkfs gives by default (mke2fs's too). */
     public static final int EXT4_INODE_SIZE = 256;
     /** {@code EXT4_GOOD_OLD_INODE_SIZE}: the fixed part. */
     public static final int EXT4_GOOD_OLD_INODE_SIZE = 128;

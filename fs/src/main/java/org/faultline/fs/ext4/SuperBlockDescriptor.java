@@ -2,8 +2,8 @@ package org.faultline.fs.ext4;
 
 /**
  * Offsets of {@code struct ext4_super_block}: 1024 bytes, little-endian, at byte 1024 of the device
- * (inside block 0 when blocks are 4096 bytes); backups sit at the first byte of block 0 of the groups
- * that carry one (see {@link Ext4SuperBlock#groupHasSuper}), with {@code s_block_group_nr} set.
+ * (inside block 0 when blocks are 2048 or 4096 bytes, block 1 — {@code s_first_data_block} — with
+ * 1024-byte blocks); backups sit at the first byte of the first block of the groups that carry one (see {@link Ext4SuperBlock#groupHasSuper}), with {@code s_block_group_nr} set.
  *
  * <pre>
  *  off   size  field                      off   size  field
@@ -53,6 +53,12 @@ public final class SuperBlockDescriptor {
     public static final int SUPERBLOCK_OFFSET = 1024;
     /** Size of {@code struct ext4_super_block}. */
     public static final int SUPERBLOCK_SIZE = 1024;
+    /** {@code EXT4_MIN_BLOCK_SIZE}: blocks are {@code EXT4_MIN_BLOCK_SIZE << s_log_block_size} bytes. */
+    public static final int EXT4_MIN_BLOCK_SIZE = 1024;
+    /** {@code EXT4_MIN_BLOCK_LOG_SIZE}. */
+    public static final int EXT4_MIN_BLOCK_LOG_SIZE = 10;
+    /** {@code EXT4_MAX_BLOCK_LOG_SIZE} (64 KiB blocks). */
+    public static final int EXT4_MAX_BLOCK_LOG_SIZE = 16;
 
     /** {@code EXT4_SUPER_MAGIC}. */
     public static final int EXT4_SUPER_MAGIC = 0xEF53;

@@ -23,8 +23,8 @@ import org.faultline.nativeio.ErrnoException;
 public final class DriverBlockIo implements BlockIo, AutoCloseable {
     private final BlockDriver driver;
     private final AlignedMemory bounce;
-    private final int blockSize;
-    private final long blocks;
+    private int blockSize;
+    private long blocks;
     private final boolean owns;
     private boolean readOnly;
     private long reads;
@@ -33,19 +33,25 @@ public final class DriverBlockIo implements BlockIo, AutoCloseable {
 
     /**
      * @param driver    the device
-     * @param blockSize the block size (4096)
+     * @param blockSize the block size until {@link #setBlockSize}: 1024, 2048 or 4096
      * @param owns      whether {@link #close()} closes the driver too
      */
     public DriverBlockIo(BlockDriver driver, int blockSize, boolean owns) {
         this.driver = driver;
-        this.blockSize = blockSize;
-        this.blocks = (driver.capacitySectors() << 9) / blockSize;
         this.owns = owns;
         try {
-            this.bounce = AlignedMemory.allocate(blockSize);
+            this.bounce = AlignedMemory.allocate(4096); // the largest block: setBlockSize keeps it
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        setBlockSize(blockSize);
+    }
+
+    /** {@inheritDoc} The bounce block is 4 KiB whatever the size, so it stays aligned for O_DIRECT. */
+    @Override
+    public void setBlockSize(int size) {
+        blockSize = BlockIo.checkBlockSize(size);
+        blocks = (driver.capacitySectors() << 9) / size;
     }
 
     /**
@@ -72,10 +78,24 @@ public final class DriverBlockIo implements BlockIo, AutoCloseable {
      * @throws ErrnoException if the file cannot be created or sized
      */
     public static DriverBlockIo createImage(Path image, long bytes) throws ErrnoException {
-        return new DriverBlockIo(HostFileDriver.create(image, bytes / 4096 * 4096), 4096, true);
+        return createImage(image, bytes, 4096);
     }
 
-    /** A RAM disk of {@code blocks} blocks of 4 KiB, all zeros, owned by the result (tests, explorations). */
+    /**
+     * {@link #createImage(Path, long)} in whole blocks of {@code blockSize} bytes, which the result
+     * uses until {@link #setBlockSize}.
+     *
+     * @throws ErrnoException if the file cannot be created or sized
+     */
+    public static DriverBlockIo createImage(Path image, long bytes, int blockSize) throws ErrnoException {
+        BlockIo.checkBlockSize(blockSize);
+        return new DriverBlockIo(HostFileDriver.create(image, bytes / blockSize * blockSize), blockSize, true);
+    }
+
+    /**
+     * A RAM disk of {@code blocks} blocks of 4 KiB (blocks of 4 KiB until {@link #setBlockSize}), all
+     * zeros, owned by the result (tests, explorations).
+     */
     public static DriverBlockIo ram(long blocks) {
         return new DriverBlockIo(new MemDiskDriver(blocks * 4096), 4096, true);
     }

@@ -21,11 +21,12 @@ import java.util.TreeMap;
 import org.faultline.kernel.Errno;
 
 /**
- * A read-only consistency checker for ext4 with 4 KiB blocks, in the spirit of {@code e2fsck -fn}: it
- * never writes, and reports each problem as one line worded like e2fsck's. It checks the images the
- * host's {@code mkfs.ext4} makes by default ({@code 64bit}, {@code flex_bg}, {@code metadata_csum},
- * {@code resize_inode}, a journal, {@code dir_index}, {@code extra_isize}...) and those of
- * {@link Mkfs}.
+ * A read-only consistency checker for ext4, in the spirit of {@code e2fsck -fn}: it never writes,
+ * and reports each problem as one line worded like e2fsck's. It checks the images the host's
+ * {@code mkfs.ext4} makes by default ({@code 64bit}, {@code flex_bg}, {@code metadata_csum},
+ * {@code resize_inode}, a journal, {@code dir_index}, {@code extra_isize}...) with blocks of 1, 2 or
+ * 4 KiB and inodes of 128 bytes or more, and those of {@link Mkfs}. With 1 KiB blocks block 0 (before
+ * {@code s_first_data_block}) belongs to no group and counts as used, as in e2fsck's summary.
  *
  * <ol>
  * <li>Before pass 1 ({@link FsckSuper}): the superblock as {@code ext2fs_open2} reads it (with
@@ -248,6 +249,9 @@ public final class Fsck {
         meta = new BitSet();
         used = new BitSet();
         dup = new BitSet();
+        // the blocks before s_first_data_block (block 0 of a 1 KiB filesystem: the boot block) belong to no
+        // group and are never free: e2fsck's "used" count (blocks less free) includes them
+        claimMeta(0, sb.firstDataBlock());
         for (int g = 0; g < gds.length; g++) {
             long first = sb.groupFirstBlock(g);
             int so = sb.groupSuperOverhead(g);
@@ -362,7 +366,7 @@ public final class Fsck {
         long index = (ino - 1) % ipg;
         byte[] b = new byte[bs];
         readBlock(gds[g].inodeTable() + index / sb.inodesPerBlock(), b, "reading inode " + ino);
-        return Ext4InodeRaw.read(b, (int) (index % sb.inodesPerBlock()) * sb.inodeSize());
+        return Ext4InodeRaw.read(b, (int) (index % sb.inodesPerBlock()) * sb.inodeSize(), sb.inodeSize());
     }
 
     /** Backup superblocks must agree with the primary on the fields that never change after mkfs. */
@@ -482,7 +486,7 @@ public final class Fsck {
                 }
                 boolean garbage = garbageBlock(buf, n, badCsum);
                 for (int k = 0; k < n; k++) {
-                    Ext4InodeRaw in = Ext4InodeRaw.read(buf, k * sb.inodeSize());
+                    Ext4InodeRaw in = Ext4InodeRaw.read(buf, k * sb.inodeSize(), sb.inodeSize());
                     if (garbage && in.linksCount() > 0) {
                         problem("Inode " + (first + k) + " seems to contain garbage.  Clear? no");
                     }
@@ -535,7 +539,7 @@ public final class Fsck {
         }
         int badness = 0;
         for (int k = 0; k < n; k++) {
-            Ext4InodeRaw in = Ext4InodeRaw.read(buf, k * sb.inodeSize());
+            Ext4InodeRaw in = Ext4InodeRaw.read(buf, k * sb.inodeSize(), sb.inodeSize());
             if (badCsum[k] || extentHeadLooksInsane(in) || blockMapLooksInsane(in)) {
                 badness++;
             }

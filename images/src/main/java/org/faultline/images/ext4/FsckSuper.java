@@ -37,7 +37,7 @@ final class FsckSuper {
      * {@link Ext4SuperBlock#readForCheck}, and here a {@code 64bit} descriptor size that is a power of
      * two from 64 to 1024, the crc32c checksum type, and the superblock's own checksum. A bad
      * checksum is what e2fsck calls "Superblock checksum does not match superblock": it then falls back
-     * to the backup at block 32768, which exists only past one 32768-block group. With a valid backup
+     * to group 1's backup ({@link #usableBackup}), which exists only past one full group. With a valid backup
      * this is a problem and the check goes on with the backup's superblock (but the primary group
      * descriptor table: the backup table's free counts and bitmap checksums are stale by design, which
      * e2fsck would report too); without one the filesystem cannot be checked.
@@ -46,14 +46,21 @@ final class FsckSuper {
      */
     static Ext4SuperBlock read(BlockIo io, String dev, List<String> problems, List<String> notes)
             throws Ext4Exception, IOException {
-        if (io.blockSize() != 4096 || io.blocks() < 1) {
+        io.setBlockSize(SuperBlockDescriptor.EXT4_MIN_BLOCK_SIZE); // the superblock is at byte 1024 whatever the block size
+        if (io.blocks() < 2) {
             return Ext4SuperBlock.readForCheck(io, dev); // refuses with its own message
         }
-        byte[] b0 = new byte[io.blockSize()];
-        io.read(0, b0);
-        Ext4SuperBlock sb = Ext4SuperBlock.wrap(Arrays.copyOfRange(b0, 1024, 2048));
+        byte[] b1 = new byte[SuperBlockDescriptor.SUPERBLOCK_SIZE];
+        io.read(SuperBlockDescriptor.SUPERBLOCK_OFFSET / SuperBlockDescriptor.EXT4_MIN_BLOCK_SIZE, b1);
+        Ext4SuperBlock sb = Ext4SuperBlock.wrap(b1);
         boolean magic = sb.magic() == SuperBlockDescriptor.EXT4_SUPER_MAGIC;
-        if (magic && sb.hasMetadataCsum()) {
+        int bs = sb.blockSize();
+        if (!magic || bs < SuperBlockDescriptor.EXT4_MIN_BLOCK_SIZE || bs > 4096) {
+            return Ext4SuperBlock.readForCheck(io, dev); // refuses with its own message
+        }
+        long deviceBlocks = io.blocks() * SuperBlockDescriptor.EXT4_MIN_BLOCK_SIZE / bs;
+        io.setBlockSize(bs);
+        if (sb.hasMetadataCsum()) {
             if (sb.getU8(SuperBlockDescriptor.S_CHECKSUM_TYPE) != EXT2_CRC32C_CHKSUM) {
                 throw new Ext4Exception(Errno.EINVAL, dev + ": Unknown checksum algorithm while trying to open " + dev);
             }
@@ -63,12 +70,12 @@ final class FsckSuper {
                     throw Ext4Exception.badCrc(dev, "Superblock checksum does not match superblock while trying to open " + dev);
                 }
                 problems.add("ext2fs_open2: Superblock checksum does not match superblock");
-                notes.add("Superblock invalid, trying backup blocks... (block 32768; the group descriptors are read from"
-                        + " the primary table)");
+                notes.add("Superblock invalid, trying backup blocks... (block " + sb.groupFirstBlock(1)
+                        + "; the group descriptors are read from the primary table)");
                 sb = backup;
             }
         }
-        if (magic && sb.is64Bit()) {
+        if (sb.is64Bit()) {
             int ds = sb.descSizeField();
             if (ds < GroupDescDescriptor.EXT4_MIN_DESC_SIZE_64BIT || ds > GroupDescDescriptor.EXT4_MAX_DESC_SIZE
                     || Integer.bitCount(ds) != 1) {
@@ -78,18 +85,23 @@ final class FsckSuper {
         if (sb.is64Bit() && sb.getU32(SuperBlockDescriptor.S_BLOCKS_COUNT_HI) != 0) {
             throw new Ext4Exception(Errno.EOPNOTSUPP, dev + ": too large to check here (" + sb.blocksCount() + " blocks)");
         }
-        sb.validate(dev, io.blocks(), Ext4SuperBlock.Policy.CHECK);
+        sb.validate(dev, deviceBlocks, Ext4SuperBlock.Policy.CHECK);
         return sb;
     }
 
-    /** The valid backup e2fsck's {@code get_backup_sb} would find (4 KiB blocks: block 32768), or null. */
+    /**
+     * The valid backup e2fsck's {@code get_backup_sb} would find: group 1's superblock, at block
+     * {@code s_first_data_block + 8 * blocksize} (32768 with 4 KiB blocks, 8193 with 1 KiB), which
+     * exists only past one full group; or null.
+     */
     private static Ext4SuperBlock usableBackup(BlockIo io, Ext4SuperBlock sb) throws IOException {
-        if (sb.blocksPerGroup() != 32768 || sb.groupCount() < 2 || io.blocks() <= 32768) {
+        long at = sb.firstDataBlock() + 8L * sb.blockSize();
+        if (sb.blocksPerGroup() != 8L * sb.blockSize() || sb.groupCount() < 2 || io.blocks() <= at) {
             return null;
         }
         byte[] b = new byte[io.blockSize()];
-        io.read(32768, b);
-        Ext4SuperBlock backup = Ext4SuperBlock.wrap(Arrays.copyOf(b, 1024));
+        io.read(at, b);
+        Ext4SuperBlock backup = Ext4SuperBlock.wrap(Arrays.copyOf(b, SuperBlockDescriptor.SUPERBLOCK_SIZE));
         boolean ok = backup.magic() == SuperBlockDescriptor.EXT4_SUPER_MAGIC && backup.checksumValid();
         return ok ? backup : null;
     }
@@ -200,7 +212,8 @@ final class FsckSuper {
                 if (!sb.groupHasSuper(j)) {
                     continue;
                 }
-                if (indOff >= per || LittleEndian.u32(indBuf, 4 * indOff) != pblk + sb.groupFirstBlock(j)) {
+                // EXT2_GROUPS_TO_BLOCKS: the copy sits as far into group j as the original into group 0
+                if (indOff >= per || LittleEndian.u32(indBuf, 4 * indOff) != pblk + j * sb.blocksPerGroup()) {
                     return false;
                 }
                 indOff++;

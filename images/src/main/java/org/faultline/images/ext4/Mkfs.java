@@ -12,17 +12,19 @@ import org.faultline.kernel.Prng;
 
 /**
  * Makes an ext4 filesystem ({@code mke2fs -t ext4} reduced to this layer's feature set): features
- * {@value Ext4Features#MKFS_FEATURES}, 4 KiB blocks, 256-byte inodes, no journal, no resize inode, no
+ * {@value Ext4Features#MKFS_FEATURES}, blocks of 4 KiB (or 1 or 2 KiB: {@link Options#withBlockSize}),
+ * 256-byte inodes (or 128 and up: {@link Options#withInodeSize}), no journal, no resize inode, no
  * flex_bg. The result passes {@code e2fsck -fn} clean and reads back with {@code debugfs}.
  *
  * <p>Layout of every group (see {@link Ext4SuperBlock}): superblock and GDT copy if the group has one
- * (groups 0, 1 and powers of 3, 5, 7), block bitmap, inode bitmap, inode table, data. Group 0's data
- * starts with the root directory's block and {@code lost+found}'s blocks ({@value #LOST_FOUND_BLOCKS}
- * blocks = 16 KiB, as mke2fs makes it). Inodes 1..10 are reserved and zeroed (inode 1, the bad blocks
- * inode, has no blocks); the root is inode 2 and {@code lost+found} inode 11.
+ * (groups 0, 1 and powers of 3, 5, 7), block bitmap, inode bitmap, inode table, data. With 1 KiB
+ * blocks block 0 is left alone (the boot block) and group 0 starts at block 1
+ * ({@code s_first_data_block}). Group 0's data starts with the root directory's block and
+ * {@code lost+found}'s blocks (16 KiB, as mke2fs makes it). Inodes 1..10 are reserved and zeroed
+ * (inode 1, the bad blocks inode, has no blocks); the root is inode 2 and {@code lost+found} inode 11.
  *
- * <p>Sizing: the device size is used in whole 4 KiB blocks (a remainder is ignored and reported);
- * at least {@value #MIN_BLOCKS} blocks (1 MiB). A last group too small to hold its metadata and 50
+ * <p>Sizing: the device size is used in whole blocks (a remainder is ignored and reported); at
+ * least {@value #MIN_BYTES} bytes (1 MiB). A last group too small to hold its metadata and 50
  * data blocks is dropped, as mke2fs does. Inodes: one per {@code inodeRatio} bytes (default 4096
  * below 512 MiB, else 16384, mke2fs's "small" and default types), rounded up to fill whole inode
  * table blocks in every group.
@@ -36,11 +38,11 @@ public final class Mkfs {
 
     /** The default timestamp: 2024-01-01T00:00:00Z. */
     public static final long DEFAULT_EPOCH = 1704067200L;
-    /** Smallest filesystem: 256 blocks of 4 KiB. */
-    public static final long MIN_BLOCKS = 256;
-    /** Blocks given to lost+found. */
-    public static final int LOST_FOUND_BLOCKS = 4;
-    /** The block size. */
+    /** Smallest filesystem: 1 MiB. */
+    public static final long MIN_BYTES = 1 << 20;
+    /** Bytes given to lost+found (mke2fs's {@code create_lost_and_found} grows it to 16 KiB). */
+    public static final int LOST_FOUND_BYTES = 16 << 10;
+    /** The default block size. */
     public static final int BLOCK_SIZE = 4096;
 
     /**
@@ -54,24 +56,37 @@ public final class Mkfs {
      * @param reservedPercent blocks reserved for root, in percent (mke2fs {@code -m})
      * @param zeroInodeTables whether to write zeros over the inode tables (not needed on a fresh
      *                        all-zero image)
+     * @param blockSize       the block size: 1024, 2048 or 4096 (mke2fs {@code -b})
+     * @param inodeSize       the inode size: a power of two from 128 to the block size (mke2fs {@code -I})
      */
     public record Options(long seed, long epoch, String label, long inodeRatio, int blocksPerGroup,
-                          int reservedPercent, boolean zeroInodeTables) {
-        /** @return defaults with the given seed */
+                          int reservedPercent, boolean zeroInodeTables, int blockSize, int inodeSize) {
+        /** @return defaults with the given seed: 4 KiB blocks, 256-byte inodes */
         public static Options seeded(long seed) {
-            return new Options(seed, DEFAULT_EPOCH, "", 0, 0, 5, true);
+            return new Options(seed, DEFAULT_EPOCH, "", 0, 0, 5, true, BLOCK_SIZE, InodeDescriptor.EXT4_INODE_SIZE);
         }
 
         public Options withLabel(String l) {
-            return new Options(seed, epoch, l, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables);
+            return new Options(seed, epoch, l, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, blockSize,
+                    inodeSize);
         }
 
         public Options withBlocksPerGroup(int b) {
-            return new Options(seed, epoch, label, inodeRatio, b, reservedPercent, zeroInodeTables);
+            return new Options(seed, epoch, label, inodeRatio, b, reservedPercent, zeroInodeTables, blockSize, inodeSize);
         }
 
         public Options withZeroInodeTables(boolean z) {
-            return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, z);
+            return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, z, blockSize, inodeSize);
+        }
+
+        public Options withBlockSize(int b) {
+            return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, b,
+                    inodeSize);
+        }
+
+        public Options withInodeSize(int i) {
+            return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, blockSize,
+                    i);
         }
     }
 
@@ -93,7 +108,8 @@ public final class Mkfs {
     public static Result createImage(Path image, long bytes, Options o) throws Ext4Exception {
         String dev = image.getFileName() == null ? image.toString() : image.getFileName().toString();
         checkSize(dev, bytes);
-        try (DriverBlockIo io = DriverBlockIo.createImage(image, bytes)) {
+        checkBlockSize(dev, o);
+        try (DriverBlockIo io = DriverBlockIo.createImage(image, bytes / o.blockSize() * o.blockSize(), o.blockSize())) {
             Result r = format(io, dev, o.withZeroInodeTables(false), bytes);
             return r;
         } catch (Ext4Exception e) {
@@ -104,16 +120,28 @@ public final class Mkfs {
     }
 
     private static void checkSize(String dev, long bytes) throws Ext4Exception {
-        if (bytes / BLOCK_SIZE < MIN_BLOCKS) {
+        if (bytes < MIN_BYTES) {
             throw new Ext4Exception(Errno.EINVAL, dev + ": device of " + bytes + " bytes is too small: ext4 needs at least "
-                    + MIN_BLOCKS * BLOCK_SIZE + " bytes (1 MiB)");
+                    + MIN_BYTES + " bytes (1 MiB)");
+        }
+    }
+
+    /** mke2fs's checks of {@code -b} and {@code -I}. */
+    private static void checkBlockSize(String dev, Options o) throws Ext4Exception {
+        int bs = o.blockSize();
+        if (bs < 1024 || bs > 4096 || Integer.bitCount(bs) != 1) {
+            throw new Ext4Exception(Errno.EINVAL, dev + ": invalid block size - " + bs + " (1024, 2048 or 4096)");
+        }
+        int is = o.inodeSize();
+        if (is < InodeDescriptor.EXT4_GOOD_OLD_INODE_SIZE || is > bs || Integer.bitCount(is) != 1) {
+            throw new Ext4Exception(Errno.EINVAL, dev + ": invalid inode size " + is + " (min 128/max " + bs + ")");
         }
     }
 
     /**
      * Makes the filesystem on the whole of {@code io}.
      *
-     * @param io  the device (4096-byte blocks)
+     * @param io  the device; its block size is set to {@link Options#blockSize()}
      * @param dev its name for messages
      * @param o   options
      * @return the result
@@ -124,20 +152,20 @@ public final class Mkfs {
     }
 
     private static Result format(BlockIo io, String dev, Options o, long requestedBytes) throws Ext4Exception {
-        if (io.blockSize() != BLOCK_SIZE) {
-            throw new Ext4Exception(Errno.EINVAL, dev + ": device block size " + io.blockSize() + " not supported (only 4096)");
-        }
         checkSize(dev, requestedBytes);
+        checkBlockSize(dev, o);
+        int bs = o.blockSize();
+        io.setBlockSize(bs);
         StringBuilder note = new StringBuilder();
-        if (requestedBytes % BLOCK_SIZE != 0) {
+        if (requestedBytes % bs != 0) {
             note.append("size ").append(requestedBytes).append(" rounded down to ")
-                    .append(requestedBytes / BLOCK_SIZE * BLOCK_SIZE).append(" bytes (whole 4 KiB blocks)");
+                    .append(requestedBytes / bs * bs).append(" bytes (whole ").append(bs >> 10).append(" KiB blocks)");
         }
         try {
             Ext4SuperBlock sb = layout(dev, io.blocks(), o, note);
             write(io, sb, o);
             try (Ext4Volume v = Ext4Volume.open(io, dev, Ext4Volume.Options.readWrite().withClock(o::epoch))) {
-                v.dirs().mkfsRootAndLostFound(LOST_FOUND_BLOCKS);
+                v.dirs().mkfsRootAndLostFound(LOST_FOUND_BYTES / bs);
             }
             Ext4SuperBlock fin = Ext4SuperBlock.read(io, dev, true);
             writeBackups(io, fin);
@@ -152,11 +180,13 @@ public final class Mkfs {
 
     /** Computes the geometry and fills in a superblock. */
     private static Ext4SuperBlock layout(String dev, long deviceBlocks, Options o, StringBuilder note) throws Ext4Exception {
-        int bpg = o.blocksPerGroup() == 0 ? 8 * BLOCK_SIZE : o.blocksPerGroup();
-        if (bpg < 256 || bpg > 8 * BLOCK_SIZE || bpg % 8 != 0) {
+        int bs = o.blockSize();
+        int bpg = o.blocksPerGroup() == 0 ? 8 * bs : o.blocksPerGroup();
+        if (bpg < 256 || bpg > 8 * bs || bpg % 8 != 0) {
             throw new Ext4Exception(Errno.EINVAL, dev + ": blocks per group " + bpg
-                    + " must be a multiple of 8 between 256 and 32768");
+                    + " must be a multiple of 8 between 256 and " + 8 * bs);
         }
+        long fdb = bs == 1024 ? 1 : 0; // s_first_data_block: block 0 is the boot block with 1 KiB blocks
         if (o.label() != null && o.label().getBytes(StandardCharsets.UTF_8).length > VOLUME_NAME_LEN) {
             throw new Ext4Exception(Errno.EINVAL, dev + ": volume label longer than 16 bytes");
         }
@@ -167,28 +197,28 @@ public final class Mkfs {
         if (blocks < deviceBlocks) {
             append(note, "device larger than 2^32 blocks: using the first 2^32 - 1 (no 64bit feature)");
         }
-        long ratio = o.inodeRatio() > 0 ? o.inodeRatio() : (blocks * BLOCK_SIZE < 512L << 20 ? 4096 : 16384);
+        long ratio = o.inodeRatio() > 0 ? o.inodeRatio() : (blocks * bs < 512L << 20 ? 4096 : 16384);
         if (ratio < 1024 || ratio > 64L << 20) {
             throw new Ext4Exception(Errno.EINVAL, dev + ": inode ratio " + ratio + " out of range 1024..67108864");
         }
-        int ipb = BLOCK_SIZE / InodeDescriptor.EXT4_INODE_SIZE;
+        int ipb = bs / o.inodeSize();
         Ext4SuperBlock sb = Ext4SuperBlock.blank();
         long ipg;
         int groups;
         while (true) {
-            groups = (int) ((blocks + bpg - 1) / bpg);
-            long inodes = Math.max(blocks * BLOCK_SIZE / ratio, (long) ipb * groups);
+            groups = (int) ((blocks - fdb + bpg - 1) / bpg);
+            long inodes = Math.max(blocks * bs / ratio, (long) ipb * groups);
             ipg = (inodes + groups - 1) / groups;
             ipg = (ipg + ipb - 1) / ipb * ipb;
-            ipg = Math.min(ipg, Math.min(8L * BLOCK_SIZE, 0xFFFFFFFFL / groups / ipb * ipb));
+            ipg = Math.min(ipg, Math.min(8L * bs, 0xFFFFFFFFL / groups / ipb * ipb));
             long itb = ipg / ipb;
             // keep room for data in a full group
             while (ipg > ipb && itb > bpg / 2) {
                 ipg -= ipb;
                 itb = ipg / ipb;
             }
-            int gdtBlocks = (groups + BLOCK_SIZE / 32 - 1) / (BLOCK_SIZE / 32);
-            long lastBlocks = blocks - (long) (groups - 1) * bpg;
+            int gdtBlocks = (groups + bs / 32 - 1) / (bs / 32);
+            long lastBlocks = blocks - fdb - (long) (groups - 1) * bpg;
             long lastOverhead = (Ext4SuperBlock.groupHasSuper(groups - 1, true) ? 1 + gdtBlocks : 0) + 2 + itb;
             if (groups > 1 && lastBlocks < lastOverhead + 50) {
                 append(note, "last group of " + lastBlocks + " blocks too small for its metadata: dropped, using "
@@ -197,7 +227,7 @@ public final class Mkfs {
                 continue;
             }
             long g0Overhead = 1 + gdtBlocks + 2 + itb;
-            if (Math.min(bpg, blocks) < g0Overhead + 1 + LOST_FOUND_BLOCKS + 16) {
+            if (Math.min(bpg, blocks - fdb) < g0Overhead + 1 + LOST_FOUND_BYTES / bs + 16) {
                 throw new Ext4Exception(Errno.EINVAL, dev + ": " + blocks + " blocks cannot hold group 0's "
                         + g0Overhead + " metadata blocks plus the root directory and lost+found");
             }
@@ -207,9 +237,9 @@ public final class Mkfs {
         sb.setU32(S_INODES_COUNT, ipg * groups);
         sb.setU32(S_BLOCKS_COUNT_LO, blocks);
         sb.setU32(S_R_BLOCKS_COUNT_LO, blocks * o.reservedPercent() / 100);
-        sb.setU32(S_FIRST_DATA_BLOCK, 0);
-        sb.setU32(S_LOG_BLOCK_SIZE, 2);
-        sb.setU32(S_LOG_CLUSTER_SIZE, 2);
+        sb.setU32(S_FIRST_DATA_BLOCK, fdb);
+        sb.setU32(S_LOG_BLOCK_SIZE, Integer.numberOfTrailingZeros(bs) - EXT4_MIN_BLOCK_LOG_SIZE);
+        sb.setU32(S_LOG_CLUSTER_SIZE, Integer.numberOfTrailingZeros(bs) - EXT4_MIN_BLOCK_LOG_SIZE);
         sb.setU32(S_BLOCKS_PER_GROUP, bpg);
         sb.setU32(S_CLUSTERS_PER_GROUP, bpg);
         sb.setU32(S_INODES_PER_GROUP, ipg);
@@ -226,7 +256,7 @@ public final class Mkfs {
         sb.setU32(S_CREATOR_OS, EXT4_OS_LINUX);
         sb.setU32(S_REV_LEVEL, EXT4_DYNAMIC_REV);
         sb.setU32(S_FIRST_INO, EXT4_GOOD_OLD_FIRST_INO);
-        sb.setU16(S_INODE_SIZE, InodeDescriptor.EXT4_INODE_SIZE);
+        sb.setU16(S_INODE_SIZE, o.inodeSize());
         sb.setU16(S_BLOCK_GROUP_NR, 0);
         sb.setU32(S_FEATURE_COMPAT, Ext4Features.EXT4_FEATURE_COMPAT_EXT_ATTR);
         sb.setU32(S_FEATURE_INCOMPAT, Ext4Features.EXT4_FEATURE_INCOMPAT_FILETYPE | Ext4Features.EXT4_FEATURE_INCOMPAT_EXTENTS);
@@ -285,10 +315,11 @@ public final class Mkfs {
 
     /** Writes superblock, GDT, bitmaps and (optionally) zeroed inode tables of every group. */
     private static void write(BlockIo io, Ext4SuperBlock sb, Options o) throws IOException {
+        int bs = sb.blockSize();
         int groups = sb.groupCount();
         int gdtBlocks = sb.gdtBlocks();
-        byte[][] gdt = new byte[gdtBlocks][BLOCK_SIZE];
-        byte[] zero = new byte[BLOCK_SIZE];
+        byte[][] gdt = new byte[gdtBlocks][bs];
+        byte[] zero = new byte[bs];
         for (int g = 0; g < groups; g++) {
             long first = sb.groupFirstBlock(g);
             long meta = first + sb.groupSuperOverhead(g);
@@ -301,15 +332,15 @@ public final class Mkfs {
             d.setFreeInodesCount((int) (sb.inodesPerGroup() - reservedInodes));
             d.setUsedDirsCount(0);
             d.setFlags(0);
-            d.writeTo(gdt[GroupDescDescriptor.gdtBlockIndex(g, BLOCK_SIZE)], GroupDescDescriptor.offsetInBlock(g, BLOCK_SIZE));
+            d.writeTo(gdt[GroupDescDescriptor.gdtBlockIndex(g, bs)], GroupDescDescriptor.offsetInBlock(g, bs));
 
-            byte[] bbm = new byte[BLOCK_SIZE];
+            byte[] bbm = new byte[bs];
             Bitmap.setRange(bbm, 0, (int) groupOverhead(sb, g));
-            Bitmap.setRange(bbm, (int) sb.groupBlocks(g), 8 * BLOCK_SIZE);
+            Bitmap.setRange(bbm, (int) sb.groupBlocks(g), 8 * bs);
             io.write(meta, bbm);
-            byte[] ibm = new byte[BLOCK_SIZE];
+            byte[] ibm = new byte[bs];
             Bitmap.setRange(ibm, 0, (int) reservedInodes);
-            Bitmap.setRange(ibm, (int) sb.inodesPerGroup(), 8 * BLOCK_SIZE);
+            Bitmap.setRange(ibm, (int) sb.inodesPerGroup(), 8 * bs);
             io.write(meta + 1, ibm);
             if (o.zeroInodeTables()) {
                 for (long b = 0; b < sb.inodeTableBlocks(); b++) {
@@ -317,21 +348,23 @@ public final class Mkfs {
                 }
             }
         }
-        // primary superblock and GDT in group 0 (backups are written after the root directory exists)
-        byte[] b0 = new byte[BLOCK_SIZE];
-        sb.writeTo(b0, SUPERBLOCK_OFFSET);
-        io.write(0, b0);
+        // primary superblock (byte 1024: in block 0, or block 1 with 1 KiB blocks) and GDT after it
+        // (backups are written after the root directory exists)
+        byte[] b0 = new byte[bs];
+        sb.writeTo(b0, SUPERBLOCK_OFFSET % bs);
+        io.write(SUPERBLOCK_OFFSET / bs, b0);
         for (int i = 0; i < gdtBlocks; i++) {
-            io.write(1 + i, gdt[i]);
+            io.write(sb.firstDataBlock() + 1 + i, gdt[i]);
         }
     }
 
     /** Copies the primary superblock (with {@code s_block_group_nr}) and GDT into every backup group. */
     private static void writeBackups(BlockIo io, Ext4SuperBlock fin) throws IOException {
+        int bs = fin.blockSize();
         int gdtBlocks = fin.gdtBlocks();
-        byte[][] gdt = new byte[gdtBlocks][BLOCK_SIZE];
+        byte[][] gdt = new byte[gdtBlocks][bs];
         for (int i = 0; i < gdtBlocks; i++) {
-            io.read(1 + i, gdt[i]);
+            io.read(fin.firstDataBlock() + 1 + i, gdt[i]);
         }
         for (int g = 1; g < fin.groupCount(); g++) {
             if (!fin.groupHasSuper(g)) {
@@ -340,7 +373,7 @@ public final class Mkfs {
             long first = fin.groupFirstBlock(g);
             Ext4SuperBlock copy = fin.copy();
             copy.setU16(S_BLOCK_GROUP_NR, g);
-            byte[] b = new byte[BLOCK_SIZE];
+            byte[] b = new byte[bs];
             copy.writeTo(b, 0);
             io.write(first, b);
             for (int i = 0; i < gdtBlocks; i++) {

@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@link Fsck} on the images the host's {@code mkfs.ext4} makes with 4 KiB blocks: its defaults
+ * {@link Fsck} on the images the host's {@code mkfs.ext4} makes with 4 KiB blocks (and 1 and 2 KiB,
+ * and inodes of 128 and 512 bytes): its defaults
  * ({@code has_journal ext_attr resize_inode dir_index filetype extent 64bit flex_bg sparse_super
  * large_file huge_file dir_nlink extra_isize metadata_csum}), each of them turned off, and three
  * layouts of 64 groups (uninitialized groups, backup superblocks, the resize inode's backups), fresh
@@ -78,11 +79,14 @@ class FsckHostImagesTest {
         return img;
     }
 
-    /** mkfs.ext4 -F -q -b 4096 [opts] IMG SIZE. */
+    /** mkfs.ext4 -F -q -b 4096 [opts] IMG SIZE; opts may name another block size. */
     private static Path mkfs(String name, List<String> opts, String size) throws Exception {
         Path img = dir.resolve(name + ".img");
         Files.deleteIfExists(img);
-        List<String> cmd = new ArrayList<>(List.of("mkfs.ext4", "-F", "-q", "-b", "4096"));
+        List<String> cmd = new ArrayList<>(List.of("mkfs.ext4", "-F", "-q"));
+        if (!opts.contains("-b")) {
+            cmd.addAll(List.of("-b", "4096"));
+        }
         cmd.addAll(opts);
         cmd.addAll(List.of(img.toString(), size));
         E2fs.Run r = E2fs.run(cmd.toArray(new String[0]));
@@ -184,7 +188,15 @@ class FsckHostImagesTest {
                 Arguments.of("no-extra_isize", List.of("-O", "^extra_isize")),
                 Arguments.of("groups64", List.of("-g", "4096")),
                 Arguments.of("groups64-no-flex_bg", List.of("-g", "4096", "-O", "^flex_bg")),
-                Arguments.of("groups64-uninit_bg", List.of("-g", "4096", "-O", "^metadata_csum,uninit_bg")));
+                Arguments.of("groups64-uninit_bg", List.of("-g", "4096", "-O", "^metadata_csum,uninit_bg")),
+                Arguments.of("1k", List.of("-b", "1024")),
+                Arguments.of("1k-no-flex_bg", List.of("-b", "1024", "-O", "^flex_bg")),
+                Arguments.of("1k-uninit_bg", List.of("-b", "1024", "-O", "^metadata_csum,uninit_bg")),
+                Arguments.of("1k-no-resize_inode", List.of("-b", "1024", "-O", "^resize_inode")),
+                Arguments.of("1k-inode128", List.of("-b", "1024", "-I", "128")),
+                Arguments.of("2k", List.of("-b", "2048")),
+                Arguments.of("inode128", List.of("-I", "128")),
+                Arguments.of("inode512", List.of("-I", "512")));
     }
 
     /** 64 groups of 4096 blocks: most stay uninitialized after the population. */

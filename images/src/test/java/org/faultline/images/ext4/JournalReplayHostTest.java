@@ -82,7 +82,10 @@ class JournalReplayHostTest {
         Path dir = E2fs.scratch("jbd2-host-" + name);
         Path img = dir.resolve("live.img");
         Path copy = dir.resolve("crash.img");
-        List<String> cmd = new ArrayList<>(List.of("mkfs.ext4", "-F", "-q", "-b", "4096"));
+        List<String> cmd = new ArrayList<>(List.of("mkfs.ext4", "-F", "-q"));
+        if (!mkfsOpts.contains("-b")) {
+            cmd.addAll(List.of("-b", "4096"));
+        }
         cmd.addAll(mkfsOpts);
         cmd.addAll(List.of(img.toString(), "64M"));
         E2fs.Run r = E2fs.run(cmd.toArray(new String[0]));
@@ -349,14 +352,18 @@ class JournalReplayHostTest {
         long size = Files.size(ours);
         assertEquals(size, Files.size(byHost));
         List<Long> differ = new ArrayList<>();
-        byte[] a = new byte[4096];
-        byte[] b = new byte[4096];
+        int bs = superBlock(ours).blockSize();
+        byte[] a = new byte[bs];
+        byte[] b = new byte[bs];
         try (RandomAccessFile fa = new RandomAccessFile(ours.toFile(), "r");
              RandomAccessFile fb = new RandomAccessFile(byHost.toFile(), "r")) {
-            for (long blk = 1; blk < size / 4096; blk++) {
-                fa.seek(blk * 4096);
+            for (long blk = 0; blk < size / bs; blk++) {
+                if (blk == Ext4SuperBlock.primaryBlock(bs)) {
+                    continue;
+                }
+                fa.seek(blk * bs);
                 fa.readFully(a);
-                fb.seek(blk * 4096);
+                fb.seek(blk * bs);
                 fb.readFully(b);
                 if (!java.util.Arrays.equals(a, b)) {
                     differ.add(blk);
@@ -379,6 +386,22 @@ class JournalReplayHostTest {
         assertEquals(JournalSuperblockFeatures.V3_64BIT, JournalSuperblockFeatures.of(c.copy()));
         Recovery.RecoveryInfo info = replayAndCheck(c);
         System.out.println("jbd2 default: " + info);
+    }
+
+    @Test
+    void oneKilobyteBlocksTheDefaultOfSmallImages() throws Exception {
+        Crash c = crash("1k", List.of("-b", "1024"), "", (root, e, img, copy) -> mixed(root, e, 9));
+        assertEquals(1024, superBlock(c.copy()).blockSize());
+        assertEquals(JournalSuperblockFeatures.V3_64BIT, JournalSuperblockFeatures.of(c.copy()));
+        System.out.println("jbd2 1 KiB blocks: " + replayAndCheck(c));
+    }
+
+    @Test
+    void twoKilobyteBlocks() throws Exception {
+        Crash c = crash("2k", List.of("-b", "2048", "-O", "^metadata_csum"), "", (root, e, img, copy) -> mixed(root, e, 10));
+        assertEquals(2048, superBlock(c.copy()).blockSize());
+        assertEquals(JournalSuperblockFeatures.PLAIN_64BIT, JournalSuperblockFeatures.of(c.copy()));
+        System.out.println("jbd2 2 KiB blocks: " + replayAndCheck(c));
     }
 
     @Test
@@ -577,6 +600,11 @@ class JournalReplayHostTest {
         }
 
         @Override
+        public void setBlockSize(int size) {
+            io.setBlockSize(size);
+        }
+
+        @Override
         public long blocks() {
             return io.blocks();
         }
@@ -610,9 +638,10 @@ class JournalReplayHostTest {
         static JournalSuperblockFeatures of(Path img) throws Exception {
             E2fs.Run b = E2fs.debugfs(img, "bmap <8> 0");
             long blk = Long.parseLong(b.out().replaceAll("(?s).*?(\\d+)\\s*$", "$1"));
-            byte[] raw = new byte[4096];
+            int bs = superBlock(img).blockSize();
+            byte[] raw = new byte[bs];
             try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {
-                f.seek(blk * 4096);
+                f.seek(blk * bs);
                 f.readFully(raw);
             }
             JournalSuperblock s = JournalSuperblock.wrap(raw);

@@ -36,13 +36,13 @@ class RefusalTest {
     }
 
     @Test
-    void smallDefaultMkfsExt4ImageHasOneKilobyteBlocks() throws Exception {
+    void blocksLargerThanAPage() throws Exception {
         E2fs.assumeInstalled();
-        Path img = E2fs.scratch("refuse-small").resolve("img");
-        E2fs.Run r = E2fs.run("mkfs.ext4", "-F", "-q", img.toString(), "16M");
+        Path img = E2fs.scratch("refuse-8k").resolve("img");
+        E2fs.Run r = E2fs.run("mkfs.ext4", "-F", "-q", "-b", "8192", img.toString(), "16M");
         assertEquals(0, r.exit(), r.out());
         Ext4Exception e = refused(img, false);
-        assertTrue(e.getMessage().contains("block size 1024 not supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("bad block size 8192"), e.getMessage());
         assertEquals(Errno.EOPNOTSUPP, e.errno());
         refused(img, true);
     }
@@ -112,16 +112,26 @@ class RefusalTest {
 
     @Test
     void wrongBlockAndInodeSizes() throws Exception {
-        E2fs.assumeInstalled();
         Path dir = E2fs.scratch("refuse-sizes");
-        Path b1k = dir.resolve("img");
-        HostMkfs.withOptions(b1k, "16M", "1024", "256");
-        Ext4Exception e = refused(b1k, true);
-        assertTrue(e.getMessage().contains("block size 1024 not supported"), e.getMessage());
-        Files.delete(b1k);
-        HostMkfs.withOptions(b1k, "16M", "4096", "128");
-        Ext4Exception e2 = refused(b1k, false);
-        assertTrue(e2.getMessage().contains("inode size 128 not supported"), e2.getMessage());
+        Path clean = dir.resolve("clean");
+        Mkfs.createImage(clean, 8L << 20, Mkfs.Options.seeded(1).withBlockSize(1024));
+        Path img = dir.resolve("img");
+
+        Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
+        poke(img, 1024 + SuperBlockDescriptor.S_INODE_SIZE, new byte[] {0, 8}); // 2048: larger than a block
+        Ext4Exception big = refused(img, true);
+        assertEquals("img: ext4 corruption: unsupported inode size: 2048", big.getMessage());
+        assertEquals(Errno.EUCLEAN, big.errno());
+
+        Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
+        poke(img, 1024 + SuperBlockDescriptor.S_FIRST_DATA_BLOCK, new byte[] {0});
+        Ext4Exception fdb = refused(img, false);
+        assertTrue(fdb.getMessage().contains("s_first_data_block is 0, must be 1 with 1024-byte blocks"), fdb.getMessage());
+
+        Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
+        poke(img, 1024 + SuperBlockDescriptor.S_LOG_BLOCK_SIZE, new byte[] {7});
+        Ext4Exception log = refused(img, true);
+        assertEquals("img: ext4 corruption: Invalid log block size: 7", log.getMessage());
     }
 
     @Test
@@ -136,12 +146,13 @@ class RefusalTest {
         assertTrue(refused(img, true).getMessage().contains("s_inodes_count"));
 
         Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
-        poke(img, 1024 + SuperBlockDescriptor.S_INODE_SIZE, new byte[] {(byte) 0x80, 0});
-        assertTrue(refused(img, true).getMessage().contains("inode size 128"));
+        poke(img, 1024 + SuperBlockDescriptor.S_INODE_SIZE, new byte[] {(byte) 0x90, 0});
+        assertTrue(refused(img, true).getMessage().contains("unsupported inode size: 144"));
 
         Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
-        poke(img, 1024 + SuperBlockDescriptor.S_LOG_BLOCK_SIZE, new byte[] {0});
-        assertTrue(refused(img, true).getMessage().contains("block size 1024"));
+        poke(img, 1024 + SuperBlockDescriptor.S_LOG_BLOCK_SIZE, new byte[] {0}); // 1 KiB blocks need s_first_data_block 1
+        poke(img, 1024 + SuperBlockDescriptor.S_LOG_CLUSTER_SIZE, new byte[] {0});
+        assertTrue(refused(img, true).getMessage().contains("s_first_data_block is 0, must be 1"));
 
         Files.copy(clean, img, StandardCopyOption.REPLACE_EXISTING);
         poke(img, 4096 + GroupDescDescriptor.BG_INODE_TABLE_LO, new byte[] {0, 0, 1, 0});
