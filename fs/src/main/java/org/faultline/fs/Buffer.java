@@ -267,7 +267,7 @@ public final class Buffer {
             bh = bh.next;
         } while (bh != head);
         for (BufferHead r : toRead) {
-            if (bhReadSync(r) != 0) {
+            if (bhRead(r) != 0) {
                 return -Errno.EIO;
             }
         }
@@ -316,7 +316,7 @@ public final class Buffer {
         Filemap.unlockPage(page);
         inode.sb().mm().allocator().putPage(page);
         if (oldSize < pos) {
-            Truncate.pagecacheIsizeExtended(inode.mapping(), oldSize, pos);
+            Truncate.pagecacheIsizeExtended(inode.mapping(), oldSize, pos, inode.sb().blockSize());
         }
         if (sizeChanged) {
             inode.markInodeDirty();
@@ -432,7 +432,14 @@ public final class Buffer {
         return 0;
     }
 
-    private static int bhReadSync(BufferHead bh) {
+    /**
+     * bh_read() (ll_rw_block + wait_on_buffer in 4.x): reads the buffer's block unless it is uptodate,
+     * and waits. Context: task; the buffer is mapped.
+     *
+     * @return 0, or -EIO if the read failed
+     */
+    @KernelFunction("bh_read")
+    public static int bhRead(BufferHead bh) {
         lockBuffer(bh);
         if (bh.test(BufferHead.BH_UPTODATE)) {
             unlockBuffer(bh);

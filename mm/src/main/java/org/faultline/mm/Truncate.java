@@ -110,12 +110,29 @@ public final class Truncate {
      * Context: i_size already updated; may sleep (page lock).
      */
     public static void pagecacheIsizeExtended(AddressSpace m, long from, long to) {
+        pagecacheIsizeExtended(m, from, to, Page.PAGE_SIZE);
+    }
+
+    /**
+     * {@link #pagecacheIsizeExtended(AddressSpace, long, long)} for a file of {@code blockSize}-byte
+     * blocks. With blocks smaller than a page, when the growth makes blocks of the page straddling
+     * the old EOF part of the file that had no block (a mapping could dirty them without
+     * {@code ->page_mkwrite} reserving one), the page is also write-protected ({@code page_mkclean},
+     * redirtied if a mapping had dirtied it), so the next store into it faults into
+     * {@code ->page_mkwrite}, as the kernel does.
+     */
+    public static void pagecacheIsizeExtended(AddressSpace m, long from, long to, int blockSize) {
         if (from >= to || (from & (Page.PAGE_SIZE - 1)) == 0) {
             return;
         }
         Page p = Filemap.findLockPage(m, from >> Page.PAGE_SHIFT);
         if (p == null) {
             return; // not cached: the disk past EOF holds zeroes (writeback zeroes the EOF page's tail)
+        }
+        long roundedFrom = (from + blockSize - 1) / blockSize * blockSize;
+        if (blockSize < Page.PAGE_SIZE && to > roundedFrom && (roundedFrom & (Page.PAGE_SIZE - 1)) != 0
+                && Rmap.pageMkclean(p) > 0) {
+            PageWriteback.setPageDirty(p);
         }
         int off = (int) (from & (Page.PAGE_SIZE - 1));
         long pageEnd = (from | (Page.PAGE_SIZE - 1)) + 1;

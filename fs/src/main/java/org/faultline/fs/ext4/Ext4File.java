@@ -13,6 +13,8 @@ import org.faultline.kernel.KernelSource;
 import org.faultline.mm.Filemap;
 import org.faultline.mm.IovIter;
 import org.faultline.mm.Page;
+import org.faultline.mm.PageWriteback;
+import org.faultline.mm.Rmap;
 import org.faultline.mm.Truncate;
 import org.faultline.mm.VmOperations;
 import org.faultline.mm.WritebackControl;
@@ -59,8 +61,8 @@ final class Ext4File implements FileOperations {
                     return err;
                 });
                 if (n > 0 && unwritten[0]) { // ext4_end_io_dio → ext4_convert_unwritten_extents
-                    long first = pos >> Page.PAGE_SHIFT;
-                    long count = ((pos + n - 1) >> Page.PAGE_SHIFT) - first + 1;
+                    long first = pos >> es.blkbits;
+                    long count = ((pos + n - 1) >> es.blkbits) - first + 1;
                     Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
                         es.vol.extents().ext4ConvertUnwrittenExtents(inode.ino(), first, count);
                         return null;
@@ -115,7 +117,8 @@ final class Ext4File implements FileOperations {
             } else if ((mode & Syscalls.FALLOC_FL_ZERO_RANGE) != 0) {
                 ext4ZeroRange(inode, offset, len, keep);
             } else {
-                ext4AllocFileBlocks(inode, offset / BS, (offset + len + BS - 1) / BS - offset / BS, offset + len, keep);
+                int bs = es.blocksize;
+                ext4AllocFileBlocks(inode, offset / bs, (offset + len + bs - 1) / bs - offset / bs, offset + len, keep);
             }
             inode.touch();
             return 0;
@@ -126,19 +129,19 @@ final class Ext4File implements FileOperations {
         }
     }
 
-    private static final int BS = Page.PAGE_SIZE;
-
     /**
      * ext4_punch_hole(): write back and drop the cached range, zero the partial blocks at its edges
-     * (only up to the end of the page holding EOF) and free the whole blocks between them.
+     * (only up to the end of the page holding EOF, as the kernel clips the range) and free the whole
+     * blocks between them.
      */
     private void ext4PunchHole(Inode inode, long offset, long len) {
         long end = offset + len - 1;
         Filemap.filemapFdatawriteRange(inode.mapping(), offset, end, WritebackControl.SyncMode.WB_SYNC_ALL);
         Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end);
         ext4UpdateDisksizeBeforePunch(inode, offset, len);
-        Truncate.truncatePagecacheRange(inode.mapping(), offset, end);
-        Ext4Truncate.ext4ZeroPartialBlocks(es, inode, offset, len, (inode.iSize() + BS - 1) / BS * BS);
+        ext4TruncatePageCacheBlockRange(inode, offset, end + 1);
+        long eofPageEnd = (inode.iSize() + Page.PAGE_SIZE - 1) / Page.PAGE_SIZE * Page.PAGE_SIZE;
+        Ext4Truncate.ext4ZeroPartialBlocks(es, inode, offset, len, eofPageEnd);
         removeWholeBlocks(inode, offset, len);
     }
 
@@ -153,21 +156,58 @@ final class Ext4File implements FileOperations {
      * converted in place (the same number of blocks; another placement).
      */
     private void ext4ZeroRange(Inode inode, long offset, long len, boolean keep) {
+        int bs = es.blocksize;
         long end = offset + len;
-        long start = (offset + BS - 1) / BS * BS;
-        long endFull = end / BS * BS;
-        long roundStart = offset / BS;
-        long roundEnd = (end + BS - 1) / BS; // exclusive, in blocks
-        if (offset % BS != 0 || end % BS != 0) { // preallocate the range including the unaligned edges
+        long start = (offset + bs - 1) / bs * bs;
+        long endFull = end / bs * bs;
+        long roundStart = offset / bs;
+        long roundEnd = (end + bs - 1) / bs; // exclusive, in blocks
+        if (offset % bs != 0 || end % bs != 0) { // preallocate the range including the unaligned edges
             ext4AllocFileBlocks(inode, roundStart, roundEnd - roundStart, end, keep);
         }
         if (start < endFull) { // zero the range excluding the unaligned edges
             ext4UpdateDisksizeBeforePunch(inode, offset, len);
-            Truncate.truncatePagecacheRange(inode.mapping(), start, endFull - 1);
+            ext4TruncatePageCacheBlockRange(inode, start, endFull);
             removeWholeBlocks(inode, offset, len);
-            ext4AllocFileBlocks(inode, start / BS, (endFull - start) / BS, end, keep);
+            ext4AllocFileBlocks(inode, start / bs, (endFull - start) / bs, end, keep);
         }
         Ext4Truncate.ext4ZeroPartialBlocks(es, inode, offset, len, Long.MAX_VALUE);
+    }
+
+    /**
+     * ext4_truncate_page_cache_block_range() (6.13; the host kernel's): drops the cached range
+     * [start, end) ({@code truncate_pagecache_range}), after write-protecting the pages it covers only
+     * in part when blocks are smaller than a page ({@code ext4_truncate_folios_range}: page_mkclean,
+     * the page redirtied if a mapping had dirtied it). Those pages stay mapped, and blocks of them are
+     * about to be freed or made unwritten: the next store must fault into {@code ->page_mkwrite} to get
+     * a block again, or writeback would drop it. Deviation: 6.6 truncates without the write-protect,
+     * and loses such stores.
+     */
+    private void ext4TruncatePageCacheBlockRange(Inode inode, long start, long end) {
+        long pageMask = Page.PAGE_SIZE - 1;
+        if (es.blocksize < Page.PAGE_SIZE && ((start | end) & pageMask) != 0 && start < inode.iSize()) {
+            long pageBoundary = (start + pageMask) & ~pageMask;
+            if ((start & pageMask) != 0) {
+                mkcleanPage(inode, start >> Page.PAGE_SHIFT);
+            }
+            if (end > pageBoundary && (end & pageMask) != 0) {
+                mkcleanPage(inode, end >> Page.PAGE_SHIFT);
+            }
+        }
+        Truncate.truncatePagecacheRange(inode.mapping(), start, end - 1);
+    }
+
+    /** ext4_truncate_folios_range() for one page: write-protect it, keep it dirty if a mapping dirtied it. */
+    private static void mkcleanPage(Inode inode, long index) {
+        Page p = Filemap.findLockPage(inode.mapping(), index);
+        if (p == null) {
+            return;
+        }
+        if (Rmap.pageMkclean(p) > 0) {
+            PageWriteback.setPageDirty(p);
+        }
+        Filemap.unlockPage(p);
+        inode.sb().mm().allocator().putPage(p);
     }
 
     /**
@@ -185,8 +225,9 @@ final class Ext4File implements FileOperations {
 
     /** Frees the blocks wholly inside [offset, offset + len) (ext4_ext_remove_space). */
     private void removeWholeBlocks(Inode inode, long offset, long len) {
-        long first = (offset + BS - 1) / BS;
-        long last = (offset + len) / BS; // exclusive
+        int bs = es.blocksize;
+        long first = (offset + bs - 1) / bs;
+        long last = (offset + len) / bs; // exclusive
         if (first < last) {
             Ext4Inode.changeBlockMap(es, inode, first, last - first, () -> {
                 es.vol.extents().ext4ExtRemoveSpace(inode.ino(), first, last);
@@ -217,12 +258,12 @@ final class Ext4File implements FileOperations {
     }
 
     /** Grows the in-memory size to the on-disk one when that is larger (ext4_update_inode_size). */
-    private static void updateSize(Inode inode, long size) {
+    private void updateSize(Inode inode, long size) {
         long oldSize = inode.iSize();
         if (size > oldSize) {
             inode.iSizeWrite(size);
             Ext4Super.ei(inode).disksize = size;
-            Truncate.pagecacheIsizeExtended(inode.mapping(), oldSize, size);
+            Truncate.pagecacheIsizeExtended(inode.mapping(), oldSize, size, es.blocksize);
         }
     }
 }

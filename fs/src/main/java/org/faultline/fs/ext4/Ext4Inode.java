@@ -1,8 +1,6 @@
 package org.faultline.fs.ext4;
 
-import java.util.ArrayList;
 import java.util.List;
-import org.faultline.block.Plug;
 import org.faultline.fs.Buffer;
 import org.faultline.fs.BufferHead;
 import org.faultline.fs.FsError;
@@ -20,10 +18,8 @@ import org.faultline.mm.AddressSpace;
 import org.faultline.mm.AddressSpaceOperations;
 import org.faultline.mm.Filemap;
 import org.faultline.mm.Gfp;
-import org.faultline.mm.Memory;
 import org.faultline.mm.Page;
 import org.faultline.mm.PageWriteback;
-import org.faultline.mm.Truncate;
 import org.faultline.mm.VmFault;
 import org.faultline.mm.VmOperations;
 import org.faultline.mm.WritebackControl;
@@ -31,28 +27,36 @@ import org.faultline.mm.WritebackControl;
 /**
  * ext4's address-space and fault operations (fs/ext4/inode.c, 4.14–4.20 delalloc path): delalloc
  * {@code write_begin}/{@code write_end} reserving space ({@code ext4_da_get_block_prep}),
- * {@code ext4_writepages} → {@code mpage_prepare_extent_to_map} (locks pages, builds the private
- * io_bio, {@code page_buffers()} — bug 1's BUG) → {@code mpage_map_and_submit_extent} (block
- * allocation) → {@code mpage_submit_page}; {@code ext4_writepage} for reclaim; {@code ext4_page_mkwrite};
- * readpage; truncate. With the {@code iomap} mount option the buffered path is iomap's instead.
+ * {@code ext4_writepages} ({@link Ext4Writepages}: {@code mpage_prepare_extent_to_map},
+ * {@code mpage_map_and_submit_extent}, {@code mpage_submit_page}); {@code ext4_writepage} for reclaim;
+ * {@code ext4_page_mkwrite}; readpage; truncate. With the {@code iomap} mount option the buffered path
+ * is iomap's instead.
+ *
+ * <p>Blocks smaller than a page (1 or 2 KiB, on 4 KiB pages): a page holds several buffer heads, one
+ * per block, and every step works block by block as the kernel's does — each block of a write is
+ * reserved on its own ({@code ext4_da_get_block_prep} per buffer in {@code __block_write_begin}),
+ * writepages adds the page's delayed buffers to the extent one by one ({@code mpage_process_page_bufs}),
+ * maps them and submits a page only when all of its buffers are done, continuing from the middle of a
+ * page when an extent ends there; the bio takes only a page's dirty mapped buffers
+ * ({@link PageIo}); readpage maps each block ({@link org.faultline.fs.Mpage}).
  *
  * <p>Named after fs/ext4/inode.c; "Ext4Inode" rather than "Inode" so it does not shadow the VFS inode.
  *
- * <p>Patches at their upstream sites: {@link Ext4Patch#EXT4_SUBMIT_BIO_ON_TRYLOCK_FAIL},
- * {@link Ext4Patch#EXT4_BIO_PER_PAGE} and {@link Ext4Patch#EXT4_WRITEPAGES_PLUG_CALLBACK} (bug 3);
- * {@link Ext4Patch#EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS} (bug 1's crash becomes a warning and lost data).
+ * <p>Patches at their upstream sites: {@link Ext4Patch#EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS} in
+ * {@code ext4_writepage} (bug 1's crash becomes a warning and lost data); the writepages ones in
+ * {@link Ext4Writepages}.
  */
 @KernelSource("fs/ext4/inode.c")
 final class Ext4Inode implements VmOperations, IomapOps {
-    /** MAX_WRITEPAGES_EXTENT_LEN. */
-    static final int MAX_WRITEPAGES_EXTENT_LEN = 2048;
-
     final Ext4Super es;
     private final AddressSpaceOperations aops;
+    /** The writeback half of inode.c: {@code ext4_writepages}. */
+    private final Ext4Writepages writepages;
 
     Ext4Inode(Ext4Super es) {
         this.es = es;
         this.aops = es.iomap ? new IomapAops() : new DaAops();
+        this.writepages = new Ext4Writepages(this);
     }
 
     AddressSpaceOperations aops() {
@@ -207,7 +211,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
      */
     long releaseDelayedReservations(Inode inode, long first, long count) {
         long[] delayed = {0};
-        forEachDelayedBuffer(inode, first, count, (page, bh) -> delayed[0]++);
+        forEachDelayedBuffer(inode, first, count, (bh, lblk) -> delayed[0]++);
         releaseReservation(inode, delayed[0]);
         return delayed[0];
     }
@@ -219,8 +223,8 @@ final class Ext4Inode implements VmOperations, IomapOps {
      */
     void mapDelayedBlocks(Inode inode, long first, long count, long taken) {
         long[] stillDelayed = {0};
-        forEachDelayedBuffer(inode, first, count, (page, bh) -> {
-            Ext4Extents.BlockMap m = mapBlocks(inode, page.index(), 1, false, false);
+        forEachDelayedBuffer(inode, first, count, (bh, lblk) -> {
+            Ext4Extents.BlockMap m = mapBlocks(inode, lblk, 1, false, false);
             if (m.pblk() == 0) {
                 stillDelayed[0]++;
                 return;
@@ -240,16 +244,25 @@ final class Ext4Inode implements VmOperations, IomapOps {
         }
     }
 
-    /** Each delayed buffer of the dirty pages in [first, first + count), its page locked. None with -o iomap. */
-    private void forEachDelayedBuffer(Inode inode, long first, long count,
-                                      java.util.function.BiConsumer<Page, BufferHead> action) {
+    /** What {@link #forEachDelayedBuffer} does with a delayed buffer: it and its logical block. */
+    @FunctionalInterface
+    private interface DelayedBufferAction {
+        void accept(BufferHead bh, long lblk);
+    }
+
+    /**
+     * Each delayed buffer of blocks [first, first + count) in the dirty pages holding them, its page
+     * locked. None with -o iomap.
+     */
+    private void forEachDelayedBuffer(Inode inode, long first, long count, DelayedBufferAction action) {
         if (es.iomap) {
             return; // no buffer heads, no reservations
         }
         AddressSpace mapping = inode.mapping();
-        long end = first + count - 1;
-        for (long index = first; index <= end; ) {
-            List<Page> pvec = lookupTag(mapping, index, end, AddressSpace.PAGECACHE_TAG_DIRTY);
+        long lastBlock = first + count - 1;
+        long end = lastBlock >> es.bppBits;
+        for (long index = first >> es.bppBits; index <= end; ) {
+            List<Page> pvec = PageWriteback.pagevecLookupRangeTag(mapping, index, end, AddressSpace.PAGECACHE_TAG_DIRTY);
             if (pvec.isEmpty()) {
                 break;
             }
@@ -257,10 +270,12 @@ final class Ext4Inode implements VmOperations, IomapOps {
                 index = page.index() + 1;
                 Filemap.lockPage(page);
                 if (page.mapping() == mapping && Buffer.pageHasBuffers(page)) {
+                    long lblk = page.index() << es.bppBits;
                     for (BufferHead bh : Buffer.buffers(page)) {
-                        if (bh.test(BufferHead.BH_DELAY)) {
-                            action.accept(page, bh);
+                        if (lblk >= first && lblk <= lastBlock && bh.test(BufferHead.BH_DELAY)) {
+                            action.accept(bh, lblk);
                         }
+                        lblk++;
                     }
                 }
                 Filemap.unlockPage(page);
@@ -269,299 +284,13 @@ final class Ext4Inode implements VmOperations, IomapOps {
         }
     }
 
-    private void releaseReservation(Inode inode, long n) {
+    /** Gives back {@code n} delayed-allocation reservations of {@code inode} (their blocks are allocated or gone). */
+    void releaseReservation(Inode inode, long n) {
         es.lock.mutexLock();
         es.reservedBlocks = Math.max(0, es.reservedBlocks - n);
         Ext4InodeInfo ei = Ext4Super.ei(inode);
         ei.reservedBlocks = Math.max(0, ei.reservedBlocks - n);
         es.lock.mutexUnlock();
-    }
-
-    // ------------------------------------------------------------ writepages
-
-    /** {@code struct mpage_da_data}. */
-    private static final class Mpd {
-        final Inode inode;
-        final WritebackControl wbc;
-        final PageIo.IoSubmit io;
-        long firstPage;
-        long nextPage;
-        long lastPage;
-        boolean doMap;
-        long mapLblk;      // map.m_lblk
-        int mapLen;        // map.m_len
-        boolean mapUnwritten;
-
-        Mpd(Inode inode, WritebackControl wbc, PageIo.IoSubmit io) {
-            this.inode = inode;
-            this.wbc = wbc;
-            this.io = io;
-        }
-    }
-
-    /**
-     * ext4_writepages(): a pass submitting already-mapped pages, then extents of pages needing
-     * allocation, each mapped and submitted; all under a block plug.
-     */
-    @KernelFunction("ext4_writepages")
-    int ext4Writepages(AddressSpace mapping, WritebackControl wbc) {
-        Inode inode = (Inode) mapping.host();
-        if (!mapping.tagged(AddressSpace.PAGECACHE_TAG_DIRTY)) {
-            return 0;
-        }
-        // Deviation: range_cyclic writeback starts from index 0 rather than writeback_index
-        boolean cyclic = wbc.rangeCyclic;
-        long start = cyclic ? 0 : wbc.rangeStart >> Page.PAGE_SHIFT;
-        long end = cyclic || wbc.rangeEnd == Long.MAX_VALUE ? Long.MAX_VALUE : wbc.rangeEnd >> Page.PAGE_SHIFT;
-        if (wbc.syncAllMode() || wbc.taggedWritepages) {
-            PageWriteback.tagPagesForWriteback(mapping, start, end);
-        }
-        Plug plug = Plug.blkStartPlug(k());
-        PageIo.IoSubmit io = new PageIo.IoSubmit(es, wbc);
-        Mpd mpd = new Mpd(inode, wbc, io);
-        mpd.firstPage = start;
-        mpd.lastPage = end;
-        int ret;
-        try {
-            // pass 1: submit pages that need no allocation
-            mpd.doMap = false;
-            ret = mpagePrepareExtentToMap(mpd);
-            PageIo.ext4IoSubmit(io);
-            mpageReleaseUnusedPages(mpd, false);
-            boolean done = false;
-            while (ret == 0 && !done && mpd.firstPage <= mpd.lastPage) {
-                mpd.doMap = true;
-                ret = mpagePrepareExtentToMap(mpd);
-                if (ret == 0) {
-                    if (mpd.mapLen > 0) {
-                        ret = mpageMapAndSubmitExtent(mpd);
-                    } else {
-                        done = true;
-                    }
-                }
-                PageIo.ext4IoSubmit(io);
-                mpageReleaseUnusedPages(mpd, false);
-            }
-        } finally {
-            plug.blkFinishPlug();
-        }
-        return ret;
-    }
-
-    /**
-     * mpage_prepare_extent_to_map(): walks the dirty (or TOWRITE) pages from {@code first_page}, locks
-     * each, submits fully mapped ones, and gathers the pages needing allocation into one extent —
-     * those stay locked. {@code lock_page} here is where bug 3's flusher blocks, with earlier pages
-     * under writeback in the unsubmitted io_bio.
-     */
-    @KernelFunction("mpage_prepare_extent_to_map")
-    private int mpagePrepareExtentToMap(Mpd mpd) {
-        AddressSpace mapping = mpd.inode.mapping();
-        int tag = mpd.wbc.syncAllMode() || mpd.wbc.taggedWritepages ? AddressSpace.PAGECACHE_TAG_TOWRITE
-                : AddressSpace.PAGECACHE_TAG_DIRTY;
-        long index = mpd.firstPage;
-        long end = mpd.lastPage;
-        mpd.mapLen = 0;
-        mpd.nextPage = index;
-        while (index <= end) {
-            List<Page> pvec = lookupTag(mapping, index, end, tag);
-            if (pvec.isEmpty()) {
-                return 0;
-            }
-            index = pvec.get(pvec.size() - 1).index() + 1;
-            try {
-                for (Page page : pvec) {
-                    if (!mpd.wbc.syncAllMode() && mpd.wbc.nrToWrite <= 0) {
-                        return 0;
-                    }
-                    if (mpd.mapLen > 0 && mpd.nextPage != page.index()) {
-                        return 0; // cannot merge: map what we have
-                    }
-                    if (k().has(Ext4Patch.EXT4_SUBMIT_BIO_ON_TRYLOCK_FAIL)) {
-                        if (!Filemap.trylockPage(page)) { // Liu Bo: send pending writes before sleeping
-                            PageIo.ext4IoSubmit(mpd.io);
-                            Filemap.lockPage(page);
-                        }
-                    } else {
-                        Filemap.lockPage(page);
-                    }
-                    if (!page.dirty() || page.writeback() && !mpd.wbc.syncAllMode() || page.mapping() != mapping) {
-                        Filemap.unlockPage(page);
-                        continue;
-                    }
-                    Filemap.waitOnPageWriteback(page);
-                    k().bugOn(page.writeback());
-                    if (k().has(Ext4Patch.EXT4_WARN_NOT_BUG_ON_DIRTY_NO_BUFFERS) && !Buffer.pageHasBuffers(page)) {
-                        k().printk("EXT4-fs warning (device " + es.bdev.name() + "): mpage_prepare_extent_to_map: inode #"
-                                + mpd.inode.ino() + ": comm " + Task.current().comm() + ": page " + page.index()
-                                + " does not have buffers attached");
-                        page.clearFlag(Page.PG_DIRTY); // cc5095747edf: clean it; its data is lost
-                        Filemap.unlockPage(page);
-                        continue;
-                    }
-                    if (mpd.mapLen == 0) {
-                        mpd.firstPage = page.index();
-                    }
-                    mpd.nextPage = page.index() + 1;
-                    long lblk = page.index();
-                    BufferHead head = Buffer.pageBuffers(page);
-                    int err = mpageProcessPageBufs(mpd, head, lblk);
-                    if (err <= 0) {
-                        return err;
-                    }
-                }
-            } finally {
-                for (Page p : pvec) {
-                    es.mm.allocator().putPage(p);
-                }
-            }
-            k().sched().condResched();
-        }
-        return 0;
-    }
-
-    private static List<Page> lookupTag(AddressSpace m, long index, long end, int tag) {
-        return PageWriteback.pagevecLookupRangeTag(m, index, end, tag);
-    }
-
-    /**
-     * mpage_process_page_bufs() + mpage_add_bh_to_extent(): a page whose buffers need no mapping is
-     * submitted at once if no extent is pending; delayed/unwritten buffers extend the extent.
-     *
-     * @return 1 to continue, 0 when the extent cannot grow, or a negative errno
-     */
-    private int mpageProcessPageBufs(Mpd mpd, BufferHead head, long lblk) {
-        long blocks = (mpd.inode.iSize() + 4095) >> 12;
-        BufferHead bh = head;
-        if (lblk < blocks && !mpageAddBhToExtent(mpd, lblk, bh)) {
-            return 0;
-        }
-        if (mpd.mapLen == 0) {
-            int err = mpageSubmitPage(mpd, head.page());
-            if (err < 0) {
-                return err;
-            }
-        }
-        return lblk + 1 < blocks || mpd.mapLen > 0 ? 1 : 0;
-    }
-
-    private boolean mpageAddBhToExtent(Mpd mpd, long lblk, BufferHead bh) {
-        boolean needsMap = bh.test(BufferHead.BH_DIRTY) && bh.test(BufferHead.BH_MAPPED)
-                && (bh.test(BufferHead.BH_DELAY) || bh.test(BufferHead.BH_UNWRITTEN));
-        if (!needsMap) {
-            return mpd.mapLen == 0; // write it right away, or end the extent
-        }
-        if (mpd.mapLen == 0) {
-            if (!mpd.doMap) {
-                return false;
-            }
-            mpd.mapLblk = lblk;
-            mpd.mapLen = 1;
-            mpd.mapUnwritten = bh.test(BufferHead.BH_UNWRITTEN);
-            return true;
-        }
-        if (mpd.mapLen >= MAX_WRITEPAGES_EXTENT_LEN) {
-            return false;
-        }
-        if (lblk == mpd.mapLblk + mpd.mapLen && bh.test(BufferHead.BH_UNWRITTEN) == mpd.mapUnwritten) {
-            mpd.mapLen++;
-            return true;
-        }
-        return false;
-    }
-
-    /**
-     * mpage_submit_page(): clear_page_dirty_for_io, sample i_size, ext4_bio_write_page (which unlocks).
-     * With {@code ext4-bio-per-page} the private bio is submitted after every page (Jan's option 1).
-     */
-    private int mpageSubmitPage(Mpd mpd, Page page) {
-        k().bugOn(!page.testBit(Page.PG_LOCKED), "BUG_ON(!PageLocked(page)) in mpage_submit_page");
-        PageWriteback.clearPageDirtyForIo(page);
-        long size = mpd.inode.iSize(); // sampled after the write-protect barrier
-        int len = page.index() == size >> Page.PAGE_SHIFT ? (int) (size & (Page.PAGE_SIZE - 1)) : Page.PAGE_SIZE;
-        if (len == 0 && page.index() >= size >> Page.PAGE_SHIFT) {
-            len = Page.PAGE_SIZE; // not the tail page
-        }
-        int err = PageIo.ext4BioWritePage(mpd.io, page, len, false);
-        if (k().has(Ext4Patch.EXT4_BIO_PER_PAGE)) {
-            PageIo.ext4IoSubmit(mpd.io);
-        }
-        if (err == 0) {
-            mpd.wbc.nrToWrite--;
-        }
-        mpd.firstPage++;
-        return err;
-    }
-
-    /**
-     * mpage_map_and_submit_extent(): allocates the extent's blocks (ext4_map_blocks with create),
-     * rewrites the buffers (delay → mapped), submits each page, and moves i_disksize up.
-     */
-    private int mpageMapAndSubmitExtent(Mpd mpd) {
-        Inode inode = mpd.inode;
-        long lblk = mpd.mapLblk;
-        int left = mpd.mapLen;
-        while (left > 0) {
-            Ext4Extents.BlockMap m;
-            try {
-                es.failIfInjected(inode.ino(), lblk);
-                m = mapBlocks(inode, lblk, left, true, false, true);
-            } catch (FsError e) {
-                k().printk("EXT4-fs (" + es.bdev.name() + "): Delayed block allocation failed for inode " + inode.ino()
-                        + " at logical offset " + lblk + " with max blocks " + left + " with error " + (-e.err())
-                        + "\nThis should not happen!! Data will be lost");
-                return e.err();
-            }
-            if (m.unwritten()) {
-                changeBlockMap(es, inode, m.lblk(), m.len(), () -> {
-                    es.vol.extents().ext4ConvertUnwrittenExtents(inode.ino(), m.lblk(), m.len()); // (at I/O end in the kernel)
-                    return null;
-                });
-            }
-            long delayed = 0;
-            for (long b = m.lblk(); b < m.lblk() + m.len(); b++) {
-                Page page = Filemap.findGetPage(inode.mapping(), b);
-                if (page == null) {
-                    continue;
-                }
-                for (BufferHead bh : Buffer.buffers(page)) {
-                    if (bh.test(BufferHead.BH_DELAY)) {
-                        delayed++;
-                    }
-                    bh.clear(BufferHead.BH_DELAY);
-                    bh.clear(BufferHead.BH_UNWRITTEN);
-                    bh.mapBh(es.bdev, m.pblk() + (b - m.lblk()));
-                }
-                es.mm.allocator().putPage(page);
-                if (page.testBit(Page.PG_LOCKED) && page.index() == mpd.firstPage) {
-                    mpageSubmitPage(mpd, page);
-                }
-            }
-            releaseReservation(inode, delayed);
-            lblk += m.len();
-            left -= m.len();
-        }
-        // update i_disksize up to the submitted pages
-        Ext4Truncate.ext4UpdateIDisksize(es, inode, Math.min(inode.iSize(), (mpd.mapLblk + mpd.mapLen) << Page.PAGE_SHIFT));
-        mpd.mapLen = 0;
-        return 0;
-    }
-
-    /** mpage_release_unused_pages(): pages of an extent that was not submitted are unlocked. */
-    private void mpageReleaseUnusedPages(Mpd mpd, boolean invalidate) {
-        if (mpd.firstPage >= mpd.nextPage) {
-            return;
-        }
-        for (long i = mpd.firstPage; i < mpd.nextPage; i++) {
-            Page p = Filemap.findGetPage(mpd.inode.mapping(), i);
-            if (p != null) {
-                if (p.testBit(Page.PG_LOCKED) && p.bitOwner(Page.PG_LOCKED) == Task.current()) {
-                    Filemap.unlockPage(p);
-                }
-                es.mm.allocator().putPage(p);
-            }
-        }
-        mpd.mapLen = 0;
     }
 
     /**
@@ -676,7 +405,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
         @Override
         @KernelFunction(KernelFunction.HIDDEN)
         public int writepages(AddressSpace mapping, WritebackControl wbc) {
-            return ext4Writepages(mapping, wbc);
+            return writepages.ext4Writepages(mapping, wbc);
         }
 
         /** ext4_readpage() → mpage_readpage with ext4_get_block. */
@@ -716,10 +445,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
         @KernelFunction("ext4_da_write_end")
         public int writeEnd(AddressSpace mapping, long pos, int len, int copied, Page page, Object fsdata) {
             Inode inode = (Inode) mapping.host();
-            boolean allocated = true;
-            for (BufferHead bh : Buffer.buffers(page)) { // ext4_da_should_update_i_disksize
-                allocated &= !bh.test(BufferHead.BH_DELAY) && !bh.test(BufferHead.BH_UNWRITTEN);
-            }
+            boolean allocated = ext4DaShouldUpdateIDisksize(page, (int) (pos & (Page.PAGE_SIZE - 1)) + Math.max(copied, 1) - 1);
             int n = Buffer.genericWriteEnd(inode, pos, len, copied, page);
             Ext4InodeInfo ei = Ext4Super.ei(inode);
             long newSize = pos + n;
@@ -728,6 +454,20 @@ final class Ext4Inode implements VmOperations, IomapOps {
                 inode.markInodeDirty();
             }
             return n;
+        }
+
+        /**
+         * ext4_da_should_update_i_disksize(): whether the buffer holding byte {@code offset} of the
+         * page (the last one written) has its block already: not delayed, not unwritten.
+         */
+        private boolean ext4DaShouldUpdateIDisksize(Page page, int offset) {
+            int idx = offset >> es.blkbits;
+            for (BufferHead bh : Buffer.buffers(page)) {
+                if (idx-- == 0) {
+                    return !bh.test(BufferHead.BH_DELAY) && !bh.test(BufferHead.BH_UNWRITTEN);
+                }
+            }
+            return true;
         }
 
         /** ext4_releasepage(): try_to_free_buffers. */

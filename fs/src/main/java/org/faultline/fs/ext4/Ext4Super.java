@@ -26,7 +26,11 @@ import org.faultline.mm.WritebackControl;
  * {@code i_data_sem}, group locks and journal handles around metadata changes. It is never held
  * across a page lock wait or page I/O, so it adds no edge to the reference bugs' cycles.
  *
- * <p>Mount options: {@code iomap} selects the iomap buffered path instead of buffer heads.
+ * <p>Mount options: {@code iomap} selects the iomap buffered path instead of buffer heads (with blocks
+ * of a page only: it maps whole pages).
+ *
+ * <p>Blocks of 1, 2 or 4 KiB: with blocks smaller than a page the buffered paths map each block of a
+ * page through its buffer head, as the kernel does ({@link Ext4Inode}, {@link PageIo}).
  */
 @KernelSource("fs/ext4/super.c")
 public final class Ext4Super implements SuperOperations {
@@ -37,6 +41,12 @@ public final class Ext4Super implements SuperOperations {
     final Ext4Volume vol;
     final Mutex lock;
     final boolean iomap;
+    /** {@code sb->s_blocksize}: 1024, 2048 or 4096. */
+    final int blocksize;
+    /** {@code sb->s_blocksize_bits} ({@code inode->i_blkbits}). */
+    final int blkbits;
+    /** {@code PAGE_SHIFT - blkbits}: log2 of the blocks (buffers) of a page. */
+    final int bppBits;
     long reservedBlocks;   // s_dirtyclusters_counter; under lock
     final long resvClusters; // s_resv_clusters
     // armed block-mapping failures: the list is replaced, never changed
@@ -49,6 +59,9 @@ public final class Ext4Super implements SuperOperations {
         this.sb = sb;
         this.vol = vol;
         this.iomap = iomap;
+        this.blocksize = vol.blockSize();
+        this.blkbits = Integer.numberOfTrailingZeros(blocksize);
+        this.bppBits = org.faultline.mm.Page.PAGE_SHIFT - blkbits;
         this.lock = new Mutex(k, "ext4 fs lock of " + bdev.name());
         this.resvClusters = ext4CalculateResvClusters(vol.blocksCount());
         vol.mballoc().setDataReserve(() -> reservedBlocks + resvClusters);
@@ -74,9 +87,14 @@ public final class Ext4Super implements SuperOperations {
     public static SuperBlock mount(Kernel k, BlockDevice bdev, boolean readOnly, boolean iomap) throws Ext4Exception {
         Ext4Volume vol = Ext4Volume.open(new BdevBlockIo(bdev, Mm.of(k)), bdev.name(),
                 new Ext4Volume.Options(readOnly, () -> realtimeNs(k) / 1_000_000_000L, 4096).withPrintk(k::printk));
-        if (vol.blockSize() != org.faultline.mm.Page.PAGE_SIZE) { // the page cache paths map one block per page
-            throw new Ext4Exception(Errno.EOPNOTSUPP, bdev.name() + ": blocks of " + vol.blockSize()
-                    + " bytes, smaller than a page, are not supported by the in-kernel ext4 yet (mkfs with -b 4096)");
+        if (iomap && vol.blockSize() != org.faultline.mm.Page.PAGE_SIZE) { // Faultline's iomap path maps whole pages
+            try {
+                vol.close(); // as an unmount: a journal the open started is emptied, needs_recovery cleared
+            } catch (IOException e) {
+                // the refusal below says enough
+            }
+            throw new Ext4Exception(Errno.EINVAL, bdev.name() + ": the iomap mount option needs blocks of a page ("
+                    + org.faultline.mm.Page.PAGE_SIZE + " bytes), not " + vol.blockSize());
         }
         SuperBlock sb = new SuperBlock(k, bdev.name());
         sb.setBdev(bdev);

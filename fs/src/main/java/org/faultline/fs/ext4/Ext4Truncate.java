@@ -7,6 +7,7 @@ import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;
 import org.faultline.mm.AddressSpace;
 import org.faultline.mm.Filemap;
+import org.faultline.mm.Gfp;
 import org.faultline.mm.Page;
 import org.faultline.mm.PageWriteback;
 import org.faultline.mm.Truncate;
@@ -38,7 +39,7 @@ final class Ext4Truncate {
         }
         if (size > old) {
             inode.iSizeWrite(size);
-            Truncate.pagecacheIsizeExtended(inode.mapping(), old, size); // truncate_setsize
+            Truncate.pagecacheIsizeExtended(inode.mapping(), old, size, es.blocksize); // truncate_setsize
             ei.disksize = Math.max(ei.disksize, size);
             es.vol(() -> {
                 es.vol.inodes().setSize(inode.ino(), size);
@@ -70,24 +71,33 @@ final class Ext4Truncate {
 
     /**
      * ext4_truncate(): zeroes the tail of the block holding EOF through the page cache
-     * (ext4_block_truncate_page — the zeroes reach the disk, over whatever a direct write or a
+     * ({@link #ext4BlockTruncatePage} — the zeroes reach the disk, over whatever a direct write or a
      * mapping left there), frees every block past EOF and writes the size to the inode.
      */
     @KernelFunction("ext4_truncate")
     static void ext4Truncate(Ext4Super es, Inode inode) {
         long size = inode.iSize();
-        int tail = (int) (size & (Page.PAGE_SIZE - 1));
-        if (tail != 0) {
-            ext4BlockZeroPageRange(es, inode, size, Page.PAGE_SIZE - tail); // ext4_block_truncate_page
-        }
+        ext4BlockTruncatePage(es, inode, size);
         Ext4InodeInfo ei = Ext4Super.ei(inode);
-        long firstFree = (size + Page.PAGE_SIZE - 1) >> Page.PAGE_SHIFT;
+        long firstFree = (size + es.blocksize - 1) >> es.blkbits;
         Ext4Inode.changeBlockMap(es, inode, firstFree, Long.MAX_VALUE - firstFree, () -> {
-            es.vol.extents().ext4ExtRemoveSpace(inode.ino(), firstFree, Long.MAX_VALUE / Page.PAGE_SIZE);
+            es.vol.extents().ext4ExtRemoveSpace(inode.ino(), firstFree, Long.MAX_VALUE / es.blocksize);
             es.vol.inodes().setSize(inode.ino(), size);
             ei.disksize = size;
             return null;
         });
+    }
+
+    /**
+     * ext4_block_truncate_page(): zeroes from {@code from} to the end of the block holding it, when
+     * {@code from} is inside a block.
+     */
+    @KernelFunction(KernelFunction.HIDDEN) // inlined into ext4_truncate
+    static void ext4BlockTruncatePage(Ext4Super es, Inode inode, long from) {
+        int offset = (int) (from & (es.blocksize - 1));
+        if (offset != 0) {
+            ext4BlockZeroPageRange(es, inode, from, es.blocksize - offset);
+        }
     }
 
     /**
@@ -97,7 +107,7 @@ final class Ext4Truncate {
      * (a block multiple) are left alone: punch-hole stops at the end of the page holding EOF.
      */
     static void ext4ZeroPartialBlocks(Ext4Super es, Inode inode, long from, long len, long limit) {
-        int bs = Page.PAGE_SIZE;
+        int bs = es.blocksize;
         long end = from + len;
         long firstFull = (from + bs - 1) / bs * bs;
         long lastFull = end / bs * bs;
@@ -117,43 +127,79 @@ final class Ext4Truncate {
 
     /**
      * ext4_block_zero_page_range() / __ext4_block_zero_page_range(): zeroes [from, from + length),
-     * within one block, in the page cache and dirties the block so writeback writes the zeroes. A
-     * hole or an unwritten block has nothing on disk to zero.
+     * within one block, in the page cache and dirties that block's buffer so writeback writes the
+     * zeroes: the page is found or made (find_or_create_page), and of its blocks only the one being
+     * zeroed is read from disk if the page is not uptodate — with blocks smaller than a page, reading
+     * the whole page would bring back the blocks a punch is about to free. A hole or an unwritten
+     * block has nothing on disk to zero: only a cached page of it (delayed allocation's data, or data
+     * written over a preallocated block) is zeroed.
+     *
+     * <p>Deviation: an unwritten block's buffer is not read and dirtied as the kernel does (the kernel
+     * reads what the unwritten extent holds on disk); its cached page, if any, is zeroed.
      */
     @KernelFunction("ext4_block_zero_page_range")
     static void ext4BlockZeroPageRange(Ext4Super es, Inode inode, long from, long length) {
-        Ext4Extents.BlockMap m = es.vol(() -> es.vol.extents().ext4ExtMapBlocks(inode.ino(), from >> Page.PAGE_SHIFT, 1,
+        Ext4Extents.BlockMap m = es.vol(() -> es.vol.extents().ext4ExtMapBlocks(inode.ino(), from >> es.blkbits, 1,
                 false, false));
         boolean onDisk = m.pblk() != 0 && !m.unwritten();
         AddressSpace mapping = inode.mapping();
-        int[] err = {0};
-        // a block with nothing on disk matters only as a cached page (delayed allocation's data)
-        Page p = onDisk ? Filemap.readCachePage(mapping, from >> Page.PAGE_SHIFT, err)
-                : Filemap.findGetPage(mapping, from >> Page.PAGE_SHIFT);
+        long index = from >> Page.PAGE_SHIFT;
+        boolean buffers = onDisk && !es.iomap;
+        Page p;
+        if (buffers) {
+            p = Filemap.grabCachePage(mapping, index, Gfp.GFP_NOFS); // find_or_create_page: locked
+        } else { // nothing on disk: only a cached page matters; with iomap, read it whole
+            p = onDisk ? Filemap.readCachePage(mapping, index, new int[1]) : Filemap.findGetPage(mapping, index);
+            if (p != null) {
+                Filemap.lockPage(p);
+            }
+        }
         if (p == null) {
             return;
         }
-        Filemap.lockPage(p);
         if (p.mapping() == mapping) {
             int off = (int) (from & (Page.PAGE_SIZE - 1));
-            es.mm.memMap().zero(p, off, (int) Math.min(length, Page.PAGE_SIZE - off));
+            int len = (int) Math.min(length, ((off | (es.blocksize - 1)) + 1) - off);
             if (!onDisk) {
-                // a hole or an unwritten block reads as zeroes; a delayed page is dirty already
+                // a hole or an unwritten block reads as zeroes; a cached page of it is dirty already
+                es.mm.memMap().zero(p, off, len);
             } else if (es.iomap) {
+                es.mm.memMap().zero(p, off, len);
                 PageWriteback.setPageDirtyNobuffers(p); // iomap_zero_range's write_end
             } else {
-                if (!Buffer.pageHasBuffers(p)) {
-                    Buffer.createEmptyBuffers(p, Page.PAGE_SIZE, 1 << BufferHead.BH_UPTODATE);
-                }
-                for (BufferHead bh : Buffer.buffers(p)) {
-                    if (!bh.test(BufferHead.BH_MAPPED)) {
-                        bh.mapBh(es.bdev, m.pblk());
-                    }
-                    Buffer.markBufferDirty(bh);
-                }
+                zeroBlockBuffer(es, p, off, len, m.pblk());
             }
         }
         Filemap.unlockPage(p);
         es.mm.allocator().putPage(p);
+    }
+
+    /**
+     * __ext4_block_zero_page_range() on a page with buffers: the buffer holding byte {@code off} of the
+     * page (buffers made if the page has none) is mapped to {@code pblk} if it was not, read from disk
+     * unless it or the page is uptodate, zeroed over [off, off + len) and dirtied. A failed read leaves
+     * it alone. Context: page locked.
+     */
+    @KernelFunction(KernelFunction.HIDDEN)
+    private static void zeroBlockBuffer(Ext4Super es, Page p, int off, int len, long pblk) {
+        if (!Buffer.pageHasBuffers(p)) {
+            Buffer.createEmptyBuffers(p, es.blocksize, 0);
+        }
+        for (BufferHead bh : Buffer.buffers(p)) {
+            if (off < bh.offset() || off >= bh.offset() + bh.size()) {
+                continue;
+            }
+            if (!bh.test(BufferHead.BH_MAPPED)) {
+                bh.mapBh(es.bdev, pblk); // ext4_get_block
+            }
+            if (p.uptodate()) {
+                bh.set(BufferHead.BH_UPTODATE);
+            }
+            if (!bh.test(BufferHead.BH_UPTODATE) && Buffer.bhRead(bh) != 0) {
+                return; // "Uhhuh. Read error. Complain and punt."
+            }
+            es.mm.memMap().zero(p, off, len);
+            Buffer.markBufferDirty(bh);
+        }
     }
 }

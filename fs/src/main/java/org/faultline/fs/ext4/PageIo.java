@@ -11,6 +11,7 @@ import org.faultline.fs.BufferHead;
 import org.faultline.fs.Inode;
 import org.faultline.fs.SuperBlock;
 import org.faultline.kernel.Kernel;
+import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;
 import org.faultline.kernel.Task;
 import org.faultline.mm.Filemap;
@@ -151,10 +152,11 @@ final class PageIo {
     }
 
     /**
-     * ext4_end_bio() → ext4_finish_bio(): for each page, its buffers leave async write; errors mark the
-     * buffer, page and mapping; the page's writeback ends when its last buffer completes.
-     * A failed bio is logged as ext4_end_bio logs it, except that the kernel prints the raw
-     * {@code bi_status} (10 for BLK_STS_IOERR) where we print the errno it maps to.
+     * ext4_end_bio() → ext4_finish_bio(): for each segment of the bio, the page's buffers inside it
+     * leave async write; errors mark the buffer, page and mapping; the page's writeback ends when no
+     * buffer of it is left under I/O (with blocks smaller than a page, its buffers may be in several
+     * segments and bios). A failed bio is logged as ext4_end_bio logs it, except that the kernel prints
+     * the raw {@code bi_status} (10 for BLK_STS_IOERR) where we print the errno it maps to.
      * Context: softirq.
      */
     private static void ext4EndBio(Bio bio) {
@@ -166,35 +168,36 @@ final class PageIo {
                     + bio.status().toErrno() + " writing to inode " + inode.ino() + " starting block "
                     + (bio.sector() << Bio.SECTOR_SHIFT) / sb.blockSize() + ")");
         }
-        Page last = null;
         for (BioVec v : bio.vecs()) {
-            Page page = v.page();
-            if (page == last) {
-                continue;
-            }
-            last = page;
-            boolean underIo = false;
-            for (BufferHead bh : Buffer.buffers(page)) {
-                if (bh.offset() < v.offset() + v.len() && bh.offset() + bh.size() > v.offset()) {
-                    if (bh.test(BufferHead.BH_ASYNC_WRITE)) {
-                        bh.clear(BufferHead.BH_ASYNC_WRITE);
-                        if (!ok) {
-                            bh.set(BufferHead.BH_WRITE_EIO);
-                        }
+            ext4FinishSegment(v, ok);
+        }
+    }
+
+    /** ext4_finish_bio()'s body for one segment of the bio (a loop body in the kernel: no frame). */
+    @KernelFunction(KernelFunction.HIDDEN)
+    private static void ext4FinishSegment(BioVec v, boolean ok) {
+        Page page = v.page();
+        boolean underIo = false;
+        for (BufferHead bh : Buffer.buffers(page)) {
+            if (bh.offset() < v.offset() + v.len() && bh.offset() + bh.size() > v.offset()) {
+                if (bh.test(BufferHead.BH_ASYNC_WRITE)) {
+                    bh.clear(BufferHead.BH_ASYNC_WRITE);
+                    if (!ok) {
+                        bh.set(BufferHead.BH_WRITE_EIO);
                     }
-                } else if (bh.test(BufferHead.BH_ASYNC_WRITE)) {
-                    underIo = true;
                 }
+            } else if (bh.test(BufferHead.BH_ASYNC_WRITE)) {
+                underIo = true;
             }
-            if (!ok) {
-                page.setFlag(Page.PG_ERROR);
-                if (page.mapping() != null) {
-                    page.mapping().mappingSetError(-5);
-                }
+        }
+        if (!ok) {
+            page.setFlag(Page.PG_ERROR);
+            if (page.mapping() != null) {
+                page.mapping().mappingSetError(-5);
             }
-            if (!underIo) {
-                Filemap.endPageWriteback(page);
-            }
+        }
+        if (!underIo) {
+            Filemap.endPageWriteback(page);
         }
     }
 
