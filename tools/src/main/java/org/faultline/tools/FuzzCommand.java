@@ -120,9 +120,10 @@ final class FuzzCommand implements Callable<Integer> {
                 description = "directory for the images and mount points (default: a fresh temporary directory)")
         Path scratch;
 
-        @Option(names = "--mkfs", paramLabel = "faultline|host", defaultValue = "faultline",
+        @Option(names = "--mkfs", paramLabel = "faultline|host[:BLOCKSIZE]", defaultValue = "faultline",
                 description = "who makes each sequence's image: Faultline's mkfs (no journal, no checksums), or the "
-                        + "host's mkfs.ext4 with its default features and 4 KiB blocks (default: ${DEFAULT-VALUE})")
+                        + "host's mkfs.ext4 with its default features; blocks of 4 KiB unless :1024 or :2048 follows "
+                        + "(default: ${DEFAULT-VALUE})")
         String mkfs;
 
         @Option(names = "--replay", paramLabel = "FILE", arity = "1..*",
@@ -145,8 +146,11 @@ final class FuzzCommand implements Callable<Integer> {
             if (imageSize < (16L << 20) || imageSize > (1L << 30)) {
                 throw new CliError("--image-size " + Sizes.format(imageSize) + ": must be between 16M and 1G");
             }
-            if (!mkfs.equals("faultline") && !mkfs.equals("host")) {
-                throw new CliError("--mkfs " + mkfs + ": faultline or host");
+            String mkfsWho = mkfs.replaceFirst(":.*", "");
+            String mkfsBs = mkfs.contains(":") ? mkfs.substring(mkfs.indexOf(':') + 1) : "4096";
+            if (!mkfsWho.equals("faultline") && !mkfsWho.equals("host")
+                    || !mkfsBs.equals("1024") && !mkfsBs.equals("2048") && !mkfsBs.equals("4096")) {
+                throw new CliError("--mkfs " + mkfs + ": faultline or host, optionally :1024, :2048 or :4096 (the block size)");
             }
             if (noHost && (requireHost || vsHost)) {
                 throw new CliError("--no-host contradicts --require-host and --vs-host");
@@ -192,7 +196,7 @@ final class FuzzCommand implements Callable<Integer> {
                     }
                 }
                 SequenceChecker checker = new SequenceChecker(new SequenceChecker.Options(profile, host, e2fsck,
-                        vsHost && host, dir, hungTaskTimeoutMs, mkfs.equals("host")));
+                        vsHost && host, dir, hungTaskTimeoutMs, mkfsWho.equals("host"), Integer.parseInt(mkfsBs)));
                 if (replay != null) {
                     return replay(checker, pw);
                 }
@@ -200,10 +204,11 @@ final class FuzzCommand implements Callable<Integer> {
                         .withImageBytes(imageSize).withTasks(tasks);
                 Campaign c = new Campaign(new Campaign.Options(seed, count, jobs, g, shrink, shrinkChecks, out), checker);
                 long every = Math.max(1, count / 20);
-                progress.printf(Locale.ROOT, "fuzz ops: %d sequences of %d statements%s from seed %d, kernel %s, %d job%s; "
+                progress.printf(Locale.ROOT, "fuzz ops: %d sequences of %d statements%s from seed %d, kernel %s, %d job%s%s; "
                                 + "checks: oracle, fsck, image%s%s%s%n", count, ops, tasks == 1 ? "" : " in " + tasks + " tasks",
-                        seed, profile.name(), jobs,
-                        jobs == 1 ? "" : "s", host ? ", host mount" : "", e2fsck ? ", e2fsck" : "",
+                        seed, profile.name(), jobs, jobs == 1 ? "" : "s",
+                        mkfs.equals("faultline") ? "" : ", images by mkfs " + mkfs, host ? ", host mount" : "",
+                        e2fsck ? ", e2fsck" : "",
                         vsHost && host && tasks == 1 ? ", vs-host" : "");
                 progress.flush();
                 Campaign.Summary s = c.run(new Campaign.Listener() {

@@ -20,10 +20,22 @@ class FuzzCliTest {
         assertTrue(none.err().contains("ops"), none::toString);
         for (String[] args : new String[][] {{"fuzz", "ops", "--count", "0"}, {"fuzz", "ops", "--jobs", "0"},
             {"fuzz", "ops", "--kernel", "9.9"}, {"fuzz", "ops", "--no-host", "--vs-host"}, {"fuzz", "ops", "--bogus"},
-            {"fuzz", "ops", "--image-size", "1M"}}) {
+            {"fuzz", "ops", "--image-size", "1M"}, {"fuzz", "ops", "--mkfs", "host:512"}, {"fuzz", "ops", "--mkfs", "other"}}) {
             Run r = run(args);
             assertEquals(2, r.code(), r::toString);
             assertEquals(1, r.err().lines().filter(l -> l.startsWith("faultline: ")).count(), r::toString);
+        }
+    }
+
+    @Test
+    void mkfsTakesABlockSize() throws IOException {
+        Path d = scratch("fuzz-cli-mkfs");
+        for (String mkfs : new String[] {"faultline:1024", "faultline:2048"}) {
+            Run r = run("fuzz", "ops", "--count", "2", "--ops", "40", "--seed", "11", "--no-host", "--mkfs", mkfs,
+                    "--scratch", d.resolve("s").toString());
+            assertEquals(0, r.code(), r::toString);
+            assertTrue(r.out().contains("images by mkfs " + mkfs), r::toString);
+            assertTrue(r.out().contains("sequences  2 (80 statements)"), r::toString);
         }
     }
 

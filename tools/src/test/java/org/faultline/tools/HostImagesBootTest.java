@@ -22,9 +22,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The images users make: {@code faultline boot} of the default workload on an image the host's
  * {@code mkfs.ext4} made with its default features (4 KiB blocks), and with each feature turned off in
- * turn. Each boot must end clean (its oracle read every file back, its fsck found nothing); then
- * {@code e2fsck -fn} must pass and the host kernel's loop mount must read every file byte for byte as
- * Faultline reads it (so as the oracle expects).
+ * turn; and on the 1 KiB-block image {@code mkfs.ext4} makes by default for a 128 MiB file, and one of
+ * 2 KiB blocks. Each boot must end clean (its oracle read every file back, its fsck found nothing);
+ * then {@code e2fsck -fn} must pass and the host kernel's loop mount must read every file byte for
+ * byte as Faultline reads it (so as the oracle expects).
  */
 class HostImagesBootTest {
 
@@ -41,7 +42,29 @@ class HostImagesBootTest {
         }
         mkfs.addAll(List.of(img.toString(), "128M"));
         assertEquals(0, exec(mkfs), "mkfs.ext4 " + mkfs);
+        bootThenCompareWithTheHost(dir, img);
+    }
 
+    @ParameterizedTest(name = "mkfs.ext4 {0}")
+    @ValueSource(strings = {"(defaults: 1 KiB blocks)", "-b 2048"})
+    void bootOnAnImageOfSmallBlocksIsCleanForE2fsckAndTheHostKernel(String option) throws Exception {
+        Path dir = CliTestSupport.scratch("host-images-" + (option.startsWith("-b") ? "2k" : "1k"));
+        Assumptions.assumeTrue(HostChecks.probeE2fsck() == null, "e2fsprogs not installed");
+        Path img = dir.resolve("img");
+        List<String> mkfs = new ArrayList<>(List.of("mkfs.ext4", "-F", "-q"));
+        if (option.startsWith("-b")) {
+            mkfs.addAll(List.of(option.split(" ")));
+        }
+        mkfs.addAll(List.of(img.toString(), "128M"));
+        assertEquals(0, exec(mkfs), "mkfs.ext4 " + mkfs);
+        try (Ext4Image v = Ext4Image.openImage(img, Ext4Volume.Options.readOnlyMode())) {
+            assertEquals(option.startsWith("-b") ? 2048 : 1024, v.blockSize());
+        }
+        bootThenCompareWithTheHost(dir, img);
+    }
+
+    /** faultline boot of the default workload on {@code img}: clean; then e2fsck -fn and the host's loop mount agree. */
+    private static void bootThenCompareWithTheHost(Path dir, Path img) throws Exception {
         CliTestSupport.Run r = CliTestSupport.run("boot", "--image", img.toString(), "--no-capture");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("fsck       clean"), r.out());

@@ -122,8 +122,8 @@ public final class Campaign {
                 "faultline fuzz ops: sequence " + seed + " (" + args + "), shrunk from "
                         + fromOps + " to " + o.minimal().ops().size() + " statements",
                 "reproduce: faultline fuzz ops " + (o.finding().kind() == Finding.Kind.VS_HOST ? "--vs-host " : "")
-                        + "--replay " + name + "  (every check), or",
-                "  faultline mkfs x.img --size " + (o.minimal().imageBytes() >> 20) + "M && faultline boot --image x.img "
+                        + checker.options().mkfsOption() + "--replay " + name + "  (every check), or",
+                "  " + checker.options().mkfsCommand(o.minimal().imageBytes() >> 20) + " && faultline boot --image x.img "
                         + name + "  (Faultline's own checks)"));
     }
 

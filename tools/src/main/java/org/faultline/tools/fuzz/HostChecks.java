@@ -153,18 +153,23 @@ public final class HostChecks {
         return diffs;
     }
 
+    /** {@link #mkfsExt4(Path, long, long, int)} with 4 KiB blocks. */
+    public static void mkfsExt4(Path img, long bytes, long seed) throws IOException {
+        mkfsExt4(img, bytes, seed, 4096);
+    }
+
     /**
      * Makes {@code img} ({@code bytes} long) with the host's {@code mkfs.ext4} and its default features
-     * (journal, metadata_csum, 64bit, flex_bg, ...), 4 KiB blocks, the UUID and directory hash seed
-     * drawn from {@code seed} so the same sequence gets the same image.
+     * (journal, metadata_csum, 64bit, flex_bg, ...), blocks of {@code blockSize} bytes, the UUID and
+     * directory hash seed drawn from {@code seed} so the same sequence gets the same image.
      *
      * @throws IOException mkfs.ext4 missing or failing (its output in the message)
      */
-    public static void mkfsExt4(Path img, long bytes, long seed) throws IOException {
+    public static void mkfsExt4(Path img, long bytes, long seed, int blockSize) throws IOException {
         java.util.Random r = new java.util.Random(seed);
         String uuid = new java.util.UUID(r.nextLong(), r.nextLong()).toString();
         String hash = new java.util.UUID(r.nextLong(), r.nextLong()).toString();
-        Cmd c = run(List.of("mkfs.ext4", "-F", "-q", "-b", "4096", "-U", uuid, "-E", "hash_seed=" + hash,
+        Cmd c = run(List.of("mkfs.ext4", "-F", "-q", "-b", Integer.toString(blockSize), "-U", uuid, "-E", "hash_seed=" + hash,
                 img.toString(), (bytes >> 10) + "k"));
         if (c.exit() != 0) {
             throw new IOException("mkfs.ext4 " + img + ": " + oneLine(c.output()));

@@ -38,22 +38,35 @@ public final class SequenceChecker {
      * @param hungTaskTimeoutMs a task blocked this long (host time) is reported hung (a DEADLOCK finding)
      * @param hostMkfs   make each image with the host's mkfs.ext4 and its default features instead of
      *                   Faultline's mkfs
+     * @param mkfsBlockSize the block size either mkfs gives the image: 1024, 2048 or 4096
      */
     public record Options(KernelProfile profile, boolean hostMount, boolean e2fsck, boolean vsHost, Path scratch,
-                          long hungTaskTimeoutMs, boolean hostMkfs) {
+                          long hungTaskTimeoutMs, boolean hostMkfs, int mkfsBlockSize) {
         /** The default hung-task timeout: a sequence runs well under a second, a task blocked this long is hung. */
         public static final long HUNG_TASK_TIMEOUT_MS = 10_000;
 
         public Options(KernelProfile profile, boolean hostMount, boolean e2fsck, boolean vsHost, Path scratch) {
-            this(profile, hostMount, e2fsck, vsHost, scratch, HUNG_TASK_TIMEOUT_MS, false);
+            this(profile, hostMount, e2fsck, vsHost, scratch, HUNG_TASK_TIMEOUT_MS, false, 4096);
         }
 
-        /** Makes the image of a sequence, as {@link #hostMkfs} says. */
+        /** @return the {@code --mkfs} option of {@code fuzz ops} that makes these images, with a space; "" for the default */
+        String mkfsOption() {
+            return hostMkfs ? "--mkfs host" + (mkfsBlockSize == 4096 ? " " : ":" + mkfsBlockSize + " ")
+                    : mkfsBlockSize == 4096 ? "" : "--mkfs faultline:" + mkfsBlockSize + " ";
+        }
+
+        /** @return the shell command that makes such an image of {@code mib} MiB at x.img */
+        String mkfsCommand(long mib) {
+            return hostMkfs ? "mkfs.ext4 -F -q -b " + mkfsBlockSize + " x.img " + mib + "M"
+                    : "faultline mkfs x.img --size " + mib + "M" + (mkfsBlockSize == 4096 ? "" : " --block-size " + mkfsBlockSize);
+        }
+
+        /** Makes the image of a sequence, as {@link #hostMkfs} and {@link #mkfsBlockSize} say. */
         void makeImage(Path img, long bytes, long seed) throws IOException {
             if (hostMkfs) {
-                HostChecks.mkfsExt4(img, bytes, seed);
+                HostChecks.mkfsExt4(img, bytes, seed, mkfsBlockSize);
             } else {
-                Mkfs.createImage(img, bytes, Mkfs.Options.seeded(seed));
+                Mkfs.createImage(img, bytes, Mkfs.Options.seeded(seed).withBlockSize(mkfsBlockSize));
             }
         }
     }
@@ -81,6 +94,11 @@ public final class SequenceChecker {
 
     public SequenceChecker(Options opts) {
         this.opts = opts;
+    }
+
+    /** @return the options it checks with */
+    Options options() {
+        return opts;
     }
 
     /** Every check; all findings. */

@@ -69,8 +69,8 @@ public final class HostInterp {
     private static final int O_SYNC = 04010000;
     private static final long PAGE = 4096;
 
-    /** The steps, and every regular file left (path relative to the root → contents). */
-    public record Result(List<StepResult> steps, Map<String, byte[]> files) {
+    /** The steps the workload ran. */
+    public record Result(List<StepResult> steps) {
     }
 
     private static final class Handle {
@@ -101,7 +101,7 @@ public final class HostInterp {
 
     /**
      * Runs the single task of {@code w} with its paths under {@code root}, then closes every
-     * descriptor, unmaps every mapping and reads every regular file back.
+     * descriptor and unmaps every mapping.
      *
      * @throws IllegalArgumentException for a workload with more than one task
      */
@@ -119,6 +119,11 @@ public final class HostInterp {
                 return 0;
             });
         }
+        return new Result(List.copyOf(h.steps));
+    }
+
+    /** Every regular file under {@code root}: its path from the root → its contents. */
+    public static Map<String, byte[]> readFiles(Path root) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         try (var all = Files.walk(root)) {
             for (Path p : all.sorted().toList()) {
@@ -127,7 +132,7 @@ public final class HostInterp {
                 }
             }
         }
-        return new Result(List.copyOf(h.steps), files);
+        return files;
     }
 
     private void exit() {
