@@ -24,7 +24,7 @@ import org.faultline.kernel.KernelSource;
  *
  * <p><strong>What it supports</strong>: the feature set of {@link Ext4Features} (blocks of 1, 2 or
  * 4 KiB, inodes of 128 bytes or more, {@code filetype}, {@code extent}, {@code sparse_super}, {@code large_file},
- * {@code ext_attr} tolerated, a journal kept empty). Regular files (extent-mapped, sparse, with unwritten
+ * {@code ext_attr} tolerated, a journal in an inode: {@link Ext4Jbd2}). Regular files (extent-mapped, sparse, with unwritten
  * extents), directories linear or hash-indexed ({@code dir_index}: {@link Ext4Htree}), hard links and
  * symbolic links. Files are at most
  * {@link #MAX_FILE_SIZE} bytes (2 TiB - 4 KiB: without {@code huge_file}, {@code i_blocks} counts
@@ -38,7 +38,9 @@ import org.faultline.kernel.KernelSource;
  * below apply to the recovered filesystem. A read-write open additionally refuses a filesystem whose {@code s_state} is not
  * clean or has errors, or that has orphans ({@code s_last_orphan}): run {@code e2fsck} first. The
  * superblock's free counts are taken from the sum of the group descriptors, as the kernel's percpu
- * counters are. {@code s_state} is not changed by a read-write open (like {@code debugfs -w}).
+ * counters are. {@code s_state} is not changed by a read-write open (like {@code debugfs -w}); a
+ * read-write open of a journaled filesystem loads its journal and sets {@code needs_recovery} until
+ * {@link #close()} ({@link Ext4Jbd2}).
  *
  * <p><strong>Writing</strong>: metadata goes through a {@link MetadataCache}, is visible to the next
  * call at once, and reaches the device at {@link #sync()} (and {@link #close()}), which writes the
@@ -46,8 +48,10 @@ import org.faultline.kernel.KernelSource;
  * them, except that the backup superblocks are refreshed when a feature bit changes ({@code large_file}
  * set by a file growing past 2 GiB). File data never goes through this class: the kernel's page cache
  * and block layer (or an offline tool) read and write the physical blocks
- * {@link Ext4Extents#ext4ExtMapBlocks} reports, on the same device. The journal is not written (jbd2's
- * write side is to come): a crash between writes leaves what {@code e2fsck} would repair.
+ * {@link Ext4Extents#ext4ExtMapBlocks} reports, on the same device. With a journal, a sync commits
+ * the dirty metadata to it as one transaction and then writes it in place ({@link Ext4Jbd2}; until
+ * then the blocks stay in the cache); without one, a crash between writes leaves what
+ * {@code e2fsck} would repair.
  *
  * <p>Deviation: the kernel keeps metadata in the block device's page cache through buffer heads; here
  * the private {@link MetadataCache} is that cache (the journal issue replaces it with buffer heads, one
