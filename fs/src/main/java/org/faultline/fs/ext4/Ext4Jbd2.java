@@ -90,14 +90,20 @@ final class Ext4Jbd2 {
                 throw new Ext4Exception(Errno.EIO, v.dev + ": " + e.getMessage(), e);
             }
             if (i + maxTransactionBlocks < blocks.size()) {
-                checkpoint(); // the log holds one piece at a time
+                // the log holds one piece at a time: this piece's blocks, and only they, go in place
+                List<Long> numbers = new java.util.ArrayList<>(piece.size());
+                for (Commit.LogBlock b : piece) {
+                    numbers.add(b.blocknr());
+                }
+                v.cache.flushBlocks(numbers);
+                cleanupTail();
             }
         }
-        checkpoint();
+        v.cache.flush(); // every dirty block is in a committed piece now
+        cleanupTail();
     }
 
-    private void checkpoint() throws IOException {
-        v.cache.flush();
+    private void cleanupTail() throws IOException {
         int err = journal.jbd2CleanupJournalTail();
         if (err != 0) {
             throw new Ext4Exception(Errno.EIO, v.dev + ": JBD2: cannot update the journal tail (" + Errno.name(-err) + ")");

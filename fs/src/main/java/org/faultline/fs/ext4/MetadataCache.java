@@ -272,6 +272,23 @@ public final class MetadataCache {
         return out;
     }
 
+    /**
+     * Writes the given blocks that are still dirty (a committed piece of a transaction, checkpointed
+     * before the rest of it is committed), then flushes the device.
+     *
+     * @throws IOException on a device error
+     */
+    public void flushBlocks(List<Long> blocks) throws IOException {
+        for (long blk : blocks) {
+            Buf b = map.get(blk);
+            if (b != null && b.dirty) {
+                writeBack(blk, b);
+            }
+        }
+        io.flush();
+        unflushed = false;
+    }
+
     /** @return whether some cached block is dirty (O(1)) */
     public boolean hasDirty() {
         return dirtyBlocks > 0;
