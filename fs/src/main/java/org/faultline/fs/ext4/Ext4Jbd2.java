@@ -59,9 +59,7 @@ final class Ext4Jbd2 {
             return null;
         }
         Journal j = Ext4Journal.ext4OpenCleanJournal(v.io, v.dev, sb, o);
-        sb.setU32(SuperBlockDescriptor.S_FEATURE_INCOMPAT,
-                (sb.featureIncompat() | Ext4Features.EXT4_FEATURE_INCOMPAT_RECOVER) & 0xFFFFFFFFL);
-        Ext4Journal.ext4CommitSuper(v.io, v.dev, sb);
+        setNeedsRecovery(v, true);
         v.cache.setJournaled(true);
         return new Ext4Jbd2(v, j);
     }
@@ -116,9 +114,16 @@ final class Ext4Jbd2 {
      */
     void stop() throws IOException {
         journal.jbd2JournalDestroy();
+        setNeedsRecovery(v, false);
+    }
+
+    /** Sets or clears {@code needs_recovery} and writes the superblock at once ({@code ext4_commit_super}). */
+    private static void setNeedsRecovery(Ext4Volume v, boolean on) throws Ext4Exception {
         Ext4SuperBlock sb = v.sb;
-        sb.setU32(SuperBlockDescriptor.S_FEATURE_INCOMPAT,
-                (sb.featureIncompat() & ~Ext4Features.EXT4_FEATURE_INCOMPAT_RECOVER) & 0xFFFFFFFFL);
+        int incompat = sb.featureIncompat();
+        incompat = on ? incompat | Ext4Features.EXT4_FEATURE_INCOMPAT_RECOVER
+                : incompat & ~Ext4Features.EXT4_FEATURE_INCOMPAT_RECOVER;
+        sb.setU32(SuperBlockDescriptor.S_FEATURE_INCOMPAT, incompat & 0xFFFFFFFFL);
         Ext4Journal.ext4CommitSuper(v.io, v.dev, sb);
     }
 }

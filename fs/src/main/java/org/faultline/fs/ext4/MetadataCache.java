@@ -254,13 +254,7 @@ public final class MetadataCache {
      * stay dirty here, to be written in place by the checkpoint.
      */
     public List<org.faultline.fs.jbd2.Commit.LogBlock> frozenDirty() {
-        List<Long> dirty = new ArrayList<>();
-        for (Map.Entry<Long, Buf> e : map.entrySet()) {
-            if (e.getValue().dirty) {
-                dirty.add(e.getKey());
-            }
-        }
-        dirty.sort(null);
+        List<Long> dirty = dirtyAscending();
         List<org.faultline.fs.jbd2.Commit.LogBlock> out = new ArrayList<>(dirty.size());
         for (long blk : dirty) {
             Buf b = map.get(blk);
@@ -308,16 +302,21 @@ public final class MetadataCache {
         if (dirtyBlocks == 0) {
             return;
         }
-        List<Long> dirty = new ArrayList<>();
+        for (long blk : dirtyAscending()) {
+            writeBack(blk, map.get(blk));
+        }
+    }
+
+    /** The numbers of the dirty blocks, ascending. */
+    private List<Long> dirtyAscending() {
+        List<Long> dirty = new ArrayList<>(dirtyBlocks);
         for (Map.Entry<Long, Buf> e : map.entrySet()) {
             if (e.getValue().dirty) {
                 dirty.add(e.getKey());
             }
         }
         dirty.sort(null);
-        for (long blk : dirty) {
-            writeBack(blk, map.get(blk));
-        }
+        return dirty;
     }
 
     /**

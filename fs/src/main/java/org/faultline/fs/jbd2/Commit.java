@@ -5,7 +5,6 @@ import static org.faultline.fs.jbd2.JournalDescriptor.*;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.faultline.kernel.Crc32c;
 import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 
@@ -211,10 +210,7 @@ public final class Commit {
         if (sb.hasFeature64bit()) {
             BigEndian.putU32(desc, off + T_BLOCKNR_HIGH, blocknr >>> 32);
         }
-        int csum = 0;
-        if (sb.hasCsumV2or3()) {
-            csum = Crc32c.crc32c(Crc32c.crc32c(j.csumSeed, be32(tid)), data);
-        }
+        int csum = sb.hasCsumV2or3() ? j.blockTagCsum(tid, data) : 0;
         if (sb.hasFeatureCsum3()) {
             BigEndian.putU32(desc, off + T3_FLAGS, flags);
             BigEndian.putU32(desc, off + T3_CHECKSUM, csum & 0xFFFFFFFFL);
@@ -226,18 +222,13 @@ public final class Commit {
         }
     }
 
-    private static byte[] be32(int v) {
-        return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
-    }
-
     /** {@code jbd2_descriptor_block_csum_set}: crc32c of the block, tail zero, in its last four bytes. */
     private static void jbd2DescriptorBlockCsumSet(Journal j, byte[] b) {
         if (!j.superblock.hasCsumV2or3()) {
             return;
         }
         int tail = b.length - BLOCK_TAIL_SIZE;
-        BigEndian.putU32(b, tail, 0);
-        BigEndian.putU32(b, tail, Crc32c.crc32c(j.csumSeed, b) & 0xFFFFFFFFL);
+        BigEndian.putU32(b, tail, j.csumWithHole(b, tail) & 0xFFFFFFFFL);
     }
 
     /**
@@ -292,7 +283,7 @@ public final class Commit {
             b[H_CHKSUM_SIZE] = JBD2_CRC32_CHKSUM_SIZE;
             BigEndian.putU32(b, H_CHKSUM, crc32Sum & 0xFFFFFFFFL);
         } else if (sb.hasCsumV2or3()) {
-            BigEndian.putU32(b, H_CHKSUM, Crc32c.crc32c(j.csumSeed, b) & 0xFFFFFFFFL);
+            BigEndian.putU32(b, H_CHKSUM, j.csumWithHole(b, H_CHKSUM) & 0xFFFFFFFFL);
         }
         writeLogBlock(j, nextLogBlock(j), b);
         if ((j.flags & Journal.JBD2_BARRIER) != 0) {

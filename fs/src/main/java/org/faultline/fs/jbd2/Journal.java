@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.faultline.fs.ext4.BlockIo;
+import org.faultline.kernel.Crc32c;
 import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 
@@ -336,6 +337,29 @@ public final class Journal {
         sb.setHead(head);
         jbd2WriteSuperblock(fua);
         flags |= JBD2_FLUSHED;
+    }
+
+    // ================================================================ checksums v2/v3 (shared by commit and recovery)
+
+    /**
+     * crc32c from {@code j_csum_seed} over the block {@code b} with the 4 bytes at {@code hole} taken as
+     * zero: the checksum of a descriptor or revoke block's tail ({@code jbd2_descriptor_block_csum_*})
+     * and of a commit block's {@code h_chksum[0]} ({@code jbd2_commit_block_csum_*}).
+     */
+    int csumWithHole(byte[] b, int hole) {
+        int c = Crc32c.crc32c(csumSeed, b, 0, hole);
+        c = Crc32c.crc32c(c, new byte[4], 0, 4);
+        return Crc32c.crc32c(c, b, hole + 4, blocksize - hole - 4);
+    }
+
+    /**
+     * {@code jbd2_block_tag_csum_*}: crc32c from {@code j_csum_seed} over the big-endian transaction id
+     * and the block as logged (escaped); a csum v2 tag keeps its low 16 bits.
+     */
+    int blockTagCsum(int tid, byte[] data) {
+        byte[] seq = new byte[4];
+        BigEndian.putU32(seq, 0, tid & 0xFFFFFFFFL);
+        return Crc32c.crc32c(Crc32c.crc32c(csumSeed, seq, 0, 4), data, 0, blocksize);
     }
 
     /**

@@ -3,7 +3,6 @@ package org.faultline.fs.jbd2;
 import static org.faultline.fs.jbd2.JournalDescriptor.*;
 
 import java.io.IOException;
-import org.faultline.kernel.Crc32c;
 import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 
@@ -443,20 +442,13 @@ public final class Recovery {
 
     // ================================================================ checksums v2/v3
 
-    /** crc32c from {@code j_csum_seed} over {@code b} with the 4 bytes at {@code hole} taken as zero. */
-    private int csumWithHole(byte[] b, int hole) {
-        int c = Crc32c.crc32c(j.csumSeed, b, 0, hole);
-        c = Crc32c.crc32c(c, new byte[4], 0, 4);
-        return Crc32c.crc32c(c, b, hole + 4, bs - hole - 4);
-    }
-
     /** {@code jbd2_descriptor_block_csum_verify}: the block tail of a descriptor or revoke block. */
     private boolean jbd2DescriptorBlockCsumVerify(byte[] b) {
         if (!sb.hasCsumV2or3()) {
             return true;
         }
         int tail = bs - BLOCK_TAIL_SIZE;
-        return BigEndian.i32(b, tail) == csumWithHole(b, tail);
+        return BigEndian.i32(b, tail) == j.csumWithHole(b, tail);
     }
 
     /** {@code jbd2_commit_block_csum_verify}: {@code h_chksum[0]} over the whole commit block. */
@@ -464,7 +456,7 @@ public final class Recovery {
         if (!sb.hasCsumV2or3()) {
             return true;
         }
-        return BigEndian.i32(b, H_CHKSUM) == csumWithHole(b, H_CHKSUM);
+        return BigEndian.i32(b, H_CHKSUM) == j.csumWithHole(b, H_CHKSUM);
     }
 
     /**
@@ -474,7 +466,7 @@ public final class Recovery {
     private boolean jbd2CommitBlockCsumVerifyPartial(byte[] b) {
         byte[] tmp = new byte[bs];
         System.arraycopy(b, 0, tmp, 0, COMMIT_HEADER_SIZE);
-        return BigEndian.i32(b, H_CHKSUM) == csumWithHole(tmp, H_CHKSUM);
+        return BigEndian.i32(b, H_CHKSUM) == j.csumWithHole(tmp, H_CHKSUM);
     }
 
     /**
@@ -486,10 +478,7 @@ public final class Recovery {
         if (!sb.hasCsumV2or3()) {
             return true;
         }
-        byte[] seq = new byte[4];
-        BigEndian.putU32(seq, 0, sequence);
-        int csum = Crc32c.crc32c(j.csumSeed, seq, 0, 4);
-        csum = Crc32c.crc32c(csum, data, 0, bs);
+        int csum = j.blockTagCsum(sequence, data);
         if (sb.hasFeatureCsum3()) {
             return BigEndian.i32(desc, tagp + T3_CHECKSUM) == csum;
         }
