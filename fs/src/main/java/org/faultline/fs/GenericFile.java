@@ -55,6 +55,14 @@ public final class GenericFile {
      * __generic_file_fsync(): writes and waits for the range, then writes the inode if its metadata
      * is dirty, reporting a writeback error once per open file.
      */
+    /**
+     * file_write_and_wait_range(): the file's dirty data in [start, end] written and waited for; a
+     * writeback error is reported once per open file.
+     */
+    public static int fileWriteAndWaitRange(File f, long start, long end) {
+        return Filemap.fileWriteAndWaitRange(f.inode().mapping(), f.fWbErr, start, end);
+    }
+
     public static int genericFileFsync(File f, long start, long end, boolean datasync) {
         Inode inode = f.inode();
         int err = Filemap.fileWriteAndWaitRange(inode.mapping(), f.fWbErr, start, end);

@@ -13,7 +13,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.faultline.tools.fuzz.HostChecks;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,15 +20,14 @@ import org.junit.jupiter.api.Test;
  * random moments: each killed image is consistent once its journal is recovered — by Faultline's next
  * read-write open (e2fsck -fn clean afterwards) and by the host kernel's mount (likewise).
  *
- * <p>Disabled until ext4's operations run in jbd2 handles: a commit can fall between two volume calls
- * of one kernel operation (writeback's allocation and its i_disksize update), and 3 of 59 random
- * kills left an image e2fsck faults after recovery (docs/ext4.md, "The journal").
+ * <p>What makes it hold: every kernel operation's metadata changes are in one jbd2 handle, and a
+ * commit waits for the handles of its transaction (before handles, 3 of 59 kills left an extent past
+ * {@code i_size} after recovery: a commit between writeback's allocation and its size update).
  */
 class JournalKillTest {
     private static final int KILLS = 20;
 
     @Test
-    @Disabled("needs jbd2 handles: a commit between writeback's allocation and its i_disksize update (docs/ext4.md)")
     void aBootKilledAtAnyMomentRecoversToAConsistentImage() throws Exception {
         Assumptions.assumeTrue(HostChecks.probeE2fsck() == null, "e2fsprogs not installed");
         Path dir = CliTestSupport.scratch("journal-kill");

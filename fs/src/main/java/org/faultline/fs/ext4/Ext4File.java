@@ -54,6 +54,16 @@ final class Ext4File implements FileOperations {
         if (write) {
             inode.iRwsem.downWrite();
             try {
+                // ext4_dio_write_iter: an extending write puts the inode on the orphan list first, so
+                // that a crash before its size is updated frees the blocks it allocated past i_size
+                // (ext4_orphan_add does nothing without a journal)
+                boolean extend = es.jnl != null && pos + len > Ext4Super.ei(inode).disksize;
+                if (extend) {
+                    es.volChange(inode, false, () -> {
+                        es.vol.orphan().ext4OrphanAddInode(inode.ino());
+                        return null;
+                    });
+                }
                 boolean[] unwritten = {false}; // EXT4_IO_END_UNWRITTEN
                 long n = DirectIo.genericFileDirectWrite(inode, pos, len, t, (in, iblock, bh, create) -> {
                     int err = ops.dioGetBlock(in, iblock, bh, create);
@@ -68,15 +78,7 @@ final class Ext4File implements FileOperations {
                         return null;
                     });
                 }
-                if (n > 0) {
-                    Ext4Truncate.ext4UpdateIDisksize(es, inode, inode.iSize());
-                }
-                if (n < len && pos + len > inode.iSize()) {
-                    // ext4_truncate_failed_write(): blocks the failed part allocated past i_size go,
-                    // and the tail of the EOF block, which the part that was done may have written, is zeroed
-                    Truncate.truncateInodePages(inode.mapping(), inode.iSize());
-                    Ext4Truncate.ext4Truncate(es, inode);
-                }
+                ext4HandleInodeExtension(inode, pos, len, n, extend);
                 return n;
             } finally {
                 inode.iRwsem.upWrite();
@@ -86,11 +88,40 @@ final class Ext4File implements FileOperations {
     }
 
     /**
+     * ext4_handle_inode_extension() (and, for a write that did not finish, ext4_truncate_failed_write),
+     * in one handle: {@code i_disksize} up to what was written, blocks the failed part allocated past
+     * {@code i_size} freed and the tail of the EOF block zeroed, the inode off the orphan list.
+     */
+    private void ext4HandleInodeExtension(Inode inode, long pos, long len, long n, boolean extend) {
+        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(inode, true);
+        try {
+            if (n > 0) {
+                Ext4Truncate.ext4UpdateIDisksize(es, inode, inode.iSize());
+            }
+            if (n < len && pos + len > inode.iSize()) {
+                Truncate.truncateInodePages(inode.mapping(), inode.iSize());
+                Ext4Truncate.ext4Truncate(es, inode);
+            }
+            if (extend) {
+                es.vol(() -> {
+                    es.vol.orphan().ext4OrphanDelInode(inode.ino());
+                    return null;
+                });
+            }
+        } finally {
+            es.journalStop(h);
+        }
+    }
+
+    /**
      * ext4_sync_file() without a journal: write and wait for the data, write the inode, commit the
      * metadata and flush the device. A writeback error is reported once per open file.
      */
     @Override
     public int fsync(File f, long start, long end, boolean datasync) {
+        if (es.jnl != null) {
+            return ext4FsyncJournalled(f, start, end, datasync);
+        }
         int err = GenericFile.genericFileFsync(f, start, end, datasync);
         if (err != 0) {
             return err;
@@ -98,6 +129,32 @@ final class Ext4File implements FileOperations {
         Inode inode = f.inode();
         WritebackControl wbc = WritebackControl.syncAll(0, Long.MAX_VALUE);
         return es.writeInode(inode, wbc);
+    }
+
+    /**
+     * ext4_sync_file() with a journal: write and wait for the data, put the inode's size and times in
+     * the running transaction (here, for {@code ext4_dirty_inode}: see {@link Ext4Super#writeInode}),
+     * then wait for the commit of the transaction of the inode's last change — of its blocks and size
+     * only, for fdatasync ({@code ext4_fsync_journal}).
+     */
+    private int ext4FsyncJournalled(File f, long start, long end, boolean datasync) {
+        Inode inode = f.inode();
+        int err = GenericFile.fileWriteAndWaitRange(f, start, end);
+        if (err != 0) {
+            return err;
+        }
+        if ((inode.state() & Inode.I_DIRTY_INODE) != 0) {
+            err = es.ext4DirtyInode(inode);
+            if (err != 0) {
+                return err;
+            }
+        }
+        try {
+            es.jnl.ext4FsyncJournal(inode, datasync);
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
     }
 
     @Override

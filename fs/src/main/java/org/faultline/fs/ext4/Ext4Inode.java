@@ -81,6 +81,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
     /** ext4_map_blocks() for blocks delayed allocation reserved ({@code EXT4_GET_BLOCKS_DELALLOC_RESERVE}) if {@code reserved}. */
     Ext4Extents.BlockMap mapBlocks(Inode inode, long lblk, int maxLen, boolean create, boolean unwritten, boolean reserved) {
         Ext4InodeInfo ei = Ext4Super.ei(inode);
+        org.faultline.fs.jbd2.Transaction.Handle h = create ? es.journalStart(inode, true) : null;
         if (create) {
             ei.iDataSem.downWrite();
         } else {
@@ -106,6 +107,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
             } else {
                 ei.iDataSem.upRead();
             }
+            es.journalStop(h);
         }
     }
 
@@ -116,6 +118,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
      */
     static void changeBlockMap(Ext4Super es, Inode inode, long lblk, long len, Ext4Super.VolCall<?> change) {
         Ext4InodeInfo ei = Ext4Super.ei(inode);
+        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(inode, true);
         ei.iDataSem.downWrite();
         try {
             es.vol(change);
@@ -125,6 +128,7 @@ final class Ext4Inode implements VmOperations, IomapOps {
             throw e;
         } finally {
             ei.iDataSem.upWrite();
+            es.journalStop(h);
         }
     }
 
@@ -374,6 +378,15 @@ final class Ext4Inode implements VmOperations, IomapOps {
     }
 
     private Iomap iomapMapBlocks(Inode inode, long offset) {
+        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStartReserved(inode); // under the page lock
+        try {
+            return iomapMapBlocksLocked(inode, offset);
+        } finally {
+            es.journalStop(h);
+        }
+    }
+
+    private Iomap iomapMapBlocksLocked(Inode inode, long offset) {
         long lblk = offset >> Page.PAGE_SHIFT;
         es.failIfInjected(inode.ino(), lblk);
         Ext4Extents.BlockMap m = mapBlocks(inode, lblk, 1, true, false, true);

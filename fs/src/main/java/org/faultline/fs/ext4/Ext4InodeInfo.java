@@ -16,6 +16,10 @@ public final class Ext4InodeInfo {
     long disksize;
     long reservedBlocks;
     final ExtentStatus esTree;
+    /** {@code i_sync_tid}: the transaction of the inode's last change (0: none yet). */
+    volatile int syncTid;
+    /** {@code i_datasync_tid}: the transaction of its last change of blocks or size. */
+    volatile int datasyncTid;
 
     Ext4InodeInfo(Kernel k, long ino, long disksize) {
         this.iDataSem = new RwSemaphore(k, "i_data_sem of ino " + ino);

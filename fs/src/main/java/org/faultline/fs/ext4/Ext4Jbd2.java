@@ -64,9 +64,44 @@ final class Ext4Jbd2 {
         return new Ext4Jbd2(v, j);
     }
 
-    /** Whether the running transaction is full: the next call commits it first. */
+    /** The in-kernel ext4's handles bracket every change; null for an offline user. */
+    private volatile Runnable outsideHandle;
+    private volatile boolean aborted;
+    private volatile java.util.function.BooleanSupplier inHandle;
+
+    /** Whether the running transaction is full: the next handle (or offline call) commits it first. */
     boolean transactionFull() {
         return v.cache.dirtyCount() >= maxTransactionBlocks;
+    }
+
+    /** The journal's next transaction id ({@code j_transaction_sequence}). */
+    int transactionSequence() {
+        return journal.transactionSequence();
+    }
+
+    /**
+     * The in-kernel ext4 takes over: it brackets changes with handles ({@code inHandle} says whether
+     * the current task holds one; a change outside one calls {@code outsideHandle}, a WARN) and its
+     * commit thread commits; the volume no longer commits a full transaction by itself.
+     */
+    void useHandles(java.util.function.BooleanSupplier inHandle, Runnable outsideHandle) {
+        this.inHandle = inHandle;
+        this.outsideHandle = outsideHandle;
+    }
+
+    /**
+     * The start of a change: offline, a full transaction is committed first (as
+     * {@code start_this_handle} waits for its commit); in the kernel, the change must be in a handle.
+     */
+    void beginChange() throws IOException {
+        java.util.function.BooleanSupplier h = inHandle;
+        if (h == null) {
+            if (transactionFull()) {
+                v.sync();
+            }
+        } else if (!h.getAsBoolean()) {
+            outsideHandle.run();
+        }
     }
 
     /**
@@ -78,6 +113,20 @@ final class Ext4Jbd2 {
      * @throws IOException a device error (the journal is aborted)
      */
     void commitAndCheckpoint() throws IOException {
+        try {
+            commitPieces();
+        } catch (IOException | RuntimeException e) {
+            aborted = true; // jbd2_journal_abort: the commit failed
+            throw e;
+        }
+    }
+
+    /** Whether a commit failed ({@code JBD2_ABORT}): fsync and sync fail with EIO from then on. */
+    boolean aborted() {
+        return aborted;
+    }
+
+    private void commitPieces() throws IOException {
         List<Commit.LogBlock> blocks = v.cache.frozenDirty();
         long sec = v.now();
         for (int i = 0; i < blocks.size(); i += maxTransactionBlocks) {

@@ -31,17 +31,31 @@ final class Ext4Namei implements InodeOperations {
     /** ext4_create(). */
     @Override
     public Inode create(Inode dir, String name, int mode) {
-        long ino = es.vol(() -> es.vol.dirs().ext4Create(dir.ino(), name, mode));
-        dir.touch();
-        return es.iget(ino);
+        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(dir, true);
+        try {
+            long ino = es.vol(() -> es.vol.dirs().ext4Create(dir.ino(), name, mode));
+            dir.touch();
+            Inode inode = es.iget(ino);
+            es.journalNote(inode, true);
+            return inode;
+        } finally {
+            es.journalStop(h);
+        }
     }
 
     /** ext4_mkdir(). */
     @Override
     public Inode mkdir(Inode dir, String name, int mode) {
-        long ino = es.vol(() -> es.vol.dirs().ext4Mkdir(dir.ino(), name, mode & 07777));
-        syncDirNlink(dir);
-        return es.iget(ino);
+        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(dir, true);
+        try {
+            long ino = es.vol(() -> es.vol.dirs().ext4Mkdir(dir.ino(), name, mode & 07777));
+            syncDirNlink(dir);
+            Inode inode = es.iget(ino);
+            es.journalNote(inode, true);
+            return inode;
+        } finally {
+            es.journalStop(h);
+        }
     }
 
     /**
@@ -56,7 +70,10 @@ final class Ext4Namei implements InodeOperations {
     /** ext4_unlink(): the inode lives on (orphan-like) until the VFS evicts it. */
     @Override
     public void unlink(Inode dir, String name, Inode victim) {
-        es.vol(() -> es.vol.dirs().ext4Unlink(dir.ino(), name));
+        es.volChange(dir, true, () -> {
+            es.journalNote(victim, false);
+            return es.vol.dirs().ext4Unlink(dir.ino(), name);
+        });
         victim.dropNlink();
         dir.touch();
     }
@@ -64,7 +81,7 @@ final class Ext4Namei implements InodeOperations {
     /** ext4_rmdir(). */
     @Override
     public void rmdir(Inode dir, String name, Inode victim) {
-        es.vol(() -> {
+        es.volChange(dir, true, () -> {
             es.vol.dirs().ext4Rmdir(dir.ino(), name);
             return null;
         });
@@ -77,7 +94,17 @@ final class Ext4Namei implements InodeOperations {
     @Override
     public void rename(Inode oldDir, String oldName, Inode newDir, String newName) {
         Inode src = lookup(oldDir, oldName);
-        long replaced = es.vol(() -> es.vol.dirs().ext4Rename(oldDir.ino(), oldName, newDir.ino(), newName));
+        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(oldDir, true);
+        long replaced;
+        try {
+            es.journalNote(newDir, true);
+            if (src != null) {
+                es.journalNote(src, false);
+            }
+            replaced = es.vol(() -> es.vol.dirs().ext4Rename(oldDir.ino(), oldName, newDir.ino(), newName));
+        } finally {
+            es.journalStop(h);
+        }
         if (replaced != 0) {
             Inode r = es.sb.icacheFind(replaced);
             if (r != null) {

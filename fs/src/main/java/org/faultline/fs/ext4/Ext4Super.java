@@ -49,6 +49,8 @@ public final class Ext4Super implements SuperOperations {
     final int bppBits;
     long reservedBlocks;   // s_dirtyclusters_counter; under lock
     final long resvClusters; // s_resv_clusters
+    /** The journal's in-kernel half while mounted read-write with one ({@code sbi->s_journal}), else null. */
+    Ext4Journaling jnl;
     // armed block-mapping failures: the list is replaced, never changed
     private final AtomicReference<List<MapFailure>> mapFailures = new AtomicReference<>(List.of());
 
@@ -104,6 +106,7 @@ public final class Ext4Super implements SuperOperations {
         sb.setSop(es);
         sb.setFsInfo(es);
         sb.setBlockCounter(i -> es.iBlocks(i.ino()));
+        es.jnl = Ext4Journaling.start(es);
         try {
             sb.setRoot(es.iget(InodeDescriptor.EXT4_ROOT_INO));
         } catch (FsError e) { // ext4_fill_super: "get root inode failed"
@@ -206,6 +209,46 @@ public final class Ext4Super implements SuperOperations {
             throw new FsError(Errno.EIO, bdev.name() + ": " + e.getMessage());
         } finally {
             lock.mutexUnlock();
+        }
+    }
+
+    /**
+     * {@code ext4_journal_start()} for a change of {@code inode} (or none): the handle, or null
+     * without a journal. Stop it with {@link #journalStop}.
+     */
+    org.faultline.fs.jbd2.Transaction.Handle journalStart(Inode inode, boolean datasync) {
+        return jnl == null ? null : jnl.ext4JournalStart(inode, datasync, false);
+    }
+
+    /** A reserved handle: for writeback holding page locks (see {@link org.faultline.fs.jbd2.Transaction}). */
+    org.faultline.fs.jbd2.Transaction.Handle journalStartReserved(Inode inode) {
+        return jnl == null ? null : jnl.ext4JournalStart(inode, true, true);
+    }
+
+    /** {@code ext4_journal_stop()}; nothing for null. */
+    void journalStop(org.faultline.fs.jbd2.Transaction.Handle h) {
+        if (h != null) {
+            jnl.ext4JournalStop(h);
+        }
+    }
+
+    /** A volume call that changes {@code inode}, in a handle of its own (nested in the caller's if it has one). */
+    <T> T volChange(Inode inode, boolean datasync, VolCall<T> c) {
+        org.faultline.fs.jbd2.Transaction.Handle h = journalStart(inode, datasync);
+        try {
+            return vol(c);
+        } finally {
+            journalStop(h);
+        }
+    }
+
+    /** The transaction the current task's handle is on, noted as the last change of {@code inode} too. */
+    void journalNote(Inode inode, boolean datasync) {
+        if (jnl != null) {
+            org.faultline.fs.jbd2.Transaction.Handle h = jnl.transaction.journalCurrentHandle();
+            if (h != null) {
+                jnl.ext4UpdateInodeFsyncTrans(h, inode, datasync);
+            }
         }
     }
 
@@ -355,17 +398,57 @@ public final class Ext4Super implements SuperOperations {
 
     // ------------------------------------------------------------ super operations
 
-    /** ext4_write_inode(): size and times reach the on-disk inode (the volume's cache). */
+    /**
+     * ext4_write_inode(): size and times reach the on-disk inode (the volume's cache); for
+     * WB_SYNC_ALL without a journal the metadata is written and the device flushed, with one the
+     * inode's transaction is committed ({@code ext4_fc_commit(i_sync_tid)}).
+     *
+     * <p>Deviation: the kernel copies the inode into its buffer when it is dirtied
+     * ({@code ext4_dirty_inode}, in a handle of its own); here that happens here, in a handle.
+     */
     @Override
     public int writeInode(Inode inode, WritebackControl wbc) {
-        return volErr(() -> {
-            vol.inodes().setSize(inode.ino(), ei(inode).disksize);
-            vol.inodes().setTimes(inode.ino(), realtimeNs(k));
-            if (wbc.syncAllMode()) {
-                vol.sync();
-            }
-            return null;
-        });
+        if (jnl == null) {
+            return volErr(() -> {
+                vol.inodes().setSize(inode.ino(), ei(inode).disksize);
+                vol.inodes().setTimes(inode.ino(), realtimeNs(k));
+                if (wbc.syncAllMode()) {
+                    vol.sync();
+                }
+                return null;
+            });
+        }
+        int err = ext4DirtyInode(inode);
+        if (err != 0 || !wbc.syncAllMode()) {
+            return err;
+        }
+        try {
+            jnl.ext4FsyncJournal(inode, false);
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /**
+     * ext4_dirty_inode() → ext4_mark_inode_dirty(): the in-memory size ({@code i_disksize}) and times
+     * copied to the on-disk inode, in a handle; a size change is one fdatasync waits for.
+     */
+    int ext4DirtyInode(Inode inode) {
+        org.faultline.fs.jbd2.Transaction.Handle h = journalStart(inode, false);
+        try {
+            return volErr(() -> {
+                long disksize = ei(inode).disksize; // read under the lock its writers write the inode under
+                if (vol.inodes().stat(inode.ino()).size() != disksize) {
+                    journalNote(inode, true);
+                    vol.inodes().setSize(inode.ino(), disksize);
+                }
+                vol.inodes().setTimes(inode.ino(), realtimeNs(k));
+                return null;
+            });
+        } finally {
+            journalStop(h);
+        }
     }
 
     /** ext4_evict_inode(): an unlinked inode's last reference went: free its blocks and itself. */
@@ -374,23 +457,39 @@ public final class Ext4Super implements SuperOperations {
         if (inode.isDir()) {
             return; // ext4_rmdir already freed it (Ext4Dirs.ext4Rmdir)
         }
-        vol(() -> {
+        volChange(inode, false, () -> {
             vol.inodes().ext4EvictInode(inode.ino());
             return null;
         });
     }
 
-    /** ext4_sync_fs(): commit metadata; flush the device when waiting. */
+    /**
+     * ext4_sync_fs(): commit metadata — with a journal, the running transaction committed and waited
+     * for ({@code jbd2_journal_start_commit} + {@code jbd2_log_wait_commit}; a commit waits, so
+     * {@code wait} is ignored); without one, written back; then the device flushed.
+     */
     @Override
     public int syncFs(SuperBlock s, boolean wait) {
+        if (jnl != null) {
+            try {
+                jnl.ext4SyncFs();
+                return 0;
+            } catch (FsError e) {
+                return e.err();
+            }
+        }
         return volErr(() -> {
             vol.sync();
             return null;
         });
     }
 
+    /** ext4_put_super(): the journal's last commit and its thread stopped, then the volume closed. */
     @Override
     public void putSuper(SuperBlock s) {
+        if (jnl != null) {
+            jnl.stop();
+        }
         vol(() -> {
             vol.sync();
             vol.close();

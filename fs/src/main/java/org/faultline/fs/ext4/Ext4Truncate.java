@@ -41,7 +41,7 @@ final class Ext4Truncate {
             inode.iSizeWrite(size);
             Truncate.pagecacheIsizeExtended(inode.mapping(), old, size, es.blocksize); // truncate_setsize
             ei.disksize = Math.max(ei.disksize, size);
-            es.vol(() -> {
+            es.volChange(inode, true, () -> {
                 es.vol.inodes().setSize(inode.ino(), size);
                 return null;
             });
@@ -63,7 +63,7 @@ final class Ext4Truncate {
             return;
         }
         ei.disksize = newSize;
-        es.vol(() -> {
+        es.volChange(inode, true, () -> {
             es.vol.inodes().setSize(inode.ino(), newSize);
             return null;
         });

@@ -36,7 +36,8 @@ import org.faultline.kernel.KernelSource;
  * journal is replayed first and emptied and the flag cleared ({@link Ext4Journal}, as the kernel's
  * mount does, for a read-only open too when the device is writable), and the validation and checks
  * below apply to the recovered filesystem. A read-write open additionally refuses a filesystem whose {@code s_state} is not
- * clean or has errors, or that has orphans ({@code s_last_orphan}): run {@code e2fsck} first. The
+ * clean or has errors (run {@code e2fsck} first), and cleans up the orphan list ({@code s_last_orphan},
+ * {@link Ext4Orphan#ext4OrphanCleanup}) as the kernel's mount does. The
  * superblock's free counts are taken from the sum of the group descriptors, as the kernel's percpu
  * counters are. {@code s_state} is not changed by a read-write open (like {@code debugfs -w}); a
  * read-write open of a journaled filesystem loads its journal and sets {@code needs_recovery} until
@@ -243,6 +244,13 @@ public final class Ext4Volume implements AutoCloseable {
         Ext4Volume v = openRecovered(io, dev, o, sb);
         v.recovery = recovered;
         v.jbd2 = Ext4Jbd2.start(v, o);
+        if (!o.readOnly() && sb.lastOrphan() != 0) {
+            try {
+                v.orphan().ext4OrphanCleanup(o.printk());
+            } catch (IOException e) {
+                throw e instanceof Ext4Exception x ? x : new Ext4Exception(Errno.EIO, dev + ": " + e.getMessage(), e);
+            }
+        }
         return v;
     }
 
@@ -253,10 +261,6 @@ public final class Ext4Volume implements AutoCloseable {
             if ((st & SuperBlockDescriptor.EXT4_VALID_FS) == 0 || (st & SuperBlockDescriptor.EXT4_ERROR_FS) != 0) {
                 throw Ext4Exception.corrupt(dev, "filesystem " + ((st & SuperBlockDescriptor.EXT4_ERROR_FS) != 0
                         ? "has errors" : "was not cleanly unmounted") + " (s_state 0x" + Integer.toHexString(st)
-                        + "); run e2fsck, or open read-only");
-            }
-            if (sb.lastOrphan() != 0) {
-                throw Ext4Exception.corrupt(dev, "orphan list not empty (s_last_orphan " + sb.lastOrphan()
                         + "); run e2fsck, or open read-only");
             }
         }
@@ -452,8 +456,8 @@ public final class Ext4Volume implements AutoCloseable {
         if (write && readOnly) {
             throw new Ext4Exception(Errno.EROFS, dev + ": " + Errno.text(Errno.EROFS));
         }
-        if (write && jbd2 != null && jbd2.transactionFull()) {
-            sync(); // start_this_handle: a full running transaction commits before the next handle
+        if (write && jbd2 != null) {
+            jbd2.beginChange();
         }
         cache.shrink();
     }
@@ -534,6 +538,11 @@ public final class Ext4Volume implements AutoCloseable {
     /** @return whether the volume writes its metadata through its journal */
     public boolean journaled() {
         return jbd2 != null;
+    }
+
+    /** The journal's user while mounted read-write with one, else null. */
+    Ext4Jbd2 jbd2() {
+        return jbd2;
     }
 
     /**

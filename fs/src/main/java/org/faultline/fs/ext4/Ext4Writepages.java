@@ -91,13 +91,20 @@ final class Ext4Writepages {
             boolean done = false;
             while (ret == 0 && !done && mpd.firstPage <= mpd.lastPage) {
                 mpd.doMap = true;
-                ret = mpagePrepareExtentToMap(mpd);
-                if (ret == 0) {
-                    if (mpd.mapLen > 0) {
-                        ret = mpageMapAndSubmitExtent(mpd);
-                    } else {
-                        done = true;
+                // one handle for the extent's allocation and the i_disksize it moves: a commit holds
+                // both or neither (started before the pages are locked: handle, then page lock)
+                org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(inode, true);
+                try {
+                    ret = mpagePrepareExtentToMap(mpd);
+                    if (ret == 0) {
+                        if (mpd.mapLen > 0) {
+                            ret = mpageMapAndSubmitExtent(mpd);
+                        } else {
+                            done = true;
+                        }
                     }
+                } finally {
+                    es.journalStop(h);
                 }
                 PageIo.ext4IoSubmit(io);
                 mpageReleaseUnusedPages(mpd, false);

@@ -1,0 +1,116 @@
+package org.faultline.fs.ext4;
+
+import org.faultline.fs.FsError;
+import org.faultline.fs.Inode;
+import org.faultline.fs.jbd2.JournalThread;
+import org.faultline.fs.jbd2.Transaction;
+import org.faultline.kernel.KernelFunction;
+import org.faultline.kernel.KernelSource;
+
+/**
+ * The in-kernel ext4's journaling (fs/ext4/ext4_jbd2.c and ext4_jbd2.h, with super.c's
+ * {@code ext4_sync_fs} and fsync.c's {@code ext4_fsync_journal}): handles around every metadata
+ * change ({@code ext4_journal_start} / {@code ext4_journal_stop}), the inode's
+ * {@code i_sync_tid} / {@code i_datasync_tid} ({@code ext4_update_inode_fsync_trans}), the commit
+ * thread {@code jbd2/sda-8} committing through the volume ({@link Ext4Jbd2}), and the waits of
+ * fsync, fdatasync, sync and unmount for the right commit.
+ *
+ * <p>Context: tasks; the lock order is {@code i_rwsem} → handle → {@code i_data_sem} → the
+ * filesystem's lock. A handle started where writeback holds page locks (the iomap path) is reserved.
+ */
+@KernelSource("fs/ext4/ext4_jbd2.c")
+final class Ext4Journaling {
+    private final Ext4Super es;
+    final Transaction transaction;
+    final JournalThread thread;
+
+    private Ext4Journaling(Ext4Super es, Ext4Jbd2 jbd2) {
+        this.es = es;
+        this.transaction = new Transaction(es.k, es.bdev.name(), jbd2::transactionSequence, jbd2::transactionFull);
+        this.thread = new JournalThread(es.k, "jbd2/" + es.bdev.name() + "-8", transaction, this::commitBody,
+                JournalThread.DEFAULT_COMMIT_INTERVAL_NS);
+        jbd2.useHandles(() -> transaction.journalCurrentHandle() != null,
+                () -> es.k.warnOn(true, "EXT4-fs (" + es.bdev.name() + "): metadata changed outside a journal handle"));
+    }
+
+    /** {@code ext4_load_and_init_journal}'s kernel half: the commit thread runs; null without a journal. */
+    static Ext4Journaling start(Ext4Super es) {
+        Ext4Jbd2 j = es.vol.jbd2();
+        if (j == null) {
+            return null;
+        }
+        Ext4Journaling jn = new Ext4Journaling(es, j);
+        jn.thread.start();
+        return jn;
+    }
+
+    /** The commit of the locked transaction: the volume's sync under the filesystem lock. */
+    private void commitBody() {
+        try {
+            es.vol(() -> {
+                es.vol.sync();
+                return null;
+            });
+        } catch (FsError e) { // the journal is aborted (Ext4Jbd2); its waiters see EIO
+            es.k.printk("JBD2: Error " + e.err() + " detected when committing the journal of " + es.bdev.name()
+                    + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * {@code ext4_journal_start()}: a handle for a change of {@code inode} (null: no inode), which
+     * records the transaction in the inode's {@code i_sync_tid} and, when the change is one
+     * fdatasync must wait for (blocks or size), {@code i_datasync_tid}.
+     */
+    @KernelFunction("__ext4_journal_start_sb")
+    Transaction.Handle ext4JournalStart(Inode inode, boolean datasync, boolean reserved) {
+        Transaction.Handle h = reserved ? transaction.jbd2JournalStartReserved() : transaction.jbd2JournalStart();
+        if (inode != null) {
+            ext4UpdateInodeFsyncTrans(h, inode, datasync);
+        }
+        return h;
+    }
+
+    /** {@code ext4_update_inode_fsync_trans()}. */
+    void ext4UpdateInodeFsyncTrans(Transaction.Handle h, Inode inode, boolean datasync) {
+        Ext4InodeInfo ei = Ext4Super.ei(inode);
+        ei.syncTid = h.tid();
+        if (datasync) {
+            ei.datasyncTid = h.tid();
+        }
+    }
+
+    /** {@code ext4_journal_stop()}. */
+    void ext4JournalStop(Transaction.Handle h) {
+        transaction.jbd2JournalStop(h);
+    }
+
+    /**
+     * {@code ext4_fsync_journal()}: the transaction holding the inode's last change (its data's for
+     * fdatasync) is committed — its commit record written with PREFLUSH and FUA, so no further flush.
+     */
+    @KernelFunction("ext4_fsync_journal")
+    void ext4FsyncJournal(Inode inode, boolean datasync) {
+        Ext4InodeInfo ei = Ext4Super.ei(inode);
+        thread.jbd2CompleteTransaction(datasync ? ei.datasyncTid : ei.syncTid);
+        checkAborted();
+    }
+
+    /** {@code ext4_sync_fs()} with a journal: the running transaction committed and waited for. */
+    void ext4SyncFs() {
+        thread.jbd2JournalForceCommit();
+        checkAborted();
+    }
+
+    /** {@code ext4_put_super}'s journal part before the volume closes: a last commit, the thread stopped. */
+    void stop() {
+        thread.jbd2JournalKillThread();
+    }
+
+    private void checkAborted() {
+        // a failed commit's errno reached the committer's log; the journal is aborted in the volume
+        if (es.vol.jbd2() != null && es.vol.jbd2().aborted()) {
+            throw new FsError(org.faultline.kernel.Errno.EIO, es.bdev.name() + ": journal aborted");
+        }
+    }
+}
