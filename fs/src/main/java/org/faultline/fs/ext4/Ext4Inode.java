@@ -558,6 +558,14 @@ final class Ext4Inode implements VmOperations, IomapOps {
         }
     }
 
+    /**
+     * ext4_normal_submit_inode_data_buffers(): the journal's ordered-data writeout of [start, end]
+     * (WB_SYNC_ALL, pages with mapped blocks only).
+     */
+    void ext4NormalSubmitInodeDataBuffers(Inode inode, long start, long end) {
+        writepages.ext4DoWritepages(inode.mapping(), WritebackControl.syncAll(start, end), false);
+    }
+
     /** ext4_dio_get_block(): for direct writes, allocates written blocks. @return 0 or -errno */
     int dioGetBlock(Inode inode, long iblock, BufferHead bh, boolean create) {
         return getBlock(inode, iblock, bh, create);

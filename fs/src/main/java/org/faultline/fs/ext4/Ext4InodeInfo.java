@@ -21,7 +21,11 @@ public final class Ext4InodeInfo {
     /** {@code i_datasync_tid}: the transaction of its last change of blocks or size. */
     volatile int datasyncTid;
 
-    Ext4InodeInfo(Kernel k, long ino, long disksize) {
+    /** The inode's ext4 operations (its address space's). */
+    final Ext4Inode ops;
+
+    Ext4InodeInfo(Kernel k, long ino, long disksize, Ext4Inode ops) {
+        this.ops = ops;
         this.iDataSem = new RwSemaphore(k, "i_data_sem of ino " + ino);
         this.esTree = new ExtentStatus(k, ino);
         this.disksize = disksize;

@@ -29,6 +29,20 @@ final class Ext4Journaling {
         this.transaction = new Transaction(es.k, es.bdev.name(), jbd2::transactionSequence, jbd2::transactionFull);
         this.thread = new JournalThread(es.k, "jbd2/" + es.bdev.name() + "-8", transaction, this::commitBody,
                 JournalThread.DEFAULT_COMMIT_INTERVAL_NS);
+        this.thread.setDataWriter(new JournalThread.DataWriter() {
+            @Override
+            public void submit(Transaction.Jbd2Inode j) {
+                Inode inode = (Inode) j.inode();
+                Ext4Super.ei(inode).ops.ext4NormalSubmitInodeDataBuffers(inode, j.dirtyStart(), j.dirtyEnd());
+            }
+
+            @Override
+            public int finish(Transaction.Jbd2Inode j) { // ext4_journal_finish_inode_data_buffers
+                Inode inode = (Inode) j.inode();
+                org.faultline.mm.Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), j.dirtyStart(), j.dirtyEnd());
+                return 0;
+            }
+        });
         jbd2.useHandles(() -> transaction.journalCurrentHandle() != null,
                 () -> es.k.warnOn(true, "EXT4-fs (" + es.bdev.name() + "): metadata changed outside a journal handle"));
     }

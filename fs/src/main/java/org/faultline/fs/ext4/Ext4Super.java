@@ -242,6 +242,16 @@ public final class Ext4Super implements SuperOperations {
         }
     }
 
+    /**
+     * {@code ext4_jbd2_inode_add_write()}: the data of {@code inode} in [start, end] (bytes, inclusive)
+     * reaches the disk before the current handle's transaction commits (data=ordered).
+     */
+    void journalInodeAddWrite(Inode inode, long start, long end) {
+        if (jnl != null) {
+            jnl.transaction.jbd2JournalInodeRangesForWrite(jnl.transaction.journalCurrentHandle(), inode, start, end);
+        }
+    }
+
     /** The transaction the current task's handle is on, noted as the last change of {@code inode} too. */
     void journalNote(Inode inode, boolean datasync) {
         if (jnl != null) {
@@ -367,7 +377,7 @@ public final class Ext4Super implements SuperOperations {
         Inode inode = new Inode(sb, ino, st.mode(), ops.aops(), new Ext4Namei(this), new Ext4File(this, ops));
         inode.iSizeWrite(st.size());
         inode.setNlink(st.links());
-        inode.setFsPrivate(new Ext4InodeInfo(k, ino, st.size()));
+        inode.setFsPrivate(new Ext4InodeInfo(k, ino, st.size(), ops));
         inode.mapping().setVmOps(ops);
         Inode raced = sb.icacheFind(ino);
         if (raced != null) {

@@ -65,6 +65,16 @@ final class Ext4Writepages {
      */
     @KernelFunction("ext4_writepages")
     int ext4Writepages(AddressSpace mapping, WritebackControl wbc) {
+        return ext4DoWritepages(mapping, wbc, true);
+    }
+
+    /**
+     * ext4_do_writepages(): with {@code canMap} false ({@code mpd->can_map = 0}, the journal's
+     * ordered-data writeout) only the pass over pages whose blocks are mapped: the commit thread
+     * must not allocate, which would start a handle on the transaction it is committing.
+     */
+    @KernelFunction(KernelFunction.HIDDEN)
+    int ext4DoWritepages(AddressSpace mapping, WritebackControl wbc, boolean canMap) {
         Inode inode = (Inode) mapping.host();
         if (!mapping.tagged(AddressSpace.PAGECACHE_TAG_DIRTY)) {
             return 0;
@@ -88,7 +98,7 @@ final class Ext4Writepages {
             ret = mpagePrepareExtentToMap(mpd);
             PageIo.ext4IoSubmit(io);
             mpageReleaseUnusedPages(mpd, false);
-            boolean done = false;
+            boolean done = !canMap;
             while (ret == 0 && !done && mpd.firstPage <= mpd.lastPage) {
                 mpd.doMap = true;
                 // one handle for the extent's allocation and the i_disksize it moves: a commit holds
@@ -323,6 +333,9 @@ final class Ext4Writepages {
                         + " at logical offset " + lblk + " with max blocks " + left + " with error " + (-e.err())
                         + "\nThis should not happen!! Data will be lost");
                 return e.err();
+            }
+            if (m.isNew() && !m.unwritten()) { // ext4_map_blocks: new written blocks are ordered data
+                es.journalInodeAddWrite(inode, m.lblk() << es.blkbits, ((m.lblk() + m.len()) << es.blkbits) - 1);
             }
             if (m.unwritten()) {
                 Ext4Inode.changeBlockMap(es, inode, m.lblk(), m.len(), () -> {

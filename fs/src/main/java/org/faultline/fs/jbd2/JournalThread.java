@@ -34,8 +34,21 @@ public final class JournalThread {
     /** {@code JBD2_DEFAULT_MAX_COMMIT_AGE}: 5 seconds. */
     public static final long DEFAULT_COMMIT_INTERVAL_NS = 5_000_000_000L;
 
+    /**
+     * The filesystem's ordered-data hooks ({@code j_submit_inode_data_buffers},
+     * {@code j_finish_inode_data_buffers}).
+     */
+    public interface DataWriter {
+        /** Starts writing the inode's dirty data in [start, end] (no block allocation). */
+        void submit(Transaction.Jbd2Inode jinode);
+
+        /** Waits for that data; returns 0 or a negative errno of a failed write. */
+        int finish(Transaction.Jbd2Inode jinode);
+    }
+
     private final Kernel k;
     private final String name;
+    private volatile DataWriter dataWriter;
     private final Transaction transaction;
     private final Runnable commitBody;
     private final long commitIntervalNs;
@@ -65,6 +78,11 @@ public final class JournalThread {
         this.commitSequence = transaction.runningTid() - 1;
         this.commitRequest = commitSequence;
         transaction.setStartCommit(() -> jbd2LogStartCommit(transaction.runningTid()));
+    }
+
+    /** Sets the ordered-data hooks (ext4's data=ordered). */
+    public void setDataWriter(DataWriter w) {
+        dataWriter = w;
     }
 
     /** {@code jbd2_journal_start_thread()}. */
@@ -122,6 +140,7 @@ public final class JournalThread {
             }
             int tid = transaction.lockForCommit();
             try {
+                journalWriteOrderedData(tid);
                 commitBody.run();
             } finally {
                 transaction.switchRunning();
@@ -131,6 +150,30 @@ public final class JournalThread {
         } finally {
             commitMutex.mutexUnlock();
             waitDone.wakeUpAll();
+        }
+    }
+
+    /**
+     * {@code journal_submit_data_buffers()} then {@code journal_finish_inode_data_buffers()}: the data
+     * of the transaction's inodes written and waited for before its blocks go to the log (and so
+     * before its commit record). A write error is reported, not fatal to the commit (no
+     * {@code data_err=abort}).
+     */
+    @KernelFunction("journal_submit_data_buffers")
+    private void journalWriteOrderedData(int tid) {
+        List<Transaction.Jbd2Inode> inodes = transaction.takeInodeList();
+        DataWriter w = dataWriter;
+        if (w == null || inodes.isEmpty()) {
+            return;
+        }
+        for (Transaction.Jbd2Inode j : inodes) {
+            w.submit(j);
+        }
+        for (Transaction.Jbd2Inode j : inodes) {
+            int err = w.finish(j);
+            if (err != 0) {
+                k.printk("JBD2: Detected IO errors " + err + " while flushing file data on " + name);
+            }
         }
     }
 

@@ -66,8 +66,39 @@ public final class Transaction {
         }
     }
 
+    /**
+     * A {@code struct jbd2_inode} on the transaction's {@code t_inode_list}: an inode whose newly
+     * allocated blocks the transaction maps, and the byte range ({@code i_dirty_start}..
+     * {@code i_dirty_end}, inclusive) whose data must reach the disk before its commit record.
+     */
+    public static final class Jbd2Inode {
+        private final Object inode;
+        private long dirtyStart;
+        private long dirtyEnd;
+
+        private Jbd2Inode(Object inode, long start, long end) {
+            this.inode = inode;
+            this.dirtyStart = start;
+            this.dirtyEnd = end;
+        }
+
+        /** The filesystem's inode. */
+        public Object inode() {
+            return inode;
+        }
+
+        public long dirtyStart() {
+            return dirtyStart;
+        }
+
+        public long dirtyEnd() {
+            return dirtyEnd;
+        }
+    }
+
     private final Kernel k;
     private final String dev;
+    private final List<Jbd2Inode> inodeList = new ArrayList<>(); // t_inode_list; stateLock
     private final SpinLock stateLock;
     private volatile int tid;              // t_tid of the running transaction
     private volatile State state = State.T_RUNNING;
@@ -239,6 +270,42 @@ public final class Transaction {
         if (last) {
             waitUpdates.wakeUpAll();
         }
+    }
+
+    /**
+     * {@code jbd2_journal_inode_ranges_for_write()}: the data of {@code inode} in [start, end] (bytes,
+     * inclusive) is ordered before the commit of the handle's transaction (data=ordered).
+     */
+    @KernelFunction("jbd2_journal_inode_ranges_for_write")
+    public void jbd2JournalInodeRangesForWrite(Handle h, Object inode, long start, long end) {
+        if (h == null) {
+            return;
+        }
+        stateLock.spinLock();
+        try {
+            for (Jbd2Inode j : inodeList) {
+                if (j.inode == inode) {
+                    j.dirtyStart = Math.min(j.dirtyStart, start);
+                    j.dirtyEnd = Math.max(j.dirtyEnd, end);
+                    return;
+                }
+            }
+            inodeList.add(new Jbd2Inode(inode, start, end));
+        } finally {
+            stateLock.spinUnlock();
+        }
+    }
+
+    /**
+     * The locked transaction's {@code t_inode_list}, for its commit's data writeout
+     * ({@code journal_submit_data_buffers}); taken by the commit, so the list starts empty again.
+     */
+    public List<Jbd2Inode> takeInodeList() {
+        stateLock.spinLock();
+        List<Jbd2Inode> l = List.copyOf(inodeList);
+        inodeList.clear();
+        stateLock.spinUnlock();
+        return l;
     }
 
     /**
