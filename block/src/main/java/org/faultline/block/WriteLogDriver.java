@@ -67,6 +67,11 @@ public final class WriteLogDriver extends DriverDecorator {
         return out;
     }
 
+    /** @return how many writes and flushes have completed so far (the log's length) */
+    public long completed() {
+        return seq.get();
+    }
+
     /** @return the completed writes and flushes so far, in completion order */
     public List<Entry> entries() {
         List<Entry> out = new ArrayList<>(log);

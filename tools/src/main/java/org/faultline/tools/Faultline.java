@@ -52,7 +52,7 @@ public final class Faultline implements Callable<Integer> {
      * short command's CPU time (the image campaign starts thousands of them).
      */
     static final List<Class<?>> SUBCOMMANDS = List.of(BootCommand.class, BenchCommand.class, MkfsCommand.class,
-            FsckCommand.class, ScenariosCommand.class, ExploreCommand.class, ReplayCommand.class, CapturesCommand.class,
+            FsckCommand.class, ScenariosCommand.class, ExploreCommand.class, CrashCommand.class, ReplayCommand.class, CapturesCommand.class,
             BisectCommand.class, FuzzCommand.class, PatchesCommand.class, ProfilesCommand.class, ImageCommands.Ls.class,
             ImageCommands.Cat.class, ImageCommands.Stat.class, ImageCommands.Cp.class, ImageCommands.Mkdir.class,
             ImageCommands.Rm.class, CommandLine.HelpCommand.class);

@@ -286,7 +286,9 @@ final class Ext4File implements FileOperations {
         long first = (offset + bs - 1) / bs;
         long last = (offset + len) / bs; // exclusive
         if (first < last) {
-            Ext4Inode.changeBlockMap(es, inode, first, last - first, () -> {
+            // before the extent-manipulation fdatasync fix the removal left i_datasync_tid alone
+            boolean datasync = es.k.has(Ext4Patch.EXT4_FDATASYNC_AFTER_EXTENT_MANIPULATION);
+            Ext4Inode.changeBlockMap(es, inode, first, last - first, datasync, () -> {
                 es.vol.extents().ext4ExtRemoveSpace(inode.ino(), first, last);
                 return null;
             });
@@ -301,8 +303,10 @@ final class Ext4File implements FileOperations {
      */
     private void ext4AllocFileBlocks(Inode inode, long first, long count, long newSize, boolean keep) {
         long taken = ops.releaseDelayedReservations(inode, first, count);
+        // before 67a7d5f561f4 (4.15) the allocation left i_datasync_tid alone: fdatasync did not commit it
+        boolean datasync = es.k.has(Ext4Patch.EXT4_FDATASYNC_AFTER_FALLOCATE);
         try {
-            Ext4Inode.changeBlockMap(es, inode, first, count, () -> {
+            Ext4Inode.changeBlockMap(es, inode, first, count, datasync, () -> {
                 es.vol.extents().ext4AllocFileBlocks(inode.ino(), first, count, newSize, keep);
                 return null;
             });

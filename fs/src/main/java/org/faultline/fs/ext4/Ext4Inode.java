@@ -117,8 +117,17 @@ final class Ext4Inode implements VmOperations, IomapOps {
      * the extent status tree ({@code ext4_es_remove_extent}) — all of it if the change failed.
      */
     static void changeBlockMap(Ext4Super es, Inode inode, long lblk, long len, Ext4Super.VolCall<?> change) {
+        changeBlockMap(es, inode, lblk, len, true, change);
+    }
+
+    /**
+     * {@link #changeBlockMap(Ext4Super, Inode, long, long, Ext4Super.VolCall)} in a handle that sets
+     * {@code i_datasync_tid} only if {@code datasync} (fdatasync must wait for the change).
+     */
+    static void changeBlockMap(Ext4Super es, Inode inode, long lblk, long len, boolean datasync,
+                               Ext4Super.VolCall<?> change) {
         Ext4InodeInfo ei = Ext4Super.ei(inode);
-        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(inode, true);
+        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(inode, datasync);
         ei.iDataSem.downWrite();
         try {
             es.vol(change);

@@ -106,8 +106,16 @@ final class Ext4Journaling {
     @KernelFunction("ext4_fsync_journal")
     void ext4FsyncJournal(Inode inode, boolean datasync) {
         Ext4InodeInfo ei = Ext4Super.ei(inode);
-        thread.jbd2CompleteTransaction(datasync ? ei.datasyncTid : ei.syncTid);
+        int tid = datasync ? ei.datasyncTid : ei.syncTid;
+        boolean commits = !thread.committed(tid); // jbd2_trans_will_send_data_barrier
+        thread.jbd2CompleteTransaction(tid);
         checkAborted();
+        if (!commits) { // needs_barrier: the data just written is durable only after a flush
+            es.vol(() -> {
+                es.vol.flushDevice();
+                return null;
+            });
+        }
     }
 
     /** {@code ext4_sync_fs()} with a journal: the running transaction committed and waited for. */

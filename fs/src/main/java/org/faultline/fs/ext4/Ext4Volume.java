@@ -535,6 +535,11 @@ public final class Ext4Volume implements AutoCloseable {
         }
     }
 
+    /** {@code blkdev_issue_flush()}: the device's volatile cache flushed. */
+    public void flushDevice() throws IOException {
+        io.flush();
+    }
+
     /** @return whether the volume writes its metadata through its journal */
     public boolean journaled() {
         return jbd2 != null;

@@ -217,6 +217,11 @@ public final class JournalThread {
         }
     }
 
+    /** Whether transaction {@code tid} has committed ({@code j_commit_sequence} reached it). */
+    public boolean committed(int tid) {
+        return Journal.tidGeq(commitSequence, tid);
+    }
+
     /**
      * {@code jbd2_complete_transaction()}: transaction {@code tid} committed, its commit started first
      * if it is still running. What fsync waits for ({@code i_sync_tid}, {@code i_datasync_tid}).

@@ -125,8 +125,15 @@ final class Interp {
             }
             return;
         }
+        Promises promises = o.promises();
+        if (promises != null) {
+            promises.begin(me.name);
+        }
         if (s instanceof Stmt.ExpectError e) {
             long rc = call(e.inner(), env, s);
+            if (promises != null) {
+                observe(promises, e.inner(), env, rc);
+            }
             logStep(s, env, rc);
             if (rc >= 0 && !e.okAllowed()) {
                 fail(s, env, s.text() + ": expected " + errnos(e) + ", got success"
@@ -138,9 +145,52 @@ final class Interp {
             return;
         }
         long rc = call(s, env, s);
+        if (promises != null) {
+            observe(promises, s, env, rc);
+        }
         logStep(s, env, rc);
         if (rc < 0) {
             fail(s, env, s.text() + " failed with " + Errno.name(rc), "");
+        }
+    }
+
+    /** Tells the durability promises what statement {@code s} changed or synced (crash checking). */
+    private void observe(Promises p, Stmt s, Expr.Env env, long rc) {
+        if (s instanceof Stmt.Fsync f) {
+            Handle h = handle(f.handle());
+            if (rc == 0 && h.file != null) {
+                org.faultline.fs.Kstat[] st = new org.faultline.fs.Kstat[1];
+                long blocks = Syscalls.fstat(h.fd, st) == 0 ? st[0].blocks() : -1;
+                p.synced(me.name, h.file.ino, blocks, s.text(), o);
+            }
+        } else if (s instanceof Stmt.Sync) {
+            if (rc == 0) {
+                p.synced(me.name, -1, -1, s.text(), o);
+            }
+        } else if (s instanceof Stmt.Write w) {
+            changedHandle(p, w.handle());
+        } else if (s instanceof Stmt.Truncate t) {
+            changedHandle(p, t.handle());
+        } else if (s instanceof Stmt.Fallocate f) {
+            changedHandle(p, f.handle());
+        } else if (s instanceof Stmt.Open op && (op.flags() & File.O_TRUNC) != 0) {
+            changedHandle(p, op.handle());
+        } else if (s instanceof Stmt.Store st) {
+            MapShadow m = maps.get(st.map());
+            if (m != null && m.file != null && m.shared) {
+                p.changed(me.name, m.file.ino, null, null);
+            }
+        } else if (s instanceof Stmt.PathOp po && !po.op().equals("mkdir")) {
+            p.changed(me.name, -1, po.path().eval(env), null);
+        } else if (s instanceof Stmt.Rename r) {
+            p.changed(me.name, -1, r.from().eval(env), r.to().eval(env));
+        }
+    }
+
+    private void changedHandle(Promises p, String handle) {
+        Handle h = handles.get(handle);
+        if (h != null && h.file != null) {
+            p.changed(me.name, h.file.ino, null, null);
         }
     }
 

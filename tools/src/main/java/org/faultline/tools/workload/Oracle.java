@@ -55,7 +55,19 @@ public final class Oracle {
     private long verified;
     private long unchecked;
 
+    private volatile Promises promises;
+
     public Oracle() {
+    }
+
+    /** Records durability promises for crash checking ({@link Promises}); call before the run. */
+    public void recordPromises(Promises p) {
+        promises = p;
+    }
+
+    /** The promises being recorded, or null. */
+    Promises promises() {
+        return promises;
     }
 
     // ================================================================ results
