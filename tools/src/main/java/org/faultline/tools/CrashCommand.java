@@ -38,8 +38,12 @@ final class CrashCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "WORKLOAD", description = "a workload file (docs/workloads.md) or a scenario name")
     String workloadName;
 
-    @Option(names = "--image", paramLabel = "PATH", required = true,
-            description = "a journaled ext4 image (read, never written: the run and every state are copies in memory)")
+    /** The default image's size. */
+    static final long DEFAULT_IMAGE = 64L << 20;
+
+    @Option(names = "--image", paramLabel = "PATH",
+            description = "a journaled ext4 image (read, never written: the run and every state are copies in memory); "
+                    + "default: a 64 MiB one made by 'faultline mkfs'")
     Path image;
 
     @Option(names = "--kernel", paramLabel = "PROFILE", description = "kernel profile (default: the workload's, else 6.6)")
@@ -76,22 +80,24 @@ final class CrashCommand implements Callable<Integer> {
         if (states < 1) {
             throw new CliError("--states " + states + ": must be at least 1");
         }
-        byte[] img = readImage();
+        byte[] img = image == null ? new org.faultline.tools.explore.MemImage(DEFAULT_IMAGE,
+                org.faultline.images.ext4.Mkfs.Options.seeded(seed).withJournal(
+                        org.faultline.images.ext4.Mkfs.Options.DEFAULT_JOURNAL)).template() : readImage();
         if (!Files.isDirectory(out) || !Files.isWritable(out)) {
             throw new CliError("--out " + out + ": not a writable directory (violating crash images are written there)");
         }
-        long t0 = System.nanoTime();
+        org.faultline.kernel.Stopwatch clock = new org.faultline.kernel.Stopwatch();
         CrashRun.Result r;
         try {
             r = new CrashRun(img).check(sc.workload(), sc.ramPages(), prof, new CrashRun.Options(states, seed, false));
         } catch (IllegalArgumentException e) {
-            throw new CliError(image + ": " + e.getMessage());
+            throw new CliError((image == null ? "the default image" : image) + ": " + e.getMessage());
         }
-        double secs = (System.nanoTime() - t0) / 1e9;
+        double secs = clock.elapsedNs() / 1e9;
         List<Path> written = writeImages(r);
         PrintWriter o = spec.commandLine().getOut();
         if (json) {
-            Json j = new Json().put("workload", workloadName).put("image", image.toString()).put("kernel", prof.name())
+            Json j = new Json().put("workload", workloadName).put("image", image == null ? null : image.toString()).put("kernel", prof.name())
                     .put("seed", seed).put("run", r.run().ok() ? "ok" : r.run().failures().get(0).title())
                     .put("requests", r.requests()).put("persistence_points", r.points()).put("states", r.states())
                     .put("promises", r.promises()).put("files_checked", r.checkedFiles())
@@ -105,7 +111,8 @@ final class CrashCommand implements Callable<Integer> {
             o.flush();
             return exitCode(r);
         }
-        o.printf(Locale.ROOT, "faultline crash: %s on %s, kernel %s, seed %d%n", workloadName, image, prof.name(), seed);
+        o.printf(Locale.ROOT, "faultline crash: %s on %s, kernel %s, seed %d%n", workloadName,
+                image == null ? "a 64 MiB journaled image" : image, prof.name(), seed);
         if (!r.run().ok()) {
             o.println("run        FAILED before any crash was simulated:");
             RunReport.printFailure(o, r.run());
@@ -159,7 +166,7 @@ final class CrashCommand implements Callable<Integer> {
         int compat = (img[1024 + 92] & 0xFF) | (img[1024 + 93] & 0xFF) << 8;
         if ((compat & Ext4Features.EXT4_FEATURE_COMPAT_HAS_JOURNAL) == 0) {
             throw new CliError(image + ": has no journal: a crash would leave what only e2fsck can mend (make one with "
-                    + "mkfs.ext4, which journals by default)");
+                    + "'faultline mkfs' or mkfs.ext4, which journal by default)");
         }
         return img;
     }

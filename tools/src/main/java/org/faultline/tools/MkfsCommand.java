@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.faultline.fs.ext4.Ext4Exception;
 import org.faultline.images.ext4.Mkfs;
@@ -20,7 +22,8 @@ import picocli.CommandLine.Spec;
  * mke2fs on a regular file it refuses to overwrite an existing non-empty file unless forced.
  */
 @Command(name = "mkfs", mixinStandardHelpOptions = true,
-        description = "Make an ext4 image (no journal; filetype,extent,sparse_super,large_file) that e2fsck -fn passes.")
+        description = "Make an ext4 image (has_journal,ext_attr,filetype,extent,sparse_super,large_file; -O ^has_journal "
+                + "for none) that e2fsck -fn passes.")
 final class MkfsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -46,9 +49,22 @@ final class MkfsCommand implements Callable<Integer> {
             description = "inode size: 128, 256, or a larger power of two up to the block size (default: ${DEFAULT-VALUE})")
     int inodeSize;
 
+    @Option(names = {"-O", "--features"}, paramLabel = "[^]FEATURE,...", split = ",",
+            description = "features to turn off (^has_journal) or on (has_journal, the default), as mke2fs -O")
+    List<String> features = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         long bytes = size;
+        boolean journal = true;
+        for (String f : features) {
+            switch (f) {
+                case "has_journal" -> journal = true;
+                case "^has_journal" -> journal = false;
+                default -> throw new CliError("-O " + f + ": Faultline's mkfs can turn has_journal off (^has_journal); "
+                        + "its other features are fixed (docs/ext4.md)");
+            }
+        }
         if (blockSize != 1024 && blockSize != 2048 && blockSize != 4096) {
             throw new CliError("--block-size " + blockSize + ": 1024, 2048 or 4096");
         }
@@ -78,11 +94,12 @@ final class MkfsCommand implements Callable<Integer> {
         }
         try (ImageLock lock = ImageLock.acquire(image, true)) {
             Mkfs.Result r = Mkfs.createImage(image, bytes, Mkfs.Options.seeded(seed).withBlockSize(blockSize)
-                    .withInodeSize(inodeSize));
+                    .withInodeSize(inodeSize).withJournal(journal ? Mkfs.Options.DEFAULT_JOURNAL : 0));
             PrintWriter out = spec.commandLine().getOut();
             out.println("mkfs: " + image + ": ext4, " + r.superBlock().blocksCount() + " blocks of " + (blockSize >> 10)
                     + " KiB, " + r.superBlock().inodesCount() + " inodes" + (inodeSize == 256 ? "" : " of " + inodeSize
-                    + " bytes") + ", " + r.superBlock().groupCount() + " groups");
+                    + " bytes") + ", " + r.superBlock().groupCount() + " groups" + (r.superBlock().hasCompat(
+                    org.faultline.fs.ext4.Ext4Features.EXT4_FEATURE_COMPAT_HAS_JOURNAL) ? ", a journal" : ", no journal"));
             if (r.note() != null && !r.note().isEmpty()) {
                 out.println("mkfs: " + r.note());
             }

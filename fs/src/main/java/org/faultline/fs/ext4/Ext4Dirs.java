@@ -769,6 +769,63 @@ public final class Ext4Dirs {
      * mke2fs's root directory (inode 2, its own parent) and {@code lost+found} with {@code lpfBlocks}
      * blocks (not a kernel path: for the image tools' mkfs on a freshly laid out volume).
      */
+    /**
+     * mke2fs's journal ({@code ext2fs_add_journal_inode}): inode 8 gets {@code blocks} blocks from the
+     * middle group on ({@code get_midpoint_journal_block}), its first a journal superblock
+     * ({@code ext2fs_create_journal_superblock}: v2, the filesystem's UUID, no features: the kernel's
+     * first mount sets those it wants), the rest zeroed unless {@code zeroed} says the device reads
+     * zeros already (a new image file, left sparse); the superblock says {@code has_journal},
+     * {@code s_journal_inum} 8, and keeps a copy of the inode's block map ({@code s_jnl_blocks},
+     * {@code EXT3_JNL_BACKUP_BLOCKS}).
+     */
+    public void mkfsJournal(int blocks, boolean zeroed) throws IOException {
+        v.begin(true);
+        long ino = InodeDescriptor.EXT4_JOURNAL_INO;
+        Ext4InodeRaw in = newInode(ino, S_IFREG | 0600, 1);
+        ExtentTree t = tree(ino, in);
+        int groups = v.sb.groupCount();
+        long goal = v.sb.groupFirstBlock(groups > 1 ? groups / 2 : 0);
+        long first = -1;
+        byte[] zero = new byte[bs];
+        for (long lblk = 0; lblk < blocks; ) {
+            BlockAllocator.Run r = balloc.allocate(goal, (int) Math.min(blocks - lblk, 32768));
+            t.insert(lblk, r.start(), r.len(), false);
+            for (long b = r.start(); !zeroed && b < r.start() + r.len(); b++) {
+                v.io.write(b, zero);
+            }
+            first = first < 0 ? r.start() : first;
+            lblk += r.len();
+            goal = r.start() + r.len();
+            in.setBlocks512(in.blocks512() + (long) r.len() * (bs / 512));
+        }
+        in.setSize((long) blocks * bs);
+        writeInode(ino, in);
+        Ext4InodeRaw written = readInode(ino);
+        byte[] jsb = new byte[bs];
+        org.faultline.fs.jbd2.BigEndian.putU32(jsb, org.faultline.fs.jbd2.JournalDescriptor.H_MAGIC,
+                org.faultline.fs.jbd2.JournalDescriptor.JBD2_MAGIC_NUMBER);
+        org.faultline.fs.jbd2.BigEndian.putU32(jsb, org.faultline.fs.jbd2.JournalDescriptor.H_BLOCKTYPE,
+                org.faultline.fs.jbd2.JournalDescriptor.JBD2_SUPERBLOCK_V2);
+        org.faultline.fs.jbd2.BigEndian.putU32(jsb, org.faultline.fs.jbd2.JournalDescriptor.S_BLOCKSIZE, bs);
+        org.faultline.fs.jbd2.BigEndian.putU32(jsb, org.faultline.fs.jbd2.JournalDescriptor.S_MAXLEN, blocks);
+        org.faultline.fs.jbd2.BigEndian.putU32(jsb, org.faultline.fs.jbd2.JournalDescriptor.S_FIRST, 1);
+        org.faultline.fs.jbd2.BigEndian.putU32(jsb, org.faultline.fs.jbd2.JournalDescriptor.S_SEQUENCE, 1);
+        org.faultline.fs.jbd2.BigEndian.putU32(jsb, org.faultline.fs.jbd2.JournalDescriptor.S_NR_USERS, 1);
+        byte[] uuid = v.sb.uuid();
+        System.arraycopy(uuid, 0, jsb, org.faultline.fs.jbd2.JournalDescriptor.S_UUID, uuid.length);
+        v.io.write(first, jsb);
+        v.sb.setU32(SuperBlockDescriptor.S_FEATURE_COMPAT, v.sb.featureCompat() | Ext4Features.EXT4_FEATURE_COMPAT_HAS_JOURNAL);
+        v.sb.setU32(SuperBlockDescriptor.S_JOURNAL_INUM, ino);
+        for (int i = 0; i < 15; i++) {
+            v.sb.setU32(SuperBlockDescriptor.S_JNL_BLOCKS + 4 * i,
+                    LittleEndian.u32(written.raw(), InodeDescriptor.I_BLOCK + 4 * i));
+        }
+        v.sb.setU32(SuperBlockDescriptor.S_JNL_BLOCKS + 4 * 15, LittleEndian.u32(written.raw(), InodeDescriptor.I_SIZE_HIGH));
+        v.sb.setU32(SuperBlockDescriptor.S_JNL_BLOCKS + 4 * 16, LittleEndian.u32(written.raw(), InodeDescriptor.I_SIZE_LO));
+        v.sb.setU8(SuperBlockDescriptor.S_JNL_BACKUP_TYPE, 1); // EXT3_JNL_BACKUP_BLOCKS
+        v.sbDirty = true;
+    }
+
     public void mkfsRootAndLostFound(int lpfBlocks) throws IOException {
         v.begin(true);
         long root = EXT4_ROOT_INO;

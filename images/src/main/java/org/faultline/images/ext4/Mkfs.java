@@ -58,35 +58,46 @@ public final class Mkfs {
      *                        all-zero image)
      * @param blockSize       the block size: 1024, 2048 or 4096 (mke2fs {@code -b})
      * @param inodeSize       the inode size: a power of two from 128 to the block size (mke2fs {@code -I})
+     * @param journalBlocks   the journal's size in blocks: 0 for none, {@link #DEFAULT_JOURNAL} for
+     *                        mke2fs's default for the filesystem's size ({@code ext2fs_default_journal_size})
      */
     public record Options(long seed, long epoch, String label, long inodeRatio, int blocksPerGroup,
-                          int reservedPercent, boolean zeroInodeTables, int blockSize, int inodeSize) {
+                          int reservedPercent, boolean zeroInodeTables, int blockSize, int inodeSize, int journalBlocks) {
+        /** {@link #journalBlocks}: mke2fs's default size. */
+        public static final int DEFAULT_JOURNAL = -1;
+
         /** @return defaults with the given seed: 4 KiB blocks, 256-byte inodes */
         public static Options seeded(long seed) {
-            return new Options(seed, DEFAULT_EPOCH, "", 0, 0, 5, true, BLOCK_SIZE, InodeDescriptor.EXT4_INODE_SIZE);
+            return new Options(seed, DEFAULT_EPOCH, "", 0, 0, 5, true, BLOCK_SIZE, InodeDescriptor.EXT4_INODE_SIZE, 0);
         }
 
         public Options withLabel(String l) {
             return new Options(seed, epoch, l, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, blockSize,
-                    inodeSize);
+                    inodeSize, journalBlocks);
         }
 
         public Options withBlocksPerGroup(int b) {
-            return new Options(seed, epoch, label, inodeRatio, b, reservedPercent, zeroInodeTables, blockSize, inodeSize);
+            return new Options(seed, epoch, label, inodeRatio, b, reservedPercent, zeroInodeTables, blockSize, inodeSize, journalBlocks);
         }
 
         public Options withZeroInodeTables(boolean z) {
-            return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, z, blockSize, inodeSize);
+            return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, z, blockSize, inodeSize, journalBlocks);
         }
 
         public Options withBlockSize(int b) {
             return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, b,
-                    inodeSize);
+                    inodeSize, journalBlocks);
+        }
+
+        /** With a journal of {@code blocks} blocks ({@link #DEFAULT_JOURNAL}: mke2fs's size; 0: none). */
+        public Options withJournal(int blocks) {
+            return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, blockSize,
+                    inodeSize, blocks);
         }
 
         public Options withInodeSize(int i) {
             return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, blockSize,
-                    i);
+                    i, journalBlocks);
         }
     }
 
@@ -166,6 +177,10 @@ public final class Mkfs {
             write(io, sb, o);
             try (Ext4Volume v = Ext4Volume.open(io, dev, Ext4Volume.Options.readWrite().withClock(o::epoch))) {
                 v.dirs().mkfsRootAndLostFound(LOST_FOUND_BYTES / bs);
+                int jblocks = journalBlocks(dev, o, sb.blocksCount(), note);
+                if (jblocks > 0) {
+                    v.dirs().mkfsJournal(jblocks, !o.zeroInodeTables()); // a new file reads zeros
+                }
             }
             Ext4SuperBlock fin = Ext4SuperBlock.read(io, dev, true);
             writeBackups(io, fin);
@@ -176,6 +191,25 @@ public final class Mkfs {
         } catch (IOException e) {
             throw new Ext4Exception(Errno.EIO, dev + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The journal's size: the one asked for, or mke2fs's default for {@code blocks}
+     * ({@code ext2fs_default_journal_size}: none below 2048 blocks, then 1024 blocks up to 128 MiB of
+     * 4 KiB blocks, 4096 up to 1 GiB, ...).
+     */
+    static int journalBlocks(String dev, Options o, long blocks, StringBuilder note) throws Ext4Exception {
+        int j = o.journalBlocks();
+        if (j == Options.DEFAULT_JOURNAL) {
+            j = blocks < 2048 ? 0 : blocks < 32768 ? 1024 : blocks < 256 * 1024 ? 4096 : blocks < 512 * 1024 ? 8192
+                    : blocks < 4096 * 1024 ? 16384 : 32768;
+            if (j == 0) {
+                append(note, "filesystem too small for a journal (" + blocks + " blocks; 2048 needed)");
+            }
+        } else if (j != 0 && (j < 1024 || j > blocks / 2)) { // JBD2_MIN_JOURNAL_BLOCKS
+            throw new Ext4Exception(Errno.EINVAL, dev + ": journal of " + j + " blocks: 1024 to half the filesystem");
+        }
+        return j;
     }
 
     /** Computes the geometry and fills in a superblock. */

@@ -87,13 +87,25 @@ public final class CrashRun {
         this.blockSize = 1024 << Math.min(log, 6);
     }
 
+    /**
+     * A recorded run: its result, the block write log, the promises made, and where crashes are
+     * simulated ({@link #crashPoints}).
+     */
+    public record Recording(RunResult run, List<WriteLogDriver.Entry> log, Promises promises, List<Integer> points) {
+    }
+
     /** Runs {@code w} under {@code profile} and checks its crash states. */
     public Result check(Workload w, int ramPages, KernelProfile profile, Options o) {
+        return check(record(w, ramPages, profile, o.seed()), o);
+    }
+
+    /** Runs {@code w} under {@code profile} on schedule {@code seed}, logging writes and promises. */
+    public Recording record(Workload w, int ramPages, KernelProfile profile, long seed) {
         WriteLogDriver disk = new WriteLogDriver(new CowMemDisk(image));
         Oracle oracle = new Oracle();
         Promises promises = new Promises(disk::completed);
         oracle.recordPromises(promises);
-        BootParams bp = BootParams.controlled(new RandomWalk(o.seed())).withProfile(profile)
+        BootParams bp = BootParams.controlled(new RandomWalk(seed)).withProfile(profile)
                 .withDebugVm(w.boolSetting("debug-vm", true));
         RunResult r;
         try (Machine m = Machine.boot(new Machine.Spec(bp, ramPages, disk, (int) w.longSetting("hw-queues", 2), false,
@@ -104,7 +116,15 @@ public final class CrashRun {
             throw new IllegalArgumentException("the image does not mount: " + e.getMessage(), e);
         }
         List<WriteLogDriver.Entry> log = disk.entries();
-        List<Integer> points = crashPoints(log);
+        return new Recording(r, log, promises, crashPoints(log));
+    }
+
+    /** Checks the crash states of a recorded run (none if the run itself failed). */
+    public Result check(Recording rec, Options o) {
+        RunResult r = rec.run();
+        List<WriteLogDriver.Entry> log = rec.log();
+        List<Integer> points = rec.points();
+        Promises promises = rec.promises();
         if (!r.ok()) {
             return new Result(r, log.size(), points.size(), 0, promises.promises().size(), 0, List.of());
         }
@@ -184,7 +204,7 @@ public final class CrashRun {
     }
 
     /** The bytes of a crash state before its mount: what a capture keeps for debugfs. */
-    private byte[] stateImage(List<WriteLogDriver.Entry> log, int p, BitSet keep) {
+    public byte[] stateImage(List<WriteLogDriver.Entry> log, int p, BitSet keep) {
         byte[] out = image.clone();
         CrashStates.apply(log, p, keep, (sector, data) -> System.arraycopy(data, 0, out, (int) (sector << 9), data.length));
         return out;

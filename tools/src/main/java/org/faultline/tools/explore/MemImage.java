@@ -36,10 +36,19 @@ public final class MemImage {
         return new CowMemDisk(template);
     }
 
+    /** Makes the template: an empty ext4 filesystem of {@code bytes} made with {@code o}. */
+    public MemImage(long bytes, Mkfs.Options o) {
+        this.template = build(bytes, o);
+    }
+
     private static byte[] build(long bytes) {
+        return build(bytes, Mkfs.Options.seeded(1));
+    }
+
+    private static byte[] build(long bytes, Mkfs.Options o) {
         MemDiskDriver d = new MemDiskDriver(bytes);
         try (DriverBlockIo io = new DriverBlockIo(d, 4096, true)) {
-            Mkfs.format(io, "sda", Mkfs.Options.seeded(1));
+            Mkfs.format(io, "sda", o);
             byte[] t = new byte[(int) bytes];
             d.bytes().get(0, t, 0, t.length);
             return t;

@@ -93,7 +93,7 @@ public final class HostChecks {
 
     /** Something to do with a mounted tree. */
     @FunctionalInterface
-    interface MountedBody {
+    public interface MountedBody {
         void accept(Path dir) throws IOException;
     }
 
@@ -102,7 +102,7 @@ public final class HostChecks {
      *
      * @throws IOException if the mount fails (message: mount's output) or the body throws
      */
-    static void withMount(Path img, boolean readOnly, Path scratch, MountedBody body) throws IOException {
+    public static void withMount(Path img, boolean readOnly, Path scratch, MountedBody body) throws IOException {
         Path dir = Files.createTempDirectory(scratch, "mnt");
         try {
             Cmd c = run(List.of("mount", "-t", "ext4", "-o", readOnly ? "loop,ro" : "loop", img.toString(), dir.toString()));
@@ -177,7 +177,7 @@ public final class HostChecks {
     }
 
     /** {@code e2fsck -fn img}: null if clean, else its exit code and first complaints. */
-    static String e2fsck(Path img) throws IOException {
+    public static String e2fsck(Path img) throws IOException {
         Cmd c = run(List.of("e2fsck", "-fn", img.toString()));
         if (c.exit() == 0) {
             return null;
