@@ -17,19 +17,15 @@ import org.faultline.kernel.KernelSource;
  * The filesystem says {@code needs_recovery} while mounted; a crash at any point leaves either the
  * state before the commit (its commit record not on the media) or, after recovery, the state after it.
  *
- * <p>Not yet crash-consistent in every case: without handles ({@code ext4_journal_start}/{@code _stop},
- * a commit waiting for the operations of its transaction), a sync can commit between two calls of
- * one kernel operation (writeback's allocation and its {@code i_disksize} update), and a crash there
- * leaves, after recovery, an extent past {@code i_size} (3 of 59 random kills of {@code boot}).
+ * <p>In the kernel the journal's handles and commit thread ({@link Ext4Journaling}) decide when a
+ * commit happens: after the handles of the transaction stopped, so a commit never holds half of an
+ * operation. An offline user (the image tools) has no handles: each sync commits, and a call that finds
+ * the transaction at a quarter of the log commits it first.
  *
- * <p>Deviations, until handles, the commit thread and ordered data are modelled: a transaction is
- * everything dirtied between two syncs (or until it reaches a quarter of the log,
- * {@code jbd2_journal_get_max_txn_bufs}, when the next call commits it first, as
- * {@code start_this_handle} waits for a commit); it commits only at a sync, not every 5 seconds; it is
- * checkpointed at once rather than when the log fills; the data of the inodes it touches is not
- * written before its commit record (ordered mode): data reaches the disk through writeback and
- * fsync as without a journal. Revoke records are not needed since the log is empty after each
- * checkpoint.
+ * <p>Deviations: the transaction is every dirty block of the cache (no buffer lists); one grown past a
+ * quarter of the log within a handle is logged in pieces, each atomic by itself; it is checkpointed at
+ * once rather than when the log fills, so the log is empty between commits and revoke records are not
+ * needed.
  *
  * <p>Context: the volume's (single-threaded, under the filesystem lock).
  */

@@ -22,9 +22,10 @@ import org.faultline.mm.WritebackControl;
  * ({@code ext4_iget}), and the super operations. The on-disk format is the {@link Ext4Volume} layer;
  * this class owns it and serialises every call into it.
  *
- * <p>Deviation: one filesystem-wide mutex ({@code lock}) stands in for ext4's per-inode
- * {@code i_data_sem}, group locks and journal handles around metadata changes. It is never held
- * across a page lock wait or page I/O, so it adds no edge to the reference bugs' cycles.
+ * <p>Deviation: one filesystem-wide mutex ({@code lock}) stands in for ext4's group locks and the
+ * buffer locks of metadata. It is never held across a page lock wait or page I/O, so it adds no edge
+ * to the reference bugs' cycles. With a journal, metadata changes are also in jbd2 handles
+ * ({@link #journalStart}, {@link Ext4Journaling}).
  *
  * <p>Mount options: {@code iomap} selects the iomap buffered path instead of buffer heads (with blocks
  * of a page only: it maps whole pages).

@@ -15,8 +15,10 @@
  * journal at open, and so replaying one that needs recovery, is {@link org.faultline.fs.ext4.Ext4Journal}
  * (super.c's {@code ext4_load_journal}) with {@link org.faultline.fs.ext4.Ext4JournalBmap} over
  * {@link org.faultline.fs.jbd2}; writing metadata through the journal while mounted read-write is
- * {@link org.faultline.fs.ext4.Ext4Jbd2} (ext4_jbd2.c: each sync commits the dirty metadata as one
- * transaction and checkpoints it; the metadata cache keeps uncommitted blocks from their places).
+ * {@link org.faultline.fs.ext4.Ext4Jbd2} (ext4_jbd2.c's volume half: a commit logs every dirty metadata
+ * block and checkpoints it; the metadata cache keeps uncommitted blocks from their places) under
+ * {@link org.faultline.fs.ext4.Ext4Journaling} (its kernel half: handles, {@code i_sync_tid}, the
+ * commit thread, fsync's waits, ordered data).
  * Over them the
  * in-kernel ext4: {@link org.faultline.fs.ext4.Ext4Super} (mount, the filesystem lock, error
  * reports), {@link org.faultline.fs.ext4.Ext4Namei}, {@link org.faultline.fs.ext4.Ext4Inode} (delalloc
@@ -31,8 +33,11 @@
  *
  * <p>Locking: the volume and its parts take no locks and are single-threaded by contract;
  * {@link org.faultline.fs.ext4.Ext4Super} serialises every call into them with its filesystem mutex
- * (the deviation from the kernel's per-inode {@code i_data_sem} and per-group locks), taken inside
- * the VFS's {@code i_rwsem} and page locks, never the other way round. The extent status tree is
- * protected by the same mutex.
+ * (the deviation from the kernel's per-group locks), taken inside the VFS's {@code i_rwsem}, page
+ * locks and the inode's {@code i_data_sem} ({@link org.faultline.fs.ext4.Ext4InodeInfo}: the extent
+ * map and {@code i_disksize}), never the other way round. A journal handle is started outside all of
+ * them but {@code i_rwsem} (order: {@code i_rwsem} → handle → page lock → {@code i_data_sem} → the
+ * filesystem mutex); the commit thread takes the filesystem mutex only after the handles of its
+ * transaction stopped. The extent status tree is changed under {@code i_data_sem}.
  */
 package org.faultline.fs.ext4;

@@ -9,23 +9,33 @@
  * {@link org.faultline.fs.jbd2.Crc32Be}), v2 and v3 (crc32c)) and the revoke table
  * ({@link org.faultline.fs.jbd2.RevokeTable}, revoke.c).
  *
- * <p>Of the write side, the log writing of a commit ({@link org.faultline.fs.jbd2.Commit}, commit.c:
- * descriptor blocks and tags with their checksums, escaped blocks, revoke records, the commit block
- * with PREFLUSH/FUA, the log's start recorded in the superblock when it was empty); a journal it writes
- * replays in the host kernel, e2fsck and {@link org.faultline.fs.jbd2.Recovery}; ext4 commits its
- * metadata through it at every sync and checkpoints at once
- * ({@code org.faultline.fs.ext4.Ext4Jbd2}, with {@link org.faultline.fs.jbd2.Journal#jbd2CleanupJournalTail}).
- * Still to come: handles and transactions (transaction.c: a commit waiting for the operations in its
- * transaction), the commit thread and ordered data, deferred checkpoints (checkpoint.c), fast
- * commits. A journal that needs recovery is replayed when the filesystem is opened
+ * <p>The write side: handles and the running transaction ({@link org.faultline.fs.jbd2.Transaction},
+ * transaction.c: {@code jbd2__journal_start} / {@code jbd2_journal_stop}, a commit locking the
+ * transaction and waiting for its handles, the ordered-data inode list), the commit thread and the
+ * waits on it ({@link org.faultline.fs.jbd2.JournalThread}, journal.c: {@code kjournald2}, the commit
+ * interval, {@code jbd2_log_start_commit}, {@code jbd2_log_wait_commit},
+ * {@code jbd2_complete_transaction}), and the log writing of a commit
+ * ({@link org.faultline.fs.jbd2.Commit}, commit.c: descriptor blocks and tags with their checksums,
+ * escaped blocks, revoke records, the commit block with PREFLUSH/FUA, the log's start recorded in the
+ * superblock when it was empty); a journal it writes replays in the host kernel, e2fsck and
+ * {@link org.faultline.fs.jbd2.Recovery}. ext4 uses them through {@code org.faultline.fs.ext4.Ext4Journaling}
+ * (handles, fsync) and {@code org.faultline.fs.ext4.Ext4Jbd2} (what a commit logs and checkpoints).
+ * Not modelled: deferred checkpoints (checkpoint.c: the log is emptied after every commit), fast
+ * commits, external journals. A journal that needs recovery is replayed when the filesystem is opened
  * ({@code org.faultline.fs.ext4.Ext4Journal}, super.c's {@code ext4_load_journal}).
-
+ *
  * <p>The journal lives in a file of the filesystem (ext4's inode 8) on the filesystem's own
  * {@link org.faultline.fs.ext4.BlockIo}; an external journal device is not supported. Messages go
  * where the opener says, in the kernel's words ({@code JBD2: ...}).
  *
  * <p>Written from the on-disk format and the kernel's behaviour (its recovery.c, journal.c and
  * jbd2.h, and e2fsprogs' copy of them), checked against the host kernel's replay and e2fsck's.
- * Single-threaded: recovery runs at mount, before anything else uses the filesystem.
+ *
+ * <p>Threads and locks: recovery and {@link org.faultline.fs.jbd2.Commit} are single-threaded (mount;
+ * the committing task). {@link org.faultline.fs.jbd2.Transaction}'s {@code j_state_lock} (a kernel
+ * spinlock) protects the running transaction's state, update count, holders and inode list;
+ * {@link org.faultline.fs.jbd2.JournalThread}'s commit mutex serialises commits. Order: commit mutex →
+ * transaction lock-down (wait for handles) → the filesystem's own lock; a handle is started outside
+ * the filesystem's locks and page locks of writeback, never inside them (reserved handles excepted).
  */
 package org.faultline.fs.jbd2;
