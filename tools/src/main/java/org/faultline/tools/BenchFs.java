@@ -80,6 +80,15 @@ final class BenchFs implements Callable<Integer> {
     @Option(names = {"-F", "--force"}, description = "Overwrite an existing file at --image.")
     boolean force;
 
+    @Option(names = "--journal", paramLabel = "on|off|both", defaultValue = "on",
+            description = "Make the image with a journal (on, as 'faultline mkfs'), without one (off), or measure both "
+                    + "in alternating rounds and report the ratio (both). Default: ${DEFAULT-VALUE}.")
+    String journal;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+            description = "With --journal both: alternating rounds; medians reported. Default: ${DEFAULT-VALUE}.")
+    int rounds;
+
     @Override
     public Integer call() {
         if (bs % Page.PAGE_SIZE != 0 || bs > (64L << 20) || size % bs != 0 || size <= 0) {
@@ -101,6 +110,12 @@ final class BenchFs implements Callable<Integer> {
             }
             Images.refuseToFormat(image);
         }
+        if (!journal.equals("on") && !journal.equals("off") && !journal.equals("both")) {
+            throw new CliError("--journal " + journal + ": on, off or both");
+        }
+        if (rounds < 1 || rounds > 99) {
+            throw new CliError("--rounds " + rounds + ": 1 to 99");
+        }
         Path fio = null;
         if (vsFio) {
             fio = Fio.require(parent.root.env());
@@ -114,12 +129,65 @@ final class BenchFs implements Callable<Integer> {
     }
 
     private int run(ImageLock lock, KernelProfile profile, Path fio) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!journal.equals("both")) {
+            return measure(lock, profile, journal.equals("on"), out, fio);
+        }
+        // alternating rounds, the order swapped every round: medians of each, and their ratio
+        List<Double> with = new ArrayList<>();
+        List<Double> without = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            for (int k = 0; k < 2; k++) {
+                boolean j = (r + k) % 2 == 0;
+                int code = measure(lock, profile, j, out, null);
+                if (code != 0) {
+                    return code;
+                }
+                (j ? with : without).add(lastMbps);
+            }
+        }
+        double mWith = median(with);
+        double mWithout = median(without);
+        out.printf(Locale.ROOT, "  journal    %10.1f MB/s  median of %d (%s)%n", mWith, rounds, list(with));
+        out.printf(Locale.ROOT, "  no journal %10.1f MB/s  median of %d (%s)%n", mWithout, rounds, list(without));
+        out.printf(Locale.ROOT, "  ratio      %10.2f  (journal / no journal)%n", mWith / mWithout);
+        if (fio != null) {
+            List<String> cmd = Fio.command(fio, image, size, bs, "write", true, 1);
+            Fio.Result fr = Fio.run(cmd, "write");
+            out.printf(Locale.ROOT, "  fio        %10.1f MB/s  (%s)%n", fr.mbPerS(), String.join(" ", cmd.subList(1, cmd.size())));
+            out.printf(Locale.ROOT, "  ratio      %10.2f  (journal / fio), %.2f (no journal / fio); fio overwrote the image%n",
+                    mWith / fr.mbPerS(), mWithout / fr.mbPerS());
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.sort(null);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    private static String list(List<Double> v) {
+        StringBuilder b = new StringBuilder();
+        for (double d : v) {
+            b.append(b.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.1f", d));
+        }
+        return b.toString();
+    }
+
+    /** The last measured rate, MB/s. */
+    private double lastMbps;
+
+    /** Makes the image fresh, with or without a journal, and measures one timed pass; fio after it if given. */
+    private int measure(ImageLock lock, KernelProfile profile, boolean withJournal, PrintWriter out, Path fio) {
         try {
-            Mkfs.createImage(image, size + size / 4 + (64L << 20), Mkfs.Options.seeded(0));
+            Mkfs.createImage(image, size + size / 4 + (64L << 20), Mkfs.Options.seeded(0)
+                    .withJournal(withJournal ? Mkfs.Options.DEFAULT_JOURNAL : 0));
         } catch (Ext4Exception e) {
             throw new CliError(e.getMessage());
         }
-        PrintWriter out = spec.commandLine().getOut();
         long[] ns = new long[1];
         long[] before = new long[2];
         BlockStats[] st = new BlockStats[1];
@@ -150,12 +218,13 @@ final class BenchFs implements Callable<Integer> {
         }
         double secs = ns[0] / 1e9;
         double mbps = RunReport.mibPerS(size, ns[0]);
-        out.printf(Locale.ROOT, "bench fs: %s of buffered write(2) of %s + fsync on ext4 (%s), RAM %s, kernel %s%n",
-                Sizes.format(size), Sizes.format(bs), direct ? "image O_DIRECT" : "image buffered", Sizes.format(ram),
-                profile.name());
+        lastMbps = mbps;
+        out.printf(Locale.ROOT, "bench fs: %s of buffered write(2) of %s + fsync on ext4 (%s, %s), RAM %s, kernel %s%n",
+                Sizes.format(size), Sizes.format(bs), withJournal ? "journaled" : "no journal",
+                direct ? "image O_DIRECT" : "image buffered", Sizes.format(ram), profile.name());
         out.printf(Locale.ROOT, "  faultline  %10.1f MB/s  (%.3f s, second pass; bios %d, requests %d)%n", mbps, secs,
                 st[0].bios() - before[0], st[0].requests() - before[1]);
-        if (vsFio) {
+        if (fio != null) {
             List<String> cmd = Fio.command(fio, image, size, bs, "write", true, 1);
             Fio.Result fr = Fio.run(cmd, "write");
             out.printf(Locale.ROOT, "  fio        %10.1f MB/s  (%s)%n", fr.mbPerS(), String.join(" ", cmd.subList(1, cmd.size())));

@@ -190,5 +190,14 @@ class ImageCommandsTest {
         assertTrue(m.find(), r.out());
         assertTrue(Long.parseLong(m.group(1)) >= 1024, "one bio per 4 KiB page: " + r.out());
         assertTrue(Long.parseLong(m.group(2)) < 1024, "merged into fewer requests: " + r.out());
+
+        // with and without a journal, alternating: both medians and their ratio; the journal is in use
+        r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--force", "--size", "4M", "--bs", "256k",
+                "--ram", "16M", "--journal", "both", "--rounds", "1");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("(journaled,") && r.out().contains("(no journal,"), r.out());
+        assertTrue(r.out().matches("(?s).*ratio +[0-9.]+ +\\(journal / no journal\\).*"), r.out());
+        r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--force", "--size", "4M", "--journal", "maybe");
+        assertEquals(2, r.code(), r.toString());
     }
 }
