@@ -82,7 +82,8 @@ final class CrashCommand implements Callable<Integer> {
         }
         byte[] img = image == null ? new org.faultline.tools.explore.MemImage(DEFAULT_IMAGE,
                 org.faultline.images.ext4.Mkfs.Options.seeded(seed).withJournal(
-                        org.faultline.images.ext4.Mkfs.Options.DEFAULT_JOURNAL)).template() : readImage();
+                        org.faultline.images.ext4.Mkfs.Options.DEFAULT_JOURNAL).withMetadataCsum(true)).template()
+                : readImage();
         if (!Files.isDirectory(out) || !Files.isWritable(out)) {
             throw new CliError("--out " + out + ": not a writable directory (violating crash images are written there)");
         }
@@ -112,7 +113,7 @@ final class CrashCommand implements Callable<Integer> {
             return exitCode(r);
         }
         o.printf(Locale.ROOT, "faultline crash: %s on %s, kernel %s, seed %d%n", workloadName,
-                image == null ? "a 64 MiB journaled image" : image, prof.name(), seed);
+                image == null ? "a 64 MiB journaled, checksummed image" : image, prof.name(), seed);
         if (!r.run().ok()) {
             o.println("run        FAILED before any crash was simulated:");
             RunReport.printFailure(o, r.run());

@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
  * mke2fs on a regular file it refuses to overwrite an existing non-empty file unless forced.
  */
 @Command(name = "mkfs", mixinStandardHelpOptions = true,
-        description = "Make an ext4 image (has_journal,ext_attr,filetype,extent,sparse_super,large_file; -O ^has_journal "
-                + "for none) that e2fsck -fn passes.")
+        description = "Make an ext4 image (has_journal,ext_attr,filetype,extent,sparse_super,large_file,metadata_csum; "
+                + "-O ^has_journal,^metadata_csum to turn those off) that e2fsck -fn passes.")
 final class MkfsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -50,19 +50,22 @@ final class MkfsCommand implements Callable<Integer> {
     int inodeSize;
 
     @Option(names = {"-O", "--features"}, paramLabel = "[^]FEATURE,...", split = ",",
-            description = "features to turn off (^has_journal) or on (has_journal, the default), as mke2fs -O")
+            description = "features to turn off (^has_journal, ^metadata_csum) or on (the default), as mke2fs -O")
     List<String> features = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
         long bytes = size;
         boolean journal = true;
+        boolean csum = true;
         for (String f : features) {
             switch (f) {
                 case "has_journal" -> journal = true;
                 case "^has_journal" -> journal = false;
-                default -> throw new CliError("-O " + f + ": Faultline's mkfs can turn has_journal off (^has_journal); "
-                        + "its other features are fixed (docs/ext4.md)");
+                case "metadata_csum" -> csum = true;
+                case "^metadata_csum" -> csum = false;
+                default -> throw new CliError("-O " + f + ": Faultline's mkfs can turn has_journal and metadata_csum off "
+                        + "(^has_journal, ^metadata_csum); its other features are fixed (docs/ext4.md)");
             }
         }
         if (blockSize != 1024 && blockSize != 2048 && blockSize != 4096) {
@@ -94,7 +97,7 @@ final class MkfsCommand implements Callable<Integer> {
         }
         try (ImageLock lock = ImageLock.acquire(image, true)) {
             Mkfs.Result r = Mkfs.createImage(image, bytes, Mkfs.Options.seeded(seed).withBlockSize(blockSize)
-                    .withInodeSize(inodeSize).withJournal(journal ? Mkfs.Options.DEFAULT_JOURNAL : 0));
+                    .withInodeSize(inodeSize).withJournal(journal ? Mkfs.Options.DEFAULT_JOURNAL : 0).withMetadataCsum(csum));
             PrintWriter out = spec.commandLine().getOut();
             out.println("mkfs: " + image + ": ext4, " + r.superBlock().blocksCount() + " blocks of " + (blockSize >> 10)
                     + " KiB, " + r.superBlock().inodesCount() + " inodes" + (inodeSize == 256 ? "" : " of " + inodeSize

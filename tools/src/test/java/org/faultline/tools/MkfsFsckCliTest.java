@@ -24,6 +24,41 @@ class MkfsFsckCliTest {
     }
 
     @Test
+    void mkfsJournalsAndChecksumsByDefaultAndTurnsEachOff() throws Exception {
+        Path dir = CliTestSupport.scratch("mkfs-features");
+        for (String o : new String[] {"", "^has_journal", "^metadata_csum", "^has_journal,^metadata_csum"}) {
+            Path img = dir.resolve("f" + o.replace("^", "no-").replace(",", "-") + ".img");
+            Files.deleteIfExists(img);
+            CliTestSupport.Run r = o.isEmpty() ? CliTestSupport.run("mkfs", img.toString(), "--size", "32M")
+                    : CliTestSupport.run("mkfs", img.toString(), "--size", "32M", "-O", o);
+            assertEquals(0, r.code(), r.toString());
+            Process p = new ProcessBuilder("dumpe2fs", "-h", img.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor(), out);
+            String features = out.lines().filter(l -> l.startsWith("Filesystem features:")).findFirst().orElse("");
+            assertEquals(!o.contains("^has_journal"), features.contains("has_journal"), o + ": " + features);
+            assertEquals(!o.contains("^metadata_csum"), features.contains("metadata_csum"), o + ": " + features);
+            Process e = new ProcessBuilder("e2fsck", "-fn", img.toString()).redirectErrorStream(true).start();
+            String eo = new String(e.getInputStream().readAllBytes());
+            assertEquals(0, e.waitFor(), "the real e2fsck accepts it: " + eo);
+            // the host kernel mounts it and writes; e2fsck and Faultline agree afterwards
+            Path mnt = Files.createDirectories(dir.resolve("mnt"));
+            if (new ProcessBuilder("mount", "-o", "loop", img.toString(), mnt.toString()).start().waitFor() == 0) {
+                Files.writeString(mnt.resolve("host"), "written by the host kernel");
+                assertEquals(0, new ProcessBuilder("umount", mnt.toString()).start().waitFor());
+                Process e2 = new ProcessBuilder("e2fsck", "-fn", img.toString()).redirectErrorStream(true).start();
+                String eo2 = new String(e2.getInputStream().readAllBytes());
+                assertEquals(0, e2.waitFor(), "e2fsck after the host kernel wrote: " + eo2);
+                CliTestSupport.Run cat = CliTestSupport.run("cat", img + ":/host");
+                assertEquals("written by the host kernel", cat.out(), cat.toString());
+            }
+        }
+        CliTestSupport.Run bad = CliTestSupport.run("mkfs", dir.resolve("bad.img").toString(), "--size", "16M", "-O", "^extent");
+        assertEquals(2, bad.code(), bad.toString());
+        assertFalse(Files.exists(dir.resolve("bad.img")));
+    }
+
+    @Test
     void mkfsMakesSmallBlocksAndInodesOnRequest() throws Exception {
         Path dir = CliTestSupport.scratch("mkfs-sizes");
         for (String[] sizes : new String[][] {{"1024", "128"}, {"2048", "256"}, {"4096", "128"}}) {

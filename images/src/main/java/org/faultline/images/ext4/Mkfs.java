@@ -60,44 +60,55 @@ public final class Mkfs {
      * @param inodeSize       the inode size: a power of two from 128 to the block size (mke2fs {@code -I})
      * @param journalBlocks   the journal's size in blocks: 0 for none, {@link #DEFAULT_JOURNAL} for
      *                        mke2fs's default for the filesystem's size ({@code ext2fs_default_journal_size})
+     * @param metadataCsum    {@code metadata_csum}: crc32c over the superblock, descriptors, bitmaps,
+     *                        inodes, extent and directory blocks
      */
     public record Options(long seed, long epoch, String label, long inodeRatio, int blocksPerGroup,
-                          int reservedPercent, boolean zeroInodeTables, int blockSize, int inodeSize, int journalBlocks) {
+                          int reservedPercent, boolean zeroInodeTables, int blockSize, int inodeSize, int journalBlocks,
+                          boolean metadataCsum) {
         /** {@link #journalBlocks}: mke2fs's default size. */
         public static final int DEFAULT_JOURNAL = -1;
 
         /** @return defaults with the given seed: 4 KiB blocks, 256-byte inodes */
         public static Options seeded(long seed) {
-            return new Options(seed, DEFAULT_EPOCH, "", 0, 0, 5, true, BLOCK_SIZE, InodeDescriptor.EXT4_INODE_SIZE, 0);
+            return new Options(seed, DEFAULT_EPOCH, "", 0, 0, 5, true, BLOCK_SIZE, InodeDescriptor.EXT4_INODE_SIZE, 0, false);
         }
 
         public Options withLabel(String l) {
             return new Options(seed, epoch, l, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, blockSize,
-                    inodeSize, journalBlocks);
+                    inodeSize, journalBlocks, metadataCsum);
         }
 
         public Options withBlocksPerGroup(int b) {
-            return new Options(seed, epoch, label, inodeRatio, b, reservedPercent, zeroInodeTables, blockSize, inodeSize, journalBlocks);
+            return new Options(seed, epoch, label, inodeRatio, b, reservedPercent, zeroInodeTables, blockSize, inodeSize,
+                    journalBlocks, metadataCsum);
         }
 
         public Options withZeroInodeTables(boolean z) {
-            return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, z, blockSize, inodeSize, journalBlocks);
+            return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, z, blockSize, inodeSize,
+                    journalBlocks, metadataCsum);
         }
 
         public Options withBlockSize(int b) {
             return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, b,
-                    inodeSize, journalBlocks);
+                    inodeSize, journalBlocks, metadataCsum);
         }
 
         /** With a journal of {@code blocks} blocks ({@link #DEFAULT_JOURNAL}: mke2fs's size; 0: none). */
         public Options withJournal(int blocks) {
             return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, blockSize,
-                    inodeSize, blocks);
+                    inodeSize, blocks, metadataCsum);
+        }
+
+        /** With or without {@code metadata_csum}. */
+        public Options withMetadataCsum(boolean on) {
+            return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, blockSize,
+                    inodeSize, journalBlocks, on);
         }
 
         public Options withInodeSize(int i) {
             return new Options(seed, epoch, label, inodeRatio, blocksPerGroup, reservedPercent, zeroInodeTables, blockSize,
-                    i, journalBlocks);
+                    i, journalBlocks, metadataCsum);
         }
     }
 
@@ -295,7 +306,11 @@ public final class Mkfs {
         sb.setU32(S_FEATURE_COMPAT, Ext4Features.EXT4_FEATURE_COMPAT_EXT_ATTR);
         sb.setU32(S_FEATURE_INCOMPAT, Ext4Features.EXT4_FEATURE_INCOMPAT_FILETYPE | Ext4Features.EXT4_FEATURE_INCOMPAT_EXTENTS);
         sb.setU32(S_FEATURE_RO_COMPAT, Ext4Features.EXT4_FEATURE_RO_COMPAT_SPARSE_SUPER
-                | Ext4Features.EXT4_FEATURE_RO_COMPAT_LARGE_FILE);
+                | Ext4Features.EXT4_FEATURE_RO_COMPAT_LARGE_FILE
+                | (o.metadataCsum() ? Ext4Features.EXT4_FEATURE_RO_COMPAT_METADATA_CSUM : 0));
+        if (o.metadataCsum()) {
+            sb.setU8(S_CHECKSUM_TYPE, 1); // EXT4_CRC32C_CHKSUM
+        }
         byte[] uuid = randomBytes(rng, UUID_LEN);
         uuid[6] = (byte) ((uuid[6] & 0x0f) | 0x40); // version 4
         uuid[8] = (byte) ((uuid[8] & 0x3f) | 0x80); // RFC 4122 variant
@@ -354,6 +369,7 @@ public final class Mkfs {
         int gdtBlocks = sb.gdtBlocks();
         byte[][] gdt = new byte[gdtBlocks][bs];
         byte[] zero = new byte[bs];
+        Ext4Csum csum = new Ext4Csum(sb);
         for (int g = 0; g < groups; g++) {
             long first = sb.groupFirstBlock(g);
             long meta = first + sb.groupSuperOverhead(g);
@@ -366,7 +382,6 @@ public final class Mkfs {
             d.setFreeInodesCount((int) (sb.inodesPerGroup() - reservedInodes));
             d.setUsedDirsCount(0);
             d.setFlags(0);
-            d.writeTo(gdt[GroupDescDescriptor.gdtBlockIndex(g, bs)], GroupDescDescriptor.offsetInBlock(g, bs));
 
             byte[] bbm = new byte[bs];
             Bitmap.setRange(bbm, 0, (int) groupOverhead(sb, g));
@@ -376,6 +391,10 @@ public final class Mkfs {
             Bitmap.setRange(ibm, 0, (int) reservedInodes);
             Bitmap.setRange(ibm, (int) sb.inodesPerGroup(), 8 * bs);
             io.write(meta + 1, ibm);
+            csum.setBlockBitmapCsum(d, bbm, (int) (sb.blocksPerGroup() / 8));
+            csum.setInodeBitmapCsum(d, ibm, (int) (sb.inodesPerGroup() / 8));
+            csum.setGroupDescCsum(g, d);
+            d.writeTo(gdt[GroupDescDescriptor.gdtBlockIndex(g, bs)], GroupDescDescriptor.offsetInBlock(g, bs));
             if (o.zeroInodeTables()) {
                 for (long b = 0; b < sb.inodeTableBlocks(); b++) {
                     io.write(meta + 2 + b, zero);
@@ -385,6 +404,7 @@ public final class Mkfs {
         // primary superblock (byte 1024: in block 0, or block 1 with 1 KiB blocks) and GDT after it
         // (backups are written after the root directory exists)
         byte[] b0 = new byte[bs];
+        sb.setChecksum();
         sb.writeTo(b0, SUPERBLOCK_OFFSET % bs);
         io.write(SUPERBLOCK_OFFSET / bs, b0);
         for (int i = 0; i < gdtBlocks; i++) {
@@ -407,6 +427,7 @@ public final class Mkfs {
             long first = fin.groupFirstBlock(g);
             Ext4SuperBlock copy = fin.copy();
             copy.setU16(S_BLOCK_GROUP_NR, g);
+            copy.setChecksum();
             byte[] b = new byte[bs];
             copy.writeTo(b, 0);
             io.write(first, b);
