@@ -37,6 +37,16 @@ class ChecksumErrorTest {
         assertEquals(0, CliTestSupport.run("cp", hello.toString(), clean + ":/hello").code());
         assertEquals(0, CliTestSupport.run("mkdir", clean + ":/d").code());
         assertEquals(0, CliTestSupport.run("cp", hello.toString(), clean + ":/d/inner").code());
+        Path sparse = dir.resolve("sparse"); // eight separate blocks: eight extents, a leaf block under the inode
+        try (RandomAccessFile f = new RandomAccessFile(sparse.toFile(), "rw")) {
+            for (int i = 0; i < 8; i++) {
+                f.seek(i * 65536L);
+                byte[] data = new byte[4096];
+                java.util.Arrays.fill(data, (byte) ('A' + i));
+                f.write(data);
+            }
+        }
+        assertEquals(0, CliTestSupport.run("cp", sparse.toString(), clean + ":/sparse").code());
     }
 
     /** A copy of the clean image with one byte at {@code off} inverted. */
@@ -106,6 +116,45 @@ class ChecksumErrorTest {
             f.readFully(out);
             return out;
         }
+    }
+
+    @Test
+    void aFlippedExtentBlockFailsReadsAndTheTruncateOfACopy() throws Exception {
+        long leaf = Long.parseLong(exec("debugfs", "-R", "ex /sparse", clean.toString()).out.lines()
+                .filter(l -> l.trim().startsWith("0/ 1")).findFirst().orElseThrow().trim().split("\\s+")[7]);
+        Path img = flipped("extent", leaf * 4096 + 16); // the first extent's ee_block
+        String msg = "ext4_find_extent:0: inode #15: comm cat: pblk " + leaf + " bad header/extent: extent tree "
+                + "corrupted - magic f30a, entries 8, max 340(340), depth 0(0)";
+        failsUnchanged(img, msg, "cat", img + ":/sparse");
+        // cp over it truncates, which fails at the extent block: nothing but the journal's log is written
+        byte[] before = Files.readAllBytes(img);
+        CliTestSupport.Run r = CliTestSupport.run("cp", dir.resolve("hello").toString(), img + ":/sparse");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("bad header/extent: extent tree corrupted") && r.err().contains("Bad message (EBADMSG)"),
+                r.toString());
+        java.util.Set<Long> journal = new java.util.HashSet<>();
+        for (String l : exec("debugfs", "-R", "blocks <8>", img.toString()).out.strip().split("\\s+")) {
+            if (l.matches("\\d+")) {
+                journal.add(Long.parseLong(l));
+            }
+        }
+        byte[] after = Files.readAllBytes(img);
+        for (long b = 0; b < before.length / 4096; b++) {
+            if (!journal.contains(b)) {
+                assertTrue(java.util.Arrays.equals(before, (int) b * 4096, (int) b * 4096 + 4096, after, (int) b * 4096,
+                        (int) b * 4096 + 4096), "block " + b + " changed (it is not the journal's)");
+            }
+        }
+    }
+
+    @Test
+    void aFlippedInodeBitmapFailsTheCreateWhichWritesNothing() throws Exception {
+        Matcher m = Pattern.compile("Inode bitmap at (\\d+)").matcher(exec("dumpe2fs", clean.toString()).out);
+        assertTrue(m.find());
+        long ib = Long.parseLong(m.group(1));
+        Path img = flipped("ibitmap", ib * 4096 + 1);
+        failsUnchanged(img, "ext4_read_inode_bitmap:0: comm cp: Corrupt inode bitmap - block_group = 0, inode_bitmap = "
+                + ib, "cp", dir.resolve("hello").toString(), img + ":/new");
     }
 
     @Test

@@ -31,13 +31,15 @@ class HostImagesBootTest {
 
     @ParameterizedTest(name = "mkfs.ext4 -O {0}")
     @ValueSource(strings = {"defaults", "^metadata_csum", "^64bit", "^flex_bg", "^has_journal", "^resize_inode",
-        "^dir_index", "^huge_file", "^dir_nlink", "^extra_isize"})
+        "^dir_index", "^huge_file", "^dir_nlink", "^extra_isize", "-I 128"})
     void bootOnAHostMadeImageIsCleanForE2fsckAndTheHostKernel(String features) throws Exception {
-        Path dir = CliTestSupport.scratch("host-images-" + features.replace("^", "no-"));
+        Path dir = CliTestSupport.scratch("host-images-" + features.replace("^", "no-").replace(" ", ""));
         Assumptions.assumeTrue(HostChecks.probeE2fsck() == null, "e2fsprogs not installed");
         Path img = dir.resolve("img");
         List<String> mkfs = new ArrayList<>(List.of("mkfs.ext4", "-F", "-q", "-b", "4096"));
-        if (!features.equals("defaults")) {
+        if (features.startsWith("-")) { // another option than a feature: 128-byte inodes
+            mkfs.addAll(List.of(features.split(" ")));
+        } else if (!features.equals("defaults")) {
             mkfs.addAll(List.of("-O", features));
         }
         mkfs.addAll(List.of(img.toString(), "128M"));

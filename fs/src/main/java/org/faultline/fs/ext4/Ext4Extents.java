@@ -85,10 +85,13 @@ public final class Ext4Extents {
         public byte[] readNode(long pblk) throws IOException {
             return v.cache.getVerified(pblk, b -> {
                 if (!v.csum.extentBlockCsumValid(iseed, b)) {
-                    throw Ext4Exception.badCrc(v.dev, "ext4_ext_check_inode: inode #" + ino + ": pblk " + pblk
+                    // __ext4_ext_check's words; max and depth each with what was expected in brackets
+                    int max = (v.bs - 12) / 12; // ext4_ext_max_entries of a node in a block
+                    int depth = LittleEndian.u16(b, 6);
+                    throw Ext4Exception.badCrc(v.dev, "ext4_find_extent: inode #" + ino + ": pblk " + pblk
                             + " bad header/extent: extent tree corrupted - magic " + Integer.toHexString(LittleEndian.u16(b, 0))
-                            + ", entries " + LittleEndian.u16(b, 2) + ", max " + LittleEndian.u16(b, 4)
-                            + ", depth " + LittleEndian.u16(b, 6));
+                            + ", entries " + LittleEndian.u16(b, 2) + ", max " + LittleEndian.u16(b, 4) + "(" + max + ")"
+                            + ", depth " + depth + "(" + depth + ")");
                 }
             });
         }
