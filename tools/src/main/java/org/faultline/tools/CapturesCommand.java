@@ -387,6 +387,13 @@ final class CapturesCommand implements Callable<Integer> {
 
     /** Refuses a capture of a free-running boot where a schedule is needed. */
     static void requireSchedule(CaptureStore.Stored s) {
+        if (s.manifest().command().equals("crash")) {
+            throw new CliError("capture " + s.shortId() + " comes from faultline crash: its run succeeds, the disk a "
+                    + "power cut left does not: run 'faultline crash " + s.manifest().scenario() + " --seed "
+                    + s.manifest().seed() + (s.manifest().patches().isEmpty() ? "" : " --patch "
+                    + String.join(",", s.manifest().patches())) + "' again, or take the crash image: faultline captures "
+                    + "export " + s.shortId() + " --image FILE");
+        }
         if (s.manifest().schedule().isEmpty()) {
             throw new CliError("capture " + s.shortId() + " comes from a free-running " + s.manifest().command()
                     + ": it has no schedule to replay; search its workload on its captured disk: faultline explore "

@@ -67,6 +67,14 @@ final class CrashCommand implements Callable<Integer> {
     @Option(names = "--json", description = "one JSON object with the result")
     boolean json;
 
+    @Option(names = "--store", paramLabel = "DIR",
+            description = "capture store for the first violation (default: $FAULTLINE_STORE, else $FAULTLINE_HOME/store, "
+                    + "else ~/.faultline/store)")
+    Path store;
+
+    @Option(names = "--no-capture", description = "Do not capture the first violation.")
+    boolean noCapture;
+
     @Override
     public Integer call() {
         Scenario sc;
@@ -87,15 +95,22 @@ final class CrashCommand implements Callable<Integer> {
         if (!Files.isDirectory(out) || !Files.isWritable(out)) {
             throw new CliError("--out " + out + ": not a writable directory (violating crash images are written there)");
         }
+        if (!noCapture) {
+            Captures.open(store, spec).close(); // a store that cannot take the capture is refused before the run
+        }
         org.faultline.kernel.Stopwatch clock = new org.faultline.kernel.Stopwatch();
+        CrashRun run = new CrashRun(img);
+        CrashRun.Recording rec;
         CrashRun.Result r;
         try {
-            r = new CrashRun(img).check(sc.workload(), sc.ramPages(), prof, new CrashRun.Options(states, seed, false));
+            rec = run.record(sc.workload(), sc.ramPages(), prof, seed);
+            r = run.check(rec, new CrashRun.Options(states, seed, false));
         } catch (IllegalArgumentException e) {
             throw new CliError((image == null ? "the default image" : image) + ": " + e.getMessage());
         }
         double secs = clock.elapsedNs() / 1e9;
         List<Path> written = writeImages(r);
+        String captured = r.violations().isEmpty() || noCapture ? null : capture(sc, prof, img, rec, r.violations().get(0));
         PrintWriter o = spec.commandLine().getOut();
         if (json) {
             Json j = new Json().put("workload", workloadName).put("image", image == null ? null : image.toString()).put("kernel", prof.name())
@@ -106,7 +121,8 @@ final class CrashCommand implements Callable<Integer> {
                     .put("violations", r.violations().size());
             if (!r.violations().isEmpty()) {
                 j.put("first_violation", r.violations().get(0).describe())
-                        .put("first_image", written.isEmpty() ? null : written.get(0).toString());
+                        .put("first_image", written.isEmpty() ? null : written.get(0).toString())
+                        .put("capture", captured);
             }
             o.println(j);
             o.flush();
@@ -134,6 +150,9 @@ final class CrashCommand implements Callable<Integer> {
             for (Path p : written) {
                 o.println("image      " + p + " (the crash state before recovery: 'debugfs " + p
                         + "', 'faultline fsck', or mount it)");
+            }
+            if (captured != null) {
+                o.println(Captures.capturedLine(captured));
             }
         }
         o.flush();
@@ -170,6 +189,41 @@ final class CrashCommand implements Callable<Integer> {
                     + "'faultline mkfs' or mkfs.ext4, which journal by default)");
         }
         return img;
+    }
+
+    /**
+     * Captures the first violation: the workload, kernel and seed, the disk at boot, the write log up to
+     * the crash, and the crash image (before recovery) as the disk at the failure; {@code captures show}
+     * describes it, {@code captures export ID --image F} gives the crash image. Its schedule is the run's:
+     * {@code replay} of it re-runs the workload, which fails only once crashed (run {@code crash} again).
+     *
+     * @return the capture id, or null if the store could not take it (said on stderr)
+     */
+    private String capture(Scenario sc, KernelProfile prof, byte[] img, CrashRun.Recording rec, CrashRun.Violation v) {
+        if (v.image() == null) {
+            return null;
+        }
+        String report = "faultline crash " + workloadName + " --seed " + seed + (patches.isEmpty() ? ""
+                : " --patch " + String.join(",", patches)) + "\n" + v.describe() + "\n";
+        try (var st = Captures.open(store, spec); var b = st.batch()) {
+            String wl = b.putText(sc.text());
+            String base = org.faultline.images.capture.CapturedDisk.putDisk(b, img);
+            String fin = org.faultline.images.capture.CapturedDisk.putDisk(b, v.image());
+            List<org.faultline.block.WriteLogDriver.Entry> prefix = rec.log().subList(0, v.entry() + 1);
+            String log = org.faultline.images.capture.CapturedDisk.putWriteLog(b, prefix, wl + "/writelog");
+            var m = new org.faultline.images.capture.Manifest(org.faultline.images.capture.Manifest.FORMAT,
+                    Faultline.Version.version(), org.faultline.kernel.Stopwatch.wallClockMs(), "crash", "CORRUPTION", 4,
+                    v.describe(), sc.name(), wl, prof.name(), Captures.patches(patches), kernel == null ? prof.name() : kernel,
+                    "crash", seed, 0, "", 0, v.entry() + 1, b.putText(report, wl + "/report"),
+                    b.putText(rec.run().dmesg(), wl + "/log"), Long.toHexString(rec.run().traceDigest()), 0,
+                    img.length, base, fin, log, prefix.size(), false);
+            String id = b.putCapture(m);
+            b.commit();
+            return id;
+        } catch (RuntimeException e) { // CliError, or the store refusing the batch
+            spec.commandLine().getErr().println("faultline: the violation was not captured: " + e.getMessage());
+            return null;
+        }
     }
 
     /** Writes the first violating crash images (at most 3) to --out. */

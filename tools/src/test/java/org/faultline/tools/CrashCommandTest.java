@@ -63,10 +63,24 @@ class CrashCommandTest {
         assertEquals(4, broken.code(), broken.toString());
         assertTrue(broken.out().contains("VIOLATIONS") && broken.out().contains("after fdatasync")
                 && broken.out().contains(symptom), broken.out());
+        Path first;
         try (var files = Files.list(out)) {
-            Path first = files.filter(p -> p.getFileName().toString().endsWith(".img")).sorted().findFirst().orElseThrow();
+            first = files.filter(p -> p.getFileName().toString().endsWith(".img")).sorted().findFirst().orElseThrow();
             assertEquals(Files.size(img), Files.size(first));
         }
+        // captured: the crash image is the capture's disk at the failure; replay says how to find it again
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("captured ([0-9a-f]{8})").matcher(broken.out());
+        assertTrue(m.find(), broken.out());
+        Path exported = out.resolve("exported.img");
+        Files.deleteIfExists(exported);
+        CliTestSupport.Run ex = CliTestSupport.run("captures", "export", m.group(1), "--image", exported.toString());
+        assertEquals(0, ex.code(), ex.toString());
+        byte[] crashImage = Files.readAllBytes(Path.of(broken.out().lines().filter(l -> l.startsWith("image "))
+                .findFirst().orElseThrow().split("\\s+")[1]));
+        assertTrue(java.util.Arrays.equals(crashImage, Files.readAllBytes(exported)), "the capture's disk is the crash image");
+        CliTestSupport.Run rp = CliTestSupport.run("replay", m.group(1));
+        assertEquals(2, rp.code(), rp.toString());
+        assertTrue(rp.err().contains("--patch -" + fix), rp.err());
     }
 
     @Test
