@@ -308,6 +308,12 @@ final class Ext4File implements FileOperations {
         try {
             Ext4Inode.changeBlockMap(es, inode, first, count, datasync, () -> {
                 es.vol.extents().ext4AllocFileBlocks(inode.ino(), first, count, newSize, keep);
+                if (!keep) {
+                    // i_disksize follows the size the allocation wrote, under the lock write_inode copies it
+                    // under: a write_inode in between must not write the old size back over the new one
+                    Ext4InodeInfo ei = Ext4Super.ei(inode);
+                    ei.disksize = Math.max(ei.disksize, es.vol.inodes().stat(inode.ino()).size());
+                }
                 return null;
             });
         } finally {

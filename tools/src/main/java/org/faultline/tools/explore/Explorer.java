@@ -31,7 +31,7 @@ public final class Explorer {
     private final MemImage image;
 
     public Explorer(Scenario scenario, KernelProfile profile, long maxDecisions) {
-        this(scenario, profile, maxDecisions, new MemImage(scenario.imageBytes()));
+        this(scenario, profile, maxDecisions, new MemImage(scenario.imageBytes(), scenario.mkfsOptions()));
     }
 
     /** Executions booting on {@code disk} (a captured disk at boot) instead of a fresh filesystem. */

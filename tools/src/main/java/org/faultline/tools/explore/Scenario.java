@@ -89,6 +89,17 @@ public record Scenario(String name, String description, int bug, Workload worklo
         return workload.boolSetting("iomap", false);
     }
 
+    /** Whether the scenario's image has a journal and metadata_csum ({@code set journal on}). */
+    public boolean journal() {
+        return workload.boolSetting("journal", false);
+    }
+
+    /** The mkfs options of the scenario's image. */
+    public org.faultline.images.ext4.Mkfs.Options mkfsOptions() {
+        org.faultline.images.ext4.Mkfs.Options o = org.faultline.images.ext4.Mkfs.Options.seeded(1);
+        return journal() ? o.withJournal(org.faultline.images.ext4.Mkfs.Options.DEFAULT_JOURNAL).withMetadataCsum(true) : o;
+    }
+
     static String digest(String text) {
         long h = 0xcbf29ce484222325L;
         for (byte b : text.getBytes(StandardCharsets.UTF_8)) {

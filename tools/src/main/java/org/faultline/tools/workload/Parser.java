@@ -179,7 +179,7 @@ final class Parser {
                         }
                     }
                 }
-                case "iomap", "final-check", "debug-vm" -> bool(value);
+                case "iomap", "final-check", "debug-vm", "journal" -> bool(value);
                 case "strategy" -> {
                     if (!value.equals("random") && !value.equals("pct")) {
                         throw new IllegalArgumentException("expected random or pct");

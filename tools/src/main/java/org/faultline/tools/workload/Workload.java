@@ -168,6 +168,8 @@ public final class Workload {
         m.put("patch", "+ID,-ID...: patches on top of the profile (repeatable)");
         m.put("fail-write", FailWrite.USAGE + ": the file's writeback fails at submission (repeatable)");
         m.put("iomap", "on|off: ext4 buffered I/O through iomap");
+        m.put("journal", "on|off: the image explore makes has a journal and metadata_csum, as faultline mkfs makes it "
+                + "(default off)");
         m.put("hw-queues", "N: hardware queues of the disk, each completing requests in its own IRQ task (default 2)");
         m.put("debug-vm", "on|off: CONFIG_DEBUG_VM invariant checks (default: on when explored, off when booted)");
         m.put("final-check", "on|off: read every file back before unmounting (default on)");
