@@ -148,6 +148,38 @@ class ChecksumErrorTest {
     }
 
     @Test
+    void aFlippedHtreeRootFailsTheLookupAndTheAdd() throws Exception {
+        Path img = dir.resolve("htree.img");
+        Files.copy(clean, img, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (org.faultline.images.ext4.Ext4Image v = org.faultline.images.ext4.Ext4Image.openImage(img,
+                org.faultline.fs.ext4.Ext4Volume.Options.readWrite())) {
+            v.mkdir("/big", 0755);
+            for (int i = 0; i < 300; i++) { // past one block of entries: an indexed directory
+                v.create("/big/entry-with-a-longish-name-" + i, 0644);
+            }
+        }
+        String ino = exec("debugfs", "-R", "stat /big", img.toString()).out.lines().filter(l -> l.startsWith("Inode:"))
+                .findFirst().orElseThrow().split("\\s+")[1];
+        assertTrue(exec("debugfs", "-R", "htree /big", img.toString()).out.contains("Root node dump"), "indexed");
+        long root = firstBlockOf(img, "/big");
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) { // the first dx entry's hash
+            long off = root * 4096 + 0x20 + 8;
+            f.seek(off);
+            int b = f.read();
+            f.seek(off);
+            f.write(~b);
+        }
+        failsUnchanged(img, "__ext4_read_dirblock:0: inode #" + ino + ": block 0: comm cat: Directory index failed checksum",
+                "cat", img + ":/big/entry-with-a-longish-name-7");
+        failsUnchanged(img, "Directory index failed checksum", "cp", dir.resolve("hello").toString(), img + ":/big/new");
+    }
+
+    private static long firstBlockOf(Path img, String path) throws Exception {
+        String[] lines = exec("debugfs", "-R", "blocks " + path, img.toString()).out.strip().split("\n");
+        return Long.parseLong(lines[lines.length - 1].strip().split("\\s+")[0]);
+    }
+
+    @Test
     void aFlippedInodeBitmapFailsTheCreateWhichWritesNothing() throws Exception {
         Matcher m = Pattern.compile("Inode bitmap at (\\d+)").matcher(exec("dumpe2fs", clean.toString()).out);
         assertTrue(m.find());
