@@ -103,6 +103,8 @@ public final class Bio implements WaitTarget {
         size += len;
         if (op == Op.WRITE && page.testBit(Page.PG_WRITEBACK)) {
             page.setBitOwner(Page.PG_WRITEBACK, this); // its writeback ends when this bio does
+        } else if (op == Op.READ && page.testBit(Page.PG_LOCKED)) {
+            page.setBitOwner(Page.PG_LOCKED, this); // a read's end_io unlocks the page: the locker waits like anyone
         }
         return len;
     }
@@ -125,6 +127,8 @@ public final class Bio implements WaitTarget {
         for (BioVec v : vecs) {
             if (op == Op.WRITE && v.page().bitOwner(Page.PG_WRITEBACK) == this) {
                 v.page().setBitOwner(Page.PG_WRITEBACK, null);
+            } else if (op == Op.READ && v.page().bitOwner(Page.PG_LOCKED) == this) {
+                v.page().setBitOwner(Page.PG_LOCKED, null);
             }
         }
         if (endIo != null) {
