@@ -118,6 +118,15 @@ final class Ext4Journaling {
         }
     }
 
+    /**
+     * {@code ext4_write_inode()} for WB_SYNC_ALL with a journal ({@code ext4_fc_commit(i_sync_tid)}): the
+     * inode's transaction committed; no flush of its own (its callers flush: fsync, sync_fs).
+     */
+    void ext4WriteInodeCommit(Inode inode) {
+        thread.jbd2CompleteTransaction(Ext4Super.ei(inode).syncTid);
+        checkAborted();
+    }
+
     /** {@code ext4_sync_fs()} with a journal: the running transaction committed and waited for. */
     void ext4SyncFs() {
         thread.jbd2JournalForceCommit();

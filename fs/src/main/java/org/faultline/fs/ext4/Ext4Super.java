@@ -434,7 +434,7 @@ public final class Ext4Super implements SuperOperations {
             return err;
         }
         try {
-            jnl.ext4FsyncJournal(inode, false);
+            jnl.ext4WriteInodeCommit(inode);
             return 0;
         } catch (FsError e) {
             return e.err();

@@ -77,12 +77,24 @@ public final class JournalThread {
         this.waitDone = new WaitQueue(k);
         this.commitSequence = transaction.runningTid() - 1;
         this.commitRequest = commitSequence;
-        transaction.setStartCommit(() -> jbd2LogStartCommit(transaction.runningTid()));
+        transaction.setStartCommit(this::startCommitOfFull);
     }
 
     /** Sets the ordered-data hooks (ext4's data=ordered). */
     public void setDataWriter(DataWriter w) {
         dataWriter = w;
+    }
+
+    /**
+     * A handle found the running transaction full: its commit is asked for; once the thread has stopped
+     * the starter (which holds no handle yet) commits it itself, or it would wait for nobody.
+     */
+    private void startCommitOfFull() {
+        int tid = transaction.runningTid();
+        jbd2LogStartCommit(tid);
+        if (exited) {
+            jbd2LogWaitCommit(tid);
+        }
     }
 
     /** {@code jbd2_journal_start_thread()}. */
