@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -85,6 +86,19 @@ final class BenchFs implements Callable<Integer> {
                     + "in alternating rounds and report the ratio (both). Default: ${DEFAULT-VALUE}.")
     String journal;
 
+    @Option(names = "--compare", paramLabel = "KERNEL", arity = "2..*",
+            description = "Measure two or more kernels, each a profile with patches (4.20, 4.20+ext4-bio-per-page, "
+                    + "6.6-ext4-fdatasync-after-fallocate), in alternating rounds after a discarded warm-up; prints "
+                    + "medians, min-max and each one's verdict against the first (Mann-Whitney, bootstrap 95% CI).")
+    List<String> compare;
+
+    @Option(names = "--runs", paramLabel = "R", defaultValue = "5",
+            description = "With --compare: measured runs of each kernel. Default: ${DEFAULT-VALUE}.")
+    int runs;
+
+    @Option(names = "--json", description = "With --compare: one JSON object with every run's figure and the verdicts.")
+    boolean json;
+
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
             description = "With --journal both: alternating rounds; medians reported. Default: ${DEFAULT-VALUE}.")
     int rounds;
@@ -116,6 +130,17 @@ final class BenchFs implements Callable<Integer> {
         if (rounds < 1 || rounds > 99) {
             throw new CliError("--rounds " + rounds + ": 1 to 99");
         }
+        if (compare != null) {
+            if (runs < 2 || runs > 99) {
+                throw new CliError("--runs " + runs + ": 2 to 99 (a comparison needs two runs of each)");
+            }
+            if (journal.equals("both") || vsFio) {
+                throw new CliError("--compare measures kernels: use --journal on or off, and no --vs-fio");
+            }
+            for (String k : compare) {
+                parseKernel(k); // a bad kernel is refused before anything is made
+            }
+        }
         Path fio = null;
         if (vsFio) {
             fio = Fio.require(parent.root.env());
@@ -130,6 +155,9 @@ final class BenchFs implements Callable<Integer> {
 
     private int run(ImageLock lock, KernelProfile profile, Path fio) {
         PrintWriter out = spec.commandLine().getOut();
+        if (compare != null) {
+            return runCompare(lock, out);
+        }
         if (!journal.equals("both")) {
             return measure(lock, profile, journal.equals("on"), out, fio);
         }
@@ -160,6 +188,107 @@ final class BenchFs implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * {@code --compare}: a warm-up run discarded, then {@code runs} rounds measuring each kernel in
+     * turn (ABAB...), so drift on a noisy machine falls on every kernel alike; then each kernel's
+     * median and range, and its verdict against the first ({@link org.faultline.tools.bench.Stats}).
+     */
+    private int runCompare(ImageLock lock, PrintWriter out) {
+        List<KernelProfile> kernels = new ArrayList<>();
+        for (String k : compare) {
+            kernels.add(parseKernel(k));
+        }
+        boolean withJournal = !journal.equals("off");
+        java.io.PrintWriter progress = spec.commandLine().getErr();
+        java.io.PrintWriter quiet = new java.io.PrintWriter(java.io.Writer.nullWriter());
+        int code = measure(lock, kernels.get(0), withJournal, quiet, null); // warm-up: JIT, host blocks
+        if (code != 0) {
+            return code;
+        }
+        double[][] mbps = new double[kernels.size()][runs];
+        for (int r = 0; r < runs; r++) {
+            for (int i = 0; i < kernels.size(); i++) {
+                code = measure(lock, kernels.get(i), withJournal, quiet, null);
+                if (code != 0) {
+                    return code;
+                }
+                mbps[i][r] = lastMbps;
+                progress.printf(Locale.ROOT, "bench fs: run %d of %d, %s: %.1f MB/s%n", r + 1, runs, compare.get(i), lastMbps);
+                progress.flush();
+            }
+        }
+        List<Json> rows = new ArrayList<>();
+        List<Json> verdicts = new ArrayList<>();
+        if (!json) {
+            out.printf(Locale.ROOT, "bench fs --compare: %s of buffered write(2) of %s + fsync on ext4 (%s), RAM %s, "
+                    + "%d runs each after a warm-up, alternating%n", Sizes.format(size), Sizes.format(bs),
+                    withJournal ? "journaled" : "no journal", Sizes.format(ram), runs);
+            out.printf(Locale.ROOT, "  %-44s %10s %21s%n", "kernel", "median", "min - max (MB/s)");
+        }
+        for (int i = 0; i < kernels.size(); i++) {
+            double[] v = mbps[i];
+            double min = Arrays.stream(v).min().orElse(0);
+            double max = Arrays.stream(v).max().orElse(0);
+            double med = org.faultline.tools.bench.Stats.median(v);
+            rows.add(new Json().put("kernel", compare.get(i)).put("median_mb_s", med, 1).putNumbers("runs_mb_s", v, 1));
+            if (!json) {
+                out.printf(Locale.ROOT, "  %-44s %10.1f %10.1f - %8.1f%n", compare.get(i), med, min, max);
+            }
+        }
+        for (int i = 1; i < kernels.size(); i++) {
+            org.faultline.tools.bench.Stats.Verdict v = org.faultline.tools.bench.Stats.compare(mbps[0], mbps[i], 1);
+            String text = v.text(compare.get(0), compare.get(i));
+            verdicts.add(new Json().put("a", compare.get(0)).put("b", compare.get(i)).put("ratio", v.ratio(), 4)
+                    .put("ci_low", v.ciLow(), 4).put("ci_high", v.ciHigh(), 4).put("p", v.p(), 4)
+                    .put("differ", v.differ()).put("verdict", text));
+            if (!json) {
+                out.println("  " + text);
+            }
+        }
+        if (json) {
+            out.println(new Json().put("benchmark", "fs").put("size", size).put("bs", bs).put("runs", runs)
+                    .put("journal", withJournal).putObjects("kernels", rows).putObjects("verdicts", verdicts));
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** A kernel of {@code --compare}: a profile name, then +ID or -ID patches (the longest known id each time). */
+    static KernelProfile parseKernel(String spec) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([0-9]+(?:\\.[0-9]+)*)(.*)$").matcher(spec);
+        if (!m.matches()) {
+            throw new CliError("--compare " + spec + ": expected PROFILE[+ID|-ID...], e.g. 4.20+ext4-bio-per-page");
+        }
+        List<String> ids = new ArrayList<>();
+        for (org.faultline.kernel.Patch p : org.faultline.kernel.Patches.all()) {
+            ids.add(p.id());
+        }
+        List<String> patches = new ArrayList<>();
+        String rest = m.group(2);
+        while (!rest.isEmpty()) {
+            char sign = rest.charAt(0);
+            String best = null;
+            for (String id : ids) {
+                if ((sign == '+' || sign == '-') && rest.startsWith(id, 1)
+                        && (rest.length() == 1 + id.length() || "+-".indexOf(rest.charAt(1 + id.length())) >= 0)
+                        && (best == null || id.length() > best.length())) {
+                    best = id;
+                }
+            }
+            if (best == null) {
+                throw new CliError("--compare " + spec + ": '" + rest + "' does not start with +ID or -ID of a known patch "
+                        + "(faultline patches)");
+            }
+            patches.add(sign + best);
+            rest = rest.substring(1 + best.length());
+        }
+        try {
+            return KernelProfile.byName(m.group(1)).with(patches);
+        } catch (IllegalArgumentException e) {
+            throw new CliError("--compare " + spec + ": " + e.getMessage());
+        }
     }
 
     private static double median(List<Double> v) {

@@ -51,6 +51,26 @@ public final class Json {
         return this;
     }
 
+    /** @return this, with {@code k} an array of numbers ({@code decimals} digits after the point) */
+    public Json putNumbers(String k, double[] v, int decimals) {
+        com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+        for (double d : v) {
+            a.add(BigDecimal.valueOf(d).setScale(decimals, RoundingMode.HALF_EVEN));
+        }
+        o.add(k, a);
+        return this;
+    }
+
+    /** @return this, with {@code k} an array of objects */
+    public Json putObjects(String k, java.util.List<Json> v) {
+        com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+        for (Json j : v) {
+            a.add(j.o);
+        }
+        o.add(k, a);
+        return this;
+    }
+
     /** @return this, with {@code k} an object of the counts in {@code m} (its order kept) */
     public Json putCounts(String k, Map<String, ? extends Number> m) {
         JsonObject c = new JsonObject();

@@ -199,5 +199,19 @@ class ImageCommandsTest {
         assertTrue(r.out().matches("(?s).*ratio +[0-9.]+ +\\(journal / no journal\\).*"), r.out());
         r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--force", "--size", "4M", "--journal", "maybe");
         assertEquals(2, r.code(), r.toString());
+
+        // two kernels compared: every run's figure in the JSON, and a verdict from the statistics
+        r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--force", "--size", "4M", "--bs", "256k",
+                "--ram", "16M", "--compare", "4.20", "4.20+ext4-bio-per-page", "--runs", "3", "--json");
+        assertEquals(0, r.code(), r.toString());
+        com.google.gson.JsonObject j = com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(2, j.getAsJsonArray("kernels").size(), r.out());
+        assertEquals(3, j.getAsJsonArray("kernels").get(1).getAsJsonObject().getAsJsonArray("runs_mb_s").size(), r.out());
+        String verdict = j.getAsJsonArray("verdicts").get(0).getAsJsonObject().get("verdict").getAsString();
+        assertTrue(verdict.contains("4.20+ext4-bio-per-page") && verdict.contains("95% CI"), verdict);
+        r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--force", "--size", "4M",
+                "--compare", "4.20", "4.20+no-such-patch");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("'+no-such-patch' does not start with +ID or -ID of a known patch"), r.err());
     }
 }
