@@ -99,6 +99,10 @@ final class BenchFs implements Callable<Integer> {
     @Option(names = "--json", description = "With --compare: one JSON object with every run's figure and the verdicts.")
     boolean json;
 
+    @Option(names = "--plot", paramLabel = "FILE.png",
+            description = "With --compare: draw each kernel's runs as a box (median, quartiles, extremes) with the verdicts.")
+    Path plot;
+
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
             description = "With --journal both: alternating rounds; medians reported. Default: ${DEFAULT-VALUE}.")
     int rounds;
@@ -133,6 +137,9 @@ final class BenchFs implements Callable<Integer> {
         if (compare != null) {
             if (runs < 2 || runs > 99) {
                 throw new CliError("--runs " + runs + ": 2 to 99 (a comparison needs two runs of each)");
+            }
+            if (plot != null && !plot.toString().endsWith(".png")) {
+                throw new CliError("--plot " + plot + ": a .png file");
             }
             if (journal.equals("both") || vsFio) {
                 throw new CliError("--compare measures kernels: use --journal on or off, and no --vs-fio");
@@ -245,6 +252,21 @@ final class BenchFs implements Callable<Integer> {
                     .put("differ", v.differ()).put("verdict", text));
             if (!json) {
                 out.println("  " + text);
+            }
+        }
+        if (plot != null) {
+            List<String> lines = new ArrayList<>();
+            for (Json v : verdicts) {
+                lines.add(com.google.gson.JsonParser.parseString(v.toString()).getAsJsonObject().get("verdict").getAsString());
+            }
+            try {
+                org.faultline.tools.bench.Plot.boxes(plot, "bench fs: " + Sizes.format(size) + " buffered write + fsync, "
+                        + runs + " runs each", compare, mbps, "MB/s", String.join("; ", lines));
+            } catch (java.io.IOException e) {
+                throw new CliError(HostErrors.of(plot, e));
+            }
+            if (!json) {
+                out.println("  plot: " + plot);
             }
         }
         if (json) {

@@ -202,8 +202,11 @@ class ImageCommandsTest {
 
         // two kernels compared: every run's figure in the JSON, and a verdict from the statistics
         r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--force", "--size", "4M", "--bs", "256k",
-                "--ram", "16M", "--compare", "4.20", "4.20+ext4-bio-per-page", "--runs", "3", "--json");
+                "--ram", "16M", "--compare", "4.20", "4.20+ext4-bio-per-page", "--runs", "3", "--json", "--plot",
+                dir.resolve("cmp.png").toString());
         assertEquals(0, r.code(), r.toString());
+        byte[] png = Files.readAllBytes(dir.resolve("cmp.png"));
+        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG was drawn");
         com.google.gson.JsonObject j = com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject();
         assertEquals(2, j.getAsJsonArray("kernels").size(), r.out());
         assertEquals(3, j.getAsJsonArray("kernels").get(1).getAsJsonObject().getAsJsonArray("runs_mb_s").size(), r.out());
