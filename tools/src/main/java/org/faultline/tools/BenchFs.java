@@ -86,7 +86,7 @@ final class BenchFs implements Callable<Integer> {
                     + "in alternating rounds and report the ratio (both). Default: ${DEFAULT-VALUE}.")
     String journal;
 
-    @Option(names = "--compare", paramLabel = "KERNEL", arity = "2..*",
+    @Option(names = "--compare", paramLabel = "KERNEL", arity = "1..*",
             description = "Measure two or more kernels, each a profile with patches (4.20, 4.20+ext4-bio-per-page, "
                     + "6.6-ext4-fdatasync-after-fallocate), in alternating rounds after a discarded warm-up; prints "
                     + "medians, min-max and each one's verdict against the first (Mann-Whitney, bootstrap 95% CI).")
@@ -98,6 +98,11 @@ final class BenchFs implements Callable<Integer> {
 
     @Option(names = "--json", description = "With --compare: one JSON object with every run's figure and the verdicts.")
     boolean json;
+
+    @Option(names = "--vs-host", description = "With --compare: the host kernel runs the same system calls (write(2) of --bs "
+            + "up to --size, fsync) on a file beside the image, in the same alternation; each kernel's median is "
+            + "also given as a fraction of the host's.")
+    boolean vsHost;
 
     @Option(names = "--plot", paramLabel = "FILE.png",
             description = "With --compare: draw each kernel's runs as a box (median, quartiles, extremes) with the verdicts.")
@@ -143,6 +148,9 @@ final class BenchFs implements Callable<Integer> {
             }
             if (journal.equals("both") || vsFio) {
                 throw new CliError("--compare measures kernels: use --journal on or off, and no --vs-fio");
+            }
+            if (compare.size() < 2 && !vsHost) {
+                throw new CliError("--compare needs two kernels or more (or one with --vs-host)");
             }
             for (String k : compare) {
                 parseKernel(k); // a bad kernel is refused before anything is made
@@ -215,15 +223,30 @@ final class BenchFs implements Callable<Integer> {
             return code;
         }
         double[][] mbps = new double[kernels.size()][runs];
-        for (int r = 0; r < runs; r++) {
-            for (int i = 0; i < kernels.size(); i++) {
-                code = measure(lock, kernels.get(i), withJournal, quiet, null);
-                if (code != 0) {
-                    return code;
+        double[] host = new double[runs];
+        Path hostFile = image.resolveSibling(image.getFileName() + ".host");
+        try {
+            for (int r = 0; r < runs; r++) {
+                for (int i = 0; i < kernels.size(); i++) {
+                    code = measure(lock, kernels.get(i), withJournal, quiet, null);
+                    if (code != 0) {
+                        return code;
+                    }
+                    mbps[i][r] = lastMbps;
+                    progress.printf(Locale.ROOT, "bench fs: run %d of %d, %s: %.1f MB/s%n", r + 1, runs, compare.get(i), lastMbps);
+                    progress.flush();
                 }
-                mbps[i][r] = lastMbps;
-                progress.printf(Locale.ROOT, "bench fs: run %d of %d, %s: %.1f MB/s%n", r + 1, runs, compare.get(i), lastMbps);
-                progress.flush();
+                if (vsHost) {
+                    host[r] = hostRun(hostFile);
+                    progress.printf(Locale.ROOT, "bench fs: run %d of %d, the host kernel: %.1f MB/s%n", r + 1, runs, host[r]);
+                    progress.flush();
+                }
+            }
+        } finally {
+            try {
+                java.nio.file.Files.deleteIfExists(hostFile);
+            } catch (java.io.IOException e) {
+                // a leftover beside the scratch image
             }
         }
         List<Json> rows = new ArrayList<>();
@@ -239,9 +262,22 @@ final class BenchFs implements Callable<Integer> {
             double min = Arrays.stream(v).min().orElse(0);
             double max = Arrays.stream(v).max().orElse(0);
             double med = org.faultline.tools.bench.Stats.median(v);
-            rows.add(new Json().put("kernel", compare.get(i)).put("median_mb_s", med, 1).putNumbers("runs_mb_s", v, 1));
+            Json row = new Json().put("kernel", compare.get(i)).put("median_mb_s", med, 1).putNumbers("runs_mb_s", v, 1);
+            if (vsHost) {
+                row.put("of_host", med / org.faultline.tools.bench.Stats.median(host), 3);
+            }
+            rows.add(row);
             if (!json) {
-                out.printf(Locale.ROOT, "  %-44s %10.1f %10.1f - %8.1f%n", compare.get(i), med, min, max);
+                out.printf(Locale.ROOT, "  %-44s %10.1f %10.1f - %8.1f%s%n", compare.get(i), med, min, max, vsHost
+                        ? String.format(Locale.ROOT, "   %.2fx the host", med / org.faultline.tools.bench.Stats.median(host)) : "");
+            }
+        }
+        if (vsHost) {
+            double med = org.faultline.tools.bench.Stats.median(host);
+            rows.add(new Json().put("kernel", "host").put("median_mb_s", med, 1).putNumbers("runs_mb_s", host, 1));
+            if (!json) {
+                out.printf(Locale.ROOT, "  %-44s %10.1f %10.1f - %8.1f%n", "the host kernel (" + System.getProperty("os.version")
+                        + ")", med, Arrays.stream(host).min().orElse(0), Arrays.stream(host).max().orElse(0));
             }
         }
         for (int i = 1; i < kernels.size(); i++) {
@@ -275,6 +311,15 @@ final class BenchFs implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** One host pass ({@link org.faultline.tools.bench.HostWrite}); a host error is the user's to see. */
+    private double hostRun(Path file) {
+        try {
+            return org.faultline.tools.bench.HostWrite.seqWriteFsync(file, size, bs);
+        } catch (org.faultline.nativeio.ErrnoException e) {
+            throw new CliError(HostErrors.of(file, e));
+        }
     }
 
     /** A kernel of {@code --compare}: a profile name, then +ID or -ID patches (the longest known id each time). */

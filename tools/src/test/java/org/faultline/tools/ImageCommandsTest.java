@@ -212,6 +212,12 @@ class ImageCommandsTest {
         assertEquals(3, j.getAsJsonArray("kernels").get(1).getAsJsonObject().getAsJsonArray("runs_mb_s").size(), r.out());
         String verdict = j.getAsJsonArray("verdicts").get(0).getAsJsonObject().get("verdict").getAsString();
         assertTrue(verdict.contains("4.20+ext4-bio-per-page") && verdict.contains("95% CI"), verdict);
+        // one kernel against the host kernel's own write + fsync of the same size, beside the image
+        r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--force", "--size", "4M", "--bs", "256k",
+                "--ram", "16M", "--compare", "6.6", "--runs", "2", "--vs-host");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().matches("(?s).*6\\.6 .* [0-9.]+x the host\n.*the host kernel \\(.*"), r.out());
+        assertTrue(!Files.exists(img.resolveSibling(img.getFileName() + ".host")), "the host's file is removed");
         r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--force", "--size", "4M",
                 "--compare", "4.20", "4.20+no-such-patch");
         assertEquals(2, r.code(), r.toString());
