@@ -231,6 +231,9 @@ final class CrashCommand implements Callable<Integer> {
         List<Path> written = new ArrayList<>();
         for (int i = 0; i < Math.min(CrashRun.KEPT_IMAGES, r.violations().size()); i++) {
             CrashRun.Violation v = r.violations().get(i);
+            if (v.image() == null) {
+                break; // not kept (a large image)
+            }
             Path p = out.resolve(String.format(Locale.ROOT, "crash-seed%d-req%d-%d.img", seed, v.entry() + 1, i));
             try {
                 Files.write(p, v.image());

@@ -151,7 +151,7 @@ public final class CrashRun {
                 states++;
                 if (what != null) {
                     // the first few keep their disk (a whole image each: memory, not time, is the bound)
-                    bad.add(new Violation(p, flying, keep, what, bad.size() < KEPT_IMAGES ? stateImage(log, p, keep) : null));
+                    bad.add(new Violation(p, flying, keep, what, bad.size() < keptImages() ? stateImage(log, p, keep) : null));
                     if (o.stopAtFirst()) {
                         return new Result(r, log.size(), points.size(), states, promises.promises().size(), files, bad);
                     }
@@ -177,6 +177,11 @@ public final class CrashRun {
             at.add(log.size() - 1);
         }
         return new ArrayList<>(at);
+    }
+
+    /** Crash images kept: {@link #KEPT_IMAGES}, or one for an image over 256 MiB (each is a whole copy in memory). */
+    private int keptImages() {
+        return image.length > (256L << 20) ? 1 : KEPT_IMAGES;
     }
 
     /** The index of the last request at or before {@code p} that is durable there (-1: none). */
