@@ -50,9 +50,12 @@ public final class Plot {
         r.setMaximumBarWidth(0.18);
         NumberAxis y = new NumberAxis(metric);
         y.setAutoRangeIncludesZero(true);
-        CategoryPlot plot = new CategoryPlot(data, new CategoryAxis("kernel"), y, r);
+        CategoryAxis x = new CategoryAxis("kernel");
+        x.setCategoryLabelPositions(org.jfree.chart.axis.CategoryLabelPositions.UP_45); // long kernel names whole
+        x.setMaximumCategoryLabelLines(2);
+        CategoryPlot plot = new CategoryPlot(data, x, y, r);
         JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, false);
         chart.addSubtitle(new org.jfree.chart.title.TextTitle(subtitle));
-        ChartUtils.saveChartAsPNG(file.toFile(), chart, 900, 560);
+        ChartUtils.saveChartAsPNG(file.toFile(), chart, 1000, 700);
     }
 }
