@@ -104,6 +104,10 @@ final class BenchFs implements Callable<Integer> {
             + "also given as a fraction of the host's.")
     boolean vsHost;
 
+    @Option(names = "--csv", paramLabel = "FILE.csv",
+            description = "With --compare: every run's figure, one line each (kernel,run,mb_s), the host's too.")
+    Path csv;
+
     @Option(names = "--plot", paramLabel = "FILE.png",
             description = "With --compare: draw each kernel's runs as a box (median, quartiles, extremes) with the verdicts.")
     Path plot;
@@ -288,6 +292,23 @@ final class BenchFs implements Callable<Integer> {
                     .put("differ", v.differ()).put("verdict", text));
             if (!json) {
                 out.println("  " + text);
+            }
+        }
+        if (csv != null) {
+            StringBuilder c = new StringBuilder("kernel,run,mb_s\n");
+            for (int i = 0; i < kernels.size(); i++) {
+                for (int r = 0; r < runs; r++) {
+                    c.append(compare.get(i)).append(',').append(r + 1).append(',')
+                            .append(String.format(Locale.ROOT, "%.1f", mbps[i][r])).append('\n');
+                }
+            }
+            for (int r = 0; vsHost && r < runs; r++) {
+                c.append("host,").append(r + 1).append(',').append(String.format(Locale.ROOT, "%.1f", host[r])).append('\n');
+            }
+            try {
+                java.nio.file.Files.writeString(csv, c);
+            } catch (java.io.IOException e) {
+                throw new CliError(HostErrors.of(csv, e));
             }
         }
         if (plot != null) {

@@ -214,8 +214,12 @@ class ImageCommandsTest {
         assertTrue(verdict.contains("4.20+ext4-bio-per-page") && verdict.contains("95% CI"), verdict);
         // one kernel against the host kernel's own write + fsync of the same size, beside the image
         r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--force", "--size", "4M", "--bs", "256k",
-                "--ram", "16M", "--compare", "6.6", "--runs", "2", "--vs-host");
+                "--ram", "16M", "--compare", "6.6", "--runs", "2", "--vs-host", "--csv", dir.resolve("runs.csv").toString());
         assertEquals(0, r.code(), r.toString());
+        java.util.List<String> csvLines = Files.readAllLines(dir.resolve("runs.csv"));
+        assertEquals("kernel,run,mb_s", csvLines.get(0));
+        assertEquals(5, csvLines.size(), "2 runs of 6.6 and 2 of the host: " + csvLines);
+        assertTrue(csvLines.get(3).startsWith("host,1,"), csvLines.toString());
         assertTrue(r.out().matches("(?s).*6\\.6 .* [0-9.]+x the host\n.*the host kernel \\(.*"), r.out());
         assertTrue(!Files.exists(img.resolveSibling(img.getFileName() + ".host")), "the host's file is removed");
         r = CliTestSupport.run("bench", "fs", "--image", img.toString(), "--force", "--size", "4M",
