@@ -405,6 +405,8 @@ final class BenchFs implements Callable<Integer> {
         long[] ns = new long[1];
         long[] before = new long[2];
         BlockStats[] st = new BlockStats[1];
+        org.HdrHistogram.Histogram writeLat = new org.HdrHistogram.Histogram(3); // ns, 3 significant digits
+        long[] fsyncNs = new long[1];
         int code = ImageSession.run("bench fs", image, lock, true, direct, profile, ram, out, spec.commandLine().getErr(), ctx -> {
             byte[] buf = new byte[(int) bs];
             Prng p = new Prng(1);
@@ -414,14 +416,14 @@ final class BenchFs implements Callable<Integer> {
                     buf[i + j] = (byte) (v >>> (8 * j));
                 }
             }
-            if (pass(ctx, buf) < 0) {
+            if (pass(ctx, buf, null, null) < 0) {
                 return;
             }
             BlockStats s0 = ctx.bdev.stats();
             before[0] = s0.bios();
             before[1] = s0.requests();
             long t0 = ctx.kernel.sched().clockNs();
-            if (pass(ctx, buf) < 0) {
+            if (pass(ctx, buf, writeLat, fsyncNs) < 0) {
                 return;
             }
             ns[0] = ctx.kernel.sched().clockNs() - t0;
@@ -438,6 +440,9 @@ final class BenchFs implements Callable<Integer> {
                 direct ? "image O_DIRECT" : "image buffered", Sizes.format(ram), profile.name());
         out.printf(Locale.ROOT, "  faultline  %10.1f MB/s  (%.3f s, second pass; bios %d, requests %d)%n", mbps, secs,
                 st[0].bios() - before[0], st[0].requests() - before[1]);
+        out.printf(Locale.ROOT, "  latency    write(2) p50 %s, p99 %s, max %s (%d calls); fsync %s%n",
+                RunReport.latency(writeLat.getValueAtPercentile(50)), RunReport.latency(writeLat.getValueAtPercentile(99)),
+                RunReport.latency(writeLat.getMaxValue()), writeLat.getTotalCount(), RunReport.latency(fsyncNs[0]));
         if (fio != null) {
             List<String> cmd = Fio.command(fio, image, size, bs, "write", true, 1);
             Fio.Result fr = Fio.run(cmd, "write");
@@ -449,22 +454,34 @@ final class BenchFs implements Callable<Integer> {
         return 0;
     }
 
-    /** open(O_TRUNC), write the whole file, fsync, close; negative errno on failure (reported). */
-    private long pass(ImageSession.Ctx ctx, byte[] buf) {
+    /**
+     * open(O_TRUNC), write the whole file, fsync, close; negative errno on failure (reported). With
+     * {@code writeLat}, each write(2)'s latency on the kernel clock goes into it, and fsync's into
+     * {@code fsyncNs[0]}.
+     */
+    private long pass(ImageSession.Ctx ctx, byte[] buf, org.HdrHistogram.Histogram writeLat, long[] fsyncNs) {
         int fd = Syscalls.open("/bench.dat", File.O_CREAT | File.O_WRONLY | File.O_TRUNC, 0644);
         if (fd < 0) {
             ctx.fail("open /bench.dat", fd);
             return fd;
         }
         for (long off = 0; off < size; off += buf.length) {
+            long t = ctx.kernel.sched().clockNs();
             long n = Syscalls.write(fd, buf, 0, buf.length);
+            if (writeLat != null) {
+                writeLat.recordValue(Math.max(0, ctx.kernel.sched().clockNs() - t));
+            }
             if (n != buf.length) {
                 ctx.fail("write /bench.dat at " + off, n < 0 ? n : -Errno.EIO);
                 Syscalls.close(fd);
                 return -1;
             }
         }
+        long t = ctx.kernel.sched().clockNs();
         long ret = Syscalls.fsync(fd);
+        if (fsyncNs != null) {
+            fsyncNs[0] = ctx.kernel.sched().clockNs() - t;
+        }
         Syscalls.close(fd);
         if (ret < 0) {
             ctx.fail("fsync /bench.dat", ret);

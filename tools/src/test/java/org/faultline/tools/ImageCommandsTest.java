@@ -173,6 +173,8 @@ class ImageCommandsTest {
                 "--ram", "16M");
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().matches("(?s).*faultline +[0-9.]+ MB/s.*"), r.out());
+        assertTrue(r.out().matches("(?s).*latency +write\\(2\\) p50 [0-9.]+ [mun]?s, p99 [0-9.]+ [mun]?s, max [0-9.]+ [mun]?s "
+                + "\\(32 calls\\); fsync [0-9.]+ [mun]?s\n.*"), "8M in 256k writes: 32 calls timed\n" + r.out());
         run(dir, "e2fsck", "-fn", img.toString());
         String st = run(dir, "debugfs", "-R", "stat /bench.dat", img.toString());
         assertTrue(st.contains("Size: 8388608"), st);
