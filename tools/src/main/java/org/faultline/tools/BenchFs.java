@@ -16,7 +16,6 @@ import org.faultline.fs.ext4.Ext4Exception;
 import org.faultline.images.ext4.Mkfs;
 import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelProfile;
-import org.faultline.kernel.Prng;
 import org.faultline.mm.Page;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -255,6 +254,8 @@ final class BenchFs implements Callable<Integer> {
         }
         List<Json> rows = new ArrayList<>();
         List<Json> verdicts = new ArrayList<>();
+        List<String> verdictTexts = new ArrayList<>();
+        double hostMedian = vsHost ? org.faultline.tools.bench.Stats.median(host) : Double.NaN;
         if (!json) {
             out.printf(Locale.ROOT, "bench fs --compare: %s of buffered write(2) of %s + fsync on ext4 (%s), RAM %s, "
                     + "%d runs each after a warm-up, alternating%n", Sizes.format(size), Sizes.format(bs),
@@ -268,25 +269,25 @@ final class BenchFs implements Callable<Integer> {
             double med = org.faultline.tools.bench.Stats.median(v);
             Json row = new Json().put("kernel", compare.get(i)).put("median_mb_s", med, 1).putNumbers("runs_mb_s", v, 1);
             if (vsHost) {
-                row.put("of_host", med / org.faultline.tools.bench.Stats.median(host), 3);
+                row.put("of_host", med / hostMedian, 3);
             }
             rows.add(row);
             if (!json) {
                 out.printf(Locale.ROOT, "  %-44s %10.1f %10.1f - %8.1f%s%n", compare.get(i), med, min, max, vsHost
-                        ? String.format(Locale.ROOT, "   %.2fx the host", med / org.faultline.tools.bench.Stats.median(host)) : "");
+                        ? String.format(Locale.ROOT, "   %.2fx the host", med / hostMedian) : "");
             }
         }
         if (vsHost) {
-            double med = org.faultline.tools.bench.Stats.median(host);
-            rows.add(new Json().put("kernel", "host").put("median_mb_s", med, 1).putNumbers("runs_mb_s", host, 1));
+            rows.add(new Json().put("kernel", "host").put("median_mb_s", hostMedian, 1).putNumbers("runs_mb_s", host, 1));
             if (!json) {
                 out.printf(Locale.ROOT, "  %-44s %10.1f %10.1f - %8.1f%n", "the host kernel (" + System.getProperty("os.version")
-                        + ")", med, Arrays.stream(host).min().orElse(0), Arrays.stream(host).max().orElse(0));
+                        + ")", hostMedian, Arrays.stream(host).min().orElse(0), Arrays.stream(host).max().orElse(0));
             }
         }
         for (int i = 1; i < kernels.size(); i++) {
             org.faultline.tools.bench.Stats.Verdict v = org.faultline.tools.bench.Stats.compare(mbps[0], mbps[i], 1);
             String text = v.text(compare.get(0), compare.get(i));
+            verdictTexts.add(text);
             verdicts.add(new Json().put("a", compare.get(0)).put("b", compare.get(i)).put("ratio", v.ratio(), 4)
                     .put("ci_low", v.ciLow(), 4).put("ci_high", v.ciHigh(), 4).put("p", v.p(), 4)
                     .put("differ", v.differ()).put("verdict", text));
@@ -312,13 +313,9 @@ final class BenchFs implements Callable<Integer> {
             }
         }
         if (plot != null) {
-            List<String> lines = new ArrayList<>();
-            for (Json v : verdicts) {
-                lines.add(com.google.gson.JsonParser.parseString(v.toString()).getAsJsonObject().get("verdict").getAsString());
-            }
             try {
                 org.faultline.tools.bench.Plot.boxes(plot, "bench fs: " + Sizes.format(size) + " buffered write + fsync, "
-                        + runs + " runs each", compare, mbps, "MB/s", String.join("; ", lines));
+                        + runs + " runs each", compare, mbps, "MB/s", String.join("; ", verdictTexts));
             } catch (java.io.IOException e) {
                 throw new CliError(HostErrors.of(plot, e));
             }
@@ -408,14 +405,7 @@ final class BenchFs implements Callable<Integer> {
         org.HdrHistogram.Histogram writeLat = new org.HdrHistogram.Histogram(3); // ns, 3 significant digits
         long[] fsyncNs = new long[1];
         int code = ImageSession.run("bench fs", image, lock, true, direct, profile, ram, out, spec.commandLine().getErr(), ctx -> {
-            byte[] buf = new byte[(int) bs];
-            Prng p = new Prng(1);
-            for (int i = 0; i < buf.length; i += 8) {
-                long v = p.nextLong();
-                for (int j = 0; j < 8; j++) {
-                    buf[i + j] = (byte) (v >>> (8 * j));
-                }
-            }
+            byte[] buf = org.faultline.tools.bench.HostWrite.pattern((int) bs);
             if (pass(ctx, buf, null, null) < 0) {
                 return;
             }

@@ -60,7 +60,6 @@ public final class JournalThread {
     private volatile boolean stop;
     private volatile boolean exited = true;
     private volatile Task thread;
-    private long commits;
 
     /**
      * @param name       the thread's name, {@code jbd2/sda-8} (device and journal inode)
@@ -101,11 +100,6 @@ public final class JournalThread {
     public void start() {
         exited = false;
         thread = k.spawn(name, TaskKind.KTHREAD, this::kjournald2);
-    }
-
-    /** Commits done so far. */
-    public long commits() {
-        return commits;
     }
 
     /** {@code kjournald2()}: commit what is asked for, and each transaction once it is old enough. */
@@ -157,7 +151,6 @@ public final class JournalThread {
             } finally {
                 transaction.switchRunning();
                 commitSequence = tid;
-                commits++;
             }
         } finally {
             commitMutex.mutexUnlock();

@@ -146,11 +146,6 @@ public final class Transaction {
         return tid;
     }
 
-    /** Whether a handle has been started on the running transaction (it has anything to commit). */
-    public boolean runningStarted() {
-        return startedNs >= 0;
-    }
-
     /** When the running transaction's first handle started (kernel clock), or -1. */
     public long runningStartedNs() {
         return startedNs;

@@ -19,17 +19,26 @@ public final class HostWrite {
     private HostWrite() {
     }
 
+    /**
+     * The bytes every write of a {@code bench fs} pass writes, the emulated one and the host's alike:
+     * {@code len} (a multiple of 8) from {@code Prng(1)}, little-endian, incompressible.
+     */
+    public static byte[] pattern(int len) {
+        byte[] b = new byte[len];
+        Prng p = new Prng(1);
+        for (int i = 0; i + 8 <= len; i += 8) {
+            long v = p.nextLong();
+            for (int j = 0; j < 8; j++) {
+                b[i + j] = (byte) (v >>> (8 * j));
+            }
+        }
+        return b;
+    }
+
     /** @return the timed pass's rate in MiB/s, the unit bench fs prints as MB/s */
     public static double seqWriteFsync(Path file, long size, long bs) throws ErrnoException {
         try (AlignedMemory buf = AlignedMemory.allocate(bs)) {
-            byte[] b = new byte[(int) bs];
-            Prng p = new Prng(1);
-            for (int i = 0; i + 8 <= b.length; i += 8) {
-                long v = p.nextLong();
-                for (int j = 0; j < 8; j++) {
-                    b[i + j] = (byte) (v >>> (8 * j));
-                }
-            }
+            byte[] b = pattern((int) bs);
             buf.put(0, b, 0, b.length);
             pass(file, size, bs, buf);
             return pass(file, size, bs, buf);
