@@ -48,11 +48,27 @@ public final class SpinLock implements WaitTarget {
         }
         s.point("spin_lock");
         Task cur = s.current();
-        if (!OWNER.compareAndSet(this, null, cur) && !(s.busyWaits() && spinBriefly(cur))) {
+        if (!tryLock(s, cur) && !(s.busyWaits() && spinBriefly(cur))) {
             spinSlowpath(s, cur);
         }
         cur.preemptCount++;
         cur.held.add(this);
+    }
+
+    /**
+     * The uncontended acquisition. Under control one task runs at a time and every hand-off between
+     * tasks orders memory (park/unpark), so plain accesses do; free-running tasks race for the
+     * owner with a compare-and-set, as CPUs do with a locked instruction.
+     */
+    private boolean tryLock(Scheduler s, Task cur) {
+        if (s.controlled()) {
+            if (OWNER.get(this) != null) {
+                return false;
+            }
+            OWNER.set(this, cur);
+            return true;
+        }
+        return OWNER.compareAndSet(this, null, cur);
     }
 
     /**
@@ -123,7 +139,11 @@ public final class SpinLock implements WaitTarget {
         k.warnOn(owner != cur, () -> "BUG: spinlock wrong owner on CPU#0: " + describe());
         cur.released(this);
         cur.preemptCount--;
-        owner = null;
+        if (s.controlled()) {
+            OWNER.set(this, null); // plain: see tryLock; no other task runs until this one yields
+        } else {
+            owner = null; // volatile: ordered before the read of waiters (a contender's increment)
+        }
         if (waiters > 0) {
             synchronized (spinners) {
                 spinners.wakeUpLocked(1, null);

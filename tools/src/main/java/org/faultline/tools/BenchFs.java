@@ -1,46 +1,43 @@
 package org.faultline.tools;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import org.faultline.block.BlockStats;
-import org.faultline.fs.File;
-import org.faultline.fs.Syscalls;
-import org.faultline.fs.ext4.Ext4Exception;
-import org.faultline.images.ext4.Mkfs;
-import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelProfile;
-import org.faultline.mm.Page;
+import org.faultline.kernel.Stopwatch;
+import org.faultline.tools.bench.Figures;
+import org.faultline.tools.bench.Stats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code faultline bench fs}: a sequential buffered write of one file followed by {@code fsync}, on
- * a fresh ext4 image, through the whole stack — {@code write(2)}, {@code ext4_da_write_begin},
- * dirty throttling, the flusher and {@code ext4_writepages}, the block layer, the host file — timed on
- * the kernel clock from the first {@code write} to {@code fsync}'s return.
- *
- * <p>The timed pass is the second: the first writes the same file once (warming the JIT, and making
- * the host allocate the image's blocks), then {@code O_TRUNC} frees them and the timed pass writes
- * them again, so that it and fio (run afterwards on the same file with {@code --direct=1}) both
- * overwrite allocated host blocks.
+ * {@code faultline bench fs [WORKLOAD]}: a benchmark workload ({@link BenchWorkload}: one shipped,
+ * {@code --list}, or a workload file) on a fresh ext4 image through the whole stack — system calls,
+ * the page cache, writeback, ext4 and its journal, the block layer, the host file — timed on the
+ * kernel clock; with {@code --compare}, several kernels in alternating runs with the statistics of
+ * {@link Stats}; with {@code --vs-host}, the host kernel running the same system calls beside the
+ * image in the same alternation.
  */
 @Command(name = "fs",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Measure a sequential buffered write + fsync of one file on a fresh ext4 image, through the whole stack.",
-            "The image is scratch: it is made fresh (an existing file is refused without --force), and with --vs-fio",
-            "fio then overwrites it (--direct=1) for the comparison."})
+            "Measure a benchmark workload on a fresh ext4 image through the whole stack: throughput, system calls/s,",
+            "each call's latency (p50, p99, max), CPU seconds per GiB and the block layer's work. WORKLOAD is one of",
+            "--list (default seq-write) or a workload file. The image is scratch: made fresh for every run (an existing",
+            "file is refused without --force)."})
 final class BenchFs implements Callable<Integer> {
     @ParentCommand
     BenchCommand parent;
@@ -48,25 +45,37 @@ final class BenchFs implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--image", required = true, paramLabel = "PATH", description = "The scratch image to make.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "WORKLOAD", defaultValue = "seq-write",
+            description = "A benchmark workload (bench fs --list) or a workload file. Default: ${DEFAULT-VALUE}.")
+    String workload;
+
+    @Option(names = "--list", description = "List the benchmark workloads with their parameters and exit.")
+    boolean list;
+
+    @Option(names = "--image", paramLabel = "PATH", description = "The scratch image to make (required to measure).")
     Path image;
 
-    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1G", converter = Sizes.Converter.class,
-            description = "Bytes written to the file. Default: ${DEFAULT-VALUE}.")
-    long size;
+    @Option(names = "--size", paramLabel = "SIZE", converter = Sizes.Converter.class,
+            description = "The workload's 'size' parameter (bytes of its file). Default: the workload's.")
+    Long size;
 
-    @Option(names = "--bs", paramLabel = "SIZE", defaultValue = "1M", converter = Sizes.Converter.class,
-            description = "Bytes per write(2). Default: ${DEFAULT-VALUE}.")
-    long bs;
+    @Option(names = "--bs", paramLabel = "SIZE", converter = Sizes.Converter.class,
+            description = "The workload's 'bs' parameter (bytes per call). Default: the workload's.")
+    Long bs;
 
-    @Option(names = "--ram", paramLabel = "SIZE", defaultValue = "256M", converter = Sizes.Converter.class,
-            description = "Memory of the emulated machine (dirty limits follow from it). Default: ${DEFAULT-VALUE}.")
-    long ram;
+    @Option(names = "--param", paramLabel = "NAME=VALUE",
+            description = "Set any parameter of the workload (--param files=5000); repeatable.")
+    List<String> params = new ArrayList<>();
+
+    @Option(names = "--ram", paramLabel = "SIZE", converter = Sizes.Converter.class,
+            description = "Memory of the emulated machine (dirty limits follow from it). Default: the workload's 'set ram', else 256M.")
+    Long ram;
 
     @Option(names = "--direct", description = "Open the image with O_DIRECT (bypass the host page cache).")
     boolean direct;
 
-    @Option(names = "--vs-fio", description = "Then run fio --rw=write --direct=1 with the same --size and --bs on the same file.")
+    @Option(names = "--vs-fio", description = "Then run the fio job that does the same (seq-write: --rw=write, rand-write: "
+            + "--rw=randwrite) with --direct=1 on the image file.")
     boolean vsFio;
 
     @Option(names = "--kernel", paramLabel = "PROFILE", defaultValue = "6.6",
@@ -88,28 +97,32 @@ final class BenchFs implements Callable<Integer> {
     @Option(names = "--compare", paramLabel = "KERNEL", arity = "1..*",
             description = "Measure two or more kernels, each a profile with patches (4.20, 4.20+ext4-bio-per-page, "
                     + "6.6-ext4-fdatasync-after-fallocate), in alternating rounds after a discarded warm-up; prints "
-                    + "medians, min-max and each one's verdict against the first (Mann-Whitney, bootstrap 95% CI).")
+                    + "each metric's medians, min-max and verdict against the first (Mann-Whitney, bootstrap 95% CI).")
     List<String> compare;
 
     @Option(names = "--runs", paramLabel = "R", defaultValue = "5",
             description = "With --compare: measured runs of each kernel. Default: ${DEFAULT-VALUE}.")
     int runs;
 
-    @Option(names = "--json", description = "With --compare: one JSON object with every run's figure and the verdicts.")
+    @Option(names = "--json", description = "One JSON object: every run's figures, the medians and the verdicts.")
     boolean json;
 
-    @Option(names = "--vs-host", description = "With --compare: the host kernel runs the same system calls (write(2) of --bs "
-            + "up to --size, fsync) on a file beside the image, in the same alternation; each kernel's median is "
-            + "also given as a fraction of the host's.")
+    @Option(names = "--vs-host", description = "The host kernel runs the same system calls in a directory beside the "
+            + "image (the same device), in the same alternation; every figure is also given as a ratio to the host's.")
     boolean vsHost;
 
     @Option(names = "--csv", paramLabel = "FILE.csv",
-            description = "With --compare: every run's figure, one line each (kernel,run,mb_s), the host's too.")
+            description = "With --compare: every run's figures, one line each, the host's too.")
     Path csv;
 
     @Option(names = "--plot", paramLabel = "FILE.png",
-            description = "With --compare: draw each kernel's runs as a box (median, quartiles, extremes) with the verdicts.")
+            description = "With --compare: throughput as a box per kernel, and the main call's latency CDF per kernel.")
     Path plot;
+
+    @Option(names = "--html", paramLabel = "DIR",
+            description = "With --compare: a report page (DIR/index.html) with the table, the verdicts, the plot, the "
+                    + "JSON and the exact command, to attach to a patch review.")
+    Path html;
 
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
             description = "With --journal both: alternating rounds; medians reported. Default: ${DEFAULT-VALUE}.")
@@ -117,18 +130,24 @@ final class BenchFs implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (bs % Page.PAGE_SIZE != 0 || bs > (64L << 20) || size % bs != 0 || size <= 0) {
-            throw new CliError("--bs must be a multiple of 4k up to 64M and divide --size (got --bs " + bs
-                    + ", --size " + size + ")");
+        PrintWriter out = spec.commandLine().getOut();
+        if (list) {
+            return list(out);
         }
+        if (image == null) {
+            throw new CliError("bench fs needs --image PATH (the scratch image it makes)");
+        }
+        BenchWorkload bw = BenchWorkload.load(workload, paramOverrides());
+        long ramBytes = ram != null ? ram : bw.ram(256L << 20);
         KernelProfile profile;
         try {
             profile = KernelProfile.byName(kernel).with(patches);
         } catch (IllegalArgumentException e) {
             throw new CliError(e.getMessage());
         }
-        Images.checkImageSize("--size", size + size / 4 + (64L << 20), image);
-        Images.checkHostSpace("--size", size, size + (64L << 20), "bench fs", image);
+        checkOptions(bw);
+        Images.checkImageSize("--size", bw.imageBytes, image);
+        Images.checkHostSpace("--size", bw.imageBytes, bw.imageBytes + (vsHost ? bw.imageBytes : 0), "bench fs", image);
         if (Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             Images.refuseToOverwrite(image, force, true, "bench fs makes a fresh scratch image");
             if (!force) { // an empty file: bench fs still never formats what it did not make without --force
@@ -136,70 +155,154 @@ final class BenchFs implements Callable<Integer> {
             }
             Images.refuseToFormat(image);
         }
+        Path fio = vsFio ? Fio.require(parent.root.env()) : null;
+        if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
+            Images.createSparse(image, 0);
+        }
+        try (ImageLock lock = ImageLock.acquire(image, true)) {
+            if (compare != null) {
+                return new BenchCompare(this, bw, ramBytes).run(out);
+            }
+            if (journal.equals("both")) {
+                return journalBoth(bw, profile, ramBytes, out, fio);
+            }
+            return single(bw, profile, ramBytes, out, fio);
+        } catch (BenchWorkload.Failed f) {
+            return f.code;
+        }
+    }
+
+    private Map<String, String> paramOverrides() {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (size != null) {
+            m.put("size", Long.toString(size));
+        }
+        if (bs != null) {
+            m.put("bs", Long.toString(bs));
+        }
+        for (String p : params) {
+            int eq = p.indexOf('=');
+            if (eq <= 0) {
+                throw new CliError("--param " + p + ": expected NAME=VALUE (e.g. --param files=5000)");
+            }
+            m.put(p.substring(0, eq), p.substring(eq + 1));
+        }
+        return m;
+    }
+
+    private void checkOptions(BenchWorkload bw) {
         if (!journal.equals("on") && !journal.equals("off") && !journal.equals("both")) {
             throw new CliError("--journal " + journal + ": on, off or both");
         }
         if (rounds < 1 || rounds > 99) {
             throw new CliError("--rounds " + rounds + ": 1 to 99");
         }
-        if (compare != null) {
-            if (runs < 2 || runs > 99) {
-                throw new CliError("--runs " + runs + ": 2 to 99 (a comparison needs two runs of each)");
-            }
-            if (plot != null && !plot.toString().endsWith(".png")) {
-                throw new CliError("--plot " + plot + ": a .png file");
-            }
-            if (journal.equals("both") || vsFio) {
-                throw new CliError("--compare measures kernels: use --journal on or off, and no --vs-fio");
-            }
-            if (compare.size() < 2 && !vsHost) {
-                throw new CliError("--compare needs two kernels or more (or one with --vs-host)");
-            }
-            for (String k : compare) {
-                parseKernel(k); // a bad kernel is refused before anything is made
-            }
+        if (vsFio && !BenchWorkload.FIO_RW.containsKey(bw.name)) {
+            throw new CliError("--vs-fio: no fio job is the equivalent of " + bw.name + " (there is one for "
+                    + String.join(" and ", new java.util.TreeSet<>(BenchWorkload.FIO_RW.keySet())) + "); use --vs-host");
         }
-        Path fio = null;
-        if (vsFio) {
-            fio = Fio.require(parent.root.env());
+        if (vsHost && bw.hostRefusal() != null) {
+            throw new CliError("--vs-host: " + bw.hostRefusal());
         }
-        if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
-            Images.createSparse(image, 0);
+        if (compare == null) {
+            if (csv != null || plot != null || html != null) {
+                throw new CliError("--csv, --plot and --html go with --compare (one kernel: --compare 6.6 --vs-host)");
+            }
+            return;
         }
-        try (ImageLock lock = ImageLock.acquire(image, true)) {
-            return run(lock, profile, fio);
+        if (runs < 2 || runs > 99) {
+            throw new CliError("--runs " + runs + ": 2 to 99 (a comparison needs two runs of each)");
+        }
+        if (plot != null && !plot.toString().endsWith(".png")) {
+            throw new CliError("--plot " + plot + ": a .png file");
+        }
+        if (journal.equals("both") || vsFio) {
+            throw new CliError("--compare measures kernels: use --journal on or off, and no --vs-fio");
+        }
+        if (compare.size() < 2 && !vsHost) {
+            throw new CliError("--compare needs two kernels or more (or one with --vs-host)");
+        }
+        for (String k : compare) {
+            parseKernel(k); // a bad kernel is refused before anything is made
         }
     }
 
-    private int run(ImageLock lock, KernelProfile profile, Path fio) {
-        PrintWriter out = spec.commandLine().getOut();
-        if (compare != null) {
-            return runCompare(lock, out);
+    private int list(PrintWriter out) {
+        out.println("benchmark workloads (faultline bench fs NAME --image PATH; parameters: --size, --bs, --param NAME=VALUE):");
+        for (String n : BenchWorkload.NAMES) {
+            BenchWorkload bw = BenchWorkload.load(n, Map.of());
+            out.printf(Locale.ROOT, "  %-12s %s%n  %-12s parameters: %s; %d task%s%s%s%n", n, bw.summary(), "", bw.params(),
+                    bw.w.tasks().size(), bw.w.tasks().size() == 1 ? "" : "s",
+                    bw.hostRefusal() == null ? ", --vs-host" : "", BenchWorkload.FIO_RW.containsKey(n) ? ", --vs-fio" : "");
         }
-        if (!journal.equals("both")) {
-            return measure(lock, profile, journal.equals("on"), out, fio);
+        out.println("any workload file measures too (docs/workloads.md; 'measure' marks where its measured part begins)");
+        out.flush();
+        return 0;
+    }
+
+    boolean withJournal() {
+        return !journal.equals("off");
+    }
+
+    /** One kernel, one run: its figures, the host's beside them with --vs-host, fio's with --vs-fio. */
+    private int single(BenchWorkload bw, KernelProfile profile, long ramBytes, PrintWriter out, Path fio) {
+        PrintWriter err = spec.commandLine().getErr();
+        Figures f = bw.runFaultline(image, profile, withJournal(), ramBytes, direct, err);
+        Figures host = vsHost ? bw.runHost(hostDir()) : null;
+        if (json) {
+            Json j = header(bw, ramBytes).put("kernel", profile.name()).put("faultline", BenchReport.json(f));
+            if (host != null) {
+                j.put("host", BenchReport.json(host));
+            }
+            out.println(j);
+            out.flush();
+            return 0;
         }
-        // alternating rounds, the order swapped every round: medians of each, and their ratio
+        out.printf(Locale.ROOT, "bench fs %s%s%n  %s; ext4 (%s, %s), RAM %s, kernel %s%s%n", bw.name,
+                bw.summary().equals(bw.name) ? "" : ": " + bw.summary(), bw.params(),
+                withJournal() ? "journaled" : "no journal", direct ? "image O_DIRECT" : "image buffered",
+                Sizes.format(ramBytes), profile.name(), host == null ? "" : "; the host kernel " + System.getProperty("os.version")
+                        + " in " + hostDir().getParent());
+        BenchReport.print(out, "faultline", f, host);
+        if (host != null) {
+            BenchReport.print(out, "host", host, null);
+        }
+        if (fio != null) {
+            List<String> cmd = Fio.command(fio, image, bw.w.params().get("size"), bw.w.params().getOrDefault("bs", 4096L),
+                    BenchWorkload.FIO_RW.get(bw.name), true, 1);
+            Fio.Result fr = Fio.run(cmd, BenchWorkload.FIO_RW.get(bw.name));
+            out.printf(Locale.ROOT, "  fio        %10.1f MB/s  (%s)%n", fr.mbPerS(), String.join(" ", cmd.subList(1, cmd.size())));
+            out.printf(Locale.ROOT, "  ratio      %10.2f  (faultline MB/s / fio MB/s); fio overwrote the image%n",
+                    f.mbPerS() / fr.mbPerS());
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** --journal both: alternating rounds, the order swapped every round; medians of each and their ratio. */
+    private int journalBoth(BenchWorkload bw, KernelProfile profile, long ramBytes, PrintWriter out, Path fio) {
+        PrintWriter err = spec.commandLine().getErr();
         List<Double> with = new ArrayList<>();
         List<Double> without = new ArrayList<>();
         for (int r = 0; r < rounds; r++) {
             for (int k = 0; k < 2; k++) {
                 boolean j = (r + k) % 2 == 0;
-                int code = measure(lock, profile, j, out, null);
-                if (code != 0) {
-                    return code;
-                }
-                (j ? with : without).add(lastMbps);
+                double mbps = bw.runFaultline(image, profile, j, ramBytes, direct, err).mbPerS();
+                (j ? with : without).add(mbps);
+                err.printf(Locale.ROOT, "bench fs: round %d of %d, %s: %.1f MB/s%n", r + 1, rounds, j ? "journal" : "no journal", mbps);
+                err.flush();
             }
         }
         double mWith = median(with);
         double mWithout = median(without);
+        out.printf(Locale.ROOT, "bench fs %s: %s; kernel %s, RAM %s%n", bw.name, bw.params(), profile.name(), Sizes.format(ramBytes));
         out.printf(Locale.ROOT, "  journal    %10.1f MB/s  median of %d (%s)%n", mWith, rounds, list(with));
         out.printf(Locale.ROOT, "  no journal %10.1f MB/s  median of %d (%s)%n", mWithout, rounds, list(without));
         out.printf(Locale.ROOT, "  ratio      %10.2f  (journal / no journal)%n", mWith / mWithout);
         if (fio != null) {
-            List<String> cmd = Fio.command(fio, image, size, bs, "write", true, 1);
-            Fio.Result fr = Fio.run(cmd, "write");
+            List<String> cmd = Fio.command(fio, image, bw.w.params().get("size"), bw.w.params().getOrDefault("bs", 4096L),
+                    BenchWorkload.FIO_RW.get(bw.name), true, 1);
+            Fio.Result fr = Fio.run(cmd, BenchWorkload.FIO_RW.get(bw.name));
             out.printf(Locale.ROOT, "  fio        %10.1f MB/s  (%s)%n", fr.mbPerS(), String.join(" ", cmd.subList(1, cmd.size())));
             out.printf(Locale.ROOT, "  ratio      %10.2f  (journal / fio), %.2f (no journal / fio); fio overwrote the image%n",
                     mWith / fr.mbPerS(), mWithout / fr.mbPerS());
@@ -208,136 +311,26 @@ final class BenchFs implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * {@code --compare}: a warm-up run discarded, then {@code runs} rounds measuring each kernel in
-     * turn (ABAB...), so drift on a noisy machine falls on every kernel alike; then each kernel's
-     * median and range, and its verdict against the first ({@link org.faultline.tools.bench.Stats}).
-     */
-    private int runCompare(ImageLock lock, PrintWriter out) {
-        List<KernelProfile> kernels = new ArrayList<>();
-        for (String k : compare) {
-            kernels.add(parseKernel(k));
-        }
-        boolean withJournal = !journal.equals("off");
-        java.io.PrintWriter progress = spec.commandLine().getErr();
-        java.io.PrintWriter quiet = new java.io.PrintWriter(java.io.Writer.nullWriter());
-        int code = measure(lock, kernels.get(0), withJournal, quiet, null); // warm-up: JIT, host blocks
-        if (code != 0) {
-            return code;
-        }
-        double[][] mbps = new double[kernels.size()][runs];
-        double[] host = new double[runs];
-        Path hostFile = image.resolveSibling(image.getFileName() + ".host");
-        try {
-            for (int r = 0; r < runs; r++) {
-                for (int i = 0; i < kernels.size(); i++) {
-                    code = measure(lock, kernels.get(i), withJournal, quiet, null);
-                    if (code != 0) {
-                        return code;
-                    }
-                    mbps[i][r] = lastMbps;
-                    progress.printf(Locale.ROOT, "bench fs: run %d of %d, %s: %.1f MB/s%n", r + 1, runs, compare.get(i), lastMbps);
-                    progress.flush();
-                }
-                if (vsHost) {
-                    host[r] = hostRun(hostFile);
-                    progress.printf(Locale.ROOT, "bench fs: run %d of %d, the host kernel: %.1f MB/s%n", r + 1, runs, host[r]);
-                    progress.flush();
-                }
-            }
-        } finally {
-            try {
-                java.nio.file.Files.deleteIfExists(hostFile);
-            } catch (java.io.IOException e) {
-                // a leftover beside the scratch image
-            }
-        }
-        List<Json> rows = new ArrayList<>();
-        List<Json> verdicts = new ArrayList<>();
-        List<String> verdictTexts = new ArrayList<>();
-        double hostMedian = vsHost ? org.faultline.tools.bench.Stats.median(host) : Double.NaN;
-        if (!json) {
-            out.printf(Locale.ROOT, "bench fs --compare: %s of buffered write(2) of %s + fsync on ext4 (%s), RAM %s, "
-                    + "%d runs each after a warm-up, alternating%n", Sizes.format(size), Sizes.format(bs),
-                    withJournal ? "journaled" : "no journal", Sizes.format(ram), runs);
-            out.printf(Locale.ROOT, "  %-44s %10s %21s%n", "kernel", "median", "min - max (MB/s)");
-        }
-        for (int i = 0; i < kernels.size(); i++) {
-            double[] v = mbps[i];
-            double min = Arrays.stream(v).min().orElse(0);
-            double max = Arrays.stream(v).max().orElse(0);
-            double med = org.faultline.tools.bench.Stats.median(v);
-            Json row = new Json().put("kernel", compare.get(i)).put("median_mb_s", med, 1).putNumbers("runs_mb_s", v, 1);
-            if (vsHost) {
-                row.put("of_host", med / hostMedian, 3);
-            }
-            rows.add(row);
-            if (!json) {
-                out.printf(Locale.ROOT, "  %-44s %10.1f %10.1f - %8.1f%s%n", compare.get(i), med, min, max, vsHost
-                        ? String.format(Locale.ROOT, "   %.2fx the host", med / hostMedian) : "");
-            }
-        }
-        if (vsHost) {
-            rows.add(new Json().put("kernel", "host").put("median_mb_s", hostMedian, 1).putNumbers("runs_mb_s", host, 1));
-            if (!json) {
-                out.printf(Locale.ROOT, "  %-44s %10.1f %10.1f - %8.1f%n", "the host kernel (" + System.getProperty("os.version")
-                        + ")", hostMedian, Arrays.stream(host).min().orElse(0), Arrays.stream(host).max().orElse(0));
-            }
-        }
-        for (int i = 1; i < kernels.size(); i++) {
-            org.faultline.tools.bench.Stats.Verdict v = org.faultline.tools.bench.Stats.compare(mbps[0], mbps[i], 1);
-            String text = v.text(compare.get(0), compare.get(i));
-            verdictTexts.add(text);
-            verdicts.add(new Json().put("a", compare.get(0)).put("b", compare.get(i)).put("ratio", v.ratio(), 4)
-                    .put("ci_low", v.ciLow(), 4).put("ci_high", v.ciHigh(), 4).put("p", v.p(), 4)
-                    .put("differ", v.differ()).put("verdict", text));
-            if (!json) {
-                out.println("  " + text);
-            }
-        }
-        if (csv != null) {
-            StringBuilder c = new StringBuilder("kernel,run,mb_s\n");
-            for (int i = 0; i < kernels.size(); i++) {
-                for (int r = 0; r < runs; r++) {
-                    c.append(compare.get(i)).append(',').append(r + 1).append(',')
-                            .append(String.format(Locale.ROOT, "%.1f", mbps[i][r])).append('\n');
-                }
-            }
-            for (int r = 0; vsHost && r < runs; r++) {
-                c.append("host,").append(r + 1).append(',').append(String.format(Locale.ROOT, "%.1f", host[r])).append('\n');
-            }
-            try {
-                java.nio.file.Files.writeString(csv, c);
-            } catch (java.io.IOException e) {
-                throw new CliError(HostErrors.of(csv, e));
-            }
-        }
-        if (plot != null) {
-            try {
-                org.faultline.tools.bench.Plot.boxes(plot, "bench fs: " + Sizes.format(size) + " buffered write + fsync, "
-                        + runs + " runs each", compare, mbps, "MB/s", String.join("; ", verdictTexts));
-            } catch (java.io.IOException e) {
-                throw new CliError(HostErrors.of(plot, e));
-            }
-            if (!json) {
-                out.println("  plot: " + plot);
-            }
-        }
-        if (json) {
-            out.println(new Json().put("benchmark", "fs").put("size", size).put("bs", bs).put("runs", runs)
-                    .put("journal", withJournal).putObjects("kernels", rows).putObjects("verdicts", verdicts));
-        }
-        out.flush();
-        return 0;
+    /** The host side's directory: beside the image, on the same device. */
+    Path hostDir() {
+        return image.toAbsolutePath().resolveSibling(image.getFileName() + ".host.d");
     }
 
-    /** One host pass ({@link org.faultline.tools.bench.HostWrite}); a host error is the user's to see. */
-    private double hostRun(Path file) {
-        try {
-            return org.faultline.tools.bench.HostWrite.seqWriteFsync(file, size, bs);
-        } catch (org.faultline.nativeio.ErrnoException e) {
-            throw new CliError(HostErrors.of(file, e));
+    Json header(BenchWorkload bw, long ramBytes) {
+        Json p = new Json();
+        bw.w.params().forEach(p::put);
+        return new Json().put("benchmark", "fs").put("workload", bw.name).put("params", p).put("ram", ramBytes)
+                .put("journal", withJournal()).put("image_direct", direct);
+    }
+
+    /** The command line as given (for the report page). */
+    String commandLine() {
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        StringBuilder b = new StringBuilder("faultline bench fs");
+        for (String a : args) {
+            b.append(' ').append(a.matches("[A-Za-z0-9_./:=+,-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
         }
+        return b.toString();
     }
 
     /** A kernel of {@code --compare}: a profile name, then +ID or -ID patches (the longest known id each time). */
@@ -377,7 +370,7 @@ final class BenchFs implements Callable<Integer> {
     }
 
     private static double median(List<Double> v) {
-        return org.faultline.tools.bench.Stats.median(v.stream().mapToDouble(Double::doubleValue).toArray());
+        return Stats.median(v.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private static String list(List<Double> v) {
@@ -388,94 +381,17 @@ final class BenchFs implements Callable<Integer> {
         return b.toString();
     }
 
-    /** The last measured rate, MB/s. */
-    private double lastMbps;
-
-    /** Makes the image fresh, with or without a journal, and measures one timed pass; fio after it if given. */
-    private int measure(ImageLock lock, KernelProfile profile, boolean withJournal, PrintWriter out, Path fio) {
-        try {
-            Mkfs.createImage(image, size + size / 4 + (64L << 20), Mkfs.Options.seeded(0)
-                    .withJournal(withJournal ? Mkfs.Options.DEFAULT_JOURNAL : 0));
-        } catch (Ext4Exception e) {
-            throw new CliError(e.getMessage());
-        }
-        long[] ns = new long[1];
-        long[] before = new long[2];
-        BlockStats[] st = new BlockStats[1];
-        org.HdrHistogram.Histogram writeLat = new org.HdrHistogram.Histogram(3); // ns, 3 significant digits
-        long[] fsyncNs = new long[1];
-        int code = ImageSession.run("bench fs", image, lock, true, direct, profile, ram, out, spec.commandLine().getErr(), ctx -> {
-            byte[] buf = org.faultline.tools.bench.HostWrite.pattern((int) bs);
-            if (pass(ctx, buf, null, null) < 0) {
-                return;
-            }
-            BlockStats s0 = ctx.bdev.stats();
-            before[0] = s0.bios();
-            before[1] = s0.requests();
-            long t0 = ctx.kernel.sched().clockNs();
-            if (pass(ctx, buf, writeLat, fsyncNs) < 0) {
-                return;
-            }
-            ns[0] = ctx.kernel.sched().clockNs() - t0;
-            st[0] = ctx.bdev.stats();
-        });
-        if (code != 0 || st[0] == null) {
-            return code != 0 ? code : Faultline.EXIT_BUG;
-        }
-        double secs = ns[0] / 1e9;
-        double mbps = RunReport.mibPerS(size, ns[0]);
-        lastMbps = mbps;
-        out.printf(Locale.ROOT, "bench fs: %s of buffered write(2) of %s + fsync on ext4 (%s, %s), RAM %s, kernel %s%n",
-                Sizes.format(size), Sizes.format(bs), withJournal ? "journaled" : "no journal",
-                direct ? "image O_DIRECT" : "image buffered", Sizes.format(ram), profile.name());
-        out.printf(Locale.ROOT, "  faultline  %10.1f MB/s  (%.3f s, second pass; bios %d, requests %d)%n", mbps, secs,
-                st[0].bios() - before[0], st[0].requests() - before[1]);
-        out.printf(Locale.ROOT, "  latency    write(2) p50 %s, p99 %s, max %s (%d calls); fsync %s%n",
-                RunReport.latency(writeLat.getValueAtPercentile(50)), RunReport.latency(writeLat.getValueAtPercentile(99)),
-                RunReport.latency(writeLat.getMaxValue()), writeLat.getTotalCount(), RunReport.latency(fsyncNs[0]));
-        if (fio != null) {
-            List<String> cmd = Fio.command(fio, image, size, bs, "write", true, 1);
-            Fio.Result fr = Fio.run(cmd, "write");
-            out.printf(Locale.ROOT, "  fio        %10.1f MB/s  (%s)%n", fr.mbPerS(), String.join(" ", cmd.subList(1, cmd.size())));
-            out.printf(Locale.ROOT, "  ratio      %10.2f  (faultline MB/s / fio MB/s); fio overwrote the image%n",
-                    mbps / fr.mbPerS());
-        }
-        out.flush();
-        return 0;
+    /** Host elapsed seconds since {@code w} started, for progress lines. */
+    static double seconds(Stopwatch w) {
+        return w.elapsedNs() / 1e9;
     }
 
-    /**
-     * open(O_TRUNC), write the whole file, fsync, close; negative errno on failure (reported). With
-     * {@code writeLat}, each write(2)'s latency on the kernel clock goes into it, and fsync's into
-     * {@code fsyncNs[0]}.
-     */
-    private long pass(ImageSession.Ctx ctx, byte[] buf, org.HdrHistogram.Histogram writeLat, long[] fsyncNs) {
-        int fd = Syscalls.open("/bench.dat", File.O_CREAT | File.O_WRONLY | File.O_TRUNC, 0644);
-        if (fd < 0) {
-            ctx.fail("open /bench.dat", fd);
-            return fd;
+    /** Writes {@code text} to {@code file}; a host error is one line. */
+    static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new CliError(HostErrors.of(file, e));
         }
-        for (long off = 0; off < size; off += buf.length) {
-            long t = ctx.kernel.sched().clockNs();
-            long n = Syscalls.write(fd, buf, 0, buf.length);
-            if (writeLat != null) {
-                writeLat.recordValue(Math.max(0, ctx.kernel.sched().clockNs() - t));
-            }
-            if (n != buf.length) {
-                ctx.fail("write /bench.dat at " + off, n < 0 ? n : -Errno.EIO);
-                Syscalls.close(fd);
-                return -1;
-            }
-        }
-        long t = ctx.kernel.sched().clockNs();
-        long ret = Syscalls.fsync(fd);
-        if (fsyncNs != null) {
-            fsyncNs[0] = ctx.kernel.sched().clockNs() - t;
-        }
-        Syscalls.close(fd);
-        if (ret < 0) {
-            ctx.fail("fsync /bench.dat", ret);
-        }
-        return ret;
     }
 }

@@ -21,6 +21,52 @@ public final class Plot {
     }
 
     /**
+     * A comparison's picture, one PNG: on the left {@link #boxes}' chart of throughput, on the right
+     * the latency distribution of {@code call} per kernel as a CDF (the fraction of calls at most a
+     * latency, the latency on a log axis), every run's calls merged.
+     *
+     * @param latency each kernel's merged histogram of {@code call} (ns); none drawn when {@code call} is null
+     */
+    public static void report(Path file, String title, List<String> kernels, double[][] runs, String metric,
+                              String subtitle, String call, List<org.HdrHistogram.Histogram> latency) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        JFreeChart left = boxChart(title, kernels, runs, metric, subtitle);
+        if (call == null) {
+            ChartUtils.saveChartAsPNG(file.toFile(), left, 1000, 700);
+            return;
+        }
+        org.jfree.data.xy.XYSeriesCollection cdfs = new org.jfree.data.xy.XYSeriesCollection();
+        for (int i = 0; i < kernels.size(); i++) {
+            org.jfree.data.xy.XYSeries s = new org.jfree.data.xy.XYSeries(kernels.get(i), false, true);
+            org.HdrHistogram.Histogram h = latency.get(i);
+            if (h.getTotalCount() > 0) {
+                for (org.HdrHistogram.HistogramIterationValue v : h.percentiles(5)) {
+                    s.add(Math.max(1e-3, v.getValueIteratedTo() / 1e6), v.getPercentileLevelIteratedTo() / 100.0);
+                }
+            }
+            cdfs.addSeries(s);
+        }
+        org.jfree.chart.axis.LogAxis x = new org.jfree.chart.axis.LogAxis(call + " latency (ms, log scale)");
+        x.setSmallestValue(1e-3);
+        NumberAxis y = new NumberAxis("fraction of " + call + " calls at most that long");
+        y.setRange(0, 1);
+        org.jfree.chart.renderer.xy.XYStepRenderer r = new org.jfree.chart.renderer.xy.XYStepRenderer();
+        org.jfree.chart.plot.XYPlot plot = new org.jfree.chart.plot.XYPlot(cdfs, x, y, r);
+        JFreeChart right = new JFreeChart(call + " latency CDF", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(2000, 760, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        try {
+            left.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 1000, 760));
+            right.draw(g, new java.awt.geom.Rectangle2D.Double(1000, 0, 1000, 760));
+        } finally {
+            g.dispose();
+        }
+        try (java.io.OutputStream os = java.nio.file.Files.newOutputStream(file)) {
+            ChartUtils.writeBufferedImageAsPNG(os, img);
+        }
+    }
+
+    /**
      * Writes the chart to {@code file} (a {@code .png}).
      *
      * @param kernels  the kernels, in order
@@ -31,6 +77,10 @@ public final class Plot {
     public static void boxes(Path file, String title, List<String> kernels, double[][] runs, String metric,
                              String subtitle) throws IOException {
         System.setProperty("java.awt.headless", "true");
+        ChartUtils.saveChartAsPNG(file.toFile(), boxChart(title, kernels, runs, metric, subtitle), 1000, 700);
+    }
+
+    private static JFreeChart boxChart(String title, List<String> kernels, double[][] runs, String metric, String subtitle) {
         DefaultBoxAndWhiskerCategoryDataset data = new DefaultBoxAndWhiskerCategoryDataset();
         for (int i = 0; i < kernels.size(); i++) {
             double[] v = runs[i].clone();
@@ -56,6 +106,6 @@ public final class Plot {
         CategoryPlot plot = new CategoryPlot(data, x, y, r);
         JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, false);
         chart.addSubtitle(new org.jfree.chart.title.TextTitle(subtitle));
-        ChartUtils.saveChartAsPNG(file.toFile(), chart, 1000, 700);
+        return chart;
     }
 }

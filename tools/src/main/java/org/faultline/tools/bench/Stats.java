@@ -53,6 +53,21 @@ public final class Stats {
             return String.format(Locale.ROOT, "%s is %.0f%% %s than %s (%s)", b, d, ratio < 1 ? "slower" : "faster", a, ci);
         }
 
+        /**
+         * The verdict on a metric named {@code metric}: for a rate (higher is better) as {@link
+         * #text(String, String)} says it; for a cost (CPU per GiB, a latency: lower is better) "B's
+         * METRIC is 18% higher (worse) than A's (...)".
+         */
+        public String text(String a, String b, String metric, boolean higherBetter) {
+            if (higherBetter || !differ) {
+                return metric + ": " + text(a, b);
+            }
+            String ci = String.format(Locale.ROOT, "95%% CI %s to %s, p %.3f", pct(ciLow), pct(ciHigh), p);
+            double d = Math.abs(ratio - 1) * 100;
+            return String.format(Locale.ROOT, "%s: %s is %.0f%% %s than %s (%s)", metric, b, d,
+                    ratio > 1 ? "higher (worse)" : "lower (better)", a, ci);
+        }
+
         private static String pct(double r) {
             return String.format(Locale.ROOT, "%+.0f%%", (r - 1) * 100);
         }

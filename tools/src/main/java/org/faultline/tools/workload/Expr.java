@@ -6,7 +6,8 @@ import java.util.Set;
  * A number in a workload: a size ({@code 4096}, {@code 4k}, {@code 1M}, {@code 0x1000}) or an
  * arithmetic expression over sizes and loop variables, written without spaces ({@code $i*4k},
  * {@code ($i+1)*64k-512}). Operators {@code + - * / %} with the usual precedence, unary minus and
- * parentheses. Suffixes {@code k M G T} (either case) multiply by 2^10, 2^20, 2^30, 2^40.
+ * parentheses. Suffixes {@code k M G T} (either case) multiply by 2^10, 2^20, 2^30, 2^40. A
+ * {@code $NAME} that no enclosing loop binds is the workload's {@code param NAME}, a constant.
  */
 public abstract class Expr {
     /** Loop variables in scope at run time: an immutable chain, innermost first. */
@@ -75,7 +76,15 @@ public abstract class Expr {
      * @throws IllegalArgumentException with a one-line reason
      */
     static Expr parse(String s, Set<String> vars) {
-        P p = new P(s, vars);
+        return parse(s, vars, java.util.Map.of());
+    }
+
+    /**
+     * Parses {@code s} where {@code $NAME} is a loop variable in {@code vars} or, if none is named
+     * so, a workload parameter of {@code params} (a constant).
+     */
+    static Expr parse(String s, Set<String> vars, java.util.Map<String, Long> params) {
+        P p = new P(s, vars, params);
         Expr e = p.sum();
         if (p.pos != s.length()) {
             throw new IllegalArgumentException("bad number '" + s + "'");
@@ -205,6 +214,7 @@ public abstract class Expr {
     private static final class P {
         final String s;
         final Set<String> vars;
+        final java.util.Map<String, Long> params;
         int pos;
         int depth;
 
@@ -222,9 +232,10 @@ public abstract class Expr {
             }
         }
 
-        P(String s, Set<String> vars) {
+        P(String s, Set<String> vars, java.util.Map<String, Long> params) {
             this.s = s;
             this.vars = vars;
+            this.params = params;
         }
 
         Expr sum() {
@@ -289,6 +300,10 @@ public abstract class Expr {
                     throw bad();
                 }
                 if (!vars.contains(name)) {
+                    Long v = params.get(name);
+                    if (v != null) {
+                        return new Const("$" + name, v);
+                    }
                     throw new IllegalArgumentException("undefined variable $" + name
                             + (vars.isEmpty() ? " (loop variables exist only inside their loop)" : ""));
                 }

@@ -93,6 +93,11 @@ public final class HostInterp {
     private final Map<String, Mapping> maps = new LinkedHashMap<>();
     private final List<StepResult> steps = new ArrayList<>();
     private byte[] lastData;
+    private Meter.TaskMeter meter;
+    private AlignedMemory scratchMem;
+    private int scratchFill = -1; // the byte a fill left in scratchMem's first scratchFilled bytes, or -1
+    private int scratchFilled;
+    private long sysNs; // the last read/write/load/store's system call alone, when metered
 
     private HostInterp(Workload w, Path root) {
         this.w = w;
@@ -106,13 +111,28 @@ public final class HostInterp {
      * @throws IllegalArgumentException for a workload with more than one task
      */
     public static Result run(Workload w, Path root) throws IOException {
+        return run(w, root, null);
+    }
+
+    /**
+     * {@link #run(Workload, Path)}, each system call timed into {@code meter} (slot 0) when not null:
+     * a benchmark's host side.
+     */
+    public static Result run(Workload w, Path root, Meter meter) throws IOException {
         if (w.tasks().size() != 1) {
             throw new IllegalArgumentException("the host interpreter runs single-task workloads only");
         }
         LibC.requireSupported();
         HostInterp h = new HostInterp(w, root);
+        if (meter != null) {
+            h.meter = meter.task(0, Meter.hasMeasure(w));
+            h.meter.begin();
+        }
         try {
             h.exec(w.tasks().get(0).body(), Expr.Env.EMPTY);
+            if (h.meter != null) {
+                h.meter.exit();
+            }
         } finally {
             ForkGuard.call(() -> {
                 h.exit();
@@ -136,6 +156,10 @@ public final class HostInterp {
     }
 
     private void exit() {
+        if (scratchMem != null) {
+            scratchMem.close();
+            scratchMem = null;
+        }
         for (Mapping m : maps.values()) {
             LibC.munmap(m.addr, m.len);
             if (m.sizeFd >= 0) {
@@ -161,7 +185,18 @@ public final class HostInterp {
                 continue;
             }
             Stmt inner = s instanceof Stmt.ExpectError e ? e.inner() : s;
-            long rc = ForkGuard.call(() -> call(inner, env));
+            long rc;
+            if (meter != null && inner instanceof Stmt.Measure) {
+                meter.measure();
+                rc = 0;
+            } else if (meter != null && Meter.isCall(inner)) {
+                sysNs = -1;
+                long t0 = meter.now();
+                rc = ForkGuard.call(() -> call(inner, env));
+                meter.call(Meter.name(inner), sysNs >= 0 ? sysNs : meter.now() - t0, Meter.moved(inner, rc));
+            } else {
+                rc = ForkGuard.call(() -> call(inner, env));
+            }
             steps.add(new StepResult(s.line(), s.text() + env.describe(), rc, lastData));
             lastData = null;
         }
@@ -222,11 +257,8 @@ public final class HostInterp {
 
     private byte[] pattern(Stmt.Pattern p, Expr.Env env, long pos, int len) {
         byte[] b = new byte[len];
-        if (p instanceof Stmt.Seeded sd) {
-            long seed = sd.seed().eval(env);
-            for (int i = 0; i < len; i++) {
-                b[i] = (byte) Shadow.patternByte(seed, pos + i);
-            }
+        if (p instanceof Stmt.Seeded sd) { // eight bytes at a time, as Faultline's interpreter makes them
+            new Shadow.Seeded(sd.seed().eval(env)).get(pos, len, b, 0, null, 0);
         } else {
             java.util.Arrays.fill(b, (byte) ((Stmt.Fill) p).value().eval(env));
         }
@@ -268,6 +300,9 @@ public final class HostInterp {
         }
         if (s instanceof Stmt.Sync) {
             Sys.sync();
+            return 0;
+        }
+        if (s instanceof Stmt.Measure) {
             return 0;
         }
         if (s instanceof Stmt.Truncate t) {
@@ -353,21 +388,45 @@ public final class HostInterp {
             if (m == null || moff < 0 || moff + len > m.len) {
                 return -Errno.EFAULT;
             }
+            long t0 = timer();
             long n = LibC.pread(h.fd, m.addr + moff, len, off);
+            timed(t0);
             return n < 0 ? err() : n;
         }
-        try (AlignedMemory buf = AlignedMemory.allocate(Math.max(len, 1), PAGE)) {
-            long n = LibC.pread(h.fd, buf.address(), len, off);
+        try {
+            long buf = scratch(len);
+            scratchFill = -1;
+            long t0 = timer();
+            long n = LibC.pread(h.fd, buf, len, off);
+            timed(t0);
             if (n < 0) {
                 return err();
             }
-            byte[] b = new byte[(int) n];
-            new Pointer(buf.address()).read(0, b, 0, (int) n);
-            lastData = b;
+            if (meter == null) { // kept for the statement-by-statement comparison
+                byte[] b = new byte[(int) n];
+                new Pointer(buf).read(0, b, 0, (int) n);
+                lastData = b;
+            }
             return n;
         } catch (IOException e) {
             return -Errno.ENOMEM;
         }
+    }
+
+    /**
+     * The buffer reads and writes go through: page-aligned (O_DIRECT), kept from call to call — a fresh
+     * mapping per call would cost the host side page faults Faultline's side does not pay.
+     */
+    private long scratch(int len) throws IOException {
+        if (scratchMem == null || scratchMem.size() < len) {
+            long size = Math.max(Math.max(len, 1), scratchMem == null ? 0 : 2 * scratchMem.size());
+            if (scratchMem != null) {
+                scratchMem.close();
+            }
+            scratchMem = AlignedMemory.allocate(size, PAGE);
+            scratchFill = -1;
+        }
+        return scratchMem.address();
     }
 
     private long write(Stmt.Write wr, Expr.Env env) {
@@ -380,16 +439,32 @@ public final class HostInterp {
             if (m == null || moff < 0 || moff + len > m.len) {
                 return -Errno.EFAULT;
             }
-            return pwrite(h, m.addr + moff, len, off);
+            long t0 = timer();
+            long n = pwrite(h, m.addr + moff, len, off);
+            timed(t0);
+            return n;
         }
         long pos = off;
         if ((h.flags & File.O_APPEND) != 0 && h.fd >= 0) {
             pos = LibC.lseek(h.fd, 0, LibC.SEEK_END); // where the bytes land: the pattern is keyed by it
         }
-        try (AlignedMemory buf = AlignedMemory.allocate(Math.max(len, 1), PAGE)) {
-            byte[] b = pattern(wr.pattern(), env, pos, len);
-            new Pointer(buf.address()).write(0, b, 0, len);
-            return pwrite(h, buf.address(), len, off);
+        try {
+            long buf = scratch(len);
+            if (wr.pattern() instanceof Stmt.Fill f) { // the same bytes wherever they land: made once
+                int v = (int) f.value().eval(env) & 0xff;
+                if (scratchFill != v || scratchFilled < len) {
+                    new Pointer(buf).setMemory(0, len, (byte) v);
+                    scratchFill = v;
+                    scratchFilled = len;
+                }
+            } else {
+                new Pointer(buf).write(0, pattern(wr.pattern(), env, pos, len), 0, len);
+                scratchFill = -1;
+            }
+            long t0 = timer();
+            long n = pwrite(h, buf, len, off);
+            timed(t0);
+            return n;
         } catch (IOException e) {
             return -Errno.ENOMEM;
         }
@@ -499,12 +574,29 @@ public final class HostInterp {
         }
         Pointer ptr = new Pointer(m.addr + off);
         if (p != null) {
-            ptr.write(0, pattern(p, env, m.sizeFd >= 0 ? m.fileOff + off : off, len), 0, len);
+            byte[] b = pattern(p, env, m.sizeFd >= 0 ? m.fileOff + off : off, len);
+            long t0 = timer();
+            ptr.write(0, b, 0, len);
+            timed(t0);
         } else {
             byte[] b = new byte[len];
+            long t0 = timer();
             ptr.read(0, b, 0, len);
-            lastData = b;
+            timed(t0);
+            lastData = meter == null ? b : null;
         }
         return len; // the bytes accessed, as Faultline's store and load return
+    }
+
+    /** The meter's clock now (0 when not metered). */
+    private long timer() {
+        return meter == null ? 0 : meter.now();
+    }
+
+    /** The system call that began at {@code t0} is done: its latency is the statement's. */
+    private void timed(long t0) {
+        if (meter != null) {
+            sysNs = meter.now() - t0;
+        }
     }
 }

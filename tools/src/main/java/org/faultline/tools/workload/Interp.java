@@ -59,6 +59,10 @@ final class Interp {
     /** Told of every statement executed (loops excepted), or null. */
     private java.util.function.Consumer<StepResult> steps;
     private byte[] lastData;
+    /** A benchmark's recorder of this task's system calls, or null. */
+    private Meter.TaskMeter meter;
+    /** The latency of the last read/write/store/load's system call alone, set by it when metered. */
+    private long sysNs;
 
     /** @param openHook told of every successful open: the path and the inode it opened */
     Interp(Kernel k, Workload w, Oracle o, Actor me, Map<String, Barrier> barriers,
@@ -75,6 +79,11 @@ final class Interp {
         return statements;
     }
 
+    /** Records this task's system calls in {@code m} (a benchmark). */
+    void meter(Meter.TaskMeter m) {
+        this.meter = m;
+    }
+
     /** Reports every statement's result to {@code c} (a differential check against another interpreter). */
     void steps(java.util.function.Consumer<StepResult> c) {
         this.steps = c;
@@ -89,7 +98,13 @@ final class Interp {
 
     /** Runs {@code body}; at the end every descriptor is closed and every mapping torn down (exit). */
     void run(List<Stmt> body) {
+        if (meter != null) {
+            meter.begin();
+        }
         exec(body, Expr.Env.EMPTY);
+        if (meter != null) {
+            meter.exit();
+        }
         Syscalls.exit();
         for (Handle h : handles.values()) {
             if (h.fd >= 0) {
@@ -130,7 +145,7 @@ final class Interp {
             promises.begin(me.name);
         }
         if (s instanceof Stmt.ExpectError e) {
-            long rc = call(e.inner(), env, s);
+            long rc = metered(e.inner(), env, s);
             if (promises != null) {
                 observe(promises, e.inner(), env, rc);
             }
@@ -144,7 +159,7 @@ final class Interp {
             }
             return;
         }
-        long rc = call(s, env, s);
+        long rc = metered(s, env, s);
         if (promises != null) {
             observe(promises, s, env, rc);
         }
@@ -152,6 +167,29 @@ final class Interp {
         if (rc < 0) {
             fail(s, env, s.text() + " failed with " + Errno.name(rc), "");
         }
+    }
+
+    /**
+     * {@link #call}, timed for the meter when there is one: the system call alone for a read, write,
+     * load or store (they set {@link #sysNs}), the whole statement otherwise.
+     */
+    private long metered(Stmt s, Expr.Env env, Stmt outer) {
+        if (meter == null) {
+            return call(s, env, outer);
+        }
+        if (s instanceof Stmt.Measure) {
+            meter.measure();
+            return 0;
+        }
+        if (!Meter.isCall(s)) {
+            return call(s, env, outer);
+        }
+        sysNs = -1;
+        long t0 = meter.now();
+        long rc = call(s, env, outer);
+        long ns = sysNs >= 0 ? sysNs : meter.now() - t0;
+        meter.call(Meter.name(s), ns, Meter.moved(s, rc));
+        return rc;
     }
 
     /** Tells the durability promises what statement {@code s} changed or synced (crash checking). */
@@ -257,6 +295,8 @@ final class Interp {
     }
 
     private byte[] scratch = new byte[0];
+    private Data scratchFill; // the fill whose bytes scratch's first scratchFilled bytes hold, or null
+    private int scratchFilled;
 
     /**
      * The bytes of {@code d} at [pos, pos+len), in a buffer this task reuses (a write or store copies
@@ -265,8 +305,18 @@ final class Interp {
     private byte[] fill(Data d, long pos, int len) {
         if (scratch.length < len) {
             scratch = new byte[Math.max(len, 2 * scratch.length)];
+            scratchFill = null;
         }
         byte[] b = scratch;
+        if (d instanceof Shadow.Fill) { // the same bytes wherever they land: made once
+            if (!d.equals(scratchFill) || scratchFilled < len) {
+                java.util.Arrays.fill(b, 0, len, (byte) d.at(0));
+                scratchFill = d;
+                scratchFilled = len;
+            }
+            return b;
+        }
+        scratchFill = null;
         java.util.BitSet unknown = new java.util.BitSet();
         if (!d.get(pos, len, b, 0, unknown, 0)) {
             for (int i = unknown.nextSetBit(0); i >= 0; i = unknown.nextSetBit(i + 1)) {
@@ -302,6 +352,9 @@ final class Interp {
         }
         if (s instanceof Stmt.Sync sy) {
             return Syscalls.sync();
+        }
+        if (s instanceof Stmt.Measure) {
+            return 0; // a benchmark's mark: see metered()
         }
         if (s instanceof Stmt.Truncate t) {
             Handle h = handle(t.handle());
@@ -455,8 +508,12 @@ final class Interp {
         boolean direct = (h.flags & File.O_DIRECT) != 0;
         if (r.into() == null) {
             byte[] buf = new byte[len];
+            long t0 = meter != null ? meter.now() : 0;
             long n = Syscalls.pread(h.fd, buf, 0, len, off);
-            if (n >= 0) {
+            if (meter != null) {
+                sysNs = meter.now() - t0;
+            }
+            if (n >= 0 && steps != null) {
                 lastData = java.util.Arrays.copyOf(buf, (int) n);
             }
             if (n >= 0 && h.readable() && h.file != null && off >= 0) {
@@ -505,7 +562,11 @@ final class Interp {
         Oracle.FileOp op = tracked ? o.beginWrite(me, h.file, off, len, append, origin(outer, env)) : null;
         long pos = op != null ? op.off : off;
         byte[] buf = fill(d, pos, len); // patterns are keyed by the file offset the bytes land at
+        long t0 = meter != null ? meter.now() : 0;
         long n = Syscalls.pwrite(h.fd, buf, 0, len, off);
+        if (meter != null) {
+            sysNs = meter.now() - t0;
+        }
         if (op != null) {
             o.endWrite(op, n, d);
         }
@@ -558,7 +619,11 @@ final class Interp {
         long pos = m == null ? off : m.fileOff + off;
         byte[] buf = fill(d, pos, len); // keyed by file offset (mapping offset for anonymous memory)
         Oracle.StoreOp op = tracked ? o.beginStore(me, m, off, len, origin(outer, env)) : null;
+        long t0 = meter != null ? meter.now() : 0;
         long rc = Syscalls.store(m == null ? 0 : m.addr + off, buf, 0, len);
+        if (meter != null) {
+            sysNs = meter.now() - t0;
+        }
         if (op != null) {
             report(o.endStore(op, rc, d, true), outer, env);
         }
@@ -570,7 +635,11 @@ final class Interp {
         long off = eval(l.off(), env, outer);
         int len = (int) length(l.len(), env, outer);
         byte[] buf = new byte[len];
+        long t0 = meter != null ? meter.now() : 0;
         long rc = Syscalls.load(m == null ? 0 : m.addr + off, buf, 0, len);
+        if (meter != null) {
+            sysNs = meter.now() - t0;
+        }
         if (rc >= 0) {
             lastData = buf;
         }

@@ -70,8 +70,19 @@ final class Parser {
         }
     }
 
+    // param NAME DEFAULT: values after overrides, where each was declared, overrides not yet used
+    private final Map<String, Long> params = new LinkedHashMap<>();
+    private final Map<String, Integer> paramLines = new LinkedHashMap<>();
+    private final Map<String, String> overrides;
+
     Parser(String file) {
+        this(file, Map.of());
+    }
+
+    /** @param overrides parameter values given from outside (name → expression), replacing defaults */
+    Parser(String file, Map<String, String> overrides) {
         this.file = file;
+        this.overrides = new LinkedHashMap<>(overrides);
     }
 
     Workload parse(String text) throws WorkloadException {
@@ -86,6 +97,7 @@ final class Parser {
             String kw = tok[0];
             switch (kw) {
                 case "set" -> set(tok);
+                case "param" -> param(tok);
                 case "memcg" -> memcg(tok);
                 case "task" -> task(tok);
                 case "end" -> end(tok);
@@ -102,6 +114,10 @@ final class Parser {
             }
         }
         finishTask();
+        if (!overrides.isEmpty()) {
+            throw new WorkloadException(file, 0, "no parameter '" + overrides.keySet().iterator().next() + "' ("
+                    + (params.isEmpty() ? "this workload has none" : "its parameters: " + String.join(", ", params.keySet())) + ")");
+        }
         if (tasks.isEmpty()) {
             throw new WorkloadException(file, 0, "no tasks (start one with 'task NAME')");
         }
@@ -122,7 +138,7 @@ final class Parser {
             }
             barriers.put(e.getKey(), e.getValue());
         }
-        return new Workload(file, settingValues, settingLines, new ArrayList<>(memcgs.values()), tasks, barriers);
+        return new Workload(file, settingValues, settingLines, new ArrayList<>(memcgs.values()), tasks, barriers, params);
     }
 
     private static String stripComment(String l) {
@@ -149,6 +165,13 @@ final class Parser {
         }
         String key = tok[1];
         String value = String.join(" ", Arrays.copyOfRange(tok, 2, tok.length));
+        if (value.contains("$")) { // a size from the parameters: kept as the number it evaluates to
+            try {
+                value = Long.toString(constant(value));
+            } catch (IllegalArgumentException e) {
+                throw err("set " + key + ": " + e.getMessage());
+            }
+        }
         String kind = Workload.SETTINGS.get(key);
         if (kind == null) {
             throw err("unknown setting '" + key + "' (known: " + String.join(", ", Workload.SETTINGS.keySet()) + ")");
@@ -207,6 +230,44 @@ final class Parser {
         settingLines.putIfAbsent(key, line);
     }
 
+    /**
+     * {@code param NAME DEFAULT}: a constant the statements name as {@code $NAME}; DEFAULT is an
+     * expression over earlier parameters. A value given from outside (a benchmark's {@code --size},
+     * {@code --param NAME=VALUE}) replaces the default.
+     */
+    private void param(String[] tok) throws WorkloadException {
+        if (taskName != null) {
+            throw err("'param' must come before the first task");
+        }
+        if (tok.length != 3) {
+            throw err("usage: param NAME DEFAULT");
+        }
+        String name = tok[1];
+        checkName(name, "parameter");
+        if (params.containsKey(name)) {
+            throw err("parameter '" + name + "' already declared at line " + paramLines.get(name));
+        }
+        String given = overrides.remove(name);
+        String text = given != null ? given : tok[2];
+        try {
+            params.put(name, constant(text));
+        } catch (IllegalArgumentException e) {
+            throw given != null
+                    ? new WorkloadException(file, 0, "parameter " + name + "=" + given + ": " + e.getMessage())
+                    : err("param " + name + ": " + e.getMessage());
+        }
+        paramLines.put(name, line);
+    }
+
+    /** A constant expression over sizes and the parameters declared so far. */
+    private long constant(String s) {
+        Long v = Expr.parse(s.trim(), Set.of(), params).constant();
+        if (v == null) {
+            throw new IllegalArgumentException("'" + s + "' overflows");
+        }
+        return v;
+    }
+
     /** A constant size or number: {@code 64M}, {@code 4096}, {@code 0x10}. */
     static long size(String s) {
         Long v = Expr.parse(s.trim(), Set.of()).constant();
@@ -249,7 +310,7 @@ final class Parser {
                 v2 = t.equals("v2");
             } else if (limit < 0 && i == 2) {
                 try {
-                    limit = size(t);
+                    limit = constant(t);
                 } catch (IllegalArgumentException e) {
                     throw err("memcg " + name + ": bad LIMIT '" + t + "'");
                 }
@@ -430,6 +491,9 @@ final class Parser {
             case "sync":
                 need(kw, n == 1);
                 return new Stmt.Sync(ln, text);
+            case "measure":
+                need(kw, n == 1);
+                return new Stmt.Measure(ln, text);
             case "truncate": {
                 need(kw, n == 3);
                 String h = use(tok[1], Kind.FILE);
@@ -634,7 +698,7 @@ final class Parser {
 
     private Expr expr(String s, String kw, String what) throws WorkloadException {
         try {
-            return Expr.parse(s, vars());
+            return Expr.parse(s, vars(), params);
         } catch (IllegalArgumentException e) {
             throw err(kw + ": " + what + ": " + e.getMessage());
         }
@@ -714,7 +778,7 @@ final class Parser {
         if (c != null && c < 0) {
             throw err("sleep: duration must not be negative, got " + s);
         }
-        return mul == 1 ? e : Expr.parse("(" + num + ")*" + mul, vars());
+        return mul == 1 ? e : Expr.parse("(" + num + ")*" + mul, vars(), params);
     }
 
     // ---------------------------------------------------------------- tables
@@ -729,6 +793,7 @@ final class Parser {
         u.put("fsync", "fsync HANDLE");
         u.put("fdatasync", "fdatasync HANDLE");
         u.put("sync", "sync");
+        u.put("measure", "measure");
         u.put("truncate", "truncate HANDLE LENGTH");
         u.put("fallocate", "fallocate HANDLE OFFSET LENGTH [keep-size] [punch|zero-range]");
         u.put("mmap", "mmap MAP HANDLE OFFSET LENGTH [shared|private] [rw|ro]");

@@ -81,6 +81,10 @@ public sealed interface Stmt {
     record Sync(int line, String text) implements Stmt {
     }
 
+    /** {@code measure}: what comes after it in this task is what a benchmark measures. */
+    record Measure(int line, String text) implements Stmt {
+    }
+
     record Truncate(int line, String text, String handle, Expr len) implements Stmt {
     }
 

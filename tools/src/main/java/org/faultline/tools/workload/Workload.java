@@ -41,6 +41,7 @@ public final class Workload {
     }
 
     private final String fileName;
+    private final Map<String, Long> params;
     private final Map<String, String> settings;
     private final Map<String, List<String>> settingValues;
     private final Map<String, Integer> settingLines;
@@ -49,8 +50,9 @@ public final class Workload {
     private final Map<String, List<String>> barriers;
 
     Workload(String fileName, Map<String, List<String>> settingValues, Map<String, Integer> settingLines,
-             List<MemcgDecl> memcgs, List<TaskDecl> tasks, Map<String, List<String>> barriers) {
+             List<MemcgDecl> memcgs, List<TaskDecl> tasks, Map<String, List<String>> barriers, Map<String, Long> params) {
         this.fileName = fileName;
+        this.params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
         Map<String, String> s = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> e : settingValues.entrySet()) {
             s.put(e.getKey(), String.join(e.getKey().equals("patch") ? "," : "; ", e.getValue()));
@@ -76,6 +78,19 @@ public final class Workload {
      */
     public static Workload parse(String text, String fileName) throws WorkloadException {
         return new Parser(fileName).parse(text);
+    }
+
+    /**
+     * Parses a workload with parameter values given from outside ({@code name → expression}), which
+     * replace the defaults of its {@code param} lines; a name it does not declare is an error.
+     */
+    public static Workload parse(String text, String fileName, Map<String, String> params) throws WorkloadException {
+        return new Parser(fileName, params).parse(text);
+    }
+
+    /** The {@code param} values the statements used, in declaration order (overrides applied). */
+    public Map<String, Long> params() {
+        return params;
     }
 
     /** Reads and parses a workload file (UTF-8); messages name it as given. */

@@ -47,10 +47,19 @@ public final class WorkloadRunner {
      * @param finalCheck read every file back and check it before unmounting
      * @param umount     unmount the root filesystem at the end
      */
-    public record Options(boolean finalCheck, boolean umount) {
+    public record Options(boolean finalCheck, boolean umount, Meter meter) {
+        public Options(boolean finalCheck, boolean umount) {
+            this(finalCheck, umount, null);
+        }
+
         /** The workload's own choice ({@code set final-check}), and unmount. */
         public static Options of(Workload w) {
             return new Options(w.boolSetting("final-check", true), true);
+        }
+
+        /** These options, the tasks' system calls recorded in {@code m} (one slot per task). */
+        public Options metered(Meter m) {
+            return new Options(finalCheck, umount, m);
         }
 
     }
@@ -157,13 +166,15 @@ public final class WorkloadRunner {
                     mine.add(barriers.get(b.getKey()));
                 }
             }
-            r.tasks.add(k.spawn(t.name(), TaskKind.USER, () -> r.taskMain(t, a, mc, mine, barriers)));
+            Meter.TaskMeter tm = opts.meter() == null ? null : opts.meter().task(i, Meter.hasMeasure(w));
+            r.tasks.add(k.spawn(t.name(), TaskKind.USER, () -> r.taskMain(t, a, mc, mine, barriers, tm)));
         }
         r.tasks.add(k.spawn("epilogue", TaskKind.USER, () -> r.epilogue(actors[actors.length - 1])));
         return r;
     }
 
-    private void taskMain(Workload.TaskDecl t, Actor a, MemCgroup mc, List<Barrier> mine, Map<String, Barrier> barriers) {
+    private void taskMain(Workload.TaskDecl t, Actor a, MemCgroup mc, List<Barrier> mine, Map<String, Barrier> barriers,
+                          Meter.TaskMeter tm) {
         Task cur = Task.current();
         if (mc != null) {
             mc.attach(cur);
@@ -177,6 +188,9 @@ public final class WorkloadRunner {
         Interp in = new Interp(k, w, o, a, barriers, this::opened);
         if (steps != null) {
             in.steps(steps);
+        }
+        if (tm != null) {
+            in.meter(tm);
         }
         in.run(t.body());
         statements.addAndGet((int) Math.min(Integer.MAX_VALUE, in.statements()));
