@@ -173,6 +173,15 @@ final class BenchCompare {
                 }
             }
         }
+        b.append(String.format(Locale.ROOT, "  %-44s %10s %10s %10s %10s%n", "block layer (medians per run)", "bios",
+                "requests", "merges", "flushes"));
+        for (int i = 0; i < runs.length; i++) {
+            b.append(String.format(Locale.ROOT, "  %-44s", o.compare.get(i)));
+            for (String c : new String[] {"bios", "requests", "merges", "flushes"}) {
+                b.append(String.format(Locale.ROOT, " %10.0f", Stats.median(Arrays.stream(runs[i]).mapToDouble(f -> f.counter(c)).toArray())));
+            }
+            b.append('\n');
+        }
         return b.toString();
     }
 

@@ -76,6 +76,7 @@ final class BenchWorkload {
     static BenchWorkload load(String nameOrFile, Map<String, String> params) {
         String text = shipped(nameOrFile);
         String fileName = nameOrFile + ".wl";
+        String name = nameOrFile;
         if (text == null) {
             Path p = Path.of(nameOrFile);
             if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -88,6 +89,7 @@ final class BenchWorkload {
                 throw new CliError(HostErrors.of(p, e));
             }
             fileName = p.toString();
+            name = p.getFileName() == null ? fileName : p.getFileName().toString();
         }
         Workload w;
         try {
@@ -97,7 +99,7 @@ final class BenchWorkload {
         }
         long image = w.settingLine("image-size") > 0 ? w.longSetting("image-size", 0)
                 : (64L << 20) + 3 * w.params().values().stream().mapToLong(Long::longValue).max().orElse(0);
-        return new BenchWorkload(nameOrFile, text, w, image);
+        return new BenchWorkload(name, text, w, image);
     }
 
     /** The first sentence of the comment the file starts with: what the workload does. */

@@ -46,8 +46,10 @@ public final class Plot {
             }
             cdfs.addSeries(s);
         }
-        org.jfree.chart.axis.LogAxis x = new org.jfree.chart.axis.LogAxis(call + " latency (ms, log scale)");
-        x.setSmallestValue(1e-3);
+        org.jfree.chart.axis.LogarithmicAxis x = new org.jfree.chart.axis.LogarithmicAxis(call + " latency (ms, log scale)");
+        x.setStrictValuesFlag(false); // a latency under 1 us is drawn at 0.001 ms
+        x.setExpTickLabelsFlag(false); // 0.1, 1, 10 rather than 10^-1
+        x.setLog10TickLabelsFlag(false);
         NumberAxis y = new NumberAxis("fraction of " + call + " calls at most that long");
         y.setRange(0, 1);
         org.jfree.chart.renderer.xy.XYStepRenderer r = new org.jfree.chart.renderer.xy.XYStepRenderer();

@@ -73,6 +73,12 @@ class WorkloadParseTest {
         "set fail-write /a count=0|task a|  sync;     t.wl:1: set fail-write: 'count=0' must be at least 1",
         "set hw-queues 0|task a|  sync;               t.wl:1: set hw-queues: must be between 1 and 64",
         "set debug-vm perhaps|task a|  sync;          t.wl:1: set debug-vm: expected on or off, got 'perhaps'",
+        "param n 4|param n 5|task a|  sync;           t.wl:2: parameter 'n' already declared at line 1",
+        "task a|  sync|param n 4;                     t.wl:3: 'param' must come before the first task",
+        "param 9n 4|task a|  sync;                    t.wl:1: bad parameter name '9n' (letters, digits and '_', not starting with a digit)",
+        "param n $m|task a|  sync;                    t.wl:1: param n: undefined variable $m (loop variables exist only inside their loop)",
+        "param n|task a|  sync;                       t.wl:1: usage: param NAME DEFAULT",
+        "task a|  measure 3;                          t.wl:2: usage: measure",
     })
     void mistakesAreReportedWithFileAndLine(String text, String message) {
         assertEquals(message, error(text));
@@ -239,5 +245,23 @@ class WorkloadParseTest {
             at = end;
         }
         assertTrue(n >= 6, "examples found: " + n);
+    }
+
+    @Test
+    void parametersAreConstantsThatAnOverrideReplacesAndAnUnknownOverrideIsAnError() throws Exception {
+        String text = "param size 1M\nparam bs 64k\nparam n $size/$bs\nset image-size $size*4\ntask t\n  open f /a create wronly\n"
+                + "  loop $n\n    write f $i*$bs $bs\n  end\n  measure\n";
+        Workload w = Workload.parse(text, "t.wl");
+        assertEquals(java.util.Map.of("size", 1L << 20, "bs", 64L << 10, "n", 16L), w.params());
+        assertEquals(4L << 20, w.longSetting("image-size", 0));
+        Workload o = Workload.parse(text, "t.wl", java.util.Map.of("size", "4M", "bs", "1M"));
+        assertEquals(4L, o.params().get("n"), "a later default sees the overridden values");
+        assertEquals(16L << 20, o.longSetting("image-size", 0));
+        WorkloadException e = assertThrows(WorkloadException.class,
+                () -> Workload.parse(text, "t.wl", java.util.Map.of("files", "3")));
+        assertEquals("t.wl: no parameter 'files' (its parameters: size, bs, n)", e.getMessage());
+        WorkloadException bad = assertThrows(WorkloadException.class,
+                () -> Workload.parse(text, "t.wl", java.util.Map.of("size", "lots")));
+        assertEquals("t.wl: parameter size=lots: bad number 'lots'", bad.getMessage());
     }
 }
