@@ -12,8 +12,12 @@
  *       mounted image; the reading ones mount read-only on an O_RDONLY image;</li>
  *   <li>{@link org.faultline.tools.BenchBlock bench block} — fio-psync-shaped synchronous I/O through
  *       the emulated block layer, optionally compared with fio itself ({@code --vs-fio});</li>
- *   <li>{@link org.faultline.tools.BenchFs bench fs} — a buffered write + fsync of one file on a fresh
- *       ext4 scratch image through the whole stack, on any profile and patch set, against fio;</li>
+ *   <li>{@link org.faultline.tools.BenchFs bench fs} — a benchmark workload ({@link
+ *       org.faultline.tools.BenchWorkload}: shipped in {@code resources/bench}, or any workload file) on
+ *       a fresh ext4 scratch image through the whole stack, on any profile and patch set; kernels
+ *       compared in alternating runs with verdicts ({@link org.faultline.tools.BenchCompare}), the host
+ *       kernel running the same statements beside the image, JSON, CSV, a plot and a report page
+ *       ({@link org.faultline.tools.BenchHtml});</li>
  *   <li>{@link org.faultline.tools.ScenariosCommand scenarios}, {@link org.faultline.tools.ExploreCommand
  *       explore}, {@link org.faultline.tools.ReplayCommand replay} — the reference-bug scenarios
  *       (workload files), controlled exploration of a scenario or any workload file until a failure,
