@@ -147,7 +147,8 @@ final class BenchFs implements Callable<Integer> {
         }
         checkOptions(bw);
         Images.checkImageSize("--size", bw.imageBytes, image);
-        Images.checkHostSpace("--size", bw.imageBytes, bw.imageBytes + (vsHost ? bw.imageBytes : 0), "bench fs", image);
+        Images.checkHostSpace("--size", bw.w.params().getOrDefault("size", bw.imageBytes),
+                bw.imageBytes + (vsHost ? bw.imageBytes : 0), "bench fs", image);
         if (Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             Images.refuseToOverwrite(image, force, true, "bench fs makes a fresh scratch image");
             if (!force) { // an empty file: bench fs still never formats what it did not make without --force
