@@ -24,11 +24,18 @@ public final class File {
     private final java.util.concurrent.atomic.AtomicInteger fCount = new java.util.concurrent.atomic.AtomicInteger(1);
     long pos;
     final int[] fWbErr;
+    /** f_ra: the readahead window of this open file (do_dentry_open's file_ra_state_init). */
+    private final org.faultline.mm.FileRaState ra = new org.faultline.mm.FileRaState(org.faultline.mm.FileRaState.VM_READAHEAD_PAGES);
 
     File(Inode inode, int flags) {
         this.inode = inode;
         this.flags = flags;
         this.fWbErr = new int[] {inode.mapping().wbErr().sample()};
+    }
+
+    /** The open file's readahead state. */
+    public org.faultline.mm.FileRaState ra() {
+        return ra;
     }
 
     public Inode inode() {

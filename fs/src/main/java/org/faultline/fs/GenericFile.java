@@ -14,9 +14,9 @@ public final class GenericFile {
     private GenericFile() {
     }
 
-    /** generic_file_read_iter(), buffered part. */
+    /** generic_file_read_iter(), buffered part, with the file's readahead. */
     public static long genericFileReadIter(File f, long pos, IovIter to) {
-        return Filemap.genericFileBufferedRead(f.inode().mapping(), pos, to);
+        return Filemap.genericFileBufferedRead(f.inode().mapping(), f.ra(), pos, to);
     }
 
     /**

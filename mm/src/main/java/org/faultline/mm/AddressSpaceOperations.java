@@ -14,6 +14,7 @@ package org.faultline.mm;
  *                                                   return 0, -errno, or AOP_WRITEPAGE_ACTIVATE (page still locked)
  * writepages     no                     yes         write dirty pages per the wbc
  * readpage       yes, unlocks           yes         unlock when the read completes; SetPageUptodate on success
+ * readahead      yes (each), unlocks    yes         the same for each page of a batch
  * set_page_dirty maybe                  no          mark the page (and its buffers) dirty; tag it in the mapping
  * write_begin    returns it locked      yes         prepare [pos, pos+len) for a copy
  * write_end      yes, unlocks           yes         commit the copy, dirty, unlock and put the page
@@ -33,6 +34,18 @@ public interface AddressSpaceOperations {
 
     /** ->readpage(). */
     int readpage(Page page);
+
+    /**
+     * ->readahead() (5.8+; ->readpages before): starts reads of {@code pages} — each locked and in
+     * the cache, in index order — unlocking each when its read completes (or at once on failure, not
+     * uptodate: the reader retries with ->readpage). The default reads them one by one, as read_pages
+     * does for a filesystem without the operation.
+     */
+    default void readahead(java.util.List<Page> pages) {
+        for (Page p : pages) {
+            readpage(p);
+        }
+    }
 
     /** ->set_page_dirty(): returns true if this call dirtied the page. */
     boolean setPageDirty(Page page);

@@ -369,8 +369,26 @@ public final class Filemap {
      * @return bytes read, or a negative errno if nothing was read
      */
     public static long genericFileBufferedRead(AddressSpace m, long pos, IovIter to) {
+        return genericFileBufferedRead(m, null, pos, to);
+    }
+
+    /**
+     * generic_file_buffered_read() (filemap_read in 5.12+) with the open file's readahead state: a
+     * page missing from the cache starts {@link Readahead#pageCacheSyncReadahead}, a cached page
+     * marked PG_readahead {@link Readahead#pageCacheAsyncReadahead}; where the read ended is kept for
+     * the next one. {@code ra} null: no readahead, each missing page read alone.
+     */
+    public static long genericFileBufferedRead(AddressSpace m, FileRaState ra, long pos, IovIter to) {
+        long lastIndex = (pos + Math.max(to.count(), 1) - 1) >> Page.PAGE_SHIFT;
+        long n = bufferedRead(m, ra, pos, to, m.mm().memMap(), lastIndex);
+        if (ra != null) {
+            ra.prevPos = pos + Math.max(n, 0); // where this read ended
+        }
+        return n;
+    }
+
+    private static long bufferedRead(AddressSpace m, FileRaState ra, long pos, IovIter to, MemMap mem, long lastIndex) {
         long done = 0;
-        MemMap mem = m.mm().memMap();
         while (to.count() > 0) {
             long isize = m.host().iSize();
             if (pos >= isize) {
@@ -379,6 +397,9 @@ public final class Filemap {
             long index = pos >> Page.PAGE_SHIFT;
             int off = (int) (pos & (Page.PAGE_SIZE - 1));
             int[] err = {0};
+            if (ra != null) {
+                readahead(m, ra, index, lastIndex - index + 1);
+            }
             Page p = readCachePage(m, index, err);
             if (p == null) {
                 return done > 0 ? done : err[0];
@@ -399,6 +420,19 @@ public final class Filemap {
             }
         }
         return done;
+    }
+
+    /** filemap_get_pages()' readahead: sync on a miss, async on a page marked PG_readahead. */
+    private static void readahead(AddressSpace m, FileRaState ra, long index, long reqCount) {
+        Page c = findGetPage(m, index);
+        if (c == null) {
+            Readahead.pageCacheSyncReadahead(m, ra, index, reqCount);
+            return;
+        }
+        if (c.testBit(Page.PG_READAHEAD)) {
+            Readahead.pageCacheAsyncReadahead(m, ra, c, index, reqCount);
+        }
+        m.mm().allocator().putPage(c);
     }
 
     /**

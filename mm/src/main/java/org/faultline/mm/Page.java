@@ -37,6 +37,8 @@ public class Page extends BitWord {
     public static final int PG_PRIVATE = 13;
     public static final int PG_WRITEBACK = 15;
     public static final int PG_RECLAIM = 18;
+    /** PG_readahead: the same bit as PG_reclaim (a page under readahead is not under writeback). */
+    public static final int PG_READAHEAD = PG_RECLAIM;
     public static final int PG_SWAPBACKED = 19;
     public static final int PG_UNEVICTABLE = 20;
 

@@ -12,6 +12,7 @@
  *   Lruvec, Vmscan         mm/swap.c (LRU), mm/vmscan.c (4.20)
  *   AddressSpace           struct address_space (include/linux/fs.h)
  *   Filemap, IovIter       mm/filemap.c, lib/iov_iter.c
+ *   Readahead, FileRaState mm/readahead.c, struct file_ra_state
  *   PageWriteback, DirtyLimits, WritebackControl   mm/page-writeback.c
  *   ErrSeq                 lib/errseq.c
  *   Memory, MmStruct, VmArea, VmFault, PteTable    mm/memory.c and the page tables
@@ -36,7 +37,10 @@
  * insertion/removal; {@code lruLock} every lruvec's lists and each page's LRU links; {@code ptl} the
  * page tables of one mm; {@code mmapSem} its VMA list; {@code i_mmap_rwsem} a file's VMA list; the
  * page lock a page's {@code mapping}, {@code index}, fs-private state and its transition in or out
- * of the cache; {@code zone->lock} the free list.
+ * of the cache; {@code zone->lock} the free list. A {@link org.faultline.mm.FileRaState} has no lock,
+ * as in the kernel: it belongs to one open file, and readers sharing it can only spoil its window.
+ * Readahead inserts its pages locked, before any read is started, and takes no lock while it holds
+ * them other than {@code i_pages} for each insertion.
  *
  * <p>mm never imports fs/: it reaches the filesystem only through {@link
  * org.faultline.mm.AddressSpaceOperations}, {@link org.faultline.mm.VmOperations}, {@link

@@ -30,8 +30,9 @@ final class BenchReport {
                     RunReport.latency(h.getMaxValue()));
         }
         if (f.counter("bios") >= 0) {
-            out.printf(Locale.ROOT, "  %-10s bios %d, requests %d, merges %d, flushes %d%n", "", f.counter("bios"),
-                    f.counter("requests"), f.counter("merges"), f.counter("flushes"));
+            out.printf(Locale.ROOT, "  %-10s bios %d, requests %d, merges %d, flushes %d; the disk read %s, written %s%n", "",
+                    f.counter("bios"), f.counter("requests"), f.counter("merges"), f.counter("flushes"),
+                    Sizes.format(f.counter("bytes_read")), Sizes.format(f.counter("bytes_written")));
         }
     }
 

@@ -182,6 +182,8 @@ final class BenchWorkload {
             counters.put("requests", () -> bdev.stats().requests());
             counters.put("merges", () -> bdev.stats().merges());
             counters.put("flushes", () -> bdev.stats().flushes());
+            counters.put("bytes_read", () -> bdev.stats().bytesRead());
+            counters.put("bytes_written", () -> bdev.stats().bytesWritten());
             meter = new Meter(() -> k.sched().clockNs(), counters, w.tasks().size());
             WorkloadRunner.spawn(k, w, new Oracle(), new WorkloadRunner.Options(false, true).metered(meter));
             r = m.run();

@@ -52,6 +52,14 @@ final class BisectCommand implements Callable<Integer> {
             + "'set iterations', else 2000)")
     Long budget;
 
+    @Option(names = "--strategy", paramLabel = "random|pct",
+            description = "each step's search (default: the workload's 'set strategy', else pct), as explore's")
+    String strategy;
+
+    @Option(names = "--depth", paramLabel = "D",
+            description = "PCT bug depth (default: the workload's 'set depth', else 3), as explore's")
+    Integer depth;
+
     @Option(names = "--jobs", paramLabel = "J", defaultValue = "1", description = "parallel executions (default: ${DEFAULT-VALUE})")
     int jobs;
 
@@ -143,8 +151,14 @@ final class BisectCommand implements Callable<Integer> {
         if (n < 1) {
             throw new CliError("--budget " + n + ": must be positive");
         }
-        String strategy = sc.strategy();
-        int depth = sc.depth();
+        String strategy = this.strategy != null ? this.strategy : sc.strategy();
+        int depth = this.depth != null ? this.depth : sc.depth();
+        if (!strategy.equals("pct") && !strategy.equals("random")) {
+            throw new CliError("--strategy " + strategy + ": random or pct");
+        }
+        if (depth < 1 || depth > 64) {
+            throw new CliError("--depth " + depth + ": 1 to 64");
+        }
         List<Change> changes = changes(g, b);
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -437,6 +437,13 @@ final class Ext4Inode implements VmOperations, IomapOps {
             return Mpage.mpageReadpage(page, PageIo.inodeOf(page), Ext4Inode.this::getBlock);
         }
 
+        /** ext4_readahead() → ext4_mpage_readpages with ext4_get_block. */
+        @Override
+        @KernelFunction("ext4_readahead")
+        public void readahead(java.util.List<Page> pages) {
+            Mpage.mpageReadahead(pages, PageIo.inodeOf(pages.get(0)), Ext4Inode.this::getBlock);
+        }
+
         /** ext4_set_page_dirty (4.16: __set_page_dirty_buffers). */
         @Override
         @KernelFunction("ext4_set_page_dirty")
