@@ -52,4 +52,18 @@ public interface InodeOperations {
     default String getLink(Inode inode) {
         throw new FsError(Errno.EINVAL, "not a symbolic link: " + inode);
     }
+
+    /**
+     * ->setattr() for what notify_change passes besides a size: the permission bits ({@code mode} ≥ 0,
+     * ATTR_MODE) and explicit access and modification times ({@code atimeNs}/{@code mtimeNs} ≥ 0,
+     * ATTR_ATIME_SET / ATTR_MTIME_SET, nanoseconds since the epoch). A filesystem without it keeps the
+     * in-memory mode only.
+     *
+     * @throws FsError with the errno
+     */
+    default void setattr(Inode inode, int mode, long atimeNs, long mtimeNs) {
+        if (mode >= 0) {
+            inode.setMode((inode.mode() & Inode.S_IFMT) | (mode & 07777));
+        }
+    }
 }

@@ -409,6 +409,35 @@ public final class Syscalls {
         return Namei.rename(vfs(), from, to);
     }
 
+    /** chmod(2): the permission bits of {@code path}'s inode (notify_change with ATTR_MODE). */
+    public static int chmod(String path, int mode) {
+        return setattr(path, mode & 07777, -1, -1);
+    }
+
+    /**
+     * utimensat(2) with explicit times (nanoseconds since the epoch; -1: now): the access and
+     * modification times of {@code path}'s inode (notify_change with ATTR_ATIME_SET, ATTR_MTIME_SET).
+     */
+    public static int utimens(String path, long atimeNs, long mtimeNs) {
+        return setattr(path, -1, Math.max(atimeNs, -1), Math.max(mtimeNs, -1));
+    }
+
+    /** notify_change() under i_rwsem, as chmod_common and utimes_common take it. */
+    private static int setattr(String path, int mode, long atimeNs, long mtimeNs) {
+        try {
+            Inode inode = vfs().lookup(path);
+            inode.iRwsem.downWrite();
+            try {
+                inode.iop().setattr(inode, mode, atimeNs, mtimeNs);
+                return 0;
+            } finally {
+                inode.iRwsem.upWrite();
+            }
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
     /** stat(2): the result in {@code out[0]}. */
     public static int stat(String path, Kstat[] out) {
         try {

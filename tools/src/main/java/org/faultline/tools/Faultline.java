@@ -52,7 +52,7 @@ public final class Faultline implements Callable<Integer> {
      * short command's CPU time (the image campaign starts thousands of them).
      */
     static final List<Class<?>> SUBCOMMANDS = List.of(BootCommand.class, BenchCommand.class, MkfsCommand.class,
-            FsckCommand.class, ScenariosCommand.class, ExploreCommand.class, CrashCommand.class, ReplayCommand.class, CapturesCommand.class,
+            FsckCommand.class, MountCommand.class, ScenariosCommand.class, ExploreCommand.class, CrashCommand.class, ReplayCommand.class, CapturesCommand.class,
             BisectCommand.class, FuzzCommand.class, PatchesCommand.class, ProfilesCommand.class, ImageCommands.Ls.class,
             ImageCommands.Cat.class, ImageCommands.Stat.class, ImageCommands.Cp.class, ImageCommands.Mkdir.class,
             ImageCommands.Rm.class, CommandLine.HelpCommand.class);
@@ -80,6 +80,8 @@ public final class Faultline implements Callable<Integer> {
     static final int EXIT_USAGE = 2;
     /** Exit code for an oops, and for an internal error of Faultline. */
     static final int EXIT_BUG = 1;
+    /** Exit code for data corruption or an invariant violation (an image fsck finds inconsistent). */
+    static final int EXIT_CORRUPTION = 4;
 
     private final Map<String, String> env;
     /** Raw standard output, for commands writing bytes ({@code cat}); null means System.out. */

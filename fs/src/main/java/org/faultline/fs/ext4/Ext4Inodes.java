@@ -315,6 +315,35 @@ public final class Ext4Inodes {
     }
 
     /**
+     * The permission bits of {@code i_mode} ({@code ext4_setattr} with ATTR_MODE, 07777; the type
+     * bits stay) and {@code i_ctime}.
+     *
+     * @throws IOException EINVAL if not in use, EROFS
+     */
+    public void setMode(long ino, int mode, long nowNs) throws IOException {
+        v.begin(true);
+        Ext4InodeRaw in = heldInode(ino);
+        in.setMode((in.mode() & 0170000) | (mode & 07777));
+        in.setCtime(Math.floorDiv(nowNs, 1_000_000_000L) & 0xFFFFFFFFL);
+        writeInode(ino, in);
+    }
+
+    /**
+     * {@code i_atime} and {@code i_mtime} as given ({@code utimensat(2)}: ATTR_ATIME_SET, ATTR_MTIME_SET),
+     * {@code i_ctime} now; each in whole seconds, 32 bits.
+     *
+     * @throws IOException EINVAL if not in use, EROFS
+     */
+    public void setATimeMTime(long ino, long atimeSec, long mtimeSec, long nowNs) throws IOException {
+        v.begin(true);
+        Ext4InodeRaw in = heldInode(ino);
+        in.setAtime(atimeSec & 0xFFFFFFFFL);
+        in.setMtime(mtimeSec & 0xFFFFFFFFL);
+        in.setCtime(Math.floorDiv(nowNs, 1_000_000_000L) & 0xFFFFFFFFL);
+        writeInode(ino, in);
+    }
+
+    /**
      * Sets {@code i_mtime} and {@code i_ctime} ({@code file_update_time} then
      * {@code ext4_mark_inode_dirty}) of any in-use inode.
      *

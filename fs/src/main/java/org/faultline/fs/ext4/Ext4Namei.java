@@ -123,6 +123,35 @@ final class Ext4Namei implements InodeOperations {
         }
     }
 
+    /**
+     * ext4_setattr() for ATTR_MODE and ATTR_[AM]TIME_SET: the on-disk inode changed in a handle (as
+     * ext4_mark_inode_dirty does), then the in-memory one.
+     */
+    @Override
+    public void setattr(Inode inode, int mode, long atimeNs, long mtimeNs) {
+        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(inode, false);
+        try {
+            long now = Ext4Super.realtimeNs(es.k);
+            es.journalNote(inode, false);
+            if (mode >= 0) {
+                es.vol(() -> {
+                    es.vol.inodes().setMode(inode.ino(), mode, now);
+                    return null;
+                });
+                inode.setMode((inode.mode() & Inode.S_IFMT) | (mode & 07777));
+            }
+            if (atimeNs >= 0 || mtimeNs >= 0) {
+                es.vol(() -> {
+                    es.vol.inodes().setATimeMTime(inode.ino(), Math.floorDiv(atimeNs >= 0 ? atimeNs : now, 1_000_000_000L),
+                            Math.floorDiv(mtimeNs >= 0 ? mtimeNs : now, 1_000_000_000L), now);
+                    return null;
+                });
+            }
+        } finally {
+            es.journalStop(h);
+        }
+    }
+
     /** ext4_setattr(ATTR_SIZE): see {@link Ext4Truncate#setSize}. */
     @Override
     public void setSize(Inode inode, long size) {

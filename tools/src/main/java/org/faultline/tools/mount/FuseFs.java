@@ -1,0 +1,259 @@
+package org.faultline.tools.mount;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+import jnr.ffi.Pointer;
+import org.faultline.fs.DirEntry;
+import org.faultline.fs.File;
+import org.faultline.fs.Kstat;
+import org.faultline.fs.Syscalls;
+import org.faultline.kernel.Errno;
+import org.faultline.kernel.HostGate;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+
+/**
+ * The emulated ext4 served to the host through FUSE ({@code faultline mount}): every request is a
+ * system call of the emulated task that stands for the calling host process ({@link HostGate}, the
+ * pid from the FUSE context); an open file belongs to the process that opened it, so its reads,
+ * writes, fsyncs and its release run in that process's task, on that task's descriptor (the FUSE
+ * handle carries both). Errors are the emulated kernel's errnos; a request the stopped machine
+ * cannot serve fails with EIO.
+ *
+ * <p>Not yet served (ENOSYS): statfs, link, symlink, readlink, fallocate. Owners are not kept (every
+ * file is root's: chown to anyone else is EPERM); times are whole seconds on disk.
+ */
+public final class FuseFs extends FuseStubFS {
+    /** Open flags the emulated open(2) honours; others (O_LARGEFILE, O_NOATIME...) are dropped. */
+    private static final int OPEN_FLAGS = File.O_ACCMODE | File.O_CREAT | File.O_EXCL | File.O_TRUNC | File.O_APPEND
+            | File.O_DIRECT | File.O_SYNC | File.O_DSYNC;
+
+    private final HostGate gate;
+
+    public FuseFs(HostGate gate) {
+        this.gate = gate;
+    }
+
+    private int caller() {
+        Number pid = getContext().pid.get();
+        return pid == null ? 0 : pid.intValue();
+    }
+
+    /** The host process's name, as /proc shows it (the emulated task's comm). */
+    private static String comm(int pid) {
+        try {
+            String c = Files.readString(Path.of("/proc", Integer.toString(pid), "comm"), StandardCharsets.UTF_8).strip();
+            return c.isEmpty() ? "pid" + pid : c;
+        } catch (java.io.IOException | SecurityException e) {
+            return "pid" + pid;
+        }
+    }
+
+    /** {@code body} as a system call of caller {@code pid}; EIO once the machine has stopped. */
+    private static int errno(long r) {
+        return r == HostGate.DEAD ? -Errno.EIO : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, r));
+    }
+
+    private int sys(LongSupplier body) {
+        int pid = caller();
+        return errno(gate.call(pid, comm(pid), body));
+    }
+
+    /** A call on an open file: in the task of the process that opened it. */
+    private int onHandle(FuseFileInfo fi, HandleCall body) {
+        long fh = fi.fh.get();
+        int pid = (int) (fh >>> 32);
+        int fd = (int) fh;
+        return errno(gate.call(pid, comm(pid), () -> body.call(fd)));
+    }
+
+    @FunctionalInterface
+    private interface HandleCall {
+        long call(int fd);
+    }
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        Kstat[] st = new Kstat[1];
+        int rc = sys(() -> Syscalls.lstat(path, st));
+        if (rc == 0) {
+            fill(stat, st[0]);
+        }
+        return rc;
+    }
+
+    private static void fill(FileStat stat, Kstat k) {
+        stat.st_mode.set(k.mode());
+        stat.st_ino.set(k.ino());
+        stat.st_nlink.set(k.nlink());
+        stat.st_size.set(k.size());
+        stat.st_blocks.set(k.blocks());
+        stat.st_blksize.set(4096);
+        stat.st_uid.set(0);
+        stat.st_gid.set(0);
+        stat.st_mtim.tv_sec.set(k.mtimeNs() / 1_000_000_000L);
+        stat.st_mtim.tv_nsec.set(k.mtimeNs() % 1_000_000_000L);
+        stat.st_ctim.tv_sec.set(k.ctimeNs() / 1_000_000_000L);
+        stat.st_ctim.tv_nsec.set(k.ctimeNs() % 1_000_000_000L);
+        stat.st_atim.tv_sec.set(k.mtimeNs() / 1_000_000_000L);
+        stat.st_atim.tv_nsec.set(k.mtimeNs() % 1_000_000_000L);
+    }
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filter, long offset, FuseFileInfo fi) {
+        List<DirEntry> entries = new ArrayList<>();
+        int rc = sys(() -> Syscalls.readdir(path, entries));
+        if (rc != 0) {
+            return rc;
+        }
+        filter.apply(buf, ".", null, 0);
+        filter.apply(buf, "..", null, 0);
+        for (DirEntry e : entries) {
+            if (!e.name().equals(".") && !e.name().equals("..")) {
+                filter.apply(buf, e.name(), null, 0);
+            }
+        }
+        return 0;
+    }
+
+    private int openAs(String path, int flags, int mode, FuseFileInfo fi) {
+        int pid = caller();
+        long fd = gate.call(pid, comm(pid), () -> Syscalls.open(path, flags & OPEN_FLAGS, mode));
+        if (fd == HostGate.DEAD) {
+            return -Errno.EIO;
+        }
+        if (fd < 0) {
+            return (int) fd;
+        }
+        fi.fh.set(((long) pid << 32) | fd);
+        return 0;
+    }
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        return openAs(path, fi.flags.get(), 0644, fi);
+    }
+
+    @Override
+    public int create(String path, long mode, FuseFileInfo fi) {
+        return openAs(path, fi.flags.get() | File.O_CREAT, (int) (mode & 07777), fi);
+    }
+
+    @Override
+    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        byte[] b = new byte[(int) Math.min(size, Integer.MAX_VALUE)];
+        int n = onHandle(fi, fd -> Syscalls.pread(fd, b, 0, b.length, offset));
+        if (n > 0) {
+            buf.put(0, b, 0, n);
+        }
+        return n;
+    }
+
+    @Override
+    public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        byte[] b = new byte[(int) Math.min(size, Integer.MAX_VALUE)];
+        buf.get(0, b, 0, b.length);
+        return onHandle(fi, fd -> Syscalls.pwrite(fd, b, 0, b.length, offset));
+    }
+
+    @Override
+    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+        return onHandle(fi, fd -> isdatasync != 0 ? Syscalls.fdatasync(fd) : Syscalls.fsync(fd));
+    }
+
+    @Override
+    public int flush(String path, FuseFileInfo fi) {
+        return 0; // close(2) of one of the process's descriptors: the file stays open until release
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        return onHandle(fi, Syscalls::close);
+    }
+
+    @Override
+    public int ftruncate(String path, long size, FuseFileInfo fi) {
+        return onHandle(fi, fd -> Syscalls.ftruncate(fd, size));
+    }
+
+    @Override
+    public int truncate(String path, long size) {
+        return sys(() -> {
+            int fd = Syscalls.open(path, File.O_WRONLY, 0);
+            if (fd < 0) {
+                return fd;
+            }
+            int rc = Syscalls.ftruncate(fd, size);
+            Syscalls.close(fd);
+            return rc;
+        });
+    }
+
+    @Override
+    public int mkdir(String path, long mode) {
+        return sys(() -> Syscalls.mkdir(path, (int) (mode & 07777)));
+    }
+
+    @Override
+    public int rmdir(String path) {
+        return sys(() -> Syscalls.rmdir(path));
+    }
+
+    @Override
+    public int unlink(String path) {
+        return sys(() -> Syscalls.unlink(path));
+    }
+
+    @Override
+    public int rename(String from, String to) {
+        return sys(() -> Syscalls.rename(from, to));
+    }
+
+    @Override
+    public int chmod(String path, long mode) {
+        return sys(() -> Syscalls.chmod(path, (int) (mode & 07777)));
+    }
+
+    /** utimensat(2); UTIME_NOW and UTIME_OMIT become "now" (the emulated inode keeps whole seconds). */
+    @Override
+    public int utimens(String path, ru.serce.jnrfuse.struct.Timespec[] ts) {
+        long a = nanos(ts[0]);
+        long m = nanos(ts[1]);
+        return sys(() -> Syscalls.utimens(path, a, m));
+    }
+
+    private static final long UTIME_NOW = (1L << 30) - 1;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
+
+    private static long nanos(ru.serce.jnrfuse.struct.Timespec t) {
+        long ns = t.tv_nsec.longValue();
+        if (ns == UTIME_NOW || ns == UTIME_OMIT) {
+            return -1;
+        }
+        return t.tv_sec.get() * 1_000_000_000L + ns;
+    }
+
+    /**
+     * chown(2): ext4 here keeps no owners — every file is root's, as getattr says — so a change to
+     * root (or none, -1) succeeds and any other owner is refused (EPERM).
+     */
+    @Override
+    public int chown(String path, long uid, long gid) {
+        boolean root = (uid == 0 || uid == 0xFFFFFFFFL || uid == -1) && (gid == 0 || gid == 0xFFFFFFFFL || gid == -1);
+        return root ? sys(() -> {
+            Kstat[] st = new Kstat[1];
+            return Syscalls.lstat(path, st); // the file must exist
+        }) : -Errno.EPERM;
+    }
+
+    @Override
+    public void destroy(Pointer initResult) {
+        gate.close(); // the host unmounted: the machine syncs, unmounts and stops
+    }
+}
