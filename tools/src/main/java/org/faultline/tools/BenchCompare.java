@@ -93,13 +93,14 @@ final class BenchCompare {
             BenchFs.write(o.csv, csv(metrics, runs, host));
         }
         Path plotFile = o.plot;
+        String plotName = "plot" + (o.plot != null && o.plot.toString().endsWith(".svg") ? ".svg" : ".png");
         if (o.html != null) {
             try {
                 Files.createDirectories(o.html);
             } catch (IOException e) {
                 throw new CliError(HostErrors.of(o.html, e));
             }
-            plotFile = plotFile != null ? plotFile : o.html.resolve("plot.png");
+            plotFile = plotFile != null ? plotFile : o.html.resolve(plotName);
         }
         if (plotFile != null) {
             plot(plotFile, runs, host, verdictTexts);
@@ -109,10 +110,10 @@ final class BenchCompare {
         }
         if (o.html != null) {
             if (o.plot != null) {
-                copy(o.plot, o.html.resolve("plot.png"));
+                copy(o.plot, o.html.resolve(plotName));
             }
             BenchFs.write(o.html.resolve("results.json"), result + "\n");
-            BenchFs.write(o.html.resolve("index.html"), BenchHtml.page(bw, o.commandLine(), table, "plot.png"));
+            BenchFs.write(o.html.resolve("index.html"), BenchHtml.page(bw, o.commandLine(), table, plotName));
             if (!o.json) {
                 out.println("  report: " + o.html.resolve("index.html"));
             }

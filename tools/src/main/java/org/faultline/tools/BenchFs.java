@@ -115,7 +115,7 @@ final class BenchFs implements Callable<Integer> {
             description = "With --compare: every run's figures, one line each, the host's too.")
     Path csv;
 
-    @Option(names = "--plot", paramLabel = "FILE.png",
+    @Option(names = "--plot", paramLabel = "FILE.png|FILE.svg",
             description = "With --compare: throughput as a box per kernel, and the main call's latency CDF per kernel.")
     Path plot;
 
@@ -214,8 +214,8 @@ final class BenchFs implements Callable<Integer> {
         if (runs < 2 || runs > 99) {
             throw new CliError("--runs " + runs + ": 2 to 99 (a comparison needs two runs of each)");
         }
-        if (plot != null && !plot.toString().endsWith(".png")) {
-            throw new CliError("--plot " + plot + ": a .png file");
+        if (plot != null && !plot.toString().endsWith(".png") && !plot.toString().endsWith(".svg")) {
+            throw new CliError("--plot " + plot + ": a .png or .svg file");
         }
         if (journal.equals("both") || vsFio) {
             throw new CliError("--compare measures kernels: use --journal on or off, and no --vs-fio");

@@ -123,6 +123,17 @@ class BenchFsTest {
     }
 
     @Test
+    void aPlotCanBeAnSvgDocument() throws Exception {
+        Path dir = CliTestSupport.scratch("bench-svg");
+        Path svg = dir.resolve("out.svg");
+        CliTestSupport.Run r = CliTestSupport.run("bench", "fs", workload(dir).toString(), "--image", dir.resolve("x.img").toString(),
+                "--compare", "6.6", "6.6", "--runs", "2", "--plot", svg.toString());
+        assertEquals(0, r.code(), r.toString());
+        String doc = Files.readString(svg);
+        assertTrue(doc.startsWith("<svg") && doc.contains("latency CDF") && doc.contains("6.6 #2"), doc.substring(0, 200));
+    }
+
+    @Test
     void theListNamesEveryShippedWorkloadAndEachParses() {
         CliTestSupport.Run r = CliTestSupport.run("bench", "fs", "--list");
         assertEquals(0, r.code(), r.toString());

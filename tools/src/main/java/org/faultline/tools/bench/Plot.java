@@ -13,8 +13,8 @@ import org.jfree.data.statistics.DefaultBoxAndWhiskerCategoryDataset;
 
 /**
  * A comparison drawn for a patch review: one box per kernel over its runs (median, quartiles from
- * commons-math3, whiskers to the slowest and fastest run), the verdicts under the title. PNG, drawn
- * headless with JFreeChart.
+ * commons-math3, whiskers to the slowest and fastest run), the verdicts under the title. PNG (or SVG,
+ * through JFreeSVG, for a {@code .svg} file), drawn headless with JFreeChart.
  */
 public final class Plot {
     private Plot() {
@@ -30,9 +30,10 @@ public final class Plot {
     public static void report(Path file, String title, List<String> kernels, double[][] runs, String metric,
                               String subtitle, String call, List<org.HdrHistogram.Histogram> latency) throws IOException {
         System.setProperty("java.awt.headless", "true");
+        kernels = distinct(kernels);
         JFreeChart left = boxChart(title, kernels, runs, metric, subtitle);
         if (call == null) {
-            ChartUtils.saveChartAsPNG(file.toFile(), left, 1000, 700);
+            write(file, 1000, 760, g -> left.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 1000, 760)));
             return;
         }
         org.jfree.data.xy.XYSeriesCollection cdfs = new org.jfree.data.xy.XYSeriesCollection();
@@ -55,11 +56,41 @@ public final class Plot {
         org.jfree.chart.renderer.xy.XYStepRenderer r = new org.jfree.chart.renderer.xy.XYStepRenderer();
         org.jfree.chart.plot.XYPlot plot = new org.jfree.chart.plot.XYPlot(cdfs, x, y, r);
         JFreeChart right = new JFreeChart(call + " latency CDF", JFreeChart.DEFAULT_TITLE_FONT, plot, true);
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(2000, 760, java.awt.image.BufferedImage.TYPE_INT_RGB);
-        java.awt.Graphics2D g = img.createGraphics();
-        try {
+        write(file, 2000, 760, g -> {
             left.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 1000, 760));
             right.draw(g, new java.awt.geom.Rectangle2D.Double(1000, 0, 1000, 760));
+        });
+    }
+
+    /**
+     * The kernels' names made distinct for the chart's keys: a kernel compared with itself (an A/A
+     * run, to see the noise) is "6.6" and "6.6 #2".
+     */
+    static List<String> distinct(List<String> names) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String n : names) {
+            String k = n;
+            for (int i = 2; out.contains(k); i++) {
+                k = n + " #" + i;
+            }
+            out.add(k);
+        }
+        return out;
+    }
+
+    /** Draws into a PNG (a raster image) or, for a {@code .svg} file, an SVG document (JFreeSVG). */
+    private static void write(Path file, int width, int height, java.util.function.Consumer<java.awt.Graphics2D> draw)
+            throws IOException {
+        if (file.toString().endsWith(".svg")) {
+            org.jfree.svg.SVGGraphics2D g = new org.jfree.svg.SVGGraphics2D(width, height);
+            draw.accept(g);
+            org.jfree.svg.SVGUtils.writeToSVG(file.toFile(), g.getSVGElement());
+            return;
+        }
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        try {
+            draw.accept(g);
         } finally {
             g.dispose();
         }
@@ -79,7 +110,8 @@ public final class Plot {
     public static void boxes(Path file, String title, List<String> kernels, double[][] runs, String metric,
                              String subtitle) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        ChartUtils.saveChartAsPNG(file.toFile(), boxChart(title, kernels, runs, metric, subtitle), 1000, 700);
+        JFreeChart c = boxChart(title, distinct(kernels), runs, metric, subtitle);
+        write(file, 1000, 700, g -> c.draw(g, new java.awt.geom.Rectangle2D.Double(0, 0, 1000, 700)));
     }
 
     private static JFreeChart boxChart(String title, List<String> kernels, double[][] runs, String metric, String subtitle) {
