@@ -66,4 +66,23 @@ public interface InodeOperations {
             inode.setMode((inode.mode() & Inode.S_IFMT) | (mode & 07777));
         }
     }
+
+    /**
+     * ->link(): a new name {@code name} in {@code dir} for the non-directory {@code inode}; its link
+     * count goes up. A filesystem without hard links keeps this default: EPERM, as link(2) says.
+     *
+     * @throws FsError with the errno
+     */
+    default void link(Inode inode, Inode dir, String name) {
+        throw new FsError(Errno.EPERM, "link " + name + ": not supported by this filesystem");
+    }
+
+    /**
+     * ->symlink(): a new symbolic link {@code name} in {@code dir} to {@code target}.
+     *
+     * @throws FsError with the errno (default: EPERM, a filesystem without symlinks)
+     */
+    default Inode symlink(Inode dir, String name, String target) {
+        throw new FsError(Errno.EPERM, "symlink " + name + ": not supported by this filesystem");
+    }
 }

@@ -116,6 +116,70 @@ public final class Namei {
         }
     }
 
+    /** do_linkat(): {@code newPath} a new name for the non-directory at {@code oldPath} (not followed). */
+    static int link(Vfs vfs, String oldPath, String newPath) {
+        try {
+            Inode inode = vfs.lookupNoFollow(oldPath);
+            if (inode.isDir()) {
+                return -Errno.EPERM;
+            }
+            Vfs.Parent p = vfs.parent(newPath);
+            Inode dir = p.dir();
+            if (dir.sb().readOnly()) {
+                return -Errno.EROFS;
+            }
+            if (dir.sb() != inode.sb()) {
+                return -Errno.EXDEV;
+            }
+            dir.iRwsem.downWrite();
+            try {
+                if (dir.iop().lookup(dir, p.name()) != null) {
+                    return -Errno.EEXIST;
+                }
+                inode.iRwsem.downWrite();
+                try {
+                    if (inode.nlink() == 0) {
+                        return -Errno.ENOENT; // unlinked meanwhile
+                    }
+                    dir.iop().link(inode, dir, p.name());
+                } finally {
+                    inode.iRwsem.upWrite();
+                }
+                return 0;
+            } finally {
+                dir.iRwsem.upWrite();
+            }
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** do_symlinkat(): a symbolic link at {@code path} holding {@code target}. */
+    static int symlink(Vfs vfs, String target, String path) {
+        try {
+            if (target.isEmpty()) {
+                return -Errno.ENOENT;
+            }
+            Vfs.Parent p = vfs.parent(path);
+            Inode dir = p.dir();
+            if (dir.sb().readOnly()) {
+                return -Errno.EROFS;
+            }
+            dir.iRwsem.downWrite();
+            try {
+                if (dir.iop().lookup(dir, p.name()) != null) {
+                    return -Errno.EEXIST;
+                }
+                dir.iop().symlink(dir, p.name(), target);
+                return 0;
+            } finally {
+                dir.iRwsem.upWrite();
+            }
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
     static int unlink(Vfs vfs, String path) {
         try {
             Vfs.Parent p = vfs.parent(path);

@@ -24,4 +24,9 @@ public interface SuperOperations {
     /** ->put_super(): last words at unmount. */
     default void putSuper(SuperBlock sb) {
     }
+
+    /** ->statfs() (statfs(2)'s figures); a filesystem without one: ENOSYS. */
+    default Kstatfs statfs(SuperBlock sb) {
+        throw new FsError(org.faultline.kernel.Errno.ENOSYS, "statfs: not supported by this filesystem");
+    }
 }

@@ -394,6 +394,27 @@ public final class Syscalls {
         return Namei.mkdir(vfs(), path, mode);
     }
 
+    /** statfs(2) of the filesystem holding {@code path}: the result in {@code out[0]}. */
+    public static int statfs(String path, Kstatfs[] out) {
+        try {
+            SuperBlock sb = vfs().lookup(path).sb();
+            out[0] = sb.sop().statfs(sb);
+            return 0;
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /** link(2). */
+    public static int link(String oldPath, String newPath) {
+        return Namei.link(vfs(), oldPath, newPath);
+    }
+
+    /** symlink(2). */
+    public static int symlink(String target, String path) {
+        return Namei.symlink(vfs(), target, path);
+    }
+
     /** unlink(2). */
     public static int unlink(String path) {
         return Namei.unlink(vfs(), path);

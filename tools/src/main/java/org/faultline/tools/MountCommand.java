@@ -20,6 +20,7 @@ import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.RunResult;
 import org.faultline.kernel.TaskKind;
 import org.faultline.tools.mount.FuseFs;
+import org.faultline.tools.mount.Recorder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -65,6 +66,11 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--direct", description = "Open the image with O_DIRECT (bypass the host page cache).")
     boolean direct;
 
+    @Option(names = "--record", paramLabel = "FILE.wl",
+            description = "Write what the programs did as a workload file when the mount ends: a task per calling thread, "
+                    + "its system calls in order, the data as patterns (faultline boot FILE.wl --image COPY repeats it).")
+    Path record;
+
     @Override
     public Integer call() throws Exception {
         KernelProfile profile;
@@ -88,6 +94,12 @@ final class MountCommand implements Callable<Integer> {
         if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliError(image + ": No such file or directory (ENOENT)");
         }
+        if (record != null) {
+            Path parent = record.toAbsolutePath().getParent();
+            if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
+                throw new CliError("--record " + record + ": its directory is not a writable directory");
+            }
+        }
         try (ImageLock lock = ImageLock.acquire(image, true)) {
             return serve(profile);
         }
@@ -99,6 +111,7 @@ final class MountCommand implements Callable<Integer> {
         HostFileDriver driver = Images.open(image, 0, direct, false, "--image", true);
         RunResult r;
         int[] umountRc = {Integer.MIN_VALUE};
+        Recorder[] recorder = new Recorder[1];
         try (Machine m = BootCommand.boot(Machine.Spec.of(BootParams.free().withProfile(profile), ram, driver))) {
             Kernel k = m.kernel();
             HostGate gate = new HostGate(k);
@@ -109,7 +122,9 @@ final class MountCommand implements Callable<Integer> {
                 umountRc[0] = Vfs.of(k).umountRoot();
                 gate.stopped();
             });
-            FuseFs fs = new FuseFs(gate);
+            Recorder rec = record == null ? null : new Recorder();
+            recorder[0] = rec;
+            FuseFs fs = new FuseFs(gate, rec);
             try {
                 fs.mount(dir, false, false, new String[] {"-o",
                     "direct_io,attr_timeout=0,entry_timeout=0,negative_timeout=0,fsname=faultline,subtype=ext4"});
@@ -139,6 +154,14 @@ final class MountCommand implements Callable<Integer> {
         String hostError = Images.hostError(image, driver);
         if (hostError != null) {
             throw new CliError(hostError);
+        }
+        if (recorder[0] != null) {
+            try {
+                Files.writeString(record, recorder[0].text(profile.name(), image.toString()));
+            } catch (java.io.IOException e) {
+                throw new CliError(HostErrors.of(record, e));
+            }
+            out.println("faultline mount: recorded " + recorder[0].summary() + " in " + record);
         }
         if (!r.ok()) {
             RunReport.printFailure(out, r);

@@ -40,6 +40,17 @@ class MountTest {
         return out;
     }
 
+    /** fusermount -u; lazily if something still holds the mount (a failure above is the one to see). */
+    private static void unmount(Path cwd, Path mnt) throws IOException, InterruptedException {
+        if (!mounted(mnt)) {
+            return;
+        }
+        Process p = new ProcessBuilder("fusermount", "-u", mnt.toString()).directory(cwd.toFile()).inheritIO().start();
+        if (p.waitFor() != 0) {
+            new ProcessBuilder("fusermount", "-u", "-z", mnt.toString()).directory(cwd.toFile()).inheritIO().start().waitFor();
+        }
+    }
+
     private static boolean mounted(Path dir) throws IOException {
         return Files.readAllLines(Path.of("/proc/mounts")).stream().anyMatch(l -> l.split(" ")[1].equals(dir.toString()));
     }
@@ -65,6 +76,20 @@ class MountTest {
             Path src = Path.of("..", "kernel", "src").toAbsolutePath().normalize();
             sh(d, "cp", "-a", src.toString(), mnt.resolve("src").toString());
             sh(d, "diff", "-r", src.toString(), mnt.resolve("src").toString());
+            // links, the kernel's way (ext4_link, ext4_symlink), and statfs
+            sh(mnt, "ln", "-s", "src/main", mnt.resolve("fast").toString());
+            sh(mnt, "ln", "-s", "a/".repeat(40) + "long-target", mnt.resolve("slow").toString());
+            assertEquals("src/main", sh(mnt, "readlink", mnt.resolve("fast").toString()).strip());
+            assertEquals("a/".repeat(40) + "long-target", sh(mnt, "readlink", mnt.resolve("slow").toString()).strip());
+            Path any;
+            try (var files = Files.walk(mnt.resolve("src"))) { // closed: an open directory keeps the mount busy
+                any = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+            }
+            sh(mnt, "ln", any.toString(), mnt.resolve("hard").toString());
+            assertEquals("2", sh(mnt, "stat", "-c", "%h", mnt.resolve("hard").toString()).strip());
+            sh(mnt, "cmp", any.toString(), mnt.resolve("hard").toString());
+            String df = sh(mnt, "df", "-k", mnt.toString());
+            assertTrue(df.matches("(?s).*faultline +2621\\d\\d +\\d+ +\\d+ .*"), "256 MiB of blocks, some used: " + df);
             if (has("git")) {
                 Path repo = mnt.resolve("repo");
                 sh(mnt, "git", "init", "-q", repo.toString());
@@ -85,14 +110,53 @@ class MountTest {
                 assertTrue(out.contains("err= 0"), out);
             }
         } finally {
-            if (mounted(mnt)) {
-                sh(d, "fusermount", "-u", mnt.toString());
-            }
+            unmount(d, mnt);
         }
         CliTestSupport.Run r = served.get(120, TimeUnit.SECONDS);
         assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("unmounted (clean); fsck clean"), r.toString());
         String fsck = HostChecks.e2fsck(img);
         assertEquals(null, fsck, "the host's e2fsck -fn after the unmount");
+    }
+
+    /** --record: the programs' calls become a workload file that boot repeats on a copy of the image. */
+    @org.junit.jupiter.api.Test
+    void whatTheProgramsDidIsRecordedAsAWorkloadThatBootRepeats() throws Exception {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine");
+        Assumptions.assumeTrue(has("fusermount"), "fusermount not installed (Debian: fuse)");
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "FUSE mounts here need root");
+        Path d = CliTestSupport.scratch("mount-record");
+        Path img = d.resolve("img");
+        Path mnt = Files.createDirectories(d.resolve("mnt"));
+        Path wl = d.resolve("rec.wl");
+        assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "64M").code());
+        Files.copy(img, d.resolve("before.img"));
+        CompletableFuture<CliTestSupport.Run> served = CompletableFuture.supplyAsync(
+                () -> CliTestSupport.run("mount", img.toString(), mnt.toString(), "--record", wl.toString()));
+        try {
+            for (int i = 0; i < 300 && !mounted(mnt) && !served.isDone(); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(mounted(mnt), "not mounted: " + (served.isDone() ? served.get() : "still starting"));
+            sh(mnt, "mkdir", mnt.resolve("dir").toString());
+            sh(mnt, "dd", "if=/dev/zero", "of=" + mnt.resolve("dir/a"), "bs=64k", "count=16", "conv=fsync");
+            sh(mnt, "mv", mnt.resolve("dir/a").toString(), mnt.resolve("b").toString());
+            sh(mnt, "truncate", "-s", "100000", mnt.resolve("b").toString());
+            sh(mnt, "cat", mnt.resolve("b").toString());
+        } finally {
+            unmount(d, mnt);
+        }
+        CliTestSupport.Run r = served.get(120, TimeUnit.SECONDS);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("recorded"), r.toString());
+        String text = Files.readString(wl);
+        assertTrue(text.contains("mkdir /dir") && text.contains("rename /dir/a /b") && text.contains("fsync f")
+                && text.matches("(?s).*\\n  truncate f\\d+ 100000\\n.*")
+                && text.matches("(?s).*\\n  write f\\d+ 0 \\d+ seed=\\d+\\n.*"), text);
+        // one command after another: each waits for the one before (a barrier), so the replay keeps the order
+        assertTrue(text.contains("  mkdir /dir\n  barrier after_1\n")
+                && text.matches("(?s).*\\ntask dd_\\d+\\n  barrier after_1\\n.*"), text);
+        CliTestSupport.Run boot = CliTestSupport.run("boot", wl.toString(), "--image", d.resolve("before.img").toString());
+        assertEquals(0, boot.code(), boot + "\n" + text);
     }
 }

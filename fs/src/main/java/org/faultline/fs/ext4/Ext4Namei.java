@@ -43,6 +43,38 @@ final class Ext4Namei implements InodeOperations {
         }
     }
 
+    /** ext4_link(): the new name and the raised link count in one handle. */
+    @Override
+    public void link(Inode inode, Inode dir, String name) {
+        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(dir, true);
+        try {
+            es.journalNote(inode, false);
+            es.vol(() -> {
+                es.vol.dirs().ext4Link(dir.ino(), name, inode.ino());
+                return null;
+            });
+            inode.incNlink();
+            dir.touch();
+        } finally {
+            es.journalStop(h);
+        }
+    }
+
+    /** ext4_symlink(): a fast symlink below 60 bytes, else one block holding the target. */
+    @Override
+    public Inode symlink(Inode dir, String name, String target) {
+        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(dir, true);
+        try {
+            long ino = es.vol(() -> es.vol.dirs().ext4Symlink(dir.ino(), name, target));
+            dir.touch();
+            Inode inode = es.iget(ino);
+            es.journalNote(inode, true);
+            return inode;
+        } finally {
+            es.journalStop(h);
+        }
+    }
+
     /** ext4_mkdir(). */
     @Override
     public Inode mkdir(Inode dir, String name, int mode) {

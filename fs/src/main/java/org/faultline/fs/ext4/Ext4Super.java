@@ -441,6 +441,13 @@ public final class Ext4Super implements SuperOperations {
         }
     }
 
+    /** ext4_statfs(): the group descriptors' free counts; {@code f_bavail} leaves out the reserved blocks. */
+    @Override
+    public org.faultline.fs.Kstatfs statfs(org.faultline.fs.SuperBlock sb) {
+        long[] f = vol(() -> vol.statfs());
+        return new org.faultline.fs.Kstatfs(sb.blockSize(), f[0], f[1], Math.max(0, f[1] - f[2]), f[3], f[4], 255);
+    }
+
     /**
      * ext4_dirty_inode() → ext4_mark_inode_dirty(): the in-memory size ({@code i_disksize}) and times
      * copied to the on-disk inode, in a handle; a size change is one fdatasync waits for.

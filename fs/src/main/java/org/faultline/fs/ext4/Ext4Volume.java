@@ -449,6 +449,23 @@ public final class Ext4Volume implements AutoCloseable {
      * The start of every call of a part: refuses a closed volume (EBADF) and a change to a read-only
      * one (EROFS), and lets the metadata cache shrink back to its size between operations.
      */
+    /**
+     * What {@code ext4_statfs} reports: {blocks, free blocks, reserved blocks, inodes, free inodes},
+     * from the group descriptors' live counts (the kernel's percpu counters). Deviation: no
+     * {@code s_overhead_clusters} taken off the total, and blocks reserved for delayed allocation are
+     * not taken off the free ones.
+     */
+    public long[] statfs() throws IOException {
+        begin(false);
+        long freeBlocks = 0;
+        long freeInodes = 0;
+        for (GroupDesc g : gds) {
+            freeBlocks += g.freeBlocksCount();
+            freeInodes += g.freeInodesCount();
+        }
+        return new long[] {sb.blocksCount(), freeBlocks, sb.rBlocksCount(), sb.inodesCount(), freeInodes};
+    }
+
     void begin(boolean write) throws IOException {
         if (closed) {
             throw new Ext4Exception(Errno.EBADF, dev + ": volume is closed");

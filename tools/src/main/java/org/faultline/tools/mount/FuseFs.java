@@ -26,8 +26,8 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  * handle carries both). Errors are the emulated kernel's errnos; a request the stopped machine
  * cannot serve fails with EIO.
  *
- * <p>Not yet served (ENOSYS): statfs, link, symlink, readlink, fallocate. Owners are not kept (every
- * file is root's: chown to anyone else is EPERM); times are whole seconds on disk.
+ * <p>Not yet served (ENOSYS): fallocate, xattrs. Owners are not kept (every file is root's: chown to
+ * anyone else is EPERM); times are whole seconds on disk.
  */
 public final class FuseFs extends FuseStubFS {
     /** Open flags the emulated open(2) honours; others (O_LARGEFILE, O_NOATIME...) are dropped. */
@@ -35,9 +35,12 @@ public final class FuseFs extends FuseStubFS {
             | File.O_DIRECT | File.O_SYNC | File.O_DSYNC;
 
     private final HostGate gate;
+    private final Recorder rec;
 
-    public FuseFs(HostGate gate) {
+    /** @param rec where the calls are recorded as a workload ({@code --record}), or null */
+    public FuseFs(HostGate gate, Recorder rec) {
         this.gate = gate;
+        this.rec = rec;
     }
 
     private int caller() {
@@ -61,16 +64,48 @@ public final class FuseFs extends FuseStubFS {
     }
 
     private int sys(LongSupplier body) {
-        int pid = caller();
-        return errno(gate.call(pid, comm(pid), body));
+        return sys(null, body);
     }
 
-    /** A call on an open file: in the task of the process that opened it. */
-    private int onHandle(FuseFileInfo fi, HandleCall body) {
+    /** {@link #sys(LongSupplier)}, recorded as {@code stmt} (null: not recorded). */
+    private int sys(String stmt, LongSupplier body) {
+        int pid = caller();
+        String comm = comm(pid);
+        int rc = errno(gate.call(pid, comm, body));
+        if (rec != null) {
+            rec.record(pid, comm, stmt, rc);
+        }
+        return rc;
+    }
+
+    /** A call on an open file: in the task of the process that opened it; recorded as {@code stmt} of handle f(fd). */
+    private int onHandle(FuseFileInfo fi, java.util.function.IntFunction<String> stmt, HandleCall body) {
         long fh = fi.fh.get();
         int pid = (int) (fh >>> 32);
         int fd = (int) fh;
-        return errno(gate.call(pid, comm(pid), () -> body.call(fd)));
+        String comm = comm(pid);
+        int rc = errno(gate.call(pid, comm, () -> body.call(fd)));
+        if (rec != null && stmt != null) {
+            rec.record(pid, comm, stmt.apply(fd), rc);
+        }
+        return rc;
+    }
+
+    private static String handle(int fd) {
+        return "f" + fd;
+    }
+
+    /** A path statement, or a comment where the path cannot be written in the workload language. */
+    private static String pathStmt(String kw, String... paths) {
+        StringBuilder b = new StringBuilder(kw);
+        for (String p : paths) {
+            String t = Recorder.path(p);
+            if (t == null) {
+                return "# " + kw + " (a path with spaces or '#' is not recorded)";
+            }
+            b.append(' ').append(t);
+        }
+        return b.toString();
     }
 
     @FunctionalInterface
@@ -124,12 +159,16 @@ public final class FuseFs extends FuseStubFS {
 
     private int openAs(String path, int flags, int mode, FuseFileInfo fi) {
         int pid = caller();
-        long fd = gate.call(pid, comm(pid), () -> Syscalls.open(path, flags & OPEN_FLAGS, mode));
-        if (fd == HostGate.DEAD) {
-            return -Errno.EIO;
+        String comm = comm(pid);
+        long fd = gate.call(pid, comm, () -> Syscalls.open(path, flags & OPEN_FLAGS, mode));
+        int rc = fd == HostGate.DEAD ? -Errno.EIO : fd < 0 ? (int) fd : 0;
+        if (rec != null) {
+            String p = Recorder.path(path);
+            rec.record(pid, comm, p == null ? "# open (a path with spaces or '#' is not recorded)"
+                    : Recorder.open(rc == 0 ? handle((int) fd) : "failed", p, flags & OPEN_FLAGS), rc);
         }
-        if (fd < 0) {
-            return (int) fd;
+        if (rc != 0) {
+            return rc;
         }
         fi.fh.set(((long) pid << 32) | fd);
         return 0;
@@ -148,7 +187,8 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
         byte[] b = new byte[(int) Math.min(size, Integer.MAX_VALUE)];
-        int n = onHandle(fi, fd -> Syscalls.pread(fd, b, 0, b.length, offset));
+        int n = onHandle(fi, fd -> b.length == 0 ? null : "read " + handle(fd) + " " + offset + " " + b.length,
+                fd -> Syscalls.pread(fd, b, 0, b.length, offset));
         if (n > 0) {
             buf.put(0, b, 0, n);
         }
@@ -159,12 +199,14 @@ public final class FuseFs extends FuseStubFS {
     public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
         byte[] b = new byte[(int) Math.min(size, Integer.MAX_VALUE)];
         buf.get(0, b, 0, b.length);
-        return onHandle(fi, fd -> Syscalls.pwrite(fd, b, 0, b.length, offset));
+        return onHandle(fi, fd -> b.length == 0 ? null : "write " + handle(fd) + " " + offset + " " + b.length + " "
+                + rec.nextSeed(), fd -> Syscalls.pwrite(fd, b, 0, b.length, offset));
     }
 
     @Override
     public int fsync(String path, int isdatasync, FuseFileInfo fi) {
-        return onHandle(fi, fd -> isdatasync != 0 ? Syscalls.fdatasync(fd) : Syscalls.fsync(fd));
+        return onHandle(fi, fd -> (isdatasync != 0 ? "fdatasync " : "fsync ") + handle(fd),
+                fd -> isdatasync != 0 ? Syscalls.fdatasync(fd) : Syscalls.fsync(fd));
     }
 
     @Override
@@ -174,50 +216,104 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int release(String path, FuseFileInfo fi) {
-        return onHandle(fi, Syscalls::close);
+        return onHandle(fi, fd -> "close " + handle(fd), Syscalls::close);
     }
 
     @Override
     public int ftruncate(String path, long size, FuseFileInfo fi) {
-        return onHandle(fi, fd -> Syscalls.ftruncate(fd, size));
+        return onHandle(fi, fd -> "truncate " + handle(fd) + " " + size, fd -> Syscalls.ftruncate(fd, size));
     }
 
     @Override
     public int truncate(String path, long size) {
-        return sys(() -> {
+        int pid = caller();
+        String comm = comm(pid);
+        int rc = errno(gate.call(pid, comm, () -> {
             int fd = Syscalls.open(path, File.O_WRONLY, 0);
             if (fd < 0) {
                 return fd;
             }
-            int rc = Syscalls.ftruncate(fd, size);
+            int r = Syscalls.ftruncate(fd, size);
             Syscalls.close(fd);
-            return rc;
-        });
+            return r;
+        }));
+        String p = Recorder.path(path);
+        if (rec != null && p != null) { // truncate(2) of a path: the workload opens, truncates, closes
+            rec.record(pid, comm, "open t " + p + " wronly", rc == -Errno.ENOENT || rc == -Errno.EISDIR ? rc : 0);
+            if (rc != -Errno.ENOENT && rc != -Errno.EISDIR) {
+                rec.record(pid, comm, "truncate t " + size, rc);
+                rec.record(pid, comm, "close t", 0);
+            }
+        }
+        return rc;
     }
 
     @Override
     public int mkdir(String path, long mode) {
-        return sys(() -> Syscalls.mkdir(path, (int) (mode & 07777)));
+        return sys(pathStmt("mkdir", path), () -> Syscalls.mkdir(path, (int) (mode & 07777)));
     }
 
     @Override
     public int rmdir(String path) {
-        return sys(() -> Syscalls.rmdir(path));
+        return sys(pathStmt("rmdir", path), () -> Syscalls.rmdir(path));
     }
 
     @Override
     public int unlink(String path) {
-        return sys(() -> Syscalls.unlink(path));
+        return sys(pathStmt("unlink", path), () -> Syscalls.unlink(path));
     }
 
     @Override
     public int rename(String from, String to) {
-        return sys(() -> Syscalls.rename(from, to));
+        return sys(pathStmt("rename", from, to), () -> Syscalls.rename(from, to));
+    }
+
+    @Override
+    public int statfs(String path, ru.serce.jnrfuse.struct.Statvfs st) {
+        org.faultline.fs.Kstatfs[] out = new org.faultline.fs.Kstatfs[1];
+        int rc = sys(() -> Syscalls.statfs(path, out));
+        if (rc == 0) {
+            org.faultline.fs.Kstatfs f = out[0];
+            st.f_bsize.set(f.bsize());
+            st.f_frsize.set(f.bsize());
+            st.f_blocks.set(f.blocks());
+            st.f_bfree.set(f.bfree());
+            st.f_bavail.set(f.bavail());
+            st.f_files.set(f.files());
+            st.f_ffree.set(f.ffree());
+            st.f_favail.set(f.ffree());
+            st.f_namemax.set(f.namelen());
+        }
+        return rc;
+    }
+
+    @Override
+    public int link(String oldPath, String newPath) {
+        return sys("# link " + oldPath + " " + newPath, () -> Syscalls.link(oldPath, newPath));
+    }
+
+    @Override
+    public int symlink(String target, String path) {
+        return sys("# symlink " + target + " " + path, () -> Syscalls.symlink(target, path));
+    }
+
+    /** readlink(): the target, NUL-terminated and cut to the buffer as the FUSE API wants. */
+    @Override
+    public int readlink(String path, Pointer buf, long size) {
+        String[] out = new String[1];
+        int rc = sys(() -> Syscalls.readlink(path, out));
+        if (rc == 0) {
+            byte[] t = out[0].getBytes(StandardCharsets.UTF_8);
+            int n = (int) Math.min(t.length, Math.max(0, size - 1));
+            buf.put(0, t, 0, n);
+            buf.putByte(n, (byte) 0);
+        }
+        return rc;
     }
 
     @Override
     public int chmod(String path, long mode) {
-        return sys(() -> Syscalls.chmod(path, (int) (mode & 07777)));
+        return sys("# chmod " + Long.toOctalString(mode & 07777) + " " + path, () -> Syscalls.chmod(path, (int) (mode & 07777)));
     }
 
     /** utimensat(2); UTIME_NOW and UTIME_OMIT become "now" (the emulated inode keeps whole seconds). */
