@@ -32,6 +32,7 @@ public final class HostGate {
     private boolean closed;
     private final WaitQueue closing;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CountDownLatch open = new CountDownLatch(1);
 
     private static final class Request {
         final LongSupplier body;
@@ -156,6 +157,21 @@ public final class HostGate {
             c.wq.wakeUpAll();
         }
         closing.wakeUpAll();
+    }
+
+    /** The host side says calls may come now (a FUSE mount is live). */
+    public void opened() {
+        open.countDown();
+    }
+
+    /** For a host thread: waits up to {@code ms} for {@link #opened}; whether it came. */
+    public boolean awaitOpened(long ms) {
+        try {
+            return open.await(ms, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** The machine's init says it has synced and unmounted after the close: nothing more will be written. */

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
         description = "Measure a layer of the emulated kernel against the host.",
-        subcommands = {BenchBlock.class, BenchFs.class, BenchExplore.class})
+        subcommands = {BenchBlock.class, BenchFs.class, BenchFio.class, BenchExplore.class})
 final class BenchCommand implements Callable<Integer> {
     @ParentCommand
     Faultline root;

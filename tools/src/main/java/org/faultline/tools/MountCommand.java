@@ -8,17 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.faultline.block.HostFileDriver;
-import org.faultline.fs.Machine;
-import org.faultline.fs.Syscalls;
-import org.faultline.fs.Vfs;
 import org.faultline.images.ext4.Fsck;
-import org.faultline.kernel.BootParams;
-import org.faultline.kernel.HostGate;
-import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelProfile;
 import org.faultline.kernel.RunResult;
-import org.faultline.kernel.TaskKind;
 import org.faultline.tools.mount.FuseFs;
 import org.faultline.tools.mount.Recorder;
 import picocli.CommandLine.Command;
@@ -108,60 +100,40 @@ final class MountCommand implements Callable<Integer> {
     private int serve(KernelProfile profile) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        HostFileDriver driver = Images.open(image, 0, direct, false, "--image", true);
-        RunResult r;
-        int[] umountRc = {Integer.MIN_VALUE};
-        Recorder[] recorder = new Recorder[1];
-        try (Machine m = BootCommand.boot(Machine.Spec.of(BootParams.free().withProfile(profile), ram, driver))) {
-            Kernel k = m.kernel();
-            HostGate gate = new HostGate(k);
-            k.spawn("faultline-mount", TaskKind.USER, () -> { // the machine's init: up while the host may call
-                gate.awaitClosed();
-                Syscalls.exit();
-                Syscalls.sync();
-                umountRc[0] = Vfs.of(k).umountRoot();
-                gate.stopped();
-            });
-            Recorder rec = record == null ? null : new Recorder();
-            recorder[0] = rec;
-            FuseFs fs = new FuseFs(gate, rec);
-            try {
-                fs.mount(dir, false, false, new String[] {"-o",
-                    "direct_io,attr_timeout=0,entry_timeout=0,negative_timeout=0,fsname=faultline,subtype=ext4"});
-            } catch (RuntimeException e) { // ru.serce.jnrfuse.FuseException, a missing libfuse
-                gate.close();
-                m.run();
-                throw new CliError(dir + ": cannot mount through FUSE: " + e.getMessage());
-            }
+        Recorder rec = record == null ? null : new Recorder();
+        AutoCloseable[] onInt = new AutoCloseable[1];
+        FuseMount.Ended end = FuseMount.run(image, dir, profile, ram, direct, rec, live -> {
             out.printf(Locale.ROOT, "faultline mount: %s on %s, kernel %s, RAM %s; unmount with 'umount %s' (or Ctrl-C)%n",
                     image, dir, profile.name(), Sizes.format(ram), dir);
             out.flush();
-            try (AutoCloseable onInt = Faultline.whenInterrupted(() -> {
+            onInt[0] = Faultline.whenInterrupted(() -> {
                 err.println("faultline mount: unmounting " + dir);
                 err.flush();
-                fs.umount(); // the host's unmount: destroy() closes the gate; the machine syncs and stops
-                gate.close();
-                if (!gate.awaitStopped(60_000)) {
+                live.unmount();
+                if (!live.gate().awaitStopped(60_000)) {
                     err.println("faultline mount: the emulated kernel did not finish unmounting in 60 s; the image "
                             + "may need its journal replayed (faultline fsck)");
                 }
-            })) {
-                r = m.run();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            });
+        });
+        try {
+            if (onInt[0] != null) {
+                onInt[0].close();
             }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
-        String hostError = Images.hostError(image, driver);
-        if (hostError != null) {
-            throw new CliError(hostError);
+        RunResult r = end.run();
+        if (end.hostError() != null) {
+            throw new CliError(end.hostError());
         }
-        if (recorder[0] != null) {
+        if (rec != null) {
             try {
-                Files.writeString(record, recorder[0].text(profile.name(), image.toString()));
+                Files.writeString(record, rec.text(profile.name(), image.toString()));
             } catch (java.io.IOException e) {
                 throw new CliError(HostErrors.of(record, e));
             }
-            out.println("faultline mount: recorded " + recorder[0].summary() + " in " + record);
+            out.println("faultline mount: recorded " + rec.summary() + " in " + record);
         }
         if (!r.ok()) {
             RunReport.printFailure(out, r);
@@ -169,7 +141,7 @@ final class MountCommand implements Callable<Integer> {
             return r.exitCode();
         }
         Fsck.Report fsck = Fsck.checkImage(image);
-        out.println("faultline mount: unmounted (" + (umountRc[0] == 0 ? "clean" : "umount returned " + umountRc[0])
+        out.println("faultline mount: unmounted (" + (end.umountRc() == 0 ? "clean" : "umount returned " + end.umountRc())
                 + "); fsck " + (fsck.exitCode() == 0 ? "clean (" + fsck.summary() + ")" : "INCONSISTENT"));
         for (String p : fsck.problems()) {
             out.println("  " + p);

@@ -159,4 +159,31 @@ class MountTest {
         CliTestSupport.Run boot = CliTestSupport.run("boot", wl.toString(), "--image", d.resolve("before.img").toString());
         assertEquals(0, boot.code(), boot + "\n" + text);
     }
+
+    /** bench fio: the user's job on the mount, per kernel, every run's figures; a job with absolute paths refused. */
+    @org.junit.jupiter.api.Test
+    void aFioJobRunsOnTheMountForEachKernel() throws Exception {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine");
+        Assumptions.assumeTrue(has("fusermount") && has("fio"), "fusermount or fio not installed");
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "FUSE mounts here need root");
+        Path d = CliTestSupport.scratch("bench-fio");
+        Path job = d.resolve("rw.fio");
+        Files.writeString(job, "[global]\nioengine=psync\nsize=4M\nbs=4k\nfsync=16\nverify=crc32c\n[w]\nrw=randwrite\n");
+        CliTestSupport.Run r = CliTestSupport.run("bench", "fio", job.toString(), "--image", d.resolve("x.img").toString(),
+                "--size", "64M", "--compare", "6.6", "4.20", "--runs", "2", "--json");
+        assertEquals(0, r.code(), r.toString());
+        com.google.gson.JsonObject j = com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(2, j.getAsJsonArray("kernels").size(), r.out());
+        for (var k : j.getAsJsonArray("kernels")) {
+            var runs = k.getAsJsonObject().getAsJsonArray("runs_mb_s");
+            assertEquals(2, runs.size(), r.out());
+            runs.forEach(x -> assertTrue(x.getAsDouble() > 0, r.out()));
+        }
+        assertTrue(j.getAsJsonArray("verdicts").size() == 2, r.out());
+        assertTrue(!Files.exists(d.resolve("x.img.mnt")), "the mount point is removed");
+        Files.writeString(job, "[w]\nfilename=/tmp/elsewhere\nrw=write\nsize=1M\n");
+        CliTestSupport.Run bad = CliTestSupport.run("bench", "fio", job.toString(), "--image", d.resolve("y.img").toString());
+        assertEquals(2, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("absolute filename"), bad.toString());
+    }
 }

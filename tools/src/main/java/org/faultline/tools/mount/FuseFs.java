@@ -348,6 +348,13 @@ public final class FuseFs extends FuseStubFS {
         }) : -Errno.EPERM;
     }
 
+    /** The mount is live (FUSE_INIT answered): callers may come. */
+    @Override
+    public Pointer init(Pointer conn) {
+        gate.opened();
+        return super.init(conn);
+    }
+
     @Override
     public void destroy(Pointer initResult) {
         gate.close(); // the host unmounted: the machine syncs, unmounts and stops
