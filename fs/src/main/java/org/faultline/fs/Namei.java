@@ -95,6 +95,14 @@ public final class Namei {
     }
 
     static int mkdir(Vfs vfs, String path, int mode) {
+        return createEntry(vfs, path, (dir, name) -> dir.iop().mkdir(dir, name, Inode.S_IFDIR | (mode & 07777)));
+    }
+
+    /**
+     * The common part of mkdirat, symlinkat (filename_create): the parent looked up, refused on a
+     * read-only filesystem, its i_rwsem taken, EEXIST if the name is taken, then {@code make}.
+     */
+    private static int createEntry(Vfs vfs, String path, java.util.function.BiConsumer<Inode, String> make) {
         try {
             Vfs.Parent p = vfs.parent(path);
             Inode dir = p.dir();
@@ -106,7 +114,7 @@ public final class Namei {
                 if (dir.iop().lookup(dir, p.name()) != null) {
                     return -Errno.EEXIST;
                 }
-                dir.iop().mkdir(dir, p.name(), Inode.S_IFDIR | (mode & 07777));
+                make.accept(dir, p.name());
                 return 0;
             } finally {
                 dir.iRwsem.upWrite();
@@ -156,28 +164,10 @@ public final class Namei {
 
     /** do_symlinkat(): a symbolic link at {@code path} holding {@code target}. */
     static int symlink(Vfs vfs, String target, String path) {
-        try {
-            if (target.isEmpty()) {
-                return -Errno.ENOENT;
-            }
-            Vfs.Parent p = vfs.parent(path);
-            Inode dir = p.dir();
-            if (dir.sb().readOnly()) {
-                return -Errno.EROFS;
-            }
-            dir.iRwsem.downWrite();
-            try {
-                if (dir.iop().lookup(dir, p.name()) != null) {
-                    return -Errno.EEXIST;
-                }
-                dir.iop().symlink(dir, p.name(), target);
-                return 0;
-            } finally {
-                dir.iRwsem.upWrite();
-            }
-        } catch (FsError e) {
-            return e.err();
+        if (target.isEmpty()) {
+            return -Errno.ENOENT;
         }
+        return createEntry(vfs, path, (dir, name) -> dir.iop().symlink(dir, name, target));
     }
 
     static int unlink(Vfs vfs, String path) {

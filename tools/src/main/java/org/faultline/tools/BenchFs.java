@@ -269,12 +269,9 @@ final class BenchFs implements Callable<Integer> {
             BenchReport.print(out, "host", host, null);
         }
         if (fio != null) {
-            List<String> cmd = Fio.command(fio, image, bw.w.params().get("size"), bw.w.params().getOrDefault("bs", 4096L),
-                    BenchWorkload.FIO_RW.get(bw.name), true, 1);
-            Fio.Result fr = Fio.run(cmd, BenchWorkload.FIO_RW.get(bw.name));
-            out.printf(Locale.ROOT, "  fio        %10.1f MB/s  (%s)%n", fr.mbPerS(), String.join(" ", cmd.subList(1, cmd.size())));
+            double fioMbps = runFio(bw, fio, out);
             out.printf(Locale.ROOT, "  ratio      %10.2f  (faultline MB/s / fio MB/s); fio overwrote the image%n",
-                    f.mbPerS() / fr.mbPerS());
+                    f.mbPerS() / fioMbps);
         }
         out.flush();
         return 0;
@@ -301,15 +298,21 @@ final class BenchFs implements Callable<Integer> {
         out.printf(Locale.ROOT, "  no journal %10.1f MB/s  median of %d (%s)%n", mWithout, rounds, list(without));
         out.printf(Locale.ROOT, "  ratio      %10.2f  (journal / no journal)%n", mWith / mWithout);
         if (fio != null) {
-            List<String> cmd = Fio.command(fio, image, bw.w.params().get("size"), bw.w.params().getOrDefault("bs", 4096L),
-                    BenchWorkload.FIO_RW.get(bw.name), true, 1);
-            Fio.Result fr = Fio.run(cmd, BenchWorkload.FIO_RW.get(bw.name));
-            out.printf(Locale.ROOT, "  fio        %10.1f MB/s  (%s)%n", fr.mbPerS(), String.join(" ", cmd.subList(1, cmd.size())));
+            double fioMbps = runFio(bw, fio, out);
             out.printf(Locale.ROOT, "  ratio      %10.2f  (journal / fio), %.2f (no journal / fio); fio overwrote the image%n",
-                    mWith / fr.mbPerS(), mWithout / fr.mbPerS());
+                    mWith / fioMbps, mWithout / fioMbps);
         }
         out.flush();
         return 0;
+    }
+
+    /** --vs-fio: the workload's fio equivalent with --direct=1 on the image file; its MB/s, printed. */
+    private double runFio(BenchWorkload bw, Path fio, PrintWriter out) {
+        String rw = BenchWorkload.FIO_RW.get(bw.name);
+        List<String> cmd = Fio.command(fio, image, bw.w.params().get("size"), bw.w.params().getOrDefault("bs", 4096L), rw, true, 1);
+        Fio.Result fr = Fio.run(cmd, rw.replace("rand", ""));
+        out.printf(Locale.ROOT, "  fio        %10.1f MB/s  (%s)%n", fr.mbPerS(), String.join(" ", cmd.subList(1, cmd.size())));
+        return fr.mbPerS();
     }
 
     /** The host side's directory: beside the image, on the same device. */

@@ -40,6 +40,22 @@ class MountTest {
         return out;
     }
 
+    /** Starts {@code faultline ARGS} (a mount of {@code mnt}) in the background; returns once the mount is up. */
+    private static CompletableFuture<CliTestSupport.Run> serve(Path mnt, String... args) throws Exception {
+        CompletableFuture<CliTestSupport.Run> served = CompletableFuture.supplyAsync(() -> CliTestSupport.run(args));
+        for (int i = 0; i < 300 && !mounted(mnt) && !served.isDone(); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(mounted(mnt), "not mounted: " + (served.isDone() ? served.get() : "still starting"));
+        return served;
+    }
+
+    private static void assumeFuse() {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine");
+        Assumptions.assumeTrue(has("fusermount"), "fusermount not installed (Debian: fuse)");
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "FUSE mounts here need root");
+    }
+
     /** fusermount -u; lazily if something still holds the mount (a failure above is the one to see). */
     private static void unmount(Path cwd, Path mnt) throws IOException, InterruptedException {
         if (!mounted(mnt)) {
@@ -58,21 +74,14 @@ class MountTest {
     @ParameterizedTest(name = "kernel {0}")
     @ValueSource(strings = {"6.6", "4.20"})
     void realProgramsRunOnTheMountAndLeaveACleanImage(String kernel) throws Exception {
-        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine");
-        Assumptions.assumeTrue(has("fusermount"), "fusermount not installed (Debian: fuse)");
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "FUSE mounts here need root");
+        assumeFuse();
         Assumptions.assumeTrue(HostChecks.probeE2fsck() == null, "e2fsprogs not installed");
         Path d = CliTestSupport.scratch("mount-" + kernel);
         Path img = d.resolve("img");
         Path mnt = Files.createDirectories(d.resolve("mnt"));
         assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "256M").code());
-        CompletableFuture<CliTestSupport.Run> served = CompletableFuture.supplyAsync(
-                () -> CliTestSupport.run("mount", img.toString(), mnt.toString(), "--kernel", kernel));
+        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(), "--kernel", kernel);
         try {
-            for (int i = 0; i < 300 && !mounted(mnt) && !served.isDone(); i++) {
-                Thread.sleep(100);
-            }
-            assertTrue(mounted(mnt), "not mounted: " + (served.isDone() ? served.get() : "still starting"));
             Path src = Path.of("..", "kernel", "src").toAbsolutePath().normalize();
             sh(d, "cp", "-a", src.toString(), mnt.resolve("src").toString());
             sh(d, "diff", "-r", src.toString(), mnt.resolve("src").toString());
@@ -122,22 +131,15 @@ class MountTest {
     /** --record: the programs' calls become a workload file that boot repeats on a copy of the image. */
     @org.junit.jupiter.api.Test
     void whatTheProgramsDidIsRecordedAsAWorkloadThatBootRepeats() throws Exception {
-        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine");
-        Assumptions.assumeTrue(has("fusermount"), "fusermount not installed (Debian: fuse)");
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "FUSE mounts here need root");
+        assumeFuse();
         Path d = CliTestSupport.scratch("mount-record");
         Path img = d.resolve("img");
         Path mnt = Files.createDirectories(d.resolve("mnt"));
         Path wl = d.resolve("rec.wl");
         assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "64M").code());
         Files.copy(img, d.resolve("before.img"));
-        CompletableFuture<CliTestSupport.Run> served = CompletableFuture.supplyAsync(
-                () -> CliTestSupport.run("mount", img.toString(), mnt.toString(), "--record", wl.toString()));
+        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(), "--record", wl.toString());
         try {
-            for (int i = 0; i < 300 && !mounted(mnt) && !served.isDone(); i++) {
-                Thread.sleep(100);
-            }
-            assertTrue(mounted(mnt), "not mounted: " + (served.isDone() ? served.get() : "still starting"));
             sh(mnt, "mkdir", mnt.resolve("dir").toString());
             sh(mnt, "dd", "if=/dev/zero", "of=" + mnt.resolve("dir/a"), "bs=64k", "count=16", "conv=fsync");
             sh(mnt, "mv", mnt.resolve("dir/a").toString(), mnt.resolve("b").toString());
@@ -163,9 +165,8 @@ class MountTest {
     /** bench fio: the user's job on the mount, per kernel, every run's figures; a job with absolute paths refused. */
     @org.junit.jupiter.api.Test
     void aFioJobRunsOnTheMountForEachKernel() throws Exception {
-        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine");
-        Assumptions.assumeTrue(has("fusermount") && has("fio"), "fusermount or fio not installed");
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "FUSE mounts here need root");
+        assumeFuse();
+        Assumptions.assumeTrue(has("fio"), "fio not installed");
         Path d = CliTestSupport.scratch("bench-fio");
         Path job = d.resolve("rw.fio");
         Files.writeString(job, "[global]\nioengine=psync\nsize=4M\nbs=4k\nfsync=16\nverify=crc32c\n[w]\nrw=randwrite\n");

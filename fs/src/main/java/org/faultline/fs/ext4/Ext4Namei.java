@@ -31,9 +31,14 @@ final class Ext4Namei implements InodeOperations {
     /** ext4_create(). */
     @Override
     public Inode create(Inode dir, String name, int mode) {
+        return newEntry(dir, () -> es.vol.dirs().ext4Create(dir.ino(), name, mode));
+    }
+
+    /** A new inode and its name in {@code dir}, in one handle: the directory touched, the inode read in. */
+    private Inode newEntry(Inode dir, Ext4Super.VolCall<Long> make) {
         org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(dir, true);
         try {
-            long ino = es.vol(() -> es.vol.dirs().ext4Create(dir.ino(), name, mode));
+            long ino = es.vol(make);
             dir.touch();
             Inode inode = es.iget(ino);
             es.journalNote(inode, true);
@@ -63,16 +68,7 @@ final class Ext4Namei implements InodeOperations {
     /** ext4_symlink(): a fast symlink below 60 bytes, else one block holding the target. */
     @Override
     public Inode symlink(Inode dir, String name, String target) {
-        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(dir, true);
-        try {
-            long ino = es.vol(() -> es.vol.dirs().ext4Symlink(dir.ino(), name, target));
-            dir.touch();
-            Inode inode = es.iget(ino);
-            es.journalNote(inode, true);
-            return inode;
-        } finally {
-            es.journalStop(h);
-        }
+        return newEntry(dir, () -> es.vol.dirs().ext4Symlink(dir.ino(), name, target));
     }
 
     /** ext4_mkdir(). */
