@@ -106,6 +106,12 @@ final class BenchFio implements Callable<Integer> {
         if (compare != null && (compare.size() < 2 || runs < 2 || runs > 99)) {
             throw new CliError("--compare needs two kernels or more and --runs 2 to 99");
         }
+        for (Path own : List.of(mountPoint(), resultFile())) { // made and removed beside the image: never another's
+            if (Files.exists(own, LinkOption.NOFOLLOW_LINKS)) {
+                throw new CliError(own + ": exists; bench fio makes and removes it beside the image: move it away "
+                        + "(a leftover of an interrupted run can be removed)");
+            }
+        }
         Images.checkImageSize("--size", size, image);
         Images.checkHostSpace("--size", size, size, "bench fio", image);
         if (Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
@@ -192,6 +198,14 @@ final class BenchFio implements Callable<Integer> {
         out.flush();
     }
 
+    private Path mountPoint() {
+        return image.toAbsolutePath().resolveSibling(image.getFileName() + ".mnt");
+    }
+
+    private Path resultFile() {
+        return image.toAbsolutePath().resolveSibling(image.getFileName() + ".fio.json");
+    }
+
     /** One run: a fresh image, mounted; fio on it; unmounted when fio exits; fio's figures. */
     private Run once(Path fio, KernelProfile profile, PrintWriter err) {
         try {
@@ -199,8 +213,8 @@ final class BenchFio implements Callable<Integer> {
         } catch (Ext4Exception e) {
             throw new CliError(e.getMessage());
         }
-        Path mnt = image.toAbsolutePath().resolveSibling(image.getFileName() + ".mnt");
-        Path result = image.toAbsolutePath().resolveSibling(image.getFileName() + ".fio.json");
+        Path mnt = mountPoint();
+        Path result = resultFile();
         try {
             Files.createDirectories(mnt);
             Files.deleteIfExists(result);

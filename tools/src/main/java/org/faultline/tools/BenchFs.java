@@ -156,6 +156,10 @@ final class BenchFs implements Callable<Integer> {
             }
             Images.refuseToFormat(image);
         }
+        if (vsHost && Files.exists(hostDir(), LinkOption.NOFOLLOW_LINKS)) { // never another's files
+            throw new CliError(hostDir() + ": exists; --vs-host makes and removes that directory beside the image: "
+                    + "move it away (a leftover of an interrupted run can be removed)");
+        }
         Path fio = vsFio ? Fio.require(parent.root.env()) : null;
         if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             Images.createSparse(image, 0);

@@ -213,8 +213,11 @@ final class BenchWorkload {
     Figures runHost(Path dir) {
         Meter meter = new Meter(Stopwatch::monotonicNs, Map.of(Figures.CPU_NS, Stopwatch::processCpuNs), 1);
         try {
-            removeTree(dir);
-            Files.createDirectories(dir);
+            Files.createDirectory(dir); // fails if it exists: only what this run made is removed after it
+        } catch (IOException e) {
+            throw new CliError(HostErrors.of(dir, e));
+        }
+        try {
             HostInterp.Result res = HostInterp.run(w, dir, meter);
             for (org.faultline.tools.workload.StepResult st : res.steps()) {
                 if (st.rc() < 0 && !st.text().startsWith("expect-error")) {
@@ -229,7 +232,7 @@ final class BenchWorkload {
             try {
                 removeTree(dir);
             } catch (IOException e) {
-                // a leftover beside the scratch image; the next run removes it
+                // a leftover beside the scratch image: the next --vs-host run refuses it, naming it
             }
         }
     }
