@@ -23,10 +23,10 @@ class BisectTest {
 
     @Test
     void bug3sRegressionIn512IsNamed() {
-        // 63f3655f9501's fix undone by f9ce0be71d1f (5.12), restored by e4dc3489143f (5.14). On 5.12 the
-        // deadlock takes one preemption more than on 4.20: depth 4 finds it in about 1 schedule of 200,
-        // so 1,000 a step miss it with a chance under 1%; depth 3 finds it in about 1 of 5,000
-        Run r = run("bisect", "fault-vs-writepages-memcg-deadlock", "--good", "5.10", "--bad", "5.12", "--depth", "4",
+        // 63f3655f9501's fix undone by f9ce0be71d1f (5.12), restored by e4dc3489143f (5.14). The scenario's
+        // search (PCT depth 4) finds the deadlock on 5.12 in about 1 schedule of 190: 1,000 a step miss it
+        // with a chance under 1%
+        Run r = run("bisect", "fault-vs-writepages-memcg-deadlock", "--good", "5.10", "--bad", "5.12",
                 "--budget", "1000", "--jobs", "2", "--json");
         assertEquals(0, r.code(), r::toString);
         assertEquals("+finish-fault-pte-alloc", CliTestSupport.jsonField(r.out(), "change").getAsString(), r::toString);
