@@ -15,6 +15,8 @@
  *   <li>{@link org.faultline.kernel.WaitQueue} (kernel/sched/wait.c), {@link org.faultline.kernel.BitWait}
  *       (page wait table), {@link org.faultline.kernel.Mutex}, {@link org.faultline.kernel.RwSemaphore},
  *       {@link org.faultline.kernel.SpinLock}, {@link org.faultline.kernel.Completion}.</li>
+ *   <li>{@link org.faultline.kernel.HostGate} — system calls from host threads (a FUSE daemon's) run by the
+ *       user task standing for each calling process, in a free-running kernel.</li>
  *   <li>{@link org.faultline.kernel.WaitForGraph} — deadlock and hung-task detection;
  *       {@link org.faultline.kernel.CallTrace} — kernel-style traces from Java stacks.</li>
  *   <li>{@link org.faultline.kernel.Patch}, {@link org.faultline.kernel.Patches}, {@link org.faultline.kernel.KernelProfile} — switchable behaviour: the interface, the registry of every layer's patches (declared where they act, found as {@link org.faultline.kernel.PatchProvider} services) and the eras.</li>
@@ -25,6 +27,8 @@
  *   WaitQueue monitor            (a primitive's internal state: owner, count, entries)
  *     Scheduler monitor          (the task list; spawn)
  *     BitWord owners             (per-bit owner table)
+ *   HostGate monitor             (its callers' tasks and queues, closed; spawns under it)
+ *     Scheduler monitor
  *   Kernel.failures              (report)
  *     KernelLog ring, Trace ring
  *   Cpu queue                    (continuations waiting for the carrier; taken alone)
