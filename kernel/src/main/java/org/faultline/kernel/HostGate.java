@@ -90,9 +90,10 @@ public final class HostGate {
 
     /**
      * Runs {@code body} as a system call of the task standing for caller {@code id} (spawned on its
-     * first call, named {@code comm}), and returns its result; {@link #DEAD} if the machine has stopped.
+     * first call, named {@code comm}'s answer, asked only then), and returns its result; {@link #DEAD}
+     * if the machine has stopped.
      */
-    public long call(int id, String comm, LongSupplier body) {
+    public long call(int id, java.util.function.Supplier<String> comm, LongSupplier body) {
         Request r = new Request(body);
         Caller c;
         synchronized (this) {
@@ -101,11 +102,11 @@ public final class HostGate {
             }
             c = callers.get(id);
             if (c == null) {
-                c = new Caller(comm);
+                c = new Caller(comm.get());
                 callers.put(id, c);
                 order.add(c);
                 Caller me = c;
-                k.spawn(comm, TaskKind.USER, () -> serve(me));
+                k.spawn(me.comm, TaskKind.USER, () -> serve(me));
             }
             c.queue.add(r);
         }

@@ -58,7 +58,7 @@ public final class FuseFs extends FuseStubFS {
         }
     }
 
-    /** {@code body} as a system call of caller {@code pid}; EIO once the machine has stopped. */
+    /** A gate call's result as FUSE wants it: EIO once the machine has stopped. */
     private static int errno(long r) {
         return r == HostGate.DEAD ? -Errno.EIO : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, r));
     }
@@ -70,10 +70,9 @@ public final class FuseFs extends FuseStubFS {
     /** {@link #sys(LongSupplier)}, recorded as {@code stmt} (null: not recorded). */
     private int sys(String stmt, LongSupplier body) {
         int pid = caller();
-        String comm = comm(pid);
-        int rc = errno(gate.call(pid, comm, body));
+        int rc = errno(gate.call(pid, () -> comm(pid), body));
         if (rec != null) {
-            rec.record(pid, comm, stmt, rc);
+            rec.record(pid, () -> comm(pid), stmt, rc);
         }
         return rc;
     }
@@ -83,10 +82,9 @@ public final class FuseFs extends FuseStubFS {
         long fh = fi.fh.get();
         int pid = (int) (fh >>> 32);
         int fd = (int) fh;
-        String comm = comm(pid);
-        int rc = errno(gate.call(pid, comm, () -> body.call(fd)));
+        int rc = errno(gate.call(pid, () -> comm(pid), () -> body.call(fd)));
         if (rec != null && stmt != null) {
-            rec.record(pid, comm, stmt.apply(fd), rc);
+            rec.record(pid, () -> comm(pid), stmt.apply(fd), rc);
         }
         return rc;
     }
@@ -159,12 +157,11 @@ public final class FuseFs extends FuseStubFS {
 
     private int openAs(String path, int flags, int mode, FuseFileInfo fi) {
         int pid = caller();
-        String comm = comm(pid);
-        long fd = gate.call(pid, comm, () -> Syscalls.open(path, flags & OPEN_FLAGS, mode));
+        long fd = gate.call(pid, () -> comm(pid), () -> Syscalls.open(path, flags & OPEN_FLAGS, mode));
         int rc = fd == HostGate.DEAD ? -Errno.EIO : fd < 0 ? (int) fd : 0;
         if (rec != null) {
             String p = Recorder.path(path);
-            rec.record(pid, comm, p == null ? "# open (a path with spaces or '#' is not recorded)"
+            rec.record(pid, () -> comm(pid), p == null ? "# open (a path with spaces or '#' is not recorded)"
                     : Recorder.open(rc == 0 ? handle((int) fd) : "failed", p, flags & OPEN_FLAGS), rc);
         }
         if (rc != 0) {
@@ -227,8 +224,7 @@ public final class FuseFs extends FuseStubFS {
     @Override
     public int truncate(String path, long size) {
         int pid = caller();
-        String comm = comm(pid);
-        int rc = errno(gate.call(pid, comm, () -> {
+        int rc = errno(gate.call(pid, () -> comm(pid), () -> {
             int fd = Syscalls.open(path, File.O_WRONLY, 0);
             if (fd < 0) {
                 return fd;
@@ -239,10 +235,10 @@ public final class FuseFs extends FuseStubFS {
         }));
         String p = Recorder.path(path);
         if (rec != null && p != null) { // truncate(2) of a path: the workload opens, truncates, closes
-            rec.record(pid, comm, "open t " + p + " wronly", rc == -Errno.ENOENT || rc == -Errno.EISDIR ? rc : 0);
+            rec.record(pid, () -> comm(pid), "open t " + p + " wronly", rc == -Errno.ENOENT || rc == -Errno.EISDIR ? rc : 0);
             if (rc != -Errno.ENOENT && rc != -Errno.EISDIR) {
-                rec.record(pid, comm, "truncate t " + size, rc);
-                rec.record(pid, comm, "close t", 0);
+                rec.record(pid, () -> comm(pid), "truncate t " + size, rc);
+                rec.record(pid, () -> comm(pid), "close t", 0);
             }
         }
         return rc;

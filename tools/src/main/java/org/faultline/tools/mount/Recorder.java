@@ -31,7 +31,7 @@ public final class Recorder {
     private final Map<Integer, long[]> span = new ConcurrentHashMap<>(); // caller → {first call, last call}
 
     /** A caller's statement, or a failed one as expect-error (an errno the language names). */
-    void record(int pid, String comm, String stmt, long rc) {
+    void record(int pid, java.util.function.Supplier<String> comm, String stmt, long rc) {
         if (stmt == null) {
             return;
         }
@@ -41,7 +41,7 @@ public final class Recorder {
             line = name.startsWith("E") && !name.contains(" ") ? "expect-error " + stmt + " " + name : "# " + stmt + " failed: " + name;
         }
         ConcurrentLinkedQueue<String> q = byCaller.computeIfAbsent(pid, p -> {
-            names.put(p, taskName(comm, p));
+            names.put(p, taskName(comm.get(), p));
             order.add(p);
             return new ConcurrentLinkedQueue<>();
         });
