@@ -105,9 +105,12 @@ class CliInputTest {
         Path home = scratch("boot-scenario");
         java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
         env.put("FAULTLINE_HOME", home.toString());
-        // free-running, the scenario's race may or may not fire (exit 0 or 1): either way it booted and ran
+        // free-running, the scenario's race may or may not fire (exit 0 or 1); rarely, under its hog's pressure on 4 MiB,
+        // the O_DIRECT read fails for want of memory, which the workload does not expect (exit 4, ENOMEM): either way it
+        // booted and ran
         Run byName = CliTestSupport.run(env, "boot", "gup-dio-dirty-no-buffers");
-        assertTrue(byName.code() == 0 || byName.code() == 1, byName::toString);
+        assertTrue(byName.code() == 0 || byName.code() == 1 || byName.code() == 4 && byName.out().contains("failed with ENOMEM"),
+                byName::toString);
         assertTrue(byName.out().startsWith("faultline boot: kernel 4.16") && byName.out().contains("RAM 4 MiB"),
                 byName::toString);
         assertEquals("", byName.err(), byName::toString);
@@ -116,7 +119,8 @@ class CliInputTest {
         Path wl = home.resolve("mine.wl");
         Files.writeString(wl, show.out());
         Run byFile = CliTestSupport.run(env, "boot", wl.toString());
-        assertTrue(byFile.code() == 0 || byFile.code() == 1, byFile::toString);
+        assertTrue(byFile.code() == 0 || byFile.code() == 1 || byFile.code() == 4 && byFile.out().contains("failed with ENOMEM"),
+                byFile::toString);
         assertTrue(byFile.out().contains("RAM 4 MiB"), byFile::toString);
     }
 
