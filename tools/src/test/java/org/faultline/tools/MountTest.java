@@ -187,4 +187,30 @@ class MountTest {
         assertEquals(2, bad.code(), bad.toString());
         assertTrue(bad.err().contains("absolute filename"), bad.toString());
     }
+
+    /** Bad input is one line and exit 2, and nothing is mounted. */
+    @org.junit.jupiter.api.Test
+    void badInputIsOneLineAndMountsNothing() throws Exception {
+        assumeFuse();
+        Path d = CliTestSupport.scratch("mount-bad");
+        Path mnt = Files.createDirectories(d.resolve("mnt"));
+        Path full = Files.createDirectories(d.resolve("full"));
+        Files.writeString(full.resolve("x"), "x");
+        Path junk = d.resolve("junk.img");
+        Files.write(junk, new byte[1 << 20]);
+        Path img = d.resolve("img");
+        assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "32M").code());
+        String[][] cases = {
+            {junk.toString(), mnt.toString(), "not an ext2/3/4 filesystem"},
+            {d.resolve("none.img").toString(), mnt.toString(), "No such file"},
+            {img.toString(), full.toString(), "not empty"},
+            {img.toString(), d.resolve("nodir").toString(), "not a directory"},
+        };
+        for (String[] c : cases) {
+            CliTestSupport.Run r = CliTestSupport.run("mount", c[0], c[1]);
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains(c[2]) && CliTestSupport.lines(r.err()).length == 1, r.toString());
+            assertTrue(!mounted(mnt) && !mounted(full), "nothing mounted");
+        }
+    }
 }
