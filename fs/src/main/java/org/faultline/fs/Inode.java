@@ -61,7 +61,7 @@ public class Inode implements MappingHost {
         this.fop = fop;
         this.mapping = new AddressSpace(sb.mm(), this, aops, sb.bdi());
         this.iRwsem = new RwSemaphore(sb.kernel(), "i_rwsem of ino " + ino);
-        this.mtimeNs = sb.kernel().sched().clockNs();
+        this.mtimeNs = sb.kernel().realtimeNs(); // a new inode's times: current_time(); iget sets the disk's
         this.ctimeNs = mtimeNs;
     }
 
@@ -145,11 +145,27 @@ public class Inode implements MappingHost {
         return state;
     }
 
-    /** Updates mtime and ctime (file_update_time). */
+    /** Updates mtime and ctime (file_update_time): the machine's wall clock ({@code current_time}). */
     public void touch() {
-        long now = sb.kernel().sched().clockNs();
+        long now = sb.kernel().realtimeNs();
         mtimeNs = now;
         ctimeNs = now;
+    }
+
+    /** i_mtime and i_ctime as given (iget from the disk, utimensat, chmod), nanoseconds since the epoch. */
+    public void setTimes(long mtimeNs, long ctimeNs) {
+        this.mtimeNs = mtimeNs;
+        this.ctimeNs = ctimeNs;
+    }
+
+    /** i_mtime, nanoseconds since the epoch. */
+    public long mtimeNs() {
+        return mtimeNs;
+    }
+
+    /** i_ctime, nanoseconds since the epoch. */
+    public long ctimeNs() {
+        return ctimeNs;
     }
 
     /** __mark_inode_dirty(inode, I_DIRTY_PAGES) — called by mm when a page is dirtied. */

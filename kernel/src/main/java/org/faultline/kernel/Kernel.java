@@ -109,6 +109,17 @@ public final class Kernel {
         return faults;
     }
 
+    /** The emulated machine booted at 2024-01-01T00:00:00Z: deterministic timestamps that tools print as dates. */
+    public static final long BOOT_EPOCH_SECONDS = 1_704_067_200L;
+
+    /**
+     * ktime_get_real_ns(): the machine's wall clock — the boot epoch plus the kernel clock, never the
+     * host's, so the same schedule writes the same timestamps.
+     */
+    public long realtimeNs() {
+        return sched.clockNs() + BOOT_EPOCH_SECONDS * 1_000_000_000L;
+    }
+
     /** Registers a subsystem's state (one per class). */
     public <T> void attach(Class<T> key, T value) {
         subsystems.put(key, value);

@@ -344,21 +344,22 @@ public final class Ext4Inodes {
     }
 
     /**
-     * Sets {@code i_mtime} and {@code i_ctime} ({@code file_update_time} then
-     * {@code ext4_mark_inode_dirty}) of any in-use inode.
+     * Sets {@code i_mtime} and {@code i_ctime} of any in-use inode to the in-memory inode's
+     * ({@code ext4_do_update_inode} copying them at {@code ext4_mark_inode_dirty}).
      *
-     * @param nowNs the kernel clock, nanoseconds since the epoch (stored as whole seconds, 32 bits)
+     * @param mtimeNs nanoseconds since the epoch (stored as whole seconds, 32 bits); ctimeNs likewise
      * @throws IOException EINVAL if not in use, EROFS
      */
-    public void setTimes(long ino, long nowNs) throws IOException {
+    public void setTimes(long ino, long mtimeNs, long ctimeNs) throws IOException {
         v.begin(true);
         Ext4InodeRaw in = heldInode(ino);
-        long sec = Math.floorDiv(nowNs, 1_000_000_000L) & 0xFFFFFFFFL;
-        if (in.mtime() == sec && in.ctime() == sec) {
+        long m = Math.floorDiv(mtimeNs, 1_000_000_000L) & 0xFFFFFFFFL;
+        long c = Math.floorDiv(ctimeNs, 1_000_000_000L) & 0xFFFFFFFFL;
+        if (in.mtime() == m && in.ctime() == c) {
             return;
         }
-        in.setMtime(sec);
-        in.setCtime(sec);
+        in.setMtime(m);
+        in.setCtime(c);
         writeInode(ino, in);
     }
 

@@ -167,6 +167,7 @@ final class Ext4Namei implements InodeOperations {
                     return null;
                 });
                 inode.setMode((inode.mode() & Inode.S_IFMT) | (mode & 07777));
+                inode.setTimes(inode.mtimeNs(), now);
             }
             if (atimeNs >= 0 || mtimeNs >= 0) {
                 es.vol(() -> {
@@ -174,6 +175,7 @@ final class Ext4Namei implements InodeOperations {
                             Math.floorDiv(mtimeNs >= 0 ? mtimeNs : now, 1_000_000_000L), now);
                     return null;
                 });
+                inode.setTimes(mtimeNs >= 0 ? mtimeNs : now, now);
             }
         } finally {
             es.journalStop(h);

@@ -378,6 +378,7 @@ public final class Ext4Super implements SuperOperations {
         Inode inode = new Inode(sb, ino, st.mode(), ops.aops(), new Ext4Namei(this), new Ext4File(this, ops));
         inode.iSizeWrite(st.size());
         inode.setNlink(st.links());
+        inode.setTimes(st.mtime() * 1_000_000_000L, st.ctime() * 1_000_000_000L); // __ext4_iget: the disk's times
         inode.setFsPrivate(new Ext4InodeInfo(k, ino, st.size(), ops));
         inode.mapping().setVmOps(ops);
         Inode raced = sb.icacheFind(ino);
@@ -396,15 +397,9 @@ public final class Ext4Super implements SuperOperations {
         return vol(() -> vol.inodes().iBlocks(ino));
     }
 
-    /** The emulated machine booted at 2024-01-01T00:00:00Z: deterministic timestamps that tools print as dates. */
-    static final long BOOT_EPOCH_SECONDS = 1_704_067_200L;
-
-    /**
-     * ktime_get_real_ns(): the wall clock the inode and superblock timestamps take, derived from the
-     * kernel clock (never the host's, so the same schedule writes the same image).
-     */
+    /** The wall clock the superblock's timestamps take ({@link Kernel#realtimeNs}). */
     static long realtimeNs(Kernel k) {
-        return k.sched().clockNs() + BOOT_EPOCH_SECONDS * 1_000_000_000L;
+        return k.realtimeNs();
     }
 
     // ------------------------------------------------------------ super operations
@@ -422,7 +417,7 @@ public final class Ext4Super implements SuperOperations {
         if (jnl == null) {
             return volErr(() -> {
                 vol.inodes().setSize(inode.ino(), ei(inode).disksize);
-                vol.inodes().setTimes(inode.ino(), realtimeNs(k));
+                vol.inodes().setTimes(inode.ino(), inode.mtimeNs(), inode.ctimeNs());
                 if (wbc.syncAllMode()) {
                     vol.sync();
                 }
@@ -461,7 +456,7 @@ public final class Ext4Super implements SuperOperations {
                     journalNote(inode, true);
                     vol.inodes().setSize(inode.ino(), disksize);
                 }
-                vol.inodes().setTimes(inode.ino(), realtimeNs(k));
+                vol.inodes().setTimes(inode.ino(), inode.mtimeNs(), inode.ctimeNs());
                 return null;
             });
         } finally {

@@ -495,7 +495,7 @@ public final class Ext4Image implements AutoCloseable {
             if (done > size) {
                 v.inodes().setSize(ino, done);
             }
-            v.inodes().setTimes(ino, v.now() * 1_000_000_000L);
+            v.inodes().setTimes(ino, v.now() * 1_000_000_000L, v.now() * 1_000_000_000L);
         }
     }
 
@@ -625,7 +625,7 @@ public final class Ext4Image implements AutoCloseable {
             v.extents().ext4ExtRemoveSpace(ino, (newSize + bs - 1) / bs, Long.MAX_VALUE);
         }
         v.inodes().setSize(ino, newSize);
-        v.inodes().setTimes(ino, v.now() * 1_000_000_000L);
+        v.inodes().setTimes(ino, v.now() * 1_000_000_000L, v.now() * 1_000_000_000L);
     }
 
     /** {@link #truncate(long, long)} by path. */
@@ -697,7 +697,7 @@ public final class Ext4Image implements AutoCloseable {
         if (firstFull < lastFullEnd) {
             v.extents().ext4ExtRemoveSpace(ino, firstFull, lastFullEnd);
         }
-        v.inodes().setTimes(ino, v.now() * 1_000_000_000L);
+        v.inodes().setTimes(ino, v.now() * 1_000_000_000L, v.now() * 1_000_000_000L);
     }
 
     /** @return the extents of inode {@code ino}, in logical order */

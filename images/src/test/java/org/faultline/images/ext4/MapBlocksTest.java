@@ -125,7 +125,7 @@ class MapBlocksTest {
                 kernelWrite(io, new Ext4Extents.BlockMap(e.lblk(), e.pblk(), e.len(), false, false), 1);
             }
             v.volume().inodes().setSize(f, size);
-            v.volume().inodes().setTimes(f, 1_700_000_000_999_999_999L);
+            v.volume().inodes().setTimes(f, 1_700_000_000_999_999_999L, 1_700_000_000_999_999_999L);
             assertEquals(1_700_000_000L, v.stat(f).mtime());
             assertEquals(1_700_000_000L, v.stat(f).ctime());
             assertEquals(size, v.stat(f).size());
