@@ -85,6 +85,9 @@ class MountTest {
             Path src = Path.of("..", "kernel", "src").toAbsolutePath().normalize();
             sh(d, "cp", "-a", src.toString(), mnt.resolve("src").toString());
             sh(d, "diff", "-r", src.toString(), mnt.resolve("src").toString());
+            // cp -a kept the times (utimensat → ext4_setattr), to the second the disk keeps
+            assertEquals(sh(d, "stat", "-c", "%Y", src.resolve("main").toString()).strip(),
+                    sh(d, "stat", "-c", "%Y", mnt.resolve("src/main").toString()).strip());
             // links, the kernel's way (ext4_link, ext4_symlink), and statfs
             sh(mnt, "ln", "-s", "src/main", mnt.resolve("fast").toString());
             sh(mnt, "ln", "-s", "a/".repeat(40) + "long-target", mnt.resolve("slow").toString());
