@@ -43,7 +43,8 @@ final class FuseMount {
      *             kernel runs to its end there; it arranges for the unmount (a signal, a process's exit)
      * @throws CliError if FUSE cannot mount, or the mount never comes up
      */
-    static Ended run(Path image, Path dir, KernelProfile profile, long ram, boolean direct, Recorder rec, Consumer<Live> live) {
+    static Ended run(Path image, Path dir, KernelProfile profile, long ram, boolean direct, Recorder rec,
+                     java.util.List<org.faultline.tools.workload.FailWrite> failWrites, Consumer<Live> live) {
         HostFileDriver driver = Images.open(image, 0, direct, false, "--image", true);
         RunResult r;
         int[] umountRc = {Integer.MIN_VALUE};
@@ -57,7 +58,7 @@ final class FuseMount {
                 umountRc[0] = Vfs.of(k).umountRoot();
                 gate.stopped();
             });
-            FuseFs fs = new FuseFs(gate, rec);
+            FuseFs fs = new FuseFs(gate, rec, failWrites);
             String why = null;
             try {
                 fs.mount(dir, false, false, new String[] {"-o",

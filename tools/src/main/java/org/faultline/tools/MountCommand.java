@@ -58,6 +58,11 @@ final class MountCommand implements Callable<Integer> {
     @Option(names = "--direct", description = "Open the image with O_DIRECT (bypass the host page cache).")
     boolean direct;
 
+    @Option(names = "--fail-write", paramLabel = "'PATH [nth=N] [count=C] [ERRNO]'",
+            description = "Make writeback of PATH fail (ext4's block mapping, as the workload setting fail-write): armed "
+                    + "on the file's first open; a program's fsync then sees the error. Repeatable.")
+    List<String> failWrite = new ArrayList<>();
+
     @Option(names = "--record", paramLabel = "FILE.wl",
             description = "Write what the programs did as a workload file when the mount ends: a task per calling thread, "
                     + "its system calls in order, the data as patterns (faultline boot FILE.wl --image COPY repeats it).")
@@ -101,8 +106,16 @@ final class MountCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Recorder rec = record == null ? null : new Recorder();
+        List<org.faultline.tools.workload.FailWrite> fails = new ArrayList<>();
+        for (String f : failWrite) {
+            try {
+                fails.add(org.faultline.tools.workload.FailWrite.parse(f));
+            } catch (IllegalArgumentException e) {
+                throw new CliError("--fail-write " + f + ": " + e.getMessage());
+            }
+        }
         AutoCloseable[] onInt = new AutoCloseable[1];
-        FuseMount.Ended end = FuseMount.run(image, dir, profile, ram, direct, rec, live -> {
+        FuseMount.Ended end = FuseMount.run(image, dir, profile, ram, direct, rec, fails, live -> {
             out.printf(Locale.ROOT, "faultline mount: %s on %s, kernel %s, RAM %s; unmount with 'umount %s' (or Ctrl-C)%n",
                     image, dir, profile.name(), Sizes.format(ram), dir);
             out.flush();

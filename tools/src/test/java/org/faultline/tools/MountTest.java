@@ -216,4 +216,28 @@ class MountTest {
             assertTrue(!mounted(mnt) && !mounted(full), "nothing mounted");
         }
     }
+
+    /** --fail-write: an injected writeback error reaches a real program's fsync as EIO; other files are unharmed. */
+    @org.junit.jupiter.api.Test
+    void anInjectedWritebackErrorReachesAProgramsFsyncAsEio() throws Exception {
+        assumeFuse();
+        Path d = CliTestSupport.scratch("mount-fail-write");
+        Path img = d.resolve("img");
+        Path mnt = Files.createDirectories(d.resolve("mnt"));
+        assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "32M").code());
+        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(),
+                "--fail-write", "/bad count=1000");
+        String failed;
+        try {
+            Process p = new ProcessBuilder("dd", "if=/dev/zero", "of=" + mnt.resolve("bad"), "bs=64k", "count=4", "conv=fsync")
+                    .redirectErrorStream(true).start();
+            failed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(1, p.waitFor(), failed);
+            sh(d, "dd", "if=/dev/zero", "of=" + mnt.resolve("good"), "bs=64k", "count=4", "conv=fsync");
+        } finally {
+            unmount(d, mnt);
+        }
+        assertTrue(failed.contains("fsync failed") && failed.contains("Input/output error"), failed);
+        assertEquals(0, served.get(120, TimeUnit.SECONDS).code());
+    }
 }

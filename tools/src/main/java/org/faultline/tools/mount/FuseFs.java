@@ -36,11 +36,31 @@ public final class FuseFs extends FuseStubFS {
 
     private final HostGate gate;
     private final Recorder rec;
+    private final List<org.faultline.tools.workload.FailWrite> failWrites;
+    private final java.util.Set<String> armed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    /** @param rec where the calls are recorded as a workload ({@code --record}), or null */
-    public FuseFs(HostGate gate, Recorder rec) {
+    /**
+     * @param rec        where the calls are recorded as a workload ({@code --record}), or null
+     * @param failWrites writeback failures to inject ({@code --fail-write}), each armed on its file's first open
+     */
+    public FuseFs(HostGate gate, Recorder rec, List<org.faultline.tools.workload.FailWrite> failWrites) {
         this.gate = gate;
         this.rec = rec;
+        this.failWrites = List.copyOf(failWrites);
+    }
+
+    /**
+     * {@code --fail-write}: the first open of a named path arms ext4's block-mapping fault injection on
+     * its inode, as the workload setting {@code fail-write} does. Context: the opener's task.
+     */
+    private static void arm(int fd, String path, org.faultline.tools.workload.FailWrite f) {
+        Kstat[] st = new Kstat[1];
+        org.faultline.fs.SuperBlock root = org.faultline.fs.Vfs.of(org.faultline.kernel.Task.current().kernel()).root();
+        if (Syscalls.fstat(fd, st) == 0 && root.fsInfo() instanceof org.faultline.fs.ext4.Ext4Super es) {
+            es.injectMapBlocksFailure(st[0].ino(), f.nth(), f.count(), f.errno());
+            org.faultline.kernel.Task.current().kernel().printk("mount: fail-write armed on " + path + " (inode "
+                    + st[0].ino() + ")");
+        }
     }
 
     private int caller() {
@@ -157,7 +177,15 @@ public final class FuseFs extends FuseStubFS {
 
     private int openAs(String path, int flags, int mode, FuseFileInfo fi) {
         int pid = caller();
-        long fd = gate.call(pid, () -> comm(pid), () -> Syscalls.open(path, flags & OPEN_FLAGS, mode));
+        long fd = gate.call(pid, () -> comm(pid), () -> {
+            int f = Syscalls.open(path, flags & OPEN_FLAGS, mode);
+            for (org.faultline.tools.workload.FailWrite w : failWrites) {
+                if (f >= 0 && w.path().equals(path) && armed.add(path)) {
+                    arm(f, path, w);
+                }
+            }
+            return f;
+        });
         int rc = fd == HostGate.DEAD ? -Errno.EIO : fd < 0 ? (int) fd : 0;
         if (rec != null) {
             String p = Recorder.path(path);

@@ -26,6 +26,15 @@ public record FailWrite(String path, int nth, int count, int errno) {
      * @throws IllegalArgumentException with a one-line reason
      */
     static FailWrite parse(String spec, Map<String, Integer> errnos) {
+        return parseWith(spec, errnos);
+    }
+
+    /** {@link #parse(String, Map)} with the workload language's errno names (for {@code mount --fail-write}). */
+    public static FailWrite parse(String spec) {
+        return parseWith(spec, Parser.ERRNOS);
+    }
+
+    private static FailWrite parseWith(String spec, Map<String, Integer> errnos) {
         String[] tok = spec.trim().split("\\s+");
         if (tok.length == 0 || !tok[0].startsWith("/")) {
             throw new IllegalArgumentException("expected " + USAGE + " with an absolute PATH, got '" + spec + "'");
