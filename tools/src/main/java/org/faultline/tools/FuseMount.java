@@ -26,11 +26,28 @@ final class FuseMount {
     record Ended(RunResult run, int umountRc, String hostError) {
     }
 
-    /** The live mount, for the caller: its FUSE filesystem and its gate. */
-    record Live(FuseFs fs, HostGate gate) {
-        /** The host's unmount: FUSE's destroy closes the gate, the machine syncs, unmounts and stops. */
+    /** The live mount, for the caller: its FUSE filesystem, its gate and where it is. */
+    record Live(FuseFs fs, HostGate gate, Path dir) {
+        /**
+         * The host's unmount: FUSE's destroy closes the gate, the machine syncs, unmounts and stops.
+         * {@code fusermount -u} first, so the directory is free when it returns; lazily ({@code -z},
+         * jnr-fuse's own) if something still holds the mount.
+         */
         void unmount() {
-            fs.umount();
+            boolean done;
+            try {
+                Process p = new ProcessBuilder("fusermount", "-u", dir.toString()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                done = p.waitFor() == 0;
+            } catch (java.io.IOException e) {
+                done = false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                done = false;
+            }
+            if (!done) {
+                fs.umount();
+            }
             gate.close();
         }
     }
@@ -75,7 +92,7 @@ final class FuseMount {
                 m.run();
                 throw new CliError(dir + ": cannot mount through FUSE: " + why);
             }
-            live.accept(new Live(fs, gate));
+            live.accept(new Live(fs, gate, dir));
             r = m.run();
         }
         return new Ended(r, umountRc[0], Images.hostError(image, driver));

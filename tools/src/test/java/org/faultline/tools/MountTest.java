@@ -148,6 +148,9 @@ class MountTest {
             sh(mnt, "mv", mnt.resolve("dir/a").toString(), mnt.resolve("b").toString());
             sh(mnt, "truncate", "-s", "100000", mnt.resolve("b").toString());
             sh(mnt, "cat", mnt.resolve("b").toString());
+            sh(mnt, "ln", mnt.resolve("b").toString(), mnt.resolve("c").toString());
+            sh(mnt, "ln", "-s", "b", mnt.resolve("s").toString());
+            sh(mnt, "chmod", "600", mnt.resolve("b").toString());
         } finally {
             unmount(d, mnt);
         }
@@ -156,11 +159,12 @@ class MountTest {
         assertTrue(r.out().contains("recorded"), r.toString());
         String text = Files.readString(wl);
         assertTrue(text.contains("mkdir /dir") && text.contains("rename /dir/a /b") && text.contains("fsync f")
-                && text.matches("(?s).*\\n  truncate f\\d+ 100000\\n.*")
+                && text.matches("(?s).*\\n  truncate f\\d+ 100000\\n.*") && text.contains("link /b /c")
+                && text.contains("symlink b /s") && text.contains("chmod /b 600")
                 && text.matches("(?s).*\\n  write f\\d+ 0 \\d+ seed=\\d+\\n.*"), text);
-        // one command after another: each waits for the one before (a barrier), so the replay keeps the order
-        assertTrue(text.contains("  mkdir /dir\n  barrier after_1\n")
-                && text.matches("(?s).*\\ntask dd_\\d+\\n  barrier after_1\\n.*"), text);
+        // the calls keep the order they were served in: the next caller waits for the one before (a barrier)
+        assertTrue(text.contains("  mkdir /dir\n  barrier order_1\n")
+                && text.matches("(?s).*\\ntask dd_\\d+\\n  barrier order_1\\n.*"), text);
         CliTestSupport.Run boot = CliTestSupport.run("boot", wl.toString(), "--image", d.resolve("before.img").toString());
         assertEquals(0, boot.code(), boot + "\n" + text);
     }

@@ -313,12 +313,14 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int link(String oldPath, String newPath) {
-        return sys("# link " + oldPath + " " + newPath, () -> Syscalls.link(oldPath, newPath));
+        return sys(pathStmt("link", oldPath, newPath), () -> Syscalls.link(oldPath, newPath));
     }
 
     @Override
     public int symlink(String target, String path) {
-        return sys("# symlink " + target + " " + path, () -> Syscalls.symlink(target, path));
+        String t = Recorder.path(target); // a target with spaces cannot be written as a token
+        return sys(t == null ? "# symlink (a target with spaces or '#' is not recorded)" : pathStmt("symlink " + t, path),
+                () -> Syscalls.symlink(target, path));
     }
 
     /** readlink(): the target, NUL-terminated and cut to the buffer as the FUSE API wants. */
@@ -337,7 +339,9 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int chmod(String path, long mode) {
-        return sys("# chmod " + Long.toOctalString(mode & 07777) + " " + path, () -> Syscalls.chmod(path, (int) (mode & 07777)));
+        String p = Recorder.path(path);
+        return sys(p == null ? "# chmod (a path with spaces or '#' is not recorded)" : "chmod " + p + " " + Long.toOctalString(mode & 07777),
+                () -> Syscalls.chmod(path, (int) (mode & 07777)));
     }
 
     /** utimensat(2); UTIME_NOW and UTIME_OMIT become "now" (the emulated inode keeps whole seconds). */

@@ -15,20 +15,28 @@ import org.faultline.kernel.Errno;
  * per calling thread (named after its process and thread id), its system calls in the order it made
  * them, the data as patterns (the shape of the I/O: offsets and lengths, each write its own seed). A
  * call that failed is recorded as {@code expect-error} with its errno, so the replay expects what the
- * recording saw. Calls the workload language has no statement for (link, symlink, chmod, utimensat)
- * are kept as comments; lookups, stats and directory reads are not recorded. Callers that ran one
- * after another keep that order (barriers); callers that overlapped are left free to interleave.
+ * recording saw. Calls the workload language has no statement for (utimensat, chown) are not
+ * recorded, nor are lookups, stats and directory reads.
+ *
+ * <p>The calls of different callers keep the order they were served in: where the recording passes
+ * from one caller's call to another's, the two meet at a barrier (the first's task after its call,
+ * the second's before), so a shell's commands and its own writes replay in the order they ran. Every
+ * task meets its barriers in the one global order, so the replay cannot deadlock on them; what is
+ * left to interleave is each call with the kernel's own work (the flusher, reclaim, completions).
  *
  * <p>FUSE's threads record concurrently: each caller's statements go to its own queue (one thread's
  * calls never overlap), gathered when the mount ends.
  */
 public final class Recorder {
-    private final Map<Integer, ConcurrentLinkedQueue<String>> byCaller = new ConcurrentHashMap<>();
+    /** One recorded statement: its place in the global order, its caller. */
+    private record Entry(long seq, int pid, String line) {
+    }
+
+    private final ConcurrentLinkedQueue<Entry> entries = new ConcurrentLinkedQueue<>();
     private final Map<Integer, String> names = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Integer> order = new ConcurrentLinkedQueue<>(); // first call order
     private final AtomicLong seeds = new AtomicLong(1);
-    private final AtomicLong seq = new AtomicLong();                     // the order of every recorded call
-    private final Map<Integer, long[]> span = new ConcurrentHashMap<>(); // caller → {first call, last call}
+    private final AtomicLong seq = new AtomicLong();
 
     /** A caller's statement, or a failed one as expect-error (an errno the language names). */
     void record(int pid, java.util.function.Supplier<String> comm, String stmt, long rc) {
@@ -40,14 +48,11 @@ public final class Recorder {
             String name = Errno.name((int) rc);
             line = name.startsWith("E") && !name.contains(" ") ? "expect-error " + stmt + " " + name : "# " + stmt + " failed: " + name;
         }
-        ConcurrentLinkedQueue<String> q = byCaller.computeIfAbsent(pid, p -> {
-            names.put(p, taskName(comm.get(), p));
-            order.add(p);
-            return new ConcurrentLinkedQueue<>();
-        });
-        q.add(line);
-        long n = seq.incrementAndGet();
-        span.computeIfAbsent(pid, p -> new long[] {n, n})[1] = n; // written by this caller's thread only
+        if (names.putIfAbsent(pid, "") == null) {
+            names.put(pid, taskName(comm.get(), pid));
+            order.add(pid);
+        }
+        entries.add(new Entry(seq.incrementAndGet(), pid, line));
     }
 
     /** A write's pattern: a fresh seed each time, so every write's bytes differ. */
@@ -57,66 +62,31 @@ public final class Recorder {
 
     /** The workload file's text. */
     public String text(String kernel, String image) {
+        List<Entry> all = new ArrayList<>(entries);
+        all.sort(java.util.Comparator.comparingLong(Entry::seq));
+        Map<Integer, List<String>> lines = new java.util.HashMap<>();
+        int barriers = 0;
+        Integer last = null;
+        for (Entry e : all) {
+            if (last != null && last != e.pid()) { // the next call is another caller's: it waits for this one
+                String b = "barrier order_" + (++barriers);
+                lines.computeIfAbsent(last, k -> new ArrayList<>()).add(b);
+                lines.computeIfAbsent(e.pid(), k -> new ArrayList<>()).add(b);
+            }
+            lines.computeIfAbsent(e.pid(), k -> new ArrayList<>()).add(e.line());
+            last = e.pid();
+        }
         StringBuilder b = new StringBuilder();
         b.append("# Recorded by 'faultline mount --record' from the programs run on ").append(image).append(".\n");
         b.append("# Replay on a copy of the image as it was before the mount: faultline boot THIS.wl --image COPY\n");
         b.append("set kernel ").append(kernel).append('\n');
-        Map<Integer, List<String>> before = new java.util.HashMap<>();
-        Map<Integer, List<String>> after = new java.util.HashMap<>();
-        orderLifetimes(before, after);
         for (Integer pid : order) {
             b.append("task ").append(names.get(pid)).append('\n');
-            for (String barrier : before.getOrDefault(pid, List.of())) {
-                b.append("  barrier ").append(barrier).append('\n');
-            }
-            for (String l : byCaller.get(pid)) {
+            for (String l : lines.getOrDefault(pid, List.of())) {
                 b.append("  ").append(l).append('\n');
-            }
-            for (String barrier : after.getOrDefault(pid, List.of())) {
-                b.append("  barrier ").append(barrier).append('\n');
             }
         }
         return b.toString();
-    }
-
-    /**
-     * Callers that ran one after another (a shell's commands) stay in that order in the replay: when
-     * B's first call came after A's last, A's end and B's start meet at a barrier — for the nearest
-     * such A only (a transitive reduction of "ended before began"). Callers whose calls overlapped in
-     * time stay free to interleave, for {@code explore} to vary.
-     */
-    private void orderLifetimes(Map<Integer, List<String>> before, Map<Integer, List<String>> after) {
-        List<Integer> all = new ArrayList<>(order);
-        List<long[]> edges = new ArrayList<>(); // {A's last call, B's first call, A, B}
-        for (Integer bPid : all) {
-            long bFirst = span.get(bPid)[0];
-            for (Integer aPid : all) {
-                long aLast = span.get(aPid)[1];
-                if (aPid.equals(bPid) || aLast >= bFirst) {
-                    continue;
-                }
-                boolean covered = false; // some C ran wholly between A's end and B's start
-                for (Integer cPid : all) {
-                    long[] c = span.get(cPid);
-                    if (!cPid.equals(aPid) && !cPid.equals(bPid) && c[0] > aLast && c[1] < bFirst) {
-                        covered = true;
-                        break;
-                    }
-                }
-                if (!covered) {
-                    edges.add(new long[] {aLast, bFirst, aPid, bPid});
-                }
-            }
-        }
-        // every task meets its barriers in one global order: the lowest pending barrier always has both
-        // of its tasks at it, so the replay cannot deadlock on them
-        edges.sort(java.util.Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]));
-        int n = 0;
-        for (long[] e : edges) {
-            String name = "after_" + (++n);
-            after.computeIfAbsent((int) e[2], k -> new ArrayList<>()).add(name);
-            before.computeIfAbsent((int) e[3], k -> new ArrayList<>()).add(name);
-        }
     }
 
     /** A task name: 1-15 of letters, digits, '_', '.', '-', from the process name and the thread id. */
@@ -164,7 +134,7 @@ public final class Recorder {
 
     /** How many callers and statements were recorded (for the summary line). */
     public String summary() {
-        long n = byCaller.values().stream().mapToLong(ConcurrentLinkedQueue::size).sum();
+        long n = entries.size();
         return String.format(Locale.ROOT, "%d task%s, %d statements", order.size(), order.size() == 1 ? "" : "s", n);
     }
 

@@ -57,6 +57,12 @@ public final class HostInterp {
 
         static native int rename(byte[] from, byte[] to);
 
+        static native int link(byte[] from, byte[] to);
+
+        static native int symlink(byte[] target, byte[] path);
+
+        static native int chmod(byte[] path, int mode);
+
         static native int dup(int fd);
 
         private Sys() {
@@ -351,6 +357,16 @@ public final class HostInterp {
         }
         if (s instanceof Stmt.Rename r) {
             return Sys.rename(path(r.from(), env), path(r.to(), env)) == 0 ? 0 : err();
+        }
+        if (s instanceof Stmt.Link l) {
+            return Sys.link(path(l.from(), env), path(l.to(), env)) == 0 ? 0 : err();
+        }
+        if (s instanceof Stmt.Symlink sl) {
+            byte[] t = (sl.target() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return Sys.symlink(t, path(sl.path(), env)) == 0 ? 0 : err();
+        }
+        if (s instanceof Stmt.Chmod c) {
+            return Sys.chmod(path(c.path(), env), c.mode()) == 0 ? 0 : err();
         }
         if (s instanceof Stmt.Stat st) {
             try {

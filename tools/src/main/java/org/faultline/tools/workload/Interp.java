@@ -424,6 +424,21 @@ final class Interp {
             }
             return rc;
         }
+        if (s instanceof Stmt.Link l) {
+            String from = l.from().eval(env);
+            String to = l.to().eval(env);
+            int rc = Syscalls.link(from, to);
+            if (rc == 0) {
+                o.linked(from, to);
+            }
+            return rc;
+        }
+        if (s instanceof Stmt.Symlink sl) {
+            return Syscalls.symlink(sl.target(), sl.path().eval(env));
+        }
+        if (s instanceof Stmt.Chmod c) {
+            return Syscalls.chmod(c.path().eval(env), c.mode());
+        }
         if (s instanceof Stmt.Stat st) {
             return stat(st, env, outer);
         }

@@ -303,9 +303,22 @@ public final class Oracle {
         lock.lock();
         try {
             FileShadow f = byPath.remove(path);
-            if (f != null) {
+            if (f != null && !byPath.containsValue(f)) { // its last known name: a hard link keeps it otherwise
                 f.linked = false;
                 maybeRelease(f);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A hard link {@code to} of the file at {@code from}: one file, two names. */
+    void linked(String from, String to) {
+        lock.lock();
+        try {
+            FileShadow f = byPath.get(from);
+            if (f != null) {
+                byPath.put(to, f);
             }
         } finally {
             lock.unlock();

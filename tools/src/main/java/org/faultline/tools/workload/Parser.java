@@ -587,6 +587,19 @@ final class Parser {
             case "rename":
                 need(kw, n == 3);
                 return new Stmt.Rename(ln, text, path(tok[1], kw), path(tok[2], kw));
+            case "link":
+                need(kw, n == 3);
+                return new Stmt.Link(ln, text, path(tok[1], kw), path(tok[2], kw));
+            case "symlink":
+                need(kw, n == 3);
+                return new Stmt.Symlink(ln, text, tok[1], path(tok[2], kw));
+            case "chmod": {
+                need(kw, n == 3);
+                if (!tok[2].matches("[0-7]{1,4}")) {
+                    throw err("chmod: MODE must be octal (0644, 755), got '" + tok[2] + "'");
+                }
+                return new Stmt.Chmod(ln, text, path(tok[1], kw), Integer.parseInt(tok[2], 8));
+            }
             case "stat": {
                 need(kw, n >= 2 && n <= 4);
                 Stmt.PathT p = path(tok[1], kw);
@@ -806,6 +819,9 @@ final class Parser {
         u.put("rmdir", "rmdir PATH");
         u.put("unlink", "unlink PATH");
         u.put("rename", "rename FROM TO");
+        u.put("link", "link FROM TO");
+        u.put("symlink", "symlink TARGET PATH");
+        u.put("chmod", "chmod PATH MODE");
         u.put("stat", "stat PATH [size=N] [file|dir]");
         u.put("sleep", "sleep DURATION (10ms, 2s)");
         u.put("yield", "yield");

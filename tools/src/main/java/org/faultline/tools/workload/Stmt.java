@@ -81,6 +81,18 @@ public sealed interface Stmt {
     record Sync(int line, String text) implements Stmt {
     }
 
+    /** {@code link FROM TO}: a hard link. */
+    record Link(int line, String text, PathT from, PathT to) implements Stmt {
+    }
+
+    /** {@code symlink TARGET PATH}: a symbolic link at PATH holding TARGET (any text, taken as written). */
+    record Symlink(int line, String text, String target, PathT path) implements Stmt {
+    }
+
+    /** {@code chmod PATH MODE}: the permission bits, octal. */
+    record Chmod(int line, String text, PathT path, int mode) implements Stmt {
+    }
+
     /** {@code measure}: what comes after it in this task is what a benchmark measures. */
     record Measure(int line, String text) implements Stmt {
     }
