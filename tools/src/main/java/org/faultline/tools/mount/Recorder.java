@@ -24,8 +24,9 @@ import org.faultline.kernel.Errno;
  * task meets its barriers in the one global order, so the replay cannot deadlock on them; what is
  * left to interleave is each call with the kernel's own work (the flusher, reclaim, completions).
  *
- * <p>FUSE's threads record concurrently: each caller's statements go to its own queue (one thread's
- * calls never overlap), gathered when the mount ends.
+ * <p>FUSE's threads record concurrently: each statement is queued with its number in one global
+ * sequence (taken when its call has returned: a valid order of the calls as served), and the file is
+ * made from the queue, sorted, when the mount ends.
  */
 public final class Recorder {
     /** One recorded statement: its place in the global order, its caller. */
@@ -136,14 +137,5 @@ public final class Recorder {
     public String summary() {
         long n = entries.size();
         return String.format(Locale.ROOT, "%d task%s, %d statements", order.size(), order.size() == 1 ? "" : "s", n);
-    }
-
-    /** The callers in the order they first called (for tests). */
-    List<String> tasks() {
-        List<String> l = new ArrayList<>();
-        for (Integer p : order) {
-            l.add(names.get(p));
-        }
-        return l;
     }
 }
