@@ -167,12 +167,7 @@ public final class HostGate {
 
     /** For a host thread: waits up to {@code ms} for {@link #opened}; whether it came. */
     public boolean awaitOpened(long ms) {
-        try {
-            return open.await(ms, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return await(open, ms);
     }
 
     /** The machine's init says it has synced and unmounted after the close: nothing more will be written. */
@@ -182,8 +177,12 @@ public final class HostGate {
 
     /** For a host thread (a signal's): waits up to {@code ms} for {@link #stopped}; whether it came. */
     public boolean awaitStopped(long ms) {
+        return await(stopped, ms);
+    }
+
+    private static boolean await(CountDownLatch l, long ms) {
         try {
-            return stopped.await(ms, TimeUnit.MILLISECONDS);
+            return l.await(ms, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

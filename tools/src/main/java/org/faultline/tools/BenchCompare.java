@@ -244,7 +244,7 @@ final class BenchCompare {
         String main = runs[0][0].mainCall();
         List<Histogram> lat = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
-            mbps[i] = values(all.get(i), new Metric("", "", true, Figures::mbPerS));
+            mbps[i] = Arrays.stream(all.get(i)).mapToDouble(Figures::mbPerS).toArray();
             Histogram h = new Histogram(3);
             for (Figures f : all.get(i)) {
                 Histogram x = main == null ? null : f.latency().get(main);

@@ -5,8 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -230,7 +228,7 @@ final class BenchWorkload {
             throw new CliError(HostErrors.of(dir, e));
         } finally {
             try {
-                removeTree(dir);
+                Images.deleteTree(dir);
             } catch (IOException e) {
                 // a leftover beside the scratch image: the next --vs-host run refuses it, naming it
             }
@@ -239,19 +237,5 @@ final class BenchWorkload {
 
     private static Figures figures(Meter m) {
         return new Figures(m.windowNs(), m.bytes(), m.calls(), m.counters(), m.latency());
-    }
-
-    static void removeTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        List<Path> all = new ArrayList<>();
-        try (var s = Files.walk(dir)) {
-            s.forEach(all::add);
-        }
-        all.sort(Comparator.reverseOrder());
-        for (Path p : all) {
-            Files.delete(p);
-        }
     }
 }

@@ -6,14 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.faultline.kernel.KernelProfile;
-import org.faultline.kernel.Stopwatch;
 import org.faultline.tools.fuzz.Campaign;
 import org.faultline.tools.fuzz.Finding;
 import org.faultline.tools.fuzz.HostChecks;
@@ -305,10 +302,8 @@ final class FuzzCommand implements Callable<Integer> {
         }
 
         private static void deleteTree(Path dir) {
-            try (Stream<Path> w = Files.walk(dir)) {
-                for (Path p : w.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
+            try {
+                Images.deleteTree(dir);
             } catch (IOException e) {
                 // a leftover temporary directory
             }

@@ -401,4 +401,18 @@ final class Images {
             // best effort: we created it, it is empty or sparse
         }
     }
+
+    /** Removes {@code dir} and everything under it (symlinks themselves, not their targets); nothing if absent. */
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<Path> all;
+        try (Stream<Path> s = Files.walk(dir)) {
+            all = s.sorted(java.util.Comparator.reverseOrder()).toList();
+        }
+        for (Path p : all) {
+            Files.deleteIfExists(p);
+        }
+    }
 }

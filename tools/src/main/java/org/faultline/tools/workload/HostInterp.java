@@ -103,7 +103,6 @@ public final class HostInterp {
     private AlignedMemory scratchMem;
     private int scratchFill = -1; // the byte a fill left in scratchMem's first scratchFilled bytes, or -1
     private int scratchFilled;
-    private long sysNs; // the last read/write/load/store's system call alone, when metered
 
     private HostInterp(Workload w, Path root) {
         this.w = w;
@@ -191,18 +190,8 @@ public final class HostInterp {
                 continue;
             }
             Stmt inner = s instanceof Stmt.ExpectError e ? e.inner() : s;
-            long rc;
-            if (meter != null && inner instanceof Stmt.Measure) {
-                meter.measure();
-                rc = 0;
-            } else if (meter != null && Meter.isCall(inner)) {
-                sysNs = -1;
-                long t0 = meter.now();
-                rc = ForkGuard.call(() -> call(inner, env));
-                meter.call(Meter.name(inner), sysNs >= 0 ? sysNs : meter.now() - t0, Meter.moved(inner, rc));
-            } else {
-                rc = ForkGuard.call(() -> call(inner, env));
-            }
+            long rc = meter == null ? ForkGuard.call(() -> call(inner, env))
+                    : meter.statement(inner, () -> ForkGuard.call(() -> call(inner, env)));
             steps.add(new StepResult(s.line(), s.text() + env.describe(), rc, lastData));
             lastData = null;
         }
@@ -612,7 +601,7 @@ public final class HostInterp {
     /** The system call that began at {@code t0} is done: its latency is the statement's. */
     private void timed(long t0) {
         if (meter != null) {
-            sysNs = meter.now() - t0;
+            meter.sysDone(t0);
         }
     }
 }

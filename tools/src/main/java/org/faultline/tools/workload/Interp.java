@@ -61,8 +61,6 @@ final class Interp {
     private byte[] lastData;
     /** A benchmark's recorder of this task's system calls, or null. */
     private Meter.TaskMeter meter;
-    /** The latency of the last read/write/store/load's system call alone, set by it when metered. */
-    private long sysNs;
 
     /** @param openHook told of every successful open: the path and the inode it opened */
     Interp(Kernel k, Workload w, Oracle o, Actor me, Map<String, Barrier> barriers,
@@ -170,26 +168,11 @@ final class Interp {
     }
 
     /**
-     * {@link #call}, timed for the meter when there is one: the system call alone for a read, write,
-     * load or store (they set {@link #sysNs}), the whole statement otherwise.
+     * {@link #call}, through the meter when there is one ({@link Meter.TaskMeter#statement}: a read,
+     * write, load or store times its system call alone, {@link Meter.TaskMeter#sysDone}).
      */
     private long metered(Stmt s, Expr.Env env, Stmt outer) {
-        if (meter == null) {
-            return call(s, env, outer);
-        }
-        if (s instanceof Stmt.Measure) {
-            meter.measure();
-            return 0;
-        }
-        if (!Meter.isCall(s)) {
-            return call(s, env, outer);
-        }
-        sysNs = -1;
-        long t0 = meter.now();
-        long rc = call(s, env, outer);
-        long ns = sysNs >= 0 ? sysNs : meter.now() - t0;
-        meter.call(Meter.name(s), ns, Meter.moved(s, rc));
-        return rc;
+        return meter == null ? call(s, env, outer) : meter.statement(s, () -> call(s, env, outer));
     }
 
     /** Tells the durability promises what statement {@code s} changed or synced (crash checking). */
@@ -526,7 +509,7 @@ final class Interp {
             long t0 = meter != null ? meter.now() : 0;
             long n = Syscalls.pread(h.fd, buf, 0, len, off);
             if (meter != null) {
-                sysNs = meter.now() - t0;
+                meter.sysDone(t0);
             }
             if (n >= 0 && steps != null) {
                 lastData = java.util.Arrays.copyOf(buf, (int) n);
@@ -580,7 +563,7 @@ final class Interp {
         long t0 = meter != null ? meter.now() : 0;
         long n = Syscalls.pwrite(h.fd, buf, 0, len, off);
         if (meter != null) {
-            sysNs = meter.now() - t0;
+            meter.sysDone(t0);
         }
         if (op != null) {
             o.endWrite(op, n, d);
@@ -637,7 +620,7 @@ final class Interp {
         long t0 = meter != null ? meter.now() : 0;
         long rc = Syscalls.store(m == null ? 0 : m.addr + off, buf, 0, len);
         if (meter != null) {
-            sysNs = meter.now() - t0;
+            meter.sysDone(t0);
         }
         if (op != null) {
             report(o.endStore(op, rc, d, true), outer, env);
@@ -653,7 +636,7 @@ final class Interp {
         long t0 = meter != null ? meter.now() : 0;
         long rc = Syscalls.load(m == null ? 0 : m.addr + off, buf, 0, len);
         if (meter != null) {
-            sysNs = meter.now() - t0;
+            meter.sysDone(t0);
         }
         if (rc >= 0) {
             lastData = buf;

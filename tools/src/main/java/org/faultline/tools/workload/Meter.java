@@ -68,20 +68,20 @@ public final class Meter {
     }
 
     /** Whether {@code s} is a system call (or a fault-taking access) to time, not a workload control. */
-    static boolean isCall(Stmt s) {
+    private static boolean isCall(Stmt s) {
         return !(s instanceof Stmt.Sleep || s instanceof Stmt.Yield || s instanceof Stmt.Barrier
                 || s instanceof Stmt.Log || s instanceof Stmt.Measure || s instanceof Stmt.Loop);
     }
 
     /** The call's name in the summary: the statement's keyword ({@code write}, {@code fsync}, ...). */
-    static String name(Stmt s) {
+    private static String name(Stmt s) {
         String t = s.text();
         int sp = t.indexOf(' ');
         return sp < 0 ? t : t.substring(0, sp);
     }
 
     /** Bytes a successful read, write, load or store moved (its result); 0 for anything else. */
-    static long moved(Stmt s, long rc) {
+    private static long moved(Stmt s, long rc) {
         boolean io = s instanceof Stmt.Read || s instanceof Stmt.Write || s instanceof Stmt.Load || s instanceof Stmt.Store;
         return io && rc > 0 ? rc : 0;
     }
@@ -98,6 +98,7 @@ public final class Meter {
         private long bytes;
         private long calls;
         private final Map<String, Histogram> latency = new LinkedHashMap<>();
+        private long sysNs = -1; // the running statement's system call alone, when it said so (sysDone)
 
         private TaskMeter(Meter m, boolean hasMeasure) {
             this.m = m;
@@ -128,6 +129,33 @@ public final class Meter {
 
         long now() {
             return m.clock.getAsLong();
+        }
+
+        /**
+         * One statement of the task, run by {@code run}: a {@code measure} starts the counting; a
+         * system call is timed and counted — its latency the system call alone if the interpreter
+         * said so ({@link #sysDone}), the whole statement otherwise; anything else just runs.
+         *
+         * @return the statement's result
+         */
+        long statement(Stmt s, java.util.function.LongSupplier run) {
+            if (s instanceof Stmt.Measure) {
+                measure();
+                return 0;
+            }
+            if (!isCall(s)) {
+                return run.getAsLong();
+            }
+            sysNs = -1;
+            long t0 = now();
+            long rc = run.getAsLong();
+            call(name(s), sysNs >= 0 ? sysNs : now() - t0, moved(s, rc));
+            return rc;
+        }
+
+        /** The system call the running statement began at {@code t0} ({@link #now}) has returned. */
+        void sysDone(long t0) {
+            sysNs = now() - t0;
         }
 
         /** The task passed a {@code measure} statement (the first one counts). */
