@@ -397,10 +397,13 @@ public final class Filemap {
             long index = pos >> Page.PAGE_SHIFT;
             int off = (int) (pos & (Page.PAGE_SIZE - 1));
             int[] err = {0};
-            if (ra != null) {
-                readahead(m, ra, index, lastIndex - index + 1);
+            Page p = ra == null ? null : readahead(m, ra, index, lastIndex - index + 1);
+            if (p == null || !p.uptodate()) { // a miss, or a page being read: read it, or wait for its read
+                if (p != null) {
+                    m.mm().allocator().putPage(p);
+                }
+                p = readCachePage(m, index, err);
             }
-            Page p = readCachePage(m, index, err);
             if (p == null) {
                 return done > 0 ? done : err[0];
             }
@@ -422,17 +425,21 @@ public final class Filemap {
         return done;
     }
 
-    /** filemap_get_pages()' readahead: sync on a miss, async on a page marked PG_readahead. */
-    private static void readahead(AddressSpace m, FileRaState ra, long index, long reqCount) {
+    /**
+     * filemap_get_pages()' lookup and readahead: sync readahead on a miss (null back: the caller reads
+     * the page, now in flight), async on a cached page marked PG_readahead; the cached page is returned
+     * with a reference, so an uptodate one needs no second lookup.
+     */
+    private static Page readahead(AddressSpace m, FileRaState ra, long index, long reqCount) {
         Page c = findGetPage(m, index);
         if (c == null) {
             Readahead.pageCacheSyncReadahead(m, ra, index, reqCount);
-            return;
+            return null;
         }
         if (c.testBit(Page.PG_READAHEAD)) {
             Readahead.pageCacheAsyncReadahead(m, ra, c, index, reqCount);
         }
-        m.mm().allocator().putPage(c);
+        return c;
     }
 
     /**

@@ -7,14 +7,14 @@ import org.faultline.tools.Reproducer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Capture 3734d686 (explore, pct seed 8 depth 3, faultline 0.1.0-SNAPSHOT): INVARIANT page dirtied without page_mkwrite since it was cleaned: page pfn 0 (index 0 of ino 12 (sda)), flags 0x2029(locked|uptodate|lru|private)
+ * Capture 092ecb09 (explore, pct seed 8 depth 3, faultline 0.1.0-SNAPSHOT): INVARIANT page dirtied without page_mkwrite since it was cleaned: page pfn 0 (index 0 of ino 12 (sda)), flags 0x2029(locked|uptodate|lru|private)
  * on gup-dio-redirty-no-reclaim, kernel 4.16.
  *
- * <p>Exported by {@code faultline captures export 3734d686 --junit}: replays the captured schedule
+ * <p>Exported by {@code faultline captures export 092ecb09 --junit}: replays the captured schedule
  * and asserts the captured signature. A change to the emulator's preemption points makes the
  * schedule diverge; export the capture again then.
  */
-class Capture3734d686Test {
+class Capture092ecb09Test {
     static final String NAME = "gup-dio-redirty-no-reclaim";
     static final String KERNEL = "4.16";
     static final List<String> PATCHES = List.of();
@@ -55,7 +55,7 @@ class Capture3734d686Test {
             "  loop 3\n",
             "    sync\n",
             "  end\n");
-    static final String SCHEDULE = "fl2:8:0:81b4a15a1b1a9463:2.7.4.3.6.1.3*128.6*4.4*8.6*6.4*8.5*71.6*8.4*36.6*2.4*31.2*14.4*11.6*5.4*8.6*8.4*8.6*6.4*8.6*5.7.6.3*41.7*119.3*6.7*11.3*2.7*11.3*2.7*11.3*2.7*9.4*16.7*7.4*5.7*9.4*3.2*3.3*3::9d599ebf";
+    static final String SCHEDULE = "fl2:8:0:f507f44e3393fa99:2.7.4.3.6.1.3*128.6*4.4*8.6*6.4*8.5*71.6*8.4*36.6*2.4*31.2*14.4*11.6*5.4*8.6*8.4*8.6*6.4*8.6*5.7.6.3*41.7*111.3*6.7*12.3*2.7*12.3*2.7*12.3*2.7*9.4*16.7*7.4*5.7*9.4*3.2*3.3*3::0212e628";
 
     @Test
     void replaysToTheCapturedFailure() {
