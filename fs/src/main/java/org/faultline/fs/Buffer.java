@@ -11,6 +11,7 @@ import org.faultline.kernel.Errno;
 import org.faultline.kernel.Kernel;
 import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;
+import org.faultline.kernel.Lkdtm;
 import org.faultline.kernel.Task;
 import org.faultline.mm.AddressSpace;
 import org.faultline.mm.Filemap;
@@ -481,6 +482,7 @@ public final class Buffer {
     public static void submitBh(Bio.Op op, int flags, BufferHead bh, EndIo endIo) {
         Task.current().kernel().bugOn(!bh.test(BufferHead.BH_LOCK) || !bh.test(BufferHead.BH_MAPPED) || bh.bdev == null,
                 "submit_bh of an unlocked or unmapped " + bh);
+        Task.current().kernel().lkdtm().hit(Lkdtm.Point.FS_SUBMIT_BH);
         bh.set(BufferHead.BH_REQ);
         Bio bio = Bio.bioAlloc(bh.bdev, op, flags, bh.blocknr * (bh.size >> Bio.SECTOR_SHIFT), 1);
         bio.bioAddPage(bh.page, bh.size, bh.offset);

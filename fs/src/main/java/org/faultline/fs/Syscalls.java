@@ -2,7 +2,9 @@ package org.faultline.fs;
 
 import java.util.List;
 import org.faultline.kernel.Errno;
+import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;
+import org.faultline.kernel.Lkdtm;
 import org.faultline.kernel.Task;
 import org.faultline.mm.IovIter;
 import org.faultline.mm.Memory;
@@ -215,6 +217,9 @@ public final class Syscalls {
         if (write ? !f.writable() : !f.readable()) {
             return -Errno.EBADF;
         }
+        if (write) {
+            Task.current().kernel().lkdtm().hit(Lkdtm.Point.VFS_WRITE);
+        }
         if (pos < 0) {
             return -Errno.EINVAL;
         }
@@ -234,10 +239,12 @@ public final class Syscalls {
         return f.inode().fop().readIter(f, pos, to);
     }
 
+    @KernelFunction("vfs_write")
     private static long writeAt(File f, long pos, IovIter from, long[] end) {
         if (!f.writable()) {
             return -Errno.EBADF;
         }
+        Task.current().kernel().lkdtm().hit(Lkdtm.Point.VFS_WRITE);
         if (pos < 0) {
             return -Errno.EINVAL;
         }

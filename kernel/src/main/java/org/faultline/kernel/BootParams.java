@@ -19,10 +19,15 @@ package org.faultline.kernel;
  * @param logCapacity       kernel log lines kept
  * @param debugVm           CONFIG_DEBUG_VM: the invariant checks of {@link Kernel#vmWarnInvariant} run. On
  *                          for controlled runs (exploration, tests), off by default when free-running
+ * @param panicOnOops       the panic_on_oops sysctl: an oops (BUG) ends the run, as it always does here by
+ *                          default, so the machine stops at the failure. Off, an oops in a user task's system
+ *                          call kills only that task ({@code make_task_dead}) and taints the kernel (D), and
+ *                          the machine goes on — what {@code faultline mount} runs with, as distributions do.
+ *                          An oops in a kernel thread, an invariant violation or a corruption stays fatal
  */
 public record BootParams(Strategy strategy, KernelProfile profile, long seed, long maxDecisions,
                          long hungTaskTimeoutMs, boolean panicOnWarn, int traceCapacity, int logCapacity,
-                         boolean debugVm) {
+                         boolean debugVm, boolean panicOnOops) {
 
     /** {@code traceCapacity} of a kernel that records no trace at all, not even a digest. */
     public static final int NO_TRACE = -1;
@@ -32,7 +37,7 @@ public record BootParams(Strategy strategy, KernelProfile profile, long seed, lo
 
     /** Free-running, profile 6.6, no panic on warn, no tracing. */
     public static BootParams free() {
-        return new BootParams(null, KernelProfile.byName("6.6"), 0, 1_000_000, 120_000, false, 0, 4096, false);
+        return new BootParams(null, KernelProfile.byName("6.6"), 0, 1_000_000, 120_000, false, 0, 4096, false, true);
     }
 
     /** Controlled by {@code s}, profile 6.6, keeping the last {@link #TRACE_CAPACITY} events, debug checks on. */
@@ -42,37 +47,42 @@ public record BootParams(Strategy strategy, KernelProfile profile, long seed, lo
 
     public BootParams withTraceCapacity(int n) {
         return new BootParams(strategy, profile, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, n,
-                logCapacity, debugVm);
+                logCapacity, debugVm, panicOnOops);
     }
 
     public BootParams withStrategy(Strategy s) {
         return new BootParams(s, profile, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
-                logCapacity, debugVm);
+                logCapacity, debugVm, panicOnOops);
     }
 
     public BootParams withProfile(KernelProfile p) {
         return new BootParams(strategy, p, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
-                logCapacity, debugVm);
+                logCapacity, debugVm, panicOnOops);
     }
 
     public BootParams withMaxDecisions(long n) {
         return new BootParams(strategy, profile, seed, n, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
-                logCapacity, debugVm);
+                logCapacity, debugVm, panicOnOops);
     }
 
     public BootParams withHungTaskTimeoutMs(long ms) {
         return new BootParams(strategy, profile, seed, maxDecisions, ms, panicOnWarn, traceCapacity,
-                logCapacity, debugVm);
+                logCapacity, debugVm, panicOnOops);
     }
 
     public BootParams withDebugVm(boolean b) {
         return new BootParams(strategy, profile, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
-                logCapacity, b);
+                logCapacity, b, panicOnOops);
     }
 
     public BootParams withSeed(long n) {
         return new BootParams(strategy, profile, n, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
-                logCapacity, debugVm);
+                logCapacity, debugVm, panicOnOops);
+    }
+
+    public BootParams withPanicOnOops(boolean b) {
+        return new BootParams(strategy, profile, seed, maxDecisions, hungTaskTimeoutMs, panicOnWarn, traceCapacity,
+                logCapacity, debugVm, b);
     }
 
     public boolean controlled() {

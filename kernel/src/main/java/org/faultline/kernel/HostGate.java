@@ -16,18 +16,26 @@ import java.util.function.LongSupplier;
  * next call arrives, as a process between system calls. The host thread waits for the result.
  * Free-running kernels only: under the controlled scheduler no host thread may enter.
  *
- * <p>If the kernel's run ends (an oops, a deadlock, the gate closed), every call waiting or to come
- * returns {@link #DEAD}; the tasks exit when the gate is closed.
+ * <p>If the kernel's run ends (a panic, a deadlock, the gate closed), every call waiting or to come
+ * returns {@link #DEAD}; the tasks exit when the gate is closed. An oops that kills only the task
+ * serving a call (no panic_on_oops: {@link BootParams#panicOnOops}) fails that call and the ones
+ * queued behind it with {@link #DEAD}; the caller's next call gets a fresh task, as the process's
+ * next system call would find it gone, and the calls made on the dead task's behalf
+ * ({@link #callAs}, its open files) get {@link #DEAD}.
  *
- * <p>Locking: the gate's monitor guards the task table, each task's queue and {@code closed}; a
- * task's wait queue is woken after its request is queued (the wake-up is the kernel's own).
+ * <p>Locking: the gate's monitor guards the task tables, each task's queue, its {@code killed}
+ * and {@code closed}; a task's wait queue is woken after its request is queued (the wake-up is the
+ * kernel's own).
  */
 public final class HostGate {
-    /** The result of a call the machine can no longer serve. */
+    /** The result of a call the machine can no longer serve, or whose task is gone. */
     public static final long DEAD = Long.MIN_VALUE;
+    /** The result of a call whose task an oops killed while it made the call. */
+    public static final long KILLED = Long.MIN_VALUE + 1;
 
     private final Kernel k;
-    private final Map<Integer, Caller> callers = new HashMap<>(); // by caller id
+    private final Map<Integer, Caller> callers = new HashMap<>(); // by caller id: the live task standing for it
+    private final Map<Integer, Caller> byTask = new HashMap<>();  // by emulated pid, every task spawned
     private final List<Caller> order = new ArrayList<>();         // spawn order, for close()
     private boolean closed;
     private final WaitQueue closing;
@@ -45,11 +53,14 @@ public final class HostGate {
     }
 
     private final class Caller implements WaitTarget {
+        final int id;
         final String comm;
         final WaitQueue wq;
         final ArrayDeque<Request> queue = new ArrayDeque<>();
+        boolean killed;
 
-        Caller(String comm) {
+        Caller(int id, String comm) {
+            this.id = id;
             this.comm = comm;
             this.wq = new WaitQueue(k);
         }
@@ -90,8 +101,9 @@ public final class HostGate {
 
     /**
      * Runs {@code body} as a system call of the task standing for caller {@code id} (spawned on its
-     * first call, named {@code comm}'s answer, asked only then), and returns its result; {@link #DEAD}
-     * if the machine has stopped.
+     * first call, or after an oops killed the last one, named {@code comm}'s answer, asked only then),
+     * and returns its result; {@link #KILLED} if an oops killed the task making it, {@link #DEAD} if
+     * the machine has stopped or the task was gone before it could make it. In {@code body}, {@code Task.current().pid()} names the task for {@link #callAs}.
      */
     public long call(int id, java.util.function.Supplier<String> comm, LongSupplier body) {
         Request r = new Request(body);
@@ -102,14 +114,42 @@ public final class HostGate {
             }
             c = callers.get(id);
             if (c == null) {
-                c = new Caller(comm.get());
-                callers.put(id, c);
-                order.add(c);
+                c = new Caller(id, comm.get());
                 Caller me = c;
-                k.spawn(me.comm, TaskKind.USER, () -> serve(me));
+                Task t = k.spawn(me.comm, TaskKind.USER, () -> serve(me));
+                callers.put(id, c);
+                byTask.put(t.pid(), c);
+                order.add(c);
             }
             c.queue.add(r);
         }
+        return await(c, r);
+    }
+
+    /**
+     * Runs {@code body} as a system call of the emulated task {@code pid} (a call on something it
+     * holds, such as an open file); {@link #DEAD} if that task is gone or the machine has stopped.
+     */
+    public long callAs(int pid, LongSupplier body) {
+        Request r = new Request(body);
+        Caller c;
+        synchronized (this) {
+            c = byTask.get(pid);
+            if (closed || k.sched().ended() || c == null || c.killed) {
+                return DEAD;
+            }
+            c.queue.add(r);
+        }
+        return await(c, r);
+    }
+
+    /** The caller id the emulated task {@code pid} stands for, or -1. */
+    public synchronized int callerOf(int pid) {
+        Caller c = byTask.get(pid);
+        return c == null ? -1 : c.id;
+    }
+
+    private long await(Caller c, Request r) {
         c.wq.wakeUpAll();
         try {
             while (!r.done.await(100, TimeUnit.MILLISECONDS)) {
@@ -124,7 +164,7 @@ public final class HostGate {
         return r.result;
     }
 
-    /** The task of one caller: its requests in order, until the gate closes. */
+    /** The task of one caller: its requests in order, until the gate closes or an oops kills it. */
     private void serve(Caller c) {
         for (;;) {
             c.wq.waitEventIdle(() -> hasWork(c), c);
@@ -137,9 +177,26 @@ public final class HostGate {
             }
             try {
                 r.result = r.body.getAsLong();
+            } catch (KernelBugError e) { // make_task_dead(): this call and those queued behind it fail
+                r.result = KILLED;
+                killed(c);
+                throw e;
             } finally {
                 r.done.countDown();
             }
+        }
+    }
+
+    private void killed(Caller c) {
+        List<Request> orphans;
+        synchronized (this) {
+            c.killed = true;
+            callers.remove(c.id, c);
+            orphans = List.copyOf(c.queue);
+            c.queue.clear();
+        }
+        for (Request o : orphans) {
+            o.done.countDown();
         }
     }
 

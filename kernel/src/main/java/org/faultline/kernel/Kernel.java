@@ -33,9 +33,13 @@ public final class Kernel {
     private final List<Failure> failures = new ArrayList<>();  // guarded by itself
     private final Set<String> warnedOnce = new HashSet<>();    // membership only, never iterated
     private final FaultInject faults = new FaultInject();
+    private final Lkdtm lkdtm = new Lkdtm(this);
     private final Map<Class<?>, Object> subsystems = new java.util.concurrent.ConcurrentHashMap<>(); // never iterated
     private volatile Failure fatal;
     private Failure deferred;                                 // the first VM_WARN invariant violation; under failures
+    private Failure oopsed;                                   // the first oops that killed only its task; under failures
+    private final Taint taint = new Taint();
+    private final java.util.concurrent.atomic.AtomicInteger dieCounter = new java.util.concurrent.atomic.AtomicInteger();
     private boolean ran;
 
     private Kernel(BootParams p) {
@@ -104,6 +108,11 @@ public final class Kernel {
         return sched.run();
     }
 
+    /** The crash points of this kernel's lkdtm module (armed by {@link Lkdtm#arm}; none by default). */
+    public Lkdtm lkdtm() {
+        return lkdtm;
+    }
+
     /** The fault-injection sites of this kernel ({@code should_fail}). */
     public FaultInject faults() {
         return faults;
@@ -162,7 +171,11 @@ public final class Kernel {
 
     /**
      * BUG_ON(): if {@code cond}, prints a kernel-style oops naming the calling kernel file and kills
-     * the current task; the run ends with exit code 1.
+     * the current task; the run ends with exit code 1. Without panic_on_oops
+     * ({@link BootParams#panicOnOops}) an oops in a user task's system call kills that task alone, the
+     * kernel is tainted (D) and the machine goes on (die() → oops_end() → make_task_dead()); the run
+     * still ends with exit code 1. Deviation: the killed task's Java stack unwinds through its
+     * {@code finally} blocks, so locks released there are released, where the kernel's stay held.
      */
     public void bugOn(boolean cond) {
         if (cond) {
@@ -192,11 +205,21 @@ public final class Kernel {
         if (why != null) {
             sb.append(why).append('\n');
         }
-        sb.append("invalid opcode: 0000 [#1] SMP NOPTI\n").append(cpuLine());
+        sb.append("invalid opcode: 0000 [#").append(dieCounter.incrementAndGet()).append("] SMP NOPTI\n").append(cpuLine());
         sb.append("RIP: ").append(frames.isEmpty() ? "?" : frames.get(0)).append('\n');
         sb.append(CallTrace.format(frames)).append("---[ end trace ]---");
         Task t = Task.current();
-        report(new Failure(Failure.Kind.BUG, title, sb.toString(), sched.step(), t == null ? 0 : t.pid), true);
+        Failure f = new Failure(Failure.Kind.BUG, title, sb.toString(), sched.step(), t == null ? 0 : t.pid);
+        boolean killTaskOnly = !params.panicOnOops() && t != null && t.kind == TaskKind.USER;
+        report(f, !killTaskOnly);
+        if (killTaskOnly) { // oops_end(): taint, then the task dies
+            synchronized (failures) {
+                if (oopsed == null) {
+                    oopsed = f;
+                }
+            }
+            taint.add(Taint.DIE);
+        }
         throw new KernelBugError(title);
     }
 
@@ -256,6 +279,7 @@ public final class Kernel {
                 .append(cpuLine()).append(CallTrace.format(frames)).append("---[ end trace ]---");
         Failure f = new Failure(Failure.Kind.WARN, title, sb.toString(), sched.step(), t == null ? 0 : t.pid);
         report(f, params.panicOnWarn());
+        taint.add(Taint.WARN); // __warn(): later reports say W
         if (params.panicOnWarn()) {
             throw new KernelBugError(title);
         }
@@ -327,6 +351,11 @@ public final class Kernel {
         }
     }
 
+    /** The taint mask: what later reports print, and what a host-facing server consults after an oops. */
+    public Taint taint() {
+        return taint;
+    }
+
     /** Failures so far. */
     public List<Failure> failures() {
         synchronized (failures) {
@@ -337,7 +366,8 @@ public final class Kernel {
     RunResult result(Schedule s, long decisions, long points) {
         Failure f;
         synchronized (failures) {
-            f = fatal != null ? fatal : deferred; // an invariant violation nothing fatal followed ends the run as one
+            // an oops that killed its task alone, or an invariant violation nothing fatal followed, ends the run as one
+            f = fatal != null ? fatal : oopsed != null ? oopsed : deferred;
         }
         return new RunResult(f, failures(), s, decisions, points, trace.digest(), trace.last(64),
                 log.dmesg(), profile.name());
@@ -346,7 +376,7 @@ public final class Kernel {
     private String cpuLine() {
         Task t = Task.current();
         return "CPU: 0 PID: " + (t == null ? 0 : t.pid) + " Comm: " + (t == null ? "swapper" : t.comm)
-                + " Not tainted " + profile.name() + "-faultline\n";
+                + " " + taint + " " + profile.name() + "-faultline\n";
     }
 
     /**

@@ -223,7 +223,11 @@ final class BenchFio implements Callable<Integer> {
         }
         Process[] proc = new Process[1];
         IOException[] failed = new IOException[1];
-        FuseMount.Ended end = FuseMount.run(image, mnt, profile, ram, false, null, List.of(), live -> {
+        FuseMount.Spec spec = new FuseMount.Spec(profile, ram, false, null, List.of(), null, line -> {
+            err.println(line);
+            err.flush();
+        }, null);
+        FuseMount.Ended end = FuseMount.run(image, mnt, spec, live -> {
             try {
                 proc[0] = new ProcessBuilder(fio.toString(), "--output-format=json", "--output=" + result,
                         "--directory=" + mnt, job.toAbsolutePath().toString())

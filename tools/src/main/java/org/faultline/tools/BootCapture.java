@@ -19,7 +19,7 @@ import org.faultline.nativeio.HostFile;
 import org.faultline.nativeio.LibC;
 
 /**
- * The capture of a failing {@code boot} on a user's image: the image as it was at boot (kept, block by
+ * The capture of a failing {@code boot} (or {@code mount}) on a user's image: the image as it was at boot (kept, block by
  * block, as the run overwrites it: {@link UndoLogDriver}, its undo file in the store's {@code tmp/}),
  * the image at the failure, the workload and the kernel. A free-running boot has no schedule to
  * replay; {@code faultline explore ID} searches the captured workload on the captured disk.
@@ -57,8 +57,8 @@ final class BootCapture implements AutoCloseable {
         return disk;
     }
 
-    /** Stores the failing run; @return its capture id. */
-    String capture(String name, String workloadText, String profile, List<String> patches, String kernel, long seed,
+    /** Stores the failing run of {@code command} (boot, mount); @return its capture id. */
+    String capture(String command, String name, String workloadText, String profile, List<String> patches, String kernel, long seed,
                    RunResult r) {
         Failure f = r.fatal();
         if (disk.lost() != null) {
@@ -77,7 +77,7 @@ final class BootCapture implements AutoCloseable {
                 buf.get(0, dst, 0, 4096);
             });
             String wl = b.putText(workloadText);
-            Manifest m = new Manifest(Manifest.FORMAT, Faultline.Version.version(), Stopwatch.wallClockMs(), "boot",
+            Manifest m = new Manifest(Manifest.FORMAT, Faultline.Version.version(), Stopwatch.wallClockMs(), command,
                     f.kind().name(), r.exitCode(), f.title(), name, wl, profile,
                     Captures.patches(patches), kernel, "free", seed, 0, "", 0, f.step(),
                     b.putText(report, wl + "/report"), b.putText(r.dmesg(), wl + "/log"),

@@ -253,7 +253,7 @@ final class BootCommand implements Callable<Integer> {
                 String text = workloadFile == null ? DefaultWorkload.text(size, ram, memcgLimit) : workloadText();
                 String name = workloadFile == null ? "default workload" : workloadFile.toString();
                 try {
-                    capturedLine = Captures.capturedLine(cap.capture(name, text, kernel, patches, profile.name(), seed, r));
+                    capturedLine = Captures.capturedLine(cap.capture("boot", name, text, kernel, patches, profile.name(), seed, r));
                 } catch (CliError e) { // the run's own result stands; the capture is secondary
                     this.spec.commandLine().getErr().println("faultline: " + e.getMessage());
                 }

@@ -22,8 +22,34 @@ import org.faultline.tools.mount.Recorder;
  * filesystem after the host's unmount), and say how it ended.
  */
 final class FuseMount {
-    /** How the life ended: the kernel's result, the emulated unmount's, a host I/O error (or null). */
-    record Ended(RunResult run, int umountRc, String hostError) {
+    /**
+     * How the life ended: the kernel's result, the emulated unmount's, a host I/O error (or null), the
+     * line naming the capture of a failure (or null).
+     */
+    record Ended(RunResult run, int umountRc, String hostError, String captured) {
+    }
+
+    /**
+     * What the machine is, besides its image and directory.
+     *
+     * @param rec        where the programs' calls are recorded (the capture's workload), or null
+     * @param failWrites writeback failures to inject ({@code --fail-write})
+     * @param lkdtm      the crash point to arm ({@code --lkdtm}), or null
+     * @param console    where an oops is said as it happens
+     * @param capture    how a failure is captured, or null (no capture)
+     */
+    record Spec(KernelProfile profile, long ram, boolean direct, Recorder rec,
+                java.util.List<org.faultline.tools.workload.FailWrite> failWrites, org.faultline.kernel.Lkdtm.Spec lkdtm,
+                Consumer<String> console, Capture capture) {
+    }
+
+    /** A failing life's capture: started on the image's driver at boot, taken before the machine closes. */
+    interface Capture {
+        /** @return the capture under way for {@code image}, or null if it cannot be (said by the implementation) */
+        BootCapture start(HostFileDriver image);
+
+        /** @return the "captured ID: ..." line, or null if it could not be stored (said by the implementation) */
+        String take(BootCapture cap, RunResult r);
     }
 
     /** The live mount, for the caller: its FUSE filesystem, its gate and where it is. */
@@ -56,17 +82,25 @@ final class FuseMount {
     }
 
     /**
+     * Boots the machine without panic_on_oops: an oops in a program's request kills only the task
+     * serving it ({@link FuseFs}), and the failure is captured when the mount ends.
+     *
      * @param live called once the mount is live (FUSE_INIT answered), on the calling thread, before the
      *             kernel runs to its end there; it arranges for the unmount (a signal, a process's exit)
      * @throws CliError if FUSE cannot mount, or the mount never comes up
      */
-    static Ended run(Path image, Path dir, KernelProfile profile, long ram, boolean direct, Recorder rec,
-                     java.util.List<org.faultline.tools.workload.FailWrite> failWrites, Consumer<Live> live) {
-        HostFileDriver driver = Images.open(image, 0, direct, false, "--image", true);
+    static Ended run(Path image, Path dir, Spec spec, Consumer<Live> live) {
+        HostFileDriver driver = Images.open(image, 0, spec.direct(), false, "--image", true);
+        BootCapture cap = spec.capture() == null ? null : spec.capture().start(driver);
         RunResult r;
+        String captured = null;
         int[] umountRc = {Integer.MIN_VALUE};
-        try (Machine m = BootCommand.boot(Machine.Spec.of(BootParams.free().withProfile(profile), ram, driver))) {
+        BootParams bp = BootParams.free().withProfile(spec.profile()).withPanicOnOops(false);
+        try (cap; Machine m = BootCommand.boot(Machine.Spec.of(bp, spec.ram(), cap == null ? driver : cap.disk()))) {
             Kernel k = m.kernel();
+            if (spec.lkdtm() != null) {
+                k.lkdtm().arm(spec.lkdtm());
+            }
             HostGate gate = new HostGate(k);
             k.spawn("faultline-mount", TaskKind.USER, () -> { // the machine's init: up while the host may call
                 gate.awaitClosed();
@@ -75,7 +109,7 @@ final class FuseMount {
                 umountRc[0] = Vfs.of(k).umountRoot();
                 gate.stopped();
             });
-            FuseFs fs = new FuseFs(gate, rec, failWrites);
+            FuseFs fs = new FuseFs(gate, k, spec.console(), spec.rec(), spec.failWrites());
             String why = null;
             try {
                 fs.mount(dir, false, false, new String[] {"-o",
@@ -94,7 +128,10 @@ final class FuseMount {
             }
             live.accept(new Live(fs, gate, dir));
             r = m.run();
+            if (cap != null && !r.ok() && Images.hostError(image, driver) == null) {
+                captured = spec.capture().take(cap, r);
+            }
         }
-        return new Ended(r, umountRc[0], Images.hostError(image, driver));
+        return new Ended(r, umountRc[0], Images.hostError(image, driver), captured);
     }
 }

@@ -26,6 +26,12 @@ import picocli.CommandLine.Spec;
  * kernel). Each request is a system call of the emulated task standing for the calling process
  * ({@link FuseFs}). It runs in the foreground until {@code umount DIR} ({@code fusermount -u DIR}) or
  * Ctrl-C; then the emulated kernel syncs and unmounts the filesystem, and the image is checked.
+ *
+ * <p>The machine runs without panic_on_oops, as distributions do: an oops fails the request that met
+ * it (EIO), taints the kernel and leaves the mount read-only ({@link FuseFs}). When the mount ends, the
+ * failure is captured as a failing {@code boot} is: the image as it was at the mount, the image at the
+ * end, the report and log, and what the programs did as a workload (the recording, with the crash
+ * point armed if {@code --lkdtm} was), so {@code faultline explore ID} can search it.
  */
 @Command(name = "mount",
         mixinStandardHelpOptions = true,
@@ -63,6 +69,21 @@ final class MountCommand implements Callable<Integer> {
                     + "on the file's first open; a program's fsync then sees the error. Repeatable.")
     List<String> failWrite = new ArrayList<>();
 
+    @Option(names = "--lkdtm", paramLabel = "POINT:TYPE[:COUNT]",
+            description = "Provoke a crash, as the kernel's lkdtm module: every COUNTth time (default 10) the crash point "
+                    + "is reached. Points: FS_SUBMIT_BH (submit_bh), VFS_WRITE (a write entering the filesystem); types: "
+                    + "BUG, WARNING.")
+    String lkdtm;
+
+    @Option(names = "--store", paramLabel = "DIR",
+            description = "Capture store for a failure (default: $FAULTLINE_STORE, else $FAULTLINE_HOME/store, else "
+                    + "~/.faultline/store).")
+    Path store;
+
+    @Option(names = "--no-capture", description = "Do not capture a failure (nor keep the image's old blocks as the "
+            + "mount overwrites them, which a capture needs).")
+    boolean noCapture;
+
     @Option(names = "--record", paramLabel = "FILE.wl",
             description = "Write what the programs did as a workload file when the mount ends: a task per calling thread, "
                     + "its system calls in order, the data as patterns (faultline boot FILE.wl --image COPY repeats it).")
@@ -77,6 +98,14 @@ final class MountCommand implements Callable<Integer> {
             throw new CliError(e.getMessage());
         }
         BootCommand.checkRam(ram, null);
+        org.faultline.kernel.Lkdtm.Spec crash = null;
+        if (lkdtm != null) {
+            try {
+                crash = org.faultline.kernel.Lkdtm.parse(lkdtm);
+            } catch (IllegalArgumentException e) {
+                throw new CliError("--lkdtm " + e.getMessage());
+            }
+        }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliError(dir + ": not a directory (mount needs an empty directory)");
         }
@@ -98,14 +127,14 @@ final class MountCommand implements Callable<Integer> {
             }
         }
         try (ImageLock lock = ImageLock.acquire(image, true)) {
-            return serve(profile);
+            return serve(profile, crash);
         }
     }
 
-    private int serve(KernelProfile profile) {
+    private int serve(KernelProfile profile, org.faultline.kernel.Lkdtm.Spec crash) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Recorder rec = record == null ? null : new Recorder();
+        Recorder rec = record == null && noCapture ? null : new Recorder(); // a capture's workload is the recording
         List<org.faultline.tools.workload.FailWrite> fails = new ArrayList<>();
         for (String f : failWrite) {
             try {
@@ -114,8 +143,36 @@ final class MountCommand implements Callable<Integer> {
                 throw new CliError("--fail-write " + f + ": " + e.getMessage());
             }
         }
+        String lkdtmLine = crash == null ? null : crash.toString();
+        FuseMount.Capture capture = noCapture ? null : new FuseMount.Capture() {
+            @Override
+            public BootCapture start(org.faultline.block.HostFileDriver d) {
+                try { // a store that cannot be opened costs the capture, never the mount
+                    return BootCapture.start(Captures.open(store, spec), d);
+                } catch (CliError e) {
+                    err.println("faultline: not capturing a failure: " + e.getMessage());
+                    return null;
+                }
+            }
+
+            @Override
+            public String take(BootCapture cap, RunResult r) {
+                try {
+                    return Captures.capturedLine(cap.capture("mount", "mount-" + image.getFileName(),
+                            rec.text(kernel, patches, image.toString(), lkdtmLine), kernel, patches, profile.name(), 0, r));
+                } catch (CliError e) { // the mount's own result stands; the capture is secondary
+                    err.println("faultline: " + e.getMessage());
+                    return null;
+                }
+            }
+        };
+        java.util.function.Consumer<String> console = line -> {
+            err.println(line);
+            err.flush();
+        };
         AutoCloseable[] onInt = new AutoCloseable[1];
-        FuseMount.Ended end = FuseMount.run(image, dir, profile, ram, direct, rec, fails, live -> {
+        FuseMount.Spec ms = new FuseMount.Spec(profile, ram, direct, rec, fails, crash, console, capture);
+        FuseMount.Ended end = FuseMount.run(image, dir, ms, live -> {
             out.printf(Locale.ROOT, "faultline mount: %s on %s, kernel %s, RAM %s; unmount with 'umount %s' (or Ctrl-C)%n",
                     image, dir, profile.name(), Sizes.format(ram), dir);
             out.flush();
@@ -140,9 +197,9 @@ final class MountCommand implements Callable<Integer> {
         if (end.hostError() != null) {
             throw new CliError(end.hostError());
         }
-        if (rec != null) {
+        if (record != null) {
             try {
-                Files.writeString(record, rec.text(profile.name(), image.toString()));
+                Files.writeString(record, rec.text(kernel, patches, image.toString(), lkdtmLine));
             } catch (java.io.IOException e) {
                 throw new CliError(HostErrors.of(record, e));
             }
@@ -150,16 +207,18 @@ final class MountCommand implements Callable<Integer> {
         }
         if (!r.ok()) {
             RunReport.printFailure(out, r);
-            out.flush();
-            return r.exitCode();
+            if (end.captured() != null) {
+                out.println(end.captured());
+            }
         }
         Fsck.Report fsck = Fsck.checkImage(image);
-        out.println("faultline mount: unmounted (" + (end.umountRc() == 0 ? "clean" : "umount returned " + end.umountRc())
-                + "); fsck " + (fsck.exitCode() == 0 ? "clean (" + fsck.summary() + ")" : "INCONSISTENT"));
+        String how = end.umountRc() == Integer.MIN_VALUE ? "the emulated kernel stopped before unmounting"
+                : "unmounted (" + (end.umountRc() == 0 ? "clean" : "umount returned " + end.umountRc()) + ")";
+        out.println("faultline mount: " + how + "; fsck " + (fsck.exitCode() == 0 ? "clean (" + fsck.summary() + ")" : "INCONSISTENT"));
         for (String p : fsck.problems()) {
             out.println("  " + p);
         }
         out.flush();
-        return fsck.exitCode() == 0 ? 0 : Faultline.EXIT_CORRUPTION;
+        return !r.ok() ? r.exitCode() : fsck.exitCode() == 0 ? 0 : Faultline.EXIT_CORRUPTION;
     }
 }

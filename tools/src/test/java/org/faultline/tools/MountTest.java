@@ -244,4 +244,66 @@ class MountTest {
         assertTrue(failed.contains("fsync failed") && failed.contains("Input/output error"), failed);
         assertEquals(0, served.get(120, TimeUnit.SECONDS).code());
     }
+
+    /** Runs {@code sh -c script} in {@code cwd}; its exit code and output. */
+    private static String[] shell(Path cwd, String script) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", script).directory(cwd.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), script + " timed out");
+        return new String[] {Integer.toString(p.exitValue()), out};
+    }
+
+    /**
+     * An oops in the emulated kernel while it serves a program's write (lkdtm's BUG at the second
+     * write) fails that write with EIO, taints the kernel, and leaves the mount refusing writes (EROFS)
+     * while it still serves reads; the mount ends with exit 1, the report, a capture whose workload
+     * (the recording, with the crash point) explore turns into the same BUG, and a clean image.
+     */
+    @org.junit.jupiter.api.Test
+    void anOopsFailsItsRequestTaintsTheKernelAndIsCaptured() throws Exception {
+        assumeFuse();
+        Assumptions.assumeTrue(HostChecks.probeE2fsck() == null, "e2fsprogs not installed");
+        Path d = CliTestSupport.scratch("mount-oops");
+        Path img = d.resolve("img");
+        Path mnt = Files.createDirectories(d.resolve("mnt"));
+        String store = d.resolve("store").toString();
+        assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "32M").code());
+        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(),
+                "--lkdtm", "VFS_WRITE:BUG:2", "--store", store);
+        String[] first;
+        String[] oops;
+        String[] refused;
+        String[] mkdir;
+        String[] read;
+        try {
+            first = shell(mnt, "printf first > a");
+            oops = shell(mnt, "printf second > b");
+            refused = shell(mnt, "printf third > c");
+            mkdir = shell(mnt, "mkdir d");
+            read = shell(mnt, "cat a; ls");
+        } finally {
+            unmount(d, mnt);
+        }
+        assertEquals("0", first[0], first[1]);
+        assertTrue(!oops[0].equals("0") && oops[1].matches("(?s).*(Input/output|I/O) error.*"), oops[1]);
+        assertTrue(!refused[0].equals("0") && refused[1].contains("Read-only file system"), refused[1]);
+        assertTrue(!mkdir[0].equals("0") && mkdir[1].contains("Read-only file system"), mkdir[1]);
+        assertEquals("0", read[0], read[1]);
+        assertTrue(read[1].startsWith("first") && read[1].contains("a\n") && !read[1].contains("c\n"), read[1]);
+        CliTestSupport.Run r = served.get(120, TimeUnit.SECONDS);
+        assertEquals(1, r.code(), r.toString());
+        assertTrue(r.out().contains("kernel BUG at drivers/misc/lkdtm/bugs.c!"), r.toString());
+        assertTrue(r.err().contains("tainted (D)") && r.err().contains("refuses writes"), r.toString());
+        assertTrue(r.out().contains("fsck clean"), r.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("captured ([0-9a-f]{8})").matcher(r.out());
+        assertTrue(m.find(), r.toString());
+        String id = m.group(1);
+        CliTestSupport.Run show = CliTestSupport.run("captures", "show", id, "--store", store);
+        assertTrue(show.out().contains("set lkdtm VFS_WRITE:BUG:2") && show.out().contains("kernel oopsed in this call"),
+                show.toString());
+        CliTestSupport.Run explored = CliTestSupport.run("explore", id, "--store", store, "--iterations", "20");
+        assertEquals(1, explored.code(), explored.toString());
+        assertTrue(explored.out().contains("kernel BUG at drivers/misc/lkdtm/bugs.c!"), explored.toString());
+        assertEquals(null, HostChecks.e2fsck(img), "e2fsck -fn after the oops");
+    }
 }

@@ -26,6 +26,12 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  * handle carries both). Errors are the emulated kernel's errnos; a request the stopped machine
  * cannot serve fails with EIO.
  *
+ * <p>An oops while serving a request (the machine runs without panic_on_oops) kills the task that
+ * served it: the request fails with EIO, the report is printed, and from then on — the kernel being
+ * tainted (D) — the mount refuses every request that would change the filesystem with EROFS, as
+ * ext4 remounted read-only after an error would; reads are still served. The files the dead task
+ * held open fail with EIO; the process's next request gets a fresh task.
+ *
  * <p>Not yet served (ENOSYS): fallocate, xattrs. Owners are not kept (every file is root's: chown to
  * anyone else is EPERM); times are whole seconds on disk.
  */
@@ -35,16 +41,23 @@ public final class FuseFs extends FuseStubFS {
             | File.O_DIRECT | File.O_SYNC | File.O_DSYNC;
 
     private final HostGate gate;
+    private final org.faultline.kernel.Kernel kernel;
+    private final java.util.function.Consumer<String> console;
+    private final java.util.concurrent.atomic.AtomicBoolean oopsSaid = new java.util.concurrent.atomic.AtomicBoolean();
     private final Recorder rec;
     private final List<org.faultline.tools.workload.FailWrite> failWrites;
     private final java.util.Set<String> armed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
+     * @param console    where an oops and its consequence are said, as they happen
      * @param rec        where the calls are recorded as a workload ({@code --record}), or null
      * @param failWrites writeback failures to inject ({@code --fail-write}), each armed on its file's first open
      */
-    public FuseFs(HostGate gate, Recorder rec, List<org.faultline.tools.workload.FailWrite> failWrites) {
+    public FuseFs(HostGate gate, org.faultline.kernel.Kernel kernel, java.util.function.Consumer<String> console,
+                  Recorder rec, List<org.faultline.tools.workload.FailWrite> failWrites) {
         this.gate = gate;
+        this.kernel = kernel;
+        this.console = console;
         this.rec = rec;
         this.failWrites = List.copyOf(failWrites);
     }
@@ -78,9 +91,39 @@ public final class FuseFs extends FuseStubFS {
         }
     }
 
-    /** A gate call's result as FUSE wants it: EIO once the machine has stopped. */
-    private static int errno(long r) {
-        return r == HostGate.DEAD ? -Errno.EIO : (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, r));
+    /** A gate call's result as FUSE wants it: EIO once the machine has stopped or the task was killed. */
+    private int errno(long r) {
+        if (r == HostGate.DEAD || r == HostGate.KILLED) {
+            oopsed();
+            return -Errno.EIO;
+        }
+        return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, r));
+    }
+
+    /** The first time a request fails because an oops killed its task: the report, and what follows. */
+    private void oopsed() {
+        if (!kernel.taint().test(org.faultline.kernel.Taint.DIE) || !oopsSaid.compareAndSet(false, true)) {
+            return;
+        }
+        for (org.faultline.kernel.Failure f : kernel.failures()) {
+            if (f.kind() == org.faultline.kernel.Failure.Kind.BUG) {
+                console.accept(f.report());
+                break;
+            }
+        }
+        console.accept("faultline mount: the emulated kernel oopsed serving a request: it failed with EIO; the kernel is "
+                + "tainted (" + kernel.taint().letters() + "), so the mount refuses writes from now on (EROFS). "
+                + "Unmount to capture the failure.");
+    }
+
+    /** After an oops (TAINT_DIE) a request that would change the filesystem is refused: -EROFS, or 0 to go on. */
+    private int refuseWrites() {
+        return kernel.taint().test(org.faultline.kernel.Taint.DIE) ? -Errno.EROFS : 0;
+    }
+
+    /** Whether open(2) with {@code flags} would change the filesystem (write access, create, truncate). */
+    private static boolean writes(int flags) {
+        return (flags & File.O_ACCMODE) != File.O_RDONLY || (flags & (File.O_CREAT | File.O_TRUNC)) != 0;
     }
 
     private int sys(LongSupplier body) {
@@ -90,21 +133,39 @@ public final class FuseFs extends FuseStubFS {
     /** {@link #sys(LongSupplier)}, recorded as {@code stmt} (null: not recorded). */
     private int sys(String stmt, LongSupplier body) {
         int pid = caller();
-        int rc = errno(gate.call(pid, () -> comm(pid), body));
-        if (rec != null) {
-            rec.record(pid, () -> comm(pid), stmt, rc);
-        }
+        long raw = gate.call(pid, () -> comm(pid), body);
+        int rc = errno(raw);
+        record(pid, stmt, raw, rc);
         return rc;
     }
 
-    /** A call on an open file: in the task of the process that opened it; recorded as {@code stmt} of handle f(fd). */
+    /**
+     * Records a served call: as made, with the comment that the kernel oopsed in it if it did, and not
+     * at all if the machine never made it (its task gone, the machine stopped).
+     */
+    private void record(int pid, String stmt, long raw, int rc) {
+        if (rec == null || stmt == null || raw == HostGate.DEAD) {
+            return;
+        }
+        rec.record(pid, () -> comm(pid), stmt, raw == HostGate.KILLED ? 0 : rc);
+        if (raw == HostGate.KILLED) {
+            rec.record(pid, () -> comm(pid), "# the emulated kernel oopsed in this call: the program saw EIO", 0);
+        }
+    }
+
+    /**
+     * A call on an open file: in the emulated task that opened it (the handle holds its pid and the
+     * descriptor); recorded as {@code stmt} of handle f(fd), under the calling process that opened it.
+     */
     private int onHandle(FuseFileInfo fi, java.util.function.IntFunction<String> stmt, HandleCall body) {
         long fh = fi.fh.get();
-        int pid = (int) (fh >>> 32);
+        int task = (int) (fh >>> 32);
         int fd = (int) fh;
-        int rc = errno(gate.call(pid, () -> comm(pid), () -> body.call(fd)));
-        if (rec != null && stmt != null) {
-            rec.record(pid, () -> comm(pid), stmt.apply(fd), rc);
+        long raw = gate.callAs(task, () -> body.call(fd));
+        int rc = errno(raw);
+        int pid = gate.callerOf(task);
+        if (rec != null && stmt != null && pid >= 0) {
+            record(pid, stmt.apply(fd), raw, rc);
         }
         return rc;
     }
@@ -176,8 +237,13 @@ public final class FuseFs extends FuseStubFS {
     }
 
     private int openAs(String path, int flags, int mode, FuseFileInfo fi) {
+        if (writes(flags) && refuseWrites() != 0) {
+            return refuseWrites();
+        }
         int pid = caller();
+        int[] task = new int[1];
         long fd = gate.call(pid, () -> comm(pid), () -> {
+            task[0] = org.faultline.kernel.Task.current().pid();
             int f = Syscalls.open(path, flags & OPEN_FLAGS, mode);
             for (org.faultline.tools.workload.FailWrite w : failWrites) {
                 if (f >= 0 && w.path().equals(path) && armed.add(path)) {
@@ -186,16 +252,14 @@ public final class FuseFs extends FuseStubFS {
             }
             return f;
         });
-        int rc = fd == HostGate.DEAD ? -Errno.EIO : fd < 0 ? (int) fd : 0;
-        if (rec != null) {
-            String p = Recorder.path(path);
-            rec.record(pid, () -> comm(pid), p == null ? "# open (a path with spaces or '#' is not recorded)"
-                    : Recorder.open(rc == 0 ? handle((int) fd) : "failed", p, flags & OPEN_FLAGS), rc);
-        }
+        int rc = fd == HostGate.DEAD || fd == HostGate.KILLED ? errno(fd) : fd < 0 ? (int) fd : 0;
+        String p = Recorder.path(path);
+        record(pid, p == null ? "# open (a path with spaces or '#' is not recorded)"
+                : Recorder.open(rc == 0 ? handle((int) fd) : "failed", p, flags & OPEN_FLAGS), fd, rc);
         if (rc != 0) {
             return rc;
         }
-        fi.fh.set(((long) pid << 32) | fd);
+        fi.fh.set(((long) task[0] << 32) | fd);
         return 0;
     }
 
@@ -222,6 +286,9 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         byte[] b = new byte[(int) Math.min(size, Integer.MAX_VALUE)];
         buf.get(0, b, 0, b.length);
         return onHandle(fi, fd -> b.length == 0 ? null : "write " + handle(fd) + " " + offset + " " + b.length + " "
@@ -246,11 +313,17 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int ftruncate(String path, long size, FuseFileInfo fi) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         return onHandle(fi, fd -> "truncate " + handle(fd) + " " + size, fd -> Syscalls.ftruncate(fd, size));
     }
 
     @Override
     public int truncate(String path, long size) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         int pid = caller();
         int rc = errno(gate.call(pid, () -> comm(pid), () -> {
             int fd = Syscalls.open(path, File.O_WRONLY, 0);
@@ -274,21 +347,33 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int mkdir(String path, long mode) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         return sys(pathStmt("mkdir", path), () -> Syscalls.mkdir(path, (int) (mode & 07777)));
     }
 
     @Override
     public int rmdir(String path) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         return sys(pathStmt("rmdir", path), () -> Syscalls.rmdir(path));
     }
 
     @Override
     public int unlink(String path) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         return sys(pathStmt("unlink", path), () -> Syscalls.unlink(path));
     }
 
     @Override
     public int rename(String from, String to) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         return sys(pathStmt("rename", from, to), () -> Syscalls.rename(from, to));
     }
 
@@ -313,11 +398,17 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int link(String oldPath, String newPath) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         return sys(pathStmt("link", oldPath, newPath), () -> Syscalls.link(oldPath, newPath));
     }
 
     @Override
     public int symlink(String target, String path) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         String t = Recorder.path(target); // a target with spaces cannot be written as a token
         return sys(t == null ? "# symlink (a target with spaces or '#' is not recorded)" : pathStmt("symlink " + t, path),
                 () -> Syscalls.symlink(target, path));
@@ -339,6 +430,9 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int chmod(String path, long mode) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         String p = Recorder.path(path);
         return sys(p == null ? "# chmod (a path with spaces or '#' is not recorded)" : "chmod " + p + " " + Long.toOctalString(mode & 07777),
                 () -> Syscalls.chmod(path, (int) (mode & 07777)));
@@ -347,6 +441,9 @@ public final class FuseFs extends FuseStubFS {
     /** utimensat(2); UTIME_NOW and UTIME_OMIT become "now" (the emulated inode keeps whole seconds). */
     @Override
     public int utimens(String path, ru.serce.jnrfuse.struct.Timespec[] ts) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         long a = nanos(ts[0]);
         long m = nanos(ts[1]);
         return sys(() -> Syscalls.utimens(path, a, m));
@@ -369,6 +466,9 @@ public final class FuseFs extends FuseStubFS {
      */
     @Override
     public int chown(String path, long uid, long gid) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
         boolean root = (uid == 0 || uid == 0xFFFFFFFFL || uid == -1) && (gid == 0 || gid == 0xFFFFFFFFL || gid == -1);
         return root ? sys(() -> {
             Kstat[] st = new Kstat[1];

@@ -61,8 +61,14 @@ public final class Recorder {
         return "seed=" + seeds.getAndIncrement();
     }
 
-    /** The workload file's text. */
-    public String text(String kernel, String image) {
+    /**
+     * The workload file's text.
+     *
+     * @param kernel  the profile's name (without overrides)
+     * @param patches the overrides ({@code +ID}, {@code -ID}), each a {@code set patch} line
+     * @param lkdtm   the armed crash point ({@code set lkdtm}), or null
+     */
+    public String text(String kernel, List<String> patches, String image, String lkdtm) {
         List<Entry> all = new ArrayList<>(entries);
         all.sort(java.util.Comparator.comparingLong(Entry::seq));
         Map<Integer, List<String>> lines = new java.util.HashMap<>();
@@ -81,6 +87,12 @@ public final class Recorder {
         b.append("# Recorded by 'faultline mount --record' from the programs run on ").append(image).append(".\n");
         b.append("# Replay on a copy of the image as it was before the mount: faultline boot THIS.wl --image COPY\n");
         b.append("set kernel ").append(kernel).append('\n');
+        for (String p : patches) {
+            b.append("set patch ").append(p).append('\n');
+        }
+        if (lkdtm != null) {
+            b.append("set lkdtm ").append(lkdtm).append('\n');
+        }
         for (Integer pid : order) {
             b.append("task ").append(names.get(pid)).append('\n');
             for (String l : lines.getOrDefault(pid, List.of())) {

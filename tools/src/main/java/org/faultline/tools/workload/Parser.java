@@ -220,6 +220,7 @@ final class Parser {
                     }
                 }
                 case "fail-write" -> FailWrite.parse(value, ERRNOS);
+                case "lkdtm" -> org.faultline.kernel.Lkdtm.parse(value);
                 default -> {
                 }
             }

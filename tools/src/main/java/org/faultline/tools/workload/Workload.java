@@ -182,6 +182,8 @@ public final class Workload {
         m.put("kernel", "PROFILE: kernel era (faultline profiles)");
         m.put("patch", "+ID,-ID...: patches on top of the profile (repeatable)");
         m.put("fail-write", FailWrite.USAGE + ": the file's writeback fails at submission (repeatable)");
+        m.put("lkdtm", "POINT:TYPE[:COUNT]: provoke a crash every COUNTth time a crash point is reached (lkdtm's "
+                + "cpoint_name/cpoint_type/cpoint_count; points FS_SUBMIT_BH, VFS_WRITE; types BUG, WARNING)");
         m.put("iomap", "on|off: ext4 buffered I/O through iomap");
         m.put("journal", "on|off: the image explore makes has a journal and metadata_csum, as faultline mkfs makes it "
                 + "(default off)");

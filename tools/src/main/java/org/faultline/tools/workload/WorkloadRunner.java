@@ -142,6 +142,10 @@ public final class WorkloadRunner {
                                             java.util.function.Consumer<StepResult> steps) {
         WorkloadRunner r = new WorkloadRunner(k, w, o, opts);
         r.steps = steps;
+        String lkdtm = w.stringSetting("lkdtm", null);
+        if (lkdtm != null) {
+            k.lkdtm().arm(org.faultline.kernel.Lkdtm.parse(lkdtm));
+        }
         List<String> names = new ArrayList<>();
         for (Workload.TaskDecl t : w.tasks()) {
             names.add(t.name());

@@ -8,8 +8,8 @@
  *
  * <p>Settings the runner interprets itself: {@code final-check}, and {@code fail-write}
  * ({@link org.faultline.tools.workload.FailWrite}), armed on the inode a task first opens under the
- * named path through ext4's block-mapping fault injection. The boot layer (boot, explore) reads the
- * others.
+ * named path through ext4's block-mapping fault injection, and {@code lkdtm} (the kernel's crash
+ * point, armed before the tasks run). The boot layer (boot, explore) reads the others.
  *
  * <p>Locks: the oracle's state is guarded by a host lock ({@code kernel/HostLock}) held only for short,
  * non-blocking sections, never across a system call, so it adds no preemption point. Barriers are
