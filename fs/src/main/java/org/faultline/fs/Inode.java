@@ -18,6 +18,8 @@ import org.faultline.mm.MappingHost;
 @KernelSource("fs/inode.c")
 public class Inode implements MappingHost {
     public static final int S_IFMT = 0170000;
+    public static final int S_ISUID = 04000;
+    public static final int S_ISGID = 02000;
     public static final int S_IFREG = 0100000;
     public static final int S_IFDIR = 0040000;
     public static final int S_IFLNK = 0120000;
@@ -35,6 +37,8 @@ public class Inode implements MappingHost {
     private final SuperBlock sb;
     private final long ino;
     private volatile int mode;
+    private volatile int uid;     // i_uid, i_gid: current_fsuid/fsgid at creation (inode_init_owner), else the disk's
+    private volatile int gid;
     private volatile long size;
     private volatile int nlink;
     private final AddressSpace mapping;
@@ -61,6 +65,9 @@ public class Inode implements MappingHost {
         this.fop = fop;
         this.mapping = new AddressSpace(sb.mm(), this, aops, sb.bdi());
         this.iRwsem = new RwSemaphore(sb.kernel(), "i_rwsem of ino " + ino);
+        org.faultline.kernel.Cred c = org.faultline.kernel.Cred.current(); // a new inode's owner; iget sets the disk's
+        this.uid = c.fsuid();
+        this.gid = c.fsgid();
         this.mtimeNs = sb.kernel().realtimeNs(); // a new inode's times: current_time(); iget sets the disk's
         this.ctimeNs = mtimeNs;
     }
@@ -75,6 +82,26 @@ public class Inode implements MappingHost {
 
     public int mode() {
         return mode;
+    }
+
+    /** i_uid. */
+    public int iUid() {
+        return uid;
+    }
+
+    /** i_gid. */
+    public int iGid() {
+        return gid;
+    }
+
+    /** Sets i_uid and i_gid ({@link Iattr#UNSET} leaves one as it is). */
+    public void setOwner(int u, int g) {
+        if (u != Iattr.UNSET) {
+            uid = u;
+        }
+        if (g != Iattr.UNSET) {
+            gid = g;
+        }
     }
 
     public void setMode(int m) {
@@ -181,7 +208,7 @@ public class Inode implements MappingHost {
 
     /** stat(). */
     public Kstat getattr() {
-        return new Kstat(ino, mode, nlink, size, sb.blocksOf(this), mtimeNs, ctimeNs);
+        return new Kstat(ino, mode, nlink, uid, gid, size, sb.blocksOf(this), mtimeNs, ctimeNs);
     }
 
     @Override

@@ -54,17 +54,17 @@ public interface InodeOperations {
     }
 
     /**
-     * ->setattr() for what notify_change passes besides a size: the permission bits ({@code mode} ≥ 0,
-     * ATTR_MODE) and explicit access and modification times ({@code atimeNs}/{@code mtimeNs} ≥ 0,
-     * ATTR_ATIME_SET / ATTR_MTIME_SET, nanoseconds since the epoch). A filesystem without it keeps the
-     * in-memory mode only.
+     * ->setattr() for what notify_change passes besides a size ({@link Iattr}): permission bits,
+     * owner, explicit access and modification times. A filesystem without it changes the in-memory
+     * inode only.
      *
      * @throws FsError with the errno
      */
-    default void setattr(Inode inode, int mode, long atimeNs, long mtimeNs) {
-        if (mode >= 0) {
-            inode.setMode((inode.mode() & Inode.S_IFMT) | (mode & 07777));
+    default void setattr(Inode inode, Iattr a) {
+        if (a.setsMode()) {
+            inode.setMode((inode.mode() & Inode.S_IFMT) | a.mode());
         }
+        inode.setOwner(a.uid(), a.gid());
     }
 
     /**

@@ -439,24 +439,70 @@ public final class Syscalls {
 
     /** chmod(2): the permission bits of {@code path}'s inode (notify_change with ATTR_MODE). */
     public static int chmod(String path, int mode) {
-        return setattr(path, mode & 07777, -1, -1);
+        return setattr(path, Iattr.mode(mode));
     }
 
     /**
-     * utimensat(2) with explicit times (nanoseconds since the epoch; -1: now): the access and
-     * modification times of {@code path}'s inode (notify_change with ATTR_ATIME_SET, ATTR_MTIME_SET).
+     * utimensat(2): the access and modification times of {@code path}'s inode, each nanoseconds since
+     * the epoch (ATTR_[AM]TIME_SET), {@link Iattr#TIME_NOW} (UTIME_NOW) or {@link Iattr#TIME_UNSET}
+     * (UTIME_OMIT).
      */
     public static int utimens(String path, long atimeNs, long mtimeNs) {
-        return setattr(path, -1, Math.max(atimeNs, -1), Math.max(mtimeNs, -1));
+        return setattr(path, Iattr.times(atimeNs, mtimeNs));
     }
 
-    /** notify_change() under i_rwsem, as chmod_common and utimes_common take it. */
-    private static int setattr(String path, int mode, long atimeNs, long mtimeNs) {
+    /**
+     * chown(2) ({@code chown_common}): the owner and group of {@code path}'s inode; -1 leaves one as it
+     * is. Only root changes an owner; the owner may set the group to the one it has (chown_ok,
+     * chgrp_ok, without supplementary groups). A non-directory loses its set-user-ID bit and its
+     * set-group-ID bit where that bit means "set group ID" (group-executable): ATTR_KILL_SUID,
+     * ATTR_KILL_SGID, as notify_change applies them.
+     */
+    public static int chown(String path, int uid, int gid) {
         try {
             Inode inode = vfs().lookup(path);
             inode.iRwsem.downWrite();
             try {
-                inode.iop().setattr(inode, mode, atimeNs, mtimeNs);
+                org.faultline.kernel.Cred c = org.faultline.kernel.Cred.current();
+                boolean uidOk = uid == Iattr.UNSET || uid == inode.iUid() || c.capable();
+                boolean gidOk = gid == Iattr.UNSET || gid == inode.iGid() || c.capable()
+                        || c.fsuid() == inode.iUid() && gid == c.fsgid();
+                if (!uidOk || !gidOk) {
+                    return -Errno.EPERM;
+                }
+                Iattr a = Iattr.owner(uid, gid);
+                int m = inode.mode();
+                if (!inode.isDir() && (m & 06000) != 0) {
+                    int kill = Inode.S_ISUID | ((m & (Inode.S_ISGID | 0010)) == (Inode.S_ISGID | 0010) ? Inode.S_ISGID : 0);
+                    if ((m & kill) != 0) {
+                        a = a.withMode(m & 07777 & ~kill);
+                    }
+                }
+                inode.iop().setattr(inode, a);
+                return 0;
+            } finally {
+                inode.iRwsem.upWrite();
+            }
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
+    /**
+     * notify_change() under i_rwsem, as chmod_common and utimes_common take it; setattr_prepare()'s
+     * rule for a mode or explicit times: the owner or root (inode_owner_or_capable), else EPERM.
+     * Deviation: "now" needs write permission in the kernel; permission bits are not checked here.
+     */
+    private static int setattr(String path, Iattr a) {
+        try {
+            Inode inode = vfs().lookup(path);
+            inode.iRwsem.downWrite();
+            try {
+                org.faultline.kernel.Cred c = org.faultline.kernel.Cred.current();
+                if ((a.setsMode() || a.setsExplicitTime()) && !c.capable() && c.fsuid() != inode.iUid()) {
+                    return -Errno.EPERM;
+                }
+                inode.iop().setattr(inode, a);
                 return 0;
             } finally {
                 inode.iRwsem.upWrite();

@@ -39,6 +39,7 @@ public final class Kernel {
     private Failure deferred;                                 // the first VM_WARN invariant violation; under failures
     private Failure oopsed;                                   // the first oops that killed only its task; under failures
     private final Taint taint = new Taint();
+    private final long bootRealtimeNs;
     private final java.util.concurrent.atomic.AtomicInteger dieCounter = new java.util.concurrent.atomic.AtomicInteger();
     private boolean ran;
 
@@ -48,6 +49,7 @@ public final class Kernel {
         this.log = new KernelLog(this, p.logCapacity());
         this.trace = new Trace(p.traceCapacity());
         this.tracing = p.tracing();
+        this.bootRealtimeNs = p.controlled() ? BOOT_EPOCH_SECONDS * 1_000_000_000L : Stopwatch.wallClockMs() * 1_000_000L;
         this.sched = p.controlled()
                 ? new ControlledScheduler(this, p.strategy(), p.maxDecisions())
                 : new FreeScheduler(this, p.seed(), p.hungTaskTimeoutMs());
@@ -118,15 +120,20 @@ public final class Kernel {
         return faults;
     }
 
-    /** The emulated machine booted at 2024-01-01T00:00:00Z: deterministic timestamps that tools print as dates. */
+    /**
+     * A controlled machine booted at 2024-01-01T00:00:00Z: deterministic timestamps that tools print as
+     * dates.
+     */
     public static final long BOOT_EPOCH_SECONDS = 1_704_067_200L;
 
     /**
-     * ktime_get_real_ns(): the machine's wall clock — the boot epoch plus the kernel clock, never the
-     * host's, so the same schedule writes the same timestamps.
+     * ktime_get_real_ns(): the machine's wall clock — the boot time plus the kernel clock. Under control
+     * the boot time is {@link #BOOT_EPOCH_SECONDS}, never the host's, so the same schedule writes the
+     * same timestamps; a free-running machine (boot, mount) booted when the host says, so the files it
+     * writes carry today's times, as programs such as make expect.
      */
     public long realtimeNs() {
-        return sched.clockNs() + BOOT_EPOCH_SECONDS * 1_000_000_000L;
+        return sched.clockNs() + bootRealtimeNs;
     }
 
     /** Registers a subsystem's state (one per class). */

@@ -30,7 +30,7 @@ public final class Stopwatch {
 
     /**
      * The host's wall clock, milliseconds since the epoch: for metadata kept outside any run (when a
-     * failure was captured), never for a run itself.
+     * failure was captured) and the boot time of a free-running machine, never for a controlled run.
      */
     public static long wallClockMs() {
         return System.currentTimeMillis();

@@ -1,5 +1,6 @@
 package org.faultline.tools;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.faultline.block.HostFileDriver;
@@ -82,6 +83,24 @@ final class FuseMount {
     }
 
     /**
+     * FUSE mount options: direct I/O and no attribute, entry or negative caching (every request reaches
+     * the emulated kernel), and default_permissions (the host kernel checks permission bits against
+     * the owners and modes the emulated ext4 reports, as for any local filesystem). A root mount is
+     * open to every user (allow_other), so programs run as other users reach it too.
+     */
+    private static final String OPTIONS =
+            "direct_io,attr_timeout=0,entry_timeout=0,negative_timeout=0,default_permissions,fsname=faultline,subtype=ext4";
+
+    private static boolean root() {
+        try {
+            return "0".equals(Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .filter(l -> l.startsWith("Uid:")).findFirst().map(l -> l.split("\\s+")[2]).orElse(""));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /**
      * Boots the machine without panic_on_oops: an oops in a program's request kills only the task
      * serving it ({@link FuseFs}), and the failure is captured when the mount ends.
      *
@@ -112,8 +131,7 @@ final class FuseMount {
             FuseFs fs = new FuseFs(gate, k, spec.console(), spec.rec(), spec.failWrites());
             String why = null;
             try {
-                fs.mount(dir, false, false, new String[] {"-o",
-                    "direct_io,attr_timeout=0,entry_timeout=0,negative_timeout=0,fsname=faultline,subtype=ext4"});
+                fs.mount(dir, false, false, new String[] {"-o", OPTIONS + (root() ? ",allow_other" : "")});
                 if (!gate.awaitOpened(10_000)) {
                     why = "the mount did not come up in 10 s";
                     fs.umount();

@@ -306,4 +306,42 @@ class MountTest {
         assertTrue(explored.out().contains("kernel BUG at drivers/misc/lkdtm/bugs.c!"), explored.toString());
         assertEquals(null, HostChecks.e2fsck(img), "e2fsck -fn after the oops");
     }
+
+    /**
+     * Owners, permissions and fallocate against the host kernel: the same script (root chowns and
+     * chmods, a set-ID file loses its bits to chown, an unprivileged user creates in its directory, is
+     * refused elsewhere and cannot give a file away, fallocate grows and punches) gives the same
+     * owners, modes, sizes and refusals on the mount as on the host's own filesystem.
+     */
+    @org.junit.jupiter.api.Test
+    void ownersPermissionsAndFallocateMatchTheHostKernel() throws Exception {
+        assumeFuse();
+        Assumptions.assumeTrue(has("setpriv") && has("fallocate"), "setpriv or fallocate not installed (util-linux)");
+        Path d = CliTestSupport.scratch("mount-owners");
+        Path img = d.resolve("img");
+        Path mnt = Files.createDirectories(d.resolve("mnt"));
+        Path host = Files.createDirectories(d.resolve("host"));
+        Files.setPosixFilePermissions(host, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "32M").code());
+        String script = String.join("; ",
+                "umask 022", "mkdir u", "chown 1000:1000 u", "touch s", "chmod 6775 s", "chown 5:6 s",
+                "setpriv --reuid 1000 --regid 1000 --clear-groups sh -c 'echo hi > u/mine; mkdir u/sub; "
+                        + "echo no > r 2>/dev/null || echo refused-create; chown 0 u/mine 2>/dev/null || echo refused-chown; "
+                        + "chmod 640 u/mine; chmod 600 s 2>/dev/null || echo refused-chmod'",
+                "fallocate -l 1M f", "fallocate -n -o 1M -l 64k f", "fallocate -p -o 4096 -l 8192 f",
+                "stat -c '%n %u %g %a %s %F' u u/mine u/sub s f", "du -k f | cut -f1");
+        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(), "--no-capture");
+        String[] ours;
+        try {
+            ours = shell(mnt, script);
+        } finally {
+            unmount(d, mnt);
+        }
+        String[] theirs = shell(host, script);
+        assertEquals(theirs[0] + "\n" + theirs[1], ours[0] + "\n" + ours[1], "the mount against the host's filesystem");
+        assertTrue(ours[1].contains("refused-create") && ours[1].contains("u/mine 1000 1000 640 3"), ours[1]);
+        assertTrue(ours[1].contains("s 5 6 775 "), "chown cleared set-user-ID and set-group-ID: " + ours[1]);
+        assertEquals(0, served.get(120, TimeUnit.SECONDS).code());
+        assertEquals(null, HostChecks.e2fsck(img), "e2fsck -fn");
+    }
 }

@@ -100,6 +100,18 @@ public final class Ext4InodeRaw {
         return LittleEndian.u16(raw, I_GID) | (LittleEndian.u16(raw, L_I_GID_HIGH) << 16);
     }
 
+    /** Sets {@code i_uid} and {@code l_i_uid_high} (i_uid_write under ext4_do_update_inode, 32-bit ids). */
+    public void setUid(int uid) {
+        LittleEndian.putU16(raw, I_UID, uid & 0xFFFF);
+        LittleEndian.putU16(raw, L_I_UID_HIGH, uid >>> 16);
+    }
+
+    /** Sets {@code i_gid} and {@code l_i_gid_high}. */
+    public void setGid(int gid) {
+        LittleEndian.putU16(raw, I_GID, gid & 0xFFFF);
+        LittleEndian.putU16(raw, L_I_GID_HIGH, gid >>> 16);
+    }
+
     /** @return {@code i_size_lo | i_size_high << 32} */
     public long size() {
         return LittleEndian.u32(raw, I_SIZE_LO) | (LittleEndian.u32(raw, I_SIZE_HIGH) << 32);

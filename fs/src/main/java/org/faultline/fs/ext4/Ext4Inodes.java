@@ -328,17 +328,43 @@ public final class Ext4Inodes {
         writeInode(ino, in);
     }
 
+    /** A time {@link #setATimeMTime} leaves as it is (utimensat's UTIME_OMIT). */
+    public static final long KEEP = Long.MIN_VALUE;
+
+    /**
+     * The owner and group ({@code ext4_setattr} with ATTR_UID / ATTR_GID; -1 keeps one), {@code i_ctime}
+     * now. Deviation: no quota transfer (the emulated ext4 has no quota).
+     *
+     * @throws IOException EINVAL if not in use, EROFS
+     */
+    public void setOwner(long ino, int uid, int gid, long nowNs) throws IOException {
+        v.begin(true);
+        Ext4InodeRaw in = heldInode(ino);
+        if (uid != -1) {
+            in.setUid(uid);
+        }
+        if (gid != -1) {
+            in.setGid(gid);
+        }
+        in.setCtime(Math.floorDiv(nowNs, 1_000_000_000L) & 0xFFFFFFFFL);
+        writeInode(ino, in);
+    }
+
     /**
      * {@code i_atime} and {@code i_mtime} as given ({@code utimensat(2)}: ATTR_ATIME_SET, ATTR_MTIME_SET),
-     * {@code i_ctime} now; each in whole seconds, 32 bits.
+     * {@code i_ctime} now; each in whole seconds, 32 bits; {@link #KEEP} leaves one as it is.
      *
      * @throws IOException EINVAL if not in use, EROFS
      */
     public void setATimeMTime(long ino, long atimeSec, long mtimeSec, long nowNs) throws IOException {
         v.begin(true);
         Ext4InodeRaw in = heldInode(ino);
-        in.setAtime(atimeSec & 0xFFFFFFFFL);
-        in.setMtime(mtimeSec & 0xFFFFFFFFL);
+        if (atimeSec != KEEP) {
+            in.setAtime(atimeSec & 0xFFFFFFFFL);
+        }
+        if (mtimeSec != KEEP) {
+            in.setMtime(mtimeSec & 0xFFFFFFFFL);
+        }
         in.setCtime(Math.floorDiv(nowNs, 1_000_000_000L) & 0xFFFFFFFFL);
         writeInode(ino, in);
     }

@@ -3,6 +3,7 @@ package org.faultline.fs.ext4;
 import java.util.ArrayList;
 import java.util.List;
 import org.faultline.fs.DirEntry;
+import org.faultline.fs.Iattr;
 import org.faultline.fs.Inode;
 import org.faultline.fs.InodeOperations;
 import org.faultline.kernel.KernelSource;
@@ -38,7 +39,7 @@ final class Ext4Namei implements InodeOperations {
     private Inode newEntry(Inode dir, Ext4Super.VolCall<Long> make) {
         org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(dir, true);
         try {
-            long ino = es.vol(make);
+            long ino = es.vol(() -> inodeInitOwner(dir, make.call(), false));
             dir.touch();
             Inode inode = es.iget(ino);
             es.journalNote(inode, true);
@@ -46,6 +47,28 @@ final class Ext4Namei implements InodeOperations {
         } finally {
             es.journalStop(h);
         }
+    }
+
+    /**
+     * inode_init_owner(), as __ext4_new_inode calls it: the new inode is the creating task's
+     * ({@code current_fsuid}); its group is the directory's if the directory is set-group-ID (a new
+     * directory inheriting the bit), else the task's. Deviation: written after the inode is made, in
+     * the same handle, where the kernel fills it in before the first write.
+     *
+     * @return {@code ino}
+     */
+    private long inodeInitOwner(Inode dir, long ino, boolean isDir) throws java.io.IOException {
+        org.faultline.kernel.Cred c = org.faultline.kernel.Cred.current();
+        boolean sgid = (dir.mode() & Inode.S_ISGID) != 0;
+        int gid = sgid ? dir.iGid() : c.fsgid();
+        if (c.fsuid() != 0 || gid != 0) {
+            es.vol.inodes().setOwner(ino, c.fsuid(), gid, Ext4Super.realtimeNs(es.k));
+        }
+        if (sgid && isDir) {
+            int m = es.vol.inodes().readInode(ino).mode();
+            es.vol.inodes().setMode(ino, (m | Inode.S_ISGID) & 07777, Ext4Super.realtimeNs(es.k));
+        }
+        return ino;
     }
 
     /** ext4_link(): the new name and the raised link count in one handle. */
@@ -76,7 +99,7 @@ final class Ext4Namei implements InodeOperations {
     public Inode mkdir(Inode dir, String name, int mode) {
         org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(dir, true);
         try {
-            long ino = es.vol(() -> es.vol.dirs().ext4Mkdir(dir.ino(), name, mode & 07777));
+            long ino = es.vol(() -> inodeInitOwner(dir, es.vol.dirs().ext4Mkdir(dir.ino(), name, mode & 07777), true));
             syncDirNlink(dir);
             Inode inode = es.iget(ino);
             es.journalNote(inode, true);
@@ -152,34 +175,48 @@ final class Ext4Namei implements InodeOperations {
     }
 
     /**
-     * ext4_setattr() for ATTR_MODE and ATTR_[AM]TIME_SET: the on-disk inode changed in a handle (as
-     * ext4_mark_inode_dirty does), then the in-memory one.
+     * ext4_setattr() for ATTR_MODE, ATTR_UID/ATTR_GID and ATTR_[AM]TIME[_SET]: the on-disk inode changed
+     * in a handle (as ext4_mark_inode_dirty does), then the in-memory one; i_ctime is now.
      */
     @Override
-    public void setattr(Inode inode, int mode, long atimeNs, long mtimeNs) {
+    public void setattr(Inode inode, Iattr a) {
         org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(inode, false);
         try {
             long now = Ext4Super.realtimeNs(es.k);
             es.journalNote(inode, false);
-            if (mode >= 0) {
+            if (a.setsMode()) {
                 es.vol(() -> {
-                    es.vol.inodes().setMode(inode.ino(), mode, now);
+                    es.vol.inodes().setMode(inode.ino(), a.mode(), now);
                     return null;
                 });
-                inode.setMode((inode.mode() & Inode.S_IFMT) | (mode & 07777));
+                inode.setMode((inode.mode() & Inode.S_IFMT) | a.mode());
                 inode.setTimes(inode.mtimeNs(), now);
             }
-            if (atimeNs >= 0 || mtimeNs >= 0) {
+            if (a.setsOwner()) {
                 es.vol(() -> {
-                    es.vol.inodes().setATimeMTime(inode.ino(), Math.floorDiv(atimeNs >= 0 ? atimeNs : now, 1_000_000_000L),
-                            Math.floorDiv(mtimeNs >= 0 ? mtimeNs : now, 1_000_000_000L), now);
+                    es.vol.inodes().setOwner(inode.ino(), a.uid(), a.gid(), now);
                     return null;
                 });
-                inode.setTimes(mtimeNs >= 0 ? mtimeNs : now, now);
+                inode.setOwner(a.uid(), a.gid());
+                inode.setTimes(inode.mtimeNs(), now);
+            }
+            if (a.setsTimes()) {
+                long at = seconds(a.atimeNs(), now);
+                long mt = seconds(a.mtimeNs(), now);
+                es.vol(() -> {
+                    es.vol.inodes().setATimeMTime(inode.ino(), at, mt, now);
+                    return null;
+                });
+                inode.setTimes(mt == Ext4Inodes.KEEP ? inode.mtimeNs() : mt * 1_000_000_000L, now);
             }
         } finally {
             es.journalStop(h);
         }
+    }
+
+    /** An Iattr time as the disk keeps it: whole seconds, now, or {@link Ext4Inodes#KEEP}. */
+    private static long seconds(long t, long now) {
+        return t == Iattr.TIME_UNSET ? Ext4Inodes.KEEP : Math.floorDiv(t == Iattr.TIME_NOW ? now : t, 1_000_000_000L);
     }
 
     /** ext4_setattr(ATTR_SIZE): see {@link Ext4Truncate#setSize}. */

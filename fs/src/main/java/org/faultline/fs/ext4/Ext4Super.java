@@ -378,6 +378,7 @@ public final class Ext4Super implements SuperOperations {
         Inode inode = new Inode(sb, ino, st.mode(), ops.aops(), new Ext4Namei(this), new Ext4File(this, ops));
         inode.iSizeWrite(st.size());
         inode.setNlink(st.links());
+        inode.setOwner(st.uid(), st.gid());
         inode.setTimes(st.mtime() * 1_000_000_000L, st.ctime() * 1_000_000_000L); // __ext4_iget: the disk's times
         inode.setFsPrivate(new Ext4InodeInfo(k, ino, st.size(), ops));
         inode.mapping().setVmOps(ops);

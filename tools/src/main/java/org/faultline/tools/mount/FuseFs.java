@@ -32,8 +32,10 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  * ext4 remounted read-only after an error would; reads are still served. The files the dead task
  * held open fail with EIO; the process's next request gets a fresh task.
  *
- * <p>Not yet served (ENOSYS): fallocate, xattrs. Owners are not kept (every file is root's: chown to
- * anyone else is EPERM); times are whole seconds on disk.
+ * <p>Each call runs with the caller's uid and gid ({@link org.faultline.kernel.Cred}): what it
+ * creates is its own, and chown/chmod are judged as its (the host kernel checks permission bits first:
+ * the mount has {@code default_permissions}). Not yet served (ENOSYS): xattrs. Times are whole
+ * seconds on disk.
  */
 public final class FuseFs extends FuseStubFS {
     /** Open flags the emulated open(2) honours; others (O_LARGEFILE, O_NOATIME...) are dropped. */
@@ -79,6 +81,22 @@ public final class FuseFs extends FuseStubFS {
     private int caller() {
         Number pid = getContext().pid.get();
         return pid == null ? 0 : pid.intValue();
+    }
+
+    /**
+     * {@code body} made with the calling process's credentials (the FUSE request's uid and gid, read
+     * here on the FUSE thread): the task commits them before the call, so what it creates is the
+     * caller's and chown/chmod are judged as the caller's.
+     */
+    private LongSupplier asCaller(LongSupplier body) {
+        Number uid = getContext().uid.get();
+        Number gid = getContext().gid.get();
+        org.faultline.kernel.Cred c = new org.faultline.kernel.Cred(uid == null ? 0 : uid.intValue(),
+                gid == null ? 0 : gid.intValue());
+        return () -> {
+            org.faultline.kernel.Cred.commit(c);
+            return body.getAsLong();
+        };
     }
 
     /** The host process's name, as /proc shows it (the emulated task's comm). */
@@ -133,7 +151,7 @@ public final class FuseFs extends FuseStubFS {
     /** {@link #sys(LongSupplier)}, recorded as {@code stmt} (null: not recorded). */
     private int sys(String stmt, LongSupplier body) {
         int pid = caller();
-        long raw = gate.call(pid, () -> comm(pid), body);
+        long raw = gate.call(pid, () -> comm(pid), asCaller(body));
         int rc = errno(raw);
         record(pid, stmt, raw, rc);
         return rc;
@@ -161,7 +179,7 @@ public final class FuseFs extends FuseStubFS {
         long fh = fi.fh.get();
         int task = (int) (fh >>> 32);
         int fd = (int) fh;
-        long raw = gate.callAs(task, () -> body.call(fd));
+        long raw = gate.callAs(task, asCaller(() -> body.call(fd)));
         int rc = errno(raw);
         int pid = gate.callerOf(task);
         if (rec != null && stmt != null && pid >= 0) {
@@ -209,8 +227,8 @@ public final class FuseFs extends FuseStubFS {
         stat.st_size.set(k.size());
         stat.st_blocks.set(k.blocks());
         stat.st_blksize.set(4096);
-        stat.st_uid.set(0);
-        stat.st_gid.set(0);
+        stat.st_uid.set(k.uid());
+        stat.st_gid.set(k.gid());
         stat.st_mtim.tv_sec.set(k.mtimeNs() / 1_000_000_000L);
         stat.st_mtim.tv_nsec.set(k.mtimeNs() % 1_000_000_000L);
         stat.st_ctim.tv_sec.set(k.ctimeNs() / 1_000_000_000L);
@@ -242,7 +260,7 @@ public final class FuseFs extends FuseStubFS {
         }
         int pid = caller();
         int[] task = new int[1];
-        long fd = gate.call(pid, () -> comm(pid), () -> {
+        long fd = gate.call(pid, () -> comm(pid), asCaller(() -> {
             task[0] = org.faultline.kernel.Task.current().pid();
             int f = Syscalls.open(path, flags & OPEN_FLAGS, mode);
             for (org.faultline.tools.workload.FailWrite w : failWrites) {
@@ -251,7 +269,7 @@ public final class FuseFs extends FuseStubFS {
                 }
             }
             return f;
-        });
+        }));
         int rc = fd == HostGate.DEAD || fd == HostGate.KILLED ? errno(fd) : fd < 0 ? (int) fd : 0;
         String p = Recorder.path(path);
         record(pid, p == null ? "# open (a path with spaces or '#' is not recorded)"
@@ -319,13 +337,29 @@ public final class FuseFs extends FuseStubFS {
         return onHandle(fi, fd -> "truncate " + handle(fd) + " " + size, fd -> Syscalls.ftruncate(fd, size));
     }
 
+    /**
+     * fallocate(2) on an open file: the modes ext4_fallocate serves here — preallocation (0,
+     * KEEP_SIZE), PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE; others are EOPNOTSUPP, as the kernel says.
+     */
+    @Override
+    public int fallocate(String path, int mode, long off, long length, FuseFileInfo fi) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
+        return onHandle(fi, fd -> "fallocate " + handle(fd) + " " + off + " " + length
+                + ((mode & Syscalls.FALLOC_FL_KEEP_SIZE) != 0 && (mode & Syscalls.FALLOC_FL_PUNCH_HOLE) == 0 ? " keep-size" : "")
+                + ((mode & Syscalls.FALLOC_FL_PUNCH_HOLE) != 0 ? " punch" : "")
+                + ((mode & Syscalls.FALLOC_FL_ZERO_RANGE) != 0 ? " zero-range" : ""),
+                fd -> Syscalls.fallocate(fd, mode, off, length));
+    }
+
     @Override
     public int truncate(String path, long size) {
         if (refuseWrites() != 0) {
             return refuseWrites();
         }
         int pid = caller();
-        int rc = errno(gate.call(pid, () -> comm(pid), () -> {
+        int rc = errno(gate.call(pid, () -> comm(pid), asCaller(() -> {
             int fd = Syscalls.open(path, File.O_WRONLY, 0);
             if (fd < 0) {
                 return fd;
@@ -333,7 +367,7 @@ public final class FuseFs extends FuseStubFS {
             int r = Syscalls.ftruncate(fd, size);
             Syscalls.close(fd);
             return r;
-        }));
+        })));
         String p = Recorder.path(path);
         if (rec != null && p != null) { // truncate(2) of a path: the workload opens, truncates, closes
             rec.record(pid, () -> comm(pid), "open t " + p + " wronly", rc == -Errno.ENOENT || rc == -Errno.EISDIR ? rc : 0);
@@ -438,7 +472,7 @@ public final class FuseFs extends FuseStubFS {
                 () -> Syscalls.chmod(path, (int) (mode & 07777)));
     }
 
-    /** utimensat(2); UTIME_NOW and UTIME_OMIT become "now" (the emulated inode keeps whole seconds). */
+    /** utimensat(2): each time as given, or now (UTIME_NOW), or left as it is (UTIME_OMIT). */
     @Override
     public int utimens(String path, ru.serce.jnrfuse.struct.Timespec[] ts) {
         if (refuseWrites() != 0) {
@@ -454,26 +488,26 @@ public final class FuseFs extends FuseStubFS {
 
     private static long nanos(ru.serce.jnrfuse.struct.Timespec t) {
         long ns = t.tv_nsec.longValue();
-        if (ns == UTIME_NOW || ns == UTIME_OMIT) {
-            return -1;
+        if (ns == UTIME_NOW) {
+            return org.faultline.fs.Iattr.TIME_NOW;
+        }
+        if (ns == UTIME_OMIT) {
+            return org.faultline.fs.Iattr.TIME_UNSET;
         }
         return t.tv_sec.get() * 1_000_000_000L + ns;
     }
 
-    /**
-     * chown(2): ext4 here keeps no owners — every file is root's, as getattr says — so a change to
-     * root (or none, -1) succeeds and any other owner is refused (EPERM).
-     */
+    /** chown(2): the owner and group (-1, as FUSE passes it unsigned, leaves one as it is). */
     @Override
     public int chown(String path, long uid, long gid) {
         if (refuseWrites() != 0) {
             return refuseWrites();
         }
-        boolean root = (uid == 0 || uid == 0xFFFFFFFFL || uid == -1) && (gid == 0 || gid == 0xFFFFFFFFL || gid == -1);
-        return root ? sys(() -> {
-            Kstat[] st = new Kstat[1];
-            return Syscalls.lstat(path, st); // the file must exist
-        }) : -Errno.EPERM;
+        int u = uid == 0xFFFFFFFFL || uid == -1 ? org.faultline.fs.Iattr.UNSET : (int) uid;
+        int g = gid == 0xFFFFFFFFL || gid == -1 ? org.faultline.fs.Iattr.UNSET : (int) gid;
+        String p = Recorder.path(path);
+        return sys(p == null ? "# chown (a path with spaces or '#' is not recorded)" : "chown " + p + " " + u + " " + g,
+                () -> Syscalls.chown(path, u, g));
     }
 
     /** The mount is live (FUSE_INIT answered): callers may come. */

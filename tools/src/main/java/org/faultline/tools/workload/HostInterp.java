@@ -63,6 +63,8 @@ public final class HostInterp {
 
         static native int chmod(byte[] path, int mode);
 
+        static native int chown(byte[] path, int uid, int gid);
+
         static native int dup(int fd);
 
         private Sys() {
@@ -356,6 +358,9 @@ public final class HostInterp {
         }
         if (s instanceof Stmt.Chmod c) {
             return Sys.chmod(path(c.path(), env), c.mode()) == 0 ? 0 : err();
+        }
+        if (s instanceof Stmt.Chown c) {
+            return Sys.chown(path(c.path(), env), c.uid(), c.gid()) == 0 ? 0 : err();
         }
         if (s instanceof Stmt.Stat st) {
             try {

@@ -422,6 +422,9 @@ final class Interp {
         if (s instanceof Stmt.Chmod c) {
             return Syscalls.chmod(c.path().eval(env), c.mode());
         }
+        if (s instanceof Stmt.Chown c) {
+            return Syscalls.chown(c.path().eval(env), c.uid(), c.gid());
+        }
         if (s instanceof Stmt.Stat st) {
             return stat(st, env, outer);
         }

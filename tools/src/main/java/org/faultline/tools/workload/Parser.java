@@ -601,6 +601,18 @@ final class Parser {
                 }
                 return new Stmt.Chmod(ln, text, path(tok[1], kw), Integer.parseInt(tok[2], 8));
             }
+            case "chown": {
+                need(kw, n == 4);
+                int[] ids = new int[2];
+                for (int i = 0; i < 2; i++) {
+                    String t = tok[2 + i];
+                    if (!t.matches("-1|[0-9]{1,10}") || Long.parseLong(t) > 0xFFFFFFFEL) {
+                        throw err("chown: " + (i == 0 ? "UID" : "GID") + " must be a number (or -1: unchanged), got '" + t + "'");
+                    }
+                    ids[i] = (int) Long.parseLong(t);
+                }
+                return new Stmt.Chown(ln, text, path(tok[1], kw), ids[0], ids[1]);
+            }
             case "stat": {
                 need(kw, n >= 2 && n <= 4);
                 Stmt.PathT p = path(tok[1], kw);
@@ -823,6 +835,7 @@ final class Parser {
         u.put("link", "link FROM TO");
         u.put("symlink", "symlink TARGET PATH");
         u.put("chmod", "chmod PATH MODE");
+        u.put("chown", "chown PATH UID GID");
         u.put("stat", "stat PATH [size=N] [file|dir]");
         u.put("sleep", "sleep DURATION (10ms, 2s)");
         u.put("yield", "yield");

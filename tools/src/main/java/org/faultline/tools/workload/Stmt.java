@@ -93,6 +93,10 @@ public sealed interface Stmt {
     record Chmod(int line, String text, PathT path, int mode) implements Stmt {
     }
 
+    /** {@code chown PATH UID GID}: the owner and group; -1 leaves one as it is. */
+    record Chown(int line, String text, PathT path, int uid, int gid) implements Stmt {
+    }
+
     /** {@code measure}: what comes after it in this task is what a benchmark measures. */
     record Measure(int line, String text) implements Stmt {
     }
