@@ -89,6 +89,11 @@ final class MountCommand implements Callable<Integer> {
                     + "its system calls in order, the data as patterns (faultline boot FILE.wl --image COPY repeats it).")
     Path record;
 
+    @Option(names = "--record-data",
+            description = "With --record: keep what each write wrote, in FILE.wl.data beside the workload (its writes "
+                    + "then say data=OFFSET), instead of patterns of the same shape.")
+    boolean recordData;
+
     @Override
     public Integer call() throws Exception {
         KernelProfile profile;
@@ -120,6 +125,9 @@ final class MountCommand implements Callable<Integer> {
         if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             throw new CliError(image + ": No such file or directory (ENOENT)");
         }
+        if (recordData && record == null) {
+            throw new CliError("--record-data keeps the bytes of a recording: it needs --record FILE.wl");
+        }
         if (record != null) {
             Path parent = record.toAbsolutePath().getParent();
             if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
@@ -131,10 +139,27 @@ final class MountCommand implements Callable<Integer> {
         }
     }
 
+    /** FILE.wl.data, beside the recording. */
+    private Path dataFile() {
+        return record.resolveSibling(record.getFileName() + ".data");
+    }
+
+    /** The recorder: of patterns, or keeping the bytes in {@link #dataFile} ({@code --record-data}). */
+    private Recorder recorder() {
+        if (!recordData) {
+            return new Recorder();
+        }
+        try {
+            return new Recorder(dataFile(), dataFile().getFileName().toString());
+        } catch (java.io.IOException e) {
+            throw new CliError(HostErrors.of(dataFile(), e));
+        }
+    }
+
     private int serve(KernelProfile profile, org.faultline.kernel.Lkdtm.Spec crash) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Recorder rec = record == null && noCapture ? null : new Recorder(); // a capture's workload is the recording
+        Recorder rec = record == null && noCapture ? null : recorder(); // a capture's workload is the recording
         List<org.faultline.tools.workload.FailWrite> fails = new ArrayList<>();
         for (String f : failWrite) {
             try {
@@ -159,7 +184,7 @@ final class MountCommand implements Callable<Integer> {
             public String take(BootCapture cap, RunResult r) {
                 try {
                     return Captures.capturedLine(cap.capture("mount", "mount-" + image.getFileName(),
-                            rec.text(kernel, patches, image.toString(), lkdtmLine), kernel, patches, profile.name(), 0, r));
+                            rec.text(kernel, patches, image.toString(), lkdtmLine, false), kernel, patches, profile.name(), 0, r));
                 } catch (CliError e) { // the mount's own result stands; the capture is secondary
                     err.println("faultline: " + e.getMessage());
                     return null;
@@ -198,12 +223,16 @@ final class MountCommand implements Callable<Integer> {
             throw new CliError(end.hostError());
         }
         if (record != null) {
-            try {
-                Files.writeString(record, rec.text(kernel, patches, image.toString(), lkdtmLine));
+            try (rec) {
+                if (rec.dataError() != null) {
+                    throw new CliError(HostErrors.of(dataFile(), rec.dataError()));
+                }
+                Files.writeString(record, rec.text(kernel, patches, image.toString(), lkdtmLine, true));
             } catch (java.io.IOException e) {
                 throw new CliError(HostErrors.of(record, e));
             }
-            out.println("faultline mount: recorded " + rec.summary() + " in " + record);
+            out.println("faultline mount: recorded " + rec.summary() + " in " + record
+                    + (recordData ? " (the bytes written in " + dataFile() + ")" : ""));
         }
         if (!r.ok()) {
             RunReport.printFailure(out, r);

@@ -169,6 +169,48 @@ class MountTest {
         assertEquals(0, boot.code(), boot + "\n" + text);
     }
 
+    /**
+     * --record-data: the bytes a program wrote are kept beside the workload, and boot's replay writes
+     * them again — the file on the replayed image is the program's, byte for byte (debugfs reads it).
+     */
+    @org.junit.jupiter.api.Test
+    void recordDataKeepsTheBytesAndBootWritesThemAgain() throws Exception {
+        assumeFuse();
+        Assumptions.assumeTrue(has("debugfs"), "debugfs not installed (e2fsprogs)");
+        Path d = CliTestSupport.scratch("mount-record-data");
+        Path img = d.resolve("img");
+        Path mnt = Files.createDirectories(d.resolve("mnt"));
+        Path wl = d.resolve("rec.wl");
+        byte[] src = new byte[300_001];
+        new java.util.Random(7).nextBytes(src);
+        Files.write(d.resolve("src.bin"), src);
+        assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "64M").code());
+        Files.copy(img, d.resolve("before.img"));
+        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(),
+                "--record", wl.toString(), "--record-data", "--no-capture");
+        try {
+            sh(d, "cp", d.resolve("src.bin").toString(), mnt.resolve("copy.bin").toString());
+        } finally {
+            unmount(d, mnt);
+        }
+        assertEquals(0, served.get(120, TimeUnit.SECONDS).code());
+        String text = Files.readString(wl);
+        assertTrue(text.contains("set data rec.wl.data") && text.matches("(?s).*\\n  write f\\d+ 0 \\d+ data=0\\n.*")
+                && !text.contains("seed="), text);
+        assertEquals(src.length, Files.size(d.resolve("rec.wl.data")), "every byte written, once");
+        Path replayed = d.resolve("before.img");
+        CliTestSupport.Run boot = CliTestSupport.run("boot", wl.toString(), "--image", replayed.toString());
+        assertEquals(0, boot.code(), boot + "\n" + text);
+        Process p = new ProcessBuilder("debugfs", "-R", "cat /copy.bin", replayed.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] back = p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        assertTrue(java.util.Arrays.equals(src, back), "the replayed image holds the program's bytes");
+        CliTestSupport.Run bad = CliTestSupport.run("mount", img.toString(), mnt.toString(), "--record-data");
+        assertEquals(2, bad.code(), bad.toString());
+        assertTrue(bad.err().contains("needs --record"), bad.toString());
+    }
+
     /** bench fio: the user's job on the mount, per kernel, every run's figures; a job with absolute paths refused. */
     @org.junit.jupiter.api.Test
     void aFioJobRunsOnTheMountForEachKernel() throws Exception {

@@ -310,7 +310,7 @@ public final class FuseFs extends FuseStubFS {
         byte[] b = new byte[(int) Math.min(size, Integer.MAX_VALUE)];
         buf.get(0, b, 0, b.length);
         return onHandle(fi, fd -> b.length == 0 ? null : "write " + handle(fd) + " " + offset + " " + b.length + " "
-                + rec.nextSeed(), fd -> Syscalls.pwrite(fd, b, 0, b.length, offset));
+                + rec.dataOf(b, b.length), fd -> Syscalls.pwrite(fd, b, 0, b.length, offset));
     }
 
     @Override

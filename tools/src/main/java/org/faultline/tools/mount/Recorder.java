@@ -28,7 +28,7 @@ import org.faultline.kernel.Errno;
  * sequence (taken when its call has returned: a valid order of the calls as served), and the file is
  * made from the queue, sorted, when the mount ends.
  */
-public final class Recorder {
+public final class Recorder implements AutoCloseable {
     /** One recorded statement: its place in the global order, its caller. */
     private record Entry(long seq, int pid, String line) {
     }
@@ -38,6 +38,68 @@ public final class Recorder {
     private final ConcurrentLinkedQueue<Integer> order = new ConcurrentLinkedQueue<>(); // first call order
     private final AtomicLong seeds = new AtomicLong(1);
     private final AtomicLong seq = new AtomicLong();
+    private final java.nio.channels.FileChannel data;  // --record-data: the bytes written, or null
+    private final String dataName;
+    private final AtomicLong dataEnd = new AtomicLong();
+    private volatile java.io.IOException dataError;
+
+    /** A recorder of the I/O's shape (patterns). */
+    public Recorder() {
+        this.data = null;
+        this.dataName = null;
+    }
+
+    /**
+     * A recorder that keeps the bytes written in {@code dataFile} (created or truncated), which the
+     * workload names as written by {@code name}.
+     *
+     * @throws java.io.IOException if the file cannot be created
+     */
+    public Recorder(java.nio.file.Path dataFile, String name) throws java.io.IOException {
+        this.data = java.nio.channels.FileChannel.open(dataFile, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+        this.dataName = name;
+    }
+
+    /**
+     * A write's data: its bytes appended to the data file ({@code data=OFFSET}), or a fresh pattern seed
+     * ({@code seed=N}) when the bytes are not kept. Positional writes at reserved offsets: FUSE's
+     * threads append at once.
+     */
+    String dataOf(byte[] b, int len) {
+        String seed = nextSeed();
+        if (data == null) {
+            return seed;
+        }
+        long at = dataEnd.getAndAdd(len);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b, 0, len);
+        try {
+            for (long p = at; buf.hasRemaining(); ) {
+                p += data.write(buf, p);
+            }
+        } catch (java.io.IOException e) {
+            dataError = e;
+        }
+        return MARK + seed + MARK + "data=" + at + MARK; // which of the two: text(), when the file is made
+    }
+
+    /** Brackets a write's two data forms in a recorded line: {@code MARK seed=N MARK data=P MARK}. */
+    private static final String MARK = "\u0001";
+    private static final java.util.regex.Pattern BOTH = java.util.regex.Pattern.compile(MARK + "([^" + MARK + "]*)" + MARK
+            + "([^" + MARK + "]*)" + MARK);
+
+    /** The first error writing the data file, or null. */
+    public java.io.IOException dataError() {
+        return dataError;
+    }
+
+    /** Closes the data file. */
+    @Override
+    public void close() throws java.io.IOException {
+        if (data != null) {
+            data.close();
+        }
+    }
 
     /** A caller's statement, or a failed one as expect-error (an errno the language names). */
     void record(int pid, java.util.function.Supplier<String> comm, String stmt, long rc) {
@@ -67,8 +129,11 @@ public final class Recorder {
      * @param kernel  the profile's name (without overrides)
      * @param patches the overrides ({@code +ID}, {@code -ID}), each a {@code set patch} line
      * @param lkdtm   the armed crash point ({@code set lkdtm}), or null
+     * @param data    whether the writes name the data file's bytes (a recorder made with one), or patterns
+     *                (the workload a capture keeps, which must not depend on a file beside it)
      */
-    public String text(String kernel, List<String> patches, String image, String lkdtm) {
+    public String text(String kernel, List<String> patches, String image, String lkdtm, boolean data) {
+        boolean withData = data && dataName != null;
         List<Entry> all = new ArrayList<>(entries);
         all.sort(java.util.Comparator.comparingLong(Entry::seq));
         Map<Integer, List<String>> lines = new java.util.HashMap<>();
@@ -93,10 +158,13 @@ public final class Recorder {
         if (lkdtm != null) {
             b.append("set lkdtm ").append(lkdtm).append('\n');
         }
+        if (withData) {
+            b.append("set data ").append(dataName).append('\n');
+        }
         for (Integer pid : order) {
             b.append("task ").append(names.get(pid)).append('\n');
             for (String l : lines.getOrDefault(pid, List.of())) {
-                b.append("  ").append(l).append('\n');
+                b.append("  ").append(l.indexOf(MARK) < 0 ? l : BOTH.matcher(l).replaceAll(withData ? "$2" : "$1")).append('\n');
             }
         }
         return b.toString();

@@ -256,6 +256,12 @@ public final class HostInterp {
         byte[] b = new byte[len];
         if (p instanceof Stmt.Seeded sd) { // eight bytes at a time, as Faultline's interpreter makes them
             new Shadow.Seeded(sd.seed().eval(env)).get(pos, len, b, 0, null, 0);
+        } else if (p instanceof Stmt.Recorded r) { // beyond the data file: zeros (Faultline's interpreter refuses)
+            long at = r.offset().eval(env);
+            java.nio.ByteBuffer f = w.data();
+            if (at >= 0 && at < f.limit()) {
+                f.get((int) at, b, 0, (int) Math.min(len, f.limit() - at));
+            }
         } else {
             java.util.Arrays.fill(b, (byte) ((Stmt.Fill) p).value().eval(env));
         }

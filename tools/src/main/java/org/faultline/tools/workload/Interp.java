@@ -266,9 +266,19 @@ final class Interp {
         return handles.computeIfAbsent(name, n -> new Handle());
     }
 
-    private Data data(Stmt.Pattern p, Expr.Env env, Stmt s) {
+    /** The bytes of a write or store of {@code len} at (file or mapping) position {@code pos}. */
+    private Data data(Stmt.Pattern p, Expr.Env env, Stmt s, long pos, int len) {
         if (p instanceof Stmt.Seeded sd) {
             return new Shadow.Seeded(eval(sd.seed(), env, s));
+        }
+        if (p instanceof Stmt.Recorded r) {
+            long at = eval(r.offset(), env, s);
+            java.nio.ByteBuffer f = w.data();
+            if (at < 0 || at + len > f.limit()) {
+                fail(s, env, s.text() + ": data=" + at + " of " + len + " bytes is outside the data file ("
+                        + f.limit() + " bytes)", "");
+            }
+            return new Shadow.Recorded(f, at, pos, len);
         }
         long b = eval(((Stmt.Fill) p).value(), env, s);
         if (b < 0 || b > 255) {
@@ -559,9 +569,9 @@ final class Interp {
             }
             return n;
         }
-        Data d = data(wr.pattern(), env, outer);
         Oracle.FileOp op = tracked ? o.beginWrite(me, h.file, off, len, append, origin(outer, env)) : null;
         long pos = op != null ? op.off : off;
+        Data d = data(wr.pattern(), env, outer, pos, len);
         byte[] buf = fill(d, pos, len); // patterns are keyed by the file offset the bytes land at
         long t0 = meter != null ? meter.now() : 0;
         long n = Syscalls.pwrite(h.fd, buf, 0, len, off);
@@ -615,9 +625,9 @@ final class Interp {
         MapShadow m = maps.get(st.map());
         long off = eval(st.off(), env, outer);
         int len = (int) length(st.len(), env, outer);
-        Data d = data(st.pattern(), env, outer);
         boolean tracked = m != null && off >= 0 && off + len <= m.len;
         long pos = m == null ? off : m.fileOff + off;
+        Data d = data(st.pattern(), env, outer, pos, len);
         byte[] buf = fill(d, pos, len); // keyed by file offset (mapping offset for anonymous memory)
         Oracle.StoreOp op = tracked ? o.beginStore(me, m, off, len, origin(outer, env)) : null;
         long t0 = meter != null ? meter.now() : 0;

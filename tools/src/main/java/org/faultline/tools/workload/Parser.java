@@ -138,7 +138,33 @@ final class Parser {
             }
             barriers.put(e.getKey(), e.getValue());
         }
-        return new Workload(file, settingValues, settingLines, new ArrayList<>(memcgs.values()), tasks, barriers, params);
+        return new Workload(file, settingValues, settingLines, new ArrayList<>(memcgs.values()), tasks, barriers, params,
+                dataFile());
+    }
+
+    /**
+     * The {@code set data FILE} file, mapped read-only: FILE relative to the workload file's directory
+     * (to the working directory for a workload without one, such as a capture's).
+     */
+    private java.nio.ByteBuffer dataFile() throws WorkloadException {
+        List<String> v = settingValues.get("data");
+        if (v == null) {
+            return null;
+        }
+        java.nio.file.Path f = java.nio.file.Path.of(v.get(0));
+        java.nio.file.Path dir = java.nio.file.Path.of(file).toAbsolutePath().getParent();
+        if (!f.isAbsolute() && dir != null && java.nio.file.Files.isRegularFile(java.nio.file.Path.of(file))) {
+            f = dir.resolve(f);
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ)) {
+            if (ch.size() > Integer.MAX_VALUE) {
+                throw new WorkloadException(file, settingLines.get("data"), "set data " + v.get(0) + ": larger than 2 GiB");
+            }
+            return ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, ch.size()).asReadOnlyBuffer();
+        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+            throw new WorkloadException(file, settingLines.get("data"), "set data " + v.get(0) + ": cannot read "
+                    + f + " (" + (e instanceof java.nio.file.NoSuchFileException ? "No such file or directory" : e.getMessage()) + ")");
+        }
     }
 
     private static String stripComment(String l) {
@@ -220,6 +246,11 @@ final class Parser {
                     }
                 }
                 case "fail-write" -> FailWrite.parse(value, ERRNOS);
+                case "data" -> {
+                    if (value.isBlank()) {
+                        throw new IllegalArgumentException("expected a file name");
+                    }
+                }
                 case "lkdtm" -> org.faultline.kernel.Lkdtm.parse(value);
                 default -> {
                 }
@@ -773,6 +804,12 @@ final class Parser {
         if (s.startsWith("seed=")) {
             return new Stmt.Seeded(expr(s.substring(5), kw, "seed"));
         }
+        if (s.startsWith("data=")) {
+            if (!settingValues.containsKey("data")) {
+                throw err(kw + ": data=OFFSET needs a 'set data FILE' line before it (the file holding the bytes)");
+            }
+            return new Stmt.Recorded(expr(s.substring(5), kw, "data offset"));
+        }
         if (s.startsWith("byte=")) {
             Expr b = expr(s.substring(5), kw, "byte");
             Long c = b.constant();
@@ -781,7 +818,7 @@ final class Parser {
             }
             return new Stmt.Fill(b);
         }
-        throw err(kw + ": unknown data '" + s + "' (seed=N, byte=B or zero)");
+        throw err(kw + ": unknown data '" + s + "' (seed=N, byte=B, zero or data=OFFSET)");
     }
 
     private Expr duration(String s) throws WorkloadException {
@@ -814,8 +851,8 @@ final class Parser {
         u.put("open", "open HANDLE PATH [create] [excl] [trunc] [append] [rdonly|wronly|rdwr] [direct] [sync] [dsync]");
         u.put("close", "close HANDLE");
         u.put("read", "read HANDLE OFFSET LENGTH [into MAP[+OFFSET]]");
-        u.put("write", "write HANDLE OFFSET LENGTH [seed=N|byte=B|zero|from MAP[+OFFSET]]");
-        u.put("write-unchecked", "write-unchecked HANDLE OFFSET LENGTH [seed=N|byte=B|zero]");
+        u.put("write", "write HANDLE OFFSET LENGTH [seed=N|byte=B|zero|data=OFFSET|from MAP[+OFFSET]]");
+        u.put("write-unchecked", "write-unchecked HANDLE OFFSET LENGTH [seed=N|byte=B|zero|data=OFFSET]");
         u.put("fsync", "fsync HANDLE");
         u.put("fdatasync", "fdatasync HANDLE");
         u.put("sync", "sync");
@@ -824,7 +861,7 @@ final class Parser {
         u.put("fallocate", "fallocate HANDLE OFFSET LENGTH [keep-size] [punch|zero-range]");
         u.put("mmap", "mmap MAP HANDLE OFFSET LENGTH [shared|private] [rw|ro]");
         u.put("anon", "anon MAP LENGTH [notouch]");
-        u.put("store", "store MAP OFFSET LENGTH [seed=N|byte=B|zero]");
+        u.put("store", "store MAP OFFSET LENGTH [seed=N|byte=B|zero|data=OFFSET]");
         u.put("load", "load MAP OFFSET LENGTH");
         u.put("msync", "msync MAP [async]");
         u.put("munmap", "munmap MAP");

@@ -176,6 +176,47 @@ final class Shadow {
         }
     }
 
+    /**
+     * Recorded bytes ({@code data=OFFSET}): the data file's {@code [offset, offset+len)}, landing at
+     * {@code [base, base+len)}. Identity equality: the file is compared by reference, never by content.
+     */
+    static final class Recorded implements Data {
+        private final java.nio.ByteBuffer file;
+        private final long offset;
+        private final long base;
+        private final int len;
+
+        Recorded(java.nio.ByteBuffer file, long offset, long base, int len) {
+            this.file = file;
+            this.offset = offset;
+            this.base = base;
+            this.len = len;
+        }
+
+        @Override
+        public int at(long pos) {
+            long i = pos - base;
+            return i < 0 || i >= len ? -1 : file.get((int) (offset + i)) & 0xff;
+        }
+
+        @Override
+        public boolean get(long pos, int n, byte[] out, int off, BitSet unknown, int unknownOff) {
+            long a = overlap(pos, n, base, base + len, unknown, unknownOff);
+            if (a < 0) {
+                return n == 0;
+            }
+            int head = (int) (a - pos);
+            int k = (int) (Math.min(pos + n, base + len) - a);
+            file.get((int) (offset + a - base), out, off + head, k);
+            return head == 0 && k == n;
+        }
+
+        @Override
+        public String toString() {
+            return "data=" + offset;
+        }
+    }
+
     /** {@code data} known only in [from, to): a short write, or a store partly beyond EOF. */
     record Limited(Data data, long from, long to) implements Data {
         @Override

@@ -60,6 +60,13 @@ public sealed interface Stmt {
     record Fill(Expr value) implements Pattern {
     }
 
+    /**
+     * {@code data=OFFSET}: the bytes of the workload's data file ({@code set data FILE}) from OFFSET on,
+     * as a recording kept them ({@code faultline mount --record-data}).
+     */
+    record Recorded(Expr offset) implements Pattern {
+    }
+
     record Open(int line, String text, String handle, PathT path, int flags) implements Stmt {
     }
 

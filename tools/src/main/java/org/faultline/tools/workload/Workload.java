@@ -48,10 +48,13 @@ public final class Workload {
     private final List<MemcgDecl> memcgs;
     private final List<TaskDecl> tasks;
     private final Map<String, List<String>> barriers;
+    private final java.nio.ByteBuffer data; // set data FILE, mapped read-only; never repositioned (absolute gets only)
 
     Workload(String fileName, Map<String, List<String>> settingValues, Map<String, Integer> settingLines,
-             List<MemcgDecl> memcgs, List<TaskDecl> tasks, Map<String, List<String>> barriers, Map<String, Long> params) {
+             List<MemcgDecl> memcgs, List<TaskDecl> tasks, Map<String, List<String>> barriers, Map<String, Long> params,
+             java.nio.ByteBuffer data) {
         this.fileName = fileName;
+        this.data = data;
         this.params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
         Map<String, String> s = new LinkedHashMap<>();
         for (Map.Entry<String, List<String>> e : settingValues.entrySet()) {
@@ -100,6 +103,11 @@ public final class Workload {
 
     public String fileName() {
         return fileName;
+    }
+
+    /** The {@code set data} file's bytes (read with absolute gets only: tasks share it), or null. */
+    public java.nio.ByteBuffer data() {
+        return data;
     }
 
     /**
@@ -182,6 +190,8 @@ public final class Workload {
         m.put("kernel", "PROFILE: kernel era (faultline profiles)");
         m.put("patch", "+ID,-ID...: patches on top of the profile (repeatable)");
         m.put("fail-write", FailWrite.USAGE + ": the file's writeback fails at submission (repeatable)");
+        m.put("data", "FILE: the bytes data=OFFSET names (a recording's, faultline mount --record-data); relative to the "
+                + "workload file's directory");
         m.put("lkdtm", "POINT:TYPE[:COUNT]: provoke a crash every COUNTth time a crash point is reached (lkdtm's "
                 + "cpoint_name/cpoint_type/cpoint_count; points FS_SUBMIT_BH, VFS_WRITE; types BUG, WARNING)");
         m.put("iomap", "on|off: ext4 buffered I/O through iomap");
