@@ -453,7 +453,7 @@ public final class Syscalls {
 
     /**
      * chown(2) ({@code chown_common}): the owner and group of {@code path}'s inode; -1 leaves one as it
-     * is. Only root changes an owner; the owner may set the group to the one it has (chown_ok,
+     * is. Only root changes an owner; the owner may set the group to its own or keep it (chown_ok,
      * chgrp_ok, without supplementary groups). A non-directory loses its set-user-ID bit and its
      * set-group-ID bit where that bit means "set group ID" (group-executable): ATTR_KILL_SUID,
      * ATTR_KILL_SGID, as notify_change applies them.
@@ -464,9 +464,9 @@ public final class Syscalls {
             inode.iRwsem.downWrite();
             try {
                 org.faultline.kernel.Cred c = org.faultline.kernel.Cred.current();
-                boolean uidOk = uid == Iattr.UNSET || uid == inode.iUid() || c.capable();
-                boolean gidOk = gid == Iattr.UNSET || gid == inode.iGid() || c.capable()
-                        || c.fsuid() == inode.iUid() && gid == c.fsgid();
+                boolean owner = c.fsuid() == inode.iUid();
+                boolean uidOk = uid == Iattr.UNSET || c.capable() || owner && uid == inode.iUid();
+                boolean gidOk = gid == Iattr.UNSET || c.capable() || owner && (gid == inode.iGid() || gid == c.fsgid());
                 if (!uidOk || !gidOk) {
                     return -Errno.EPERM;
                 }
