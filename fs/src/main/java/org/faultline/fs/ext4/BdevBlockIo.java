@@ -64,10 +64,20 @@ public final class BdevBlockIo implements BlockIo {
 
     @Override
     public void write(long block, byte[] src) throws IOException {
+        write(block, src, 0);
+    }
+
+    /** One bio of REQ_PREFLUSH | REQ_FUA: the block layer flushes before the write and makes it durable. */
+    @Override
+    public void writePreflushFua(long block, byte[] src) throws IOException {
+        write(block, src, Bio.REQ_PREFLUSH | Bio.REQ_FUA);
+    }
+
+    private void write(long block, byte[] src, int flags) throws IOException {
         Page p = page();
         try {
             mm.memMap().write(p, 0, src, 0, blockSize);
-            Bio bio = Bio.bioAlloc(bdev, Bio.Op.WRITE, Bio.REQ_META | Bio.REQ_SYNC, block * sectorsPerBlock(), 1);
+            Bio bio = Bio.bioAlloc(bdev, Bio.Op.WRITE, Bio.REQ_META | Bio.REQ_SYNC | flags, block * sectorsPerBlock(), 1);
             bio.bioAddPage(p, blockSize, 0);
             check(BlkCore.submitBioWait(bio), "write", block);
         } finally {

@@ -73,6 +73,19 @@ public interface BlockIo {
     }
 
     /**
+     * Writes one block with REQ_PREFLUSH and REQ_FUA: every write completed before it is durable
+     * first, and it is durable when this returns (a journal's commit record). A device without its
+     * own way of doing so flushes, writes and flushes.
+     *
+     * @throws IOException on a device error
+     */
+    default void writePreflushFua(long block, byte[] src) throws IOException {
+        flush();
+        write(block, src);
+        flush();
+    }
+
+    /**
      * Makes every completed write durable.
      *
      * @throws IOException on a device error

@@ -99,9 +99,6 @@ public final class Commit {
             int crc32Sum = ~0; // JBD2_FEATURE_COMPAT_CHECKSUM (v1): crc32_be over the transaction's blocks
             crc32Sum = writeBlocks(j, tid, blocks, crc32Sum);
             writeRevokeRecords(j, tid, revoked);
-            if ((j.flags & Journal.JBD2_BARRIER) != 0 && !j.superblock.hasFeatureAsyncCommit()) {
-                j.dev.flush(); // the log blocks are on the media before the commit record can be
-            }
             writeCommitRecord(j, tid, crc32Sum, commitSec, commitNsec);
         } catch (IOException e) {
             j.jbd2JournalAbort(-Errno.EIO);
@@ -271,7 +268,8 @@ public final class Commit {
      * {@code journal_submit_commit_record}: the commit block — commit time, and the transaction's
      * checksum: crc32_be of its blocks with {@code journal_checksum} (v1), crc32c of the commit block
      * itself with csum v2/v3 ({@code jbd2_commit_block_csum_set}) — written with PREFLUSH and FUA where
-     * the journal has barriers.
+     * the journal has barriers (one request: the block layer flushes the log blocks before it and makes
+     * it durable), or, with {@code async_commit}, plainly and followed by {@code blkdev_issue_flush}.
      */
     private static void writeCommitRecord(Journal j, int tid, int crc32Sum, long sec, int nsec) throws IOException {
         JournalSuperblock sb = j.superblock;
@@ -285,9 +283,14 @@ public final class Commit {
         } else if (sb.hasCsumV2or3()) {
             BigEndian.putU32(b, H_CHKSUM, j.csumWithHole(b, H_CHKSUM) & 0xFFFFFFFFL);
         }
-        writeLogBlock(j, nextLogBlock(j), b);
-        if ((j.flags & Journal.JBD2_BARRIER) != 0) {
-            j.dev.flush(); // REQ_FUA: the commit record is on the media when the commit returns
+        long at = j.bmap.bmap(nextLogBlock(j));
+        if ((j.flags & Journal.JBD2_BARRIER) == 0) {
+            j.dev.write(at, b);
+        } else if (!j.superblock.hasFeatureAsyncCommit()) {
+            j.dev.writePreflushFua(at, b); // the log blocks durable before it, and it when the commit returns
+        } else { // async_commit: the record goes out with the log blocks (its checksum guards them), then a flush
+            j.dev.write(at, b);
+            j.dev.flush();
         }
     }
 }
