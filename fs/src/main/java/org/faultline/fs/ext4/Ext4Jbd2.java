@@ -10,12 +10,16 @@ import org.faultline.kernel.KernelSource;
 
 /**
  * ext4's use of its journal while mounted read-write (fs/ext4/ext4_jbd2.c with super.c's journal
- * setup and teardown): every metadata block a volume call dirties belongs to the running
- * transaction and stays in the metadata cache, unwritten in place ({@link MetadataCache#setJournaled});
- * a sync commits the transaction to the log ({@link Commit}), then checkpoints it — the blocks
- * written in place, flushed — and moves the log's tail to its head ({@code jbd2_cleanup_journal_tail}).
- * The filesystem says {@code needs_recovery} while mounted; a crash at any point leaves either the
- * state before the commit (its commit record not on the media) or, after recovery, the state after it.
+ * setup and teardown, and jbd2's checkpoint.c): every metadata block a volume call dirties belongs to
+ * the running transaction and stays in the metadata cache, unwritten in place
+ * ({@link MetadataCache#setJournaled}); a sync commits the transaction to the log ({@link Commit}),
+ * with revoke records for the blocks freed since their copy was logged. The committed blocks wait in
+ * the cache for the checkpoint, which writes them in place, flushes, and moves the log's tail to its
+ * head ({@code jbd2_cleanup_journal_tail}): when the log has no room for the next commit
+ * ({@code jbd2_log_wait_for_space}), when a commit leaves less than a transaction's worth of room, and
+ * at unmount ({@code jbd2_journal_destroy}). The filesystem says {@code needs_recovery} while mounted;
+ * a crash at any point leaves, after recovery, the state of the last commit whose record is on the
+ * media.
  *
  * <p>In the kernel the journal's handles and commit thread ({@link Ext4Journaling}) decide when a
  * commit happens: after the handles of the transaction stopped, so a commit never holds half of an
@@ -23,9 +27,10 @@ import org.faultline.kernel.KernelSource;
  * the transaction at a quarter of the log commits it first.
  *
  * <p>Deviations: the transaction is every dirty block of the cache (no buffer lists); one grown past a
- * quarter of the log within a handle is logged in pieces, each atomic by itself; it is checkpointed at
- * once rather than when the log fills, so the log is empty between commits and revoke records are not
- * needed.
+ * quarter of the log within a handle is logged in pieces, each atomic by itself; a checkpoint writes
+ * every committed transaction at once (the kernel writes the oldest first and moves the tail by
+ * steps), and nothing writes committed blocks in place before it (the kernel's flusher writes back the
+ * block device's dirty buffers meanwhile).
  *
  * <p>Context: the volume's (single-threaded, under the filesystem lock).
  */
@@ -101,14 +106,14 @@ final class Ext4Jbd2 {
     }
 
     /**
-     * Commits the running transaction (every dirty block of the cache, checksums set, as frozen
-     * copies; in pieces of at most a quarter of the log if it grew larger: a deviation, each piece
-     * atomic by itself), then checkpoints: the blocks written in place, the device flushed, the log's
-     * tail moved to its head.
+     * Commits the running transaction: every dirty block of the cache (checksums set, as frozen copies)
+     * and the revoke records, in pieces of at most a quarter of the log if it grew larger (a
+     * deviation, each piece atomic by itself). The log is checkpointed first if it has no room for it,
+     * and after it if what is left is less than a transaction's worth.
      *
      * @throws IOException a device error (the journal is aborted)
      */
-    void commitAndCheckpoint() throws IOException {
+    void commit() throws IOException {
         try {
             commitPieces();
         } catch (IOException | RuntimeException e) {
@@ -123,30 +128,35 @@ final class Ext4Jbd2 {
     }
 
     private void commitPieces() throws IOException {
+        List<Long> revokes = v.cache.takeRevokes();
         List<Commit.LogBlock> blocks = v.cache.frozenDirty();
         long sec = v.now();
-        for (int i = 0; i < blocks.size(); i += maxTransactionBlocks) {
+        for (int i = 0; i < blocks.size() || i == 0 && !revokes.isEmpty(); i += maxTransactionBlocks) {
             List<Commit.LogBlock> piece = blocks.subList(i, Math.min(blocks.size(), i + maxTransactionBlocks));
+            if (Commit.logBlocksNeeded(journal, piece.size(), revokes.size()) > Commit.logSpaceLeft(journal)) {
+                checkpoint(); // jbd2_log_wait_for_space: what the log holds goes in place; nothing is left to revoke
+                revokes = List.of();
+            }
             try {
-                Commit.jbd2JournalCommitTransaction(journal, piece, List.of(), sec, 0);
+                Commit.jbd2JournalCommitTransaction(journal, piece, revokes, sec, 0);
             } catch (Jbd2Exception e) {
                 throw new Ext4Exception(Errno.EIO, v.dev + ": " + e.getMessage(), e);
             }
-            if (i + maxTransactionBlocks < blocks.size()) {
-                // the log holds one piece at a time: this piece's blocks, and only they, go in place
-                List<Long> numbers = new java.util.ArrayList<>(piece.size());
-                for (Commit.LogBlock b : piece) {
-                    numbers.add(b.blocknr());
-                }
-                v.cache.flushBlocks(numbers);
-                cleanupTail();
-            }
+            v.cache.committed(piece);
+            revokes = List.of();
         }
-        v.cache.flush(); // every dirty block is in a committed piece now
-        cleanupTail();
+        if (Commit.logSpaceLeft(journal) < Commit.logBlocksNeeded(journal, maxTransactionBlocks, 0)) {
+            checkpoint();
+        }
     }
 
-    private void cleanupTail() throws IOException {
+    /**
+     * {@code jbd2_log_do_checkpoint} and {@code jbd2_cleanup_journal_tail}: every committed block
+     * written in place and flushed, the log's tail moved to its head (the journal superblock written
+     * with FUA).
+     */
+    void checkpoint() throws IOException {
+        v.cache.checkpoint();
         int err = journal.jbd2CleanupJournalTail();
         if (err != 0) {
             throw new Ext4Exception(Errno.EIO, v.dev + ": JBD2: cannot update the journal tail (" + Errno.name(-err) + ")");
@@ -155,9 +165,10 @@ final class Ext4Jbd2 {
 
     /**
      * {@code ext4_put_super}'s journal part: after the final sync, {@code jbd2_journal_destroy} (the
-     * journal marked empty) and {@code needs_recovery} cleared on disk.
+     * log checkpointed, the journal marked empty) and {@code needs_recovery} cleared on disk.
      */
     void stop() throws IOException {
+        checkpoint();
         journal.jbd2JournalDestroy();
         setNeedsRecovery(v, false);
     }

@@ -546,7 +546,7 @@ public final class Ext4Volume implements AutoCloseable {
         }
         sbDirty = false;
         if (jbd2 != null) {
-            jbd2.commitAndCheckpoint();
+            jbd2.commit();
         } else {
             cache.flush();
         }

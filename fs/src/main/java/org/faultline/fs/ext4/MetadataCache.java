@@ -17,6 +17,10 @@ import java.util.Map;
  * dirty blocks in ascending block order, then flushes the device. A block freed by the allocator must
  * be {@link #forget forgotten}, so a stale dirty copy never overwrites the block's next owner.
  *
+ * <p>With a journal ({@link Ext4Jbd2}) a block goes dirty (the running transaction) → committed (its
+ * logged copy kept for the checkpoint: {@link #frozenDirty}, {@link #committed}) → in place
+ * ({@link #checkpoint}); a committed block freed is revoked by the next commit ({@link #takeRevokes}).
+ *
  * <p>Eviction happens only in {@link #shrink()}, which the volume calls between operations, so arrays
  * handed out during an operation stay valid until it ends. Iteration order is the access order of a
  * {@link LinkedHashMap} keyed by block number: deterministic.
@@ -29,6 +33,7 @@ public final class MetadataCache {
         boolean dirty;
         boolean verified;   // buffer_verified(): checked once after it was read, or made here
         Csum csum;          // sets the block's checksum before it is written (null: none)
+        byte[] committed;   // journaled: the copy its last commit logged, not yet checkpointed in place (or null)
 
         Buf(byte[] data) {
             this.data = data;
@@ -63,6 +68,10 @@ public final class MetadataCache {
     private boolean unflushed;
     /** Dirty blocks belong to the journal's running transaction: never written back by {@link #shrink()}. */
     private boolean journaled;
+    /** Cached blocks with a committed copy waiting for the checkpoint (the checkpoint list). */
+    private int checkpointBlocks;
+    /** Freed blocks whose committed copy is still in the log: the next commit revokes them. */
+    private final java.util.TreeSet<Long> revoked = new java.util.TreeSet<>();
 
     /**
      * @param io       the device
@@ -109,7 +118,7 @@ public final class MetadataCache {
             try {
                 v.verify(data);
             } catch (Ext4Exception e) {
-                if (!b.dirty) {
+                if (!b.dirty && b.committed == null) {
                     map.remove(block);
                 }
                 throw e;
@@ -199,11 +208,25 @@ public final class MetadataCache {
         return map.containsKey(block);
     }
 
-    /** Drops {@code block}, dirty or not (it was freed). */
+    /**
+     * Drops {@code block}, dirty or not (it was freed). A copy of it still in the log is never written
+     * in place now, and the next commit revokes it ({@code jbd2_journal_revoke}), so recovery does not
+     * write it over the block's next owner.
+     */
     public void forget(long block) {
-        Buf b = map.remove(block);
-        if (b != null && b.dirty) {
+        dropped(block, map.remove(block));
+    }
+
+    private void dropped(long block, Buf b) {
+        if (b == null) {
+            return;
+        }
+        if (b.dirty) {
             dirtyBlocks--;
+        }
+        if (b.committed != null) {
+            checkpointBlocks--;
+            revoked.add(block);
         }
     }
 
@@ -217,8 +240,8 @@ public final class MetadataCache {
         }
         map.entrySet().removeIf(e -> {
             boolean in = e.getKey() >= start && e.getKey() < start + count;
-            if (in && e.getValue().dirty) {
-                dirtyBlocks--;
+            if (in) {
+                dropped(e.getKey(), e.getValue());
             }
             return in;
         });
@@ -251,7 +274,7 @@ public final class MetadataCache {
     /**
      * The dirty blocks, ascending, each with its checksum set and copied as it is now: the frozen
      * contents a commit writes to the log ({@code jbd2_journal_write_metadata_buffer}'s copy). They
-     * stay dirty here, to be written in place by the checkpoint.
+     * stay dirty here until {@link #committed} says the commit is done.
      */
     public List<org.faultline.fs.jbd2.Commit.LogBlock> frozenDirty() {
         List<Long> dirty = dirtyAscending();
@@ -267,20 +290,79 @@ public final class MetadataCache {
     }
 
     /**
-     * Writes the given blocks that are still dirty (a committed piece of a transaction, checkpointed
-     * before the rest of it is committed), then flushes the device.
-     *
-     * @throws IOException on a device error
+     * The commit of {@code blocks} (copies {@link #frozenDirty} made) is on the media: each block is
+     * clean and its copy waits for the checkpoint ({@code __jbd2_journal_refile_buffer} putting the
+     * buffer on the transaction's checkpoint list); a later commit's copy replaces an earlier one.
      */
-    public void flushBlocks(List<Long> blocks) throws IOException {
-        for (long blk : blocks) {
-            Buf b = map.get(blk);
-            if (b != null && b.dirty) {
-                writeBack(blk, b);
+    public void committed(List<org.faultline.fs.jbd2.Commit.LogBlock> blocks) {
+        for (org.faultline.fs.jbd2.Commit.LogBlock lb : blocks) {
+            Buf b = map.get(lb.blocknr());
+            if (b == null) {
+                continue; // forgotten since: revoked instead
+            }
+            if (b.committed == null) {
+                checkpointBlocks++;
+            }
+            b.committed = lb.data();
+            if (b.dirty) {
+                b.dirty = false;
+                dirtyBlocks--;
             }
         }
+    }
+
+    /**
+     * The blocks the next commit revokes: freed since their copy was logged, and not journaled again
+     * since (a block journaled again cancels its revoke, {@code jbd2_journal_cancel_revoke}, or recovery
+     * would skip its new copy too). The set is emptied: the commit's revoke records carry it.
+     */
+    public List<Long> takeRevokes() {
+        List<Long> out = new ArrayList<>(revoked.size());
+        for (long blk : revoked) {
+            Buf b = map.get(blk);
+            if (b == null || !b.dirty) {
+                out.add(blk);
+            }
+        }
+        revoked.clear();
+        return out;
+    }
+
+    /** @return the blocks waiting for the checkpoint */
+    public int checkpointCount() {
+        return checkpointBlocks;
+    }
+
+    /**
+     * {@code jbd2_log_do_checkpoint} of every committed transaction: each block's committed copy
+     * written in place, ascending — the copy, not the block as it is now, which a running transaction
+     * may have changed since — then the device flushed. Afterwards nothing in the log is needed and the
+     * caller moves its tail ({@code jbd2_cleanup_journal_tail}).
+     *
+     * @return whether anything was written
+     * @throws IOException on a device error
+     */
+    public boolean checkpoint() throws IOException {
+        revoked.clear(); // their logged copies are about to leave the log
+        if (checkpointBlocks == 0) {
+            return false;
+        }
+        List<Long> blocks = new ArrayList<>(checkpointBlocks);
+        for (Map.Entry<Long, Buf> e : map.entrySet()) {
+            if (e.getValue().committed != null) {
+                blocks.add(e.getKey());
+            }
+        }
+        blocks.sort(null);
+        for (long blk : blocks) {
+            Buf b = map.get(blk);
+            io.write(blk, b.committed);
+            b.committed = null;
+        }
+        checkpointBlocks = 0;
         io.flush();
         unflushed = false;
+        return true;
     }
 
     /** @return whether some cached block is dirty (O(1)) */
@@ -332,9 +414,9 @@ public final class MetadataCache {
         Iterator<Map.Entry<Long, Buf>> it = map.entrySet().iterator();
         while (map.size() > capacity && it.hasNext()) {
             Map.Entry<Long, Buf> e = it.next();
-            if (e.getValue().dirty) {
+            if (e.getValue().dirty || e.getValue().committed != null) {
                 if (journaled) {
-                    continue; // uncommitted: it stays until the commit and checkpoint
+                    continue; // uncommitted, or committed and not yet in place: it stays until its checkpoint
                 }
                 writeBack(e.getKey(), e.getValue());
             }
@@ -346,6 +428,8 @@ public final class MetadataCache {
     public void clear() {
         map.clear();
         dirtyBlocks = 0;
+        checkpointBlocks = 0;
+        revoked.clear();
     }
 
     /** @return number of cached blocks */
