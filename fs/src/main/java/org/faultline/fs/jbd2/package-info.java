@@ -20,8 +20,10 @@
  * superblock when it was empty); a journal it writes replays in the host kernel, e2fsck and
  * {@link org.faultline.fs.jbd2.Recovery}. ext4 uses them through {@code org.faultline.fs.ext4.Ext4Journaling}
  * (handles, fsync) and {@code org.faultline.fs.ext4.Ext4Jbd2} (what a commit logs and checkpoints).
- * Not modelled: deferred checkpoints (checkpoint.c: the log is emptied after every commit), fast
- * commits, external journals. A journal that needs recovery is replayed when the filesystem is opened
+ * Checkpoints (checkpoint.c) are ext4's side here ({@code org.faultline.fs.ext4.Ext4Jbd2} with the
+ * metadata cache's checkpoint list): deferred until the log needs the room or the journal is
+ * destroyed, with revoke records for blocks freed meanwhile. Not modelled: fast commits, external
+ * journals. A journal that needs recovery is replayed when the filesystem is opened
  * ({@code org.faultline.fs.ext4.Ext4Journal}, super.c's {@code ext4_load_journal}).
  *
  * <p>The journal lives in a file of the filesystem (ext4's inode 8) on the filesystem's own
