@@ -44,6 +44,11 @@ public interface BlockDriver extends AutoCloseable {
     /** A short description for reports ({@code "image /x.img (O_DIRECT)"}). */
     String describe();
 
+    /** The host image file under this driver (through any decorators), or null for a RAM disk. */
+    default HostFileDriver hostFile() {
+        return null;
+    }
+
     @Override
     void close();
 }

@@ -16,6 +16,11 @@ abstract class DriverDecorator implements BlockDriver {
     }
 
     @Override
+    public HostFileDriver hostFile() {
+        return inner.hostFile();
+    }
+
+    @Override
     public long capacitySectors() {
         return inner.capacitySectors();
     }

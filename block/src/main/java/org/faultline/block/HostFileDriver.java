@@ -93,6 +93,11 @@ public final class HostFileDriver implements BlockDriver {
     }
 
     @Override
+    public HostFileDriver hostFile() {
+        return this;
+    }
+
+    @Override
     public String describe() {
         return "image " + file.path() + (file.isDirect() ? " (O_DIRECT)" : " (buffered)");
     }

@@ -437,6 +437,12 @@ final class BootCommand implements Callable<Integer> {
         try {
             return Machine.boot(spec);
         } catch (Ext4Exception e) {
+            // a mount that failed because the host failed a write (a journal replayed onto a full host
+            // file system) is the host's problem, said as every host I/O error is
+            HostFileDriver h = spec.disk().hostFile();
+            if (h != null && h.hostError() != null) {
+                throw new CliError(Images.hostError(h.file().path(), h));
+            }
             throw new CliError(e.getMessage());
         }
     }

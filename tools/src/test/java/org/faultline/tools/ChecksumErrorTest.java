@@ -139,6 +139,13 @@ class ChecksumErrorTest {
             }
         }
         byte[] after = Files.readAllBytes(img);
+        // the superblock's times, its count of kilobytes written and its checksum change with any
+        // read-write mount and unmount (the machine's wall clock is the host's): not part of the claim
+        for (int[] field : new int[][] {{0x2C, 4}, {0x30, 4}, {0x178, 8}, {0x3FC, 4}}) {
+            for (int i = 0; i < field[1]; i++) {
+                after[1024 + field[0] + i] = before[1024 + field[0] + i];
+            }
+        }
         for (long b = 0; b < before.length / 4096; b++) {
             if (!journal.contains(b)) {
                 assertTrue(java.util.Arrays.equals(before, (int) b * 4096, (int) b * 4096 + 4096, after, (int) b * 4096,
