@@ -32,6 +32,16 @@ public final class FreeScheduler extends Scheduler {
     @Override
     protected void onSpawn(Task t) {
         if (started) {
+            startOnce(t);
+        }
+    }
+
+    /**
+     * Starts a task's thread unless already started: a task spawned from a host thread while
+     * {@link #run} starts the others (a FUSE request as the mount comes up) is seen by both.
+     */
+    private static void startOnce(Task t) {
+        if (t.threadStarted.compareAndSet(false, true)) {
             t.thread.start();
         }
     }
@@ -120,7 +130,7 @@ public final class FreeScheduler extends Scheduler {
         host = Thread.currentThread();
         started = true;
         for (Task t : tasks()) {
-            t.thread.start();
+            startOnce(t);
         }
         WaitForGraph.Watchdog dog = new WaitForGraph.Watchdog(k, this, hungTaskTimeoutMs);
         boolean stopping = false;

@@ -17,11 +17,13 @@ import java.util.function.LongSupplier;
  * Free-running kernels only: under the controlled scheduler no host thread may enter.
  *
  * <p>If the kernel's run ends (a panic, a deadlock, the gate closed), every call waiting or to come
- * returns {@link #DEAD}; the tasks exit when the gate is closed. An oops that kills only the task
- * serving a call (no panic_on_oops: {@link BootParams#panicOnOops}) fails that call and the ones
- * queued behind it with {@link #DEAD}; the caller's next call gets a fresh task, as the process's
- * next system call would find it gone, and the calls made on the dead task's behalf
- * ({@link #callAs}, its open files) get {@link #DEAD}.
+ * returns {@link #DEAD}; the tasks exit when the gate is closed, each running the exit work its
+ * creator gave ({@code do_exit}'s: closing the files it holds). An oops that kills only the task
+ * serving a call (no panic_on_oops: {@link BootParams#panicOnOops}) fails that call with
+ * {@link #KILLED} and the ones queued behind it with {@link #DEAD}; the task runs its exit work and
+ * is gone. The caller's next call gets a fresh task, as the process's next system call would find
+ * it, and the calls made on the dead task's behalf ({@link #callAs}, its open files) get
+ * {@link #DEAD}.
  *
  * <p>Locking: the gate's monitor guards the task tables, each task's queue, its {@code killed}
  * and {@code closed}; a task's wait queue is woken after its request is queued (the wake-up is the
@@ -34,6 +36,7 @@ public final class HostGate {
     public static final long KILLED = Long.MIN_VALUE + 1;
 
     private final Kernel k;
+    private final Runnable onExit;
     private final Map<Integer, Caller> callers = new HashMap<>(); // by caller id: the live task standing for it
     private final Map<Integer, Caller> byTask = new HashMap<>();  // by emulated pid, every task spawned
     private final List<Caller> order = new ArrayList<>();         // spawn order, for close()
@@ -76,8 +79,13 @@ public final class HostGate {
         }
     }
 
-    public HostGate(Kernel k) {
+    /**
+     * @param onExit what a caller's task does as it exits, in its own context (do_exit's work: closing
+     *               its files); after an oops it runs with whatever the oops left held, as do_exit does
+     */
+    public HostGate(Kernel k, Runnable onExit) {
         this.k = k;
+        this.onExit = onExit;
         this.closing = new WaitQueue(k);
     }
 
@@ -103,7 +111,8 @@ public final class HostGate {
      * Runs {@code body} as a system call of the task standing for caller {@code id} (spawned on its
      * first call, or after an oops killed the last one, named {@code comm}'s answer, asked only then),
      * and returns its result; {@link #KILLED} if an oops killed the task making it, {@link #DEAD} if
-     * the machine has stopped or the task was gone before it could make it. In {@code body}, {@code Task.current().pid()} names the task for {@link #callAs}.
+     * the machine has stopped or the task was gone before it could make it. In {@code body},
+     * {@code Task.current().pid()} names the task for {@link #callAs}.
      */
     public long call(int id, java.util.function.Supplier<String> comm, LongSupplier body) {
         Request r = new Request(body);
@@ -171,15 +180,18 @@ public final class HostGate {
             Request r;
             synchronized (this) {
                 r = c.queue.poll();
-                if (r == null) {
-                    return; // closed, nothing left
-                }
+            }
+            if (r == null) {
+                onExit.run(); // closed, nothing left: the task exits
+                return;
             }
             try {
                 r.result = r.body.getAsLong();
             } catch (KernelBugError e) { // make_task_dead(): this call and those queued behind it fail
                 r.result = KILLED;
+                r.done.countDown();
                 killed(c);
+                onExit.run();
                 throw e;
             } finally {
                 r.done.countDown();

@@ -33,6 +33,8 @@ public final class Task {
     final int pid;
     final String comm;
     final TaskKind kind;
+    /** Free-running: whether its thread was started (once, by spawn or by the run's start). */
+    final java.util.concurrent.atomic.AtomicBoolean threadStarted = new java.util.concurrent.atomic.AtomicBoolean();
     final Runnable body;
     final Kernel kernel;
     int flags;                              // written by the task itself

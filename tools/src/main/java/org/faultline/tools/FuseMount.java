@@ -120,7 +120,7 @@ final class FuseMount {
             if (spec.lkdtm() != null) {
                 k.lkdtm().arm(spec.lkdtm());
             }
-            HostGate gate = new HostGate(k);
+            HostGate gate = new HostGate(k, Syscalls::exit); // do_exit: a task's files are closed
             k.spawn("faultline-mount", TaskKind.USER, () -> { // the machine's init: up while the host may call
                 gate.awaitClosed();
                 Syscalls.exit();
