@@ -16,7 +16,11 @@
  *       (page wait table), {@link org.faultline.kernel.Mutex}, {@link org.faultline.kernel.RwSemaphore},
  *       {@link org.faultline.kernel.SpinLock}, {@link org.faultline.kernel.Completion}.</li>
  *   <li>{@link org.faultline.kernel.HostGate} — system calls from host threads (a FUSE daemon's) run by the
- *       user task standing for each calling process, in a free-running kernel.</li>
+ *       user task standing for each calling process, in a free-running kernel; an oops kills only the
+ *       serving task when {@link org.faultline.kernel.BootParams#panicOnOops} is off.</li>
+ *   <li>{@link org.faultline.kernel.Taint} (kernel/panic.c's taint mask), {@link org.faultline.kernel.Lkdtm}
+ *       (drivers/misc/lkdtm: crash points), {@link org.faultline.kernel.Cred} (a task's fsuid/fsgid),
+ *       {@link org.faultline.kernel.FaultInject} (lib/fault-inject.c).</li>
  *   <li>{@link org.faultline.kernel.WaitForGraph} — deadlock and hung-task detection;
  *       {@link org.faultline.kernel.CallTrace} — kernel-style traces from Java stacks.</li>
  *   <li>{@link org.faultline.kernel.Patch}, {@link org.faultline.kernel.Patches}, {@link org.faultline.kernel.KernelProfile} — switchable behaviour: the interface, the registry of every layer's patches (declared where they act, found as {@link org.faultline.kernel.PatchProvider} services) and the eras.</li>
@@ -29,8 +33,9 @@
  *     BitWord owners             (per-bit owner table)
  *   HostGate monitor             (its callers' tasks and queues, closed; spawns under it)
  *     Scheduler monitor
- *   Kernel.failures              (report)
+ *   Kernel.failures              (report; the first fatal failure, the first oops that killed one task)
  *     KernelLog ring, Trace ring
+ *   (Taint and Lkdtm counts are atomics, taken under nothing)
  *   Cpu queue                    (continuations waiting for the carrier; taken alone)
  * </pre>
  *
