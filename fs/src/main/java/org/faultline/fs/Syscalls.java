@@ -459,51 +459,50 @@ public final class Syscalls {
      * ATTR_KILL_SGID, as notify_change applies them.
      */
     public static int chown(String path, int uid, int gid) {
-        try {
-            Inode inode = vfs().lookup(path);
-            inode.iRwsem.downWrite();
-            try {
-                org.faultline.kernel.Cred c = org.faultline.kernel.Cred.current();
-                boolean owner = c.fsuid() == inode.iUid();
-                boolean uidOk = uid == Iattr.UNSET || c.capable() || owner && uid == inode.iUid();
-                boolean gidOk = gid == Iattr.UNSET || c.capable() || owner && (gid == inode.iGid() || gid == c.fsgid());
-                if (!uidOk || !gidOk) {
-                    return -Errno.EPERM;
-                }
-                Iattr a = Iattr.owner(uid, gid);
-                int m = inode.mode();
-                if (!inode.isDir() && (m & 06000) != 0) {
-                    int kill = Inode.S_ISUID | ((m & (Inode.S_ISGID | 0010)) == (Inode.S_ISGID | 0010) ? Inode.S_ISGID : 0);
-                    if ((m & kill) != 0) {
-                        a = a.withMode(m & 07777 & ~kill);
-                    }
-                }
-                inode.iop().setattr(inode, a);
-                return 0;
-            } finally {
-                inode.iRwsem.upWrite();
+        return notifyChange(path, inode -> {
+            org.faultline.kernel.Cred c = org.faultline.kernel.Cred.current();
+            boolean owner = c.fsuid() == inode.iUid();
+            boolean uidOk = uid == Iattr.UNSET || c.capable() || owner && uid == inode.iUid();
+            boolean gidOk = gid == Iattr.UNSET || c.capable() || owner && (gid == inode.iGid() || gid == c.fsgid());
+            if (!uidOk || !gidOk) {
+                return -Errno.EPERM;
             }
-        } catch (FsError e) {
-            return e.err();
-        }
+            Iattr a = Iattr.owner(uid, gid);
+            int m = inode.mode();
+            if (!inode.isDir() && (m & 06000) != 0) {
+                int kill = Inode.S_ISUID | ((m & (Inode.S_ISGID | 0010)) == (Inode.S_ISGID | 0010) ? Inode.S_ISGID : 0);
+                if ((m & kill) != 0) {
+                    a = a.withMode(m & 07777 & ~kill);
+                }
+            }
+            inode.iop().setattr(inode, a);
+            return 0;
+        });
     }
 
     /**
-     * notify_change() under i_rwsem, as chmod_common and utimes_common take it; setattr_prepare()'s
-     * rule for a mode or explicit times: the owner or root (inode_owner_or_capable), else EPERM.
-     * Deviation: "now" needs write permission in the kernel; permission bits are not checked here.
+     * notify_change() as chmod_common and utimes_common make it; setattr_prepare()'s rule for a mode
+     * or explicit times: the owner or root (inode_owner_or_capable), else EPERM. Deviation: "now"
+     * needs write permission in the kernel; permission bits are not checked here.
      */
     private static int setattr(String path, Iattr a) {
+        return notifyChange(path, inode -> {
+            org.faultline.kernel.Cred c = org.faultline.kernel.Cred.current();
+            if ((a.setsMode() || a.setsExplicitTime()) && !c.capable() && c.fsuid() != inode.iUid()) {
+                return -Errno.EPERM;
+            }
+            inode.iop().setattr(inode, a);
+            return 0;
+        });
+    }
+
+    /** {@code change} of {@code path}'s inode under its i_rwsem; its result, or the lookup's errno. */
+    private static int notifyChange(String path, java.util.function.ToIntFunction<Inode> change) {
         try {
             Inode inode = vfs().lookup(path);
             inode.iRwsem.downWrite();
             try {
-                org.faultline.kernel.Cred c = org.faultline.kernel.Cred.current();
-                if ((a.setsMode() || a.setsExplicitTime()) && !c.capable() && c.fsuid() != inode.iUid()) {
-                    return -Errno.EPERM;
-                }
-                inode.iop().setattr(inode, a);
-                return 0;
+                return change.applyAsInt(inode);
             } finally {
                 inode.iRwsem.upWrite();
             }

@@ -103,14 +103,8 @@ final class BootCommand implements Callable<Integer> {
             + "--ram and --memcg-limit filled in) and exit.")
     boolean show;
 
-    @Option(names = "--store", paramLabel = "DIR",
-            description = "Capture store for a failing run (default: $FAULTLINE_STORE, else $FAULTLINE_HOME/store, else "
-                    + "~/.faultline/store).")
-    Path store;
-
-    @Option(names = "--no-capture", description = "Do not capture a failing run (nor keep the image's old blocks as the "
-            + "run overwrites them, which a capture needs).")
-    boolean noCapture;
+    @picocli.CommandLine.Mixin
+    ImageCaptureOptions capture = new ImageCaptureOptions();
 
     @Option(names = "--dmesg", description = "Print the kernel log after the summary even when the run is clean.")
     boolean dmesg;
@@ -238,7 +232,7 @@ final class BootCommand implements Callable<Integer> {
         Kernel k;
         Mm mm;
         Oracle oracle = new Oracle();
-        BootCapture cap = noCapture ? null : startCapture(driver);
+        BootCapture cap = capture.start(driver, this.spec);
         Machine.Spec spec = Machine.Spec.of(bp, ram, cap == null ? driver : cap.disk()).withIomap(iomap)
                 .withHwQueues((int) workload.longSetting("hw-queues", 2));
         String capturedLine = null;
@@ -317,16 +311,6 @@ final class BootCommand implements Callable<Integer> {
         }
         out.flush();
         return bad ? 4 : 0;
-    }
-
-    /** The capture of this boot's failure, or null if the store cannot be opened (said once, on stderr). */
-    private BootCapture startCapture(HostFileDriver driver) {
-        try { // a store that cannot be opened costs the capture, never the boot
-            return BootCapture.start(Captures.open(store, spec), driver);
-        } catch (CliError e) {
-            spec.commandLine().getErr().println("faultline: not capturing a failure: " + e.getMessage());
-            return null;
-        }
     }
 
     private boolean iomap;

@@ -75,14 +75,8 @@ final class MountCommand implements Callable<Integer> {
                     + "BUG, WARNING.")
     String lkdtm;
 
-    @Option(names = "--store", paramLabel = "DIR",
-            description = "Capture store for a failure (default: $FAULTLINE_STORE, else $FAULTLINE_HOME/store, else "
-                    + "~/.faultline/store).")
-    Path store;
-
-    @Option(names = "--no-capture", description = "Do not capture a failure (nor keep the image's old blocks as the "
-            + "mount overwrites them, which a capture needs).")
-    boolean noCapture;
+    @picocli.CommandLine.Mixin
+    ImageCaptureOptions captureOptions = new ImageCaptureOptions();
 
     @Option(names = "--record", paramLabel = "FILE.wl",
             description = "Write what the programs did as a workload file when the mount ends: a task per calling thread, "
@@ -159,7 +153,7 @@ final class MountCommand implements Callable<Integer> {
     private int serve(KernelProfile profile, org.faultline.kernel.Lkdtm.Spec crash) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Recorder rec = record == null && noCapture ? null : recorder(); // a capture's workload is the recording
+        Recorder rec = record == null && captureOptions.noCapture ? null : recorder(); // a capture's workload is the recording
         List<org.faultline.tools.workload.FailWrite> fails = new ArrayList<>();
         for (String f : failWrite) {
             try {
@@ -169,15 +163,10 @@ final class MountCommand implements Callable<Integer> {
             }
         }
         String lkdtmLine = crash == null ? null : crash.toString();
-        FuseMount.Capture capture = noCapture ? null : new FuseMount.Capture() {
+        FuseMount.Capture capture = captureOptions.noCapture ? null : new FuseMount.Capture() {
             @Override
             public BootCapture start(org.faultline.block.HostFileDriver d) {
-                try { // a store that cannot be opened costs the capture, never the mount
-                    return BootCapture.start(Captures.open(store, spec), d);
-                } catch (CliError e) {
-                    err.println("faultline: not capturing a failure: " + e.getMessage());
-                    return null;
-                }
+                return captureOptions.start(d, spec);
             }
 
             @Override
