@@ -16,8 +16,8 @@ import org.faultline.kernel.KernelSource;
  * with revoke records for the blocks freed since their copy was logged. The committed blocks wait in
  * the cache for the checkpoint, which writes them in place, flushes, and moves the log's tail to its
  * head ({@code jbd2_cleanup_journal_tail}): when the log has no room for the next commit
- * ({@code jbd2_log_wait_for_space}), when a commit leaves less than a transaction's worth of room, and
- * at unmount ({@code jbd2_journal_destroy}). The filesystem says {@code needs_recovery} while mounted;
+ * ({@code jbd2_log_wait_for_space}), when a commit leaves less than a transaction's worth of room or
+ * more than {@link #MAX_WAITING_BLOCKS} blocks wait, and at unmount ({@code jbd2_journal_destroy}). The filesystem says {@code needs_recovery} while mounted;
  * a crash at any point leaves, after recovery, the state of the last commit whose record is on the
  * media.
  *
@@ -145,10 +145,19 @@ final class Ext4Jbd2 {
             v.cache.committed(piece);
             revokes = List.of();
         }
-        if (Commit.logSpaceLeft(journal) < Commit.logBlocksNeeded(journal, maxTransactionBlocks, 0)) {
+        if (Commit.logSpaceLeft(journal) < Commit.logBlocksNeeded(journal, maxTransactionBlocks, 0)
+                || v.cache.checkpointCount() > MAX_WAITING_BLOCKS) {
             checkpoint();
         }
     }
+
+    /**
+     * Committed blocks kept in memory for the checkpoint before it is done anyway, whatever room the
+     * log has: 32 MiB of 4 KiB blocks. The kernel's flusher writes committed buffers back after
+     * {@code dirty_expire_centisecs} and under memory pressure; a large journal (1 GiB on a large
+     * filesystem) would otherwise hold its whole size in the heap.
+     */
+    static final int MAX_WAITING_BLOCKS = 8192;
 
     /**
      * {@code jbd2_log_do_checkpoint} and {@code jbd2_cleanup_journal_tail}: every committed block
