@@ -17,9 +17,9 @@ import org.faultline.kernel.KernelSource;
  * the cache for the checkpoint, which writes them in place, flushes, and moves the log's tail to its
  * head ({@code jbd2_cleanup_journal_tail}): when the log has no room for the next commit
  * ({@code jbd2_log_wait_for_space}), when a commit leaves less than a transaction's worth of room or
- * more than {@link #MAX_WAITING_BLOCKS} blocks wait, and at unmount ({@code jbd2_journal_destroy}). The filesystem says {@code needs_recovery} while mounted;
- * a crash at any point leaves, after recovery, the state of the last commit whose record is on the
- * media.
+ * more than {@link #MAX_WAITING_BLOCKS} blocks wait, and at unmount ({@code jbd2_journal_destroy}).
+ * The filesystem says {@code needs_recovery} while mounted; a crash at any point leaves, after
+ * recovery, the state of the last commit whose record is on the media.
  *
  * <p>In the kernel the journal's handles and commit thread ({@link Ext4Journaling}) decide when a
  * commit happens: after the handles of the transaction stopped, so a commit never holds half of an
