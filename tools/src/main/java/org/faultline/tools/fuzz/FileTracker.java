@@ -109,11 +109,9 @@ final class FileTracker {
         }
     }
 
-    /** The path each tracked file has now, by file number. */
-    Map<Integer, String> pathsNow() {
-        Map<Integer, String> out = new TreeMap<>();
-        paths.forEach((p, id) -> out.put(id, p));
-        return out;
+    /** Every path a tracked file has now (all its hard links), and its file number. */
+    Map<String, Integer> pathsNow() {
+        return new TreeMap<>(paths);
     }
 
     private void rename(String from, String to) {

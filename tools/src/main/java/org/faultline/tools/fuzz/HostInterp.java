@@ -100,7 +100,7 @@ final class HostInterp {
                     + " statements, the host " + host.size(), ""), tolerated);
         }
         Map<String, Integer> changed = new java.util.TreeMap<>();
-        files.pathsNow().forEach((id, p) -> {
+        files.pathsNow().forEach((p, id) -> { // every name of a file, hard links included
             if (files.changed(id)) {
                 changed.put(p, id);
             }

@@ -103,7 +103,7 @@ class HostInterpTest {
         assertEquals(List.of(0), t.files("expect-error read h3 0 10 ENOSPC|ok"), "the same file after the rename");
         t.apply("rename /b /e/a", 0);
         t.apply("close h0", 0);
-        assertEquals(java.util.Map.of(1, "/e/a"), t.pathsNow(), "the replaced file has no path");
+        assertEquals(java.util.Map.of("/e/a", 1), t.pathsNow(), "the replaced file has no path");
         t.markChanged("expect-error write h1 100 50 seed=2 ENOSPC|ok");
         assertTrue(t.changed(1) && t.changed(1, 100) && t.changed(1, 149));
         assertFalse(t.changed(1, 99) || t.changed(1, 150) || t.changed(0), "only the bytes the write could change");
@@ -206,6 +206,7 @@ class HostInterpTest {
         t.apply("rename /a /b", 0);
         assertEquals(List.of(0), t.files("stat /a"), "a rename between two names of one file moves nothing");
         assertEquals(List.of(), t.files("symlink /a /s"), "a target is text, not a file");
+        assertEquals(java.util.Map.of("/a", 0, "/b", 0), t.pathsNow(), "both names of file 0");
         t.apply("unlink /a", 0);
         assertEquals(List.of(0), t.files("stat /b"));
     }
