@@ -1,9 +1,9 @@
 # image: /f3 offset 700416: expected 0xbd got 0xae (4078 bytes differ)
-# OPEN, not reproduced: seen once in fuzz ops --seed 300000 --count 1000 --vs-host --jobs 2 (sequence 300889);
-# image, host-mount and vs-host all failed, the in-kernel read-back passed: the page cache held the second
-# store through m4 (seed=158 over byte=0xae, the page at 700416) and the disk kept the first. The shrinker
-# found no smaller failing candidate in 166 checks, and 800 replays with every check passed: a rare timing
-# race (a free-running kernel), likely between writeback of the mapped page and the later store's fault.
+# faultline fuzz ops: sequence 300889 (--seed 300889 --count 1), not shrunk: a race of the free-running kernel
+# (once in 1000 sequences; 800 replays passed). A store through a shared mapping copied its bytes after
+# dropping the page-table lock; writeback (the flusher's, an fsync's) could clean the PTE and write the page between:
+# new bytes in a clean page, never written. Fixed in Memory.access (the store lands under the lock);
+# MappedStoreWritebackTest reproduces it deterministically (PCT).
 set ram 8M
 set image-size 32M
 task t
