@@ -516,6 +516,12 @@ public final class Memory {
      * each page is translated through the page tables, faulting on a missing or write-protected PTE
      * as the MMU would; a store sets the PTE dirty.
      *
+     * <p>A store's bytes land in the page while the page-table lock is held, as they are set dirty:
+     * on a CPU the dirty bit and the write go together through the TLB entry, and page_mkclean's
+     * flush ({@code ptep_clear_flush}, under the same lock) returns only once no CPU can still write
+     * through the old entry. Copied after the lock was dropped, a store could land after writeback
+     * had cleaned the PTE and taken the page's old bytes: new bytes in a clean page, never written.
+     *
      * @param buf   source (store) or destination (load)
      * @return bytes moved, and SIGSEGV/SIGBUS if a fault could not be resolved
      */
@@ -527,7 +533,7 @@ public final class Memory {
             long a = addr + done;
             int pageOff = (int) (a & (Page.PAGE_SIZE - 1));
             int n = Math.min(len - done, Page.PAGE_SIZE - pageOff);
-            Page p = translate(mm, a, store);
+            Page p = store ? translateAndStore(mm, a, mem, pageOff, buf, off + done, n) : translate(mm, a, false);
             if (p == null) {
                 int r = fault(mm, a, store);
                 if (r != 0) {
@@ -535,15 +541,35 @@ public final class Memory {
                 }
                 continue;
             }
-            if (store) {
-                mem.write(p, pageOff, buf, off + done, n);
-            } else {
+            if (!store) {
                 mem.read(p, pageOff, buf, off + done, n);
             }
             putPage(p);
             done += n;
         }
         return new Access(done, null);
+    }
+
+    /**
+     * A store through the PTE of {@code addr}: if it is present and writable, marks it young and dirty
+     * and writes the bytes, all under the page-table lock (see {@link #access}).
+     *
+     * @return the page (referenced), or null if the store must fault first
+     */
+    private static Page translateAndStore(MmStruct mm, long addr, MemMap mem, int pageOff, byte[] buf, int off, int n) {
+        mm.ptl.spinLock();
+        PteTable.Pte pte = mm.pteLocked(addr);
+        if (pte == null || !pte.write) {
+            mm.ptl.spinUnlock();
+            return null;
+        }
+        pte.young = true;
+        pte.dirty = true;
+        Page p = pte.page;
+        p.get();
+        mem.write(p, pageOff, buf, off, n);
+        mm.ptl.spinUnlock();
+        return p;
     }
 
     /** Walks the PTE: the page (referenced) if present and, for a store, writable; marks young/dirty. */

@@ -170,7 +170,9 @@ final class Ext4File implements FileOperations {
         try {
             boolean keep = (mode & Syscalls.FALLOC_FL_KEEP_SIZE) != 0;
             if ((mode & Syscalls.FALLOC_FL_PUNCH_HOLE) != 0) {
-                ext4PunchHole(inode, offset, len);
+                if (!ext4PunchHole(inode, offset, len)) {
+                    return 0; // at or beyond i_size: nothing punched, the times left alone (no file_modified)
+                }
             } else if ((mode & Syscalls.FALLOC_FL_ZERO_RANGE) != 0) {
                 ext4ZeroRange(inode, offset, len, keep);
             } else {
@@ -187,19 +189,32 @@ final class Ext4File implements FileOperations {
     }
 
     /**
-     * ext4_punch_hole(): write back and drop the cached range, zero the partial blocks at its edges
-     * (only up to the end of the page holding EOF, as the kernel clips the range) and free the whole
-     * blocks between them.
+     * ext4_punch_hole() (6.6): write back the dirty pages of the range; then nothing more for a hole
+     * starting at or beyond i_size ("No need to punch hole beyond i_size"); else clip the hole to end
+     * after the page that holds i_size, drop the cached range, zero the partial blocks at its edges and
+     * free the whole blocks between them. Blocks preallocated beyond the end of that page
+     * (fallocate keep-size) stay allocated.
+     *
+     * @return false if the hole started at or beyond i_size (nothing punched)
      */
-    private void ext4PunchHole(Inode inode, long offset, long len) {
+    private boolean ext4PunchHole(Inode inode, long offset, long len) {
         long end = offset + len - 1;
         Filemap.filemapFdatawriteRange(inode.mapping(), offset, end, WritebackControl.SyncMode.WB_SYNC_ALL);
         Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end);
+        long size = inode.iSize();
+        if (offset >= size) {
+            return false;
+        }
+        if (offset + len > size) {
+            len = size + Page.PAGE_SIZE - (size & (Page.PAGE_SIZE - 1)) - offset;
+            end = offset + len - 1;
+        }
         ext4UpdateDisksizeBeforePunch(inode, offset, len);
         ext4TruncatePageCacheBlockRange(inode, offset, end + 1);
         long eofPageEnd = (inode.iSize() + Page.PAGE_SIZE - 1) / Page.PAGE_SIZE * Page.PAGE_SIZE;
         Ext4Truncate.ext4ZeroPartialBlocks(es, inode, offset, len, eofPageEnd);
         removeWholeBlocks(inode, offset, len);
+        return true;
     }
 
     /**

@@ -176,6 +176,45 @@ class SubPageBlocksKernelTest {
         assertEquals(2 * page / bs - 2, ep.stream().mapToLong(Extent::len).sum(), "every other block stays: " + ep);
     }
 
+    /**
+     * ext4_punch_hole() (6.6): a hole starting at or beyond i_size punches nothing, and one crossing
+     * i_size ends after the page holding it, so blocks preallocated further out (keep-size) stay — as
+     * the host kernel keeps them (it returns early and clips the same way).
+     */
+    @ParameterizedTest(name = "{0} mkfs, {1}-byte blocks")
+    @MethodSource("images")
+    void aPunchBeyondEofFreesNothingAndOneAcrossItStopsAfterTheEofPage(String mkfs, int bs) throws Exception {
+        Path img = image(mkfs, bs, "punch-eof");
+        int size = 8718;
+        long[] blocks = new long[3];
+        run(img, k -> {
+            int fd = open("/f", File.O_RDWR);
+            pwrite(fd, fill(size, 0x5A), 0);
+            assertEquals(0, Syscalls.fsync(fd));
+            assertEquals(0, Syscalls.fallocate(fd, Syscalls.FALLOC_FL_KEEP_SIZE, 16384, 65536));
+            org.faultline.fs.Kstat[] st = new org.faultline.fs.Kstat[1];
+            assertEquals(0, Syscalls.fstat(fd, st));
+            blocks[0] = st[0].blocks();
+            assertEquals(0, Syscalls.fallocate(fd, Syscalls.FALLOC_FL_PUNCH_HOLE | Syscalls.FALLOC_FL_KEEP_SIZE, 20480, 40960));
+            assertEquals(0, Syscalls.fstat(fd, st));
+            blocks[1] = st[0].blocks();
+            assertEquals(0, Syscalls.fallocate(fd, Syscalls.FALLOC_FL_PUNCH_HOLE | Syscalls.FALLOC_FL_KEEP_SIZE, 4096, 100000));
+            assertEquals(0, Syscalls.fstat(fd, st));
+            blocks[2] = st[0].blocks();
+            Syscalls.close(fd);
+        });
+        assertEquals(blocks[0], blocks[1], "a hole beyond i_size punches nothing");
+        long freed = (size + bs - 1) / bs - 4096 / bs; // the data blocks from 4096 on; the rest of the EOF page is a hole
+        assertEquals(blocks[0] - freed * (bs / 512), blocks[2], "only the blocks up to the end of the EOF page");
+        List<Extent> e = extents(img, "/f");
+        long pre = e.stream().filter(x -> x.lblk() >= 16384 / bs).mapToLong(Extent::len).sum();
+        assertEquals(65536 / bs, pre, "the preallocation beyond the EOF page stays: " + e);
+        assertTrue(e.stream().noneMatch(x -> x.lblk() < 12288 / bs && x.lblk() + x.len() > 4096 / bs), e::toString);
+        byte[] want = fill(size, 0x5A);
+        Arrays.fill(want, 4096, size, (byte) 0);
+        assertArrayEquals(want, onDisk(img, "/f"));
+    }
+
     @ParameterizedTest(name = "{0} mkfs, {1}-byte blocks")
     @MethodSource("images")
     void aStoreIntoBlocksTheFileGrewIntoIsKept(String mkfs, int bs) throws Exception {

@@ -10,8 +10,9 @@ import java.util.TreeSet;
 /**
  * Which file each statement of a straight-line workload acts on, followed from the statements' text
  * as they run: {@code open} binds a handle to the file at a path (a new file for a new path),
- * {@code mmap} a mapping to its handle's file, {@code rename} and {@code unlink} move and drop paths.
- * Files are numbered in the order they appear, so a file keeps its number across renames.
+ * {@code mmap} a mapping to its handle's file, {@code rename} and {@code unlink} move and drop paths,
+ * {@code link} gives a file a second path (the same number). Files are numbered in the order they
+ * appear, so a file keeps its number across renames and under every name.
  *
  * <p>Used by the vs-host comparison to know which files a statement whose outcome legitimately
  * differs between two kernels (near ENOSPC) has made different, and so which later results and final
@@ -63,7 +64,11 @@ final class FileTracker {
      */
     List<Integer> files(String text) {
         List<Integer> out = new ArrayList<>();
-        for (String tok : words(text)) {
+        List<String> w = words(text);
+        if (!w.isEmpty() && w.get(0).equals("symlink")) {
+            w = w.subList(w.size() - 1, w.size()); // the link's path; its target is text, not a file
+        }
+        for (String tok : w) {
             Integer id = tok.startsWith("/") ? paths.get(tok) : handles.get(tok.replaceFirst("\\+.*", ""));
             if (id != null && !out.contains(id)) {
                 out.add(id);
@@ -91,6 +96,12 @@ final class FileTracker {
             }
             case "close", "munmap" -> handles.remove(w.get(1));
             case "unlink" -> paths.remove(w.get(1));
+            case "link" -> {
+                Integer id = paths.get(w.get(1));
+                if (id != null) {
+                    paths.put(w.get(2), id);
+                }
+            }
             case "rename" -> rename(w.get(1), w.get(2));
             default -> {
                 // no change to the namespace or the handles
@@ -98,14 +109,15 @@ final class FileTracker {
         }
     }
 
-    /** The path each tracked file has now, by file number. */
-    Map<Integer, String> pathsNow() {
-        Map<Integer, String> out = new TreeMap<>();
-        paths.forEach((p, id) -> out.put(id, p));
-        return out;
+    /** Every path a tracked file has now (all its hard links), and its file number. */
+    Map<String, Integer> pathsNow() {
+        return new TreeMap<>(paths);
     }
 
     private void rename(String from, String to) {
+        if (paths.get(from) != null && paths.get(from).equals(paths.get(to))) {
+            return; // two names of one file: rename(2) does nothing
+        }
         paths.keySet().removeIf(p -> p.equals(to) || p.startsWith(to + "/"));
         for (String p : new TreeSet<>(paths.keySet())) {
             if (p.equals(from) || p.startsWith(from + "/")) {

@@ -135,7 +135,7 @@ public final class HostChecks {
         withMount(img, true, scratch, dir -> {
             for (Oracle.ExpectedFile ef : expected.values()) {
                 Path p = dir.resolve(ef.path().substring(1));
-                if (!Files.isRegularFile(p)) {
+                if (!Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     diffs.add(ef.path() + ": missing on the host's mount");
                     continue;
                 }
@@ -144,7 +144,7 @@ public final class HostChecks {
             try (Stream<Path> all = Files.walk(dir)) {
                 for (Path p : all.sorted().toList()) {
                     String rel = "/" + dir.relativize(p).toString().replace('\\', '/');
-                    if (Files.isRegularFile(p) && !expected.containsKey(rel)) {
+                    if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !expected.containsKey(rel)) {
                         diffs.add(rel + ": on the host's mount, but the workload left no such file");
                     }
                 }

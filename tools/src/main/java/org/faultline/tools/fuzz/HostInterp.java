@@ -55,15 +55,22 @@ final class HostInterp {
         if (w.tasks().size() != 1) {
             return new Comparison(null, 0); // single-task workloads only
         }
+        String umask = umaskProblem();
+        if (umask != null) {
+            return new Comparison(new Finding(Finding.Kind.INTERNAL, umask, ""), 0);
+        }
         Path img = Files.createTempFile(scratch, "host", ".img");
         Files.delete(img);
         org.faultline.tools.workload.HostInterp.Result[] res = new org.faultline.tools.workload.HostInterp.Result[1];
         List<Map<String, byte[]>> hostFiles = new ArrayList<>();
+        List<Map<String, TreeMeta.Node>> hostTree = new ArrayList<>();
         try {
             opts.makeImage(img, in.imageBytes(), in.seed());
             HostChecks.withMount(img, false, scratch, dir -> res[0] = org.faultline.tools.workload.HostInterp.run(w, dir));
-            HostChecks.withMount(img, true, scratch,
-                    dir -> hostFiles.add(org.faultline.tools.workload.HostInterp.readFiles(dir)));
+            HostChecks.withMount(img, true, scratch, dir -> {
+                hostFiles.add(org.faultline.tools.workload.HostInterp.readFiles(dir));
+                hostTree.add(TreeMeta.ofMount(dir));
+            });
         } finally {
             Files.deleteIfExists(img);
         }
@@ -93,12 +100,13 @@ final class HostInterp {
                     + " statements, the host " + host.size(), ""), tolerated);
         }
         Map<String, Integer> changed = new java.util.TreeMap<>();
-        files.pathsNow().forEach((id, p) -> {
+        files.pathsNow().forEach((p, id) -> { // every name of a file, hard links included
             if (files.changed(id)) {
                 changed.put(p, id);
             }
         });
-        return new Comparison(compareFiles(faultlineImage, hostFiles.get(0), expected, changed, files), tolerated);
+        return new Comparison(compareFiles(faultlineImage, hostFiles.get(0), hostTree.get(0), expected, changed, files),
+                tolerated);
     }
 
     /**
@@ -123,9 +131,12 @@ final class HostInterp {
     /**
      * Every file on Faultline's image equals the host's, byte for byte, and both trees hold the same
      * files; a file in {@code changed} (path to tracked file) is compared only outside the ranges
-     * tolerated statements changed, and not in size.
+     * tolerated statements changed, and not in size. Then every name in both trees — directories and
+     * symbolic links too — must agree in type, mode, owner, group, link count, target and which names
+     * are one inode ({@link TreeMeta}).
      */
     private static Finding compareFiles(Path faultlineImage, Map<String, byte[]> hostFiles,
+                                        Map<String, TreeMeta.Node> hostTree,
                                         Map<String, Oracle.ExpectedFile> expected, Map<String, Integer> changed,
                                         FileTracker files) throws IOException {
         TreeSet<String> paths = new TreeSet<>(expected.keySet());
@@ -152,6 +163,10 @@ final class HostInterp {
                 if (d != null) {
                     return d;
                 }
+            }
+            String d = TreeMeta.compare(TreeMeta.ofImage(v), hostTree);
+            if (d != null) {
+                return new Finding(Finding.Kind.VS_HOST, d, "");
             }
         }
         return null;
@@ -201,6 +216,10 @@ final class HostInterp {
         if (f.rc() != n) {
             return "returned " + rc(f.rc()) + ", the host " + rc(n);
         }
+        if (f.data() != null && h.data() != null && isStat(f.text())) {
+            return java.util.Arrays.equals(f.data(), h.data()) ? null
+                    : "Faultline's stat " + StepResult.describeStat(f.data()) + ", the host's " + StepResult.describeStat(h.data());
+        }
         if (f.data() != null && h.data() != null) {
             int len = Math.min(f.data().length, h.data().length);
             for (int i = 0; i < len; i++) {
@@ -211,6 +230,32 @@ final class HostInterp {
             }
         }
         return null;
+    }
+
+    /**
+     * Why the host's modes of new files cannot be compared with Faultline's, or null: the workload
+     * creates files with mode 0644 and directories with 0755, and Faultline applies no umask (its tasks'
+     * is 0), so a host umask that clears any of those bits ({@code /proc/self/status}) would make every
+     * new name differ.
+     */
+    private static String umaskProblem() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("Umask:")) {
+                    int u = Integer.parseInt(l.substring(6).strip(), 8);
+                    return (u & 0755) == 0 ? null : String.format(Locale.ROOT,
+                            "the host's umask %04o clears mode bits of the files the workload creates (run with umask 022)", u);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // an older kernel: assume the usual 022
+        }
+        return null;
+    }
+
+    private static boolean isStat(String text) {
+        String t = text.strip();
+        return t.startsWith("stat ") || t.startsWith("expect-error stat ");
     }
 
     static List<StepResult> list() {

@@ -17,6 +17,14 @@ import java.util.TreeMap;
  * <p>"Valid" means the statement parses and its system call succeeds on Linux: handles open with
  * the access it needs, O_DIRECT offsets, lengths and buffers 512-aligned, mapping accesses inside
  * the mapping and on pages below EOF (no SIGBUS), namespace operations on paths that exist (or not).
+ *
+ * <p>Hard links: every name of a file maps to the same {@link FileM}, so what is written through one
+ * name is the file's under every other, unlinking one name keeps the file under the rest, and renaming
+ * one name of a file onto another is the no-op rename(2) makes it. Symbolic links ({@link SymM}) are
+ * never walked through: later statements only unlink, rename or link them, or replace them by a
+ * rename; opens, stats, chmods and chowns name regular files and directories only (the host
+ * interpreter cannot follow an absolute target inside its image). Modes and owners do not limit what
+ * is valid: the workload runs as root.
  */
 final class Model {
     /** Largest file offset + length the generator uses. */
@@ -80,6 +88,15 @@ final class Model {
         }
     }
 
+    /** A symbolic link and its target; the same object under every (hard-linked) name of one link. */
+    static final class SymM {
+        final String target;
+
+        SymM(String target) {
+            this.target = target;
+        }
+    }
+
     private static final Object DIR = new Object();
 
     /** path → FileM or DIR. */
@@ -127,6 +144,34 @@ final class Model {
         return l;
     }
 
+    boolean isSymlink(String p) {
+        return ns.get(p) instanceof SymM;
+    }
+
+    List<String> symlinks() {
+        List<String> l = new ArrayList<>();
+        for (Map.Entry<String, Object> e : ns.entrySet()) {
+            if (e.getValue() instanceof SymM) {
+                l.add(e.getKey());
+            }
+        }
+        return l;
+    }
+
+    /** The other names of the file or symbolic link at {@code p} (hard links), in order. */
+    List<String> otherNames(String p) {
+        Object o = ns.get(p);
+        List<String> l = new ArrayList<>();
+        if (o instanceof FileM || o instanceof SymM) {
+            for (Map.Entry<String, Object> e : ns.entrySet()) {
+                if (e.getValue() == o && !e.getKey().equals(p)) {
+                    l.add(e.getKey());
+                }
+            }
+        }
+        return l;
+    }
+
     boolean emptyDir(String p) {
         String pre = p + "/";
         for (String q : ns.keySet()) {
@@ -166,7 +211,7 @@ final class Model {
                 if ((b & Op.O_APPEND) != 0 && (b & Op.O_DIRECT) != 0 || (b & Op.O_TRUNC) != 0 && (b & Op.O_RDONLY) != 0) {
                     return false;
                 }
-                if (isDir(op.path())) {
+                if (isDir(op.path()) || isSymlink(op.path())) {
                     return false;
                 }
                 boolean exists = ns.containsKey(op.path());
@@ -246,9 +291,15 @@ final class Model {
             case RMDIR:
                 return isDir(op.path()) && !special(op.path()) && emptyDir(op.path());
             case UNLINK:
-                return file(op.path()) != null;
+                return file(op.path()) != null || isSymlink(op.path());
             case STAT:
-                return ns.containsKey(op.path());
+            case CHMOD:
+            case CHOWN:
+                return ns.containsKey(op.path()) && !isSymlink(op.path());
+            case LINK:
+                return (file(op.path()) != null || isSymlink(op.path())) && creatable(op.path2());
+            case SYMLINK:
+                return creatable(op.path()) && validTarget(op.data());
             case RENAME: {
                 String from = op.path();
                 String to = op.path2();
@@ -335,6 +386,12 @@ final class Model {
             case MKDIR:
                 ns.put(op.path(), DIR);
                 break;
+            case LINK:
+                ns.put(op.path2(), ns.get(op.path()));
+                break;
+            case SYMLINK:
+                ns.put(op.path(), new SymM(op.data()));
+                break;
             case RMDIR:
             case UNLINK:
                 ns.remove(op.path());
@@ -342,6 +399,9 @@ final class Model {
             case RENAME: {
                 String from = op.path();
                 String to = op.path2();
+                if (ns.get(from) == ns.get(to)) {
+                    break; // two names of one inode: rename(2) does nothing
+                }
                 Map<String, Object> moved = new TreeMap<>();
                 for (Map.Entry<String, Object> e : ns.entrySet()) {
                     if (e.getKey().equals(from) || e.getKey().startsWith(from + "/")) {
@@ -360,6 +420,15 @@ final class Model {
             default:
                 break;
         }
+    }
+
+    /**
+     * Whether {@code t} can stand as a symlink statement's TARGET: one word of the workload format (no
+     * blanks, no comment), not empty, and shorter than the smallest block an image may have (longer is
+     * ENAMETOOLONG with 1 KiB blocks).
+     */
+    static boolean validTarget(String t) {
+        return t != null && !t.isEmpty() && t.length() < 1000 && t.chars().allMatch(c -> c > ' ' && c < 127 && c != '#');
     }
 
     private static void grow(FileM f, long end, boolean mayFail) {

@@ -13,14 +13,17 @@ import java.util.Locale;
  * @param kind   what it does
  * @param h      handle
  * @param m      mapping (the mapping of mmap/anon/store/load/msync/munmap; the {@code from}/{@code into} mapping)
- * @param path   path (open, mkdir, rmdir, unlink, stat, rename's source)
- * @param path2  rename's target
- * @param off    file offset (or mapping offset for store/load; mmap's file offset)
- * @param len    length (truncate: the new size)
+ * @param path   path (open, mkdir, rmdir, unlink, stat, chmod, chown, rename's and link's source, symlink's
+ *               new name)
+ * @param path2  rename's and link's target
+ * @param off    file offset (or mapping offset for store/load; mmap's file offset; chown's UID, -1 unchanged)
+ * @param len    length (truncate: the new size; chown's GID, -1 unchanged)
  * @param moff   offset in the {@code from}/{@code into} mapping, -1 for none
  * @param bits   open flags ({@link #O_CREATE}...), fallocate mode ({@link #FL_KEEP}...), mmap
- *               ({@link #MAP_SHARED}, {@link #MAP_RW}), msync/anon ({@link #ASYNC}, {@link #NOTOUCH})
- * @param data   DATA of a write or store ({@code seed=N}, {@code byte=B}, {@code zero})
+ *               ({@link #MAP_SHARED}, {@link #MAP_RW}), msync/anon ({@link #ASYNC}, {@link #NOTOUCH}),
+ *               chmod's mode
+ * @param data   DATA of a write or store ({@code seed=N}, {@code byte=B}, {@code zero}); a symlink's target
+ *               (taken as written: a task's prefix is not put before it)
  * @param expect the expect-error alternatives, or null
  */
 public record Op(Kind kind, String h, String m, String path, String path2, long off, long len, long moff, int bits,
@@ -48,6 +51,14 @@ public record Op(Kind kind, String h, String m, String path, String path2, long 
     public enum Kind {
         OPEN, CLOSE, WRITE, WRITE_UNCHECKED, READ, TRUNCATE, FALLOCATE, MMAP, ANON, STORE, LOAD, MSYNC, MUNMAP,
         FSYNC, FDATASYNC, SYNC, MKDIR, RMDIR, UNLINK, RENAME, STAT, DROP_CACHES,
+        /** {@code link FROM TO}: a second name for a regular file (or a symbolic link: link(2) does not follow). */
+        LINK,
+        /** {@code symlink TARGET PATH}: a symbolic link; later statements only unlink, rename or link it. */
+        SYMLINK,
+        /** {@code chmod PATH MODE} of a file or directory. */
+        CHMOD,
+        /** {@code chown PATH UID GID} of a file or directory. */
+        CHOWN,
         /** {@code barrier NAME} (NAME in {@code h}): multi-task sequences only. */
         BARRIER
     }
@@ -66,6 +77,12 @@ public record Op(Kind kind, String h, String m, String path, String path2, long 
 
     public static final int MAP_SHARED = 1;
     public static final int MAP_RW = 2;
+
+    /**
+     * The shortest symlink target ext4 keeps in a block of its own (ext4_symlink: a target whose length
+     * with its NUL exceeds {@code i_block}'s 60 bytes); a shorter one lives in the inode (a fast symlink).
+     */
+    static final int SLOW_SYMLINK_MIN = 60;
 
     public static final int ASYNC = 1;
     public static final int NOTOUCH = 2;
@@ -106,6 +123,10 @@ public record Op(Kind kind, String h, String m, String path, String path2, long 
             case RENAME -> "rename " + path + " " + path2;
             case STAT -> "stat " + path;
             case DROP_CACHES -> "drop-caches";
+            case LINK -> "link " + path + " " + path2;
+            case SYMLINK -> "symlink " + data + " " + path;
+            case CHMOD -> "chmod " + path + " " + String.format(Locale.ROOT, "%04o", bits);
+            case CHOWN -> "chown " + path + " " + off + " " + len;
             case BARRIER -> "barrier " + h;
         };
     }
@@ -138,6 +159,8 @@ public record Op(Kind kind, String h, String m, String path, String path2, long 
             case FALLOCATE -> k + ((bits & FL_PUNCH) != 0 ? "-punch" : (bits & FL_ZERO) != 0 ? "-zero" : (bits & FL_KEEP) != 0 ? "-keep" : "");
             case WRITE, READ -> k + (directHandle ? "-direct" : "") + (m != null ? (kind == Kind.WRITE ? "-from" : "-into") : "");
             case MMAP -> k + ((bits & MAP_SHARED) != 0 ? "-shared" : "-private");
+            case SYMLINK -> k + (data.length() >= SLOW_SYMLINK_MIN ? "-slow" : "");
+            case CHMOD -> k + ((bits & 07000) != 0 ? "-special" : "");
             default -> k;
         };
     }

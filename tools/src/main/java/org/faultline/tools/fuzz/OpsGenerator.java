@@ -14,7 +14,7 @@ import org.faultline.tools.fuzz.Model.MapM;
  * append, direct, rdonly, wronly), buffered and O_DIRECT reads and writes at any offset and length
  * (O_DIRECT at 512-byte alignment), reads into and writes from mappings, truncate, fallocate in every
  * mode, shared and private mmap with store/load/msync/munmap, fsync/fdatasync/sync, directories,
- * renames, unlinks, stat, drop-caches, anonymous memory pressure under a small {@code set ram}, and
+ * renames, unlinks, stat, drop-caches, hard and symbolic links, chmod and chown, anonymous memory pressure under a small {@code set ram}, and
  * now and then a near-full phase (a large fallocate, then writes wrapped in
  * {@code expect-error ... ENOSPC|ok}, then the filler is removed). Anonymous memory mapped at any
  * time stays within half the RAM: memory pressure, not an out-of-memory machine.
@@ -100,6 +100,10 @@ public final class OpsGenerator {
         m.put(Op.Kind.RENAME, 2);
         m.put(Op.Kind.STAT, 2);
         m.put(Op.Kind.DROP_CACHES, 3);
+        m.put(Op.Kind.LINK, 2);
+        m.put(Op.Kind.SYMLINK, 2);
+        m.put(Op.Kind.CHMOD, 1);
+        m.put(Op.Kind.CHOWN, 1);
         return m;
     }
 
@@ -528,12 +532,17 @@ public final class OpsGenerator {
                     return d == null ? null : new Op(Op.Kind.RMDIR, null, null, d, null, 0, 0, -1, 0, null, null);
                 }
                 case UNLINK: {
-                    String f = any(m.files());
-                    return f == null || m.files().size() < 2 ? null
-                            : new Op(Op.Kind.UNLINK, null, null, f, null, 0, 0, -1, 0, null, null);
+                    List<String> l = new ArrayList<>(m.files());
+                    if (l.size() < 2) {
+                        l.clear();
+                    }
+                    l.addAll(m.symlinks());
+                    String f = any(l);
+                    return f == null ? null : new Op(Op.Kind.UNLINK, null, null, f, null, 0, 0, -1, 0, null, null);
                 }
                 case RENAME: {
                     List<String> all = new ArrayList<>(m.files());
+                    all.addAll(m.symlinks());
                     for (String d : m.dirs()) {
                         if (!d.equals("/")) {
                             all.add(d);
@@ -545,8 +554,12 @@ public final class OpsGenerator {
                     }
                     String to;
                     List<String> files = m.files();
-                    if (m.file(from) != null && files.size() > 1 && r.nextInt(3) == 0) {
-                        to = any(files); // replace another file
+                    files.addAll(m.symlinks());
+                    List<String> siblings = m.otherNames(from);
+                    if (!siblings.isEmpty() && r.nextInt(4) == 0) {
+                        to = any(siblings); // onto another name of the same file: rename(2) does nothing
+                    } else if (!m.isDir(from) && files.size() > 1 && r.nextInt(3) == 0) {
+                        to = any(files); // replace another file or symbolic link
                     } else {
                         to = newPath();
                     }
@@ -555,11 +568,101 @@ public final class OpsGenerator {
                 }
                 case STAT: {
                     List<String> l = new ArrayList<>(m.ns.keySet());
+                    l.removeAll(m.symlinks());
                     return new Op(Op.Kind.STAT, null, null, any(l), null, 0, 0, -1, 0, null, null);
+                }
+                case LINK: {
+                    List<String> l = m.symlinks();
+                    String from = !l.isEmpty() && r.nextInt(5) == 0 ? any(l) : any(m.files());
+                    return from == null ? null : new Op(Op.Kind.LINK, null, null, from, newPath(), 0, 0, -1, 0, null, null);
+                }
+                case SYMLINK: {
+                    String d = any(m.dirs());
+                    String path = (d.equals("/") ? "" : d) + "/s" + names++;
+                    return new Op(Op.Kind.SYMLINK, null, null, path, null, 0, 0, -1, 0, target(path), null);
+                }
+                case CHMOD:
+                case CHOWN: {
+                    List<String> l = new ArrayList<>(m.files());
+                    l.addAll(m.dirs()); // the root included, lost+found not
+                    String p = any(l);
+                    return k == Op.Kind.CHMOD ? new Op(Op.Kind.CHMOD, null, null, p, null, 0, 0, -1, mode(), null, null)
+                            : new Op(Op.Kind.CHOWN, null, null, p, null, owner(), owner(), -1, 0, null, null);
                 }
                 default:
                     return null;
             }
+        }
+
+        /**
+         * A symbolic link's target, as {@code symlink} writes it: a name in the namespace (absolute, or
+         * relative to the link's directory), a name that does not exist, {@code .}, {@code ..}, the
+         * root, spellings a path parser would tidy up (a doubled or trailing slash), or a long one —
+         * 58 to 61 bytes (ext4 keeps up to 59 in the inode, 60 and more get a block) or up to 300.
+         */
+        String target(String link) {
+            List<String> l = new ArrayList<>(m.ns.keySet());
+            String any = any(l);
+            String dir = Model.parent(link);
+            return switch (r.nextInt(10)) {
+                case 0, 1 -> any;
+                case 2, 3 -> relative(dir, any);
+                case 4 -> "nowhere" + names++;
+                case 5 -> switch (r.nextInt(5)) {
+                    case 0 -> ".";
+                    case 1 -> "..";
+                    case 2 -> "/";
+                    case 3 -> "." + any.replace("/", "//");
+                    default -> relative(dir, any) + "/";
+                };
+                case 6, 7 -> longName(58 + r.nextInt(4));
+                default -> longName(1 + r.nextInt(300));
+            };
+        }
+
+        /** {@code p} relative to directory {@code dir}: up to the common ancestor, then down. */
+        String relative(String dir, String p) {
+            List<String> a = dir.equals("/") ? List.of() : List.of(dir.substring(1).split("/"));
+            List<String> b = p.equals("/") ? List.of() : List.of(p.substring(1).split("/"));
+            int c = 0;
+            while (c < a.size() && c < b.size() && a.get(c).equals(b.get(c))) {
+                c++;
+            }
+            StringBuilder sb = new StringBuilder();
+            for (int i = c; i < a.size(); i++) {
+                sb.append(sb.length() == 0 ? "" : "/").append("..");
+            }
+            for (int i = c; i < b.size(); i++) {
+                sb.append(sb.length() == 0 ? "" : "/").append(b.get(i));
+            }
+            return sb.length() == 0 ? "." : sb.toString();
+        }
+
+        /** A target of exactly {@code n} bytes: path components of letters and digits. */
+        String longName(int n) {
+            StringBuilder sb = new StringBuilder(n);
+            while (sb.length() < n) {
+                int c = r.nextInt(12);
+                sb.append(c == 0 && sb.length() > 0 && sb.charAt(sb.length() - 1) != '/' ? '/'
+                        : (char) (c < 6 ? 'a' + r.nextInt(26) : '0' + r.nextInt(10)));
+            }
+            return sb.toString();
+        }
+
+        /** A chmod mode: usual ones, none at all, or any of the 12 bits (set-user-ID, set-group-ID, sticky). */
+        int mode() {
+            return switch (r.nextInt(4)) {
+                case 0 -> new int[] {0644, 0600, 0755, 0700, 0444, 0777}[r.nextInt(6)];
+                case 1 -> r.nextInt(0777 + 1);
+                case 2 -> new int[] {04755, 02755, 06755, 02644, 01777, 02775, 04644, 0}[r.nextInt(8)];
+                default -> r.nextInt(07777 + 1);
+            };
+        }
+
+        /** A chown UID or GID: -1 (unchanged), root, common ids, and ones needing ext4's high 16 bits. */
+        long owner() {
+            long[] ids = {-1, -1, 0, 1, 100, 1000, 65534, 65535, 65536, 100000, 4294967294L};
+            return ids[r.nextInt(ids.length)];
         }
 
         /** Near-full: fill the image with one fallocate, a few writes that may get ENOSPC, then free it again. */

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +65,8 @@ public final class HostInterp {
         static native int chown(byte[] path, int uid, int gid);
 
         static native int dup(int fd);
+
+        static native long readlink(byte[] path, byte[] buf, long size);
 
         private Sys() {
         }
@@ -160,6 +161,21 @@ public final class HostInterp {
             }
         }
         return files;
+    }
+
+    /**
+     * readlink(2): the target of the symbolic link {@code p}, byte for byte (Java's own readSymbolicLink
+     * parses it as a path, which drops doubled and trailing slashes).
+     *
+     * @throws IOException if {@code p} is not a symbolic link, or cannot be read
+     */
+    public static byte[] readlink(Path p) throws IOException {
+        byte[] buf = new byte[4096];
+        long n = Sys.readlink(LibC.pathBytes(p), buf, buf.length);
+        if (n < 0) {
+            throw new IOException("readlink " + p + ": " + Errno.name(-LibC.errno()));
+        }
+        return java.util.Arrays.copyOf(buf, (int) n);
     }
 
     private void exit() {
@@ -370,9 +386,10 @@ public final class HostInterp {
         }
         if (s instanceof Stmt.Stat st) {
             try {
-                BasicFileAttributes a = Files.readAttributes(root.resolve(st.path().eval(env).substring(1)),
-                        BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                lastData = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(a.isDirectory() ? -1 : a.size()).array();
+                Map<String, Object> a = Files.readAttributes(root.resolve(st.path().eval(env).substring(1)),
+                        "unix:isDirectory,size,mode,nlink,uid,gid", LinkOption.NOFOLLOW_LINKS);
+                lastData = StepResult.statData((Boolean) a.get("isDirectory"), (Long) a.get("size"), (Integer) a.get("mode"),
+                        (Integer) a.get("nlink"), (Integer) a.get("uid"), (Integer) a.get("gid"));
                 return 0;
             } catch (NoSuchFileException e) {
                 return -Errno.ENOENT;

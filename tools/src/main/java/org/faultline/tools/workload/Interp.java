@@ -668,7 +668,7 @@ final class Interp {
             return rc;
         }
         Kstat ks = out[0];
-        lastData = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(ks.isDir() ? -1 : ks.size()).array();
+        lastData = StepResult.statData(ks.isDir(), ks.size(), ks.mode(), ks.nlink(), ks.uid(), ks.gid());
         if (st.dir() != null && st.dir() != ks.isDir()) {
             report(new Oracle.Mismatch("stat mismatch: " + path + " is " + (ks.isDir() ? "a directory" : "not a directory")
                     + ", expected " + (st.dir() ? "a directory" : "a file"), "mode 0" + Integer.toOctalString(ks.mode())), outer, env);

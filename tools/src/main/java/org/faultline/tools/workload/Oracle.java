@@ -328,11 +328,11 @@ public final class Oracle {
     void renamed(String from, String to) {
         lock.lock();
         try {
-            if (from.equals(to)) {
-                return;
+            if (from.equals(to) || byPath.get(from) != null && byPath.get(from) == byPath.get(to)) {
+                return; // two names of one inode: vfs_rename() returns 0 and leaves both
             }
             FileShadow target = byPath.remove(to);
-            if (target != null && target != byPath.get(from)) {
+            if (target != null && !byPath.containsValue(target)) { // its last known name: a hard link keeps it otherwise
                 target.linked = false;
                 maybeRelease(target);
             }

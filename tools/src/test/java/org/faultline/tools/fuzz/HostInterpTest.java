@@ -103,7 +103,7 @@ class HostInterpTest {
         assertEquals(List.of(0), t.files("expect-error read h3 0 10 ENOSPC|ok"), "the same file after the rename");
         t.apply("rename /b /e/a", 0);
         t.apply("close h0", 0);
-        assertEquals(java.util.Map.of(1, "/e/a"), t.pathsNow(), "the replaced file has no path");
+        assertEquals(java.util.Map.of("/e/a", 1), t.pathsNow(), "the replaced file has no path");
         t.markChanged("expect-error write h1 100 50 seed=2 ENOSPC|ok");
         assertTrue(t.changed(1) && t.changed(1, 100) && t.changed(1, 149));
         assertFalse(t.changed(1, 99) || t.changed(1, 150) || t.changed(0), "only the bytes the write could change");
@@ -111,5 +111,103 @@ class HostInterpTest {
         t.markChanged("expect-error write h4 0 10 zero ENOSPC|ok");
         assertTrue(t.changed(1, 1 << 20), "an O_APPEND write may have landed anywhere");
         assertEquals(List.of(1), t.files("stat /e/a"), "a statement naming the file by path");
+    }
+
+    @Test
+    void linksSymlinksModesAndOwnersAgreeWithTheHost() throws Exception {
+        Path scratch = Files.createDirectories(Path.of("target", "test-scratch", "vs-host-links").toAbsolutePath());
+        String why = HostChecks.probeLoopMount(scratch);
+        Assumptions.assumeTrue(why == null, () -> "host checks impossible here: " + why);
+        String wl = String.join("\n",
+                "set ram 16M",
+                "set image-size 32M",
+                "task t",
+                "  mkdir /d",
+                "  open f /d/a create rdwr",
+                "  write f 0 10000 seed=1",
+                "  link /d/a /b",
+                "  write f 5000 100 byte=0x42",
+                "  stat /b",
+                "  rename /b /d/a",                          // two names of one file: nothing happens
+                "  stat /d/a",
+                "  chmod /d/a 6755",
+                "  chown /b 100000 -1",                      // loses set-user-ID (set-group-ID: group-executable)
+                "  stat /d/a",
+                "  chmod /d 2770",
+                "  chown /d -1 65536",
+                "  open g /d/new create rdwr",               // the set-group-ID directory's group
+                "  mkdir /d/sub",                            // and its bit
+                "  stat /d/sub",
+                "  symlink a /d/rel",                        // relative, to a file: not a second file
+                "  symlink /d/a /abs",
+                "  symlink x//y/ /odd",                      // kept byte for byte
+                "  symlink " + "q".repeat(59) + " /fast",
+                "  symlink " + "q".repeat(60) + " /slow",
+                "  link /slow /slow2",
+                "  rename /abs /odd",
+                "  unlink /d/a",
+                "  close f",
+                "  read g 0 100",
+                "");
+        SequenceChecker c = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName("6.6"), true, true, true,
+                scratch));
+        SequenceChecker.Result r = c.check(SequenceChecker.Input.ofFile(wl, "vs-host-links.wl"), null);
+        assertTrue(r.ok(), () -> r.findings().toString());
+    }
+
+    private static TreeMeta.Node node(char type, int perm, int nlink, String target, long ino) {
+        return new TreeMeta.Node(type, perm, 0, 0, nlink, target, ino);
+    }
+
+    @Test
+    void treesDifferInModeOwnerLinksOrTarget() {
+        java.util.Map<String, TreeMeta.Node> f = new java.util.TreeMap<>(java.util.Map.of(
+                "/", node('d', 0755, 3, null, 2), "/a", node('f', 0644, 2, null, 12), "/b", node('f', 0644, 2, null, 12),
+                "/s", node('l', 0777, 1, "a//", 13)));
+        java.util.Map<String, TreeMeta.Node> h = new java.util.TreeMap<>(f);
+        assertNull(TreeMeta.compare(f, h));
+        h.put("/s", node('l', 0777, 1, "a/", 13));
+        assertEquals("/s: symlink mode 0777 uid 0 gid 0 nlink 1 -> 'a//' on Faultline's image, symlink mode 0777 uid 0 gid 0 "
+                + "nlink 1 -> 'a/' on the host's", TreeMeta.compare(f, h));
+        h = new java.util.TreeMap<>(f);
+        h.put("/a", new TreeMeta.Node('f', 0644, 0, 65536, 2, null, 12));
+        assertTrue(TreeMeta.compare(f, h).startsWith("/a: file mode 0644 uid 0 gid 0 nlink 2 on Faultline's image"));
+        h = new java.util.TreeMap<>(f);
+        h.put("/a", node('f', 04644, 2, null, 12));
+        assertTrue(TreeMeta.compare(f, h).contains("mode 4644 uid 0 gid 0 nlink 2 on the host's"));
+        h = new java.util.TreeMap<>(f);
+        h.put("/b", node('f', 0644, 2, null, 40)); // the right counts, but /b is another inode
+        h.put("/c", node('f', 0644, 2, null, 12));
+        assertEquals("/c (file mode 0644 uid 0 gid 0 nlink 2) is on the host's image, not on Faultline's", TreeMeta.compare(f, h));
+        f.put("/c", node('f', 0644, 2, null, 14));
+        assertEquals("/a: one inode with [/a, /b] on Faultline's image, with [/a, /c] on the host's", TreeMeta.compare(f, h));
+    }
+
+    @Test
+    void statsDifferInSizeModeLinksOrOwner() {
+        byte[] a = StepResult.statData(false, 100, 0100644, 2, 0, 0);
+        assertNull(HostInterp.differ(new StepResult(4, "stat /a", 0, a), new StepResult(4, "stat /a", 0,
+                StepResult.statData(false, 100, 0100644, 2, 0, 0))));
+        assertEquals("Faultline's stat size 100 mode 0100644 nlink 2 uid 0 gid 0, the host's size 100 mode 0100644 nlink 1 "
+                + "uid 0 gid 0", HostInterp.differ(new StepResult(4, "stat /a", 0, a), new StepResult(4, "stat /a", 0,
+                StepResult.statData(false, 100, 0100644, 1, 0, 0))));
+        assertEquals("Faultline's stat size -1 mode 040755 nlink 2 uid 0 gid 4294967294, the host's size -1 mode 042755 nlink 2 "
+                + "uid 0 gid 4294967294", HostInterp.differ(new StepResult(4, "stat /d", 0,
+                StepResult.statData(true, 4096, 040755, 2, 0, -2)), new StepResult(4, "stat /d", 0,
+                StepResult.statData(true, 4096, 042755, 2, 0, -2))));
+    }
+
+    @Test
+    void hardLinksAreOneFileAndSymlinkTargetsNoFile() {
+        FileTracker t = new FileTracker();
+        t.apply("open h0 /a create rdwr", 3);
+        t.apply("link /a /b", 0);
+        assertEquals(List.of(0), t.files("stat /b"), "the second name of file 0");
+        t.apply("rename /a /b", 0);
+        assertEquals(List.of(0), t.files("stat /a"), "a rename between two names of one file moves nothing");
+        assertEquals(List.of(), t.files("symlink /a /s"), "a target is text, not a file");
+        assertEquals(java.util.Map.of("/a", 0, "/b", 0), t.pathsNow(), "both names of file 0");
+        t.apply("unlink /a", 0);
+        assertEquals(List.of(0), t.files("stat /b"));
     }
 }

@@ -218,6 +218,23 @@ class OracleTest {
     }
 
     @Test
+    void hardLinksKeepTheFileUnderEveryNameThroughRenames() {
+        FileShadow f = o.opened("/a", 12, 0, false);
+        o.linked("/a", "/b");
+        o.renamed("/a", "/b"); // two names of one inode: rename(2) does nothing
+        assertEquals(List.of("/a", "/b"), List.copyOf(o.expectedFiles().keySet()));
+        FileShadow g = o.opened("/c", 13, 0, false);
+        o.renamed("/c", "/b"); // replaces one name of 12: 12 lives on as /a
+        o.closed(f);
+        o.closed(g);
+        assertEquals(12, o.expectedFiles().get("/a").ino());
+        assertEquals(13, o.expectedFiles().get("/b").ino());
+        assertTrue(f == o.opened("/a", 12, 0, false), "12 is still linked as /a: its shadow is kept");
+        o.unlinked("/a");
+        assertEquals(List.of("/b"), List.copyOf(o.expectedFiles().keySet()));
+    }
+
+    @Test
     void aFileFromBeforeTheRunIsUnknownUntilWritten() {
         FileShadow f = o.opened("/old", 40, 10000, false);
         assertNull(o.verifyRead(a, f, 0, 10000, new byte[10000], 10000, false));
