@@ -519,29 +519,34 @@ class JournalReplayHostTest {
      */
     @Test
     void revokedDirectoryBlocksAreNotReplayedOverTheirReuse() throws Exception {
-        Crash c = crash("revoke", List.of(), "", (root, e, img, copy) -> {
-            Path victim = Files.createDirectories(root.resolve("victim"));
-            for (int i = 0; i < 3000; i++) {
-                Files.write(victim.resolve("a_rather_long_file_name_to_fill_directory_blocks_" + i), new byte[0]);
-            }
-            fsync(root, List.of("victim/x"));
-            try (var s = Files.list(victim)) {
-                for (Path p : s.toList()) {
-                    Files.delete(p);
+        // whether the freed blocks' copies are still in the log at the copy is the host's timing (its
+        // flusher and jbd2 may checkpoint them first): found within a few tries
+        Recovery.RecoveryInfo info = null;
+        for (int attempt = 0; attempt < 4 && (info == null || info.nrRevokeHits() == 0); attempt++) {
+            Crash c = crash("revoke", List.of(), "", (root, e, img, copy) -> {
+                Path victim = Files.createDirectories(root.resolve("victim"));
+                for (int i = 0; i < 3000; i++) {
+                    Files.write(victim.resolve("a_rather_long_file_name_to_fill_directory_blocks_" + i), new byte[0]);
                 }
-            }
-            Files.delete(victim);
-            fsync(root, List.of("x"));
-            for (int i = 0; i < 4; i++) {
-                write(root, e, "reuse/f" + i, random(1 << 20, 900 + i));
-            }
-            e.absent().add("victim");
-            fsync(root, e.files().keySet());
-        });
-        Recovery.RecoveryInfo info = replayAndCheck(c);
-        assertTrue(info.nrRevokes() > 0, info.toString());
-        assertTrue(info.nrRevokeHits() > 0, info.toString());
-        System.out.println("jbd2 revoke: " + info);
+                fsync(root, List.of("victim/x"));
+                try (var s = Files.list(victim)) {
+                    for (Path p : s.toList()) {
+                        Files.delete(p);
+                    }
+                }
+                Files.delete(victim);
+                fsync(root, List.of("x"));
+                for (int i = 0; i < 4; i++) {
+                    write(root, e, "reuse/f" + i, random(1 << 20, 900 + i));
+                }
+                e.absent().add("victim");
+                fsync(root, e.files().keySet());
+            });
+            info = replayAndCheck(c);
+            assertTrue(info.nrRevokes() > 0, info.toString());
+            System.out.println("jbd2 revoke (attempt " + (attempt + 1) + "): " + info);
+        }
+        assertTrue(info.nrRevokeHits() > 0, "no revoked copy left in the log in four tries: " + info);
     }
 
     /**
