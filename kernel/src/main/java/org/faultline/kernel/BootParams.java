@@ -23,7 +23,8 @@ package org.faultline.kernel;
  *                          default, so the machine stops at the failure. Off, an oops in a user task's system
  *                          call kills only that task ({@code make_task_dead}) and taints the kernel (D), and
  *                          the machine goes on — what {@code faultline mount} runs with, as distributions do.
- *                          An oops in a kernel thread, an invariant violation or a corruption stays fatal
+ *                          An oops in a kernel thread or in softirq context (a bio completion run in the
+ *                          task), an invariant violation or a corruption stays fatal
  */
 public record BootParams(Strategy strategy, KernelProfile profile, long seed, long maxDecisions,
                          long hungTaskTimeoutMs, boolean panicOnWarn, int traceCapacity, int logCapacity,

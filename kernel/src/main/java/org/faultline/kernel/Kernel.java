@@ -217,7 +217,8 @@ public final class Kernel {
         sb.append(CallTrace.format(frames)).append("---[ end trace ]---");
         Task t = Task.current();
         Failure f = new Failure(Failure.Kind.BUG, title, sb.toString(), sched.step(), t == null ? 0 : t.pid);
-        boolean killTaskOnly = !params.panicOnOops() && t != null && t.kind == TaskKind.USER;
+        // oops_end(): in interrupt context ("Fatal exception in interrupt") the machine panics anyway
+        boolean killTaskOnly = !params.panicOnOops() && t != null && t.kind == TaskKind.USER && !t.softirqActive;
         report(f, !killTaskOnly);
         if (killTaskOnly) { // oops_end(): taint, then the task dies
             synchronized (failures) {
