@@ -52,8 +52,9 @@ final class BenchFio implements Callable<Integer> {
     @Option(names = "--image", required = true, paramLabel = "PATH", description = "The scratch image to make (fresh every run).")
     Path image;
 
-    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "1G", converter = Sizes.Converter.class,
-            description = "The image's size. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--image-size", paramLabel = "SIZE", defaultValue = "1G", converter = Sizes.Converter.class,
+            description = "The scratch image's size (the data's is the job's; --size is a workload's data size "
+                    + "elsewhere). Default: ${DEFAULT-VALUE}.")
     long size;
 
     @Option(names = "--ram", paramLabel = "SIZE", defaultValue = "256M", converter = Sizes.Converter.class,
@@ -112,8 +113,8 @@ final class BenchFio implements Callable<Integer> {
                         + "(a leftover of an interrupted run can be removed)");
             }
         }
-        Images.checkImageSize("--size", size, image);
-        Images.checkHostSpace("--size", size, size, "bench fio", image);
+        Images.checkImageSize("--image-size", size, image);
+        Images.checkHostSpace("--image-size", size, size, "bench fio", image);
         if (Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             Images.refuseToOverwrite(image, force, true, "bench fio makes a fresh scratch image");
             if (!force) {

@@ -220,7 +220,7 @@ class MountTest {
         Path job = d.resolve("rw.fio");
         Files.writeString(job, "[global]\nioengine=psync\nsize=4M\nbs=4k\nfsync=16\nverify=crc32c\n[w]\nrw=randwrite\n");
         CliTestSupport.Run r = CliTestSupport.run("bench", "fio", job.toString(), "--image", d.resolve("x.img").toString(),
-                "--size", "64M", "--compare", "6.6", "4.20", "--runs", "2", "--json");
+                "--image-size", "64M", "--compare", "6.6", "4.20", "--runs", "2", "--json");
         assertEquals(0, r.code(), r.toString());
         com.google.gson.JsonObject j = com.google.gson.JsonParser.parseString(r.out()).getAsJsonObject();
         assertEquals(2, j.getAsJsonArray("kernels").size(), r.out());
