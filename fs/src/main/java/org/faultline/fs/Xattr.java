@@ -12,8 +12,8 @@ import org.faultline.kernel.KernelSource;
  * inode's {@code i_rwsem} ({@code vfs_setxattr}, {@code vfs_removexattr}). Results are sizes or
  * negative errnos.
  *
- * <p>Deviations: no LSM ({@code security.*} goes straight to the filesystem, as with no security
- * module); no immutable/append-only check (the emulated inodes expose no such flags); a name is a Java
+ * <p>Deviations: no LSM ({@code security.*} goes to the filesystem after commoncap's CAP_SYS_ADMIN check
+ * on changes, as with no security module); no immutable/append-only check (the emulated inodes expose no such flags); a name is a Java
  * string (its UTF-8 bytes are the name).
  */
 @KernelSource("fs/xattr.c")
@@ -60,6 +60,14 @@ final class Xattr {
             }
         }
         return inodePermission(inode, mask, c);
+    }
+
+    /**
+     * {@code cap_inode_setxattr} / {@code cap_inode_removexattr} (security/commoncap.c, the LSM hook
+     * without a security module): a {@code security.} attribute is changed only with CAP_SYS_ADMIN.
+     */
+    private static int capInodeSetxattr(String name) {
+        return name.startsWith("security.") && !Cred.current().capable() ? -Errno.EPERM : 0;
     }
 
     /** {@code generic_permission} for read or write: the owner's, group's or others' bits; root passes. */
@@ -113,6 +121,9 @@ final class Xattr {
         inode.iRwsem.downWrite();
         try {
             r = xattrPermission(inode, name, MAY_WRITE);
+            if (r == 0) {
+                r = capInodeSetxattr(name);
+            }
             if (r != 0) {
                 return r;
             }
