@@ -16,6 +16,9 @@ import org.faultline.kernel.Errno;
  * rename    both dirs' i_rwsem
  * setattr   i_rwsem (size changes: the fs truncates the page cache itself)
  * get_link  none (the path walk holds a reference)
+ * getxattr  none (the filesystem's own lock: ext4's xattr_sem)
+ * setxattr  i_rwsem (the xattr handler's -&gt;set; removal too)
+ * listxattr none
  * </pre>
  */
 public interface InodeOperations {
@@ -84,5 +87,40 @@ public interface InodeOperations {
      */
     default Inode symlink(Inode dir, String name, String target) {
         throw new FsError(Errno.EPERM, "symlink " + name + ": not supported by this filesystem");
+    }
+
+    /**
+     * The xattr handler's {@code ->get} for the full {@code name} ({@code __vfs_getxattr}): the value
+     * copied into {@code buffer} (null asks for its size). A filesystem without extended attributes
+     * keeps this default: EOPNOTSUPP.
+     *
+     * @return the value's size
+     * @throws FsError ENODATA, ERANGE (the buffer is too small), EOPNOTSUPP (no handler), EIO
+     */
+    default int getxattr(Inode inode, String name, byte[] buffer) {
+        throw new FsError(Errno.EOPNOTSUPP, "getxattr " + name + ": not supported by this filesystem");
+    }
+
+    /**
+     * The xattr handler's {@code ->set} for the full {@code name} ({@code __vfs_setxattr}; a null
+     * {@code value} removes, as {@code __vfs_removexattr} asks with XATTR_REPLACE); {@code flags}
+     * XATTR_CREATE (1), XATTR_REPLACE (2). The filesystem sets the inode's ctime.
+     *
+     * @throws FsError EEXIST, ENODATA, ENOSPC, EOPNOTSUPP (default), EROFS
+     */
+    default void setxattr(Inode inode, String name, byte[] value, int flags) {
+        throw new FsError(Errno.EOPNOTSUPP, "setxattr " + name + ": not supported by this filesystem");
+    }
+
+    /**
+     * ->listxattr(): the NUL-terminated names the calling task may see, into {@code buffer} (null asks
+     * for the size). A filesystem without extended attributes keeps this default: an empty list, as
+     * {@code vfs_listxattr} returns without the operation.
+     *
+     * @return the list's size
+     * @throws FsError ERANGE (the buffer is too small)
+     */
+    default int listxattr(Inode inode, byte[] buffer) {
+        return 0;
     }
 }

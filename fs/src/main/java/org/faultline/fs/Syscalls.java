@@ -511,6 +511,76 @@ public final class Syscalls {
         }
     }
 
+    // ------------------------------------------------------------ extended attributes (fs/xattr.c)
+
+    /** XATTR_CREATE: setxattr fails with EEXIST if the attribute exists. */
+    public static final int XATTR_CREATE = 1;
+    /** XATTR_REPLACE: setxattr fails with ENODATA if the attribute does not exist. */
+    public static final int XATTR_REPLACE = 2;
+
+    /**
+     * getxattr(2): the value of {@code name} of {@code path}'s inode into {@code buf} ({@code buf.length}
+     * is the size; 0 asks for the value's size).
+     *
+     * @return the value's size, or -ENODATA, -ERANGE, -E2BIG, -EOPNOTSUPP, -EACCES, -ENOENT...
+     */
+    public static int getxattr(String path, String name, byte[] buf) {
+        return xattrOf(path, true, inode -> Xattr.getxattr(inode, name, buf, buf.length));
+    }
+
+    /** lgetxattr(2): {@link #getxattr} of a symbolic link itself. */
+    public static int lgetxattr(String path, String name, byte[] buf) {
+        return xattrOf(path, false, inode -> Xattr.getxattr(inode, name, buf, buf.length));
+    }
+
+    /**
+     * setxattr(2): {@code name} of {@code path}'s inode set to {@code value}; {@code flags}
+     * {@link #XATTR_CREATE}, {@link #XATTR_REPLACE} or 0. The inode's ctime changes.
+     *
+     * @return 0, or -EEXIST, -ENODATA, -ENOSPC, -E2BIG, -ERANGE, -EOPNOTSUPP, -EPERM, -EACCES, -EINVAL...
+     */
+    public static int setxattr(String path, String name, byte[] value, int flags) {
+        return xattrOf(path, true, inode -> Xattr.setxattr(inode, name, value, flags));
+    }
+
+    /** lsetxattr(2). */
+    public static int lsetxattr(String path, String name, byte[] value, int flags) {
+        return xattrOf(path, false, inode -> Xattr.setxattr(inode, name, value, flags));
+    }
+
+    /**
+     * listxattr(2): the NUL-terminated names into {@code buf} ({@code buf.length} 0 asks for the size).
+     *
+     * @return the list's size, or -ERANGE, -E2BIG, -ENOENT...
+     */
+    public static int listxattr(String path, byte[] buf) {
+        return xattrOf(path, true, inode -> Xattr.listxattr(inode, buf, buf.length));
+    }
+
+    /** llistxattr(2). */
+    public static int llistxattr(String path, byte[] buf) {
+        return xattrOf(path, false, inode -> Xattr.listxattr(inode, buf, buf.length));
+    }
+
+    /** removexattr(2): 0, or -ENODATA if absent, -EPERM, -EACCES, -EOPNOTSUPP... */
+    public static int removexattr(String path, String name) {
+        return xattrOf(path, true, inode -> Xattr.setxattr(inode, name, null, XATTR_REPLACE));
+    }
+
+    /** lremovexattr(2). */
+    public static int lremovexattr(String path, String name) {
+        return xattrOf(path, false, inode -> Xattr.setxattr(inode, name, null, XATTR_REPLACE));
+    }
+
+    private static int xattrOf(String path, boolean follow, java.util.function.ToIntFunction<Inode> call) {
+        try {
+            Inode inode = follow ? vfs().lookup(path) : vfs().lookupNoFollow(path);
+            return call.applyAsInt(inode);
+        } catch (FsError e) {
+            return e.err();
+        }
+    }
+
     /** stat(2): the result in {@code out[0]}. */
     public static int stat(String path, Kstat[] out) {
         try {

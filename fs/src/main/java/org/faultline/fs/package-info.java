@@ -1,7 +1,9 @@
 /**
  * Filesystems and the VFS: system calls ({@link org.faultline.fs.Syscalls}), the mount table and
  * path walk ({@link org.faultline.fs.Vfs}), inodes and files (owners from the task's
- * {@link org.faultline.kernel.Cred}; {@link org.faultline.fs.Iattr} what setattr changes), buffer heads ({@code fs/buffer.c},
+ * {@link org.faultline.kernel.Cred}; {@link org.faultline.fs.Iattr} what setattr changes), extended
+ * attributes ({@code fs/xattr.c}: {@link org.faultline.fs.Xattr}'s limits and {@code xattr_permission}
+ * over the filesystem's {@code getxattr}/{@code setxattr}/{@code listxattr} inode operations), buffer heads ({@code fs/buffer.c},
  * {@link org.faultline.fs.Buffer}), the flusher ({@code fs/fs-writeback.c}), direct I/O
  * ({@link org.faultline.fs.DirectIo}), the patches that act here ({@link org.faultline.fs.FsPatch}),
  * and {@link org.faultline.fs.Machine}, which boots a kernel on a disk in init/main.c's order. The
@@ -13,7 +15,7 @@
  * walk and namei take them), then the page-cache locks of {@link org.faultline.mm} (page locks, then
  * the {@code i_pages} spinlock innermost), a buffer's lock inside its page's lock. {@code i_rwsem}
  * serialises a file's writes, truncate, fallocate, direct I/O and attribute changes (chmod, chown,
- * utimensat) against each other; the page lock
+ * utimensat, setxattr, removexattr) against each other; the page lock
  * covers a page's buffers and contents while they are read or written. The buffer layer and the VFS
  * are made at boot ({@code buffer_init}, {@code vfs_caches_init}), never by a task on first use.
  */

@@ -386,4 +386,134 @@ class MountTest {
         assertEquals(0, served.get(120, TimeUnit.SECONDS).code());
         assertEquals(null, HostChecks.e2fsck(img), "e2fsck -fn");
     }
+
+    /** A shell fragment printing {@code n} copies of {@code c} (a value of that many bytes). */
+    private static String bytes(int n, char c) {
+        return "\"$(head -c " + n + " /dev/zero | tr '\\0' " + c + ")\"";
+    }
+
+    /**
+     * The xattr script both filesystems run: small values (in the inode), large ones (the block), many,
+     * replace, remove, XATTR_CREATE/XATTR_REPLACE (python's os.setxattr), a value neither holds
+     * (ENOSPC) and one past 64 KiB (E2BIG), listing, trusted.* and security.* as root, and as an
+     * unprivileged user (setpriv) who can neither see nor set trusted.*. Errors go to stdout, so the
+     * comparison covers them.
+     */
+    private static String xattrScript() {
+        String py = "python3 -c 'import os,sys\ntry:\n os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode(), int(sys.argv[4])); print(\"ok\")\n"
+                + "except OSError as e:\n print(os.strerror(e.errno))' ";
+        return String.join("\n", "exec 2>&1", "umask 022", "touch f g", "mkdir d", "chown 1000:1000 g",
+                "setfattr -n user.small -v hello f", "setfattr -n user.empty f", "setfattr -n user.mid -v " + bytes(60, 'm') + " f",
+                "setfattr -n user.block -v " + bytes(2000, 'y') + " f", "setfattr -n user.big -v " + bytes(300, 'x') + " f",
+                "getfattr -d f", "getfattr -n user.big --only-values f | wc -c",
+                "for i in $(seq 40 -1 1); do setfattr -n user.many$i -v value$i d; done",
+                "setfattr -n user.many41 -v " + bytes(3500, 'q') + " d || echo many41-refused",
+                "getfattr -d d | md5sum", "getfattr -d d | wc -l",
+                "setfattr -n user.small -v replaced f", "setfattr -n user.mid -v " + bytes(61, 'n') + " f",
+                "setfattr -n user.block -v " + bytes(1000, 'z') + " f",
+                "setfattr -x user.big f", "setfattr -x user.many7 d", "setfattr -x user.absent f",
+                "getfattr -n user.absent f", "getfattr -d f", "getfattr -d d | md5sum",
+                py + "f user.small v 1", py + "f user.newc v 1", py + "f user.newr v 2", py + "f user.small r 2",
+                "getfattr -n user.small -n user.newc f",
+                "setfattr -n user.huge -v " + bytes(5000, 'h') + " f", "setfattr -n user.huger -v " + bytes(70000, 'h') + " f",
+                "setfattr -n user.s3 -v " + bytes(2500, 's') + " f || echo s3-refused",
+                "setfattr -n trusted.t -v root-only f", "setfattr -n security.s -v sec f", "setfattr -n trusted.g -v tg g",
+                "setfattr -n nosuch.x -v 1 f", "getfattr -d -m - f g",
+                "setpriv --reuid 1000 --regid 1000 --clear-groups sh -c 'exec 2>&1; setfattr -n user.mine -v 1 g; "
+                        + "setfattr -n trusted.u -v 2 g; setfattr -n security.u -v 2 g; setfattr -n user.x -v 1 f; "
+                        + "getfattr -d -m - g; getfattr -n trusted.g g; getfattr -d f'",
+                "setfattr -x trusted.t f", "setfattr -x security.s f", "getfattr -d -m - f g d | md5sum",
+                "for n in $(getfattr -m - f 2>/dev/null | grep -v '^#' | grep .); do setfattr -x $n f; done",
+                "getfattr -d -m - f; echo end");
+    }
+
+    /**
+     * Extended attributes on the mount against the host kernel's ext4 (a loop-mounted image mkfs.ext4 made
+     * with the same geometry: 4 KiB blocks, 256-byte inodes): the same script gives the same output, byte
+     * for byte, errors included; then the image is e2fsck -fn clean, and debugfs lists the same attributes
+     * in the same places (in-inode, then the block) on both images.
+     */
+    @org.junit.jupiter.api.Test
+    void xattrsMatchTheHostKernel() throws Exception {
+        assumeFuse();
+        Assumptions.assumeTrue(has("setfattr") && has("getfattr"), "setfattr/getfattr not installed (Debian: attr)");
+        Assumptions.assumeTrue(has("setpriv") && has("python3") && has("debugfs"), "setpriv, python3 or debugfs missing");
+        Path d = CliTestSupport.scratch("mount-xattr");
+        String why = HostChecks.probeLoopMount(d);
+        Assumptions.assumeTrue(why == null, why);
+        Path img = d.resolve("img");
+        Path hostImg = d.resolve("host.img");
+        Path mnt = Files.createDirectories(d.resolve("mnt"));
+        assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "32M").code());
+        sh(d, "mkfs.ext4", "-q", "-F", "-b", "4096", "-I", "256", hostImg.toString(), "32M");
+        String script = xattrScript();
+        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(), "--no-capture");
+        String[] ours;
+        try {
+            ours = shell(mnt, script);
+        } finally {
+            unmount(d, mnt);
+        }
+        assertEquals(0, served.get(120, TimeUnit.SECONDS).code());
+        String[][] theirs = new String[1][];
+        HostChecks.withMount(hostImg, false, d, dir -> {
+            try {
+                theirs[0] = shell(dir, script);
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+        });
+        assertEquals(theirs[0][1], ours[1], "the mount against the host kernel's ext4");
+        assertTrue(ours[1].contains("user.block=\"yyyy") && ours[1].contains("No space left on device")
+                && ours[1].contains("Argument list too long") && ours[1].contains("File exists")
+                && ours[1].contains("No such attribute") && ours[1].contains("trusted.t=\"root-only\"")
+                && ours[1].contains("Operation not permitted"), ours[1]);
+        assertEquals(null, HostChecks.e2fsck(img), "e2fsck -fn");
+        String eaOurs = sh(d, "debugfs", "-R", "ea_list /d", img.toString());
+        String eaHost = sh(d, "debugfs", "-R", "ea_list /d", hostImg.toString());
+        assertTrue(eaOurs.contains("user.many40 (7) = \"value40\""), eaOurs);
+        assertEquals(eaHost, eaOurs, "debugfs ea_list /d");
+        assertEquals(sh(d, "debugfs", "-R", "ea_list /g", hostImg.toString()), sh(d, "debugfs", "-R", "ea_list /g", img.toString()));
+    }
+
+    /**
+     * What Faultline wrote, the host kernel reads: after the mount ends, the image loop-mounted read-only
+     * on the host gives the same {@code getfattr -d -m -} of every file as the mount did.
+     */
+    @org.junit.jupiter.api.Test
+    void theHostKernelReadsBackTheXattrsWritten() throws Exception {
+        assumeFuse();
+        Assumptions.assumeTrue(has("setfattr") && has("getfattr"), "setfattr/getfattr not installed (Debian: attr)");
+        Path d = CliTestSupport.scratch("mount-xattr-readback");
+        String why = HostChecks.probeLoopMount(d);
+        Assumptions.assumeTrue(why == null, why);
+        Path img = d.resolve("img");
+        Path mnt = Files.createDirectories(d.resolve("mnt"));
+        assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "32M").code());
+        String dump = "getfattr -R -d -m - -e hex . | grep -v '^# file: \\.$'";
+        String script = String.join("\n", "exec 2>&1", "mkdir -p a/b", "touch a/f a/b/g h",
+                "setfattr -n user.one -v 1 a/f", "setfattr -n user.big -v " + bytes(1500, 'b') + " a/f",
+                "setfattr -n trusted.t -v " + bytes(200, 't') + " a/b", "setfattr -n security.s -v sec a/b/g",
+                "for i in $(seq 1 25); do setfattr -n user.k$i -v v$i h; done", "setfattr -x user.k3 h",
+                "setfattr -n user.k4 -v " + bytes(900, 'r') + " h", dump);
+        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(), "--no-capture");
+        String[] ours;
+        try {
+            ours = shell(mnt, script);
+        } finally {
+            unmount(d, mnt);
+        }
+        assertEquals(0, served.get(120, TimeUnit.SECONDS).code());
+        assertTrue(ours[1].contains("user.k25=0x763235") && ours[1].contains("trusted.t=0x7474"), ours[1]);
+        String[] host = new String[1];
+        HostChecks.withMount(img, true, d, dir -> {
+            try {
+                host[0] = shell(dir, "exec 2>&1\n" + dump)[1];
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+        });
+        assertEquals(ours[1], host[0], "getfattr on the host's read-only loop mount of the image");
+        assertEquals(null, HostChecks.e2fsck(img), "e2fsck -fn");
+    }
 }

@@ -349,4 +349,32 @@ public final class Ext4Csum {
     public int dxTailSpace() {
         return on ? DxDescriptor.DX_TAIL_SIZE : 0;
     }
+
+    // ---------------------------------------------------------------- xattr blocks (xattr.c)
+
+    /**
+     * {@code ext4_xattr_block_csum}: crc32c from {@code s_csum_seed} over the block number (le64) and the
+     * block with {@code h_checksum} taken as zero.
+     */
+    private int xattrBlockCsum(long block, byte[] b) {
+        byte[] nr = new byte[8];
+        LittleEndian.putU32(nr, 0, block & 0xFFFFFFFFL);
+        LittleEndian.putU32(nr, 4, block >>> 32);
+        int c = crc32c(seed, nr, 0, 8);
+        c = crc32c(c, b, 0, Ext4Xattr.H_CHECKSUM);
+        c = crc32c(c, new byte[4], 0, 4);
+        return crc32c(c, b, Ext4Xattr.H_CHECKSUM + 4, b.length - Ext4Xattr.H_CHECKSUM - 4);
+    }
+
+    /** {@code ext4_xattr_block_csum_set}. */
+    public void setXattrBlockCsum(long block, byte[] b) {
+        if (on) {
+            LittleEndian.putU32(b, Ext4Xattr.H_CHECKSUM, xattrBlockCsum(block, b) & 0xFFFFFFFFL);
+        }
+    }
+
+    /** {@code ext4_xattr_block_csum_verify}. */
+    public boolean xattrBlockCsumValid(long block, byte[] b) {
+        return !on || LittleEndian.u32(b, Ext4Xattr.H_CHECKSUM) == (xattrBlockCsum(block, b) & 0xFFFFFFFFL);
+    }
 }

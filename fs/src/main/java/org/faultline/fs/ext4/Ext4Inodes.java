@@ -237,36 +237,12 @@ public final class Ext4Inodes {
         if (in.hasFlag(EXT4_EXTENTS_FL)) {
             v.extents().tree(ino, in).remove(0, ExtentDescriptor.EXT_MAX_BLOCKS);
         }
-        ext4XattrDeleteInode(in);
+        v.xattr().ext4XattrDeleteInode(ino, in);
         in.setSize(0);
         in.setLinksCount(0);
         in.setDtime(Math.max(v.now(), v.sb.inodesCount()));
         writeInode(ino, in);
         v.ialloc.free(ino, dir);
-    }
-
-    /** {@code ext4_xattr_delete_inode}'s block part: drops the inode's reference to its xattr block. */
-    private void ext4XattrDeleteInode(Ext4InodeRaw in) throws IOException {
-        long acl = in.fileAcl();
-        if (acl == 0) {
-            return;
-        }
-        if (acl <= v.sb.firstDataBlock() || acl >= v.sb.blocksCount()) {
-            throw Ext4Exception.corrupt(v.dev, "extended attribute block " + acl + " outside the device");
-        }
-        byte[] b = v.cache.get(acl);
-        if (LittleEndian.u32(b, 0) != Ext4Volume.EXT4_XATTR_MAGIC) {
-            throw Ext4Exception.corrupt(v.dev, "bad extended attribute block magic at block " + acl);
-        }
-        long ref = LittleEndian.u32(b, 4);
-        if (ref > 1) {
-            LittleEndian.putU32(b, 4, ref - 1);
-            v.cache.markDirty(acl);
-        } else {
-            v.balloc.free(acl, 1);
-        }
-        in.setFileAcl(0);
-        in.setBlocks512(in.blocks512() - v.bs / 512);
     }
 
     /**

@@ -249,4 +249,38 @@ final class Ext4Namei implements InodeOperations {
         }
         return out;
     }
+
+    /** ext4_xattr_get() through its handler (xattr_user.c, xattr_trusted.c, xattr_security.c). */
+    @Override
+    public int getxattr(Inode inode, String name, byte[] buffer) {
+        Ext4XattrHandlers.Resolved r = Ext4XattrHandlers.resolve(name);
+        return es.vol(() -> es.vol.xattr().ext4XattrGet(inode.ino(), r.index(), r.name(), buffer));
+    }
+
+    /**
+     * ext4_xattr_set(): {@link Ext4Xattr#ext4XattrSetHandle} in a handle of its own; the in-memory ctime
+     * follows the disk's (inode_set_ctime_current).
+     */
+    @Override
+    public void setxattr(Inode inode, String name, byte[] value, int flags) {
+        Ext4XattrHandlers.Resolved r = Ext4XattrHandlers.resolve(name);
+        org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(inode, false);
+        try {
+            long now = Ext4Super.realtimeNs(es.k);
+            es.journalNote(inode, false);
+            if (es.vol(() -> es.vol.xattr().ext4XattrSetHandle(inode.ino(), r.index(), r.name(), value, flags, now))) {
+                inode.setTimes(inode.mtimeNs(), now);
+            }
+        } finally {
+            es.journalStop(h);
+        }
+    }
+
+    /** ext4_listxattr(): trusted.* only for a task with CAP_SYS_ADMIN (ext4_xattr_trusted_list). */
+    @Override
+    public int listxattr(Inode inode, byte[] buffer) {
+        boolean admin = org.faultline.kernel.Cred.current().capable();
+        return es.vol(() -> es.vol.xattr().ext4Listxattr(inode.ino(), buffer,
+                idx -> Ext4XattrHandlers.listPrefix(idx, admin)));
+    }
 }

@@ -542,6 +542,11 @@ public final class Ext4SuperBlock {
         return (featureRoCompat() & bit) != 0;
     }
 
+    /** Sets compat bit(s) ({@code ext4_set_feature_xattr}...). */
+    public void setCompat(int bits) {
+        setU32(S_FEATURE_COMPAT, (featureCompat() | bits) & 0xFFFFFFFFL);
+    }
+
     /** Sets ro_compat bit(s). */
     public void setRoCompat(int bits) {
         setU32(S_FEATURE_RO_COMPAT, featureRoCompat() | bits);

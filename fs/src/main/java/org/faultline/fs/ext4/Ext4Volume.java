@@ -147,6 +147,7 @@ public final class Ext4Volume implements AutoCloseable {
     private final Ext4Dirs dirs;
     private final Ext4Extents extents;
     private final Ext4Orphan orphan;
+    private final Ext4Xattr xattr;
     private boolean closed;
     /** The journal while mounted read-write with one ({@code sbi->s_journal}), else null. */
     private Ext4Jbd2 jbd2;
@@ -181,6 +182,7 @@ public final class Ext4Volume implements AutoCloseable {
         this.inodes = new Ext4Inodes(this);
         this.extents = new Ext4Extents(this);
         this.orphan = new Ext4Orphan(this);
+        this.xattr = new Ext4Xattr(this);
         this.sHashUnsigned = hashSignedness(sb, readOnly);
         this.sHashSeed = sb.hashSeed();
         this.sDefHashVersion = sb.defHashVersion();
@@ -433,6 +435,11 @@ public final class Ext4Volume implements AutoCloseable {
     /** @return orphan.c */
     public Ext4Orphan orphan() {
         return orphan;
+    }
+
+    /** @return xattr.c: extended attributes */
+    public Ext4Xattr xattr() {
+        return xattr;
     }
 
     /** @return the block allocator (mballoc.c) */

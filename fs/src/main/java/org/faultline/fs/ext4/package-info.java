@@ -10,7 +10,10 @@
  * {@code ext4_dx_add_entry}, {@code do_split}, {@code make_indexed_dir}) and
  * {@link org.faultline.fs.ext4.Ext4Hash} (hash.c: the legacy, half_md4 and tea name hashes),
  * {@link org.faultline.fs.ext4.Ext4Extents} over {@link org.faultline.fs.ext4.ExtentTree} (extents.c),
- * {@link org.faultline.fs.ext4.Ext4Orphan} (orphan.c), {@link org.faultline.fs.ext4.BlockAllocator}
+ * {@link org.faultline.fs.ext4.Ext4Orphan} (orphan.c), {@link org.faultline.fs.ext4.Ext4Xattr} (xattr.c:
+ * extended attributes in the inode and in a reference-counted block; the name prefixes of xattr_user.c,
+ * xattr_trusted.c and xattr_security.c in {@link org.faultline.fs.ext4.Ext4XattrHandlers}),
+ * {@link org.faultline.fs.ext4.BlockAllocator}
  * (mballoc.c) and {@link org.faultline.fs.ext4.InodeAllocator} (ialloc.c's bitmaps). Loading the
  * journal at open, and so replaying one that needs recovery, is {@link org.faultline.fs.ext4.Ext4Journal}
  * (super.c's {@code ext4_load_journal}) with {@link org.faultline.fs.ext4.Ext4JournalBmap} over

@@ -34,8 +34,10 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  *
  * <p>Each call runs with the caller's uid and gid ({@link org.faultline.kernel.Cred}): what it
  * creates is its own, and chown/chmod are judged as its (the host kernel checks permission bits first:
- * the mount has {@code default_permissions}). Not yet served (ENOSYS): xattrs. Times are whole
- * seconds on disk.
+ * the mount has {@code default_permissions}). Extended attributes ({@code getfattr}, {@code setfattr})
+ * are the emulated ext4's ({@link org.faultline.fs.ext4.Ext4Xattr}): {@code user.}, {@code trusted.},
+ * {@code security.}; POSIX ACLs ({@code system.posix_acl_*}) are EOPNOTSUPP. They are not recorded
+ * ({@code --record}: the workload language has no xattr statements). Times are whole seconds on disk.
  */
 public final class FuseFs extends FuseStubFS {
     /** Open flags the emulated open(2) honours; others (O_LARGEFILE, O_NOATIME...) are dropped. */
@@ -508,6 +510,56 @@ public final class FuseFs extends FuseStubFS {
         String p = Recorder.path(path);
         return sys(p == null ? "# chown (a path with spaces or '#' is not recorded)" : "chown " + p + " " + u + " " + g,
                 () -> Syscalls.chown(path, u, g));
+    }
+
+    /**
+     * lgetxattr(2) of the node (FUSE resolves the path to the node itself: a link is not followed);
+     * {@code size} 0 asks for the value's size, as the FUSE API passes it on.
+     */
+    @Override
+    public int getxattr(String path, String name, Pointer value, long size) {
+        byte[] b = new byte[(int) Math.min(size, 65536)];
+        int rc = sys(() -> Syscalls.lgetxattr(path, name, b));
+        if (rc > 0 && size > 0) {
+            value.put(0, b, 0, rc);
+        }
+        return rc;
+    }
+
+    /** lsetxattr(2): flags XATTR_CREATE, XATTR_REPLACE as given. */
+    @Override
+    public int setxattr(String path, String name, Pointer value, long size, int flags) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
+        if (size > 65536) {
+            return -Errno.E2BIG;
+        }
+        byte[] b = new byte[(int) size];
+        if (size > 0) {
+            value.get(0, b, 0, b.length);
+        }
+        return sys(() -> Syscalls.lsetxattr(path, name, b, flags));
+    }
+
+    /** llistxattr(2): the NUL-separated names; {@code size} 0 asks for the list's size. */
+    @Override
+    public int listxattr(String path, Pointer list, long size) {
+        byte[] b = new byte[(int) Math.min(size, 65536)];
+        int rc = sys(() -> Syscalls.llistxattr(path, b));
+        if (rc > 0 && size > 0) {
+            list.put(0, b, 0, rc);
+        }
+        return rc;
+    }
+
+    /** lremovexattr(2). */
+    @Override
+    public int removexattr(String path, String name) {
+        if (refuseWrites() != 0) {
+            return refuseWrites();
+        }
+        return sys(() -> Syscalls.lremovexattr(path, name));
     }
 
     /** The mount is live (FUSE_INIT answered): callers may come. */
