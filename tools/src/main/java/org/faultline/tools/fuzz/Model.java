@@ -97,20 +97,53 @@ final class Model {
         }
     }
 
-    private static final Object DIR = new Object();
+    /** A directory: one object per directory, so its extended attributes follow it through renames. */
+    static final class DirM {
+    }
 
-    /** path → FileM or DIR. */
+    /**
+     * The extended attributes of one inode: the names surely set, with their value sizes, and the names
+     * a statement that might have failed ({@code expect-error ... |ok}) left set or not.
+     */
+    static final class XattrM {
+        final Map<String, Integer> sure = new TreeMap<>();
+        final java.util.Set<String> maybe = new java.util.TreeSet<>();
+
+        /** Bytes the sure attributes take in an ext4 entry table: EXT4_XATTR_LEN + EXT4_XATTR_SIZE each. */
+        int footprint() {
+            int n = 0;
+            for (Map.Entry<String, Integer> e : sure.entrySet()) {
+                n += entrySize(e.getKey(), e.getValue());
+            }
+            return n;
+        }
+
+        static int entrySize(String name, int size) {
+            int nameLen = name.length() - name.indexOf('.') - 1; // the prefix is the name index
+            return ((16 + nameLen + 3) & ~3) + ((size + 3) & ~3);
+        }
+    }
+
+    /** inode (a FileM or DirM) → its extended attributes. */
+    final Map<Object, XattrM> xattrs = new java.util.IdentityHashMap<>();
+
+    /** The extended attributes of the file or directory {@code p}. */
+    XattrM xattrs(String p) {
+        return xattrs.computeIfAbsent(ns.get(p), k -> new XattrM());
+    }
+
+    /** path → FileM, DirM or SymM. */
     final Map<String, Object> ns = new TreeMap<>();
     final Map<String, HandleM> handles = new LinkedHashMap<>();
     final Map<String, MapM> maps = new LinkedHashMap<>();
 
     Model() {
-        ns.put("/", DIR);
-        ns.put("/lost+found", DIR);
+        ns.put("/", new DirM());
+        ns.put("/lost+found", new DirM());
     }
 
     boolean isDir(String p) {
-        return ns.get(p) == DIR;
+        return ns.get(p) instanceof DirM;
     }
 
     FileM file(String p) {
@@ -127,7 +160,7 @@ final class Model {
     List<String> dirs() {
         List<String> l = new ArrayList<>();
         for (Map.Entry<String, Object> e : ns.entrySet()) {
-            if (e.getValue() == DIR && !e.getKey().equals("/lost+found")) {
+            if (e.getValue() instanceof DirM && !e.getKey().equals("/lost+found")) {
                 l.add(e.getKey());
             }
         }
@@ -296,6 +329,23 @@ final class Model {
             case CHMOD:
             case CHOWN:
                 return ns.containsKey(op.path()) && !isSymlink(op.path());
+            case SETXATTR:
+            case GETXATTR:
+            case REMOVEXATTR: {
+                if (!ns.containsKey(op.path()) || isSymlink(op.path())) {
+                    return false;
+                }
+                if (op.expect() != null) {
+                    return true;
+                }
+                XattrM x = xattrs(op.path());
+                String name = op.m();
+                if (op.kind() == Op.Kind.SETXATTR) {
+                    return (op.bits() & Op.XATTR_CREATE) != 0 ? !x.sure.containsKey(name) && !x.maybe.contains(name)
+                            : (op.bits() & Op.XATTR_REPLACE) == 0 || x.sure.containsKey(name);
+                }
+                return x.sure.containsKey(name);
+            }
             case LINK:
                 return (file(op.path()) != null || isSymlink(op.path())) && creatable(op.path2());
             case SYMLINK:
@@ -384,8 +434,25 @@ final class Model {
                 maps.remove(op.m());
                 break;
             case MKDIR:
-                ns.put(op.path(), DIR);
+                ns.put(op.path(), new DirM());
                 break;
+            case SETXATTR: {
+                XattrM x = xattrs(op.path());
+                if (mayFail) {
+                    x.sure.remove(op.m());
+                    x.maybe.add(op.m());
+                } else {
+                    x.sure.put(op.m(), (int) op.len());
+                    x.maybe.remove(op.m());
+                }
+                break;
+            }
+            case REMOVEXATTR: {
+                XattrM x = xattrs(op.path());
+                x.sure.remove(op.m()); // removed, or ENODATA: absent either way
+                x.maybe.remove(op.m());
+                break;
+            }
             case LINK:
                 ns.put(op.path2(), ns.get(op.path()));
                 break;

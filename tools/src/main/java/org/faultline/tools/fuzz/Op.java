@@ -12,7 +12,8 @@ import java.util.Locale;
  *
  * @param kind   what it does
  * @param h      handle
- * @param m      mapping (the mapping of mmap/anon/store/load/msync/munmap; the {@code from}/{@code into} mapping)
+ * @param m      mapping (the mapping of mmap/anon/store/load/msync/munmap; the {@code from}/{@code into} mapping);
+ *               the attribute name of setxattr/getxattr/removexattr
  * @param path   path (open, mkdir, rmdir, unlink, stat, chmod, chown, rename's and link's source, symlink's
  *               new name)
  * @param path2  rename's and link's target
@@ -59,6 +60,16 @@ public record Op(Kind kind, String h, String m, String path, String path2, long 
         CHMOD,
         /** {@code chown PATH UID GID} of a file or directory. */
         CHOWN,
+        /**
+         * {@code setxattr PATH NAME LEN DATA [create|replace]} of a file or directory: NAME in {@code m},
+         * the value's length in {@code len}, its bytes in {@code data}, {@link #XATTR_CREATE} or
+         * {@link #XATTR_REPLACE} in {@code bits}.
+         */
+        SETXATTR,
+        /** {@code getxattr PATH NAME} (NAME in {@code m}): the value compared. */
+        GETXATTR,
+        /** {@code removexattr PATH NAME} (NAME in {@code m}). */
+        REMOVEXATTR,
         /** {@code barrier NAME} (NAME in {@code h}): multi-task sequences only. */
         BARRIER
     }
@@ -83,6 +94,9 @@ public record Op(Kind kind, String h, String m, String path, String path2, long 
      * with its NUL exceeds {@code i_block}'s 60 bytes); a shorter one lives in the inode (a fast symlink).
      */
     static final int SLOW_SYMLINK_MIN = 60;
+
+    public static final int XATTR_CREATE = 1;
+    public static final int XATTR_REPLACE = 2;
 
     public static final int ASYNC = 1;
     public static final int NOTOUCH = 2;
@@ -127,6 +141,10 @@ public record Op(Kind kind, String h, String m, String path, String path2, long 
             case SYMLINK -> "symlink " + data + " " + path;
             case CHMOD -> "chmod " + path + " " + String.format(Locale.ROOT, "%04o", bits);
             case CHOWN -> "chown " + path + " " + off + " " + len;
+            case SETXATTR -> "setxattr " + path + " " + m + " " + len + " " + data
+                    + ((bits & XATTR_CREATE) != 0 ? " create" : (bits & XATTR_REPLACE) != 0 ? " replace" : "");
+            case GETXATTR -> "getxattr " + path + " " + m;
+            case REMOVEXATTR -> "removexattr " + path + " " + m;
             case BARRIER -> "barrier " + h;
         };
     }
@@ -161,6 +179,8 @@ public record Op(Kind kind, String h, String m, String path, String path2, long 
             case MMAP -> k + ((bits & MAP_SHARED) != 0 ? "-shared" : "-private");
             case SYMLINK -> k + (data.length() >= SLOW_SYMLINK_MIN ? "-slow" : "");
             case CHMOD -> k + ((bits & 07000) != 0 ? "-special" : "");
+            case SETXATTR -> k + ((bits & XATTR_CREATE) != 0 ? "-create" : (bits & XATTR_REPLACE) != 0 ? "-replace" : "")
+                    + (len > 1024 ? "-big" : "");
             default -> k;
         };
     }

@@ -104,6 +104,9 @@ public final class OpsGenerator {
         m.put(Op.Kind.SYMLINK, 2);
         m.put(Op.Kind.CHMOD, 1);
         m.put(Op.Kind.CHOWN, 1);
+        m.put(Op.Kind.SETXATTR, 2);
+        m.put(Op.Kind.GETXATTR, 1);
+        m.put(Op.Kind.REMOVEXATTR, 1);
         return m;
     }
 
@@ -148,6 +151,17 @@ public final class OpsGenerator {
         }
         return new OpsSequence(seed, ram, opts.imageBytes(), all);
     }
+
+    /** Attribute names: in-inode sized and longer ones, in user. and now and then trusted. */
+    static final String[] XATTR_NAMES = {"user.a", "user.b", "user.c", "user.mime_type", "user.a", "user.b",
+        "user.checksum.sha256.of.the.whole.file.contents", "trusted.t", "trusted.overlay.opaque"};
+
+    /**
+     * What the attributes of one inode may take (entries and values, ext4's padding included) for a
+     * setxattr to be sure to succeed: under what fits one 1 KiB block (1024 less its 32-byte header and
+     * the 4-byte end marker), whatever the image's block size and inode size.
+     */
+    static final int XATTR_SURE_BYTES = 960;
 
     private final class Gen {
         final long seed;
@@ -589,9 +603,57 @@ public final class OpsGenerator {
                     return k == Op.Kind.CHMOD ? new Op(Op.Kind.CHMOD, null, null, p, null, 0, 0, -1, mode(), null, null)
                             : new Op(Op.Kind.CHOWN, null, null, p, null, owner(), owner(), -1, 0, null, null);
                 }
+                case SETXATTR:
+                case GETXATTR:
+                case REMOVEXATTR:
+                    return xattrOp(k);
                 default:
                     return null;
             }
+        }
+
+        /**
+         * An extended attribute statement on a file or directory (the root included, lost+found not):
+         * mostly names the model knows set (get, remove, replace) or unset (create), now and then one it
+         * does not know, or whose value may no longer fit, wrapped in expect-error.
+         */
+        Op xattrOp(Op.Kind k) {
+            List<String> l = new ArrayList<>(m.files());
+            l.addAll(m.dirs());
+            String p = any(l);
+            Model.XattrM x = m.xattrs(p);
+            List<String> set = new ArrayList<>(x.sure.keySet());
+            boolean known = !set.isEmpty() && r.nextInt(5) != 0;
+            String name = known ? any(set) : XATTR_NAMES[r.nextInt(XATTR_NAMES.length)];
+            boolean isSet = x.sure.containsKey(name);
+            boolean unsure = !x.maybe.isEmpty(); // a value of unknown size may take the space
+            if (k == Op.Kind.GETXATTR || k == Op.Kind.REMOVEXATTR) {
+                return new Op(k, null, name, p, null, 0, 0, -1, 0, null, isSet ? null : "ENODATA|ok");
+            }
+            int flags = switch (r.nextInt(4)) {
+                case 0 -> Op.XATTR_CREATE;
+                case 1 -> Op.XATTR_REPLACE;
+                default -> 0;
+            };
+            int len = switch (r.nextInt(10)) {
+                case 0 -> 0;
+                case 1, 2, 3 -> 1 + r.nextInt(32);
+                case 4, 5 -> 1 + r.nextInt(300);
+                case 6, 7 -> 1 + r.nextInt(1000);
+                case 8 -> 1000 + r.nextInt(3000); // beyond the inode: the external block (ENOSPC with 1 KiB blocks)
+                default -> r.nextInt(20) == 0 ? 65537 : 4000 + r.nextInt(10000); // too large for a block, or E2BIG
+            };
+            int before = x.footprint() - (isSet ? Model.XattrM.entrySize(name, x.sure.get(name)) : 0);
+            boolean fits = before + Model.XattrM.entrySize(name, len) <= XATTR_SURE_BYTES;
+            String expect = null;
+            if (!fits || unsure) {
+                expect = "ENOSPC|E2BIG|ENODATA|EEXIST|ok";
+            } else if (flags == Op.XATTR_CREATE && isSet) {
+                expect = "EEXIST";
+            } else if (flags == Op.XATTR_REPLACE && !isSet) {
+                expect = "ENODATA";
+            }
+            return new Op(Op.Kind.SETXATTR, null, name, p, null, 0, len, -1, flags, data(), expect);
         }
 
         /**

@@ -14,12 +14,14 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.faultline.fs.ext4.DirEntry;
 import org.faultline.fs.ext4.Ext4Stat;
+import org.faultline.fs.ext4.Ext4Xattr;
 import org.faultline.images.ext4.Ext4Image;
 
 /**
  * What a file system tree holds besides file contents, name by name: each directory, regular file and
  * symbolic link with its type, permission bits (set-user-ID, set-group-ID and sticky included), owner,
- * group, link count, a symbolic link's target as stored, and which names are hard links of one inode.
+ * group, link count, a symbolic link's target as stored, its extended attributes (user., trusted. and
+ * security. names and values), and which names are hard links of one inode.
  * Read from an unmounted image by Faultline's offline ext4 reader ({@link #ofImage}) and from the
  * host kernel's mount of an image ({@link #ofMount}, without following symbolic links), so the
  * vs-host check can compare what {@code chmod}, {@code chown}, {@code link} and {@code symlink} left
@@ -39,7 +41,8 @@ final class TreeMeta {
      * @param ino    the inode number on its own image: names are compared as hard links by it, never
      *               its value
      */
-    record Node(char type, int perm, int uid, int gid, int nlink, String target, long ino) {
+    record Node(char type, int perm, int uid, int gid, int nlink, String target, long ino,
+                java.util.SortedMap<String, byte[]> xattrs) {
         String describe() {
             return String.format(Locale.ROOT, "%s mode %04o uid %d gid %d nlink %d%s", switch (type) {
                 case 'd' -> "directory";
@@ -93,9 +96,63 @@ final class TreeMeta {
         Ext4Stat st = v.stat(ino);
         char t = type(st.mode());
         String target = t == 'l' ? latin1(v.readlink(ino)) : null;
-        Node n = new Node(t, st.mode() & 07777, st.uid(), st.gid(), st.links(), target, ino);
+        Node n = new Node(t, st.mode() & 07777, st.uid(), st.gid(), st.links(), target, ino, xattrs(v, ino));
         out.put(p, n);
         return n;
+    }
+
+    /** ext4's name indexes of the attributes compared, by the prefix they are listed with. */
+    private static final Map<String, Integer> INDEXES = Map.of("user.", Ext4Xattr.EXT4_XATTR_INDEX_USER,
+            "trusted.", Ext4Xattr.EXT4_XATTR_INDEX_TRUSTED, "security.", Ext4Xattr.EXT4_XATTR_INDEX_SECURITY);
+
+    /** Inode {@code ino}'s extended attributes, as ext4_listxattr lists them and ext4_xattr_get reads them. */
+    private static java.util.SortedMap<String, byte[]> xattrs(Ext4Image v, long ino) throws IOException {
+        Ext4Xattr x = v.volume().xattr();
+        Ext4Xattr.Prefixes pf = i -> {
+            for (Map.Entry<String, Integer> e : INDEXES.entrySet()) {
+                if (e.getValue() == i) {
+                    return e.getKey();
+                }
+            }
+            return null;
+        };
+        byte[] list = new byte[x.ext4Listxattr(ino, null, pf)];
+        x.ext4Listxattr(ino, list, pf);
+        java.util.SortedMap<String, byte[]> out = new TreeMap<>();
+        int start = 0;
+        for (int i = 0; i < list.length; i++) {
+            if (list[i] == 0) {
+                String name = new String(list, start, i - start, java.nio.charset.StandardCharsets.ISO_8859_1);
+                start = i + 1;
+                int dot = name.indexOf('.') + 1;
+                int idx = INDEXES.get(name.substring(0, dot));
+                byte[] n = name.substring(dot).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+                byte[] val = new byte[x.ext4XattrGet(ino, idx, n, null)];
+                x.ext4XattrGet(ino, idx, n, val);
+                out.put(name, val);
+            }
+        }
+        return out;
+    }
+
+    /** The first difference between two inodes' attributes, or null. */
+    static String compareXattrs(java.util.SortedMap<String, byte[]> f, java.util.SortedMap<String, byte[]> h) {
+        if (!f.keySet().equals(h.keySet())) {
+            return "extended attributes " + f.keySet() + " on Faultline's image, " + h.keySet() + " on the host's";
+        }
+        for (Map.Entry<String, byte[]> e : f.entrySet()) {
+            byte[] a = e.getValue();
+            byte[] b = h.get(e.getKey());
+            if (a.length != b.length) {
+                return e.getKey() + " of " + a.length + " bytes on Faultline's image, " + b.length + " on the host's";
+            }
+            int i = java.util.Arrays.mismatch(a, b);
+            if (i >= 0) {
+                return String.format(Locale.ROOT, "%s byte %d: 0x%02x on Faultline's image, 0x%02x on the host's",
+                        e.getKey(), i, a[i] & 0xff, b[i] & 0xff);
+            }
+        }
+        return null;
     }
 
     /** A string as its UTF-8 bytes, one char per byte: targets compare byte for byte. */
@@ -119,7 +176,7 @@ final class TreeMeta {
                         ? new String(org.faultline.tools.workload.HostInterp.readlink(p), java.nio.charset.StandardCharsets.ISO_8859_1)
                         : null;
                 out.put(rel, new Node(t, mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"),
-                        (Integer) a.get("nlink"), target, (Long) a.get("ino")));
+                        (Integer) a.get("nlink"), target, (Long) a.get("ino"), org.faultline.tools.workload.HostInterp.xattrs(p)));
             }
         }
         return out;
@@ -147,6 +204,12 @@ final class TreeMeta {
             if (a.type() != b.type() || a.perm() != b.perm() || a.uid() != b.uid() || a.gid() != b.gid()
                     || a.nlink() != b.nlink() || !java.util.Objects.equals(a.target(), b.target())) {
                 return e.getKey() + ": " + a.describe() + " on Faultline's image, " + b.describe() + " on the host's";
+            }
+        }
+        for (Map.Entry<String, Node> e : f.entrySet()) {
+            String d = compareXattrs(e.getValue().xattrs(), h.get(e.getKey()).xattrs());
+            if (d != null) {
+                return e.getKey() + ": " + d;
             }
         }
         Map<String, List<String>> fl = links(f);

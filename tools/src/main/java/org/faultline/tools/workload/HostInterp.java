@@ -68,6 +68,16 @@ public final class HostInterp {
 
         static native long readlink(byte[] path, byte[] buf, long size);
 
+        static native int setxattr(byte[] path, String name, byte[] value, long size, int flags);
+
+        static native long getxattr(byte[] path, String name, byte[] value, long size);
+
+        static native int removexattr(byte[] path, String name);
+
+        static native long llistxattr(byte[] path, byte[] list, long size);
+
+        static native long lgetxattr(byte[] path, String name, byte[] value, long size);
+
         private Sys() {
         }
     }
@@ -176,6 +186,38 @@ public final class HostInterp {
             throw new IOException("readlink " + p + ": " + Errno.name(-LibC.errno()));
         }
         return java.util.Arrays.copyOf(buf, (int) n);
+    }
+
+    /**
+     * The extended attributes of {@code p} itself (llistxattr, lgetxattr: a symbolic link not followed),
+     * name to value, sorted by name.
+     */
+    public static java.util.SortedMap<String, byte[]> xattrs(Path p) throws IOException {
+        byte[] path = LibC.pathBytes(p);
+        java.util.SortedMap<String, byte[]> out = new java.util.TreeMap<>();
+        byte[] list = new byte[Interp.XATTR_SIZE_MAX];
+        long n = Sys.llistxattr(path, list, list.length);
+        if (n < 0) {
+            int e = LibC.errno();
+            if (e == Errno.EOPNOTSUPP) {
+                return out;
+            }
+            throw new IOException("llistxattr " + p + ": " + Errno.name(-e));
+        }
+        byte[] val = new byte[Interp.XATTR_SIZE_MAX];
+        int start = 0;
+        for (int i = 0; i < n; i++) {
+            if (list[i] == 0) {
+                String name = new String(list, start, i - start, java.nio.charset.StandardCharsets.ISO_8859_1);
+                start = i + 1;
+                long v = Sys.lgetxattr(path, name, val, val.length);
+                if (v < 0) {
+                    throw new IOException("lgetxattr " + p + " " + name + ": " + Errno.name(-LibC.errno()));
+                }
+                out.put(name, java.util.Arrays.copyOf(val, (int) v));
+            }
+        }
+        return out;
     }
 
     private void exit() {
@@ -383,6 +425,23 @@ public final class HostInterp {
         }
         if (s instanceof Stmt.Chown c) {
             return Sys.chown(path(c.path(), env), c.uid(), c.gid()) == 0 ? 0 : err();
+        }
+        if (s instanceof Stmt.Setxattr sx) {
+            int len = (int) sx.len().eval(env);
+            byte[] v = pattern(sx.pattern(), env, 0, len);
+            return Sys.setxattr(path(sx.path(), env), sx.name(), v, len, sx.flags()) == 0 ? 0 : err();
+        }
+        if (s instanceof Stmt.Getxattr gx) {
+            byte[] buf = new byte[Interp.XATTR_SIZE_MAX];
+            long n = Sys.getxattr(path(gx.path(), env), gx.name(), buf, buf.length);
+            if (n < 0) {
+                return err();
+            }
+            lastData = java.util.Arrays.copyOf(buf, (int) n);
+            return n;
+        }
+        if (s instanceof Stmt.Removexattr rx) {
+            return Sys.removexattr(path(rx.path(), env), rx.name()) == 0 ? 0 : err();
         }
         if (s instanceof Stmt.Stat st) {
             try {

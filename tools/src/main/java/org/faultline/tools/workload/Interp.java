@@ -287,6 +287,9 @@ final class Interp {
         return new Shadow.Fill((int) b);
     }
 
+    /** getxattr's buffer: XATTR_SIZE_MAX, the largest value any attribute can have. */
+    static final int XATTR_SIZE_MAX = 65536;
+
     private byte[] scratch = new byte[0];
     private Data scratchFill; // the fill whose bytes scratch's first scratchFilled bytes hold, or null
     private int scratchFilled;
@@ -437,6 +440,26 @@ final class Interp {
         }
         if (s instanceof Stmt.Stat st) {
             return stat(st, env, outer);
+        }
+        if (s instanceof Stmt.Setxattr sx) {
+            long n = eval(sx.len(), env, outer);
+            if (n < 0 || n > Parser.MAX_IO) {
+                fail(outer, env, sx.text() + ": LEN " + n + " is not between 0 and 64M", "");
+            }
+            int len = (int) n; // 0: an empty value
+            byte[] value = java.util.Arrays.copyOf(fill(data(sx.pattern(), env, outer, 0, len), 0, len), len);
+            return Syscalls.setxattr(sx.path().eval(env), sx.name(), value, sx.flags());
+        }
+        if (s instanceof Stmt.Getxattr gx) {
+            byte[] buf = new byte[XATTR_SIZE_MAX];
+            int rc = Syscalls.getxattr(gx.path().eval(env), gx.name(), buf);
+            if (rc >= 0) {
+                lastData = java.util.Arrays.copyOf(buf, rc);
+            }
+            return rc;
+        }
+        if (s instanceof Stmt.Removexattr rx) {
+            return Syscalls.removexattr(rx.path().eval(env), rx.name());
         }
         if (s instanceof Stmt.Sleep sl) {
             long ms = eval(sl.ms(), env, outer);

@@ -644,6 +644,37 @@ final class Parser {
                 }
                 return new Stmt.Chown(ln, text, path(tok[1], kw), ids[0], ids[1]);
             }
+            case "setxattr": {
+                need(kw, n >= 4 && n <= 6);
+                Expr len = expr(tok[3], kw, "LEN");
+                Long c = len.constant();
+                if (c != null && (c < 0 || c > MAX_IO)) {
+                    throw err("setxattr: LEN must be 0.." + MAX_IO + ", got " + tok[3]);
+                }
+                Stmt.Pattern p = new Stmt.Seeded(Expr.of(0));
+                int flags = 0;
+                boolean patternSeen = false;
+                for (int i = 4; i < n; i++) {
+                    if (tok[i].equals("create") || tok[i].equals("replace")) {
+                        if (flags != 0) {
+                            throw err("setxattr: create or replace given twice");
+                        }
+                        flags = tok[i].equals("create") ? 1 : 2;
+                    } else if (!patternSeen && flags == 0) {
+                        p = pattern(tok[i], kw);
+                        patternSeen = true;
+                    } else {
+                        throw err("setxattr: unknown option '" + tok[i] + "' (usage: " + USAGE.get(kw) + ")");
+                    }
+                }
+                return new Stmt.Setxattr(ln, text, path(tok[1], kw), tok[2], len, p, flags);
+            }
+            case "getxattr":
+                need(kw, n == 3);
+                return new Stmt.Getxattr(ln, text, path(tok[1], kw), tok[2]);
+            case "removexattr":
+                need(kw, n == 3);
+                return new Stmt.Removexattr(ln, text, path(tok[1], kw), tok[2]);
             case "stat": {
                 need(kw, n >= 2 && n <= 4);
                 Stmt.PathT p = path(tok[1], kw);
@@ -874,6 +905,9 @@ final class Parser {
         u.put("chmod", "chmod PATH MODE");
         u.put("chown", "chown PATH UID GID");
         u.put("stat", "stat PATH [size=N] [file|dir]");
+        u.put("setxattr", "setxattr PATH NAME LEN [seed=N|byte=B|zero] [create|replace]");
+        u.put("getxattr", "getxattr PATH NAME");
+        u.put("removexattr", "removexattr PATH NAME");
         u.put("sleep", "sleep DURATION (10ms, 2s)");
         u.put("yield", "yield");
         u.put("barrier", "barrier NAME");

@@ -104,6 +104,22 @@ public sealed interface Stmt {
     record Chown(int line, String text, PathT path, int uid, int gid) implements Stmt {
     }
 
+    /**
+     * {@code setxattr PATH NAME LEN [PATTERN] [create|replace]}: extended attribute NAME of PATH (followed)
+     * set to LEN bytes of PATTERN, made as a write at offset 0 makes them; {@code flags} XATTR_CREATE (1)
+     * or XATTR_REPLACE (2), 0 for neither.
+     */
+    record Setxattr(int line, String text, PathT path, String name, Expr len, Pattern pattern, int flags) implements Stmt {
+    }
+
+    /** {@code getxattr PATH NAME}: the value's length (the result) and its bytes (the data compared). */
+    record Getxattr(int line, String text, PathT path, String name) implements Stmt {
+    }
+
+    /** {@code removexattr PATH NAME}. */
+    record Removexattr(int line, String text, PathT path, String name) implements Stmt {
+    }
+
     /** {@code measure}: what comes after it in this task is what a benchmark measures. */
     record Measure(int line, String text) implements Stmt {
     }

@@ -156,7 +156,7 @@ class HostInterpTest {
     }
 
     private static TreeMeta.Node node(char type, int perm, int nlink, String target, long ino) {
-        return new TreeMeta.Node(type, perm, 0, 0, nlink, target, ino);
+        return new TreeMeta.Node(type, perm, 0, 0, nlink, target, ino, new java.util.TreeMap<>());
     }
 
     @Test
@@ -170,7 +170,7 @@ class HostInterpTest {
         assertEquals("/s: symlink mode 0777 uid 0 gid 0 nlink 1 -> 'a//' on Faultline's image, symlink mode 0777 uid 0 gid 0 "
                 + "nlink 1 -> 'a/' on the host's", TreeMeta.compare(f, h));
         h = new java.util.TreeMap<>(f);
-        h.put("/a", new TreeMeta.Node('f', 0644, 0, 65536, 2, null, 12));
+        h.put("/a", new TreeMeta.Node('f', 0644, 0, 65536, 2, null, 12, new java.util.TreeMap<>()));
         assertTrue(TreeMeta.compare(f, h).startsWith("/a: file mode 0644 uid 0 gid 0 nlink 2 on Faultline's image"));
         h = new java.util.TreeMap<>(f);
         h.put("/a", node('f', 04644, 2, null, 12));
