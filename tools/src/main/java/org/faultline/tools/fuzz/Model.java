@@ -103,17 +103,23 @@ final class Model {
 
     /**
      * The extended attributes of one inode: the names surely set, with their value sizes, and the names
-     * a statement that might have failed ({@code expect-error ... |ok}) left set or not.
+     * a statement that might have failed ({@code expect-error ... |ok}) left set or not, with the largest
+     * value size it may have.
      */
     static final class XattrM {
         final Map<String, Integer> sure = new TreeMap<>();
-        final java.util.Set<String> maybe = new java.util.TreeSet<>();
+        final Map<String, Integer> maybe = new TreeMap<>();
 
-        /** Bytes the sure attributes take in an ext4 entry table: EXT4_XATTR_LEN + EXT4_XATTR_SIZE each. */
-        int footprint() {
+        /**
+         * The most bytes the attributes other than {@code except} may take in an ext4 entry table:
+         * EXT4_XATTR_LEN + EXT4_XATTR_SIZE each, the unsure ones at their largest.
+         */
+        int footprint(String except) {
             int n = 0;
-            for (Map.Entry<String, Integer> e : sure.entrySet()) {
-                n += entrySize(e.getKey(), e.getValue());
+            for (Map<String, Integer> m : List.of(sure, maybe)) {
+                for (Map.Entry<String, Integer> e : m.entrySet()) {
+                    n += e.getKey().equals(except) ? 0 : entrySize(e.getKey(), e.getValue());
+                }
             }
             return n;
         }
@@ -341,7 +347,7 @@ final class Model {
                 XattrM x = xattrs(op.path());
                 String name = op.m();
                 if (op.kind() == Op.Kind.SETXATTR) {
-                    return (op.bits() & Op.XATTR_CREATE) != 0 ? !x.sure.containsKey(name) && !x.maybe.contains(name)
+                    return (op.bits() & Op.XATTR_CREATE) != 0 ? !x.sure.containsKey(name) && !x.maybe.containsKey(name)
                             : (op.bits() & Op.XATTR_REPLACE) == 0 || x.sure.containsKey(name);
                 }
                 return x.sure.containsKey(name);
@@ -439,8 +445,8 @@ final class Model {
             case SETXATTR: {
                 XattrM x = xattrs(op.path());
                 if (mayFail) {
-                    x.sure.remove(op.m());
-                    x.maybe.add(op.m());
+                    Integer was = x.sure.remove(op.m());
+                    x.maybe.merge(op.m(), Math.max((int) op.len(), was == null ? 0 : was), Math::max);
                 } else {
                     x.sure.put(op.m(), (int) op.len());
                     x.maybe.remove(op.m());

@@ -163,6 +163,9 @@ public final class OpsGenerator {
      */
     static final int XATTR_SURE_BYTES = 960;
 
+    /** The most statements {@link Gen#fill} emits: open, fallocate, four writes with fsyncs, close, unlink. */
+    static final int FILL_OPS = 12;
+
     private final class Gen {
         final long seed;
         final SplittableRandom r;
@@ -208,7 +211,8 @@ public final class OpsGenerator {
         /** {@code count} statements of one task. */
         List<Op> body(long ram, int count, boolean fillAllowed, long anonBudget) {
             this.anonBudget = anonBudget;
-            int fillAt = fillAllowed && r.nextInt(100) < opts.fillPercent() ? r.nextInt(Math.max(1, count)) : -1;
+            // the phase has room to end before the count: it emits up to FILL_OPS statements
+            int fillAt = fillAllowed && r.nextInt(100) < opts.fillPercent() ? r.nextInt(Math.max(1, count - FILL_OPS)) : -1;
             int guard = 0;
             while (out.size() < count && guard++ < count * 50) {
                 if (out.size() == fillAt) {
@@ -620,13 +624,22 @@ public final class OpsGenerator {
         Op xattrOp(Op.Kind k) {
             List<String> l = new ArrayList<>(m.files());
             l.addAll(m.dirs());
-            String p = any(l);
+            List<String> with = new ArrayList<>();
+            for (String q : l) {
+                Model.XattrM y = m.xattrs.get(m.ns.get(q));
+                if (y != null && (!y.sure.isEmpty() || !y.maybe.isEmpty())) {
+                    with.add(q);
+                }
+            }
+            String p = !with.isEmpty() && r.nextInt(3) != 0 ? any(with) : any(l); // mostly where some are set
             Model.XattrM x = m.xattrs(p);
             List<String> set = new ArrayList<>(x.sure.keySet());
+            if (k == Op.Kind.REMOVEXATTR) {
+                set.addAll(x.maybe.keySet()); // removing one whose fate is unknown makes the inode's attributes known again
+            }
             boolean known = !set.isEmpty() && r.nextInt(5) != 0;
             String name = known ? any(set) : XATTR_NAMES[r.nextInt(XATTR_NAMES.length)];
             boolean isSet = x.sure.containsKey(name);
-            boolean unsure = !x.maybe.isEmpty(); // a value of unknown size may take the space
             if (k == Op.Kind.GETXATTR || k == Op.Kind.REMOVEXATTR) {
                 return new Op(k, null, name, p, null, 0, 0, -1, 0, null, isSet ? null : "ENODATA|ok");
             }
@@ -643,9 +656,9 @@ public final class OpsGenerator {
                 case 8 -> 1000 + r.nextInt(3000); // beyond the inode: the external block (ENOSPC with 1 KiB blocks)
                 default -> r.nextInt(20) == 0 ? 65537 : 4000 + r.nextInt(10000); // too large for a block, or E2BIG
             };
-            int before = x.footprint() - (isSet ? Model.XattrM.entrySize(name, x.sure.get(name)) : 0);
-            boolean fits = before + Model.XattrM.entrySize(name, len) <= XATTR_SURE_BYTES;
+            boolean fits = x.footprint(name) + Model.XattrM.entrySize(name, len) <= XATTR_SURE_BYTES;
             String expect = null;
+            boolean unsure = x.maybe.containsKey(name) && flags != 0; // create or replace of one that may exist
             if (!fits || unsure) {
                 expect = "ENOSPC|E2BIG|ENODATA|EEXIST|ok";
             } else if (flags == Op.XATTR_CREATE && isSet) {

@@ -155,6 +155,40 @@ class HostInterpTest {
         assertTrue(r.ok(), () -> r.findings().toString());
     }
 
+    /** Attributes in the inode, in the block, shared by two names, on a directory, replaced and removed. */
+    @Test
+    void extendedAttributesAgreeWithTheHost() throws Exception {
+        Path scratch = Files.createDirectories(Path.of("target", "test-scratch", "vs-host-xattrs").toAbsolutePath());
+        String why = HostChecks.probeLoopMount(scratch);
+        Assumptions.assumeTrue(why == null, () -> "host checks impossible here: " + why);
+        String wl = String.join("\n",
+                "set ram 16M",
+                "set image-size 32M",
+                "task t",
+                "  mkdir /d",
+                "  open f /d/a create rdwr",
+                "  setxattr /d/a user.small 10 seed=1",
+                "  setxattr /d/a user.big 3000 seed=2 create",       // the external block
+                "  expect-error setxattr /d/a user.big 1 create EEXIST",
+                "  link /d/a /b",
+                "  setxattr /b user.small 0 replace",               // an empty value, through the other name
+                "  getxattr /d/a user.small",
+                "  getxattr /d/a user.big",
+                "  expect-error setxattr /d/a user.huge 70000 E2BIG",
+                "  expect-error setxattr /d/a user.toobig 5000 ENOSPC",
+                "  setxattr /d trusted.t 100 byte=0x5a",
+                "  setxattr / user.root 7",
+                "  removexattr /d/a user.big",
+                "  expect-error removexattr /d/a user.big ENODATA",
+                "  expect-error getxattr /d/a user.big ENODATA",
+                "  close f",
+                "");
+        SequenceChecker c = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName("6.6"), true, true, true,
+                scratch));
+        SequenceChecker.Result r = c.check(SequenceChecker.Input.ofFile(wl, "vs-host-xattrs.wl"), null);
+        assertTrue(r.ok(), () -> r.findings().toString());
+    }
+
     private static TreeMeta.Node node(char type, int perm, int nlink, String target, long ino) {
         return new TreeMeta.Node(type, perm, 0, 0, nlink, target, ino, new java.util.TreeMap<>());
     }
@@ -181,6 +215,24 @@ class HostInterpTest {
         assertEquals("/c (file mode 0644 uid 0 gid 0 nlink 2) is on the host's image, not on Faultline's", TreeMeta.compare(f, h));
         f.put("/c", node('f', 0644, 2, null, 14));
         assertEquals("/a: one inode with [/a, /b] on Faultline's image, with [/a, /c] on the host's", TreeMeta.compare(f, h));
+    }
+
+    @Test
+    void treesDifferInExtendedAttributes() {
+        java.util.TreeMap<String, byte[]> xa = new java.util.TreeMap<>(java.util.Map.of("user.a", new byte[] {1, 2, 3}));
+        java.util.Map<String, TreeMeta.Node> f = new java.util.TreeMap<>(java.util.Map.of(
+                "/", node('d', 0755, 3, null, 2), "/a", new TreeMeta.Node('f', 0644, 0, 0, 1, null, 12, xa)));
+        java.util.Map<String, TreeMeta.Node> h = new java.util.TreeMap<>(f);
+        assertNull(TreeMeta.compare(f, h));
+        h.put("/a", new TreeMeta.Node('f', 0644, 0, 0, 1, null, 12,
+                new java.util.TreeMap<>(java.util.Map.of("user.a", new byte[] {1, 9, 3}))));
+        assertEquals("/a: user.a byte 1: 0x02 on Faultline's image, 0x09 on the host's", TreeMeta.compare(f, h));
+        h.put("/a", new TreeMeta.Node('f', 0644, 0, 0, 1, null, 12,
+                new java.util.TreeMap<>(java.util.Map.of("user.a", new byte[] {1, 2}))));
+        assertEquals("/a: user.a of 3 bytes on Faultline's image, 2 on the host's", TreeMeta.compare(f, h));
+        h.put("/", new TreeMeta.Node('d', 0755, 0, 0, 3, null, 2,
+                new java.util.TreeMap<>(java.util.Map.of("trusted.t", new byte[0]))));
+        assertEquals("/: extended attributes [] on Faultline's image, [trusted.t] on the host's", TreeMeta.compare(f, h));
     }
 
     @Test

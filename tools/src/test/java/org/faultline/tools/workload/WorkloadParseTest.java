@@ -63,6 +63,12 @@ class WorkloadParseTest {
         "set data /nonexistent/x.data|task a|  sync;  t.wl:1: set data /nonexistent/x.data: cannot read /nonexistent/x.data (No such file or directory)",
         "task a|  chown /a me 0;                      t.wl:2: chown: UID must be a number (or -1: unchanged), got 'me'",
         "task a|  chown /a 0;                         t.wl:2: usage: chown PATH UID GID",
+        "task a|  setxattr /a user.x;                 t.wl:2: usage: setxattr PATH NAME LEN [seed=N|byte=B|zero] [create|replace]",
+        "task a|  setxattr /a user.x 4 create replace; t.wl:2: setxattr: create or replace given twice",
+        "task a|  setxattr /a user.x 4 replace seed=1; t.wl:2: setxattr: unknown option 'seed=1' (usage: setxattr PATH NAME LEN [seed=N|byte=B|zero] [create|replace])",
+        "task a|  setxattr /a user.x -1;              t.wl:2: setxattr: LEN must be 0..67108864, got -1",
+        "task a|  getxattr /a;                        t.wl:2: usage: getxattr PATH NAME",
+        "task a|  removexattr a user.x;               t.wl:2: removexattr: paths are absolute, got 'a'",
         "set lkdtm VFS_WRITE:OOPS|task a|  sync;      t.wl:1: set lkdtm: unknown crash type 'OOPS' (known: BUG, WARNING)",
         "task a|  open f /a|  write f 0 1 byte=300;   t.wl:3: write: byte must be 0..255, got 300",
         "task a|  sleep 10us;                         t.wl:2: sleep: bad duration '10us' (milliseconds or seconds: 10ms, 2s)",
@@ -201,6 +207,32 @@ class WorkloadParseTest {
         Stmt.Stat st = (Stmt.Stat) r.get(6);
         assertEquals(4096, st.size().constant());
         assertTrue(st.dir());
+    }
+
+    @Test
+    void xattrStatementsParse() throws Exception {
+        Workload w = Workload.parse("""
+                task t
+                  setxattr /a user.x 0
+                  setxattr /a user.y 3k byte=7 create
+                  expect-error setxattr /d trusted.t 70000 seed=$n replace E2BIG|ENOSPC|ok
+                  getxattr /a user.y
+                  expect-error removexattr /a user.x ENODATA
+                """.replace("$n", "5"), "x.wl");
+        List<Stmt> b = w.tasks().get(0).body();
+        Stmt.Setxattr s0 = (Stmt.Setxattr) b.get(0);
+        assertEquals("user.x", s0.name());
+        assertEquals(0L, s0.len().constant());
+        assertEquals(0, s0.flags());
+        Stmt.Setxattr s1 = (Stmt.Setxattr) b.get(1);
+        assertEquals(3072L, s1.len().constant());
+        assertEquals(1, s1.flags());
+        assertTrue(s1.pattern() instanceof Stmt.Fill);
+        Stmt.ExpectError e = (Stmt.ExpectError) b.get(2);
+        assertEquals(2, ((Stmt.Setxattr) e.inner()).flags());
+        assertTrue(e.okAllowed());
+        assertEquals("/a", ((Stmt.Getxattr) b.get(3)).path().raw());
+        assertEquals("user.x", ((Stmt.Removexattr) ((Stmt.ExpectError) b.get(4)).inner()).name());
     }
 
     @Test
