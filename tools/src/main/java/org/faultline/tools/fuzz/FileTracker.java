@@ -43,6 +43,15 @@ final class FileTracker {
         }
     }
 
+    /**
+     * Whether statement {@code text} lands where its file's size says — a write through an O_APPEND
+     * handle — so that on a file whose size may differ between the two kernels it lands differently.
+     */
+    boolean landsAtSize(String text) {
+        List<String> w = words(text);
+        return w.size() >= 2 && w.get(0).equals("write") && append.getOrDefault(w.get(1), false);
+    }
+
     /** Whether file {@code id} has been {@link #markChanged changed} anywhere. */
     boolean changed(int id) {
         return changed.containsKey(id);
