@@ -24,6 +24,10 @@ public interface FileOperations {
     /** ->fsync(): [start, end] bytes, datasync as fdatasync. */
     int fsync(File f, long start, long end, boolean datasync);
 
+    /** ->release(): the last reference to an open file went ({@code __fput}). */
+    default void release(File f) {
+    }
+
     /** ->mmap(): the vm_operations of the mapping, or null if it cannot be mapped. */
     VmOperations mmap(File f);
 

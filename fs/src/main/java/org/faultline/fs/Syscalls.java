@@ -128,6 +128,7 @@ public final class Syscalls {
     /** fput(): drops a reference on {@code f}; the last one releases it, and may evict an unlinked inode. */
     static void fput(File f) {
         if (f.putFile()) { // __fput
+            f.inode().fop().release(f);
             f.inode().openCount.decrementAndGet();
             Namei.maybeEvict(f.inode());
         }

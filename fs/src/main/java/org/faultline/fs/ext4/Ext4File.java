@@ -26,6 +26,19 @@ import org.faultline.mm.WritebackControl;
  */
 @KernelSource("fs/ext4/file.c")
 final class Ext4File implements FileOperations {
+
+    /**
+     * ext4_release_file(): after a truncate to 0 (EXT4_STATE_DA_ALLOC_CLOSE), the file's delayed data
+     * goes to writeback at the close ({@link Ext4Inode#ext4AllocDaBlocks}).
+     */
+    @Override
+    public void release(org.faultline.fs.File f) {
+        Ext4InodeInfo ei = Ext4Super.ei(f.inode());
+        if (ei.daAllocClose) {
+            Ext4Inode.ext4AllocDaBlocks(f.inode());
+            ei.daAllocClose = false;
+        }
+    }
     private final Ext4Super es;
     private final Ext4Inode ops;
 

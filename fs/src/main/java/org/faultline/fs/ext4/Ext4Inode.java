@@ -587,4 +587,20 @@ final class Ext4Inode implements VmOperations, IomapOps {
         return getBlock(inode, iblock, bh, create);
     }
 
+
+    /**
+     * ext4_alloc_da_blocks(): a file with blocks reserved for delayed allocation has its dirty pages
+     * written back, not waited for (filemap_flush, WB_SYNC_NONE) — so "write a new file, rename it over
+     * the old one" or "truncate to nothing, write, close" does not leave an empty file after a crash
+     * (auto_da_alloc: ext4_rename over an existing name, ext4_release_file after ext4_truncate to 0). Writeback also zeroes what a mapping
+     * stored past EOF in the page holding EOF, which every mapping of the page then sees.
+     */
+    @org.faultline.kernel.KernelFunction("ext4_alloc_da_blocks")
+    static void ext4AllocDaBlocks(Inode inode) {
+        if (Ext4Super.ei(inode).reservedBlocks == 0) { // read without i_data_sem, as the kernel does
+            return;
+        }
+        org.faultline.mm.Filemap.filemapFdatawriteRange(inode.mapping(), 0, Long.MAX_VALUE,
+                org.faultline.mm.WritebackControl.SyncMode.WB_SYNC_NONE);
+    }
 }

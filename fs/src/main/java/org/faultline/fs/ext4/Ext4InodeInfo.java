@@ -15,6 +15,8 @@ public final class Ext4InodeInfo {
     public final RwSemaphore iDataSem;
     long disksize;
     long reservedBlocks;
+    /** EXT4_STATE_DA_ALLOC_CLOSE: truncated to 0; the last close pushes its delayed data to writeback. */
+    volatile boolean daAllocClose;
     final ExtentStatus esTree;
     /** {@code i_sync_tid}: the transaction of the inode's last change (0: none yet). */
     volatile int syncTid;

@@ -110,21 +110,6 @@ final class Ext4Namei implements InodeOperations {
     }
 
     /**
-     * ext4_alloc_da_blocks(): a file with blocks reserved for delayed allocation has its dirty pages
-     * written back, not waited for (filemap_flush, WB_SYNC_NONE) — so "write a new file, rename it over
-     * the old one" does not leave an empty file after a crash. Writeback also zeroes what a mapping
-     * stored past EOF in the page holding EOF, which every mapping of the page then sees.
-     */
-    @org.faultline.kernel.KernelFunction("ext4_alloc_da_blocks")
-    private static void ext4AllocDaBlocks(Inode inode) {
-        if (Ext4Super.ei(inode).reservedBlocks == 0) { // read without i_data_sem, as the kernel does
-            return;
-        }
-        org.faultline.mm.Filemap.filemapFdatawriteRange(inode.mapping(), 0, Long.MAX_VALUE,
-                org.faultline.mm.WritebackControl.SyncMode.WB_SYNC_NONE);
-    }
-
-    /**
      * The in-memory link count of a directory after it gained or lost a subdirectory, as
      * {@code ext4_inc_count} / {@code ext4_dec_count} left it on disk (with {@code dir_nlink} an indexed
      * directory past {@code EXT4_LINK_MAX} counts 1).
@@ -158,13 +143,13 @@ final class Ext4Namei implements InodeOperations {
 
     /**
      * ext4_rename(). A rename over an existing name first pushes the source's delayed-allocation data
-     * to writeback ({@link #ext4AllocDaBlocks}, the auto_da_alloc heuristic, on by default).
+     * to writeback ({@link Ext4Inode#ext4AllocDaBlocks}, the auto_da_alloc heuristic, on by default).
      */
     @Override
     public void rename(Inode oldDir, String oldName, Inode newDir, String newName) {
         Inode src = lookup(oldDir, oldName);
         if (src != null && src.isReg() && lookup(newDir, newName) != null) {
-            ext4AllocDaBlocks(src);
+            Ext4Inode.ext4AllocDaBlocks(src);
         }
         org.faultline.fs.jbd2.Transaction.Handle h = es.journalStart(oldDir, true);
         long replaced;

@@ -77,8 +77,11 @@ final class Ext4Truncate {
     @KernelFunction("ext4_truncate")
     static void ext4Truncate(Ext4Super es, Inode inode) {
         long size = inode.iSize();
-        ext4BlockTruncatePage(es, inode, size);
         Ext4InodeInfo ei = Ext4Super.ei(inode);
+        if (size == 0) {
+            ei.daAllocClose = true; // auto_da_alloc: "truncate, rewrite, close" flushes at the close
+        }
+        ext4BlockTruncatePage(es, inode, size);
         long firstFree = (size + es.blocksize - 1) >> es.blkbits;
         Ext4Inode.changeBlockMap(es, inode, firstFree, Long.MAX_VALUE - firstFree, () -> {
             es.vol.extents().ext4ExtRemoveSpace(inode.ino(), firstFree, Long.MAX_VALUE / es.blocksize);
