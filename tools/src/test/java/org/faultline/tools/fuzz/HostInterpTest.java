@@ -16,15 +16,24 @@ import org.junit.jupiter.api.Test;
 
 /** The vs-host check: the host interpreter agrees with Faultline on a workload both get right. */
 class HostInterpTest {
-    @Test
-    void theSameSystemCallsOnTheHostGiveTheSameResults() throws Exception {
-        Path scratch = Files.createDirectories(Path.of("target", "test-scratch", "vs-host").toAbsolutePath());
+    /**
+     * Runs the single-task workload of {@code statements} (after {@code set ram 16M}, {@code set
+     * image-size 32M}, {@code task t}) through every check, the host's included, and asserts it agrees.
+     */
+    private static void agreesWithTheHost(String name, String... statements) throws Exception {
+        Path scratch = Files.createDirectories(Path.of("target", "test-scratch", name).toAbsolutePath());
         String why = HostChecks.probeLoopMount(scratch);
         Assumptions.assumeTrue(why == null, () -> "host checks impossible here: " + why);
-        String wl = String.join("\n",
-                "set ram 16M",
-                "set image-size 32M",
-                "task t",
+        String wl = "set ram 16M\nset image-size 32M\ntask t\n" + String.join("\n", statements) + "\n";
+        SequenceChecker c = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName("6.6"), true, true, true,
+                scratch));
+        SequenceChecker.Result r = c.check(SequenceChecker.Input.ofFile(wl, name + ".wl"), null);
+        assertTrue(r.ok(), () -> r.findings().toString());
+    }
+
+    @Test
+    void theSameSystemCallsOnTheHostGiveTheSameResults() throws Exception {
+        agreesWithTheHost("vs-host",
                 "  mkdir /d",
                 "  open f /d/a create rdwr",
                 "  write f 0 100000 seed=1",
@@ -49,12 +58,7 @@ class HostInterpTest {
                 "  fsync f",
                 "  drop-caches",
                 "  read f 0 300000",
-                "  munmap m",
-                "");
-        SequenceChecker c = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName("6.6"), true, true, true,
-                scratch));
-        SequenceChecker.Result r = c.check(SequenceChecker.Input.ofFile(wl, "vs-host.wl"), null);
-        assertTrue(r.ok(), () -> r.findings().toString());
+                "  munmap m");
     }
 
     @Test
@@ -115,13 +119,7 @@ class HostInterpTest {
 
     @Test
     void linksSymlinksModesAndOwnersAgreeWithTheHost() throws Exception {
-        Path scratch = Files.createDirectories(Path.of("target", "test-scratch", "vs-host-links").toAbsolutePath());
-        String why = HostChecks.probeLoopMount(scratch);
-        Assumptions.assumeTrue(why == null, () -> "host checks impossible here: " + why);
-        String wl = String.join("\n",
-                "set ram 16M",
-                "set image-size 32M",
-                "task t",
+        agreesWithTheHost("vs-host-links",
                 "  mkdir /d",
                 "  open f /d/a create rdwr",
                 "  write f 0 10000 seed=1",
@@ -147,24 +145,13 @@ class HostInterpTest {
                 "  rename /abs /odd",
                 "  unlink /d/a",
                 "  close f",
-                "  read g 0 100",
-                "");
-        SequenceChecker c = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName("6.6"), true, true, true,
-                scratch));
-        SequenceChecker.Result r = c.check(SequenceChecker.Input.ofFile(wl, "vs-host-links.wl"), null);
-        assertTrue(r.ok(), () -> r.findings().toString());
+                "  read g 0 100");
     }
 
     /** Attributes in the inode, in the block, shared by two names, on a directory, replaced and removed. */
     @Test
     void extendedAttributesAgreeWithTheHost() throws Exception {
-        Path scratch = Files.createDirectories(Path.of("target", "test-scratch", "vs-host-xattrs").toAbsolutePath());
-        String why = HostChecks.probeLoopMount(scratch);
-        Assumptions.assumeTrue(why == null, () -> "host checks impossible here: " + why);
-        String wl = String.join("\n",
-                "set ram 16M",
-                "set image-size 32M",
-                "task t",
+        agreesWithTheHost("vs-host-xattrs",
                 "  mkdir /d",
                 "  open f /d/a create rdwr",
                 "  setxattr /d/a user.small 10 seed=1",
@@ -181,12 +168,7 @@ class HostInterpTest {
                 "  removexattr /d/a user.big",
                 "  expect-error removexattr /d/a user.big ENODATA",
                 "  expect-error getxattr /d/a user.big ENODATA",
-                "  close f",
-                "");
-        SequenceChecker c = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName("6.6"), true, true, true,
-                scratch));
-        SequenceChecker.Result r = c.check(SequenceChecker.Input.ofFile(wl, "vs-host-xattrs.wl"), null);
-        assertTrue(r.ok(), () -> r.findings().toString());
+                "  close f");
     }
 
     private static TreeMeta.Node node(char type, int perm, int nlink, String target, long ino) {
