@@ -36,6 +36,10 @@ public final class Syscalls {
     public static final int FALLOC_FL_KEEP_SIZE = 1;
     public static final int FALLOC_FL_PUNCH_HOLE = 2;
     public static final int FALLOC_FL_ZERO_RANGE = 0x10;
+    /** The largest extended attribute value ({@code XATTR_SIZE_MAX}). */
+    public static final int XATTR_SIZE_MAX = Xattr.XATTR_SIZE_MAX;
+    /** The largest list of extended attribute names ({@code XATTR_LIST_MAX}). */
+    public static final int XATTR_LIST_MAX = Xattr.XATTR_LIST_MAX;
 
     private Syscalls() {
     }

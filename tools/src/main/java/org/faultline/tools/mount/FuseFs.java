@@ -136,9 +136,19 @@ public final class FuseFs extends FuseStubFS {
                 + "Unmount to capture the failure.");
     }
 
-    /** After an oops (TAINT_DIE) a request that would change the filesystem is refused: -EROFS, or 0 to go on. */
-    private int refuseWrites() {
-        return kernel.taint().test(org.faultline.kernel.Taint.DIE) ? -Errno.EROFS : 0;
+    /** Whether requests that would change the filesystem are refused (EROFS): after an oops (TAINT_DIE). */
+    private boolean readOnly() {
+        return kernel.taint().test(org.faultline.kernel.Taint.DIE);
+    }
+
+    /** A request that changes the filesystem: {@link #sys(String, LongSupplier)}, or EROFS after an oops. */
+    private int change(String stmt, LongSupplier body) {
+        return readOnly() ? -Errno.EROFS : sys(stmt, body);
+    }
+
+    /** A change through an open file: {@link #onHandle}, or EROFS after an oops. */
+    private int changeOnHandle(FuseFileInfo fi, java.util.function.IntFunction<String> stmt, HandleCall body) {
+        return readOnly() ? -Errno.EROFS : onHandle(fi, stmt, body);
     }
 
     /** Whether open(2) with {@code flags} would change the filesystem (write access, create, truncate). */
@@ -207,6 +217,12 @@ public final class FuseFs extends FuseStubFS {
         return b.toString();
     }
 
+    /** {@code kw PATH ARGS}, or the comment {@link #pathStmt(String, String...)} makes for a path it cannot write. */
+    private static String pathStmt(String kw, String path, String args) {
+        String s = pathStmt(kw, path);
+        return s.startsWith("#") ? s : s + " " + args;
+    }
+
     @FunctionalInterface
     private interface HandleCall {
         long call(int fd);
@@ -257,8 +273,8 @@ public final class FuseFs extends FuseStubFS {
     }
 
     private int openAs(String path, int flags, int mode, FuseFileInfo fi) {
-        if (writes(flags) && refuseWrites() != 0) {
-            return refuseWrites();
+        if (writes(flags) && readOnly()) {
+            return -Errno.EROFS;
         }
         int pid = caller();
         int[] task = new int[1];
@@ -306,8 +322,8 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
+        if (readOnly()) {
+            return -Errno.EROFS;
         }
         byte[] b = new byte[(int) Math.min(size, Integer.MAX_VALUE)];
         buf.get(0, b, 0, b.length);
@@ -333,10 +349,7 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int ftruncate(String path, long size, FuseFileInfo fi) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
-        return onHandle(fi, fd -> "truncate " + handle(fd) + " " + size, fd -> Syscalls.ftruncate(fd, size));
+        return changeOnHandle(fi, fd -> "truncate " + handle(fd) + " " + size, fd -> Syscalls.ftruncate(fd, size));
     }
 
     /**
@@ -345,10 +358,7 @@ public final class FuseFs extends FuseStubFS {
      */
     @Override
     public int fallocate(String path, int mode, long off, long length, FuseFileInfo fi) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
-        return onHandle(fi, fd -> "fallocate " + handle(fd) + " " + off + " " + length
+        return changeOnHandle(fi, fd -> "fallocate " + handle(fd) + " " + off + " " + length
                 + ((mode & Syscalls.FALLOC_FL_KEEP_SIZE) != 0 && (mode & Syscalls.FALLOC_FL_PUNCH_HOLE) == 0 ? " keep-size" : "")
                 + ((mode & Syscalls.FALLOC_FL_PUNCH_HOLE) != 0 ? " punch" : "")
                 + ((mode & Syscalls.FALLOC_FL_ZERO_RANGE) != 0 ? " zero-range" : ""),
@@ -357,8 +367,8 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int truncate(String path, long size) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
+        if (readOnly()) {
+            return -Errno.EROFS;
         }
         int pid = caller();
         int rc = errno(gate.call(pid, () -> comm(pid), asCaller(() -> {
@@ -383,34 +393,22 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int mkdir(String path, long mode) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
-        return sys(pathStmt("mkdir", path), () -> Syscalls.mkdir(path, (int) (mode & 07777)));
+        return change(pathStmt("mkdir", path), () -> Syscalls.mkdir(path, (int) (mode & 07777)));
     }
 
     @Override
     public int rmdir(String path) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
-        return sys(pathStmt("rmdir", path), () -> Syscalls.rmdir(path));
+        return change(pathStmt("rmdir", path), () -> Syscalls.rmdir(path));
     }
 
     @Override
     public int unlink(String path) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
-        return sys(pathStmt("unlink", path), () -> Syscalls.unlink(path));
+        return change(pathStmt("unlink", path), () -> Syscalls.unlink(path));
     }
 
     @Override
     public int rename(String from, String to) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
-        return sys(pathStmt("rename", from, to), () -> Syscalls.rename(from, to));
+        return change(pathStmt("rename", from, to), () -> Syscalls.rename(from, to));
     }
 
     @Override
@@ -434,19 +432,13 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int link(String oldPath, String newPath) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
-        return sys(pathStmt("link", oldPath, newPath), () -> Syscalls.link(oldPath, newPath));
+        return change(pathStmt("link", oldPath, newPath), () -> Syscalls.link(oldPath, newPath));
     }
 
     @Override
     public int symlink(String target, String path) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
         String t = Recorder.path(target); // a target with spaces cannot be written as a token
-        return sys(t == null ? "# symlink (a target with spaces or '#' is not recorded)" : pathStmt("symlink " + t, path),
+        return change(t == null ? "# symlink (a target with spaces or '#' is not recorded)" : pathStmt("symlink " + t, path),
                 () -> Syscalls.symlink(target, path));
     }
 
@@ -466,23 +458,16 @@ public final class FuseFs extends FuseStubFS {
 
     @Override
     public int chmod(String path, long mode) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
-        String p = Recorder.path(path);
-        return sys(p == null ? "# chmod (a path with spaces or '#' is not recorded)" : "chmod " + p + " " + Long.toOctalString(mode & 07777),
+        return change(pathStmt("chmod", path, Long.toOctalString(mode & 07777)),
                 () -> Syscalls.chmod(path, (int) (mode & 07777)));
     }
 
     /** utimensat(2): each time as given, or now (UTIME_NOW), or left as it is (UTIME_OMIT). */
     @Override
     public int utimens(String path, ru.serce.jnrfuse.struct.Timespec[] ts) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
         long a = nanos(ts[0]);
         long m = nanos(ts[1]);
-        return sys(() -> Syscalls.utimens(path, a, m));
+        return change(null, () -> Syscalls.utimens(path, a, m));
     }
 
     private static final long UTIME_NOW = (1L << 30) - 1;
@@ -502,14 +487,9 @@ public final class FuseFs extends FuseStubFS {
     /** chown(2): the owner and group (-1, as FUSE passes it unsigned, leaves one as it is). */
     @Override
     public int chown(String path, long uid, long gid) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
         int u = uid == 0xFFFFFFFFL || uid == -1 ? org.faultline.fs.Iattr.UNSET : (int) uid;
         int g = gid == 0xFFFFFFFFL || gid == -1 ? org.faultline.fs.Iattr.UNSET : (int) gid;
-        String p = Recorder.path(path);
-        return sys(p == null ? "# chown (a path with spaces or '#' is not recorded)" : "chown " + p + " " + u + " " + g,
-                () -> Syscalls.chown(path, u, g));
+        return change(pathStmt("chown", path, u + " " + g), () -> Syscalls.chown(path, u, g));
     }
 
     /**
@@ -518,7 +498,7 @@ public final class FuseFs extends FuseStubFS {
      */
     @Override
     public int getxattr(String path, String name, Pointer value, long size) {
-        byte[] b = new byte[(int) Math.min(size, 65536)];
+        byte[] b = new byte[(int) Math.min(size, Syscalls.XATTR_SIZE_MAX)];
         int rc = sys(() -> Syscalls.lgetxattr(path, name, b));
         if (rc > 0 && size > 0) {
             value.put(0, b, 0, rc);
@@ -529,10 +509,10 @@ public final class FuseFs extends FuseStubFS {
     /** lsetxattr(2): flags XATTR_CREATE, XATTR_REPLACE as given. */
     @Override
     public int setxattr(String path, String name, Pointer value, long size, int flags) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
+        if (readOnly()) {
+            return -Errno.EROFS;
         }
-        if (size > 65536) {
+        if (size > Syscalls.XATTR_SIZE_MAX) {
             return -Errno.E2BIG;
         }
         byte[] b = new byte[(int) size];
@@ -545,7 +525,7 @@ public final class FuseFs extends FuseStubFS {
     /** llistxattr(2): the NUL-separated names; {@code size} 0 asks for the list's size. */
     @Override
     public int listxattr(String path, Pointer list, long size) {
-        byte[] b = new byte[(int) Math.min(size, 65536)];
+        byte[] b = new byte[(int) Math.min(size, Syscalls.XATTR_LIST_MAX)];
         int rc = sys(() -> Syscalls.llistxattr(path, b));
         if (rc > 0 && size > 0) {
             list.put(0, b, 0, rc);
@@ -556,10 +536,7 @@ public final class FuseFs extends FuseStubFS {
     /** lremovexattr(2). */
     @Override
     public int removexattr(String path, String name) {
-        if (refuseWrites() != 0) {
-            return refuseWrites();
-        }
-        return sys(() -> Syscalls.lremovexattr(path, name));
+        return change(null, () -> Syscalls.lremovexattr(path, name));
     }
 
     /** The mount is live (FUSE_INIT answered): callers may come. */
