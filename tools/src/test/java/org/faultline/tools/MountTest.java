@@ -287,6 +287,23 @@ class MountTest {
         assertEquals(0, served.get(120, TimeUnit.SECONDS).code());
     }
 
+    /**
+     * Mounts {@code img} at {@code mnt} (no capture), runs {@code script} there with sh, unmounts, and
+     * asserts the mount ended with exit 0; the script's exit code and output.
+     */
+    private static String[] scriptOnMount(Path d, Path img, Path mnt, String script) throws Exception {
+        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(), "--no-capture");
+        String[] out;
+        try {
+            out = shell(mnt, script);
+        } finally {
+            unmount(d, mnt);
+        }
+        CliTestSupport.Run r = served.get(120, TimeUnit.SECONDS);
+        assertEquals(0, r.code(), r.toString());
+        return out;
+    }
+
     /** Runs {@code sh -c script} in {@code cwd}; its exit code and output. */
     private static String[] shell(Path cwd, String script) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("sh", "-c", script).directory(cwd.toFile()).redirectErrorStream(true).start();
@@ -372,18 +389,11 @@ class MountTest {
                         + "chmod 640 u/mine; chmod 600 s 2>/dev/null || echo refused-chmod'",
                 "fallocate -l 1M f", "fallocate -n -o 1M -l 64k f", "fallocate -p -o 4096 -l 8192 f",
                 "stat -c '%n %u %g %a %s %F' u u/mine u/sub s f", "du -k f | cut -f1");
-        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(), "--no-capture");
-        String[] ours;
-        try {
-            ours = shell(mnt, script);
-        } finally {
-            unmount(d, mnt);
-        }
+        String[] ours = scriptOnMount(d, img, mnt, script);
         String[] theirs = shell(host, script);
         assertEquals(theirs[0] + "\n" + theirs[1], ours[0] + "\n" + ours[1], "the mount against the host's filesystem");
         assertTrue(ours[1].contains("refused-create") && ours[1].contains("u/mine 1000 1000 640 3"), ours[1]);
         assertTrue(ours[1].contains("s 5 6 775 "), "chown cleared set-user-ID and set-group-ID: " + ours[1]);
-        assertEquals(0, served.get(120, TimeUnit.SECONDS).code());
         assertEquals(null, HostChecks.e2fsck(img), "e2fsck -fn");
     }
 
@@ -447,14 +457,7 @@ class MountTest {
         assertEquals(0, CliTestSupport.run("mkfs", img.toString(), "--size", "32M").code());
         sh(d, "mkfs.ext4", "-q", "-F", "-b", "4096", "-I", "256", hostImg.toString(), "32M");
         String script = xattrScript();
-        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(), "--no-capture");
-        String[] ours;
-        try {
-            ours = shell(mnt, script);
-        } finally {
-            unmount(d, mnt);
-        }
-        assertEquals(0, served.get(120, TimeUnit.SECONDS).code());
+        String[] ours = scriptOnMount(d, img, mnt, script);
         String[][] theirs = new String[1][];
         HostChecks.withMount(hostImg, false, d, dir -> {
             try {
@@ -496,14 +499,7 @@ class MountTest {
                 "setfattr -n trusted.t -v " + bytes(200, 't') + " a/b", "setfattr -n security.s -v sec a/b/g",
                 "for i in $(seq 1 25); do setfattr -n user.k$i -v v$i h; done", "setfattr -x user.k3 h",
                 "setfattr -n user.k4 -v " + bytes(900, 'r') + " h", dump);
-        CompletableFuture<CliTestSupport.Run> served = serve(mnt, "mount", img.toString(), mnt.toString(), "--no-capture");
-        String[] ours;
-        try {
-            ours = shell(mnt, script);
-        } finally {
-            unmount(d, mnt);
-        }
-        assertEquals(0, served.get(120, TimeUnit.SECONDS).code());
+        String[] ours = scriptOnMount(d, img, mnt, script);
         assertTrue(ours[1].contains("user.k25=0x763235") && ours[1].contains("trusted.t=0x7474"), ours[1]);
         String[] host = new String[1];
         HostChecks.withMount(img, true, d, dir -> {
