@@ -360,7 +360,7 @@ class MountTest {
         CliTestSupport.Run show = CliTestSupport.run("captures", "show", id, "--store", store);
         assertTrue(show.out().contains("set lkdtm VFS_WRITE:BUG:2") && show.out().contains("kernel oopsed in this call"),
                 show.toString());
-        CliTestSupport.Run explored = CliTestSupport.run("explore", id, "--store", store, "--iterations", "20");
+        CliTestSupport.Run explored = CliTestSupport.run("explore", id, "--store", store, "--iterations", "20", "--out", d.toString());
         assertEquals(1, explored.code(), explored.toString());
         assertTrue(explored.out().contains("kernel BUG at drivers/misc/lkdtm/bugs.c!"), explored.toString());
         assertEquals(null, HostChecks.e2fsck(img), "e2fsck -fn after the oops");
