@@ -232,6 +232,7 @@ final class BenchFio implements Callable<Integer> {
             try {
                 proc[0] = new ProcessBuilder(fio.toString(), "--output-format=json", "--output=" + result,
                         "--directory=" + mnt, job.toAbsolutePath().toString())
+                        .directory(mnt.getParent().toFile()) // fio's own files (verify states) beside the image, not in ours
                         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 proc[0].onExit().thenRun(live::unmount); // fio done: the host unmounts, the machine stops
             } catch (IOException e) {
