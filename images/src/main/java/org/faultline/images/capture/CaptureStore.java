@@ -29,7 +29,8 @@ import org.lmdbjava.Txn;
  *     those bytes, deflated. An all-zero block is never stored: its digest reads as zeros.</li>
  * <li>{@code objects}: digest → the content (workload text, report, kernel log, disk maps, write
  *     logs), stored once however many captures share it, as the digest of its dictionary object
- *     (zeros: none) followed by the content deflated against it.</li>
+ *     (zeros: none) followed by the content deflated against it — or a {@code 0x01} byte and the
+ *     content {@linkplain LineFold line-folded}, deflated against the folded dictionary.</li>
  * <li>{@code captures}: capture id (digest of the manifest) → the manifest (JSON, {@link Manifest}).</li>
  * <li>{@code dicts}: {@code WORKLOAD/KIND} → the digest of the first object of that kind stored for
  *     that workload (report, log, write log, manifest), the preset dictionary the later ones are
@@ -312,11 +313,28 @@ public final class CaptureStore implements AutoCloseable {
                 dict = null;
             }
         }
-        byte[] z = deflate(data, dict);
-        byte[] out = new byte[32 + z.length];
+        byte[] folded = LineFold.fold(data);
+        byte[] z = folded == null ? deflate(data, dict) : deflate(folded, foldedDict(dict));
+        int at = folded == null ? 32 : 33;
+        byte[] out = new byte[at + z.length];
         System.arraycopy(dict == null ? NO_DICT : dictDigest, 0, out, 0, 32);
-        System.arraycopy(z, 0, out, 32, z.length);
+        if (folded != null) {
+            out[32] = FOLDED;
+        }
+        System.arraycopy(z, 0, out, at, z.length);
         return out;
+    }
+
+    /**
+     * Marks a value whose content was {@linkplain LineFold folded} before deflating (against the
+     * folded dictionary). A zlib stream's first byte has 8 in its low nibble, so it is never this.
+     */
+    private static final byte FOLDED = 1;
+
+    /** @return the dictionary a folded content is deflated against: the dictionary folded, if it folds */
+    private static byte[] foldedDict(byte[] dict) {
+        byte[] f = dict == null ? null : LineFold.fold(dict);
+        return f == null ? dict : f;
     }
 
     /** The content of a stored value ({@link #encode}). */
@@ -325,15 +343,17 @@ public final class CaptureStore implements AutoCloseable {
             throw new CaptureStoreException(dir + ": a stored value is damaged");
         }
         byte[] dictDigest = java.util.Arrays.copyOf(v, 32);
-        byte[] z = java.util.Arrays.copyOfRange(v, 32, v.length);
-        if (java.util.Arrays.equals(dictDigest, NO_DICT)) {
-            return inflate(z);
+        boolean folded = v.length > 32 && v[32] == FOLDED;
+        byte[] z = java.util.Arrays.copyOfRange(v, folded ? 33 : 32, v.length);
+        byte[] dict = null;
+        if (!java.util.Arrays.equals(dictDigest, NO_DICT)) {
+            byte[] d = objects.get(txn, dictDigest);
+            if (d == null || d.length < 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(d, 32), NO_DICT)) {
+                throw new CaptureStoreException(dir + ": dictionary " + hex(dictDigest) + " is missing or damaged");
+            }
+            dict = decode(txn, d);
         }
-        byte[] d = objects.get(txn, dictDigest);
-        if (d == null || d.length < 32 || !java.util.Arrays.equals(java.util.Arrays.copyOf(d, 32), NO_DICT)) {
-            throw new CaptureStoreException(dir + ": dictionary " + hex(dictDigest) + " is missing or damaged");
-        }
-        return inflate(z, inflate(java.util.Arrays.copyOfRange(d, 32, d.length)));
+        return folded ? LineFold.unfold(inflate(z, foldedDict(dict))) : inflate(z, dict);
     }
 
     /** @return a new write batch; commit it, then close it */

@@ -221,6 +221,44 @@ class CaptureStoreTest {
     }
 
     /**
+     * Kernel logs of one workload whose every line carries the failing step (as a task dump does) cost
+     * little each: the repeated line prefix is folded before deflating ({@link LineFold}); unfolded,
+     * each costs several times more, since deflate must break its match with the dictionary per line.
+     */
+    @Test
+    void logsWhoseLinesCarryTheirStepCostLittleEach() throws Exception {
+        Random r = new Random(12);
+        java.util.function.IntFunction<String> log = step -> {
+            StringBuilder t = new StringBuilder();
+            for (int i = 0; i < 150; i++) {
+                t.append("[    0.000000 #").append(step).append("]  frame_").append(i % 40).append(" [File.java:").append(i).append("]\n");
+            }
+            return t.toString();
+        };
+        try (CaptureStore s = CaptureStore.open(tmp.resolve("store"))) {
+            try (CaptureStore.Batch b = s.batch()) {
+                b.putText(log.apply(1), "wl/log");
+                b.commit();
+            }
+            long before = s.bytes();
+            List<String> digests = new ArrayList<>();
+            List<Integer> steps = new ArrayList<>();
+            try (CaptureStore.Batch b = s.batch()) {
+                for (int i = 0; i < 300; i++) {
+                    steps.add(1000 + r.nextInt(100000));
+                    digests.add(b.putText(log.apply(steps.get(i)), "wl/log"));
+                }
+                b.commit();
+            }
+            long each = (s.bytes() - before) / 300;
+            assertTrue(each < 400, "300 logs: " + each + " bytes each");
+            for (int i = 0; i < 300; i += 37) {
+                assertEquals(log.apply(steps.get(i)), s.text(digests.get(i)), "log " + i + " comes back");
+            }
+        }
+    }
+
+    /**
      * Two writer threads under garbage-collection pressure: every value stored reads back whole
      * (lmdbjava's byte-array proxy let a value's native copy be freed before LMDB read it, lmdbjava
      * issue #252, and a capture stored then failed to inflate).
