@@ -331,7 +331,7 @@ final class Ext4File implements FileOperations {
      */
     private void ext4AllocFileBlocks(Inode inode, long first, long count, long newSize, boolean keep) {
         long taken = ops.releaseDelayedReservations(inode, first, count);
-        // before 67a7d5f561f4 (4.15) the allocation left i_datasync_tid alone: fdatasync did not commit it
+        // before c894aa97577e (4.15) the allocation left i_datasync_tid alone: fdatasync did not commit it
         boolean datasync = es.k.has(Ext4Patch.EXT4_FDATASYNC_AFTER_FALLOCATE);
         try {
             Ext4Inode.changeBlockMap(es, inode, first, count, datasync, () -> {

@@ -28,13 +28,14 @@ public final class Ext4Patch implements PatchProvider {
             "fs/ext4/inode.c", "6.4"));
 
     /**
-     * xfstests generic/468. The issue that asked for it names it 67a7d5f561f4; to my memory that hash
-     * is {@link #EXT4_FDATASYNC_AFTER_EXTENT_MANIPULATION}'s and this fix is ad5cd4f4ee4d (not
-     * verified offline: both are modelled, docs/crash.md).
+     * xfstests generic/468 (CrashMonkey found the KEEP_SIZE case). The issue that asked for it named
+     * 67a7d5f561f4, which is {@link #EXT4_FDATASYNC_AFTER_EXTENT_MANIPULATION}'s; this fix is
+     * c894aa97577e (Eryu Guan: the ext4_update_inode_fsync_trans call in ext4_alloc_file_blocks, as
+     * blame of fs/ext4/extents.c shows).
      */
     public static final Patch EXT4_FDATASYNC_AFTER_FALLOCATE = Patch.of(Def.merged("ext4-fdatasync-after-fallocate",
             "fallocate's new blocks and size are a data change: they set i_datasync_tid, so fdatasync commits them",
-            Ref.commit("67a7d5f561f4", "ext4: fix fdatasync(2) after fallocate(2) operation"),
+            Ref.commit("c894aa97577e", "ext4: fix fdatasync(2) after fallocate(2) operation"),
             "fs/ext4/extents.c", "4.15"));
 
     /** xfstests generic/392's punch-hole and zero-range cases: see {@link #EXT4_FDATASYNC_AFTER_FALLOCATE}. */
