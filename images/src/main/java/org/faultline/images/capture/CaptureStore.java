@@ -125,14 +125,14 @@ public final class CaptureStore implements AutoCloseable {
 
     private void checkFormat(boolean fresh) throws CaptureStoreException {
         byte[] key = "format".getBytes(StandardCharsets.UTF_8);
-        try (Txn<ByteBuffer> txn = env.txnWrite()) {
+        try (Txn<ByteBuffer> txn = write()) {
             byte[] v = meta.get(txn, key);
             if (v == null) {
                 if (!fresh && count(txn) > 0) {
                     throw new CaptureStoreException(dir + ": not a Faultline capture store (no format record)");
                 }
                 meta.put(txn, key, FORMAT.getBytes(StandardCharsets.UTF_8));
-                txn.commit();
+                commit(txn);
                 return;
             }
             String f = new String(v, StandardCharsets.UTF_8);
@@ -223,7 +223,7 @@ public final class CaptureStore implements AutoCloseable {
 
     /** A batch of puts in one write transaction: committed together, or not at all. */
     public final class Batch implements AutoCloseable {
-        private final Txn<ByteBuffer> txn = env.txnWrite();
+        private final Txn<ByteBuffer> txn = write();
 
         /** Stores a block (or a write's tail piece) once; an all-zero 4 KiB block is not stored. */
         public byte[] putBlock(byte[] data) {
@@ -280,7 +280,7 @@ public final class CaptureStore implements AutoCloseable {
         }
 
         public void commit() {
-            txn.commit();
+            CaptureStore.this.commit(txn);
         }
 
         @Override
@@ -366,24 +366,36 @@ public final class CaptureStore implements AutoCloseable {
         if (java.util.Arrays.equals(digest, ZERO_BLOCK_DIGEST)) {
             return new byte[BLOCK];
         }
-        try (Txn<ByteBuffer> txn = env.txnRead()) {
+        try (Txn<ByteBuffer> txn = read()) {
             byte[] v = blocks.get(txn, digest);
             if (v == null) {
                 throw new CaptureStoreException(dir + ": block " + hex(digest) + " is missing from the store");
             }
-            return inflate(v);
+            return verified("block", digest, inflate(v));
         }
     }
 
     /** @return a stored object */
     public byte[] object(String digestHex) throws CaptureStoreException {
-        try (Txn<ByteBuffer> txn = env.txnRead()) {
+        try (Txn<ByteBuffer> txn = read()) {
             byte[] v = objects.get(txn, unhex(digestHex));
             if (v == null) {
                 throw new CaptureStoreException(dir + ": object " + digestHex + " is missing from the store");
             }
-            return decode(txn, v);
+            return verified("object", unhex(digestHex), decode(txn, v));
         }
+    }
+
+    /**
+     * @return {@code content}, read under {@code digest}, if it has that digest (LMDB checks no page's
+     *         content: a damaged value is found here)
+     */
+    private byte[] verified(String what, byte[] digest, byte[] content) throws CaptureStoreException {
+        if (!java.util.Arrays.equals(sha256(content), digest)) {
+            throw new CaptureStoreException(dir + ": the capture store is damaged (" + what + " " + hex(digest)
+                    + " does not have its digest)");
+        }
+        return content;
     }
 
     /** @return a stored text object */
@@ -402,9 +414,11 @@ public final class CaptureStore implements AutoCloseable {
     /** @return every capture, ordered by capture time, then id */
     public List<Stored> list() throws CaptureStoreException {
         List<Stored> out = new ArrayList<>();
-        try (Txn<ByteBuffer> txn = env.txnRead()) {
+        try (Txn<ByteBuffer> txn = read()) {
             for (Table.Entry kv : captures.all(txn)) {
-                out.add(new Stored(hex(kv.key()), Manifest.fromJson(new String(decode(txn, kv.val()), StandardCharsets.UTF_8))));
+                Manifest m = Manifest.fromJson(new String(decode(txn, kv.val()), StandardCharsets.UTF_8));
+                verified("capture", kv.key(), m.idJson().getBytes(StandardCharsets.UTF_8));
+                out.add(new Stored(hex(kv.key()), m));
             }
         }
         out.sort(java.util.Comparator.comparingLong((Stored s) -> s.manifest().capturedAtMs()).thenComparing(Stored::id));
@@ -434,9 +448,9 @@ public final class CaptureStore implements AutoCloseable {
 
     /** Removes a capture's manifest (its blocks and objects stay until {@code gc}). */
     public void remove(String id) {
-        try (Txn<ByteBuffer> txn = env.txnWrite()) {
+        try (Txn<ByteBuffer> txn = write()) {
             captures.delete(txn, unhex(id));
-            txn.commit();
+            commit(txn);
         }
     }
 
@@ -449,7 +463,7 @@ public final class CaptureStore implements AutoCloseable {
      */
     public long gc() throws CaptureStoreException {
         long removed = 0;
-        try (Txn<ByteBuffer> txn = env.txnWrite()) {
+        try (Txn<ByteBuffer> txn = write()) {
             java.util.Set<String> liveObjects = new java.util.HashSet<>();
             java.util.Set<String> liveBlocks = new java.util.HashSet<>();
             java.util.Set<String> liveWorkloads = new java.util.HashSet<>();
@@ -492,7 +506,7 @@ public final class CaptureStore implements AutoCloseable {
             }
             removed += sweep(txn, objects, liveObjects);
             removed += sweep(txn, blocks, liveBlocks);
-            txn.commit();
+            commit(txn);
         }
         return removed;
     }
@@ -521,11 +535,46 @@ public final class CaptureStore implements AutoCloseable {
     }
 
     /**
+     * LMDB's error on a damaged store (a page of the wrong type or out of the file, a bad record) or on
+     * one it cannot grow: the one line the user sees, exit 2 (an {@link IOException}, unchecked here
+     * because a batch's puts are). LMDB keeps no page checksums: a damaged page it does not read is
+     * found, if at all, by the digest check of the value read ({@link #verified}).
+     */
+    private java.io.UncheckedIOException damaged(LmdbException e) {
+        return new java.io.UncheckedIOException(new CaptureStoreException(
+                dir + ": the capture store is damaged or cannot be used (LMDB: " + e.getMessage() + ")", e));
+    }
+
+    private Txn<ByteBuffer> read() {
+        try {
+            return env.txnRead();
+        } catch (LmdbException e) {
+            throw damaged(e);
+        }
+    }
+
+    private Txn<ByteBuffer> write() {
+        try {
+            return env.txnWrite();
+        } catch (LmdbException e) {
+            throw damaged(e);
+        }
+    }
+
+    private void commit(Txn<ByteBuffer> txn) {
+        try {
+            txn.commit();
+        } catch (LmdbException e) {
+            throw damaged(e);
+        }
+    }
+
+    /**
      * One LMDB database seen as byte arrays: each key and value is copied into a direct buffer that
      * stays reachable until LMDB has returned, and each value read is copied out before the
      * transaction moves on (LMDB's own pointer is valid only until then).
      */
-    private static final class Table {
+    private final class Table {
         private final org.lmdbjava.Dbi<ByteBuffer> dbi;
 
         Table(org.lmdbjava.Dbi<ByteBuffer> dbi) {
@@ -536,13 +585,13 @@ public final class CaptureStore implements AutoCloseable {
         record Entry(byte[] key, byte[] val) {
         }
 
-        private static ByteBuffer direct(byte[] b) {
+        private ByteBuffer direct(byte[] b) {
             ByteBuffer d = ByteBuffer.allocateDirect(b.length);
             d.put(b).flip();
             return d;
         }
 
-        private static byte[] copy(ByteBuffer b) {
+        private byte[] copy(ByteBuffer b) {
             byte[] out = new byte[b.remaining()];
             b.duplicate().get(out);
             return out;
@@ -554,6 +603,8 @@ public final class CaptureStore implements AutoCloseable {
             try {
                 ByteBuffer v = dbi.get(txn, k);
                 return v == null ? null : copy(v);
+            } catch (LmdbException e) {
+                throw damaged(e);
             } finally {
                 java.lang.ref.Reference.reachabilityFence(k);
             }
@@ -564,6 +615,8 @@ public final class CaptureStore implements AutoCloseable {
             ByteBuffer v = direct(val);
             try {
                 dbi.put(txn, k, v);
+            } catch (LmdbException e) {
+                throw damaged(e);
             } finally {
                 java.lang.ref.Reference.reachabilityFence(k);
                 java.lang.ref.Reference.reachabilityFence(v);
@@ -574,13 +627,19 @@ public final class CaptureStore implements AutoCloseable {
             ByteBuffer k = direct(key);
             try {
                 dbi.delete(txn, k);
+            } catch (LmdbException e) {
+                throw damaged(e);
             } finally {
                 java.lang.ref.Reference.reachabilityFence(k);
             }
         }
 
         long entries(Txn<ByteBuffer> txn) {
-            return dbi.stat(txn).entries;
+            try {
+                return dbi.stat(txn).entries;
+            } catch (LmdbException e) {
+                throw damaged(e);
+            }
         }
 
         /** @return every entry, in key order */
@@ -590,6 +649,8 @@ public final class CaptureStore implements AutoCloseable {
                 for (org.lmdbjava.CursorIterable.KeyVal<ByteBuffer> kv : it) {
                     out.add(new Entry(copy(kv.key()), copy(kv.val())));
                 }
+            } catch (LmdbException e) {
+                throw damaged(e);
             }
             return out;
         }
@@ -601,6 +662,8 @@ public final class CaptureStore implements AutoCloseable {
                 for (org.lmdbjava.CursorIterable.KeyVal<ByteBuffer> kv : it) {
                     out.add(copy(kv.key()));
                 }
+            } catch (LmdbException e) {
+                throw damaged(e);
             }
             return out;
         }
