@@ -357,7 +357,7 @@ public final class Buffer {
         if (err == 0) {
             return Memory.VM_FAULT_LOCKED;
         }
-        if (err == -Errno.EFAULT || err == -11) {
+        if (err == -Errno.EFAULT || err == -Errno.EAGAIN) {
             return Memory.VM_FAULT_NOPAGE;
         }
         if (err == -Errno.ENOMEM) {

@@ -18,5 +18,18 @@
  * utimensat, setxattr, removexattr) against each other; the page lock
  * covers a page's buffers and contents while they are read or written. The buffer layer and the VFS
  * are made at boot ({@code buffer_init}, {@code vfs_caches_init}), never by a task on first use.
+ *
+ * <p>Errors: one table, {@link org.faultline.kernel.Errno}. Where mm and block call a filesystem —
+ * {@code get_block}, {@code ->iomap_begin}/{@code ->map_blocks}, a bio's completion, the address-space
+ * operations — the error is returned as the kernel returns it (0 or a negative errno, an ERR_PTR-like
+ * result), and every page or buffer locked on the way is unlocked by the caller's error path as the
+ * kernel's is ({@code ErrorPathLockTest} injects an error at each such site). Deviation: inside one
+ * filesystem operation, from the VFS entry ({@link org.faultline.fs.Syscalls}, {@link org.faultline.fs.Namei})
+ * down to ext4's namei and inode code, an errno unwinds as {@link org.faultline.fs.FsError} (unchecked)
+ * and is turned back into a negative return at that entry: the kernel's {@code goto out} chains become
+ * {@code finally} blocks, which is what releases the locks; the on-disk format layer shared with the
+ * offline tools ({@link org.faultline.fs.ext4.Ext4Volume} and its parts) reports with the checked
+ * {@link org.faultline.fs.ext4.Ext4Exception} (errno and a one-line message), converted where the kernel
+ * half calls it.
  */
 package org.faultline.fs;

@@ -537,7 +537,7 @@ public final class Filemap {
      */
     public static int fileWriteAndWaitRange(AddressSpace m, int[] fWbErr, long start, long end) {
         int err = filemapFdatawriteRange(m, start, end, WritebackControl.SyncMode.WB_SYNC_ALL);
-        if (err != -5) {
+        if (err != -Errno.EIO) {
             filemapFdatawaitRangeKeepErrors(m, start, end);
         }
         int err2 = m.wbErr().checkAndAdvance(fWbErr); // file_check_and_advance_wb_err
