@@ -50,6 +50,15 @@ public final class MmPatch implements PatchProvider {
             Ref.commit("d824ec2a1546", "mm: do not reclaim private data from pinned page"), "mm/vmscan.c", "6.4")
             .requires("gup-pin-tracking"));
 
+    /**
+     * The mm half of the 6.13 fix for post-EOF bytes a mapping stored being exposed when i_size grows
+     * (ext4's half: {@code Ext4Patch.EXT4_ZERO_EOF_BLOCK_ON_SIZE_EXTENSION}). It acts only after
+     * pagecache_isize_extended()'s early returns, i.e. with blocks smaller than a page.
+     */
+    public static final Patch ZERO_EOF_FOLIO_ON_SIZE_EXTENSION = Patch.of(Def.merged("zero-eof-folio-on-size-extension",
+            "pagecache_isize_extended() zeroes the EOF folio past the old size if the folio is dirty (blocks smaller than a page)",
+            Ref.commit("52aecaee1c26", "mm: zero range of eof folio exposed by inode size extension"), "mm/truncate.c", "6.13"));
+
     public static final Patch SET_PAGE_DIRTY_LOCK_SIMULATES_FAULT = Patch.of(Def.proposed("set-page-dirty-lock-simulates-fault",
             "set_page_dirty_lock() prepares the page as a write fault would (page_mkwrite) before dirtying it",
             Ref.thread("2018-01-03 Jan Kara", "Filesystem crashes due to pages without buffers"),

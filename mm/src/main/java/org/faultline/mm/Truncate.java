@@ -1,6 +1,7 @@
 package org.faultline.mm;
 
 import java.util.List;
+import org.faultline.kernel.KernelFunction;
 import org.faultline.kernel.KernelSource;
 import org.faultline.kernel.Task;
 
@@ -101,42 +102,39 @@ public final class Truncate {
     }
 
     /**
-     * pagecache_isize_extended(): i_size grew from {@code from} to {@code to} (a truncate up, or a
-     * write starting past EOF): the cached page straddling the old EOF is zeroed from it to
-     * {@code to} (or the page's end), so what a shared mapping stored past the old EOF does not
-     * become file data. Deviation: 6.6 only write-protected that page (for blocks smaller than a
-     * page); later kernels zero the range, as the host kernel Faultline is tested against does.
-     *
-     * Context: i_size already updated; may sleep (page lock).
-     */
-    public static void pagecacheIsizeExtended(AddressSpace m, long from, long to) {
-        pagecacheIsizeExtended(m, from, to, Page.PAGE_SIZE);
-    }
-
-    /**
-     * {@link #pagecacheIsizeExtended(AddressSpace, long, long)} for a file of {@code blockSize}-byte
-     * blocks. With blocks smaller than a page, when the growth makes blocks of the page straddling
-     * the old EOF part of the file that had no block (a mapping could dirty them without
-     * {@code ->page_mkwrite} reserving one), the page is also write-protected ({@code page_mkclean},
+     * pagecache_isize_extended(): i_size of a file of {@code blockSize}-byte blocks grew from
+     * {@code from} to {@code to} (a truncate up, a write starting past EOF, a fallocate). Only with blocks smaller than a page, and only when the growth makes a block of the page
+     * straddling the old EOF part of the file that had none (a mapping could dirty it without
+     * {@code ->page_mkwrite} reserving one), the page is write-protected ({@code page_mkclean},
      * redirtied if a mapping had dirtied it), so the next store into it faults into
-     * {@code ->page_mkwrite}, as the kernel does.
+     * {@code ->page_mkwrite}. With {@link MmPatch#ZERO_EOF_FOLIO_ON_SIZE_EXTENSION} (6.13) a dirty page
+     * is also zeroed from the old EOF to the new one or the page's end: what a mapping stored past EOF
+     * does not become file data. Without it (6.6) — and with 4 KiB blocks in every release — the bytes
+     * stay unless writeback zeroed the tail first (the filesystem's half may zero them).
+     *
+     * <p>Context: i_size already updated, under {@code i_rwsem}; may sleep (page lock).
      */
+    @KernelFunction("pagecache_isize_extended")
     public static void pagecacheIsizeExtended(AddressSpace m, long from, long to, int blockSize) {
-        if (from >= to || (from & (Page.PAGE_SIZE - 1)) == 0) {
+        if (from >= to || blockSize >= Page.PAGE_SIZE) {
             return;
+        }
+        long roundedFrom = (from + blockSize - 1) / blockSize * blockSize;
+        if (to <= roundedFrom || (roundedFrom & (Page.PAGE_SIZE - 1)) == 0) {
+            return; // the page straddling the old EOF gets no hole block
         }
         Page p = Filemap.findLockPage(m, from >> Page.PAGE_SHIFT);
         if (p == null) {
-            return; // not cached: the disk past EOF holds zeroes (writeback zeroes the EOF page's tail)
+            return; // not cached: nothing to do
         }
-        long roundedFrom = (from + blockSize - 1) / blockSize * blockSize;
-        if (blockSize < Page.PAGE_SIZE && to > roundedFrom && (roundedFrom & (Page.PAGE_SIZE - 1)) != 0
-                && Rmap.pageMkclean(p) > 0) {
-            PageWriteback.setPageDirty(p);
+        if (Rmap.pageMkclean(p) > 0) {
+            PageWriteback.setPageDirty(p); // see clear_page_dirty_for_io
         }
-        int off = (int) (from & (Page.PAGE_SIZE - 1));
-        long pageEnd = (from | (Page.PAGE_SIZE - 1)) + 1;
-        m.mm().memMap().zero(p, off, (int) (Math.min(to, pageEnd) - from));
+        if (m.mm().kernel().has(MmPatch.ZERO_EOF_FOLIO_ON_SIZE_EXTENSION) && p.dirty()) {
+            int off = (int) (from & (Page.PAGE_SIZE - 1));
+            long pageEnd = (from | (Page.PAGE_SIZE - 1)) + 1;
+            m.mm().memMap().zero(p, off, (int) (Math.min(to, pageEnd) - from));
+        }
         Filemap.unlockPage(p);
         m.mm().allocator().putPage(p);
     }

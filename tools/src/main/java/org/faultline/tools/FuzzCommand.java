@@ -75,7 +75,8 @@ final class FuzzCommand implements Callable<Integer> {
         @Option(names = "--json", description = "print the summary as one JSON object (progress goes to stderr)")
         boolean json;
 
-        @Option(names = "--kernel", paramLabel = "PROFILE", defaultValue = "6.6", description = "kernel profile (default: ${DEFAULT-VALUE})")
+        @Option(names = "--kernel", paramLabel = "PROFILE", defaultValue = SequenceChecker.VS_HOST_PROFILE,
+                description = "kernel profile (default: ${DEFAULT-VALUE}, the newest: the host checks compare with today's kernel)")
         String kernel;
 
         @Option(names = "--vs-host", description = "also run the same system calls on the host kernel (a loop-mounted "

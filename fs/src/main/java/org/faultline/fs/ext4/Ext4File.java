@@ -352,13 +352,20 @@ final class Ext4File implements FileOperations {
         }
     }
 
-    /** Grows the in-memory size to the on-disk one when that is larger (ext4_update_inode_size). */
+    /**
+     * Grows the in-memory size to the on-disk one when that is larger (ext4_update_inode_size); since
+     * {@link Ext4Patch#EXT4_ZERO_EOF_BLOCK_ON_SIZE_EXTENSION} also pagecache_isize_extended and the
+     * partial blocks of the exposed range zeroed (6.6 did neither here).
+     */
     private void updateSize(Inode inode, long size) {
         long oldSize = inode.iSize();
         if (size > oldSize) {
             inode.iSizeWrite(size);
             Ext4Super.ei(inode).disksize = size;
-            Truncate.pagecacheIsizeExtended(inode.mapping(), oldSize, size, es.blocksize);
+            if (es.k.has(Ext4Patch.EXT4_ZERO_EOF_BLOCK_ON_SIZE_EXTENSION)) {
+                Truncate.pagecacheIsizeExtended(inode.mapping(), oldSize, size, es.blocksize);
+                Ext4Truncate.ext4ZeroPartialBlocks(es, inode, oldSize, size - oldSize, Long.MAX_VALUE);
+            }
         }
     }
 }

@@ -475,7 +475,11 @@ final class Ext4Inode implements VmOperations, IomapOps {
         public int writeEnd(AddressSpace mapping, long pos, int len, int copied, Page page, Object fsdata) {
             Inode inode = (Inode) mapping.host();
             boolean allocated = ext4DaShouldUpdateIDisksize(page, (int) (pos & (Page.PAGE_SIZE - 1)) + Math.max(copied, 1) - 1);
+            long oldSize = inode.iSize();
             int n = Buffer.genericWriteEnd(inode, pos, len, copied, page);
+            if (pos > oldSize && es.k.has(Ext4Patch.EXT4_ZERO_EOF_BLOCK_ON_SIZE_EXTENSION)) {
+                Ext4Truncate.ext4ZeroPartialBlocks(es, inode, oldSize, pos - oldSize, Long.MAX_VALUE);
+            }
             Ext4InodeInfo ei = Ext4Super.ei(inode);
             long newSize = pos + n;
             if (allocated && newSize > ei.disksize) {

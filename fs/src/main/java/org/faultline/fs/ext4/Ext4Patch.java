@@ -45,6 +45,18 @@ public final class Ext4Patch implements PatchProvider {
             Ref.commit("67a7d5f561f4", "ext4: fix fdatasync(2) after extent manipulation operations"),
             "fs/ext4/inode.c", "4.15"));
 
+    /**
+     * Growing i_size exposed what a shared mapping had stored past the old EOF, unless writeback had
+     * zeroed the EOF page's tail first (a race with the flusher). Merged for 6.13 with the mm half
+     * ({@code MmPatch.ZERO_EOF_FOLIO_ON_SIZE_EXTENSION}); backported to 6.6.70 stable — the 6.6 profile
+     * is 6.6.0. Faultline applies it where the kernel does: ext4_da_write_end, ext4_setattr's truncate
+     * up and ext4_alloc_file_blocks (not direct I/O).
+     */
+    public static final Patch EXT4_ZERO_EOF_BLOCK_ON_SIZE_EXTENSION = Patch.of(Def.merged("ext4-zero-eof-block-on-size-extension",
+            "growing i_size (a write past EOF, truncate up, fallocate) zeroes the partial blocks around the old EOF first",
+            Ref.commit("c7fc0366c656", "ext4: partial zero eof block on unaligned inode size extension"),
+            "fs/ext4/inode.c", "6.13"));
+
     /** A provider instance, for {@link java.util.ServiceLoader}; the constants are what count. */
     public Ext4Patch() {
     }

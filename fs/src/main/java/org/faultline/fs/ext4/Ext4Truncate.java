@@ -26,7 +26,8 @@ final class Ext4Truncate {
     }
 
     /**
-     * ext4_setattr(ATTR_SIZE): extending sets the size (a hole); shrinking truncates the page cache,
+     * ext4_setattr(ATTR_SIZE): extending sets the size (a hole; since
+     * {@link Ext4Patch#EXT4_ZERO_EOF_BLOCK_ON_SIZE_EXTENSION} the old EOF block's tail is zeroed first); shrinking truncates the page cache,
      * zeroes the tail of the new last block through the cache, and frees the blocks beyond.
      */
     static void setSize(Ext4Super es, Inode inode, long size) {
@@ -38,6 +39,9 @@ final class Ext4Truncate {
             return;
         }
         if (size > old) {
+            if ((old & (es.blocksize - 1)) != 0 && es.k.has(Ext4Patch.EXT4_ZERO_EOF_BLOCK_ON_SIZE_EXTENSION)) {
+                ext4BlockTruncatePage(es, inode, old); // what a mapping stored past the old EOF is not file data
+            }
             inode.iSizeWrite(size);
             Truncate.pagecacheIsizeExtended(inode.mapping(), old, size, es.blocksize); // truncate_setsize
             ei.disksize = Math.max(ei.disksize, size);

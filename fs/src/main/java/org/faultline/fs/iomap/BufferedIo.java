@@ -173,7 +173,7 @@ public final class BufferedIo {
         Filemap.unlockPage(page);
         inode.sb().mm().allocator().putPage(page);
         if (oldSize < pos) {
-            Truncate.pagecacheIsizeExtended(m, oldSize, pos);
+            Truncate.pagecacheIsizeExtended(m, oldSize, pos, inode.sb().blockSize());
         }
         return copied;
     }
