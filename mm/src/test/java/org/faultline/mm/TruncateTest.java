@@ -112,6 +112,38 @@ class TruncateTest {
         assertRange(pg[1], 904, PS, (char) 0, "page 1 after EOF");
     }
 
+    /**
+     * pagecache_isize_extended() with what a mapping stored past EOF in the dirty EOF page: since
+     * 52aecaee1c26 (6.13) the page is zeroed from the old EOF to the new one, but only after the early
+     * returns — with 1 KiB blocks, not with 4 KiB ones; 6.6 zeroes nothing.
+     */
+    @Test
+    void sizeExtensionZeroesTheDirtyEofPageOnlyWithTheMmPatchAndSmallBlocks() {
+        assertEquals('S', extendAfterStorePastEof("6.13", 4096), "4 KiB blocks: the early return");
+        assertEquals(0, extendAfterStorePastEof("6.13", 1024), "1 KiB blocks on 6.13: zeroed");
+        assertEquals('S', extendAfterStorePastEof("6.6", 1024), "1 KiB blocks on 6.6: left");
+    }
+
+    /** @return byte 1500 of page 0 after a store past EOF 1000 and a size extension to 3000 */
+    private static int extendAfterStorePastEof(String profile, int blockSize) {
+        MmFixture fx = MmFixture.controlled(53, profile, 128);
+        byte[][] pg = new byte[1][];
+        RunResult r = fx.run("t", f -> {
+            TestFs.TestFile file = f.fs.create("a");
+            file.write(0, filled(PS, 'A'));
+            truncate(file, 1000);
+            Page p = Filemap.findGetPage(file.mapping, 0);
+            file.mapping.mm().memMap().write(p, 1500, filled(100, 'S'), 0, 100); // a shared mapping's store
+            PageWriteback.setPageDirty(p);
+            file.mapping.mm().allocator().putPage(p);
+            file.size = 3000;
+            Truncate.pagecacheIsizeExtended(file.mapping, 1000, 3000, blockSize);
+            pg[0] = cached(file, 0);
+        });
+        assertTrue(r.ok(), () -> r.fatal().report());
+        return pg[0][1500];
+    }
+
     @Test
     void punchingAHoleZeroesBothEdgePagesAndDropsTheWholeOnes() {
         MmFixture fx = MmFixture.controlled(54, "5.10", 128);
