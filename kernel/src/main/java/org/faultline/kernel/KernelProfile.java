@@ -19,7 +19,7 @@ import java.util.Set;
  */
 public final class KernelProfile {
     /** The built-in profiles' releases, oldest first. */
-    private static final List<String> RELEASES = List.of("4.20", "5.8", "5.10", "5.12", "5.14", "6.6", "6.13");
+    private static final List<String> RELEASES = List.of("4.20", "5.8", "5.10", "5.12", "5.14", "6.6", "6.13", "6.15");
 
     /** Releases that reports name and that equal a profile in everything modelled here. */
     private static final Map<String, String> ALIASES = Map.of("4.16", "4.20");

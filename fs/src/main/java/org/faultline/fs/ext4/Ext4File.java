@@ -202,7 +202,8 @@ final class Ext4File implements FileOperations {
     }
 
     /**
-     * ext4_punch_hole() (6.6): write back the dirty pages of the range; then nothing more for a hole
+     * ext4_punch_hole() (6.6): write back the dirty pages of the range (not since
+     * {@link Ext4Patch#EXT4_PUNCH_HOLE_NO_WRITEBACK}); then nothing more for a hole
      * starting at or beyond i_size ("No need to punch hole beyond i_size"); else clip the hole to end
      * after the page that holds i_size, drop the cached range, zero the partial blocks at its edges and
      * free the whole blocks between them. Blocks preallocated beyond the end of that page
@@ -212,8 +213,10 @@ final class Ext4File implements FileOperations {
      */
     private boolean ext4PunchHole(Inode inode, long offset, long len) {
         long end = offset + len - 1;
-        Filemap.filemapFdatawriteRange(inode.mapping(), offset, end, WritebackControl.SyncMode.WB_SYNC_ALL);
-        Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end);
+        if (!es.k.has(Ext4Patch.EXT4_PUNCH_HOLE_NO_WRITEBACK)) { // data=journal would still (Faultline has none)
+            Filemap.filemapFdatawriteRange(inode.mapping(), offset, end, WritebackControl.SyncMode.WB_SYNC_ALL);
+            Filemap.filemapFdatawaitRangeKeepErrors(inode.mapping(), offset, end);
+        }
         long size = inode.iSize();
         if (offset >= size) {
             return false;
@@ -260,31 +263,35 @@ final class Ext4File implements FileOperations {
     }
 
     /**
-     * ext4_truncate_page_cache_block_range() (6.13; the host kernel's): drops the cached range
-     * [start, end) ({@code truncate_pagecache_range}), after write-protecting the pages it covers only
-     * in part when blocks are smaller than a page ({@code ext4_truncate_folios_range}: page_mkclean,
-     * the page redirtied if a mapping had dirtied it). Those pages stay mapped, and blocks of them are
-     * about to be freed or made unwritten: the next store must fault into {@code ->page_mkwrite} to get
-     * a block again, or writeback would drop it. Deviation: 6.6 truncates without the write-protect,
-     * and loses such stores.
+     * Drops the cached range [start, end) before its blocks are freed or made unwritten: 6.6's
+     * {@code truncate_pagecache_range}; since {@link Ext4Patch#EXT4_REMOVE_WRITABLE_MAPPINGS_BEFORE_TRUNCATE}
+     * {@code ext4_truncate_page_cache_block_range}, which with blocks smaller than a page first
+     * write-protects the pages at the edges of the range ({@link #ext4TruncateFolio}), so the next store
+     * into them faults into {@code ->page_mkwrite} and gets a block again.
      */
     private void ext4TruncatePageCacheBlockRange(Inode inode, long start, long end) {
-        long pageMask = Page.PAGE_SIZE - 1;
-        if (es.blocksize < Page.PAGE_SIZE && ((start | end) & pageMask) != 0 && start < inode.iSize()) {
-            long pageBoundary = (start + pageMask) & ~pageMask;
-            if ((start & pageMask) != 0) {
-                mkcleanPage(inode, start >> Page.PAGE_SHIFT);
-            }
-            if (end > pageBoundary && (end & pageMask) != 0) {
-                mkcleanPage(inode, end >> Page.PAGE_SHIFT);
+        if (es.k.has(Ext4Patch.EXT4_REMOVE_WRITABLE_MAPPINGS_BEFORE_TRUNCATE) && es.blocksize < Page.PAGE_SIZE
+                && start < inode.iSize()) {
+            long pageMask = Page.PAGE_SIZE - 1;
+            long startBoundary = (start + pageMask) & ~pageMask;
+            ext4TruncateFolio(inode, start, Math.min(startBoundary, end));
+            if (end > startBoundary) {
+                ext4TruncateFolio(inode, end & ~pageMask, end);
             }
         }
         Truncate.truncatePagecacheRange(inode.mapping(), start, end - 1);
     }
 
-    /** ext4_truncate_folios_range() for one page: write-protect it, keep it dirty if a mapping dirtied it. */
-    private static void mkcleanPage(Inode inode, long index) {
-        Page p = Filemap.findLockPage(inode.mapping(), index);
+    /**
+     * ext4_truncate_folio(): when [start, end) — inside one page — holds a whole block, write-protect
+     * the page and keep it dirty if a mapping had dirtied it.
+     */
+    private void ext4TruncateFolio(Inode inode, long start, long end) {
+        int bs = es.blocksize;
+        if ((start + bs - 1) / bs * bs >= end / bs * bs) {
+            return; // no complete block of this page is truncated
+        }
+        Page p = Filemap.findLockPage(inode.mapping(), start >> Page.PAGE_SHIFT);
         if (p == null) {
             return;
         }

@@ -57,6 +57,28 @@ public final class Ext4Patch implements PatchProvider {
             Ref.commit("c7fc0366c656", "ext4: partial zero eof block on unaligned inode size extension"),
             "fs/ext4/inode.c", "6.13"));
 
+    /**
+     * Zero range and punch hole with blocks smaller than a page: the pages they cover only in part
+     * stay mapped while blocks of them are freed or made unwritten; without a write-protect the next
+     * store through a mapping does not fault, gets no block, and writeback drops it (6.6 loses such
+     * stores). Faultline's {@code ext4_truncate_page_cache_block_range}. 6.15 (backported to 6.6.90).
+     */
+    public static final Patch EXT4_REMOVE_WRITABLE_MAPPINGS_BEFORE_TRUNCATE = Patch.of(Def.merged(
+            "ext4-remove-writable-mappings-before-truncate",
+            "zero range and punch hole write-protect the pages they cover in part (blocks smaller than a page) before dropping the cache",
+            Ref.commit("17207d0bb209", "ext4: remove writable userspace mappings before truncating page cache"),
+            "fs/ext4/inode.c", "6.15"));
+
+    /**
+     * ext4_punch_hole no longer writes the range's dirty pages back first (but with data=journal); in
+     * 6.6 that writeback also zeroed, in memory, what a mapping had stored past EOF in the EOF page,
+     * even for a hole beyond i_size. 6.15.
+     */
+    public static final Patch EXT4_PUNCH_HOLE_NO_WRITEBACK = Patch.of(Def.merged("ext4-punch-hole-no-writeback",
+            "punch hole drops the range's pages without writing them back first (but with data=journal)",
+            Ref.commit("43d0105e2c75", "ext4: don't write back data before punch hole in nojournal mode"),
+            "fs/ext4/inode.c", "6.15").requires("ext4-remove-writable-mappings-before-truncate"));
+
     /** A provider instance, for {@link java.util.ServiceLoader}; the constants are what count. */
     public Ext4Patch() {
     }

@@ -32,7 +32,11 @@ import org.junit.jupiter.api.Test;
  */
 class Ext4KernelTest {
     static RunResult boot(Path img, boolean controlled, long seed, int ramPages, Consumer<Kernel> work) throws Exception {
-        BootParams bp = controlled ? BootParams.controlled(new RandomWalk(seed)) : BootParams.free();
+        return boot(img, controlled ? BootParams.controlled(new RandomWalk(seed)) : BootParams.free(), ramPages, work);
+    }
+
+    /** Boots {@code bp}'s kernel on {@code img}, runs {@code work} as a user task, unmounts. */
+    static RunResult boot(Path img, BootParams bp, int ramPages, Consumer<Kernel> work) throws Exception {
         HostFileDriver drv = HostFileDriver.open(img, false, false);
         try (Machine m = Machine.boot(new Machine.Spec(bp, ramPages, drv, 2, false, false))) {
             Kernel k = m.kernel();

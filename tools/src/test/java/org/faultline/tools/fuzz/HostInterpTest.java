@@ -38,6 +38,28 @@ class HostInterpTest {
     }
 
     /**
+     * The punch-hole finding (fuzz-findings/punch-writes-back-first-before-6.15-vs-host.wl): 6.6 writes
+     * the range back before punching, which zeroes what a mapping stored past EOF, and differs from the
+     * host; 6.15 (43d0105e2c75) does not, and agrees (KnownFindingsTest replays it on the newest profile).
+     */
+    @Test
+    void onlyBefore615DoesPunchHoleWriteBackFirst() throws Exception {
+        Path scratch = Files.createDirectories(Path.of("target", "test-scratch", "punch-66").toAbsolutePath());
+        String why = HostChecks.probeLoopMount(scratch);
+        Assumptions.assumeTrue(why == null, () -> "host checks impossible here: " + why);
+        String wl = Files.readString(Path.of("src", "test", "resources", "fuzz-findings",
+                "punch-writes-back-first-before-6.15-vs-host.wl"));
+        SequenceChecker.Result old = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName("6.6"), true, true,
+                true, scratch)).check(SequenceChecker.Input.ofFile(wl, "punch-66.wl"), null);
+        assertFalse(old.ok(), "6.6 writes back first and differs from the host");
+        assertTrue(old.findings().toString().contains("vs-host"), () -> old.findings().toString());
+        SequenceChecker.Result now = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName("6.6")
+                .with(List.of("+ext4-punch-hole-no-writeback", "+ext4-remove-writable-mappings-before-truncate")), true, true,
+                true, scratch)).check(SequenceChecker.Input.ofFile(wl, "punch-66-patched.wl"), null);
+        assertTrue(now.ok(), () -> "6.6 with the two 6.15 patches agrees: " + now.findings());
+    }
+
+    /**
      * Bytes a shared mapping stored past EOF, then i_size grown by truncate, by a write past EOF and by
      * fallocate: the host (6.13 and later: c7fc0366c656 in ext4, 52aecaee1c26 in mm) reads zeros
      * there, and so does the 6.13 profile, with 4 KiB and with 1 KiB blocks; 6.6 exposes the stored

@@ -2,8 +2,9 @@
 # a difference between kernel versions, not a bug: 6.6's ext4_punch_hole writes the range's dirty pages back
 # before anything else (even for a hole beyond i_size, which it then leaves alone), and writeback zeroes
 # the EOF page past i_size in memory, so the bytes read ... into stored there are zeros when write ... from
-# copies them; newer kernels (the host's 6.18) write back first only with data=journal and copy them as stored.
-# Faultline models 6.6. Every block size (fuzz ops --mkfs host:1024 --seed 200184 --vs-host, shrunk).
+# copies them; since 43d0105e2c75 (6.15, patch ext4-punch-hole-no-writeback) ext4 writes back first only with
+# data=journal and copies them as stored, as the host does. Replayed on the newest profile (KnownFindingsTest);
+# HostInterpTest checks that 6.6 still differs. Every block size (fuzz ops --mkfs host:1024 --seed 200184 --vs-host, shrunk).
 set ram 8M
 set image-size 32M
 task t
