@@ -416,9 +416,11 @@ public final class CaptureStore implements AutoCloseable {
         List<Stored> out = new ArrayList<>();
         try (Txn<ByteBuffer> txn = read()) {
             for (Table.Entry kv : captures.all(txn)) {
-                Manifest m = Manifest.fromJson(new String(decode(txn, kv.val()), StandardCharsets.UTF_8));
-                verified("capture", kv.key(), m.idJson().getBytes(StandardCharsets.UTF_8));
-                out.add(new Stored(hex(kv.key()), m));
+                String json = new String(decode(txn, kv.val()), StandardCharsets.UTF_8);
+                // the id is the digest of the JSON as stored but for the capture time (Manifest.idJson)
+                verified("capture", kv.key(), json.replaceFirst("\"capturedAtMs\":-?\\d+", "\"capturedAtMs\":0")
+                        .getBytes(StandardCharsets.UTF_8));
+                out.add(new Stored(hex(kv.key()), Manifest.fromJson(json)));
             }
         }
         out.sort(java.util.Comparator.comparingLong((Stored s) -> s.manifest().capturedAtMs()).thenComparing(Stored::id));
