@@ -500,6 +500,10 @@ public final class CaptureStore implements AutoCloseable {
             List<byte[]> deadFamilies = new ArrayList<>();
             for (Table.Entry kv : dicts.all(txn)) {
                 String family = new String(kv.key(), StandardCharsets.UTF_8);
+                if (family.indexOf('/') < 0) {
+                    throw new CaptureStoreException(dir + ": the capture store is damaged (dictionary family '" + family
+                            + "' has no kind)");
+                }
                 if (liveWorkloads.contains(family.substring(0, family.indexOf('/')))) {
                     liveObjects.add(hex(kv.val()));
                 } else {
