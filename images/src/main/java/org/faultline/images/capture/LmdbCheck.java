@@ -107,12 +107,13 @@ final class LmdbCheck {
                 try {
                     c.run(ch.size());
                     return c.used;
-                } catch (Damage d) {
-                    if (d.foreign) {
+                } catch (Damage | IndexOutOfBoundsException | IllegalArgumentException e) { // the last two: a case missed here
+                    if (e instanceof Damage d && d.foreign) {
                         throw new CaptureStoreException(dir + ": not a readable capture store (data.mdb " + d.getMessage() + ")");
                     }
                     if (attempt == ATTEMPTS || Arrays.equals(before, stamp(ch))) { // else a commit moved the snapshot
-                        throw new CaptureStoreException(dir + ": the capture store is damaged (" + d.getMessage() + ")");
+                        throw new CaptureStoreException(dir + ": the capture store is damaged ("
+                                + (e instanceof Damage ? e.getMessage() : "the check stumbled: " + e) + ")", e);
                     }
                 }
             }
@@ -399,7 +400,7 @@ final class LmdbCheck {
 
     /** Marks {@code count} pages from {@code pgno} in use: inside the file and the snapshot, once. */
     private void claim(long pgno, long count, String at) throws Damage {
-        if (pgno < 2 || count < 0 || pgno + count > limit) {
+        if (pgno < 2 || pgno > limit || count < 0 || count > limit - pgno) {
             throw new Damage(at + ": outside the file (" + limit + " pages)");
         }
         int twice = used.nextSetBit((int) pgno);
