@@ -40,7 +40,9 @@ import org.lmdbjava.Txn;
  * LMDB's transactions make every put atomic and durable at commit: a process killed at any moment
  * leaves the store as of its last committed capture. Several processes and threads may write at once
  * (LMDB serialises write transactions); a capture's blocks and objects are committed before its
- * manifest, so a listed capture is always complete.
+ * manifest, so a listed capture is always complete. LMDB keeps no checksums and trusts its pages: an
+ * existing store's data file is checked first ({@link LmdbCheck}), so that a damaged one is refused in
+ * one line rather than crash the JVM.
  *
  * <p>Thread-safe (LMDB's, {@link EnvFlags#MDB_NOTLS}). Keys and values cross into LMDB through
  * {@link Table}'s direct buffers, kept reachable until each call returns: lmdbjava 0.9.1's
@@ -99,6 +101,9 @@ public final class CaptureStore implements AutoCloseable {
             throw e;
         } catch (IOException e) {
             throw new CaptureStoreException(dir + ": cannot open the capture store: " + e.getMessage(), e);
+        }
+        if (!fresh) {
+            LmdbCheck.check(dir); // LMDB trusts every page it reads: a damaged one must not reach it
         }
         Env<ByteBuffer> env;
         try {
@@ -497,6 +502,10 @@ public final class CaptureStore implements AutoCloseable {
             List<byte[]> deadFamilies = new ArrayList<>();
             for (Table.Entry kv : dicts.all(txn)) {
                 String family = new String(kv.key(), StandardCharsets.UTF_8);
+                if (family.indexOf('/') < 0) {
+                    throw new CaptureStoreException(dir + ": the capture store is damaged (dictionary family '" + family
+                            + "' has no kind)");
+                }
                 if (liveWorkloads.contains(family.substring(0, family.indexOf('/')))) {
                     liveObjects.add(hex(kv.val()));
                 } else {
@@ -539,8 +548,8 @@ public final class CaptureStore implements AutoCloseable {
     /**
      * LMDB's error on a damaged store (a page of the wrong type or out of the file, a bad record) or on
      * one it cannot grow: the one line the user sees, exit 2 (an {@link IOException}, unchecked here
-     * because a batch's puts are). LMDB keeps no page checksums: a damaged page it does not read is
-     * found, if at all, by the digest check of the value read ({@link #verified}).
+     * because a batch's puts are). LMDB keeps no page checksums: the pages it trusts are checked before
+     * it opens the store ({@link LmdbCheck}); a damaged value is found by its digest ({@link #verified}).
      */
     private java.io.UncheckedIOException damaged(LmdbException e) {
         return new java.io.UncheckedIOException(new CaptureStoreException(

@@ -126,6 +126,19 @@ class CaptureStoreTest {
         assertArrayEquals(junk, Files.readAllBytes(garbage.resolve("data.mdb")), "a refused store is left as it was");
     }
 
+    /** A dictionary family key without its kind (only damage makes one): gc says so in one line. */
+    @Test
+    void gcRefusesADictionaryFamilyWithoutItsKindInOneLine() throws Exception {
+        try (CaptureStore s = CaptureStore.open(tmp.resolve("store"))) {
+            try (CaptureStore.Batch b = s.batch()) {
+                b.putText("text", "damaged"); // Faultline's families are WORKLOAD/KIND
+                b.commit();
+            }
+            CaptureStoreException e = assertThrows(CaptureStoreException.class, s::gc);
+            assertTrue(e.getMessage().endsWith("the capture store is damaged (dictionary family 'damaged' has no kind)"), e.getMessage());
+        }
+    }
+
     @Test
     void idsAreFoundByUniquePrefixesOnly() throws Exception {
         try (CaptureStore s = CaptureStore.open(tmp.resolve("store"))) {
