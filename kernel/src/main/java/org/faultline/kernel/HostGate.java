@@ -159,7 +159,7 @@ public final class HostGate {
     }
 
     private long await(Caller c, Request r) {
-        c.wq.wakeUpAll();
+        wake(c.wq);
         try {
             while (!r.done.await(100, TimeUnit.MILLISECONDS)) {
                 if (k.sched().ended()) {
@@ -224,9 +224,23 @@ public final class HostGate {
             all = List.copyOf(order);
         }
         for (Caller c : all) {
-            c.wq.wakeUpAll();
+            wake(c.wq);
         }
-        closing.wakeUpAll();
+        wake(closing);
+    }
+
+    /**
+     * Wakes {@code wq}'s tasks from a host thread. The machine may have stopped meanwhile — after a
+     * close, its last tasks exit as soon as they see it, and the run ends — and then the wake-up's
+     * scheduling point aborts, as it does for a task: for a host thread that only means nobody is left
+     * to wake.
+     */
+    private static void wake(WaitQueue wq) {
+        try {
+            wq.wakeUpAll();
+        } catch (ExecutionAborted e) {
+            // the run ended: nothing to wake
+        }
     }
 
     /** The host side says calls may come now (a FUSE mount is live). */

@@ -75,6 +75,8 @@ class HostGateTest {
         assertTrue(second.report().contains("the second oops") && second.report().contains("[#2]")
                 && second.report().contains("Tainted: G      D   "), second.report());
         assertTrue(exited.contains(pid[1]), "the fresh task exits at close, doing its exit work");
+        gate.close(); // the machine has stopped: closing again wakes nobody and does not throw
+        assertEquals(HostGate.DEAD, gate.call(100, () -> "prog", () -> 1));
     }
 
     @Test
