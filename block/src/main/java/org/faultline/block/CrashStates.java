@@ -23,6 +23,11 @@ import org.faultline.kernel.Prng;
  * bounded, seeded choice of subsets of the writes that completed after the point's previous flush
  * and are not yet durable — the in-flight writes a crash there can leave.
  *
+ * <p>A write here is one entry of the log: one bio, as dm-log-writes logs them. The bios of one
+ * merged request are separate writes, each kept or lost by itself (a device completes a request as a
+ * whole, but its cache holds the sectors, not the request), so merging in the block layer never hides
+ * a state.
+ *
  * <p>Stateless; the log is read, never changed.
  */
 public final class CrashStates {

@@ -7,8 +7,9 @@
  * {@link org.faultline.block.Request}, {@link org.faultline.block.RequestQueue} (block/blk-mq.c),
  * {@link org.faultline.block.BlockDevice} (gendisk), {@link org.faultline.block.BlockDriver} and its
  * implementations, {@link org.faultline.block.BlockStats}. {@link org.faultline.block.WriteLogDriver} logs
- * every completed write and flush (dm-log-writes); {@link org.faultline.block.CrashStates} builds from
- * such a log what a power cut can leave on a disk with a volatile write cache.
+ * every completed write bio and flush (dm-log-writes: per bio, a merged request as its bios);
+ * {@link org.faultline.block.CrashStates} builds from such a log what a power cut can leave on a disk
+ * with a volatile write cache.
  *
  * <p>Lock ordering:
  * <pre>

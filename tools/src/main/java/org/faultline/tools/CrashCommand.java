@@ -115,7 +115,7 @@ final class CrashCommand implements Callable<Integer> {
         if (json) {
             Json j = new Json().put("workload", workloadName).put("image", image == null ? null : image.toString()).put("kernel", prof.name())
                     .put("seed", seed).put("run", r.run().ok() ? "ok" : r.run().failures().get(0).title())
-                    .put("requests", r.requests()).put("persistence_points", r.points()).put("states", r.states())
+                    .put("log_entries", r.entries()).put("persistence_points", r.points()).put("states", r.states())
                     .put("promises", r.promises()).put("files_checked", r.checkedFiles())
                     .put("states_per_second", r.states() / Math.max(secs, 1e-9), 1)
                     .put("violations", r.violations().size());
@@ -136,8 +136,8 @@ final class CrashCommand implements Callable<Integer> {
             o.flush();
             return r.run().exitCode();
         }
-        o.printf(Locale.ROOT, "log        %d writes and flushes, %d persistence points, %d promises (fsync, fdatasync, sync)%n",
-                r.requests(), r.points(), r.promises());
+        o.printf(Locale.ROOT, "log        %d writes and flushes (one a bio), %d persistence points, %d promises (fsync, fdatasync, sync)%n",
+                r.entries(), r.points(), r.promises());
         o.printf(Locale.ROOT, "states     %d checked in %.1f s (%.0f/s), %d promised files read back%n", r.states(), secs,
                 r.states() / Math.max(secs, 1e-9), r.checkedFiles());
         if (r.violations().isEmpty()) {
@@ -234,7 +234,7 @@ final class CrashCommand implements Callable<Integer> {
             if (v.image() == null) {
                 break; // not kept (a large image)
             }
-            Path p = out.resolve(String.format(Locale.ROOT, "crash-seed%d-req%d-%d.img", seed, v.entry() + 1, i));
+            Path p = out.resolve(String.format(Locale.ROOT, "crash-seed%d-entry%d-%d.img", seed, v.entry() + 1, i));
             try {
                 Files.write(p, v.image());
                 written.add(p);

@@ -5,6 +5,9 @@ import org.faultline.block.Bio;
 import org.faultline.block.BlkCore;
 import org.faultline.block.BlkStatus;
 import org.faultline.block.BlockDevice;
+import org.faultline.block.Plug;
+import org.faultline.kernel.Completion;
+import org.faultline.kernel.Kernel;
 import org.faultline.mm.Gfp;
 import org.faultline.mm.Mm;
 import org.faultline.mm.Page;
@@ -13,7 +16,8 @@ import org.faultline.mm.Page;
  * Metadata block I/O of the in-kernel ext4 through the emulated block layer ({@code sb_bread} /
  * {@code sync_dirty_buffer} reduced to whole blocks of the filesystem's size): each read or write is
  * a bio on the first {@code blocksize} bytes of a page from the page allocator, submitted and waited for, so metadata I/O shares the device queue, its merging,
- * fault injection and statistics with data I/O.
+ * fault injection and statistics with data I/O. jbd2's log writes are submitted without waiting
+ * ({@link #submitBh}, under the caller's plug: {@link #blkStartPlug}) and waited for afterwards.
  *
  * <p>Deviation: ext4 caches metadata in the block device's page cache through buffer heads; here the
  * format layer's {@link MetadataCache} is the cache and this class only moves blocks.
@@ -83,6 +87,63 @@ public final class BdevBlockIo implements BlockIo {
         } finally {
             mm.allocator().putPage(p);
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One bio of {@code REQ_SYNC} on a page holding a copy of {@code src} (the kernel writes the
+     * buffer's own page), completed into a completion the wait sleeps on
+     * ({@code journal_end_buffer_io_sync} unlocking the buffer; {@code wait_on_buffer}); the page is
+     * freed by the wait. At boot, when nobody can sleep, it is written synchronously instead, as
+     * {@link BlkCore#submitBioWait} does.
+     */
+    @Override
+    public BufferWrite submitBh(long block, byte[] src) throws IOException {
+        Kernel k = bdev.kernel();
+        if (k.sched().bootContext()) {
+            write(block, src, 0);
+            return () -> {
+            };
+        }
+        Page p = page();
+        Bio bio;
+        Completion done = new Completion(k, "wait_on_buffer");
+        try {
+            mm.memMap().write(p, 0, src, 0, blockSize);
+            bio = Bio.bioAlloc(bdev, Bio.Op.WRITE, Bio.REQ_SYNC, block * sectorsPerBlock(), 1);
+            bio.bioAddPage(p, blockSize, 0);
+        } catch (RuntimeException e) {
+            mm.allocator().putPage(p);
+            throw e;
+        }
+        done.owedBy(bio);
+        bio.setEndIo(b -> done.complete());
+        BlkCore.submitBio(bio);
+        return () -> {
+            try {
+                done.waitForCompletion();
+                check(bio.status(), "write", block);
+            } finally {
+                mm.allocator().putPage(p);
+            }
+        };
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@link Plug#blkStartPlug} on the current task; at boot (no task) a plug that does nothing.
+     */
+    @Override
+    public BlkPlug blkStartPlug() {
+        Kernel k = bdev.kernel();
+        if (k.sched().bootContext()) {
+            return () -> {
+            };
+        }
+        Plug plug = Plug.blkStartPlug(k);
+        return plug::blkFinishPlug;
     }
 
     @Override

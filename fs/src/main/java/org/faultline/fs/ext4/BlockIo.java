@@ -73,6 +73,50 @@ public interface BlockIo {
     }
 
     /**
+     * A write submitted and not yet waited for: a locked buffer under I/O after {@code submit_bh}.
+     */
+    @FunctionalInterface
+    interface BufferWrite {
+        /**
+         * {@code wait_on_buffer}, then {@code buffer_uptodate}: waits for the write to complete.
+         *
+         * @throws IOException if it failed (a device error)
+         */
+        void waitOnBuffer() throws IOException;
+    }
+
+    /** A block plug held by the caller ({@code struct blk_plug}). */
+    @FunctionalInterface
+    interface BlkPlug {
+        /** {@code blk_finish_plug}: the writes gathered on the plug go to the device. */
+        void blkFinishPlug();
+    }
+
+    /**
+     * {@code submit_bh(REQ_OP_WRITE | REQ_SYNC, bh)} of one block without waiting for it: the write is
+     * on its way when this returns and {@link BufferWrite#waitOnBuffer} waits for it. {@code src} may
+     * be reused at once (the bytes are copied). By default — a device with no queue to submit to — the
+     * block is written synchronously and the wait returns at once.
+     *
+     * @throws IOException on a device error found at submission
+     */
+    default BufferWrite submitBh(long block, byte[] src) throws IOException {
+        write(block, src);
+        return () -> {
+        };
+    }
+
+    /**
+     * {@code blk_start_plug}: until {@link BlkPlug#blkFinishPlug}, the writes {@link #submitBh}
+     * submits gather on the caller's plug and merge there (contiguous blocks become one request). By
+     * default, and where the caller cannot hold a plug, a plug that does nothing.
+     */
+    default BlkPlug blkStartPlug() {
+        return () -> {
+        };
+    }
+
+    /**
      * Writes one block with REQ_PREFLUSH and REQ_FUA: every write completed before it is durable
      * first, and it is durable when this returns (a journal's commit record). A device without its
      * own way of doing so flushes, writes and flushes.

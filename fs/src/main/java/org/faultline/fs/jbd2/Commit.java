@@ -5,27 +5,90 @@ import static org.faultline.fs.jbd2.JournalDescriptor.*;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.faultline.fs.ext4.BlockIo;
 import org.faultline.kernel.Errno;
 import org.faultline.kernel.KernelSource;
 
 /**
  * The log-writing half of {@code jbd2_journal_commit_transaction} (fs/jbd2/commit.c): a committing
- * transaction's metadata blocks, frozen, go to the log at {@code j_head} — descriptor blocks of tags
+ * transaction's revoke records ({@code jbd2_journal_write_revoke_records}, revoke.c) and its metadata
+ * blocks, frozen, go to the log at {@code j_head} — descriptor blocks of tags
  * ({@code jbd2_journal_get_descriptor_buffer}, {@code write_tag_block}, the tag and descriptor
  * checksums), each block escaped where it begins with the jbd2 magic
- * ({@code jbd2_journal_write_metadata_buffer}), the revoke records
- * ({@code jbd2_journal_write_revoke_records}, revoke.c), then, once all of it is on the device, the
- * commit block ({@code journal_submit_commit_record}) with REQ_PREFLUSH and REQ_FUA when the journal
- * has barriers — after which the transaction is committed and recovery replays it.
+ * ({@code jbd2_journal_write_metadata_buffer}) — then, once all of it is on the device, the commit
+ * block ({@code journal_submit_commit_record}) with REQ_PREFLUSH and REQ_FUA when the journal has
+ * barriers — after which the transaction is committed and recovery replays it.
+ *
+ * <p>The log blocks go out as the kernel sends them: under a block plug ({@code blk_start_plug} before
+ * the revoke records, {@code blk_finish_plug} after the last metadata block), each submitted without
+ * waiting ({@code submit_bh(REQ_OP_WRITE | REQ_SYNC)}), so contiguous log blocks merge into few
+ * requests; then the commit waits for them ({@code wait_on_buffer}, the metadata copies — its
+ * {@code io_bufs} — then the descriptor and revoke blocks — {@code log_bufs} —, each list from its last
+ * block back), and only then, without {@code async_commit}, submits the commit block and waits for it
+ * ({@code journal_wait_on_commit_record}): the PREFLUSH makes every log block durable before the
+ * commit block can be. A failed log write aborts the journal before the commit block is written.
  *
  * <p>What precedes this in the kernel (locking the transaction, waiting for its handles, writing the
  * ordered data of its inodes) and what follows (moving the buffers to the checkpoint list) belongs to
- * the caller. Deviation: the log blocks are written synchronously, one at a time, through the
- * filesystem's {@link org.faultline.fs.ext4.BlockIo}, where the kernel batches them into bios.
+ * the caller. Deviation: at most {@value #LOG_BUFS_IN_FLIGHT} log blocks are in flight at once (the
+ * oldest is waited for before another is submitted): the filesystem's
+ * {@link org.faultline.fs.ext4.BlockIo} writes a copy of each block from a page of its own, where the
+ * kernel writes the buffers it already holds, so a large commit would otherwise pin as many pages.
  */
 @KernelSource("fs/jbd2/commit.c")
 public final class Commit {
+    /** Log blocks submitted and not yet waited for, at most (see the class comment). */
+    static final int LOG_BUFS_IN_FLIGHT = 256;
+
     private Commit() {
+    }
+
+    /**
+     * The log writes of one commit: those submitted and not yet waited for, as the kernel's
+     * {@code io_bufs} (metadata copies) and {@code log_bufs} (descriptor and revoke blocks) lists.
+     */
+    private static final class LogBufs {
+        final java.util.ArrayDeque<BlockIo.BufferWrite> ioBufs = new java.util.ArrayDeque<>();
+        final java.util.ArrayDeque<BlockIo.BufferWrite> logBufs = new java.util.ArrayDeque<>();
+        /** Submission order of both lists, for the bound on writes in flight. */
+        final java.util.ArrayDeque<BlockIo.BufferWrite> inFlight = new java.util.ArrayDeque<>();
+        IOException err;
+
+        /** Submits log block {@code logBlock} ({@code submit_bh}), to {@code list}. */
+        void submit(Journal j, long logBlock, byte[] data, java.util.ArrayDeque<BlockIo.BufferWrite> list)
+                throws IOException {
+            if (inFlight.size() >= LOG_BUFS_IN_FLIGHT) {
+                BlockIo.BufferWrite oldest = inFlight.pollFirst();
+                waitOn(oldest);
+                ioBufs.remove(oldest);
+                logBufs.remove(oldest);
+            }
+            BlockIo.BufferWrite w = j.dev.submitBh(j.bmap.bmap(logBlock), data);
+            list.addLast(w);
+            inFlight.addLast(w);
+        }
+
+        /** {@code wait_on_buffer}; a failed write is remembered ({@code err = -EIO}) and the waits go on. */
+        void waitOn(BlockIo.BufferWrite w) {
+            try {
+                w.waitOnBuffer();
+            } catch (IOException e) {
+                if (err == null) {
+                    err = e;
+                }
+            }
+        }
+
+        /** Commit phases 3 and 4: every write waited for, each list from its last block back. */
+        void waitAll() {
+            while (!ioBufs.isEmpty()) {
+                waitOn(ioBufs.pollLast());
+            }
+            while (!logBufs.isEmpty()) {
+                waitOn(logBufs.pollLast());
+            }
+            inFlight.clear();
+        }
     }
 
     /**
@@ -97,9 +160,34 @@ public final class Commit {
         }
         try {
             int crc32Sum = ~0; // JBD2_FEATURE_COMPAT_CHECKSUM (v1): crc32_be over the transaction's blocks
-            crc32Sum = writeBlocks(j, tid, blocks, crc32Sum);
-            writeRevokeRecords(j, tid, revoked);
-            writeCommitRecord(j, tid, crc32Sum, commitSec, commitNsec);
+            boolean asyncCommit = j.superblock.hasFeatureAsyncCommit();
+            BlockIo.BufferWrite cbh = null;
+            LogBufs bufs = new LogBufs();
+            BlockIo.BlkPlug plug = j.dev.blkStartPlug();
+            try {
+                jbd2JournalWriteRevokeRecords(j, tid, revoked, bufs);
+                crc32Sum = writeBlocks(j, tid, blocks, crc32Sum, bufs);
+                if (asyncCommit) { // the commit block goes out with the log blocks: its checksum guards them
+                    cbh = journalSubmitCommitRecord(j, tid, crc32Sum, commitSec, commitNsec);
+                }
+            } catch (IOException e) {
+                bufs.err = e; // the kernel aborts, and still waits for what it submitted
+            } finally {
+                plug.blkFinishPlug();
+                bufs.waitAll();
+            }
+            if (!asyncCommit && bufs.err == null) { // an aborted journal writes no commit block
+                cbh = journalSubmitCommitRecord(j, tid, crc32Sum, commitSec, commitNsec);
+            }
+            if (cbh != null) {
+                bufs.waitOn(cbh); // journal_wait_on_commit_record
+            }
+            if (asyncCommit && (j.flags & Journal.JBD2_BARRIER) != 0 && bufs.err == null) {
+                j.dev.flush(); // blkdev_issue_flush: the log blocks and the commit block durable
+            }
+            if (bufs.err != null) {
+                throw bufs.err;
+            }
         } catch (IOException e) {
             j.jbd2JournalAbort(-Errno.EIO);
             throw e;
@@ -117,10 +205,6 @@ public final class Commit {
             j.head = j.first;
         }
         return b;
-    }
-
-    private static void writeLogBlock(Journal j, long logBlock, byte[] data) throws IOException {
-        j.dev.write(j.bmap.bmap(logBlock), data);
     }
 
     private static int tagsPerDescriptor(Journal j) {
@@ -147,7 +231,8 @@ public final class Commit {
      * the UUID after the first tag only); a block beginning with the jbd2 magic goes to the log with
      * those four bytes zeroed and {@code JBD2_FLAG_ESCAPE}.
      */
-    private static int writeBlocks(Journal j, int tid, List<LogBlock> blocks, int crc32Sum) throws IOException {
+    private static int writeBlocks(Journal j, int tid, List<LogBlock> blocks, int crc32Sum, LogBufs bufs)
+            throws IOException {
         JournalSuperblock sb = j.superblock;
         int perDescriptor = tagsPerDescriptor(j);
         for (int start = 0; start < blocks.size(); start += perDescriptor) {
@@ -181,10 +266,10 @@ public final class Commit {
                 copies.add(copy);
             }
             jbd2DescriptorBlockCsumSet(j, desc);
-            writeLogBlock(j, descBlock, desc);
+            bufs.submit(j, descBlock, desc, bufs.logBufs);
             crc32Sum = v1Sum(j, crc32Sum, desc);
             for (int i = 0; i < copies.size(); i++) {
-                writeLogBlock(j, logBlocks.get(i), copies.get(i));
+                bufs.submit(j, logBlocks.get(i), copies.get(i), bufs.ioBufs);
                 crc32Sum = v1Sum(j, crc32Sum, copies.get(i));
             }
         }
@@ -232,7 +317,8 @@ public final class Commit {
      * {@code jbd2_journal_write_revoke_records}: the revoked blocks in revoke blocks ({@code r_count}
      * bytes used, records of 4 bytes, 8 with 64bit), each block's checksum tail with csum v2/v3.
      */
-    private static void writeRevokeRecords(Journal j, int tid, List<Long> revoked) throws IOException {
+    private static void jbd2JournalWriteRevokeRecords(Journal j, int tid, List<Long> revoked, LogBufs bufs)
+            throws IOException {
         if (revoked.isEmpty()) {
             return;
         }
@@ -243,7 +329,7 @@ public final class Commit {
         for (long blk : revoked) {
             if (b == null || off + rec > end) {
                 if (b != null) {
-                    flushRevokeBlock(j, b, off);
+                    flushDescriptor(j, b, off, bufs);
                 }
                 b = header(j, JBD2_REVOKE_BLOCK, tid);
                 off = REVOKE_HEADER_SIZE;
@@ -255,23 +341,29 @@ public final class Commit {
             }
             off += rec;
         }
-        flushRevokeBlock(j, b, off);
+        flushDescriptor(j, b, off, bufs);
     }
 
-    private static void flushRevokeBlock(Journal j, byte[] b, int used) throws IOException {
+    /** revoke.c's {@code flush_descriptor}: the revoke block's count and checksum set, then submitted. */
+    private static void flushDescriptor(Journal j, byte[] b, int used, LogBufs bufs) throws IOException {
         BigEndian.putU32(b, R_COUNT, used);
         jbd2DescriptorBlockCsumSet(j, b);
-        writeLogBlock(j, nextLogBlock(j), b);
+        bufs.submit(j, nextLogBlock(j), b, bufs.logBufs);
     }
 
     /**
      * {@code journal_submit_commit_record}: the commit block — commit time, and the transaction's
      * checksum: crc32_be of its blocks with {@code journal_checksum} (v1), crc32c of the commit block
-     * itself with csum v2/v3 ({@code jbd2_commit_block_csum_set}) — written with PREFLUSH and FUA where
-     * the journal has barriers (one request: the block layer flushes the log blocks before it and makes
-     * it durable), or, with {@code async_commit}, plainly and followed by {@code blkdev_issue_flush}.
+     * itself with csum v2/v3 ({@code jbd2_commit_block_csum_set}). Where the journal has barriers and
+     * no {@code async_commit} it is written with PREFLUSH and FUA (one request: the block layer flushes
+     * the log blocks before it and makes it durable), and is on the media when this returns (submitted
+     * and waited for at once, nothing else of the commit being in flight then); otherwise it is
+     * submitted with {@code REQ_SYNC} alone ({@code async_commit}: on the plug, with the log blocks).
+     *
+     * @return the write to wait for ({@code journal_wait_on_commit_record})
      */
-    private static void writeCommitRecord(Journal j, int tid, int crc32Sum, long sec, int nsec) throws IOException {
+    private static BlockIo.BufferWrite journalSubmitCommitRecord(Journal j, int tid, int crc32Sum, long sec, int nsec)
+            throws IOException {
         JournalSuperblock sb = j.superblock;
         byte[] b = header(j, JBD2_COMMIT_BLOCK, tid);
         BigEndian.putU64(b, H_COMMIT_SEC, sec);
@@ -284,13 +376,11 @@ public final class Commit {
             BigEndian.putU32(b, H_CHKSUM, j.csumWithHole(b, H_CHKSUM) & 0xFFFFFFFFL);
         }
         long at = j.bmap.bmap(nextLogBlock(j));
-        if ((j.flags & Journal.JBD2_BARRIER) == 0) {
-            j.dev.write(at, b);
-        } else if (!j.superblock.hasFeatureAsyncCommit()) {
+        if ((j.flags & Journal.JBD2_BARRIER) != 0 && !sb.hasFeatureAsyncCommit()) {
             j.dev.writePreflushFua(at, b); // the log blocks durable before it, and it when the commit returns
-        } else { // async_commit: the record goes out with the log blocks (its checksum guards them), then a flush
-            j.dev.write(at, b);
-            j.dev.flush();
+            return () -> {
+            };
         }
+        return j.dev.submitBh(at, b);
     }
 }

@@ -15,9 +15,10 @@
  * waits on it ({@link org.faultline.fs.jbd2.JournalThread}, journal.c: {@code kjournald2}, the commit
  * interval, {@code jbd2_log_start_commit}, {@code jbd2_log_wait_commit},
  * {@code jbd2_complete_transaction}), and the log writing of a commit
- * ({@link org.faultline.fs.jbd2.Commit}, commit.c: descriptor blocks and tags with their checksums,
- * escaped blocks, revoke records, the commit block with PREFLUSH/FUA, the log's start recorded in the
- * superblock when it was empty); a journal it writes replays in the host kernel, e2fsck and
+ * ({@link org.faultline.fs.jbd2.Commit}, commit.c: revoke records, descriptor blocks and tags with
+ * their checksums, escaped blocks — submitted under a block plug, so they merge, then waited for — the
+ * commit block with PREFLUSH/FUA after them, the log's start recorded in the superblock when it was
+ * empty); a journal it writes replays in the host kernel, e2fsck and
  * {@link org.faultline.fs.jbd2.Recovery}. ext4 uses them through {@code org.faultline.fs.ext4.Ext4Journaling}
  * (handles, fsync) and {@code org.faultline.fs.ext4.Ext4Jbd2} (what a commit logs and checkpoints).
  * Checkpoints (checkpoint.c) are ext4's side here ({@code org.faultline.fs.ext4.Ext4Jbd2} with the

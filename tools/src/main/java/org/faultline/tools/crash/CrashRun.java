@@ -28,8 +28,8 @@ import org.faultline.tools.workload.WorkloadRunner;
 /**
  * A crash-consistency check of one workload run, as CrashMonkey (Mohan et al., OSDI 2018) and
  * xfstests' dm-log-writes tests do it on real kernels: the workload runs once under the controlled
- * scheduler (schedule {@code seed}) on a RAM copy of the image, every completed write and flush
- * logged ({@link WriteLogDriver}) and every durability promise recorded ({@link Promises}); then, at
+ * scheduler (schedule {@code seed}) on a RAM copy of the image, every completed write bio and flush
+ * logged ({@link WriteLogDriver}, per bio as dm-log-writes logs) and every durability promise recorded ({@link Promises}); then, at
  * each persistence point of the log (each completed flush or FUA write), crash states are built — the
  * durable prefix plus a bounded, seeded choice of subsets of the writes in flight
  * ({@link CrashStates}) — and each is mounted read-write (journal recovery, orphan cleanup, as the
@@ -54,7 +54,7 @@ public final class CrashRun {
     public record Violation(int entry, int inFlight, BitSet kept, String what, byte[] image) {
         /** One line: where the crash is and what was wrong. */
         public String describe() {
-            return "crash after request " + (entry + 1) + " (" + kept.cardinality() + " of the " + inFlight
+            return "crash after log entry " + (entry + 1) + " (" + kept.cardinality() + " of the " + inFlight
                     + " writes in flight kept " + kept + "): " + what;
         }
     }
@@ -63,14 +63,14 @@ public final class CrashRun {
      * What the check found.
      *
      * @param run        the workload run's own result (a failing run is not crash-checked)
-     * @param requests   writes and flushes the run completed
+     * @param entries    entries of its write log: the write bios and flushes it completed
      * @param points     its persistence points
      * @param states     crash states checked
      * @param promises   durability promises the workload was given
      * @param checkedFiles files read back against a promise, over all states
      * @param violations what went wrong
      */
-    public record Result(RunResult run, int requests, int points, long states, int promises, long checkedFiles,
+    public record Result(RunResult run, int entries, int points, long states, int promises, long checkedFiles,
                          List<Violation> violations) {
     }
 
@@ -184,7 +184,7 @@ public final class CrashRun {
         return image.length > (256L << 20) ? 1 : KEPT_IMAGES;
     }
 
-    /** The index of the last request at or before {@code p} that is durable there (-1: none). */
+    /** The index of the last log entry at or before {@code p} that is durable there (-1: none). */
     private static long lastDurable(List<WriteLogDriver.Entry> log, int p, List<Integer> inFlight) {
         for (int i = p; i >= 0; i--) {
             if (!inFlight.contains(i)) {

@@ -115,7 +115,7 @@ public final class Explorer {
      * @param result      its result
      * @param diskAtBoot  the disk it booted on
      * @param diskAtEnd   the disk when it stopped (at the failure)
-     * @param writes      the completed writes and flushes, in completion order
+     * @param writes      the block write log: the completed write bios and flushes, in completion order
      * @param log         the whole kernel log
      * @param trace       the trace, one event per line ({@code #step task event})
      * @param traceEvents events recorded (more than {@code trace.size()} only past the capture limit)

@@ -13,11 +13,11 @@ import org.faultline.kernel.HostLock;
  * them, and the blocks it has ({@code st_blocks}: preallocated blocks past EOF included, as xfstests'
  * generic/468 checks); when {@code sync} returns, every file's data and size. Each promise is stamped with the block write log's
  * length when it was made ({@code position}, e.g. {@code WriteLogDriver} entries): a crash after
- * that many completed requests must leave those contents.
+ * that many log entries (write bios and flushes) completed must leave those contents.
  *
  * <p>A promise about a file stops applying to a crash state once the file may have changed since: a
  * write, store, truncate or fallocate of it, or an unlink or rename of its path, that had not
- * finished when the fsync began and had begun before the last request the state holds — the file
+ * finished when the fsync began and had begun before the last log entry the state holds — the file
  * may then hold either contents (the CrashMonkey rule: only files not modified after their last
  * persistence point are checked).
  *
@@ -113,8 +113,8 @@ public final class Promises {
 
     /**
      * The files a crash state must hold as promised: for each path, the latest promise made by the
-     * crash that still applies. The crash came after {@code entries} requests of the log completed;
-     * the state holds requests up to index {@code lastIncluded} at most (a change that began after
+     * crash that still applies. The crash came after {@code entries} entries of the log completed;
+     * the state holds entries up to index {@code lastIncluded} at most (a change that began after
      * that cannot be in it, so it leaves the promise standing).
      */
     public List<Check> checksAt(long entries, long lastIncluded) {

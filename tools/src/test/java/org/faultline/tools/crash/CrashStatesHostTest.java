@@ -61,7 +61,7 @@ class CrashStatesHostTest {
             Map<String, byte[]> mine = faultlineRecovered(state);
             Map<String, byte[]> theirs = new TreeMap<>();
             HostChecks.withMount(host, false, scratch, dir -> readTree(dir, dir, theirs));
-            assertEquals(theirs.keySet(), mine.keySet(), "state " + i + " (crash after request " + (p + 1) + ")");
+            assertEquals(theirs.keySet(), mine.keySet(), "state " + i + " (crash after log entry " + (p + 1) + ")");
             for (String f : mine.keySet()) {
                 assertTrue(java.util.Arrays.equals(theirs.get(f), mine.get(f)), "state " + i + ": " + f + " differs");
             }
