@@ -97,7 +97,7 @@ final class BenchFs implements Callable<Integer> {
     @Option(names = "--compare", paramLabel = "KERNEL", arity = "1..*",
             description = "Measure two or more kernels, each a profile with patches (4.20, 4.20+ext4-bio-per-page, "
                     + "6.6-ext4-fdatasync-after-fallocate), in alternating rounds after a discarded warm-up; prints "
-                    + "each metric's medians, min-max and verdict against the first (Mann-Whitney, bootstrap 95% CI).")
+                    + "each metric's medians, min-max and verdict against the first (Mann-Whitney, bootstrap 95%% CI).")
     List<String> compare;
 
     @Option(names = "--runs", paramLabel = "R", defaultValue = "5",

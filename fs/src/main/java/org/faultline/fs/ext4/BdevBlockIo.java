@@ -68,20 +68,24 @@ public final class BdevBlockIo implements BlockIo {
 
     @Override
     public void write(long block, byte[] src) throws IOException {
-        write(block, src, 0);
+        write(block, src, Bio.REQ_META | Bio.REQ_SYNC);
     }
 
-    /** One bio of REQ_PREFLUSH | REQ_FUA: the block layer flushes before the write and makes it durable. */
+    /**
+     * One bio of REQ_SYNC | REQ_PREFLUSH | REQ_FUA, as journal_submit_commit_record sends jbd2's commit
+     * block (not REQ_META): the block layer flushes before the write and makes it durable.
+     */
     @Override
     public void writePreflushFua(long block, byte[] src) throws IOException {
-        write(block, src, Bio.REQ_PREFLUSH | Bio.REQ_FUA);
+        write(block, src, Bio.REQ_SYNC | Bio.REQ_PREFLUSH | Bio.REQ_FUA);
     }
 
+    /** Writes one block with one bio of {@code flags} (REQ_*) and waits for it. */
     private void write(long block, byte[] src, int flags) throws IOException {
         Page p = page();
         try {
             mm.memMap().write(p, 0, src, 0, blockSize);
-            Bio bio = Bio.bioAlloc(bdev, Bio.Op.WRITE, Bio.REQ_META | Bio.REQ_SYNC | flags, block * sectorsPerBlock(), 1);
+            Bio bio = Bio.bioAlloc(bdev, Bio.Op.WRITE, flags, block * sectorsPerBlock(), 1);
             bio.bioAddPage(p, blockSize, 0);
             check(BlkCore.submitBioWait(bio), "write", block);
         } finally {
@@ -102,7 +106,7 @@ public final class BdevBlockIo implements BlockIo {
     public BufferWrite submitBh(long block, byte[] src) throws IOException {
         Kernel k = bdev.kernel();
         if (k.sched().bootContext()) {
-            write(block, src, 0);
+            write(block, src, Bio.REQ_SYNC);
             return () -> {
             };
         }
