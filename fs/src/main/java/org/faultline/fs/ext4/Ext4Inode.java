@@ -586,9 +586,28 @@ final class Ext4Inode implements VmOperations, IomapOps {
         writepages.ext4DoWritepages(inode.mapping(), WritebackControl.syncAll(start, end), false);
     }
 
-    /** ext4_dio_get_block(): for direct writes, allocates written blocks. @return 0 or -errno */
+    /**
+     * ext4_dio_get_block(): for direct writes, allocates written blocks, under a handle. In data=ordered
+     * a newly allocated written block joins that transaction's data, as ext4_map_blocks adds it
+     * ({@code ext4_jbd2_inode_add_write}): the commit then writes back what the page cache holds dirty
+     * over it — a page a mapping dirtied — and that writeback zeroes the EOF page past i_size.
+     *
+     * @return 0 or -errno
+     */
     int dioGetBlock(Inode inode, long iblock, BufferHead bh, boolean create) {
-        return getBlock(inode, iblock, bh, create);
+        org.faultline.fs.jbd2.Transaction.Handle h = create ? es.journalStart(inode, true) : null;
+        try {
+            int err = getBlock(inode, iblock, bh, create);
+            // ext4_iomap_alloc (5.5+) allocates written blocks (EXT4_GET_BLOCKS_CREATE) only from i_size
+            // on, unwritten ones inside the file, which are not ordered data
+            if (err == 0 && create && bh.test(BufferHead.BH_NEW) && !bh.test(BufferHead.BH_UNWRITTEN)
+                    && iblock << es.blkbits >= inode.iSize()) {
+                es.journalInodeAddWrite(inode, iblock << es.blkbits, ((iblock + 1) << es.blkbits) - 1);
+            }
+            return err;
+        } finally {
+            es.journalStop(h);
+        }
     }
 
 

@@ -642,7 +642,11 @@ class JournalReplayHostTest {
 
         static JournalSuperblockFeatures of(Path img) throws Exception {
             E2fs.Run b = E2fs.debugfs(img, "bmap <8> 0");
-            long blk = Long.parseLong(b.out().replaceAll("(?s).*?(\\d+)\\s*$", "$1"));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*$").matcher(b.out());
+            if (!m.find()) {
+                throw new AssertionError("debugfs bmap <8> 0 on " + img + " (exit " + b.exit() + "): " + b.out());
+            }
+            long blk = Long.parseLong(m.group(1));
             int bs = superBlock(img).blockSize();
             byte[] raw = new byte[bs];
             try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "r")) {

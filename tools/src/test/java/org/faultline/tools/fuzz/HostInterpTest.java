@@ -38,6 +38,24 @@ class HostInterpTest {
     }
 
     /**
+     * fuzz-findings/dio-allocation-is-ordered-data-vs-host.wl on an image the host's mkfs.ext4 makes
+     * (4 KiB blocks), where it differed: a direct write's new blocks past i_size are ordered data, so
+     * the next commit writes back the mapping-dirtied page over them and zeroes it past EOF, as the host's
+     * commit does.
+     */
+    @Test
+    void aDirectWritesNewBlocksAreOrderedDataAsOnTheHost() throws Exception {
+        Path scratch = Files.createDirectories(Path.of("target", "test-scratch", "dio-ordered").toAbsolutePath());
+        String why = HostChecks.probeLoopMount(scratch);
+        Assumptions.assumeTrue(why == null && HostChecks.probeE2fsck() == null, () -> "host checks impossible here: " + why);
+        String wl = Files.readString(Path.of("src", "test", "resources", "fuzz-findings", "dio-allocation-is-ordered-data-vs-host.wl"));
+        SequenceChecker.Result r = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName(SequenceChecker.VS_HOST_PROFILE),
+                true, true, true, scratch, SequenceChecker.Options.HUNG_TASK_TIMEOUT_MS, true, 4096))
+                .check(SequenceChecker.Input.ofFile(wl, "dio-ordered.wl"), null);
+        assertTrue(r.ok(), () -> r.findings().toString());
+    }
+
+    /**
      * The punch-hole finding (fuzz-findings/punch-writes-back-first-before-6.15-vs-host.wl): 6.6 writes
      * the range back before punching, which zeroes what a mapping stored past EOF, and differs from the
      * host; 6.15 (43d0105e2c75) does not, and agrees (KnownFindingsTest replays it on the newest profile).
