@@ -48,6 +48,25 @@ class CrashCommandTest {
         assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(img)), "the image was written");
     }
 
+    /**
+     * An overwrite of blocks the file already has changes no metadata fdatasync waits for: the
+     * transaction it waits on is committed, or commits nothing, and the data is durable only through a
+     * flush of its own (needs_barrier). Without it every crash after the sync call lost the overwrite.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"fdatasync a", "fsync a", "sync"})
+    void anOverwriteIsDurableAfterTheSyncCall(String call) throws Exception {
+        Path img = journaledImage("crash-overwrite-" + call.replace(' ', '-'), false);
+        Path wl = img.getParent().resolve("overwrite.wl");
+        Files.writeString(wl, "set ram 32M\nset image-size 32M\ntask t\n  open a /a create rdwr\n  write a 0 3000 seed=1\n"
+                + "  fsync a\n  write a 100 50 seed=6\n  " + call + "\n");
+        CliTestSupport.Run r = CliTestSupport.run("crash", wl.toString(), "--image", img.toString(), "--out",
+                img.getParent().toString(), "--json", "--no-capture");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(0, CliTestSupport.jsonNumber(r.out(), "violations"), r.out());
+        assertTrue(CliTestSupport.jsonNumber(r.out(), "promises") >= 2, r.out());
+    }
+
     @ParameterizedTest(name = "{0} without {1}")
     @CsvSource({"crash-fallocate.wl, ext4-fdatasync-after-fallocate, blocks",
         "crash-punch.wl, ext4-fdatasync-after-extent-manipulation, expected 0x00"})

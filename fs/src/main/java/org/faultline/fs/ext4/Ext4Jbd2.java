@@ -122,6 +122,16 @@ final class Ext4Jbd2 {
         }
     }
 
+    /**
+     * Commit records written so far, each REQ_PREFLUSH|REQ_FUA: a barrier for every data write that
+     * completed before it. Read without the filesystem lock (a monotonic count).
+     */
+    long recordsWritten() {
+        return recordsWritten;
+    }
+
+    private volatile long recordsWritten;
+
     /** Whether a commit failed ({@code JBD2_ABORT}): fsync and sync fail with EIO from then on. */
     boolean aborted() {
         return aborted;
@@ -143,6 +153,7 @@ final class Ext4Jbd2 {
                 throw new Ext4Exception(Errno.EIO, v.dev + ": " + e.getMessage(), e);
             }
             v.cache.committed(piece);
+            recordsWritten++;
             revokes = List.of();
         }
         if (Commit.logSpaceLeft(journal) < Commit.logBlocksNeeded(journal, maxTransactionBlocks, 0)

@@ -23,9 +23,11 @@ final class Ext4Journaling {
     private final Ext4Super es;
     final Transaction transaction;
     final JournalThread thread;
+    private final Ext4Jbd2 jbd2;
 
     private Ext4Journaling(Ext4Super es, Ext4Jbd2 jbd2) {
         this.es = es;
+        this.jbd2 = jbd2;
         this.transaction = new Transaction(es.k, es.bdev.name(), jbd2::transactionSequence, jbd2::transactionFull);
         this.thread = new JournalThread(es.k, "jbd2/" + es.bdev.name() + "-8", transaction, this::commitBody,
                 JournalThread.DEFAULT_COMMIT_INTERVAL_NS);
@@ -101,16 +103,27 @@ final class Ext4Journaling {
 
     /**
      * {@code ext4_fsync_journal()}: the transaction holding the inode's last change (its data's for
-     * fdatasync) is committed — its commit record written with PREFLUSH and FUA, so no further flush.
+     * fdatasync) is committed — its commit record written with PREFLUSH and FUA, so no further flush;
+     * if it had committed already ({@code jbd2_trans_will_send_data_barrier} false), a flush
+     * ({@code needs_barrier}).
+     *
+     * <p>Deviation: a transaction whose handles changed no metadata here writes no commit record
+     * (the kernel writes one for an empty transaction too, with its flush), and Faultline's handles
+     * record {@code i_sync_tid}/{@code i_datasync_tid} when they start, not when they change the inode:
+     * so the commit waited for may send no barrier — then the flush is sent here, as for a committed
+     * one. (Without it, an overwrite of allocated blocks then fdatasync or fsync was not durable:
+     * {@code faultline crash} found it.)
      */
     @KernelFunction("ext4_fsync_journal")
     void ext4FsyncJournal(Inode inode, boolean datasync) {
         Ext4InodeInfo ei = Ext4Super.ei(inode);
         int tid = datasync ? ei.datasyncTid : ei.syncTid;
         boolean commits = !thread.committed(tid); // jbd2_trans_will_send_data_barrier
+        long records = jbd2.recordsWritten();
         thread.jbd2CompleteTransaction(tid);
         checkAborted();
-        if (!commits) { // needs_barrier: the data just written is durable only after a flush
+        boolean barrierSent = commits && jbd2.recordsWritten() > records; // a commit record since the data
+        if (!barrierSent) { // needs_barrier: the data just written is durable only after a flush
             es.vol(() -> {
                 es.vol.flushDevice();
                 return null;
@@ -127,10 +140,21 @@ final class Ext4Journaling {
         checkAborted();
     }
 
-    /** {@code ext4_sync_fs()} with a journal: the running transaction committed and waited for. */
+    /**
+     * {@code ext4_sync_fs()} with a journal: the running transaction committed and waited for, and a
+     * flush if that commit sent no barrier ({@code needs_barrier}: here, when no commit record was
+     * written — see {@link #ext4FsyncJournal} for why one may not be).
+     */
     void ext4SyncFs() {
+        long records = jbd2.recordsWritten();
         thread.jbd2JournalForceCommit();
         checkAborted();
+        if (jbd2.recordsWritten() == records) {
+            es.vol(() -> {
+                es.vol.flushDevice();
+                return null;
+            });
+        }
     }
 
     /** {@code ext4_put_super}'s journal part before the volume closes: a last commit, the thread stopped. */
