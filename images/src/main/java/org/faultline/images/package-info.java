@@ -1,6 +1,7 @@
 /**
- * Disk images: the offline ext4 tools ({@link org.faultline.images.ext4}) and, to come, snapshots
- * (reflink or sparse copy) and the capture store of (image, workload, patches, schedule) tuples.
+ * Disk images outside the emulated kernel: the offline ext4 tools — mkfs, fsck, the path API
+ * ({@link org.faultline.images.ext4}) — and the store of captured failures
+ * ({@link org.faultline.images.capture}).
  *
  * <p>Nothing here runs inside the emulated kernel: no tasks, no locks; callers serialize.
  */

@@ -27,8 +27,9 @@ final class Ext4Truncate {
 
     /**
      * ext4_setattr(ATTR_SIZE): extending sets the size (a hole; since
-     * {@link Ext4Patch#EXT4_ZERO_EOF_BLOCK_ON_SIZE_EXTENSION} the old EOF block's tail is zeroed first); shrinking truncates the page cache,
-     * zeroes the tail of the new last block through the cache, and frees the blocks beyond.
+     * {@link Ext4Patch#EXT4_ZERO_EOF_BLOCK_ON_SIZE_EXTENSION} the old EOF block's tail is zeroed
+     * first); shrinking truncates the page cache, zeroes the tail of the new last block through the
+     * cache, and frees the blocks beyond.
      */
     static void setSize(Ext4Super es, Inode inode, long size) {
         long old = inode.iSize();
