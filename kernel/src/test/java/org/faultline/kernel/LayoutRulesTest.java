@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * no layer above it and no filesystem (patches and configuration come from the layers' providers);
  * fs/ext4 is split along the kernel's files (no file above {@value #EXT4_MAX_LINES} lines); the
  * offline ext4 path API (file operations by path: the image tools' {@code Ext4Image}) lives only in
- * images/ and tools/ (the VFS walks paths of its own, outside any filesystem).
+ * images/ and tools/ (the VFS walks paths of its own, outside any filesystem); every package has a
+ * package-info.java.
  */
 class LayoutRulesTest {
     static final int EXT4_MAX_LINES = 900;
@@ -29,9 +30,16 @@ class LayoutRulesTest {
 
     static List<String> violations(Path root) throws IOException {
         List<String> out = new ArrayList<>();
+        java.util.Set<Path> packages = new java.util.TreeSet<>();
         for (var e : SourceRulesTest.mainSources(root).entrySet()) {
             for (Path f : e.getValue()) {
                 check(out, e.getKey(), f);
+                packages.add(f.getParent());
+            }
+        }
+        for (Path dir : packages) { // each package says what it models and how it locks
+            if (!Files.exists(dir.resolve("package-info.java"))) {
+                out.add(dir + ": a package without package-info.java");
             }
         }
         return out;
@@ -69,7 +77,8 @@ class LayoutRulesTest {
         Path e = Files.createDirectories(root.resolve("fs/src/main/java/org/faultline/fs/ext4"));
         Files.writeString(e.resolve("Big.java"), "class Big {\n" + "\n".repeat(EXT4_MAX_LINES) + "}\n");
         Files.writeString(e.resolve("Path.java"), "class Path { public long lookup(String path) { return 0; } }\n");
-        List<String> v = violations(root);
-        assertEquals(3, v.size(), v.toString());
+        Files.writeString(e.resolve("package-info.java"), "package org.faultline.fs.ext4;\n");
+        List<String> v = violations(root); // kernel/src/main/java has Bad.java and no package-info
+        assertEquals(4, v.size(), v.toString());
     }
 }
