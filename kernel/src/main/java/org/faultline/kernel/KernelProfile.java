@@ -45,6 +45,12 @@ public final class KernelProfile {
         return out;
     }
 
+    /** The newest built-in profile: the nearest to today's kernel, which the host checks compare with. */
+    public static KernelProfile newest() {
+        String r = RELEASES.get(RELEASES.size() - 1);
+        return release(r, r);
+    }
+
     /** Release names that are aliases of a profile, and the profile each stands for. */
     public static Map<String, String> aliases() {
         return ALIASES;

@@ -600,9 +600,10 @@ final class Ext4Inode implements VmOperations, IomapOps {
             int err = getBlock(inode, iblock, bh, create);
             // ext4_iomap_alloc (5.5+) allocates written blocks (EXT4_GET_BLOCKS_CREATE) only from i_size
             // on, unwritten ones inside the file, which are not ordered data
+            long start = iblock << es.blkbits;
             if (err == 0 && create && bh.test(BufferHead.BH_NEW) && !bh.test(BufferHead.BH_UNWRITTEN)
-                    && iblock << es.blkbits >= inode.iSize()) {
-                es.journalInodeAddWrite(inode, iblock << es.blkbits, ((iblock + 1) << es.blkbits) - 1);
+                    && start >= inode.iSize()) {
+                es.journalInodeAddWrite(inode, start, start + es.blocksize - 1);
             }
             return err;
         } finally {

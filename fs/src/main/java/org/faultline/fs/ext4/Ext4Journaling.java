@@ -124,10 +124,7 @@ final class Ext4Journaling {
         checkAborted();
         boolean barrierSent = commits && jbd2.recordsWritten() > records; // a commit record since the data
         if (!barrierSent) { // needs_barrier: the data just written is durable only after a flush
-            es.vol(() -> {
-                es.vol.flushDevice();
-                return null;
-            });
+            blkdevIssueFlush();
         }
     }
 
@@ -150,11 +147,16 @@ final class Ext4Journaling {
         thread.jbd2JournalForceCommit();
         checkAborted();
         if (jbd2.recordsWritten() == records) {
-            es.vol(() -> {
-                es.vol.flushDevice();
-                return null;
-            });
+            blkdevIssueFlush();
         }
+    }
+
+    /** {@code blkdev_issue_flush()}: the device's volatile cache to the media. */
+    private void blkdevIssueFlush() {
+        es.vol(() -> {
+            es.vol.flushDevice();
+            return null;
+        });
     }
 
     /** {@code ext4_put_super}'s journal part before the volume closes: a last commit, the thread stopped. */

@@ -416,6 +416,9 @@ public final class CaptureStore implements AutoCloseable {
         }
     }
 
+    /** A manifest's capture time, in its JSON: all its id leaves out. */
+    private static final java.util.regex.Pattern CAPTURE_TIME = java.util.regex.Pattern.compile("\"capturedAtMs\":-?\\d+");
+
     /** @return every capture, ordered by capture time, then id */
     public List<Stored> list() throws CaptureStoreException {
         List<Stored> out = new ArrayList<>();
@@ -423,7 +426,7 @@ public final class CaptureStore implements AutoCloseable {
             for (Table.Entry kv : captures.all(txn)) {
                 String json = new String(decode(txn, kv.val()), StandardCharsets.UTF_8);
                 // the id is the digest of the JSON as stored but for the capture time (Manifest.idJson)
-                verified("capture", kv.key(), json.replaceFirst("\"capturedAtMs\":-?\\d+", "\"capturedAtMs\":0")
+                verified("capture", kv.key(), CAPTURE_TIME.matcher(json).replaceFirst("\"capturedAtMs\":0")
                         .getBytes(StandardCharsets.UTF_8));
                 out.add(new Stored(hex(kv.key()), Manifest.fromJson(json)));
             }

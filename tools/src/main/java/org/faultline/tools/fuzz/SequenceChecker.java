@@ -29,12 +29,6 @@ import org.faultline.tools.workload.WorkloadRunner;
  * (optionally) the same system calls on the host kernel ({@link HostInterp}).
  */
 public final class SequenceChecker {
-    /**
-     * The profile {@code fuzz ops} runs unless told: the newest, closest to the host kernel that
-     * {@code --vs-host} and the host-mount check compare with (6.6 differs from it, e.g. in zeroing
-     * what a mapping stored past EOF when the size grows, and in writing back before a punch: docs/testing.md).
-     */
-    public static final String VS_HOST_PROFILE = "6.15";
 
     /**
      * @param profile    kernel profile Faultline boots

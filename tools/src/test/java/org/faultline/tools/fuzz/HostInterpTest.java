@@ -28,13 +28,29 @@ class HostInterpTest {
     /** Runs the workload through every check on {@code kernel}, on an image of {@code blockSize}-byte blocks. */
     private static SequenceChecker.Result againstTheHost(String kernel, int blockSize, String name, String... statements)
             throws Exception {
+        String wl = "set ram 16M\nset image-size 32M\ntask t\n" + String.join("\n", statements) + "\n";
+        return onTheHost(KernelProfile.byName(kernel), false, blockSize, name, wl);
+    }
+
+    /**
+     * Runs workload text {@code wl} through every check, the host's included, on {@code profile}, on an
+     * image Faultline's mkfs or (with {@code hostMkfs}) the host's mkfs.ext4 makes with {@code blockSize}-byte
+     * blocks; skipped where the host checks are impossible.
+     */
+    private static SequenceChecker.Result onTheHost(KernelProfile profile, boolean hostMkfs, int blockSize, String name,
+                                                    String wl) throws Exception {
         Path scratch = Files.createDirectories(Path.of("target", "test-scratch", name).toAbsolutePath());
         String why = HostChecks.probeLoopMount(scratch);
         Assumptions.assumeTrue(why == null, () -> "host checks impossible here: " + why);
-        String wl = "set ram 16M\nset image-size 32M\ntask t\n" + String.join("\n", statements) + "\n";
-        SequenceChecker c = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName(kernel), true, true, true,
-                scratch, SequenceChecker.Options.HUNG_TASK_TIMEOUT_MS, false, blockSize));
+        Assumptions.assumeTrue(!hostMkfs || HostChecks.probeE2fsck() == null, "mkfs.ext4 not installed");
+        SequenceChecker c = new SequenceChecker(new SequenceChecker.Options(profile, true, true, true,
+                scratch, SequenceChecker.Options.HUNG_TASK_TIMEOUT_MS, hostMkfs, blockSize));
         return c.check(SequenceChecker.Input.ofFile(wl, name + ".wl"), null);
+    }
+
+    /** @return the text of a kept finding, src/test/resources/fuzz-findings/{@code file} */
+    private static String finding(String file) throws Exception {
+        return Files.readString(Path.of("src", "test", "resources", "fuzz-findings", file));
     }
 
     /**
@@ -45,13 +61,8 @@ class HostInterpTest {
      */
     @Test
     void aDirectWritesNewBlocksAreOrderedDataAsOnTheHost() throws Exception {
-        Path scratch = Files.createDirectories(Path.of("target", "test-scratch", "dio-ordered").toAbsolutePath());
-        String why = HostChecks.probeLoopMount(scratch);
-        Assumptions.assumeTrue(why == null && HostChecks.probeE2fsck() == null, () -> "host checks impossible here: " + why);
-        String wl = Files.readString(Path.of("src", "test", "resources", "fuzz-findings", "dio-allocation-is-ordered-data-vs-host.wl"));
-        SequenceChecker.Result r = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName(SequenceChecker.VS_HOST_PROFILE),
-                true, true, true, scratch, SequenceChecker.Options.HUNG_TASK_TIMEOUT_MS, true, 4096))
-                .check(SequenceChecker.Input.ofFile(wl, "dio-ordered.wl"), null);
+        SequenceChecker.Result r = onTheHost(KernelProfile.newest(), true, 4096, "dio-ordered",
+                finding("dio-allocation-is-ordered-data-vs-host.wl"));
         assertTrue(r.ok(), () -> r.findings().toString());
     }
 
@@ -62,18 +73,13 @@ class HostInterpTest {
      */
     @Test
     void onlyBefore615DoesPunchHoleWriteBackFirst() throws Exception {
-        Path scratch = Files.createDirectories(Path.of("target", "test-scratch", "punch-66").toAbsolutePath());
-        String why = HostChecks.probeLoopMount(scratch);
-        Assumptions.assumeTrue(why == null, () -> "host checks impossible here: " + why);
-        String wl = Files.readString(Path.of("src", "test", "resources", "fuzz-findings",
-                "punch-writes-back-first-before-6.15-vs-host.wl"));
-        SequenceChecker.Result old = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName("6.6"), true, true,
-                true, scratch)).check(SequenceChecker.Input.ofFile(wl, "punch-66.wl"), null);
+        String wl = finding("punch-writes-back-first-before-6.15-vs-host.wl");
+        SequenceChecker.Result old = onTheHost(KernelProfile.byName("6.6"), false, 4096, "punch-66", wl);
         assertFalse(old.ok(), "6.6 writes back first and differs from the host");
         assertTrue(old.findings().toString().contains("vs-host"), () -> old.findings().toString());
-        SequenceChecker.Result now = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName("6.6")
-                .with(List.of("+ext4-punch-hole-no-writeback", "+ext4-remove-writable-mappings-before-truncate")), true, true,
-                true, scratch)).check(SequenceChecker.Input.ofFile(wl, "punch-66-patched.wl"), null);
+        SequenceChecker.Result now = onTheHost(KernelProfile.byName("6.6")
+                .with(List.of("+ext4-punch-hole-no-writeback", "+ext4-remove-writable-mappings-before-truncate")), false,
+                4096, "punch-66-patched", wl);
         assertTrue(now.ok(), () -> "6.6 with the two 6.15 patches agrees: " + now.findings());
     }
 

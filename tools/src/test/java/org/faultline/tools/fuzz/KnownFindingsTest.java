@@ -45,7 +45,7 @@ class KnownFindingsTest {
         Path scratch = Files.createDirectories(Path.of("target", "test-scratch", dir).toAbsolutePath());
         String why = HostChecks.probeLoopMount(scratch);
         boolean e2fsck = why == null && HostChecks.probeE2fsck() == null;
-        SequenceChecker checker = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName(SequenceChecker.VS_HOST_PROFILE), why == null,
+        SequenceChecker checker = new SequenceChecker(new SequenceChecker.Options(KernelProfile.newest(), why == null,
                 e2fsck, why == null, scratch, SequenceChecker.Options.HUNG_TASK_TIMEOUT_MS, hostMkfs, bs));
         List<Path> files;
         try (Stream<Path> s = Files.list(DIR)) {

@@ -27,7 +27,7 @@ class OpsCampaignTest {
         String why = HostChecks.probeLoopMount(scratch);
         Assumptions.assumeTrue(why == null, () -> "host checks impossible here: " + why);
         boolean e2fsck = HostChecks.probeE2fsck() == null;
-        SequenceChecker checker = new SequenceChecker(new SequenceChecker.Options(KernelProfile.byName(SequenceChecker.VS_HOST_PROFILE), true, e2fsck,
+        SequenceChecker checker = new SequenceChecker(new SequenceChecker.Options(KernelProfile.newest(), true, e2fsck,
                 false, scratch));
         OpsGenerator.Options g = OpsGenerator.Options.defaults().withOps(OPS).withMix(MIX);
         Path out = scratch.resolve("minimal");
